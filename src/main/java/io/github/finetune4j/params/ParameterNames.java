@@ -32,7 +32,7 @@ public final class ParameterNames {
   }
 
   private static void collect(Block block, String prefix, Map<String, Parameter> out) {
-    for (Parameter p : block.getDirectParameters()) {
+    for (Parameter p : block.getDirectParameters().values()) {
       String name = prefix + torchName(p.getName());
       if (out.put(name, p) != null) {
         throw new IllegalStateException("Two parameters share the name " + name);

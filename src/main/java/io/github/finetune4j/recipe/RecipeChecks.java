@@ -1,0 +1,152 @@
+package io.github.finetune4j.recipe;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.regex.PatternSyntaxException;
+
+/** Checks that need more than types: ranges, references between sections, files that must exist. */
+final class RecipeChecks {
+
+  private RecipeChecks() {}
+
+  static void check(Recipe r, List<String> problems) {
+    checkModel(r.model(), problems);
+    List<String> classes = r.head().classes();
+    if (classes.size() < 2) {
+      problems.add("head.classes: need at least 2 classes, got " + classes.size());
+    }
+    if (new HashSet<>(classes).size() != classes.size()) {
+      problems.add("head.classes: duplicate class label");
+    }
+    range(problems, "head.dropout", r.head().dropout(), 0, 0.99);
+    DataSpec d = r.data();
+    checkSource(problems, "data.train", d.train());
+    checkSource(problems, "data.valid", d.valid());
+    checkSource(problems, "data.test", d.test());
+    if (d.maxLength() < 2 || d.maxLength() > 512) {
+      problems.add("data.max_length: must be between 2 and 512, got " + d.maxLength());
+    }
+    if (d.batchSize() < 1) {
+      problems.add("data.batch_size: must be at least 1, got " + d.batchSize());
+    }
+    Set<String> names = new LinkedHashSet<>();
+    for (int i = 0; i < r.groups().size(); i++) {
+      GroupSpec g = r.groups().get(i);
+      String p = "groups[" + i + "]";
+      if (!names.add(g.name())) {
+        problems.add(p + ".name: duplicate group name '" + g.name() + "'");
+      }
+      if (g.match().isEmpty()) {
+        problems.add(p + ".match: give at least one pattern");
+      }
+      for (int j = 0; j < g.match().size(); j++) {
+        String err = patternError(g.match().get(j));
+        if (err != null) {
+          problems.add(p + ".match[" + j + "]: " + err);
+        }
+      }
+      if (g.lr() != null && !(g.lr() > 0)) {
+        problems.add(p + ".lr: must be positive, got " + g.lr());
+      }
+    }
+    if (r.groups().isEmpty()) {
+      problems.add("groups: give at least one group");
+    }
+    if (r.stages().isEmpty()) {
+      problems.add("stages: give at least one stage");
+    }
+    for (int i = 0; i < r.stages().size(); i++) {
+      StageSpec s = r.stages().get(i);
+      String p = "stages[" + i + "]";
+      if (s.epochs() < 1) {
+        problems.add(p + ".epochs: must be at least 1, got " + s.epochs());
+      }
+      if (s.train().isEmpty()) {
+        problems.add(p + ".train: name at least one group");
+      }
+      for (int j = 0; j < s.train().size(); j++) {
+        String g = s.train().get(j);
+        if (!names.contains(g)) {
+          String hint = RecipeModel.closest(g, names);
+          problems.add(
+              p + ".train[" + j + "]: unknown group '" + g + "'"
+                  + (hint == null ? "; groups are " + names : "; did you mean '" + hint + "'?"));
+        }
+      }
+    }
+    OptimizerSpec o = r.optimizer();
+    if (!(o.lr() > 0)) {
+      problems.add("optimizer.lr: must be positive, got " + o.lr());
+    }
+    if (o.discriminative() != null && !(o.discriminative().factor() > 0)) {
+      problems.add("optimizer.discriminative.factor: must be positive, got " + o.discriminative().factor());
+    }
+    if (o.weightDecay() != null && !(o.weightDecay().value() >= 0)) {
+      problems.add("optimizer.weight_decay.value: must be zero or positive, got " + o.weightDecay().value());
+    }
+    range(problems, "optimizer.beta1", o.beta1(), 0, 0.999999);
+    range(problems, "optimizer.beta2", o.beta2(), 0, 0.999999999);
+    if (!(o.eps() > 0)) {
+      problems.add("optimizer.eps: must be positive, got " + o.eps());
+    }
+    TrainSpec t = r.train();
+    if (t.logEvery() < 1) {
+      problems.add("train.log_every: must be at least 1, got " + t.logEvery());
+    }
+    if (t.threads() != null && t.threads() < 1) {
+      problems.add("train.threads: must be at least 1, got " + t.threads());
+    }
+    if (r.output().dir().isBlank()) {
+      problems.add("output.dir: must not be empty");
+    }
+  }
+
+  private static void checkModel(ModelSpec m, List<String> problems) {
+    String s = m.source();
+    if (s.equals("import:onnx:all-minilm-l6-v2")) {
+      return;
+    }
+    if (s.startsWith("import:onnx:")) {
+      Path p = Path.of(s.substring("import:onnx:".length()));
+      if (!Files.isRegularFile(p)) {
+        problems.add("model.source: ONNX file not found: " + p);
+      }
+      return;
+    }
+    problems.add(
+        "model.source: unsupported source '" + s + "'; supported: import:onnx:all-minilm-l6-v2,"
+            + " import:onnx:PATH.onnx (BERT-family ONNX export)");
+  }
+
+  private static void checkSource(List<String> problems, String path, SourceSpec s) {
+    if (s == null) {
+      return;
+    }
+    if (!Files.isRegularFile(Path.of(s.path()))) {
+      problems.add(path + ".path: data file not found: " + s.path());
+    }
+    if (s.limit() != null && s.limit() < 1) {
+      problems.add(path + ".limit: must be at least 1, got " + s.limit());
+    }
+  }
+
+  private static void range(List<String> problems, String path, double v, double lo, double hi) {
+    if (!(v >= lo && v <= hi)) {
+      problems.add(path + ": must be between " + lo + " and " + hi + ", got " + v);
+    }
+  }
+
+  /** Returns why a name pattern is invalid, or null. */
+  static String patternError(String pattern) {
+    try {
+      NamePattern.compile(pattern);
+      return null;
+    } catch (PatternSyntaxException e) {
+      return "invalid pattern '" + pattern + "': " + e.getDescription();
+    }
+  }
+}

@@ -1,0 +1,398 @@
+package io.github.finetune4j.recipe;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.lang.reflect.Constructor;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.ParameterizedType;
+import java.lang.reflect.RecordComponent;
+import java.lang.reflect.Type;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * The recipe format, derived from the record types: one walker validates a parsed tree (reporting
+ * every problem with its path), converts it to records, writes records back to a tree, and emits
+ * the JSON Schema. Field names are the record components in snake_case.
+ */
+public final class RecipeModel {
+
+  private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+
+  private RecipeModel() {}
+
+  /**
+   * Validates {@code node} against {@code type}, adding "path: reason" problems.
+   *
+   * @param node the parsed value (may be null or missing)
+   * @param type the record or value type
+   * @param path the dotted path of the value, for messages
+   * @param problems where problems are added
+   */
+  public static void validate(JsonNode node, Type type, String path, List<String> problems) {
+    validate(node, type, path, null, problems);
+  }
+
+  private static void validate(
+      JsonNode node, Type type, String path, OneOf oneOf, List<String> problems) {
+    if (node == null || node.isNull() || node.isMissingNode()) {
+      return; // required-ness is checked by the parent
+    }
+    Class<?> raw = rawClass(type);
+    if (raw.isRecord()) {
+      if (!node.isObject()) {
+        problems.add(path + ": expected a mapping (object), got " + describe(node));
+        return;
+      }
+      RecordComponent[] comps = raw.getRecordComponents();
+      Set<String> known = new TreeSet<>();
+      for (RecordComponent c : comps) {
+        known.add(jsonName(c.getName()));
+      }
+      for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
+        String key = it.next();
+        if (!known.contains(key)) {
+          String hint = closest(key, known);
+          problems.add(
+              join(path, key)
+                  + ": unknown key"
+                  + (hint == null ? "; known keys: " + String.join(", ", known)
+                      : "; did you mean '" + hint + "'?"));
+        }
+      }
+      for (RecordComponent c : comps) {
+        String name = jsonName(c.getName());
+        JsonNode child = node.get(name);
+        boolean absent = child == null || child.isNull();
+        if (absent && c.isAnnotationPresent(Required.class)) {
+          problems.add(join(path, name) + ": required field is missing");
+        } else if (!absent) {
+          validate(
+              child, c.getGenericType(), join(path, name), c.getAnnotation(OneOf.class), problems);
+        }
+      }
+    } else if (raw == List.class) {
+      if (!node.isArray()) {
+        problems.add(path + ": expected a list, got " + describe(node));
+        return;
+      }
+      Type elem = typeArg(type, 0);
+      for (int i = 0; i < node.size(); i++) {
+        validate(node.get(i), elem, path + "[" + i + "]", oneOf, problems);
+      }
+    } else if (raw == Map.class) {
+      if (!node.isObject()) {
+        problems.add(path + ": expected a mapping (object), got " + describe(node));
+        return;
+      }
+      Type elem = typeArg(type, 1);
+      node.fields().forEachRemaining(e -> validate(e.getValue(), elem, join(path, e.getKey()), null, problems));
+    } else if (raw == String.class) {
+      if (!node.isValueNode() || node.isBoolean() && oneOf != null) {
+        problems.add(path + ": expected a string, got " + describe(node));
+        return;
+      }
+      if (oneOf != null && !Arrays.asList(oneOf.value()).contains(node.asText())) {
+        String hint = closest(node.asText(), new TreeSet<>(Arrays.asList(oneOf.value())));
+        problems.add(
+            path
+                + ": '"
+                + node.asText()
+                + "' is not one of ["
+                + String.join(", ", oneOf.value())
+                + "]"
+                + (hint == null ? "" : "; did you mean '" + hint + "'?"));
+      }
+    } else if (raw == Double.class) {
+      Double d = asDouble(node);
+      if (d == null) {
+        problems.add(path + ": expected a number, got " + describe(node));
+      } else if (d.isNaN() || d.isInfinite()) {
+        problems.add(path + ": expected a finite number, got " + node.asText());
+      }
+    } else if (raw == Integer.class || raw == Long.class) {
+      Double d = asDouble(node);
+      if (d == null || d != Math.rint(d) || Math.abs(d) > (raw == Integer.class ? Integer.MAX_VALUE : 9e15)) {
+        problems.add(path + ": expected a whole number, got " + describe(node));
+      }
+    } else if (raw == Boolean.class) {
+      if (asBoolean(node) == null) {
+        problems.add(path + ": expected true or false, got " + describe(node));
+      }
+    } else {
+      throw new IllegalStateException("unsupported recipe field type " + type);
+    }
+  }
+
+  /**
+   * Converts a validated tree to a value of {@code type}.
+   *
+   * @param node the validated node
+   * @param type the target type
+   * @return the value (null for an absent node)
+   */
+  public static Object convert(JsonNode node, Type type) {
+    if (node == null || node.isNull() || node.isMissingNode()) {
+      return null;
+    }
+    Class<?> raw = rawClass(type);
+    if (raw.isRecord()) {
+      RecordComponent[] comps = raw.getRecordComponents();
+      Object[] args = new Object[comps.length];
+      Class<?>[] types = new Class<?>[comps.length];
+      for (int i = 0; i < comps.length; i++) {
+        args[i] = convert(node.get(jsonName(comps[i].getName())), comps[i].getGenericType());
+        types[i] = comps[i].getType();
+      }
+      try {
+        Constructor<?> ctor = raw.getDeclaredConstructor(types);
+        return ctor.newInstance(args);
+      } catch (InvocationTargetException e) {
+        throw new IllegalStateException(e.getCause());
+      } catch (ReflectiveOperationException e) {
+        throw new IllegalStateException(e);
+      }
+    } else if (raw == List.class) {
+      List<Object> out = new ArrayList<>();
+      for (JsonNode n : node) {
+        out.add(convert(n, typeArg(type, 0)));
+      }
+      return List.copyOf(out);
+    } else if (raw == Map.class) {
+      Map<String, Object> out = new java.util.LinkedHashMap<>();
+      node.fields().forEachRemaining(e -> out.put(e.getKey(), convert(e.getValue(), typeArg(type, 1))));
+      return java.util.Collections.unmodifiableMap(out);
+    } else if (raw == String.class) {
+      return node.asText();
+    } else if (raw == Double.class) {
+      return asDouble(node);
+    } else if (raw == Integer.class) {
+      return asDouble(node).intValue();
+    } else if (raw == Long.class) {
+      return asDouble(node).longValue();
+    } else if (raw == Boolean.class) {
+      return asBoolean(node);
+    }
+    throw new IllegalStateException("unsupported recipe field type " + type);
+  }
+
+  /**
+   * Writes a record (or value) back to a tree, omitting nulls.
+   *
+   * @param value the value
+   * @return the tree
+   */
+  public static JsonNode toTree(Object value) {
+    if (value == null) {
+      return NODES.nullNode();
+    }
+    Class<?> raw = value.getClass();
+    if (raw.isRecord()) {
+      ObjectNode obj = NODES.objectNode();
+      for (RecordComponent c : raw.getRecordComponents()) {
+        try {
+          Object v = c.getAccessor().invoke(value);
+          if (v != null) {
+            obj.set(jsonName(c.getName()), toTree(v));
+          }
+        } catch (ReflectiveOperationException e) {
+          throw new IllegalStateException(e);
+        }
+      }
+      return obj;
+    } else if (value instanceof List<?> list) {
+      ArrayNode arr = NODES.arrayNode();
+      list.forEach(v -> arr.add(toTree(v)));
+      return arr;
+    } else if (value instanceof Map<?, ?> map) {
+      ObjectNode obj = NODES.objectNode();
+      map.forEach((k, v) -> obj.set(String.valueOf(k), toTree(v)));
+      return obj;
+    } else if (value instanceof String s) {
+      return NODES.textNode(s);
+    } else if (value instanceof Double d) {
+      return NODES.numberNode(d);
+    } else if (value instanceof Integer i) {
+      return NODES.numberNode(i);
+    } else if (value instanceof Long l) {
+      return NODES.numberNode(l);
+    } else if (value instanceof Boolean b) {
+      return NODES.booleanNode(b);
+    }
+    throw new IllegalStateException("unsupported recipe value " + raw);
+  }
+
+  /**
+   * The JSON Schema (draft 2020-12) of {@code type}.
+   *
+   * @param type the root record type
+   * @return the schema
+   */
+  public static ObjectNode schema(Class<?> type) {
+    ObjectNode root = (ObjectNode) schemaOf(type, null, null);
+    ObjectNode out = NODES.objectNode();
+    out.put("$schema", "https://json-schema.org/draft/2020-12/schema");
+    out.put("$id", "https://finetune4j.github.io/schema/recipe.json");
+    out.put("title", "Finetune4J recipe");
+    out.setAll(root);
+    return out;
+  }
+
+  private static JsonNode schemaOf(Type type, OneOf oneOf, Doc doc) {
+    Class<?> raw = rawClass(type);
+    ObjectNode s = NODES.objectNode();
+    if (doc != null) {
+      s.put("description", doc.value());
+    }
+    if (raw.isRecord()) {
+      if (doc == null && raw.getAnnotation(Doc.class) != null) {
+        s.put("description", raw.getAnnotation(Doc.class).value());
+      }
+      s.put("type", "object");
+      s.put("additionalProperties", false);
+      ObjectNode props = s.putObject("properties");
+      ArrayNode required = NODES.arrayNode();
+      for (RecordComponent c : raw.getRecordComponents()) {
+        String name = jsonName(c.getName());
+        props.set(name, schemaOf(c.getGenericType(), c.getAnnotation(OneOf.class), c.getAnnotation(Doc.class)));
+        if (c.isAnnotationPresent(Required.class)) {
+          required.add(name);
+        }
+      }
+      if (!required.isEmpty()) {
+        s.set("required", required);
+      }
+    } else if (raw == List.class) {
+      s.put("type", "array");
+      s.set("items", schemaOf(typeArg(type, 0), oneOf, null));
+    } else if (raw == Map.class) {
+      s.put("type", "object");
+      s.set("additionalProperties", schemaOf(typeArg(type, 1), null, null));
+    } else if (raw == String.class) {
+      s.put("type", "string");
+      if (oneOf != null) {
+        ArrayNode e = s.putArray("enum");
+        Arrays.stream(oneOf.value()).forEach(e::add);
+      }
+    } else if (raw == Double.class) {
+      s.put("type", "number");
+    } else if (raw == Integer.class || raw == Long.class) {
+      s.put("type", "integer");
+    } else if (raw == Boolean.class) {
+      s.put("type", "boolean");
+    }
+    return s;
+  }
+
+  /**
+   * The recipe name of a record component: camelCase becomes snake_case.
+   *
+   * @param component the Java name
+   * @return the recipe name
+   */
+  public static String jsonName(String component) {
+    StringBuilder b = new StringBuilder();
+    for (char ch : component.toCharArray()) {
+      if (Character.isUpperCase(ch)) {
+        b.append('_').append(Character.toLowerCase(ch));
+      } else {
+        b.append(ch);
+      }
+    }
+    return b.toString();
+  }
+
+  static String join(String path, String key) {
+    return path.isEmpty() ? key : path + "." + key;
+  }
+
+  private static Double asDouble(JsonNode node) {
+    if (node.isNumber()) {
+      return node.doubleValue();
+    }
+    if (node.isTextual()) {
+      try {
+        String t = node.asText().trim();
+        if (t.isEmpty() || !t.matches("[-+]?[0-9.]+([eE][-+]?[0-9]+)?|[-+]?(?i:nan|inf|infinity)")) {
+          return null;
+        }
+        return Double.parseDouble(t);
+      } catch (NumberFormatException e) {
+        return null;
+      }
+    }
+    return null;
+  }
+
+  private static Boolean asBoolean(JsonNode node) {
+    if (node.isBoolean()) {
+      return node.booleanValue();
+    }
+    if (node.isTextual() && (node.asText().equals("true") || node.asText().equals("false"))) {
+      return Boolean.valueOf(node.asText());
+    }
+    return null;
+  }
+
+  private static String describe(JsonNode node) {
+    if (node.isTextual()) {
+      return "\"" + node.asText() + "\"";
+    }
+    if (node.isArray()) {
+      return "a list";
+    }
+    if (node.isObject()) {
+      return "a mapping";
+    }
+    return node.toString();
+  }
+
+  /** The known word closest to {@code word} by edit distance, or null when none is close. */
+  static String closest(String word, Set<String> known) {
+    return known.stream()
+        .min(Comparator.comparingInt(k -> distance(word, k)))
+        .filter(k -> distance(word, k) <= Math.max(2, word.length() / 3))
+        .orElse(null);
+  }
+
+  private static int distance(String a, String b) {
+    int[] prev = new int[b.length() + 1];
+    int[] cur = new int[b.length() + 1];
+    for (int j = 0; j <= b.length(); j++) {
+      prev[j] = j;
+    }
+    for (int i = 1; i <= a.length(); i++) {
+      cur[0] = i;
+      for (int j = 1; j <= b.length(); j++) {
+        int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
+        cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + cost);
+      }
+      int[] t = prev;
+      prev = cur;
+      cur = t;
+    }
+    return prev[b.length()];
+  }
+
+  private static Class<?> rawClass(Type type) {
+    if (type instanceof Class<?> c) {
+      return c;
+    }
+    if (type instanceof ParameterizedType p) {
+      return (Class<?>) p.getRawType();
+    }
+    throw new IllegalStateException("unsupported type " + type);
+  }
+
+  private static Type typeArg(Type type, int i) {
+    return ((ParameterizedType) type).getActualTypeArguments()[i];
+  }
+}
