@@ -1,0 +1,112 @@
+package io.github.finetune4j.data;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.zip.GZIPInputStream;
+
+/**
+ * Reads labelled texts from a JSON-lines file (gzip-compressed when its name ends in {@code .gz}):
+ * one object per line with a text field and a label field. Blank lines are skipped.
+ */
+public final class TextJsonlSource {
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final Path path;
+  private final String textField;
+  private final String labelField;
+  private final Integer limit;
+
+  /**
+   * Creates a source.
+   *
+   * @param path the file
+   * @param textField name of the text field
+   * @param labelField name of the label field
+   * @param limit keep only the first N examples, or null for all
+   */
+  public TextJsonlSource(Path path, String textField, String labelField, Integer limit) {
+    this.path = path;
+    this.textField = textField;
+    this.labelField = labelField;
+    this.limit = limit;
+  }
+
+  /**
+   * Reads the examples, mapping labels to indexes of {@code classes}.
+   *
+   * @param classes the declared class labels
+   * @return the examples in file order
+   * @throws DataException for a missing or unreadable file, a bad line, an unknown label, or no data
+   */
+  public List<TextExample> read(List<String> classes) throws DataException {
+    List<TextExample> out = new ArrayList<>();
+    try (InputStream raw = Files.newInputStream(path);
+        InputStream in = path.toString().endsWith(".gz") ? new GZIPInputStream(raw) : raw;
+        BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
+      String line;
+      int lineNo = 0;
+      while ((line = r.readLine()) != null && (limit == null || out.size() < limit)) {
+        lineNo++;
+        if (line.isBlank()) {
+          continue;
+        }
+        JsonNode node;
+        try {
+          node = JSON.readTree(line);
+        } catch (JsonProcessingException e) {
+          throw new DataException(where(lineNo) + "not a JSON object: " + e.getOriginalMessage());
+        }
+        if (node == null || !node.isObject()) {
+          throw new DataException(where(lineNo) + "expected a JSON object per line");
+        }
+        JsonNode text = node.get(textField);
+        if (text == null || !text.isTextual()) {
+          throw new DataException(
+              where(lineNo) + "no text field '" + textField + "' (fields: " + fields(node) + ")");
+        }
+        JsonNode label = node.get(labelField);
+        if (label == null || label.isNull() || label.isContainerNode()) {
+          throw new DataException(
+              where(lineNo) + "no label field '" + labelField + "' (fields: " + fields(node) + ")");
+        }
+        int idx = classes.indexOf(label.asText());
+        if (idx < 0) {
+          throw new DataException(
+              where(lineNo) + "label '" + label.asText() + "' is not one of the declared classes "
+                  + classes + " (head.classes)");
+        }
+        out.add(new TextExample(text.asText(), idx));
+      }
+    } catch (NoSuchFileException e) {
+      throw new DataException(path + ": data file not found");
+    } catch (IOException e) {
+      throw new DataException(path + ": cannot read the data file: " + e.getMessage());
+    }
+    if (out.isEmpty()) {
+      throw new DataException(path + ": the dataset is empty (no examples)");
+    }
+    return out;
+  }
+
+  private String where(int lineNo) {
+    return path + " line " + lineNo + ": ";
+  }
+
+  private static String fields(JsonNode node) {
+    List<String> names = new ArrayList<>();
+    node.fieldNames().forEachRemaining(names::add);
+    return String.join(", ", names);
+  }
+}
