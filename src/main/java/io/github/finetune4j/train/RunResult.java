@@ -1,0 +1,21 @@
+package io.github.finetune4j.train;
+
+import io.github.finetune4j.monitor.EpochMetrics;
+import java.util.List;
+
+/**
+ * What a run achieved.
+ *
+ * @param steps optimizer steps taken
+ * @param epochs per-epoch metrics
+ * @param testLoss loss on the test split (NaN without one)
+ * @param testAccuracy accuracy on the test split (NaN without one)
+ * @param trainSeconds seconds spent in the training loop, evaluation included
+ */
+public record RunResult(
+    long steps, List<EpochMetrics> epochs, double testLoss, double testAccuracy, double trainSeconds) {
+  /** Copies the list. */
+  public RunResult {
+    epochs = List.copyOf(epochs);
+  }
+}

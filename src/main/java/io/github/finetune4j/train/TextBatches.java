@@ -1,0 +1,113 @@
+package io.github.finetune4j.train;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.stream.IntStream;
+
+/**
+ * A tokenized labelled split: token ids per example (already truncated), padded per batch to the
+ * batch's longest example.
+ */
+public final class TextBatches {
+
+  private final long[][] ids;
+  private final int[] labels;
+
+  /**
+   * Creates the split.
+   *
+   * @param ids token ids per example, each truncated to the maximum length
+   * @param labels class index per example
+   */
+  public TextBatches(long[][] ids, int[] labels) {
+    if (ids.length != labels.length) {
+      throw new IllegalArgumentException("ids and labels differ in length");
+    }
+    this.ids = ids;
+    this.labels = labels;
+  }
+
+  /**
+   * Number of examples.
+   *
+   * @return the size
+   */
+  public int size() {
+    return ids.length;
+  }
+
+  /**
+   * The label of one example.
+   *
+   * @param i example index
+   * @return class index
+   */
+  public int label(int i) {
+    return labels[i];
+  }
+
+  /**
+   * Example indexes sorted by length, so evaluation batches carry little padding.
+   *
+   * @return indexes, shortest first
+   */
+  public int[] byLength() {
+    return IntStream.range(0, ids.length)
+        .boxed()
+        .sorted(Comparator.comparingInt(i -> ids[i].length))
+        .mapToInt(Integer::intValue)
+        .toArray();
+  }
+
+  /**
+   * Builds the inputs of one batch: {@code inputIds [B,T]} and {@code attentionMask [B,T]}, int64.
+   *
+   * @param manager owner of the new arrays (a per-step manager)
+   * @param idx example indexes
+   * @return the inputs
+   */
+  public NDList inputs(NDManager manager, int[] idx) {
+    int t = 0;
+    for (int i : idx) {
+      t = Math.max(t, ids[i].length);
+    }
+    long[] flat = new long[idx.length * t];
+    long[] mask = new long[idx.length * t];
+    for (int b = 0; b < idx.length; b++) {
+      long[] row = ids[idx[b]];
+      System.arraycopy(row, 0, flat, b * t, row.length);
+      Arrays.fill(mask, b * t, b * t + row.length, 1L);
+    }
+    Shape shape = new Shape(idx.length, t);
+    return new NDList(manager.create(flat, shape), manager.create(mask, shape));
+  }
+
+  /**
+   * The labels of one batch, int64 {@code [B]}.
+   *
+   * @param manager owner of the new array
+   * @param idx example indexes
+   * @return the labels
+   */
+  public NDArray labels(NDManager manager, int[] idx) {
+    long[] out = new long[idx.length];
+    for (int b = 0; b < idx.length; b++) {
+      out[b] = labels[idx[b]];
+    }
+    return manager.create(out);
+  }
+
+  /**
+   * Number of tokens of one example.
+   *
+   * @param i example index
+   * @return its length
+   */
+  public int length(int i) {
+    return ids[i].length;
+  }
+}
