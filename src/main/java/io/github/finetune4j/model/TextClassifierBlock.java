@@ -8,9 +8,11 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.Block;
+import ai.djl.nn.Parameter;
 import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.Dropout;
 import ai.djl.training.ParameterStore;
+import ai.djl.training.initializer.TruncatedNormalInitializer;
 import ai.djl.util.PairList;
 import io.github.finetune4j.model.bert.BertConfig;
 import io.github.finetune4j.model.bert.BertEncoderBlock;
@@ -52,6 +54,8 @@ public final class TextClassifierBlock extends AbstractBlock {
     this.embeddings = addChildBlock("embeddings", bert.getEmbeddings());
     this.encoder = addChildBlock("encoder", bert.getEncoder());
     this.head = addChildBlock("head", Linear.builder().setUnits(numClasses).build());
+    head.setInitializer(
+        new TruncatedNormalInitializer(BertEncoderBlock.INITIALIZER_RANGE), Parameter.Type.WEIGHT);
   }
 
   /**

@@ -11,8 +11,7 @@ public record ModelSpec(
     @Required
         @Doc(
             "Model source. `import:onnx:all-minilm-l6-v2` imports the all-MiniLM-L6-v2 weights shipped"
-                + " in the langchain4j Maven artifact; `import:onnx:PATH.onnx` imports a BERT-family ONNX"
-                + " export from a file.")
+                + " in the langchain4j Maven artifact (more sources are on the roadmap).")
         String source,
     @OneOf({"pretrained", "random"})
         @Doc("`pretrained` loads the weights; `random` keeps the architecture with fresh weights (baseline).")

@@ -106,20 +106,11 @@ final class RecipeChecks {
   }
 
   private static void checkModel(ModelSpec m, List<String> problems) {
-    String s = m.source();
-    if (s.equals("import:onnx:all-minilm-l6-v2")) {
-      return;
+    if (!m.source().equals("import:onnx:all-minilm-l6-v2")) {
+      problems.add(
+          "model.source: unsupported source '" + m.source() + "'; this version supports"
+              + " import:onnx:all-minilm-l6-v2 (the all-MiniLM-L6-v2 weights from Maven)");
     }
-    if (s.startsWith("import:onnx:")) {
-      Path p = Path.of(s.substring("import:onnx:".length()));
-      if (!Files.isRegularFile(p)) {
-        problems.add("model.source: ONNX file not found: " + p);
-      }
-      return;
-    }
-    problems.add(
-        "model.source: unsupported source '" + s + "'; supported: import:onnx:all-minilm-l6-v2,"
-            + " import:onnx:PATH.onnx (BERT-family ONNX export)");
   }
 
   private static void checkSource(List<String> problems, String path, SourceSpec s) {

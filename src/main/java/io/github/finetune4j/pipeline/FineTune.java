@@ -1,0 +1,373 @@
+package io.github.finetune4j.pipeline;
+
+import ai.djl.Device;
+import ai.djl.Model;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Parameter;
+import ai.djl.training.ParameterStore;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.github.finetune4j.data.DataException;
+import io.github.finetune4j.data.TextExample;
+import io.github.finetune4j.data.TextJsonlSource;
+import io.github.finetune4j.model.TextClassifierBlock;
+import io.github.finetune4j.model.bert.BertConfig;
+import io.github.finetune4j.model.bert.BertWeights;
+import io.github.finetune4j.model.bert.MiniLmImporter;
+import io.github.finetune4j.model.text.TextTokenizer;
+import io.github.finetune4j.monitor.MetricsSink;
+import io.github.finetune4j.params.GroupRule;
+import io.github.finetune4j.params.GroupingException;
+import io.github.finetune4j.params.ParamGroup;
+import io.github.finetune4j.params.ParamGroups;
+import io.github.finetune4j.params.ParameterNames;
+import io.github.finetune4j.recipe.GroupSpec;
+import io.github.finetune4j.recipe.NamePattern;
+import io.github.finetune4j.recipe.Recipe;
+import io.github.finetune4j.recipe.RecipeReader;
+import io.github.finetune4j.recipe.SourceSpec;
+import io.github.finetune4j.recipe.StageSpec;
+import io.github.finetune4j.recipe.WeightDecaySpec;
+import io.github.finetune4j.train.FineTuner;
+import io.github.finetune4j.train.RunResult;
+import io.github.finetune4j.train.Stage;
+import io.github.finetune4j.train.TextBatches;
+import io.github.finetune4j.train.TrainSetup;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/**
+ * The one place that turns a {@link Recipe} into objects, and the public facade: plan, run,
+ * predict.
+ */
+public final class FineTune {
+
+  /** Name of the exported model inside a run directory. */
+  public static final String MODEL_DIR = "model";
+
+  private static final String MODEL_NAME = "model";
+  private static final String MODEL_CONFIG = "finetune4j-model.json";
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  static {
+    System.setProperty("ai.djl.offline", System.getProperty("ai.djl.offline", "true"));
+    System.setProperty(
+        "ai.djl.pytorch.graph_optimizer",
+        System.getProperty("ai.djl.pytorch.graph_optimizer", "false"));
+  }
+
+  private FineTune() {}
+
+  /**
+   * Builds the model architecture (random weights, no weight file read) and resolves the plan.
+   *
+   * @param recipe a validated recipe
+   * @return the plan
+   * @throws BadInputException when the groups do not partition the parameters
+   */
+  public static Plan plan(Recipe recipe) throws BadInputException {
+    try (NDManager manager = NDManager.newBaseManager()) {
+      TextClassifierBlock block = newBlock(recipe);
+      block.initialize(manager, DataType.FLOAT32, new Shape(1, 8), new Shape(1, 8));
+      Map<String, Parameter> params = ParameterNames.of(block);
+      return resolve(recipe, params, groups(recipe, params));
+    }
+  }
+
+  /**
+   * Runs a recipe end to end: reads data, loads the model, trains by stage, evaluates, exports.
+   * Bad input is reported before anything is written; the run is built in {@code DIR.partial} and
+   * renamed to {@code DIR} only when complete.
+   *
+   * @param recipe a validated recipe
+   * @param out progress output
+   * @param extraSinks sinks added to the run's own (may be empty)
+   * @return the summary written to {@code summary.json}
+   * @throws BadInputException for unusable data, groups or output directory (exit code 2)
+   * @throws IOException when the run fails (exit code 1)
+   */
+  public static ObjectNode run(Recipe recipe, PrintStream out, List<MetricsSink> extraSinks)
+      throws BadInputException, IOException {
+    long wallStart = System.nanoTime();
+    Path runDir = Path.of(recipe.output().dir());
+    if (Files.exists(runDir) && !recipe.output().overwrite()) {
+      throw new BadInputException(
+          List.of(
+              "output.dir: " + runDir + " already exists; choose another directory or set"
+                  + " output.overwrite=true"));
+    }
+    List<String> classes = recipe.head().classes();
+    List<TextExample> train = readSplit("data.train", recipe.data().train(), classes);
+    List<TextExample> valid = readSplit("data.valid", recipe.data().valid(), classes);
+    List<TextExample> test = readSplit("data.test", recipe.data().test(), classes);
+
+    Engine.getInstance().setRandomSeed((int) (long) recipe.train().seed());
+    if (recipe.train().threads() != null) {
+      System.setProperty("ai.djl.pytorch.num_threads", recipe.train().threads().toString());
+    }
+    Path partial = runDir.resolveSibling(runDir.getFileName() + ".partial");
+    try (Model model = Model.newInstance("finetune4j", Device.cpu());
+        TextTokenizer tokenizer = TextTokenizer.miniLm(recipe.data().maxLength())) {
+      TextClassifierBlock block = newBlock(recipe);
+      block.initialize(model.getNDManager(), DataType.FLOAT32, new Shape(1, 8), new Shape(1, 8));
+      model.setBlock(block);
+      Map<String, Parameter> params = ParameterNames.of(block);
+      ParamGroups groups = groups(recipe, params);
+      Plan plan = resolve(recipe, params, groups);
+      out.printf(Locale.ROOT, "Loading %s (%s weights)%n", recipe.model().source(), recipe.model().init());
+      if ("pretrained".equals(recipe.model().init())) {
+        BertWeights.load(block, MiniLmImporter.weights(MiniLmImporter.readBundledGraph()));
+      }
+      deleteTree(partial);
+      Files.createDirectories(partial);
+      Files.writeString(partial.resolve("recipe.resolved.yaml"), RecipeReader.toYaml(recipe));
+      Files.writeString(partial.resolve("plan.json"), RecipeReader.toJson(plan.toJson()));
+
+      out.printf(Locale.ROOT, "Tokenizing %d/%d/%d examples (max length %d)%n", train.size(),
+          valid.size(), test.size(), recipe.data().maxLength());
+      List<MetricsSink> sinks = new ArrayList<>(Sinks.forRun(partial, out, recipe));
+      sinks.addAll(extraSinks);
+      TrainSetup setup =
+          new TrainSetup(
+              block, params, groups, stages(recipe), plan.groupLr(), decayPerParam(plan),
+              !"coupled".equals(plan.decayMode()),
+              recipe.optimizer().beta1(), recipe.optimizer().beta2(), recipe.optimizer().eps(),
+              batches(tokenizer, train), valid.isEmpty() ? null : batches(tokenizer, valid),
+              test.isEmpty() ? null : batches(tokenizer, test),
+              recipe.data().batchSize(), recipe.train().seed(), recipe.train().evalEveryEpoch(),
+              recipe.train().logEvery(), sinks);
+      RunResult result;
+      try (NDManager trainManager = model.getNDManager().newSubManager();
+          FineTuner tuner = new FineTuner(setup, trainManager)) {
+        result = tuner.run();
+      } finally {
+        Sinks.closeAll(sinks);
+      }
+      Path modelDir = partial.resolve(MODEL_DIR);
+      Files.createDirectories(modelDir);
+      model.save(modelDir, MODEL_NAME);
+      tokenizer.save(modelDir);
+      ObjectNode cfg = JSON.createObjectNode();
+      cfg.set("bert", JSON.valueToTree(block.config()));
+      ArrayNode cls = cfg.putArray("classes");
+      classes.forEach(cls::add);
+      cfg.put("pooling", recipe.head().pooling());
+      cfg.put("dropout", recipe.head().dropout());
+      cfg.put("max_length", recipe.data().maxLength());
+      Files.writeString(modelDir.resolve(MODEL_CONFIG), RecipeReader.toJson(cfg));
+
+      ObjectNode summary = JSON.createObjectNode();
+      summary.put("recipe_description", recipe.description());
+      summary.put("test_accuracy", result.testAccuracy());
+      summary.put("test_loss", result.testLoss());
+      summary.put("test_examples", test.size());
+      summary.put("train_examples", train.size());
+      summary.put("steps", result.steps());
+      summary.put("train_seconds", result.trainSeconds());
+      if (!result.epochs().isEmpty()) {
+        var last = result.epochs().get(result.epochs().size() - 1);
+        summary.put("final_train_loss", last.trainLoss());
+        summary.put("final_valid_accuracy", last.validAccuracy());
+      }
+      summary.put("seed", recipe.train().seed());
+      summary.put("djl_version", Engine.getDjlVersion());
+      summary.put("engine", Engine.getInstance().getEngineName() + " " + Engine.getInstance().getVersion());
+      summary.put("wall_seconds", (System.nanoTime() - wallStart) / 1e9);
+      Files.writeString(partial.resolve("summary.json"), RecipeReader.toJson(summary));
+      deleteTree(runDir);
+      Files.move(partial, runDir);
+      return summary;
+    }
+  }
+
+  /**
+   * Loads an exported run and classifies texts.
+   *
+   * @param runDir a run directory (or its {@code model} directory)
+   * @param texts the texts
+   * @return per text: label and per-class probabilities
+   * @throws BadInputException when the directory holds no exported model
+   * @throws IOException when reading fails
+   */
+  public static List<Prediction> predict(Path runDir, List<String> texts)
+      throws BadInputException, IOException {
+    Path dir = Files.isRegularFile(runDir.resolve(MODEL_DIR).resolve(MODEL_CONFIG)) ? runDir.resolve(MODEL_DIR) : runDir;
+    if (!Files.isRegularFile(dir.resolve(MODEL_CONFIG))) {
+      throw new BadInputException(
+          List.of(runDir + ": no exported model here (expected " + MODEL_DIR + "/" + MODEL_CONFIG
+              + " written by `finetune run`)"));
+    }
+    JsonNode cfg = JSON.readTree(dir.resolve(MODEL_CONFIG).toFile());
+    BertConfig bert = JSON.treeToValue(cfg.get("bert"), BertConfig.class);
+    List<String> classes = new ArrayList<>();
+    cfg.get("classes").forEach(c -> classes.add(c.asText()));
+    TextClassifierBlock block =
+        new TextClassifierBlock(bert, classes.size(), cfg.get("pooling").asText(), cfg.get("dropout").asDouble());
+    List<Prediction> out = new ArrayList<>();
+    try (Model model = Model.newInstance("finetune4j", Device.cpu());
+        TextTokenizer tokenizer = TextTokenizer.fromDirectory(dir, cfg.get("max_length").asInt())) {
+      model.setBlock(block);
+      try {
+        model.load(dir, MODEL_NAME);
+      } catch (ai.djl.MalformedModelException e) {
+        throw new IOException("the exported model in " + dir + " is damaged: " + e.getMessage(), e);
+      }
+      ParameterStore ps = new ParameterStore(model.getNDManager(), false);
+      for (String text : texts) {
+        try (NDManager sm = model.getNDManager().newSubManager()) {
+          long[] ids = tokenizer.ids(text);
+          NDArray in = sm.create(ids, new Shape(1, ids.length));
+          NDArray mask = sm.ones(new Shape(1, ids.length), DataType.INT64);
+          float[] p = block.forward(ps, new NDList(in, mask), false).singletonOrThrow().softmax(1).toFloatArray();
+          int best = 0;
+          Map<String, Double> probs = new LinkedHashMap<>();
+          for (int i = 0; i < p.length; i++) {
+            probs.put(classes.get(i), (double) p[i]);
+            best = p[i] > p[best] ? i : best;
+          }
+          out.add(new Prediction(text, classes.get(best), probs));
+        }
+      }
+    }
+    return out;
+  }
+
+  /**
+   * A classified text.
+   *
+   * @param text the input
+   * @param label the most likely class
+   * @param probabilities probability per class
+   */
+  public record Prediction(String text, String label, Map<String, Double> probabilities) {}
+
+  private static TextClassifierBlock newBlock(Recipe recipe) {
+    return new TextClassifierBlock(
+        BertConfig.miniLmL6(), recipe.head().classes().size(), recipe.head().pooling(),
+        recipe.head().dropout());
+  }
+
+  private static ParamGroups groups(Recipe recipe, Map<String, Parameter> params)
+      throws BadInputException {
+    List<GroupRule> rules = new ArrayList<>();
+    for (GroupSpec g : recipe.groups()) {
+      rules.add(new GroupRule(g.name(), g.match(), g.match().stream().map(NamePattern::compile).toList()));
+    }
+    try {
+      return ParamGroups.partition(params.keySet(), rules);
+    } catch (GroupingException e) {
+      throw new BadInputException(e.problems());
+    }
+  }
+
+  private static Plan resolve(Recipe recipe, Map<String, Parameter> params, ParamGroups groups) {
+    List<ParamGroup> gs = groups.groups();
+    Map<String, Double> groupLr = new LinkedHashMap<>();
+    double factor = recipe.optimizer().discriminative() == null ? 1.0 : recipe.optimizer().discriminative().factor();
+    for (int i = 0; i < gs.size(); i++) {
+      GroupSpec spec = recipe.groups().get(i);
+      double lr = recipe.optimizer().lr() / Math.pow(factor, gs.size() - 1 - i);
+      groupLr.put(gs.get(i).name(), spec.lr() != null ? spec.lr() : lr);
+    }
+    WeightDecaySpec wd = recipe.optimizer().weightDecay();
+    List<PlanRow> rows = new ArrayList<>();
+    for (Map.Entry<String, Parameter> e : params.entrySet()) {
+      String group = groups.groupOf(e.getKey()).name();
+      List<Boolean> trainable = new ArrayList<>();
+      List<Double> lr = new ArrayList<>();
+      for (StageSpec st : recipe.stages()) {
+        boolean t = st.train().contains(group);
+        trainable.add(t);
+        lr.add(t ? groupLr.get(group) : 0.0);
+      }
+      Shape shape = e.getValue().getArray().getShape();
+      double decay = wd == null || excluded(e.getKey(), shape, wd.exclude()) ? 0.0 : wd.value();
+      rows.add(new PlanRow(e.getKey(), group, shape.toString(), shape.size(), trainable, lr, decay));
+    }
+    return new Plan(
+        gs.stream().map(ParamGroup::name).toList(), groupLr,
+        recipe.stages().stream().map(StageSpec::epochs).toList(),
+        wd == null ? "none" : wd.mode(), rows);
+  }
+
+  /** Whether a parameter is excluded from weight decay by the recipe's exclusion kinds. */
+  static boolean excluded(String name, Shape shape, List<String> kinds) {
+    String lower = name.toLowerCase(Locale.ROOT);
+    for (String k : kinds) {
+      boolean hit =
+          switch (k) {
+            case "bias" -> lower.endsWith(".bias") || lower.equals("bias");
+            case "norm" -> Stream.of(lower.split("\\.")).anyMatch(s -> s.contains("norm"));
+            case "1d" -> shape.dimension() == 1;
+            case "embedding" -> Stream.of(lower.split("\\.")).anyMatch(s -> s.contains("embedding"));
+            default -> false;
+          };
+      if (hit) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static Map<String, Double> decayPerParam(Plan plan) {
+    Map<String, Double> out = new LinkedHashMap<>();
+    plan.rows().forEach(r -> out.put(r.name(), r.weightDecay()));
+    return out;
+  }
+
+  private static List<Stage> stages(Recipe recipe) {
+    return recipe.stages().stream()
+        .map(s -> new Stage(s.epochs(), new HashSet<>(s.train())))
+        .toList();
+  }
+
+  private static List<TextExample> readSplit(String path, SourceSpec spec, List<String> classes)
+      throws BadInputException {
+    if (spec == null) {
+      return List.of();
+    }
+    try {
+      return new TextJsonlSource(Path.of(spec.path()), spec.text(), spec.label(), spec.limit()).read(classes);
+    } catch (DataException e) {
+      throw new BadInputException(List.of(path + ": " + e.getMessage()));
+    }
+  }
+
+  private static TextBatches batches(TextTokenizer tokenizer, List<TextExample> examples) {
+    long[][] ids = new long[examples.size()][];
+    int[] labels = new int[examples.size()];
+    for (int i = 0; i < ids.length; i++) {
+      ids[i] = tokenizer.ids(examples.get(i).text());
+      labels[i] = examples.get(i).label();
+    }
+    return new TextBatches(ids, labels);
+  }
+
+  static void deleteTree(Path dir) throws IOException {
+    if (!Files.exists(dir)) {
+      return;
+    }
+    try (Stream<Path> walk = Files.walk(dir)) {
+      for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+        Files.delete(p);
+      }
+    }
+  }
+}

@@ -1,0 +1,111 @@
+package io.github.finetune4j.pipeline;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The resolved plan of a recipe: for every parameter its group, shape, and per stage whether it
+ * trains and at which learning rate, plus its weight decay.
+ *
+ * @param groups group names, bottom to top
+ * @param groupLr base learning rate per group
+ * @param stageEpochs epochs per stage
+ * @param decayMode {@code decoupled}, {@code coupled} or {@code none}
+ * @param rows one row per parameter, in model order
+ */
+public record Plan(
+    List<String> groups,
+    Map<String, Double> groupLr,
+    List<Integer> stageEpochs,
+    String decayMode,
+    List<PlanRow> rows) {
+
+  /** Copies the collections. */
+  public Plan {
+    groups = List.copyOf(groups);
+    groupLr = Map.copyOf(groupLr);
+    stageEpochs = List.copyOf(stageEpochs);
+    rows = List.copyOf(rows);
+  }
+
+  /**
+   * A fixed-width table for people.
+   *
+   * @return the text
+   */
+  public String toText() {
+    StringBuilder b = new StringBuilder();
+    long total = rows.stream().mapToLong(PlanRow::elements).sum();
+    b.append(
+        String.format(
+            Locale.ROOT,
+            "%d parameters (%,d elements) in %d groups; %d stage(s); weight decay %s%n%n",
+            rows.size(), total, groups.size(), stageEpochs.size(), decayMode));
+    b.append(String.format(Locale.ROOT, "%-14s %7s %12s %10s", "group", "params", "elements", "base lr"));
+    for (int s = 0; s < stageEpochs.size(); s++) {
+      b.append(String.format(Locale.ROOT, "  stage %d (%d ep)", s + 1, stageEpochs.get(s)));
+    }
+    b.append('\n');
+    for (String g : groups) {
+      List<PlanRow> in = rows.stream().filter(r -> r.group().equals(g)).toList();
+      b.append(
+          String.format(
+              Locale.ROOT, "%-14s %7d %,12d %10.3g", g, in.size(),
+              in.stream().mapToLong(PlanRow::elements).sum(), groupLr.get(g)));
+      for (int s = 0; s < stageEpochs.size(); s++) {
+        boolean t = !in.isEmpty() && in.get(0).trainable().get(s);
+        b.append(String.format(Locale.ROOT, "  %-16s", t ? "train" : "frozen"));
+      }
+      b.append('\n');
+    }
+    b.append('\n');
+    int w = rows.stream().mapToInt(r -> r.name().length()).max().orElse(10);
+    b.append(String.format(Locale.ROOT, "%-" + w + "s  %-12s %-12s", "parameter", "group", "shape"));
+    for (int s = 0; s < stageEpochs.size(); s++) {
+      b.append(String.format(Locale.ROOT, " %10s", "lr s" + (s + 1)));
+    }
+    b.append(String.format(Locale.ROOT, " %8s%n", "wd"));
+    for (PlanRow r : rows) {
+      b.append(String.format(Locale.ROOT, "%-" + w + "s  %-12s %-12s", r.name(), r.group(), r.shape()));
+      for (int s = 0; s < stageEpochs.size(); s++) {
+        b.append(
+            String.format(
+                Locale.ROOT, " %10s", r.trainable().get(s) ? String.format(Locale.ROOT, "%.3g", r.lr().get(s)) : "frozen"));
+      }
+      b.append(String.format(Locale.ROOT, " %8.3g%n", r.weightDecay()));
+    }
+    return b.toString();
+  }
+
+  /**
+   * The plan as JSON, for tools.
+   *
+   * @return the tree
+   */
+  public ObjectNode toJson() {
+    JsonNodeFactory f = JsonNodeFactory.instance;
+    ObjectNode root = f.objectNode();
+    ArrayNode gs = root.putArray("groups");
+    for (String g : groups) {
+      gs.addObject().put("name", g).put("lr", groupLr.get(g));
+    }
+    ArrayNode st = root.putArray("stages");
+    stageEpochs.forEach(e -> st.addObject().put("epochs", e));
+    root.put("weight_decay_mode", decayMode);
+    ArrayNode ps = root.putArray("parameters");
+    for (PlanRow r : rows) {
+      ObjectNode o = ps.addObject();
+      o.put("name", r.name()).put("group", r.group()).put("shape", r.shape()).put("elements", r.elements());
+      ArrayNode t = o.putArray("trainable");
+      r.trainable().forEach(t::add);
+      ArrayNode l = o.putArray("lr");
+      r.lr().forEach(l::add);
+      o.put("weight_decay", r.weightDecay());
+    }
+    return root;
+  }
+}

@@ -1,0 +1,29 @@
+package io.github.finetune4j.pipeline;
+
+import java.util.List;
+
+/**
+ * One parameter in the resolved plan.
+ *
+ * @param name dotted parameter name
+ * @param group its group
+ * @param shape its shape, e.g. {@code (384, 384)}
+ * @param elements number of elements
+ * @param trainable per stage, whether it trains
+ * @param lr per stage, the base learning rate applied (0 when frozen)
+ * @param weightDecay decay coefficient (0 when excluded)
+ */
+public record PlanRow(
+    String name,
+    String group,
+    String shape,
+    long elements,
+    List<Boolean> trainable,
+    List<Double> lr,
+    double weightDecay) {
+  /** Copies the lists. */
+  public PlanRow {
+    trainable = List.copyOf(trainable);
+    lr = List.copyOf(lr);
+  }
+}
