@@ -192,6 +192,22 @@ class BertEncoderBlockTest {
   }
 
   @Test
+  void parametersSurviveDjlSaveAndLoad() throws Exception {
+    try (NDManager m = NDManager.newBaseManager()) {
+      BertEncoderBlock block = tinyBlock(m);
+      java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+      block.saveParameters(new java.io.DataOutputStream(bytes));
+      BertEncoderBlock copy = new BertEncoderBlock(TINY);
+      copy.loadParameters(
+          m, new java.io.DataInputStream(new java.io.ByteArrayInputStream(bytes.toByteArray())));
+      NDArray ids = m.create(new long[][] {{1, 7, 9, 2, 5}});
+      NDList in = new NDList(ids, ids.onesLike());
+      ParameterStore ps = new ParameterStore(m, false);
+      assertEquals(block.forward(ps, in, false).head(), copy.forward(ps, in, false).head());
+    }
+  }
+
+  @Test
   void loadingBeforeInitializeIsRejected() {
     BertEncoderBlock block = new BertEncoderBlock(TINY);
     Map<String, WeightTensor> one =
