@@ -31,7 +31,7 @@ import java.util.Set;
  * embeddings.*} and {@code encoder.*} next to its {@code head.*}:
  *
  * <pre>{@code
- * BertEncoderBlock bert = MiniLmImporter.importEncoder(manager);      // or new BertEncoderBlock(cfg)
+ * BertEncoderBlock bert = MiniLmImporter.importEncoder(manager); // or new BertEncoderBlock(cfg)
  * embeddings = addChildBlock("embeddings", bert.getEmbeddings());
  * encoder = addChildBlock("encoder", bert.getEncoder());
  * head = addChildBlock("head", Linear.builder().setUnits(classes).build());

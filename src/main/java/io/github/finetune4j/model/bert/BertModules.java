@@ -220,7 +220,8 @@ final class BertModules {
     @Override
     protected NDList forwardInternal(
         ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
-      NDArray y = dropout(run(ps, dense, training, inputs.get(0)), config.hiddenDropout(), training);
+      NDArray y =
+          dropout(run(ps, dense, training, inputs.get(0)), config.hiddenDropout(), training);
       return new NDList(run(ps, norm, training, y.add(inputs.get(1))));
     }
 

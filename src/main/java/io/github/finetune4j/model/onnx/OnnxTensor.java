@@ -9,8 +9,8 @@ import java.util.Arrays;
 /**
  * One initializer of an ONNX graph: its name, element type, dimensions and little-endian data.
  *
- * <p>The data is a read-only view into the bytes the model was read from when the file stored it
- * as {@code raw_data}, so reading a large model does not copy its weights a second time.
+ * <p>The data is a read-only view into the bytes the model was read from when the file stored it as
+ * {@code raw_data}, so reading a large model does not copy its weights a second time.
  */
 public final class OnnxTensor {
 
@@ -40,8 +40,7 @@ public final class OnnxTensor {
     this.name = name;
     this.dataType = dataType;
     this.dims = dims.clone();
-    this.data = data.slice().order(ByteOrder.LITTLE_ENDIAN).asReadOnlyBuffer();
-    this.data.order(ByteOrder.LITTLE_ENDIAN);
+    this.data = data.slice().asReadOnlyBuffer().order(ByteOrder.LITTLE_ENDIAN);
   }
 
   /**

@@ -35,8 +35,7 @@ class BertEncoderBlockTest {
 
   private static List<String> expectedNames(int layers) {
     List<String> names = new ArrayList<>();
-    for (String e :
-        List.of("word_embeddings", "position_embeddings", "token_type_embeddings")) {
+    for (String e : List.of("word_embeddings", "position_embeddings", "token_type_embeddings")) {
       names.add("embeddings." + e + ".weight");
     }
     names.add("embeddings.LayerNorm.weight");
@@ -84,10 +83,13 @@ class BertEncoderBlockTest {
     try (NDManager m = NDManager.newBaseManager()) {
       BertEncoderBlock block = tinyBlock(m);
       Map<String, Parameter> p = ParameterNames.of(block);
-      assertEquals(new Shape(50, 8), p.get("embeddings.word_embeddings.weight").getArray().getShape());
       assertEquals(
-          new Shape(16, 8), p.get("encoder.layer.1.intermediate.dense.weight").getArray().getShape());
-      assertEquals(new Shape(8, 16), p.get("encoder.layer.1.output.dense.weight").getArray().getShape());
+          new Shape(50, 8), p.get("embeddings.word_embeddings.weight").getArray().getShape());
+      assertEquals(
+          new Shape(16, 8),
+          p.get("encoder.layer.1.intermediate.dense.weight").getArray().getShape());
+      assertEquals(
+          new Shape(8, 16), p.get("encoder.layer.1.output.dense.weight").getArray().getShape());
       NDArray q = p.get("encoder.layer.0.attention.self.query.weight").getArray();
       float std = (float) Math.sqrt(q.sub(q.mean()).square().mean().getFloat());
       assertTrue(std > 0.005 && std < 0.03, "truncated normal 0.02, got std " + std);
@@ -96,16 +98,21 @@ class BertEncoderBlockTest {
       NDArray ids = ids(m, new long[][] {{1, 7, 9, 2, 0, 0}, {1, 3, 4, 5, 6, 2}});
       NDArray mask = ids(m, new long[][] {{1, 1, 1, 1, 0, 0}, {1, 1, 1, 1, 1, 1}});
       NDArray out =
-          block.forward(new ParameterStore(m, false), new NDList(ids, mask), false).singletonOrThrow();
+          block
+              .forward(new ParameterStore(m, false), new NDList(ids, mask), false)
+              .singletonOrThrow();
       assertEquals(new Shape(2, 6, 8), out.getShape());
       assertFalse(out.isNaN().any().getBoolean());
       // LayerNorm output: each token vector has mean ~0.
       assertEquals(0f, out.mean(new int[] {2}).abs().max().getFloat(), 1e-5f);
-      assertArrayEquals(new Shape[] {new Shape(2, 6, 8)}, block.getOutputShapes(new Shape[] {new Shape(2, 6)}));
+      assertArrayEquals(
+          new Shape[] {new Shape(2, 6, 8)}, block.getOutputShapes(new Shape[] {new Shape(2, 6)}));
 
       // Training mode applies dropout, so outputs differ from inference.
       NDArray trained =
-          block.forward(new ParameterStore(m, false), new NDList(ids, mask), true).singletonOrThrow();
+          block
+              .forward(new ParameterStore(m, false), new NDList(ids, mask), true)
+              .singletonOrThrow();
       assertNotEquals(0f, trained.sub(out).abs().max().getFloat());
     }
   }
@@ -168,19 +175,23 @@ class BertEncoderBlockTest {
       try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
         NDArray ids = m.create(new long[][] {{1, 7, 9, 2}});
         NDArray out =
-            block.forward(new ParameterStore(m, false), new NDList(ids, ids.onesLike()), true)
+            block
+                .forward(new ParameterStore(m, false), new NDList(ids, ids.onesLike()), true)
                 .head();
         gc.backward(out.square().sum());
       }
       assertTrue(q.getArray().getGradient().abs().sum().getFloat() > 0);
 
       Map<String, WeightTensor> bad = new LinkedHashMap<>(weights);
-      bad.put("encoder.layer.1.attention.self.query.weight", WeightTensor.of(new float[8 * 16], 8, 16));
+      bad.put(
+          "encoder.layer.1.attention.self.query.weight", WeightTensor.of(new float[8 * 16], 8, 16));
       bad.put("encoder.layer.9.output.dense.bias", WeightTensor.of(new float[8], 8));
       IllegalArgumentException e =
           assertThrows(IllegalArgumentException.class, () -> block.loadWeights(bad));
       assertTrue(
-          e.getMessage().contains("encoder.layer.1.attention.self.query.weight: expected (8, 8), got (8, 16)"),
+          e.getMessage()
+              .contains(
+                  "encoder.layer.1.attention.self.query.weight: expected (8, 8), got (8, 16)"),
           e.getMessage());
       assertTrue(e.getMessage().contains("encoder.layer.9.output.dense.bias: no such parameter"));
 
@@ -224,7 +235,8 @@ class BertEncoderBlockTest {
     assertEquals(c, json.readValue(text, BertConfig.class));
     assertEquals(32, c.headSize());
     assertEquals(0.1, c.hiddenDropout());
-    assertThrows(IllegalArgumentException.class, () -> new BertConfig(10, 10, 1, 3, 4, 4, 2, 1e-12));
+    assertThrows(
+        IllegalArgumentException.class, () -> new BertConfig(10, 10, 1, 3, 4, 4, 2, 1e-12));
   }
 
   /** A stand-in for a classifier: adopts the halves as its own children next to a head. */

@@ -123,7 +123,8 @@ class MiniLmOracleTest {
     WeightTensor w = weights.get("encoder.layer.2.intermediate.dense.weight");
     assertArrayEquals(new long[] {1536, 384}, w.shape());
     OnnxTensor source =
-        graph.initializers()
+        graph
+            .initializers()
             .get(
                 graph.nodes().stream()
                     .filter(n -> n.name().equals("/encoder/layer.2/intermediate/dense/MatMul"))
@@ -149,20 +150,21 @@ class MiniLmOracleTest {
       BertConfig wrong = new BertConfig(30522, 384, 1, 12, 1024, 512, 2, 1e-12);
       IllegalArgumentException e =
           assertThrows(
-              IllegalArgumentException.class,
-              () -> MiniLmImporter.importEncoder(m, graph, wrong));
+              IllegalArgumentException.class, () -> MiniLmImporter.importEncoder(m, graph, wrong));
       assertTrue(
           e.getMessage()
-              .contains("encoder.layer.0.intermediate.dense.weight: expected (1024, 384), got (1536, 384)"),
+              .contains(
+                  "encoder.layer.0.intermediate.dense.weight: expected (1024, 384), got (1536,"
+                      + " 384)"),
           e.getMessage());
       assertTrue(e.getMessage().contains("encoder.layer.5.output.dense.weight: no such parameter"));
 
       BertConfig deeper = BertConfig.miniLmL6().withNumLayers(7);
       e =
           assertThrows(
-              IllegalArgumentException.class,
-              () -> MiniLmImporter.importEncoder(m, graph, deeper));
-      assertTrue(e.getMessage().contains("encoder.layer.6.attention.self.query.weight"), e.getMessage());
+              IllegalArgumentException.class, () -> MiniLmImporter.importEncoder(m, graph, deeper));
+      assertTrue(
+          e.getMessage().contains("encoder.layer.6.attention.self.query.weight"), e.getMessage());
     }
   }
 

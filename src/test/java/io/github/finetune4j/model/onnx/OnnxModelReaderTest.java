@@ -109,11 +109,7 @@ class OnnxModelReaderTest {
             .bytes(4, floatsLe(1.5f, -2f))
             .string(8, "b");
     Proto unpackedFloats =
-        new Proto()
-            .varint(1, 1)
-            .varint(2, OnnxTensor.FLOAT)
-            .fixed32(4, 0.25f)
-            .string(8, "c");
+        new Proto().varint(1, 1).varint(2, OnnxTensor.FLOAT).fixed32(4, 0.25f).string(8, "c");
     Proto longs =
         new Proto()
             .varint(1, 3)
@@ -189,7 +185,8 @@ class OnnxModelReaderTest {
   @Test
   void readsBundledMiniLm() throws IOException {
     OnnxGraph g;
-    try (InputStream in = getClass().getClassLoader().getResourceAsStream("all-minilm-l6-v2.onnx")) {
+    try (InputStream in =
+        getClass().getClassLoader().getResourceAsStream("all-minilm-l6-v2.onnx")) {
       g = OnnxModelReader.read(in);
     }
     assertEquals(List.of("input_ids", "attention_mask", "token_type_ids"), g.inputs());
