@@ -110,7 +110,11 @@ public final class ConsoleSink implements MetricsSink {
     StringBuilder line =
         new StringBuilder(
             String.format(
-                Locale.ROOT, "epoch %d done (step %d): train loss %.4f", m.epoch(), m.step(), m.trainLoss()));
+                Locale.ROOT,
+                "epoch %d done (step %d): train loss %.4f",
+                m.epoch(),
+                m.step(),
+                m.trainLoss()));
     if (!Double.isNaN(m.trainAccuracy())) {
       line.append(String.format(Locale.ROOT, " acc %.4f", m.trainAccuracy()));
     }

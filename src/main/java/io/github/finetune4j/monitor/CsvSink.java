@@ -11,8 +11,8 @@ import java.util.Map;
 
 /**
  * Writes {@code metrics.csv} in a run directory: one row per step with the columns {@code step,
- * epoch, stage, loss, samples_per_s, rss_mb}, then for each group {@code lr/<group>, <group>/grad_norm,
- * <group>/update_ratio, <group>/drift}.
+ * epoch, stage, loss, samples_per_s, rss_mb}, then for each group {@code lr/<group>,
+ * <group>/grad_norm, <group>/update_ratio, <group>/drift}.
  *
  * <p>The group set is fixed by the first step's {@code lr} map; groups that appear later are not
  * written. NaN, infinite and missing values (steps where diagnostics were not sampled, unknown RSS)
@@ -46,8 +46,7 @@ public final class CsvSink implements MetricsSink {
       List<String> header =
           new ArrayList<>(List.of("step", "epoch", "stage", "loss", "samples_per_s", "rss_mb"));
       for (String g : groups) {
-        header.addAll(
-            List.of("lr/" + g, g + "/grad_norm", g + "/update_ratio", g + "/drift"));
+        header.addAll(List.of("lr/" + g, g + "/grad_norm", g + "/update_ratio", g + "/drift"));
       }
       writeRow(header);
     }

@@ -13,8 +13,8 @@ import java.util.Map;
 /**
  * Writes {@code metrics.jsonl} in a run directory: one JSON object per line, each with a {@code
  * "kind"} of {@code step}, {@code epoch} or {@code warning}, snake_case keys, and {@code null} for
- * NaN or infinite numbers. Every line is flushed as soon as it is written, so a crashed run leaves a
- * readable file (at worst its last line is cut, which {@link MetricsReader} reports).
+ * NaN or infinite numbers. Every line is flushed as soon as it is written, so a crashed run leaves
+ * a readable file (at worst its last line is cut, which {@link MetricsReader} reports).
  *
  * <p>A step line looks like {@code {"kind":"step","step":3,"total_steps":100,"epoch":1,"stage":0,
  * "loss":0.41,"samples_per_s":31.2,"rss_bytes":123,"lr":{"head":1.0E-3},"groups":{"head":{"lr":

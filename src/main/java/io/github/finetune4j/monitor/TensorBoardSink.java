@@ -128,8 +128,7 @@ public final class TensorBoardSink implements MetricsSink {
     }
     ProtoWriter summary = new ProtoWriter();
     for (Scalar v : values) {
-      summary.messageField(
-          1, new ProtoWriter().stringField(1, v.tag()).floatField(2, v.value()));
+      summary.messageField(1, new ProtoWriter().stringField(1, v.tag()).floatField(2, v.value()));
     }
     writeRecord(
         new ProtoWriter().doubleField(1, wallTime()).int64Field(2, step).messageField(5, summary));

@@ -2,8 +2,9 @@
  * Run monitoring: the {@link io.github.finetune4j.monitor.MetricsSink} contract the training loop
  * calls, and its sinks.
  *
- * <p>A run directory receives {@code metrics.jsonl} ({@link io.github.finetune4j.monitor.JsonlSink},
- * read back by {@link io.github.finetune4j.monitor.MetricsReader}), {@code metrics.csv} ({@link
+ * <p>A run directory receives {@code metrics.jsonl} ({@link
+ * io.github.finetune4j.monitor.JsonlSink}, read back by {@link
+ * io.github.finetune4j.monitor.MetricsReader}), {@code metrics.csv} ({@link
  * io.github.finetune4j.monitor.CsvSink}), a TensorBoard event file ({@link
  * io.github.finetune4j.monitor.TensorBoardSink}) and, on demand, {@code report.html} ({@link
  * io.github.finetune4j.monitor.HtmlReport}). {@link io.github.finetune4j.monitor.ConsoleSink} shows

@@ -18,7 +18,8 @@ class ConsoleSinkTest {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     AtomicLong nanos = new AtomicLong();
     ConsoleSink sink =
-        new ConsoleSink(new PrintStream(bytes, true, StandardCharsets.UTF_8), false, 20, nanos::get);
+        new ConsoleSink(
+            new PrintStream(bytes, true, StandardCharsets.UTF_8), false, 20, nanos::get);
     SyntheticRun run = new SyntheticRun();
     try (sink) {
       int e = 0;

@@ -38,8 +38,7 @@ class CsvSinkTest {
   @Test
   void quotesOddGroupNamesAndIgnoresLateGroups() throws Exception {
     try (CsvSink sink = new CsvSink(dir)) {
-      sink.onStep(
-          new StepMetrics(1, 2, 1, 0, 0.5, 1, -1, Map.of("a,\"b\"", 0.1), Map.of()));
+      sink.onStep(new StepMetrics(1, 2, 1, 0, 0.5, 1, -1, Map.of("a,\"b\"", 0.1), Map.of()));
       sink.onStep(
           new StepMetrics(
               2, 2, 1, 0, Double.NaN, 1, -1, Map.of("a,\"b\"", 0.1, "late", 0.2), Map.of()));

@@ -88,7 +88,8 @@ class MonitorSetTest {
           }
         };
     Recording c = new Recording("");
-    assertSame(bug, assertThrows(IllegalStateException.class, () -> MonitorSet.of(throwing, c).onStep(m)));
+    assertSame(
+        bug, assertThrows(IllegalStateException.class, () -> MonitorSet.of(throwing, c).onStep(m)));
     assertEquals(List.of("step"), c.calls);
   }
 }

@@ -41,22 +41,35 @@ final class SyntheticRun {
                 stage == 0 ? 1.0 : 0.0));
         groups.put(
             "head",
-            new GroupStats(
-                headLr, 2.0 / Math.sqrt(s), 3.0 + 0.01 * s, 1e-2 / s, Double.NaN, 0.0));
+            new GroupStats(headLr, 2.0 / Math.sqrt(s), 3.0 + 0.01 * s, 1e-2 / s, Double.NaN, 0.0));
       }
       steps.add(
           new StepMetrics(
-              s, STEPS, epoch, stage, 2.0 * Math.exp(-s / 20.0) + 0.1, 100 + s, 300L << 20, lr,
+              s,
+              STEPS,
+              epoch,
+              stage,
+              2.0 * Math.exp(-s / 20.0) + 0.1,
+              100 + s,
+              300L << 20,
+              lr,
               groups));
       if (s == 25 || s == 50) {
         epochs.add(
             new EpochMetrics(
-                epoch, stage, s, 1.0 / epoch, 0.6 + 0.1 * epoch, 1.1 / epoch, 0.55 + 0.1 * epoch,
+                epoch,
+                stage,
+                s,
+                1.0 / epoch,
+                0.6 + 0.1 * epoch,
+                1.1 / epoch,
+                0.55 + 0.1 * epoch,
                 12.5));
       }
       if (s == 7) {
         warnings.add(
-            new RunWarning(7, "head", "exploding", "update ratio 2.0e-01 > 1e-01 <check> & \"lr\""));
+            new RunWarning(
+                7, "head", "exploding", "update ratio 2.0e-01 > 1e-01 <check> & \"lr\""));
       }
     }
   }

@@ -38,8 +38,7 @@ class TensorBoardSinkIndependentTest {
   private static final Pattern VALUE = Pattern.compile("^\\s*simple_value: (\\S+)$");
   private static final Pattern STEP = Pattern.compile("^step: (\\d+)$");
   private static final Pattern WALL = Pattern.compile("^wall_time: (\\S+)$");
-  private static final Pattern STRUCTURE =
-      Pattern.compile("^\\s*(summary \\{|value \\{|\\})$");
+  private static final Pattern STRUCTURE = Pattern.compile("^\\s*(summary \\{|value \\{|\\})$");
 
   @TempDir Path dir;
 
@@ -76,7 +75,8 @@ class TensorBoardSinkIndependentTest {
     }
     SyntheticRun run = new SyntheticRun();
     Path runDir = dir.resolve("run");
-    TensorBoardSink sink = new TensorBoardSink(runDir, Clock.fixed(START, ZoneOffset.UTC), "testhost");
+    TensorBoardSink sink =
+        new TensorBoardSink(runDir, Clock.fixed(START, ZoneOffset.UTC), "testhost");
     run.feed(sink);
     assertEquals("events.out.tfevents.1714564800.testhost", sink.file().getFileName().toString());
 
