@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Installs the external programs the monitor tests check our output with (Debian/Ubuntu, as root).
+# Idempotent: installs only what is missing. Called by .ci/run; with CI=true those tests fail
+# instead of skipping when a program is missing.
+#   protoc   (protobuf-compiler): TensorBoardSinkIndependentTest decodes every event record
+#   chromium (chromium):          HtmlReportBrowserTest renders report.html headless
+set -euo pipefail
+
+missing=()
+command -v protoc >/dev/null 2>&1 || missing+=(protobuf-compiler)
+command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 \
+  || missing+=(chromium)
+
+if ((${#missing[@]} == 0)); then
+  echo "install-test-tools: protoc and chromium already installed"
+  exit 0
+fi
+
+SUDO=""
+if [[ $(id -u) -ne 0 ]]; then SUDO="sudo"; fi
+echo "install-test-tools: installing ${missing[*]}"
+$SUDO apt-get update
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y --no-install-recommends "${missing[@]}"

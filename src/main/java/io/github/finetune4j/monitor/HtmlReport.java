@@ -1,0 +1,368 @@
+package io.github.finetune4j.monitor;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Writes {@code report.html} for a run directory: one self-contained file (no network at view time)
+ * with the run summary, loss and accuracy curves, per-group learning rates with stage boundaries,
+ * an update-ratio heatmap (group × step), drift and gradient norms per group, the warnings, and the
+ * problems met while reading {@code metrics.jsonl}.
+ *
+ * <p>The charts are drawn by the inlined uPlot library (MIT, vendored under this package's
+ * resources) from the run's data, embedded as JSON in a {@code <script type="application/json"
+ * id="run-data">} element. If the run directory holds a {@code summary.json} object, its keys and
+ * values are shown in the header.
+ */
+public final class HtmlReport {
+
+  /** File name of the report inside the run directory. */
+  public static final String FILE_NAME = "report.html";
+
+  /** Optional run summary read from the run directory. */
+  public static final String SUMMARY_FILE = "summary.json";
+
+  private static final ObjectMapper MAPPER = new ObjectMapper();
+  private static final Pattern PLACEHOLDER = Pattern.compile("\\{\\{([A-Z_]+)\\}\\}");
+
+  private HtmlReport() {}
+
+  /**
+   * Reads {@code runDir/metrics.jsonl} (and {@code summary.json} if present) and writes {@code
+   * runDir/report.html}.
+   *
+   * @param runDir the run directory
+   * @return the path of the report
+   * @throws ReportException if the directory, its metrics file or any step record is missing
+   * @throws IOException if reading or writing fails
+   */
+  public static Path write(Path runDir) throws IOException {
+    String html = render(runDir);
+    Path out = runDir.resolve(FILE_NAME);
+    Path tmp = runDir.resolve(FILE_NAME + ".tmp");
+    Files.writeString(tmp, html, StandardCharsets.UTF_8);
+    Files.move(tmp, out, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    return out;
+  }
+
+  /** Builds the report's HTML without writing it. */
+  static String render(Path runDir) throws IOException {
+    if (!Files.isDirectory(runDir)) {
+      throw new ReportException("run directory not found: " + runDir);
+    }
+    Path metrics = runDir.resolve(JsonlSink.FILE_NAME);
+    if (!Files.isRegularFile(metrics)) {
+      throw new ReportException(
+          "no "
+              + JsonlSink.FILE_NAME
+              + " in "
+              + runDir
+              + " (not a run directory, or the run"
+              + " has not written any metrics yet)");
+    }
+    MetricsLog log = MetricsReader.read(metrics);
+    if (log.lines() == 0) {
+      throw new ReportException(metrics + " is empty (the run has not written any metrics yet)");
+    }
+    if (log.steps().isEmpty()) {
+      StringBuilder m =
+          new StringBuilder(metrics + " has no step records (" + log.lines() + " lines read");
+      if (!log.problems().isEmpty()) {
+        m.append(", ").append(log.problems().size()).append(" unreadable, first: ");
+        m.append(log.problems().get(0));
+      }
+      throw new ReportException(m.append(')').toString());
+    }
+    List<String> problems = new ArrayList<>();
+    for (MetricsLog.Problem p : log.problems()) {
+      problems.add(JsonlSink.FILE_NAME + " " + p);
+    }
+    JsonNode summary = readSummary(runDir.resolve(SUMMARY_FILE), problems);
+
+    String title =
+        runDir.toAbsolutePath().normalize().getFileName() == null
+            ? runDir.toString()
+            : runDir.toAbsolutePath().normalize().getFileName().toString();
+    Map<String, String> parts = new java.util.HashMap<>();
+    parts.put("TITLE", esc(title));
+    parts.put(
+        "SUBTITLE",
+        esc(
+            runDir.toAbsolutePath().normalize()
+                + " · report generated "
+                + Instant.now().truncatedTo(ChronoUnit.SECONDS)));
+    parts.put("RUN_TABLE", runTable(log));
+    parts.put("SUMMARY_TABLE", summaryTable(summary));
+    parts.put("WARNINGS_TABLE", warningsTable(log.warnings()));
+    parts.put("PROBLEMS_LIST", problemsList(problems));
+    parts.put("DATA", scriptSafeJson(data(log, summary, problems)));
+    parts.put("UPLOT_CSS", resource("uPlot.min.css"));
+    parts.put("UPLOT_JS", resource("uPlot.iife.min.js"));
+    parts.put("UPLOT_LICENSE", resource("uPlot.LICENSE").replace("--", "- -"));
+    parts.put("REPORT_JS", resource("report.js"));
+    return fill(resource("report-template.html"), parts);
+  }
+
+  private static JsonNode readSummary(Path file, List<String> problems) throws IOException {
+    if (!Files.isRegularFile(file)) {
+      return null;
+    }
+    try {
+      JsonNode n = MAPPER.readTree(file.toFile());
+      if (n == null || !n.isObject()) {
+        problems.add(SUMMARY_FILE + ": not a JSON object, ignored");
+        return null;
+      }
+      return n;
+    } catch (JsonProcessingException e) {
+      problems.add(SUMMARY_FILE + ": not valid JSON, ignored: " + e.getOriginalMessage());
+      return null;
+    }
+  }
+
+  /** The data the charts are drawn from; NaN becomes null. */
+  private static ObjectNode data(MetricsLog log, JsonNode summary, List<String> problems) {
+    Set<String> groups = new LinkedHashSet<>();
+    for (StepMetrics m : log.steps()) {
+      groups.addAll(m.lr().keySet());
+      groups.addAll(m.groups().keySet());
+    }
+    ObjectNode d = MAPPER.createObjectNode();
+    d.set("summary", summary);
+    ArrayNode groupNames = d.putArray("groups");
+    groups.forEach(groupNames::add);
+    ArrayNode steps = d.putArray("steps");
+    ArrayNode loss = d.putArray("loss");
+    ObjectNode lr = d.putObject("lr");
+    for (String g : groups) {
+      lr.putArray(g);
+    }
+    ArrayNode stages = d.putArray("stages");
+    ObjectNode stats = d.putObject("stats");
+    ArrayNode statX = stats.putArray("x");
+    ObjectNode statGroups = stats.putObject("groups");
+    for (String g : groups) {
+      ObjectNode s = statGroups.putObject(g);
+      for (String k : List.of("grad_norm", "log10_update_ratio", "drift", "weight_norm")) {
+        s.putArray(k);
+      }
+    }
+    int stage = Integer.MIN_VALUE;
+    for (StepMetrics m : log.steps()) {
+      steps.add(m.step());
+      num(loss, m.loss());
+      for (String g : groups) {
+        Double v = m.lr().get(g);
+        num((ArrayNode) lr.get(g), v == null ? Double.NaN : v);
+      }
+      if (m.stage() != stage) {
+        stage = m.stage();
+        stages.addObject().put("stage", stage).put("step", m.step());
+      }
+      if (!m.groups().isEmpty()) {
+        statX.add(m.step());
+        for (String g : groups) {
+          GroupStats s = m.groups().get(g);
+          ObjectNode arrays = (ObjectNode) statGroups.get(g);
+          num((ArrayNode) arrays.get("grad_norm"), s == null ? Double.NaN : s.gradNorm());
+          num(
+              (ArrayNode) arrays.get("log10_update_ratio"),
+              s == null ? Double.NaN : Math.log10(s.updateRatio()));
+          num((ArrayNode) arrays.get("drift"), s == null ? Double.NaN : s.drift());
+          num((ArrayNode) arrays.get("weight_norm"), s == null ? Double.NaN : s.weightNorm());
+        }
+      }
+    }
+    ArrayNode epochs = d.putArray("epochs");
+    for (EpochMetrics e : log.epochs()) {
+      ObjectNode o = epochs.addObject();
+      o.put("epoch", e.epoch()).put("stage", e.stage()).put("step", e.step());
+      num(o, "train_loss", e.trainLoss());
+      num(o, "train_accuracy", e.trainAccuracy());
+      num(o, "valid_loss", e.validLoss());
+      num(o, "valid_accuracy", e.validAccuracy());
+      num(o, "seconds", e.seconds());
+    }
+    ArrayNode warnings = d.putArray("warnings");
+    for (RunWarning w : log.warnings()) {
+      warnings
+          .addObject()
+          .put("step", w.step())
+          .put("group", w.group())
+          .put("cause", w.cause())
+          .put("message", w.message());
+    }
+    ArrayNode probs = d.putArray("problems");
+    problems.forEach(probs::add);
+    return d;
+  }
+
+  private static String runTable(MetricsLog log) {
+    StepMetrics last = log.steps().get(log.steps().size() - 1);
+    Set<String> groups = new LinkedHashSet<>(last.lr().keySet());
+    List<String[]> rows = new ArrayList<>();
+    rows.add(new String[] {"steps", last.step() + " of " + last.totalSteps() + " planned"});
+    rows.add(new String[] {"epochs", Integer.toString(log.epochs().size())});
+    rows.add(new String[] {"stage at end", Integer.toString(last.stage())});
+    rows.add(new String[] {"groups", String.join(", ", groups)});
+    rows.add(new String[] {"last train loss", fmt(last.loss())});
+    if (!log.epochs().isEmpty()) {
+      EpochMetrics e = log.epochs().get(log.epochs().size() - 1);
+      rows.add(new String[] {"last valid loss", fmt(e.validLoss())});
+      rows.add(new String[] {"last valid accuracy", fmt(e.validAccuracy())});
+      double best =
+          log.epochs().stream()
+              .mapToDouble(EpochMetrics::validAccuracy)
+              .filter(v -> !Double.isNaN(v))
+              .max()
+              .orElse(Double.NaN);
+      rows.add(new String[] {"best valid accuracy", fmt(best)});
+    }
+    rows.add(new String[] {"warnings", Integer.toString(log.warnings().size())});
+    StringBuilder b = new StringBuilder("<table class=\"kv\" id=\"run-table\">");
+    for (String[] r : rows) {
+      b.append("<tr><td>").append(esc(r[0])).append("</td><td>").append(esc(r[1]));
+      b.append("</td></tr>");
+    }
+    return b.append("</table>").toString();
+  }
+
+  private static String summaryTable(JsonNode summary) {
+    if (summary == null) {
+      return "<p class=\"none\">no summary.json in the run directory</p>";
+    }
+    StringBuilder b = new StringBuilder("<table class=\"kv\" id=\"summary\">");
+    for (Iterator<Map.Entry<String, JsonNode>> it = summary.fields(); it.hasNext(); ) {
+      Map.Entry<String, JsonNode> e = it.next();
+      JsonNode v = e.getValue();
+      b.append("<tr><td>").append(esc(e.getKey())).append("</td><td>");
+      b.append(esc(v.isValueNode() ? v.asText() : v.toString())).append("</td></tr>");
+    }
+    return b.append("</table>").toString();
+  }
+
+  private static String warningsTable(List<RunWarning> warnings) {
+    if (warnings.isEmpty()) {
+      return "<p class=\"none\" id=\"warnings\">no warnings</p>";
+    }
+    StringBuilder b =
+        new StringBuilder(
+            "<table id=\"warnings\"><tr><th>step</th><th>group</th><th>cause</th>"
+                + "<th>message</th></tr>");
+    for (RunWarning w : warnings) {
+      b.append("<tr><td>").append(w.step()).append("</td><td>").append(esc(w.group()));
+      b.append("</td><td class=\"cause\">").append(esc(w.cause())).append("</td><td>");
+      b.append(esc(w.message())).append("</td></tr>");
+    }
+    return b.append("</table>").toString();
+  }
+
+  private static String problemsList(List<String> problems) {
+    if (problems.isEmpty()) {
+      return "<p class=\"none\" id=\"problems\">none: every line of metrics.jsonl was read</p>";
+    }
+    StringBuilder b = new StringBuilder("<ul id=\"problems\">");
+    for (String p : problems) {
+      b.append("<li>").append(esc(p)).append("</li>");
+    }
+    return b.append("</ul>").toString();
+  }
+
+  private static void num(ArrayNode a, double v) {
+    if (Double.isFinite(v)) {
+      a.add(v);
+    } else {
+      a.addNull();
+    }
+  }
+
+  private static void num(ObjectNode o, String key, double v) {
+    if (Double.isFinite(v)) {
+      o.put(key, v);
+    } else {
+      o.putNull(key);
+    }
+  }
+
+  private static String fmt(double v) {
+    return Double.isNaN(v) ? "n/a" : String.format(Locale.ROOT, "%.4g", v);
+  }
+
+  /** JSON that cannot end its {@code <script>} element early: {@code < > &} as \\u escapes. */
+  static String scriptSafeJson(JsonNode n) {
+    try {
+      return MAPPER
+          .writeValueAsString(n)
+          .replace("<", "\\u003c")
+          .replace(">", "\\u003e")
+          .replace("&", "\\u0026")
+          .replace("\u2028", "\\u2028")
+          .replace("\u2029", "\\u2029");
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  static String esc(String s) {
+    StringBuilder b = new StringBuilder(s.length());
+    for (char c : s.toCharArray()) {
+      switch (c) {
+        case '<' -> b.append("&lt;");
+        case '>' -> b.append("&gt;");
+        case '&' -> b.append("&amp;");
+        case '"' -> b.append("&quot;");
+        case '\'' -> b.append("&#39;");
+        default -> b.append(c);
+      }
+    }
+    return b.toString();
+  }
+
+  /**
+   * Replaces every {@code {{NAME}}} of the template in one pass (inlined text is not rescanned).
+   */
+  private static String fill(String template, Map<String, String> parts) {
+    Matcher m = PLACEHOLDER.matcher(template);
+    StringBuilder b = new StringBuilder(template.length() + 80_000);
+    while (m.find()) {
+      String v = parts.get(m.group(1));
+      if (v == null) {
+        throw new IllegalStateException("report template has an unknown placeholder " + m.group());
+      }
+      m.appendReplacement(b, Matcher.quoteReplacement(v));
+    }
+    m.appendTail(b);
+    return b.toString();
+  }
+
+  private static String resource(String name) {
+    try (InputStream in = HtmlReport.class.getResourceAsStream(name)) {
+      if (in == null) {
+        throw new IllegalStateException("missing classpath resource " + name);
+      }
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}
