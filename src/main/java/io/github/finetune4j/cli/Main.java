@@ -1,6 +1,8 @@
 package io.github.finetune4j.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.github.finetune4j.monitor.HtmlReport;
+import io.github.finetune4j.monitor.ReportException;
 import io.github.finetune4j.pipeline.BadInputException;
 import io.github.finetune4j.pipeline.FineTune;
 import io.github.finetune4j.pipeline.Plan;
@@ -34,7 +36,8 @@ import picocli.CommandLine.Parameters;
       Main.Validate.class,
       Main.PlanCmd.class,
       Main.Schema.class,
-      Main.Predict.class
+      Main.Predict.class,
+      Main.Report.class
     })
 public final class Main implements Callable<Integer> {
 
@@ -195,6 +198,26 @@ public final class Main implements Callable<Integer> {
     public Integer call() {
       main.out.println(RecipeReader.toJson(RecipeModel.schema(Recipe.class)));
       return OK;
+    }
+  }
+
+  @Command(name = "report", description = "Write report.html (charts of every group's updates) for a run directory.")
+  static final class Report implements Callable<Integer> {
+    @CommandLine.ParentCommand Main main;
+
+    @Parameters(index = "0", paramLabel = "RUN_DIR", description = "A run directory (or a .partial one).")
+    Path runDir;
+
+    @Override
+    public Integer call() throws Exception {
+      try {
+        Path report = HtmlReport.write(runDir);
+        main.out.println("Wrote " + report);
+        return OK;
+      } catch (ReportException e) {
+        main.err.println("finetune: cannot write a report: " + e.getMessage());
+        return BAD_INPUT;
+      }
     }
   }
 

@@ -22,7 +22,11 @@ import io.github.finetune4j.model.bert.BertConfig;
 import io.github.finetune4j.model.bert.BertWeights;
 import io.github.finetune4j.model.bert.MiniLmImporter;
 import io.github.finetune4j.model.text.TextTokenizer;
+import io.github.finetune4j.monitor.ConsoleSink;
+import io.github.finetune4j.monitor.HtmlReport;
 import io.github.finetune4j.monitor.MetricsSink;
+import io.github.finetune4j.monitor.MonitorSet;
+import io.github.finetune4j.monitor.WarningDetector;
 import io.github.finetune4j.params.GroupRule;
 import io.github.finetune4j.params.GroupingException;
 import io.github.finetune4j.params.ParamGroup;
@@ -142,7 +146,7 @@ public final class FineTune {
 
       out.printf(Locale.ROOT, "Tokenizing %d/%d/%d examples (max length %d)%n", train.size(),
           valid.size(), test.size(), recipe.data().maxLength());
-      List<MetricsSink> sinks = new ArrayList<>(Sinks.forRun(partial, out, recipe));
+      List<MetricsSink> sinks = new ArrayList<>(Sinks.forRun(partial, out, recipe.monitor(), out == System.out && ConsoleSink.isTerminal()));
       sinks.addAll(extraSinks);
       TrainSetup setup =
           new TrainSetup(
@@ -152,13 +156,13 @@ public final class FineTune {
               batches(tokenizer, train), valid.isEmpty() ? null : batches(tokenizer, valid),
               test.isEmpty() ? null : batches(tokenizer, test),
               recipe.data().batchSize(), recipe.train().seed(), recipe.train().evalEveryEpoch(),
-              recipe.train().logEvery(), sinks);
+              recipe.monitor().every(), new WarningDetector(recipe.monitor().driftBounds()), sinks);
       RunResult result;
       try (NDManager trainManager = model.getNDManager().newSubManager();
           FineTuner tuner = new FineTuner(setup, trainManager)) {
         result = tuner.run();
       } finally {
-        Sinks.closeAll(sinks);
+        new MonitorSet(sinks).close();
       }
       Path modelDir = partial.resolve(MODEL_DIR);
       Files.createDirectories(modelDir);
@@ -191,6 +195,9 @@ public final class FineTune {
       summary.put("engine", Engine.getInstance().getEngineName() + " " + Engine.getInstance().getVersion());
       summary.put("wall_seconds", (System.nanoTime() - wallStart) / 1e9);
       Files.writeString(partial.resolve("summary.json"), RecipeReader.toJson(summary));
+      if (recipe.monitor().sinks().contains("html") && recipe.monitor().sinks().contains("jsonl")) {
+        HtmlReport.write(partial);
+      }
       deleteTree(runDir);
       Files.move(partial, runDir);
       return summary;

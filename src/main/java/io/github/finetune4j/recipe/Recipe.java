@@ -13,6 +13,7 @@ import java.util.List;
  * @param groups parameter groups, bottom to top
  * @param stages training stages
  * @param optimizer update rule
+ * @param monitor diagnostics and sinks
  * @param train run settings
  * @param output run directory
  */
@@ -27,6 +28,7 @@ public record Recipe(
         List<GroupSpec> groups,
     @Required @Doc("Training stages, run in order.") List<StageSpec> stages,
     @Required @Doc("Update rule.") OptimizerSpec optimizer,
+    @Doc("Monitoring of weight updates and metric sinks.") MonitorSpec monitor,
     @Doc("Run-wide settings.") TrainSpec train,
     @Required @Doc("Run directory.") OutputSpec output) {
 
@@ -34,6 +36,7 @@ public record Recipe(
   public Recipe {
     groups = groups == null ? null : List.copyOf(groups);
     stages = stages == null ? null : List.copyOf(stages);
-    train = train == null ? new TrainSpec(null, null, null, null) : train;
+    monitor = monitor == null ? new MonitorSpec(null, null, null) : monitor;
+    train = train == null ? new TrainSpec(null, null, null) : train;
   }
 }

@@ -94,9 +94,17 @@ final class RecipeChecks {
       problems.add("optimizer.eps: must be positive, got " + o.eps());
     }
     TrainSpec t = r.train();
-    if (t.logEvery() < 1) {
-      problems.add("train.log_every: must be at least 1, got " + t.logEvery());
+    if (r.monitor().every() < 1) {
+      problems.add("monitor.every: must be at least 1, got " + r.monitor().every());
     }
+    r.monitor().driftBounds().forEach((g, v) -> {
+      if (!g.equals("*") && !names.contains(g)) {
+        problems.add("monitor.drift_bounds." + g + ": unknown group '" + g + "'");
+      }
+      if (!(v > 0)) {
+        problems.add("monitor.drift_bounds." + g + ": must be positive, got " + v);
+      }
+    });
     if (t.threads() != null && t.threads() < 1) {
       problems.add("train.threads: must be at least 1, got " + t.threads());
     }

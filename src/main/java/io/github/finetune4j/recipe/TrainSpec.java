@@ -5,21 +5,17 @@ package io.github.finetune4j.recipe;
  *
  * @param seed random seed for initialization, dropout and shuffling
  * @param evalEveryEpoch evaluate on the validation split after every epoch
- * @param logEvery console/metrics period in steps
  * @param threads intra-op threads for the engine
  */
 @Doc("Run-wide training settings.")
 public record TrainSpec(
     @Doc("Random seed for initialization, dropout and data order (default 42).") Long seed,
     @Doc("Evaluate on the validation split after every epoch (default true).") Boolean evalEveryEpoch,
-    @Doc("Print a progress line and sample per-group diagnostics every N steps (default 10).")
-        Integer logEvery,
     @Doc("Intra-op threads for the engine (default: the number of cores).") Integer threads) {
 
   /** Applies defaults. */
   public TrainSpec {
     seed = seed == null ? 42L : seed;
     evalEveryEpoch = evalEveryEpoch == null ? Boolean.TRUE : evalEveryEpoch;
-    logEvery = logEvery == null ? 10 : logEvery;
   }
 }

@@ -11,6 +11,7 @@ import ai.djl.training.loss.Loss;
 import io.github.finetune4j.monitor.EpochMetrics;
 import io.github.finetune4j.monitor.GroupStats;
 import io.github.finetune4j.monitor.MetricsSink;
+import io.github.finetune4j.monitor.RunWarning;
 import io.github.finetune4j.monitor.StepMetrics;
 import io.github.finetune4j.params.ParamGroup;
 import java.io.IOException;
@@ -102,6 +103,11 @@ public final class FineTuner implements AutoCloseable {
                     appliedLr(stage), stats);
             for (MetricsSink sink : s.sinks()) {
               sink.onStep(m);
+            }
+            for (RunWarning w : s.warnings().accept(m)) {
+              for (MetricsSink sink : s.sinks()) {
+                sink.onWarning(w);
+              }
             }
           }
         }

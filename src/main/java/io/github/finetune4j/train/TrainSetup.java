@@ -3,6 +3,7 @@ package io.github.finetune4j.train;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import io.github.finetune4j.monitor.MetricsSink;
+import io.github.finetune4j.monitor.WarningDetector;
 import io.github.finetune4j.params.ParamGroups;
 import java.util.List;
 import java.util.Map;
@@ -27,6 +28,7 @@ import java.util.Map;
  * @param seed seed of the data order
  * @param evalEveryEpoch evaluate on {@code valid} after each epoch
  * @param logEvery diagnostics period in steps
+ * @param warnings detector of training-health warnings
  * @param sinks metric sinks
  */
 public record TrainSetup(
@@ -47,4 +49,5 @@ public record TrainSetup(
     long seed,
     boolean evalEveryEpoch,
     int logEvery,
+    WarningDetector warnings,
     List<MetricsSink> sinks) {}
