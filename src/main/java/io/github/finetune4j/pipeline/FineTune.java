@@ -6,6 +6,7 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
@@ -238,7 +239,8 @@ public final class FineTune {
       }
       ParameterStore ps = new ParameterStore(model.getNDManager(), false);
       for (String text : texts) {
-        try (NDManager sm = model.getNDManager().newSubManager()) {
+        try (NDScope scope = new NDScope();
+            NDManager sm = model.getNDManager().newSubManager()) {
           long[] ids = tokenizer.ids(text);
           NDArray in = sm.create(ids, new Shape(1, ids.length));
           NDArray mask = sm.ones(new Shape(1, ids.length), DataType.INT64);

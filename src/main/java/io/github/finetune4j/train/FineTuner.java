@@ -4,6 +4,7 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
 import ai.djl.nn.Parameter;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
@@ -83,7 +84,10 @@ public final class FineTuner implements AutoCloseable {
           int[] idx = slice(order, b * s.batchSize(), s.batchSize());
           long t0 = System.nanoTime();
           boolean sample = step % s.logEvery() == 0 || step == 1;
-          try (NDManager sm = manager.newSubManager()) {
+          // Every array made in the step (on any manager, e.g. results of ops on parameters) is
+          // closed with the scope, so native memory stays flat.
+          try (NDScope scope = new NDScope();
+              NDManager sm = manager.newSubManager()) {
             NDList inputs = s.train().inputs(sm, idx);
             NDArray labels = s.train().labels(sm, idx);
             double batchLoss;
@@ -145,7 +149,8 @@ public final class FineTuner implements AutoCloseable {
     long correct = 0;
     for (int b = 0; b < order.length; b += s.batchSize() * 2) {
       int[] idx = slice(order, b, s.batchSize() * 2);
-      try (NDManager sm = manager.newSubManager()) {
+      try (NDScope scope = new NDScope();
+          NDManager sm = manager.newSubManager()) {
         NDArray labels = data.labels(sm, idx);
         NDArray logits = s.block().forward(store, data.inputs(sm, idx), false).singletonOrThrow();
         lossSum += loss.evaluate(new NDList(labels), new NDList(logits)).getFloat() * idx.length;
@@ -296,6 +301,7 @@ public final class FineTuner implements AutoCloseable {
     void update(String name, NDArray w, NDArray grad, double lr, double wd, NDManager tmp) {
       NDArray[] st = state.computeIfAbsent(name, k -> new NDArray[] {
           owner.zeros(w.getShape(), w.getDataType()), owner.zeros(w.getShape(), w.getDataType())});
+      NDScope.unregister(st);
       int t = steps.merge(name, 1, Integer::sum);
       NDArray g = grad;
       if (wd > 0 && !decoupled) {
