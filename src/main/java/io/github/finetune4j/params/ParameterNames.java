@@ -32,7 +32,8 @@ public final class ParameterNames {
   }
 
   private static void collect(Block block, String prefix, Map<String, Parameter> out) {
-    for (Parameter p : block.getDirectParameters()) {
+    for (Pair<String, Parameter> pair : block.getDirectParameters()) {
+      Parameter p = pair.getValue();
       String name = prefix + torchName(p.getName());
       if (out.put(name, p) != null) {
         throw new IllegalStateException("Two parameters share the name " + name);
