@@ -57,7 +57,7 @@ final class Kernels {
         buf.addi(rule.dampening() == 0.0 ? g : g.mul(f(1.0 - rule.dampening())));
       }
       // torch: d_p = d_p.add(buf, alpha=momentum) for Nesterov, else d_p = buf
-      d = rule.nesterov() ? g.add(buf.mul(f(mom))) : buf;
+      d = rule.nesterov() ? buf.mul(f(mom)).addi(g) : buf;
     }
     // torch: param.add_(d_p, alpha=-lr)
     w.subi(d.mul(f(c.lr())));

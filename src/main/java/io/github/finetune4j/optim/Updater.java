@@ -125,14 +125,16 @@ public final class Updater implements AutoCloseable {
 
     NDArray fromAnchor = h.l2sp() > 0.0 ? w.sub(view(s.anchor(), scope)) : null;
     // Coupled penalties, from the weights before this step (torch: grad.add(param, alpha=wd)).
+    // Written as (penalty).addi(g), one temporary instead of two; IEEE addition is commutative,
+    // so the result is bitwise that of g + penalty. The caller's gradient is never modified.
     if (h.weightDecay() > 0.0 && wdMode == DecayMode.COUPLED) {
-      g = g.add(w.mul(Kernels.f(h.weightDecay())));
+      g = w.mul(Kernels.f(h.weightDecay())).addi(g);
     }
     if (h.l1() > 0.0) {
-      g = g.add(w.sign().muli(Kernels.f(h.l1())));
+      g = w.sign().muli(Kernels.f(h.l1())).addi(g);
     }
     if (fromAnchor != null && !spDecoupled) {
-      g = g.add(fromAnchor.mul(Kernels.f(h.l2sp())));
+      g = fromAnchor.mul(Kernels.f(h.l2sp())).addi(g);
     }
     // Decoupled penalties on the weights (torch AdamW: param.mul_(1 - lr * weight_decay)).
     if (h.weightDecay() > 0.0 && wdMode == DecayMode.DECOUPLED) {
