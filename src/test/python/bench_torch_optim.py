@@ -2,11 +2,12 @@
 """torch.optim counterpart of io.github.finetune4j.bench.OptimizerBench.
 
 Times one optimizer step over ResNet-18's 62 parameter tensors (11.7M values) for SGD with
-momentum and AdamW, with two threads. Prints the median over runs of the mean step time.
+momentum and AdamW, with two threads (BENCH_THREADS=n to change). Prints the median over runs of the mean step time.
 
     OMP_WAIT_POLICY=PASSIVE /usr/bin/python3 src/test/python/bench_torch_optim.py [runs steps warmup]
 """
 
+import os
 import statistics
 import sys
 import time
@@ -52,7 +53,7 @@ def main():
     runs = int(sys.argv[1]) if len(sys.argv) > 1 else 7
     steps = int(sys.argv[2]) if len(sys.argv) > 2 else 10
     warmup = int(sys.argv[3]) if len(sys.argv) > 3 else 5
-    torch.set_num_threads(2)
+    torch.set_num_threads(int(os.environ.get("BENCH_THREADS", "2")))
     shapes = resnet18_shapes()
     total = sum(torch.Size(s).numel() for s in shapes)
     print("torch %s threads=%d tensors=%d values=%d"
