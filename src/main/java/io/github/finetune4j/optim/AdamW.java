@@ -12,8 +12,7 @@ import java.util.List;
  * @param eps term added to the denominator, {@code >= 0}
  * @param amsgrad whether to use the AMSGrad maximum of second moments
  */
-public record AdamW(double beta1, double beta2, double eps, boolean amsgrad)
-    implements UpdateRule {
+public record AdamW(double beta1, double beta2, double eps, boolean amsgrad) implements UpdateRule {
 
   /** Validates like torch. */
   public AdamW {

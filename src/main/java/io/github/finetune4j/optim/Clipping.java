@@ -3,6 +3,7 @@ package io.github.finetune4j.optim;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
 import java.util.List;
 
 /**
@@ -34,7 +35,7 @@ public final class Clipping {
       NDArray[] views = new NDArray[grads.size()];
       for (int i = 0; i < views.length; i++) {
         views[i] = Updater.view(grads.get(i), scope);
-        double n = views[i].norm().toType(ai.djl.ndarray.types.DataType.FLOAT32, false).getFloat();
+        double n = views[i].norm().toType(DataType.FLOAT32, false).getFloat();
         sumSq += n * n;
       }
       float total = (float) Math.sqrt(sumSq);
@@ -58,7 +59,8 @@ public final class Clipping {
    */
   public static void clipValue(List<NDArray> grads, double clipValue) {
     if (!(clipValue >= 0.0) || Double.isInfinite(clipValue)) {
-      throw new IllegalArgumentException("clipValue must be a finite number >= 0, got " + clipValue);
+      throw new IllegalArgumentException(
+          "clipValue must be a finite number >= 0, got " + clipValue);
     }
     if (grads.isEmpty()) {
       return;

@@ -5,8 +5,8 @@ import java.util.OptionalDouble;
 /**
  * The hyper-parameters of one parameter group for one step.
  *
- * <p>{@code lr} is the effective learning rate for this step (base rate times schedule factor
- * times spread multiplier and freeze-stage multiplier, all computed by the caller). The penalties:
+ * <p>{@code lr} is the effective learning rate for this step (base rate times schedule factor times
+ * spread multiplier and freeze-stage multiplier, all computed by the caller). The penalties:
  *
  * <ul>
  *   <li>weight decay {@code weightDecay} in {@code decayMode}: coupled {@code g += wd * w},

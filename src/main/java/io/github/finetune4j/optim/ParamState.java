@@ -1,6 +1,7 @@
 package io.github.finetune4j.optim;
 
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -38,7 +39,7 @@ public record ParamState(long step, long[] shape, Map<String, float[]> buffers) 
       }
       copy.put(e.getKey(), e.getValue().clone());
     }
-    buffers = java.util.Collections.unmodifiableMap(copy);
+    buffers = Collections.unmodifiableMap(copy);
   }
 
   @Override

@@ -28,7 +28,9 @@ final class StateEntry implements AutoCloseable {
     return b;
   }
 
-  /** Stores {@code array} as buffer {@code name}, moving it to {@code owner}; closes any old one. */
+  /**
+   * Stores {@code array} as buffer {@code name}, moving it to {@code owner}; closes any old one.
+   */
   void replace(String name, NDArray array, NDManager owner) {
     array.attach(owner);
     NDArray old = buffers.put(name, array);

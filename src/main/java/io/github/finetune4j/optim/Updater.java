@@ -17,15 +17,16 @@ import java.util.Set;
  * <p>One {@link #step(List)} updates every slot given, in order. For each slot it
  *
  * <ol>
- *   <li>adds the coupled penalties to a copy of the gradient: weight decay {@code wd * w}, L1 {@code
- *       l1 * sign(w)}, L2-SP {@code l2sp * (w - w0)} (all from the weights before this step);
+ *   <li>adds the coupled penalties to a copy of the gradient: weight decay {@code wd * w}, L1
+ *       {@code l1 * sign(w)}, L2-SP {@code l2sp * (w - w0)} (all from the weights before this
+ *       step);
  *   <li>applies the decoupled penalties to the weights: {@code w *= 1 - lr * wd}, then {@code w -=
  *       lr * l2sp * (w_before - w0)};
  *   <li>runs the rule (see {@link Sgd}, {@link Adam}, {@link AdamW}, {@link RmsProp}).
  * </ol>
  *
- * <p>State (step count and buffers such as {@code exp_avg}) is created lazily on a parameter's first
- * update, exactly as torch does, and lives in a manager owned by this updater until {@link
+ * <p>State (step count and buffers such as {@code exp_avg}) is created lazily on a parameter's
+ * first update, exactly as torch does, and lives in a manager owned by this updater until {@link
  * #close()}. Temporaries of each parameter update live in a sub-manager closed right after it, so
  * native memory stays flat over training.
  *
@@ -33,8 +34,8 @@ import java.util.Set;
  * which torch forbids in-place operations while grad mode is on (it is on inside a {@code
  * GradientCollector}, and torch's grad mode is per thread). The updater therefore works on {@link
  * NDArray#stopGradient()} views: detached tensors that share storage with the parameter, so
- * in-place operations on them change the parameter's own array (the same {@code NDArray} object
- * the model holds) without touching autograd. The gradient array is never modified.
+ * in-place operations on them change the parameter's own array (the same {@code NDArray} object the
+ * model holds) without touching autograd. The gradient array is never modified.
  *
  * <p>Arrays are assumed float32 (state export and import use {@code float[]}). Not thread-safe.
  */
@@ -56,8 +57,8 @@ public final class Updater implements AutoCloseable {
   }
 
   /**
-   * An updater whose state lives in a sub-manager of {@code parent} (use the model's manager to keep
-   * the state on the model's device).
+   * An updater whose state lives in a sub-manager of {@code parent} (use the model's manager to
+   * keep the state on the model's device).
    *
    * @param rule the update rule
    * @param parent the manager to derive the state manager from
@@ -148,8 +149,8 @@ public final class Updater implements AutoCloseable {
   }
 
   /**
-   * A detached view of {@code array} that shares its storage, attached to {@code scope} so that
-   * the view and everything computed from it are freed with the scope.
+   * A detached view of {@code array} that shares its storage, attached to {@code scope} so that the
+   * view and everything computed from it are freed with the scope.
    */
   static NDArray view(NDArray array, NDManager scope) {
     NDArray v = array.stopGradient();
@@ -202,7 +203,12 @@ public final class Updater implements AutoCloseable {
       for (String b : e.getValue().buffers().keySet()) {
         if (!rule.bufferNames().contains(b)) {
           throw new IllegalArgumentException(
-              e.getKey() + ": buffer " + b + " is not kept by " + rule.name() + " "
+              e.getKey()
+                  + ": buffer "
+                  + b
+                  + " is not kept by "
+                  + rule.name()
+                  + " "
                   + rule.bufferNames());
         }
       }

@@ -32,9 +32,9 @@ public final class LrSpread {
   }
 
   /**
-   * fastai's {@code slice(lo, hi)} spread: absolute learning rates spaced geometrically from
-   * {@code lo} at the bottom to {@code hi} at the top: element {@code i} is {@code lo * (hi /
-   * lo)^(i / (n - 1))}.
+   * fastai's {@code slice(lo, hi)} spread: absolute learning rates spaced geometrically from {@code
+   * lo} at the bottom to {@code hi} at the top: element {@code i} is {@code lo * (hi / lo)^(i / (n
+   * - 1))}.
    *
    * @param n number of groups, {@code >= 2}
    * @param lo learning rate of the bottom group, {@code > 0}
@@ -60,8 +60,8 @@ public final class LrSpread {
   }
 
   /**
-   * Layer-wise learning-rate decay (timm, BEiT): element {@code i} is {@code d^(n - 1 - i)}, so
-   * the top group gets 1.
+   * Layer-wise learning-rate decay (timm, BEiT): element {@code i} is {@code d^(n - 1 - i)}, so the
+   * top group gets 1.
    *
    * @param n number of groups, {@code >= 1}
    * @param d decay per group, in {@code (0, 1]}
@@ -81,8 +81,7 @@ public final class LrSpread {
 
   private static void requireGroups(int n, int min) {
     if (n < min) {
-      throw new IllegalArgumentException(
-          "n (number of groups) must be >= " + min + ", got " + n);
+      throw new IllegalArgumentException("n (number of groups) must be >= " + min + ", got " + n);
     }
   }
 }

@@ -2,9 +2,7 @@ package io.github.finetune4j.policy;
 
 import java.util.function.DoubleUnaryOperator;
 
-/**
- * A schedule with a kind name and a printable description; clamps progress before delegating.
- */
+/** A schedule with a kind name and a printable description; clamps progress before delegating. */
 final class NamedSchedule implements Schedule {
 
   private final String name;

@@ -6,11 +6,11 @@ import java.util.Locale;
  * The one-cycle policy as fastai's {@code fit_one_cycle} defines it, with its momentum companion.
  *
  * <p>Learning-rate factor (relative to {@code lr_max}): a cosine ramp from {@code 1/div} up to 1
- * over the first {@code pctStart} of progress, then a cosine ramp from 1 down to {@code
- * 1/divFinal} over the rest. fastai's final learning rate is {@code lr_max / div_final}, not {@code
- * lr_max / (div * div_final)} as in PyTorch's {@code OneCycleLR}; this class follows fastai. The
- * cosine ramp from {@code a} to {@code b} at local progress {@code q} is {@code a + (b - a) (1 -
- * cos(pi q)) / 2}.
+ * over the first {@code pctStart} of progress, then a cosine ramp from 1 down to {@code 1/divFinal}
+ * over the rest. fastai's final learning rate is {@code lr_max / div_final}, not {@code lr_max /
+ * (div * div_final)} as in PyTorch's {@code OneCycleLR}; this class follows fastai. The cosine ramp
+ * from {@code a} to {@code b} at local progress {@code q} is {@code a + (b - a) (1 - cos(pi q)) /
+ * 2}.
  *
  * <p>Momentum (SGD momentum or Adam's beta1), absolute values: a cosine ramp from {@code momMax}
  * down to {@code momMin} over the first {@code pctStart}, then back up to {@code momMax}. fastai's
@@ -48,9 +48,7 @@ public final class OneCycle implements Schedule {
     double[] pcts = {pctStart, 1.0 - pctStart};
     this.lr =
         Schedule.combine(
-            pcts,
-            Schedule.cosineRamp(1.0 / div, 1.0),
-            Schedule.cosineRamp(1.0, 1.0 / divFinal));
+            pcts, Schedule.cosineRamp(1.0 / div, 1.0), Schedule.cosineRamp(1.0, 1.0 / divFinal));
     this.mom =
         Schedule.combine(
             pcts, Schedule.cosineRamp(momMax, momMin), Schedule.cosineRamp(momMin, momMax));

@@ -154,9 +154,9 @@ public interface Schedule {
   /**
    * Linear warm-up followed by another schedule.
    *
-   * <p>Over the first {@code pct} of progress the factor rises linearly from {@code startFactor}
-   * to {@code after.factor(0)}; the rest of the progress is handed to {@code after} re-scaled to
-   * its own {@code [0, 1]}: {@code after.factor((p - pct) / (1 - pct))}. This is the Hugging Face
+   * <p>Over the first {@code pct} of progress the factor rises linearly from {@code startFactor} to
+   * {@code after.factor(0)}; the rest of the progress is handed to {@code after} re-scaled to its
+   * own {@code [0, 1]}: {@code after.factor((p - pct) / (1 - pct))}. This is the Hugging Face
    * {@code get_*_schedule_with_warmup} convention: the decay runs over the steps left after the
    * warm-up. {@code pct = 0} is {@code after} itself.
    *
@@ -225,7 +225,8 @@ public interface Schedule {
         "slantedTriangular",
         "slantedTriangular(cutFrac=" + fmt(cutFrac) + ", ratio=" + fmt(ratio) + ")",
         p -> {
-          double f = p < cutFrac ? p / cutFrac : 1.0 - (p - cutFrac) / (cutFrac * (1.0 / cutFrac - 1.0));
+          double f =
+              p < cutFrac ? p / cutFrac : 1.0 - (p - cutFrac) / (cutFrac * (1.0 / cutFrac - 1.0));
           return (1.0 + f * (ratio - 1.0)) / ratio;
         });
   }

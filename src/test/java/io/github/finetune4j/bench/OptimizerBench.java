@@ -129,7 +129,8 @@ public final class OptimizerBench {
           label,
           sorted[runs / 2],
           sorted[0],
-          Arrays.toString(Arrays.stream(msPerStep).map(v -> Math.round(v * 100) / 100.0).toArray()));
+          Arrays.toString(
+              Arrays.stream(msPerStep).map(v -> Math.round(v * 100) / 100.0).toArray()));
     }
   }
 }

@@ -30,17 +30,16 @@ import org.junit.jupiter.params.provider.MethodSource;
  * eight coupled steps exactly as it would in training.
  *
  * <p>Tolerance: after every step, per tensor, {@code max|ours - torch| / max(max|torch|, 0.1) <=
- * 1e-6}. Weights start at magnitude 0.5, so 1e-6 relative is about 16 float32 ulps there: the
- * two implementations run the same operations in the same order, but torch's CPU kernels fuse
- * some products into one rounding (vectorised {@code add(alpha=)} uses FMA, {@code addcmul} and
- * {@code addcdiv} are single kernels) while DJL offers only separate operations, so single-ulp
- * differences appear and are carried along by the coupled trajectory. An algorithmic difference
- * (a wrong bias correction, dampening on the first step, decay in the wrong place) shows up as
- * 1e-4 or more. The floor of 0.1 in the denominator (an absolute tolerance of 1e-7) is there
- * because a trajectory can carry a small tensor across zero: in {@code sgd_momentum_dampening} the
- * four-element tensor has {@code max|w| = 0.034} at step 7 while the rounding differences it
- * inherited were made at magnitude 0.5 (4.5e-8, under 2 ulps there), which a pure relative
- * measure would report as 1.3e-6.
+ * 1e-6}. Weights start at magnitude 0.5, so 1e-6 relative is about 16 float32 ulps there: the two
+ * implementations run the same operations in the same order, but torch's CPU kernels fuse some
+ * products into one rounding (vectorised {@code add(alpha=)} uses FMA, {@code addcmul} and {@code
+ * addcdiv} are single kernels) while DJL offers only separate operations, so single-ulp differences
+ * appear and are carried along by the coupled trajectory. An algorithmic difference (a wrong bias
+ * correction, dampening on the first step, decay in the wrong place) shows up as 1e-4 or more. The
+ * floor of 0.1 in the denominator (an absolute tolerance of 1e-7) is there because a trajectory can
+ * carry a small tensor across zero: in {@code sgd_momentum_dampening} the four-element tensor has
+ * {@code max|w| = 0.034} at step 7 while the rounding differences it inherited were made at
+ * magnitude 0.5 (4.5e-8, under 2 ulps there), which a pure relative measure would report as 1.3e-6.
  */
 class OptimGoldenTest {
 
@@ -60,8 +59,7 @@ class OptimGoldenTest {
     Path dir = Path.of(OptimGoldenTest.class.getResource("/golden/optim").toURI());
     try (Stream<Path> files = Files.list(dir)) {
       List<String> names = new ArrayList<>();
-      files.forEach(
-          p -> names.add(p.getFileName().toString().replaceFirst("\\.json$", "")));
+      files.forEach(p -> names.add(p.getFileName().toString().replaceFirst("\\.json$", "")));
       names.sort(null);
       return names.stream();
     }
@@ -225,9 +223,12 @@ class OptimGoldenTest {
     double wd =
         group.has("weight_decay")
             ? group.get("weight_decay").asDouble()
-            : options.path("weight_decay").asDouble(c.get("optimizer").asText().equals("adamw")
-                ? 0.01 // torch AdamW's default
-                : 0.0);
+            : options
+                .path("weight_decay")
+                .asDouble(
+                    c.get("optimizer").asText().equals("adamw")
+                        ? 0.01 // torch AdamW's default
+                        : 0.0);
     GroupHyper h = GroupHyper.of(lr).withWeightDecay(wd);
     JsonNode moms = c.get("momentum_per_step");
     if (moms != null && !moms.isNull()) {

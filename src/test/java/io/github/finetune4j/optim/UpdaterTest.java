@@ -58,7 +58,11 @@ class UpdaterTest {
   void l1IsCoupledSignOfWeights() {
     // g' = g + 0.05 sign(w) = [0.15, 0.15, -0.3, 0.05] (sign(0) = 0); w - 0.1 g'
     float[] out =
-        oneStep(Sgd.plain(), new float[] {0.1f, 0.2f, -0.3f, 0f}, GroupHyper.of(0.1).withL1(0.05), null);
+        oneStep(
+            Sgd.plain(),
+            new float[] {0.1f, 0.2f, -0.3f, 0f},
+            GroupHyper.of(0.1).withL1(0.05),
+            null);
     assertArrayEquals(new float[] {0.485f, -0.265f, 0.03f, 0.995f}, out, (float) EPS);
   }
 
@@ -100,7 +104,9 @@ class UpdaterTest {
     float[] g = {0.1f, 0.2f, -0.3f, 0.05f};
     // AdamW default (decoupled): w1 = w (1 - 0.01 * 0.1) = [0.4995, -0.24975, 0, 0.999];
     // then w1 - 0.01 sign(g) = w1 - 0.01 [1, 1, -1, 1]
-    float[] out = oneStep(new AdamW(0.9, 0.999, 0.0, false), g, GroupHyper.of(0.01).withWeightDecay(0.1), null);
+    float[] out =
+        oneStep(
+            new AdamW(0.9, 0.999, 0.0, false), g, GroupHyper.of(0.01).withWeightDecay(0.1), null);
     assertArrayEquals(new float[] {0.4895f, -0.25975f, 0.01f, 0.989f}, out, (float) EPS);
     // The same rule told to couple: g' = g + 0.1 w = [0.15, 0.175, -0.3, 0.15], same signs,
     // and the weights are not shrunk: w - 0.01 [1, 1, -1, 1]
@@ -113,7 +119,8 @@ class UpdaterTest {
     assertArrayEquals(new float[] {0.49f, -0.26f, 0.01f, 0.99f}, out, (float) EPS);
     // Decoupled decay on SGD (no torch equivalent): w (1 - 0.1 * 0.1) - 0.1 g
     //   = [0.495, -0.2475, 0, 0.99] - [0.01, 0.02, -0.03, 0.005]
-    out = oneStep(Sgd.plain(), g, GroupHyper.of(0.1).withWeightDecay(0.1, DecayMode.DECOUPLED), null);
+    out =
+        oneStep(Sgd.plain(), g, GroupHyper.of(0.1).withWeightDecay(0.1, DecayMode.DECOUPLED), null);
     assertArrayEquals(new float[] {0.485f, -0.2675f, 0.03f, 0.985f}, out, (float) EPS);
   }
 
@@ -165,7 +172,8 @@ class UpdaterTest {
         u.step(List.of(new ParamSlot("w", w, g, h, anchor)));
       }
       assertEquals(after1, manager.getManagedArrays().size());
-      assertEquals(1, grads.getManagedArrays().size(), "nothing was attached to the grad's manager");
+      assertEquals(
+          1, grads.getManagedArrays().size(), "nothing was attached to the grad's manager");
     }
   }
 

@@ -108,8 +108,7 @@ class ScheduleTest {
   @Test
   void combineHandsLocalProgressToEachPart() {
     Schedule s =
-        Schedule.combine(
-            new double[] {0.3, 0.7}, Schedule.linear(0.0, 1.0), Schedule.cosine(0.0));
+        Schedule.combine(new double[] {0.3, 0.7}, Schedule.linear(0.0, 1.0), Schedule.cosine(0.0));
     assertEquals(0.0, s.factor(0.0), EPS);
     assertEquals(0.5, s.factor(0.15), EPS); // linear at local 0.5
     assertEquals(1.0, s.factor(0.3), EPS); // cosine at local 0
@@ -136,15 +135,19 @@ class ScheduleTest {
     IllegalArgumentException e =
         assertThrows(
             IllegalArgumentException.class,
-            () -> Schedule.combine(new double[] {0.5, 0.6}, Schedule.constant(), Schedule.constant()));
+            () ->
+                Schedule.combine(
+                    new double[] {0.5, 0.6}, Schedule.constant(), Schedule.constant()));
     assertTrue(e.getMessage().contains("sum to 1"), e.getMessage());
     e = assertThrows(IllegalArgumentException.class, () -> Schedule.cosine(1.5));
     assertTrue(e.getMessage().contains("floor"), e.getMessage());
-    e = assertThrows(
-        IllegalArgumentException.class, () -> Schedule.step(new double[] {0.8, 0.5}, 0.1));
+    e =
+        assertThrows(
+            IllegalArgumentException.class, () -> Schedule.step(new double[] {0.8, 0.5}, 0.1));
     assertTrue(e.getMessage().contains("ascending"), e.getMessage());
     assertThrows(IllegalArgumentException.class, () -> Schedule.exponential(0.0));
-    assertThrows(IllegalArgumentException.class, () -> Schedule.warmup(1.0, 0.0, Schedule.constant()));
+    assertThrows(
+        IllegalArgumentException.class, () -> Schedule.warmup(1.0, 0.0, Schedule.constant()));
     assertThrows(IllegalArgumentException.class, () -> Schedule.slantedTriangular(0.0, 32));
     assertThrows(IllegalArgumentException.class, () -> OneCycle.of(0.25, 0.0, 1e5, 0.95, 0.85));
   }
