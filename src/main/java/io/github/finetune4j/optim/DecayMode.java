@@ -1,0 +1,15 @@
+package io.github.finetune4j.optim;
+
+/** How a penalty (weight decay or L2-SP) enters an update. */
+public enum DecayMode {
+  /**
+   * The rule's own convention: {@link #DECOUPLED} for {@link AdamW}, {@link #COUPLED} for the other
+   * rules (as {@code weight_decay} in torch's SGD, Adam and RMSprop). For L2-SP it means {@link
+   * #COUPLED}.
+   */
+  RULE_DEFAULT,
+  /** Added to the gradient before the rule sees it: {@code g += wd * w}. */
+  COUPLED,
+  /** Applied directly to the weights, scaled by the learning rate: {@code w *= 1 - lr * wd}. */
+  DECOUPLED
+}

@@ -1,0 +1,240 @@
+package io.github.finetune4j.optim;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Applies an {@link UpdateRule} to parameters in place, keeping optimizer state per parameter name.
+ *
+ * <p>One {@link #step(List)} updates every slot given, in order. For each slot it
+ *
+ * <ol>
+ *   <li>adds the coupled penalties to a copy of the gradient: weight decay {@code wd * w}, L1
+ *       {@code l1 * sign(w)}, L2-SP {@code l2sp * (w - w0)} (all from the weights before this
+ *       step);
+ *   <li>applies the decoupled penalties to the weights: {@code w *= 1 - lr * wd}, then {@code w -=
+ *       lr * l2sp * (w_before - w0)};
+ *   <li>runs the rule (see {@link Sgd}, {@link Adam}, {@link AdamW}, {@link RmsProp}).
+ * </ol>
+ *
+ * <p>State (step count and buffers such as {@code exp_avg}) is created lazily on a parameter's
+ * first update, exactly as torch does, and lives in a manager owned by this updater until {@link
+ * #close()}. Temporaries of each parameter update live in a sub-manager closed right after it, so
+ * native memory stays flat over training.
+ *
+ * <p>In-place updates: DJL's PyTorch parameters are autograd leaves that require gradients, on
+ * which torch forbids in-place operations while grad mode is on (it is on inside a {@code
+ * GradientCollector}, and torch's grad mode is per thread). The updater therefore works on {@link
+ * NDArray#stopGradient()} views: detached tensors that share storage with the parameter, so
+ * in-place operations on them change the parameter's own array (the same {@code NDArray} object the
+ * model holds) without touching autograd. The gradient array is never modified.
+ *
+ * <p>Arrays are assumed float32 (state export and import use {@code float[]}). Not thread-safe.
+ */
+public final class Updater implements AutoCloseable {
+
+  private final UpdateRule rule;
+  private final NDManager stateManager;
+  private final boolean ownsParent;
+  private final NDManager parent;
+  private final Map<String, StateEntry> state = new LinkedHashMap<>();
+
+  /**
+   * An updater whose state lives in a new base manager of the default engine (CPU).
+   *
+   * @param rule the update rule
+   */
+  public Updater(UpdateRule rule) {
+    this(rule, NDManager.newBaseManager(), true);
+  }
+
+  /**
+   * An updater whose state lives in a sub-manager of {@code parent} (use the model's manager to
+   * keep the state on the model's device).
+   *
+   * @param rule the update rule
+   * @param parent the manager to derive the state manager from
+   */
+  public Updater(UpdateRule rule, NDManager parent) {
+    this(rule, parent, false);
+  }
+
+  private Updater(UpdateRule rule, NDManager parent, boolean ownsParent) {
+    if (rule == null) {
+      throw new IllegalArgumentException("rule must not be null");
+    }
+    this.rule = rule;
+    this.parent = parent;
+    this.ownsParent = ownsParent;
+    this.stateManager = parent.newSubManager();
+    this.stateManager.setName("optimizer-state");
+  }
+
+  /**
+   * Returns the update rule.
+   *
+   * @return the rule
+   */
+  public UpdateRule rule() {
+    return rule;
+  }
+
+  /**
+   * Updates every slot's weight in place.
+   *
+   * @param slots the parameters with their gradients and hyper-parameters; names must be unique
+   * @throws IllegalArgumentException if two slots share a name
+   * @throws IllegalStateException if a parameter's shape differs from its stored state
+   */
+  public void step(List<ParamSlot> slots) {
+    Set<String> seen = new HashSet<>();
+    for (ParamSlot s : slots) {
+      if (!seen.add(s.name())) {
+        throw new IllegalArgumentException("parameter " + s.name() + " appears twice in one step");
+      }
+    }
+    for (ParamSlot s : slots) {
+      try (NDManager scope = stateManager.newSubManager()) {
+        update(s, scope);
+      }
+    }
+  }
+
+  private void update(ParamSlot s, NDManager scope) {
+    Shape shape = s.weight().getShape();
+    StateEntry entry = state.computeIfAbsent(s.name(), n -> new StateEntry(shape));
+    if (!entry.shape.equals(shape)) {
+      throw new IllegalStateException(
+          s.name() + ": weight shape " + shape + " != optimizer state shape " + entry.shape);
+    }
+    entry.step++;
+    GroupHyper h = s.hyper();
+    double lr = h.lr();
+    NDArray w = view(s.weight(), scope);
+    NDArray g = view(s.grad(), scope);
+    DecayMode wdMode =
+        h.decayMode() == DecayMode.RULE_DEFAULT ? rule.defaultDecayMode() : h.decayMode();
+    boolean spDecoupled = h.l2spMode() == DecayMode.DECOUPLED;
+
+    NDArray fromAnchor = h.l2sp() > 0.0 ? w.sub(view(s.anchor(), scope)) : null;
+    // Coupled penalties, from the weights before this step (torch: grad.add(param, alpha=wd)).
+    // Written as (penalty).addi(g), one temporary instead of two; IEEE addition is commutative,
+    // so the result is bitwise that of g + penalty. The caller's gradient is never modified.
+    if (h.weightDecay() > 0.0 && wdMode == DecayMode.COUPLED) {
+      g = w.mul(Kernels.f(h.weightDecay())).addi(g);
+    }
+    if (h.l1() > 0.0) {
+      g = w.sign().muli(Kernels.f(h.l1())).addi(g);
+    }
+    if (fromAnchor != null && !spDecoupled) {
+      g = fromAnchor.mul(Kernels.f(h.l2sp())).addi(g);
+    }
+    // Decoupled penalties on the weights (torch AdamW: param.mul_(1 - lr * weight_decay)).
+    if (h.weightDecay() > 0.0 && wdMode == DecayMode.DECOUPLED) {
+      w.muli(Kernels.f(1.0 - lr * h.weightDecay()));
+    }
+    if (fromAnchor != null && spDecoupled) {
+      w.subi(fromAnchor.muli(Kernels.f(lr * h.l2sp())));
+    }
+    double momentum = h.momentum().orElse(rule.defaultMomentum());
+    Kernels.apply(rule, w, g, new Kernels.Ctx(scope, stateManager, entry, lr, momentum));
+  }
+
+  /**
+   * A detached view of {@code array} that shares its storage, attached to {@code scope} so that the
+   * view and everything computed from it are freed with the scope.
+   */
+  static NDArray view(NDArray array, NDManager scope) {
+    NDArray v = array.stopGradient();
+    v.attach(scope);
+    return v;
+  }
+
+  /**
+   * Returns how many updates the named parameter has received.
+   *
+   * @param name the parameter name
+   * @return the step count, 0 if the parameter has no state
+   */
+  public long stepCount(String name) {
+    StateEntry e = state.get(name);
+    return e == null ? 0 : e.step;
+  }
+
+  /**
+   * Copies the whole optimizer state into plain arrays, in first-update order.
+   *
+   * @return state by parameter name
+   */
+  public Map<String, ParamState> exportState() {
+    Map<String, ParamState> out = new LinkedHashMap<>();
+    for (Map.Entry<String, StateEntry> e : state.entrySet()) {
+      StateEntry s = e.getValue();
+      Map<String, float[]> buffers = new LinkedHashMap<>();
+      for (Map.Entry<String, NDArray> b : s.buffers.entrySet()) {
+        NDArray a = b.getValue();
+        if (a.getDataType() != DataType.FLOAT32) {
+          throw new IllegalStateException(
+              e.getKey() + "/" + b.getKey() + ": only float32 state can be exported");
+        }
+        buffers.put(b.getKey(), a.toFloatArray());
+      }
+      out.put(e.getKey(), new ParamState(s.step, s.shape.getShape(), buffers));
+    }
+    return Collections.unmodifiableMap(out);
+  }
+
+  /**
+   * Replaces the whole optimizer state, for example from a checkpoint.
+   *
+   * @param imported state by parameter name, as {@link #exportState()} returns it
+   * @throws IllegalArgumentException if a buffer name is not one this rule keeps
+   */
+  public void importState(Map<String, ParamState> imported) {
+    for (Map.Entry<String, ParamState> e : imported.entrySet()) {
+      for (String b : e.getValue().buffers().keySet()) {
+        if (!rule.bufferNames().contains(b)) {
+          throw new IllegalArgumentException(
+              e.getKey()
+                  + ": buffer "
+                  + b
+                  + " is not kept by "
+                  + rule.name()
+                  + " "
+                  + rule.bufferNames());
+        }
+      }
+    }
+    state.values().forEach(StateEntry::close);
+    state.clear();
+    for (Map.Entry<String, ParamState> e : imported.entrySet()) {
+      ParamState p = e.getValue();
+      Shape shape = new Shape(p.shape());
+      StateEntry entry = new StateEntry(shape);
+      entry.step = p.step();
+      for (Map.Entry<String, float[]> b : p.buffers().entrySet()) {
+        entry.buffers.put(b.getKey(), stateManager.create(b.getValue(), shape));
+      }
+      state.put(e.getKey(), entry);
+    }
+  }
+
+  /** Frees all optimizer state. */
+  @Override
+  public void close() {
+    state.values().forEach(StateEntry::close);
+    state.clear();
+    stateManager.close();
+    if (ownsParent) {
+      parent.close();
+    }
+  }
+}

@@ -1,0 +1,248 @@
+package io.github.finetune4j.optim;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.training.GradientCollector;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Single steps whose results are worked out by hand in the comments (penalties, decay modes,
+ * momentum override), plus the in-place, memory and state contracts of {@link Updater}.
+ *
+ * <p>Adam's first step with {@code eps = 0} is {@code w - lr * sign(g)} whatever the betas: {@code
+ * m = (1 - b1) g}, {@code v = (1 - b2) g^2}, so {@code m / (1 - b1) / (sqrt(v) / sqrt(1 - b2)) = g
+ * / |g|}. That makes the effect of a penalty on the gradient's sign easy to predict by hand.
+ */
+class UpdaterTest {
+
+  private static final double EPS = 1e-6;
+  private static final float[] W = {0.5f, -0.25f, 0.0f, 1.0f};
+  private static final float[] ANCHOR = {0.4f, -0.25f, 0.2f, 1.2f}; // w - w0 = [0.1, 0, -0.2, -0.2]
+
+  private NDManager manager;
+
+  @BeforeEach
+  void setUp() {
+    manager = NDManager.newBaseManager();
+  }
+
+  @AfterEach
+  void tearDown() {
+    manager.close();
+  }
+
+  private float[] oneStep(UpdateRule rule, float[] grad, GroupHyper hyper, float[] anchor) {
+    NDArray w = manager.create(W.clone());
+    w.setRequiresGradient(true);
+    NDArray g = manager.create(grad);
+    NDArray a = anchor == null ? null : manager.create(anchor);
+    try (Updater u = new Updater(rule, manager)) {
+      u.step(List.of(new ParamSlot("w", w, g, hyper, a)));
+    }
+    assertArrayEquals(grad, g.toFloatArray(), "the gradient is not modified");
+    return w.toFloatArray();
+  }
+
+  @Test
+  void l1IsCoupledSignOfWeights() {
+    // g' = g + 0.05 sign(w) = [0.15, 0.15, -0.3, 0.05] (sign(0) = 0); w - 0.1 g'
+    float[] out =
+        oneStep(
+            Sgd.plain(),
+            new float[] {0.1f, 0.2f, -0.3f, 0f},
+            GroupHyper.of(0.1).withL1(0.05),
+            null);
+    assertArrayEquals(new float[] {0.485f, -0.265f, 0.03f, 0.995f}, out, (float) EPS);
+  }
+
+  @Test
+  void l2spCoupledPullsTheGradientTowardTheAnchor() {
+    // SGD: g' = g + 0.5 (w - w0) = [0.15, 0.2, -0.4, -0.1]; w - 0.1 g'
+    float[] out =
+        oneStep(
+            Sgd.plain(),
+            new float[] {0.1f, 0.2f, -0.3f, 0f},
+            GroupHyper.of(0.1).withL2sp(0.5, DecayMode.COUPLED),
+            ANCHOR);
+    assertArrayEquals(new float[] {0.485f, -0.27f, 0.04f, 1.01f}, out, (float) EPS);
+    // Adam, eps 0: g' = [0.15, 0.2, -0.4, -0.05] -> w - 0.01 sign(g') = w - 0.01 [1, 1, -1, -1]
+    out =
+        oneStep(
+            new Adam(0.9, 0.999, 0.0, false),
+            new float[] {0.1f, 0.2f, -0.3f, 0.05f},
+            GroupHyper.of(0.01).withL2sp(0.5, DecayMode.COUPLED),
+            ANCHOR);
+    assertArrayEquals(new float[] {0.49f, -0.26f, 0.01f, 1.01f}, out, (float) EPS);
+  }
+
+  @Test
+  void l2spDecoupledMovesTheWeightsBeforeTheRule() {
+    // w1 = w - 0.01 * 0.5 (w - w0) = [0.4995, -0.25, 0.001, 1.001];
+    // Adam on the raw g = [0.1, 0.2, -0.3, 0.05]: w1 - 0.01 [1, 1, -1, 1]
+    float[] out =
+        oneStep(
+            new Adam(0.9, 0.999, 0.0, false),
+            new float[] {0.1f, 0.2f, -0.3f, 0.05f},
+            GroupHyper.of(0.01).withL2sp(0.5, DecayMode.DECOUPLED),
+            ANCHOR);
+    assertArrayEquals(new float[] {0.4895f, -0.26f, 0.011f, 0.991f}, out, (float) EPS);
+  }
+
+  @Test
+  void weightDecayModes() {
+    float[] g = {0.1f, 0.2f, -0.3f, 0.05f};
+    // AdamW default (decoupled): w1 = w (1 - 0.01 * 0.1) = [0.4995, -0.24975, 0, 0.999];
+    // then w1 - 0.01 sign(g) = w1 - 0.01 [1, 1, -1, 1]
+    float[] out =
+        oneStep(
+            new AdamW(0.9, 0.999, 0.0, false), g, GroupHyper.of(0.01).withWeightDecay(0.1), null);
+    assertArrayEquals(new float[] {0.4895f, -0.25975f, 0.01f, 0.989f}, out, (float) EPS);
+    // The same rule told to couple: g' = g + 0.1 w = [0.15, 0.175, -0.3, 0.15], same signs,
+    // and the weights are not shrunk: w - 0.01 [1, 1, -1, 1]
+    out =
+        oneStep(
+            new AdamW(0.9, 0.999, 0.0, false),
+            g,
+            GroupHyper.of(0.01).withWeightDecay(0.1, DecayMode.COUPLED),
+            null);
+    assertArrayEquals(new float[] {0.49f, -0.26f, 0.01f, 0.99f}, out, (float) EPS);
+    // Decoupled decay on SGD (no torch equivalent): w (1 - 0.1 * 0.1) - 0.1 g
+    //   = [0.495, -0.2475, 0, 0.99] - [0.01, 0.02, -0.03, 0.005]
+    out =
+        oneStep(Sgd.plain(), g, GroupHyper.of(0.1).withWeightDecay(0.1, DecayMode.DECOUPLED), null);
+    assertArrayEquals(new float[] {0.485f, -0.2675f, 0.03f, 0.985f}, out, (float) EPS);
+  }
+
+  @Test
+  void momentumOverrideReplacesTheRulesMomentumForThatStep() {
+    NDArray w = manager.create(new float[] {1f});
+    NDArray g = manager.create(new float[] {1f});
+    try (Updater u = new Updater(Sgd.momentum(0.9), manager)) {
+      GroupHyper h = GroupHyper.of(0.1).withMomentum(0.5);
+      u.step(List.of(ParamSlot.of("w", w, g, h))); // buf = g = 1; w = 1 - 0.1 = 0.9
+      u.step(List.of(ParamSlot.of("w", w, g, h))); // buf = 0.5 * 1 + 1 = 1.5; w = 0.9 - 0.15
+      assertEquals(0.75f, w.getFloat(), EPS);
+      u.step(List.of(ParamSlot.of("w", w, g, GroupHyper.of(0.1)))); // buf = 0.9*1.5+1 = 2.35
+      assertEquals(0.515f, w.getFloat(), EPS); // 0.75 - 0.235
+      assertEquals(3, u.stepCount("w"));
+    }
+  }
+
+  @Test
+  void updatesTheParameterInPlaceInsideAGradientCollector() {
+    NDArray x = manager.create(new float[] {1f, -2f, 3f});
+    x.setRequiresGradient(true);
+    try (Updater u = new Updater(Sgd.plain(), manager);
+        GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+      NDArray loss = x.mul(x).sum();
+      gc.backward(loss); // grad = 2x
+      NDArray grad = x.getGradient();
+      // Still inside the collector, grad mode is on: torch refuses in-place ops on the leaf.
+      assertThrows(Exception.class, () -> x.subi(1f));
+      u.step(List.of(ParamSlot.of("x", x, grad, GroupHyper.of(0.25))));
+      // x - 0.25 * 2x = 0.5x
+      assertArrayEquals(new float[] {0.5f, -1f, 1.5f}, x.toFloatArray(), 1e-7f);
+      assertTrue(x.hasGradient(), "still an autograd leaf");
+    }
+  }
+
+  @Test
+  void nativeMemoryStaysFlatAcrossSteps() {
+    NDArray w = manager.create(new float[] {1f, 2f, 3f, 4f});
+    try (NDManager grads = NDManager.newBaseManager();
+        Updater u = new Updater(new AdamW(0.9, 0.999, 1e-8, true), manager)) {
+      NDArray anchor = manager.create(new float[] {0f, 0f, 0f, 0f});
+      GroupHyper h =
+          GroupHyper.of(0.01).withWeightDecay(0.01).withL1(1e-3).withL2sp(0.1, DecayMode.COUPLED);
+      NDArray g = grads.create(new float[] {0.1f, -0.1f, 0.2f, -0.2f});
+      u.step(List.of(new ParamSlot("w", w, g, h, anchor)));
+      int after1 = manager.getManagedArrays().size();
+      for (int i = 0; i < 10; i++) {
+        u.step(List.of(new ParamSlot("w", w, g, h, anchor)));
+      }
+      assertEquals(after1, manager.getManagedArrays().size());
+      assertEquals(
+          1, grads.getManagedArrays().size(), "nothing was attached to the grad's manager");
+    }
+  }
+
+  @Test
+  void exportAndImportRoundTripsState() {
+    NDArray w = manager.create(new float[] {1f, 2f});
+    NDArray g = manager.create(new float[] {0.5f, -0.5f});
+    Map<String, ParamState> saved;
+    try (Updater u = new Updater(new RmsProp(0.9, 1e-8, 0.5, true), manager)) {
+      u.step(List.of(ParamSlot.of("w", w, g, GroupHyper.of(0.01))));
+      saved = u.exportState();
+    }
+    ParamState s = saved.get("w");
+    assertEquals(1, s.step());
+    assertArrayEquals(new long[] {2}, s.shape());
+    // square_avg = 0.1 g^2 = [0.025, 0.025]; grad_avg = 0.1 g = [0.05, -0.05]
+    assertArrayEquals(new float[] {0.025f, 0.025f}, s.buffers().get("square_avg"), 1e-9f);
+    assertArrayEquals(new float[] {0.05f, -0.05f}, s.buffers().get("grad_avg"), 1e-9f);
+    try (Updater u = new Updater(new RmsProp(0.9, 1e-8, 0.5, true), manager)) {
+      u.importState(saved);
+      assertEquals(1, u.stepCount("w"));
+      assertArrayEquals(
+          saved.get("w").buffers().get("momentum_buffer"),
+          u.exportState().get("w").buffers().get("momentum_buffer"));
+      assertThrows(
+          IllegalStateException.class,
+          () ->
+              u.step(
+                  List.of(
+                      ParamSlot.of(
+                          "w",
+                          manager.create(new float[] {1f, 2f, 3f}),
+                          manager.create(new float[] {1f, 2f, 3f}),
+                          GroupHyper.of(0.01)))));
+    }
+    try (Updater u = new Updater(Sgd.plain(), manager)) {
+      assertThrows(IllegalArgumentException.class, () -> u.importState(saved));
+    }
+  }
+
+  @Test
+  void rejectsBadSlots() {
+    NDArray w = manager.create(new float[] {1f, 2f});
+    NDArray g = manager.create(new float[] {1f, 2f});
+    try (Updater u = new Updater(Sgd.plain(), manager)) {
+      ParamSlot s = ParamSlot.of("w", w, g, GroupHyper.of(0.1));
+      assertThrows(IllegalArgumentException.class, () -> u.step(List.of(s, s)));
+    }
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> ParamSlot.of("w", w, g, GroupHyper.of(0.1).withL2sp(0.1, DecayMode.COUPLED)));
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> ParamSlot.of("w", w, manager.create(new float[] {1f}), GroupHyper.of(0.1)));
+    assertThrows(IllegalArgumentException.class, () -> GroupHyper.of(-1.0));
+    assertThrows(IllegalArgumentException.class, () -> GroupHyper.of(0.1).withMomentum(1.0));
+    assertThrows(IllegalArgumentException.class, () -> new Sgd(0.0, 0.0, true));
+    assertThrows(IllegalArgumentException.class, () -> new Adam(1.0, 0.999, 1e-8, false));
+  }
+
+  @Test
+  void returnsTheSameArrayObjects() {
+    NDArray w = manager.create(new float[] {1f});
+    NDArray g = manager.create(new float[] {1f});
+    ParamSlot slot = ParamSlot.of("w", w, g, GroupHyper.of(0.5));
+    try (Updater u = new Updater(Sgd.plain(), manager)) {
+      u.step(List.of(slot));
+    }
+    assertSame(w, slot.weight());
+    assertEquals(0.5f, w.getFloat(), 0f);
+  }
+}
