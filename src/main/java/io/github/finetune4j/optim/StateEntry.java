@@ -2,6 +2,7 @@ package io.github.finetune4j.optim;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.util.LinkedHashMap;
@@ -23,6 +24,7 @@ final class StateEntry implements AutoCloseable {
     NDArray b = buffers.get(name);
     if (b == null) {
       b = owner.zeros(like.getShape(), like.getDataType(), like.getDevice());
+      NDScope.unregister(b); // state outlives any per-step scope the caller opened
       buffers.put(name, b);
     }
     return b;
@@ -33,6 +35,7 @@ final class StateEntry implements AutoCloseable {
    */
   void replace(String name, NDArray array, NDManager owner) {
     array.attach(owner);
+    NDScope.unregister(array);
     NDArray old = buffers.put(name, array);
     if (old != null && old != array) {
       old.close();

@@ -33,6 +33,8 @@ import io.github.finetune4j.params.GroupingException;
 import io.github.finetune4j.params.ParamGroup;
 import io.github.finetune4j.params.ParamGroups;
 import io.github.finetune4j.params.ParameterNames;
+import io.github.finetune4j.optim.GroupHyper;
+import io.github.finetune4j.recipe.ClipSpec;
 import io.github.finetune4j.recipe.GroupSpec;
 import io.github.finetune4j.recipe.NamePattern;
 import io.github.finetune4j.recipe.Recipe;
@@ -151,9 +153,10 @@ public final class FineTune {
       sinks.addAll(extraSinks);
       TrainSetup setup =
           new TrainSetup(
-              block, params, groups, stages(recipe), plan.groupLr(), decayPerParam(plan),
-              !"coupled".equals(plan.decayMode()),
-              recipe.optimizer().beta1(), recipe.optimizer().beta2(), recipe.optimizer().eps(),
+              block, params, groups, stages(recipe), Policies.rule(recipe.optimizer()),
+              hyperPerParam(recipe, plan), Policies.schedule(recipe.schedule()),
+              clip(recipe).globalNorm() == null ? 0 : clip(recipe).globalNorm(),
+              clip(recipe).value() == null ? 0 : clip(recipe).value(),
               batches(tokenizer, train), valid.isEmpty() ? null : batches(tokenizer, valid),
               test.isEmpty() ? null : batches(tokenizer, test),
               recipe.data().batchSize(), recipe.train().seed(), recipe.train().evalEveryEpoch(),
@@ -287,14 +290,8 @@ public final class FineTune {
   }
 
   private static Plan resolve(Recipe recipe, Map<String, Parameter> params, ParamGroups groups) {
-    List<ParamGroup> gs = groups.groups();
-    Map<String, Double> groupLr = new LinkedHashMap<>();
-    double factor = recipe.optimizer().discriminative() == null ? 1.0 : recipe.optimizer().discriminative().factor();
-    for (int i = 0; i < gs.size(); i++) {
-      GroupSpec spec = recipe.groups().get(i);
-      double lr = recipe.optimizer().lr() / Math.pow(factor, gs.size() - 1 - i);
-      groupLr.put(gs.get(i).name(), spec.lr() != null ? spec.lr() : lr);
-    }
+    Map<String, Double> groupLr = Policies.groupLr(recipe);
+    List<String> l2spGroups = Policies.l2spGroups(recipe);
     WeightDecaySpec wd = recipe.optimizer().weightDecay();
     List<PlanRow> rows = new ArrayList<>();
     for (Map.Entry<String, Parameter> e : params.entrySet()) {
@@ -308,10 +305,12 @@ public final class FineTune {
       }
       Shape shape = e.getValue().getArray().getShape();
       double decay = wd == null || excluded(e.getKey(), shape, wd.exclude()) ? 0.0 : wd.value();
-      rows.add(new PlanRow(e.getKey(), group, shape.toString(), shape.size(), trainable, lr, decay));
+      double l2sp = l2spGroups.contains(group) ? recipe.optimizer().regularizer().l2sp() : 0.0;
+      rows.add(new PlanRow(e.getKey(), group, shape.toString(), shape.size(), trainable, lr, decay, l2sp));
     }
     return new Plan(
-        gs.stream().map(ParamGroup::name).toList(), groupLr,
+        recipe.optimizer().type(), Policies.schedule(recipe.schedule()).toString(),
+        groups.groups().stream().map(ParamGroup::name).toList(), groupLr,
         recipe.stages().stream().map(StageSpec::epochs).toList(),
         wd == null ? "none" : wd.mode(), rows);
   }
@@ -335,9 +334,13 @@ public final class FineTune {
     return false;
   }
 
-  private static Map<String, Double> decayPerParam(Plan plan) {
-    Map<String, Double> out = new LinkedHashMap<>();
-    plan.rows().forEach(r -> out.put(r.name(), r.weightDecay()));
+  private static ClipSpec clip(Recipe recipe) {
+    return recipe.optimizer().clip() == null ? new ClipSpec(null, null) : recipe.optimizer().clip();
+  }
+
+  private static Map<String, GroupHyper> hyperPerParam(Recipe recipe, Plan plan) {
+    Map<String, GroupHyper> out = new LinkedHashMap<>();
+    plan.rows().forEach(r -> out.put(r.name(), Policies.hyper(recipe, r, plan.groupLr().get(r.group()))));
     return out;
   }
 

@@ -11,6 +11,8 @@ import java.util.Map;
  * The resolved plan of a recipe: for every parameter its group, shape, and per stage whether it
  * trains and at which learning rate, plus its weight decay.
  *
+ * @param rule the update rule, e.g. {@code adamw}
+ * @param schedule the schedule, e.g. {@code cosine(floor=0.0)}
  * @param groups group names, bottom to top
  * @param groupLr base learning rate per group
  * @param stageEpochs epochs per stage
@@ -18,6 +20,8 @@ import java.util.Map;
  * @param rows one row per parameter, in model order
  */
 public record Plan(
+    String rule,
+    String schedule,
     List<String> groups,
     Map<String, Double> groupLr,
     List<Integer> stageEpochs,
@@ -43,8 +47,9 @@ public record Plan(
     b.append(
         String.format(
             Locale.ROOT,
-            "%d parameters (%,d elements) in %d groups; %d stage(s); weight decay %s%n%n",
-            rows.size(), total, groups.size(), stageEpochs.size(), decayMode));
+            "%d parameters (%,d elements) in %d groups; %d stage(s); rule %s; schedule %s;"
+                + " weight decay %s%n%n",
+            rows.size(), total, groups.size(), stageEpochs.size(), rule, schedule, decayMode));
     b.append(String.format(Locale.ROOT, "%-14s %7s %12s %10s", "group", "params", "elements", "base lr"));
     for (int s = 0; s < stageEpochs.size(); s++) {
       b.append(String.format(Locale.ROOT, "  stage %d (%d ep)", s + 1, stageEpochs.get(s)));
@@ -68,7 +73,7 @@ public record Plan(
     for (int s = 0; s < stageEpochs.size(); s++) {
       b.append(String.format(Locale.ROOT, " %10s", "lr s" + (s + 1)));
     }
-    b.append(String.format(Locale.ROOT, " %8s%n", "wd"));
+    b.append(String.format(Locale.ROOT, " %8s %8s%n", "wd", "l2sp"));
     for (PlanRow r : rows) {
       b.append(String.format(Locale.ROOT, "%-" + w + "s  %-12s %-12s", r.name(), r.group(), r.shape()));
       for (int s = 0; s < stageEpochs.size(); s++) {
@@ -76,7 +81,7 @@ public record Plan(
             String.format(
                 Locale.ROOT, " %10s", r.trainable().get(s) ? String.format(Locale.ROOT, "%.3g", r.lr().get(s)) : "frozen"));
       }
-      b.append(String.format(Locale.ROOT, " %8.3g%n", r.weightDecay()));
+      b.append(String.format(Locale.ROOT, " %8.3g %8.3g%n", r.weightDecay(), r.l2sp()));
     }
     return b.toString();
   }
@@ -89,6 +94,8 @@ public record Plan(
   public ObjectNode toJson() {
     JsonNodeFactory f = JsonNodeFactory.instance;
     ObjectNode root = f.objectNode();
+    root.put("rule", rule);
+    root.put("schedule", schedule);
     ArrayNode gs = root.putArray("groups");
     for (String g : groups) {
       gs.addObject().put("name", g).put("lr", groupLr.get(g));
@@ -105,6 +112,7 @@ public record Plan(
       ArrayNode l = o.putArray("lr");
       r.lr().forEach(l::add);
       o.put("weight_decay", r.weightDecay());
+      o.put("l2sp", r.l2sp());
     }
     return root;
   }

@@ -12,6 +12,7 @@ import java.util.List;
  * @param trainable per stage, whether it trains
  * @param lr per stage, the base learning rate applied (0 when frozen)
  * @param weightDecay decay coefficient (0 when excluded)
+ * @param l2sp L2-SP strength toward the pre-trained weights (0 = none)
  */
 public record PlanRow(
     String name,
@@ -20,7 +21,8 @@ public record PlanRow(
     long elements,
     List<Boolean> trainable,
     List<Double> lr,
-    double weightDecay) {
+    double weightDecay,
+    double l2sp) {
   /** Copies the lists. */
   public PlanRow {
     trainable = List.copyOf(trainable);

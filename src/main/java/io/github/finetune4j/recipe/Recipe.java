@@ -13,6 +13,7 @@ import java.util.List;
  * @param groups parameter groups, bottom to top
  * @param stages training stages
  * @param optimizer update rule
+ * @param schedule learning-rate schedule
  * @param monitor diagnostics and sinks
  * @param train run settings
  * @param output run directory
@@ -28,6 +29,7 @@ public record Recipe(
         List<GroupSpec> groups,
     @Required @Doc("Training stages, run in order.") List<StageSpec> stages,
     @Required @Doc("Update rule.") OptimizerSpec optimizer,
+    @Doc("Learning-rate schedule (default constant).") ScheduleSpec schedule,
     @Doc("Monitoring of weight updates and metric sinks.") MonitorSpec monitor,
     @Doc("Run-wide settings.") TrainSpec train,
     @Required @Doc("Run directory.") OutputSpec output) {
@@ -36,6 +38,7 @@ public record Recipe(
   public Recipe {
     groups = groups == null ? null : List.copyOf(groups);
     stages = stages == null ? null : List.copyOf(stages);
+    schedule = schedule == null ? new ScheduleSpec(null, null, null, null, null, null, null, null, null, null, null) : schedule;
     monitor = monitor == null ? new MonitorSpec(null, null, null) : monitor;
     train = train == null ? new TrainSpec(null, null, null) : train;
   }

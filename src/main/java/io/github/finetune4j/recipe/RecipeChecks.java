@@ -78,21 +78,8 @@ final class RecipeChecks {
         }
       }
     }
-    OptimizerSpec o = r.optimizer();
-    if (!(o.lr() > 0)) {
-      problems.add("optimizer.lr: must be positive, got " + o.lr());
-    }
-    if (o.discriminative() != null && !(o.discriminative().factor() > 0)) {
-      problems.add("optimizer.discriminative.factor: must be positive, got " + o.discriminative().factor());
-    }
-    if (o.weightDecay() != null && !(o.weightDecay().value() >= 0)) {
-      problems.add("optimizer.weight_decay.value: must be zero or positive, got " + o.weightDecay().value());
-    }
-    range(problems, "optimizer.beta1", o.beta1(), 0, 0.999999);
-    range(problems, "optimizer.beta2", o.beta2(), 0, 0.999999999);
-    if (!(o.eps() > 0)) {
-      problems.add("optimizer.eps: must be positive, got " + o.eps());
-    }
+    checkOptimizer(r.optimizer(), names, problems);
+    checkSchedule(r.schedule(), problems);
     TrainSpec t = r.train();
     if (r.monitor().every() < 1) {
       problems.add("monitor.every: must be at least 1, got " + r.monitor().every());
@@ -110,6 +97,109 @@ final class RecipeChecks {
     }
     if (r.output().dir().isBlank()) {
       problems.add("output.dir: must not be empty");
+    }
+  }
+
+  private static void checkOptimizer(OptimizerSpec o, Set<String> names, List<String> problems) {
+    if (!(o.lr() > 0)) {
+      problems.add("optimizer.lr: must be positive, got " + o.lr());
+    }
+    List<String> specs = new java.util.ArrayList<>();
+    if (o.discriminative() != null) {
+      specs.add("discriminative");
+      if (!(o.discriminative().factor() > 0)) {
+        problems.add("optimizer.discriminative.factor: must be positive, got " + o.discriminative().factor());
+      }
+    }
+    if (o.spread() != null) {
+      specs.add("spread");
+      if (o.spread().size() != 2) {
+        problems.add("optimizer.spread: expected [lo, hi], got " + o.spread().size() + " numbers");
+      } else if (!(o.spread().get(0) > 0 && o.spread().get(1) >= o.spread().get(0))) {
+        problems.add("optimizer.spread: expected 0 < lo <= hi, got " + o.spread());
+      }
+      if (names.size() < 2) {
+        problems.add("optimizer.spread: a spread needs at least 2 groups, the recipe has " + names.size());
+      }
+    }
+    if (o.layerDecay() != null) {
+      specs.add("layer_decay");
+      if (!(o.layerDecay() > 0 && o.layerDecay() <= 1)) {
+        problems.add("optimizer.layer_decay: must be in (0, 1], got " + o.layerDecay());
+      }
+    }
+    if (specs.size() > 1) {
+      problems.add("optimizer: conflicting learning-rate specs " + specs + "; give at most one");
+    }
+    if (o.weightDecay() != null && !(o.weightDecay().value() >= 0)) {
+      problems.add("optimizer.weight_decay.value: must be zero or positive, got " + o.weightDecay().value());
+    }
+    if (o.regularizer() != null) {
+      RegularizerSpec g = o.regularizer();
+      if (!(g.l2sp() >= 0)) {
+        problems.add("optimizer.regularizer.l2sp: must be zero or positive, got " + g.l2sp());
+      }
+      if (!(g.l1() >= 0)) {
+        problems.add("optimizer.regularizer.l1: must be zero or positive, got " + g.l1());
+      }
+      if (g.l2spGroups() != null) {
+        for (int i = 0; i < g.l2spGroups().size(); i++) {
+          if (!names.contains(g.l2spGroups().get(i))) {
+            problems.add("optimizer.regularizer.l2sp_groups[" + i + "]: unknown group '" + g.l2spGroups().get(i) + "'");
+          }
+        }
+      }
+    }
+    if (o.clip() != null) {
+      if (o.clip().globalNorm() != null && !(o.clip().globalNorm() > 0)) {
+        problems.add("optimizer.clip.global_norm: must be positive, got " + o.clip().globalNorm());
+      }
+      if (o.clip().value() != null && !(o.clip().value() > 0)) {
+        problems.add("optimizer.clip.value: must be positive, got " + o.clip().value());
+      }
+    }
+    if (!(o.momentum() >= 0 && o.momentum() < 1)) {
+      problems.add("optimizer.momentum: must be in [0, 1), got " + o.momentum());
+    }
+    range(problems, "optimizer.dampening", o.dampening(), 0, 1);
+    if (o.nesterov() && (o.momentum() <= 0 || o.dampening() != 0)) {
+      problems.add("optimizer.nesterov: needs momentum > 0 and dampening 0 (as in torch.optim)");
+    }
+    range(problems, "optimizer.beta1", o.beta1(), 0, 0.999999);
+    range(problems, "optimizer.beta2", o.beta2(), 0, 0.999999999);
+    range(problems, "optimizer.alpha", o.alpha(), 0, 0.999999999);
+    if (!(o.eps() > 0)) {
+      problems.add("optimizer.eps: must be positive, got " + o.eps());
+    }
+  }
+
+  private static void checkSchedule(ScheduleSpec s, List<String> problems) {
+    range(problems, "schedule.warmup", s.warmup(), 0, 0.99);
+    range(problems, "schedule.floor", s.floor(), 0, 1);
+    double last = 0;
+    for (int i = 0; i < s.milestones().size(); i++) {
+      double m = s.milestones().get(i);
+      if (!(m > last && m < 1)) {
+        problems.add("schedule.milestones[" + i + "]: must be increasing fractions in (0, 1), got " + m);
+      }
+      last = m;
+    }
+    if (!(s.gamma() > 0)) {
+      problems.add("schedule.gamma: must be positive, got " + s.gamma());
+    }
+    if (!(s.end() > 0)) {
+      problems.add("schedule.end: must be positive, got " + s.end());
+    }
+    range(problems, "schedule.cut_frac", s.cutFrac(), 0.001, 0.999);
+    if (!(s.ratio() >= 1)) {
+      problems.add("schedule.ratio: must be at least 1, got " + s.ratio());
+    }
+    range(problems, "schedule.pct_start", s.pctStart(), 0.001, 0.999);
+    if (!(s.div() > 0) || !(s.divFinal() > 0)) {
+      problems.add("schedule.div / div_final: must be positive");
+    }
+    if ("step".equals(s.type()) && s.milestones().isEmpty()) {
+      problems.add("schedule.milestones: a step schedule needs at least one milestone");
     }
   }
 

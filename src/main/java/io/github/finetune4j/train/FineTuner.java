@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.Parameter;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
@@ -14,6 +15,10 @@ import io.github.finetune4j.monitor.GroupStats;
 import io.github.finetune4j.monitor.MetricsSink;
 import io.github.finetune4j.monitor.RunWarning;
 import io.github.finetune4j.monitor.StepMetrics;
+import io.github.finetune4j.optim.Clipping;
+import io.github.finetune4j.optim.GroupHyper;
+import io.github.finetune4j.optim.ParamSlot;
+import io.github.finetune4j.optim.Updater;
 import io.github.finetune4j.params.ParamGroup;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -27,11 +32,12 @@ import java.util.Random;
 
 /**
  * The training loop, top to bottom in one place: for each stage set which groups train, then for
- * each epoch and batch: forward, loss, backward, update, diagnostics, and evaluation per epoch.
+ * each batch: forward, loss, backward, clip, update (lr from the schedule), diagnostics; evaluate
+ * after each epoch and on the test split at the end.
  *
- * <p>Frozen parameters do not require gradients, so no gradient is computed for them, and they get
- * no update of any kind: they stay bit-identical. Every step's temporaries live in a per-step
- * {@link NDManager}, so memory stays flat.
+ * <p>Every group is registered with the optimizer from step 0; a frozen group's parameters do not
+ * require gradients (none is computed) and get no update of any kind, so they stay bit-identical.
+ * Every temporary of a step is freed with the step's {@link NDScope}, so memory stays flat.
  */
 public final class FineTuner implements AutoCloseable {
 
@@ -39,20 +45,20 @@ public final class FineTuner implements AutoCloseable {
   private final NDManager manager;
   private final ParameterStore store;
   private final Loss loss = Loss.softmaxCrossEntropyLoss();
-  private final AdamW updater;
+  private final Updater updater;
   private final Map<String, NDArray> initial = new HashMap<>();
 
   /**
-   * Prepares a run: captures the initial weights w0 (for drift) in a manager of its own.
+   * Prepares a run: captures the initial weights w0 (for drift and L2-SP) once.
    *
    * @param setup the resolved setup
-   * @param manager the manager that owns optimizer state (a child of the model's manager)
+   * @param manager the manager that owns optimizer state and w0 (a child of the model's manager)
    */
   public FineTuner(TrainSetup setup, NDManager manager) {
     this.s = setup;
     this.manager = manager;
     this.store = new ParameterStore(manager, false);
-    this.updater = new AdamW(manager, setup.beta1(), setup.beta2(), setup.eps(), setup.decoupledDecay());
+    this.updater = new Updater(setup.rule(), manager);
     setup.params().forEach((name, p) -> initial.put(name, p.getArray().duplicate()));
   }
 
@@ -83,9 +89,9 @@ public final class FineTuner implements AutoCloseable {
           step++;
           int[] idx = slice(order, b * s.batchSize(), s.batchSize());
           long t0 = System.nanoTime();
-          boolean sample = step % s.logEvery() == 0 || step == 1;
-          // Every array made in the step (on any manager, e.g. results of ops on parameters) is
-          // closed with the scope, so native memory stays flat.
+          boolean sample = step % s.every() == 0 || step == 1;
+          double factor = s.schedule().factor((step - 1) / (double) Math.max(1, totalSteps - 1));
+          StepMetrics m;
           try (NDScope scope = new NDScope();
               NDManager sm = manager.newSubManager()) {
             NDList inputs = s.train().inputs(sm, idx);
@@ -99,19 +105,17 @@ public final class FineTuner implements AutoCloseable {
               correct += logits.argMax(1).eq(labels).countNonzero().getLong();
             }
             lossSum += batchLoss * idx.length;
-            Map<String, GroupStats> stats = update(stage, sm, sample);
+            Map<String, GroupStats> stats = update(stage, factor, sample);
             double secs = (System.nanoTime() - t0) / 1e9;
-            StepMetrics m =
-                new StepMetrics(
-                    step, totalSteps, epoch, stageIndex, batchLoss, idx.length / secs, rss(),
-                    appliedLr(stage), stats);
+            m = new StepMetrics(step, totalSteps, epoch, stageIndex, batchLoss, idx.length / secs,
+                rss(), appliedLr(stage, factor), stats);
+          }
+          for (MetricsSink sink : s.sinks()) {
+            sink.onStep(m);
+          }
+          for (RunWarning w : s.warnings().accept(m)) {
             for (MetricsSink sink : s.sinks()) {
-              sink.onStep(m);
-            }
-            for (RunWarning w : s.warnings().accept(m)) {
-              for (MetricsSink sink : s.sinks()) {
-                sink.onWarning(w);
-              }
+              sink.onWarning(w);
             }
           }
         }
@@ -122,11 +126,9 @@ public final class FineTuner implements AutoCloseable {
           validLoss = v[0];
           validAcc = v[1];
         }
-        EpochMetrics em =
-            new EpochMetrics(
-                epoch, stageIndex, step, lossSum / s.train().size(),
-                (double) correct / s.train().size(), validLoss, validAcc,
-                (System.nanoTime() - epochStart) / 1e9);
+        EpochMetrics em = new EpochMetrics(epoch, stageIndex, step, lossSum / s.train().size(),
+            (double) correct / s.train().size(), validLoss, validAcc,
+            (System.nanoTime() - epochStart) / 1e9);
         epochs.add(em);
         for (MetricsSink sink : s.sinks()) {
           sink.onEpoch(em);
@@ -147,8 +149,9 @@ public final class FineTuner implements AutoCloseable {
     int[] order = data.byLength();
     double lossSum = 0;
     long correct = 0;
-    for (int b = 0; b < order.length; b += s.batchSize() * 2) {
-      int[] idx = slice(order, b, s.batchSize() * 2);
+    int bs = s.batchSize() * 2;
+    for (int b = 0; b < order.length; b += bs) {
+      int[] idx = slice(order, b, bs);
       try (NDScope scope = new NDScope();
           NDManager sm = manager.newSubManager()) {
         NDArray labels = data.labels(sm, idx);
@@ -161,76 +164,92 @@ public final class FineTuner implements AutoCloseable {
   }
 
   private void applyFreezing(Stage stage) {
-    s.params().forEach((name, p) -> {
-      boolean train = stage.trainable().contains(s.groups().groupOf(name).name());
-      p.getArray().setRequiresGradient(train);
-    });
+    s.params().forEach((name, p) -> p.getArray().setRequiresGradient(trains(stage, name)));
   }
 
-  /** Updates every trainable parameter; returns per-group diagnostics when sampled. */
-  private Map<String, GroupStats> update(Stage stage, NDManager sm, boolean sample) {
+  private boolean trains(Stage stage, String param) {
+    return stage.trainable().contains(s.groups().groupOf(param).name());
+  }
+
+  /**
+   * Clips and applies one update to every trainable parameter, then zeroes their gradients.
+   * Returns per-group diagnostics when {@code sample} (gradient norms are taken before clipping).
+   */
+  private Map<String, GroupStats> update(Stage stage, double factor, boolean sample) {
+    List<ParamSlot> slots = new ArrayList<>();
+    List<NDArray> grads = new ArrayList<>();
+    Map<String, NDArray> before = new HashMap<>();
+    Map<String, Double> gradSq = new HashMap<>();
+    for (ParamGroup g : s.groups().groups()) {
+      if (!stage.trainable().contains(g.name())) {
+        continue;
+      }
+      double sum = 0;
+      for (String name : g.members()) {
+        NDArray w = s.params().get(name).getArray();
+        NDArray grad = w.getGradient(); // a new handle; freed with the step's scope
+        grads.add(grad);
+        GroupHyper h = s.hyper().get(name);
+        slots.add(new ParamSlot(name, w, grad, h.withLr(h.lr() * factor),
+            h.l2sp() > 0 ? initial.get(name) : null));
+        if (sample) {
+          sum += sq(grad);
+          before.put(name, w.duplicate());
+        }
+      }
+      gradSq.put(g.name(), sum);
+    }
+    if (s.clipValue() > 0) {
+      Clipping.clipValue(grads, s.clipValue());
+    }
+    if (s.clipNorm() > 0) {
+      Clipping.clipGlobalNorm(grads, s.clipNorm());
+    }
+    updater.step(slots);
+    for (NDArray grad : grads) {
+      grad.subi(grad); // PyTorch accumulates gradients: zero them for the next step
+    }
     Map<String, GroupStats> stats = new LinkedHashMap<>();
-    updater.nextStep();
+    if (!sample) {
+      return stats;
+    }
     for (ParamGroup g : s.groups().groups()) {
       boolean trains = stage.trainable().contains(g.name());
-      double lr = trains ? s.groupLr().get(g.name()) : 0;
-      double g2 = 0;
       double w2 = 0;
       double d2 = 0;
       double w02 = 0;
       double u2 = 0;
+      long elements = 0;
       for (String name : g.members()) {
-        Parameter p = s.params().get(name);
-        NDArray w = p.getArray();
+        NDArray w = s.params().get(name).getArray();
+        NDArray w0 = initial.get(name);
+        w2 += sq(w);
+        w02 += sq(w0);
+        d2 += sq(w.sub(w0));
         if (trains) {
-          try (NDArray grad = w.getGradient()) {
-            NDArray before = sample ? w.duplicate() : null;
-            if (sample) {
-              sm.attachInternal("before-" + name, before);
-              g2 += sq(grad);
-            }
-            updater.update(name, w, grad, lr, s.weightDecay().getOrDefault(name, 0.0), sm);
-            if (sample) {
-              u2 += sq(w.sub(before));
-            }
-            grad.subi(grad); // gradients accumulate in PyTorch: zero them for the next step
-          }
+          u2 += sq(w.sub(before.get(name)));
         }
-        if (sample) {
-          NDArray w0 = initial.get(name);
-          w2 += sq(w);
-          w02 += sq(w0);
-          d2 += sq(w.sub(w0));
-        }
+        elements += w.size();
       }
-      if (sample) {
-        long total = g.members().stream().mapToLong(n -> s.params().get(n).getArray().size()).sum();
-        stats.put(
-            g.name(),
-            new GroupStats(
-                lr,
-                Math.sqrt(g2),
-                Math.sqrt(w2),
-                trains ? Math.sqrt(u2) / Math.sqrt(w2) : Double.NaN,
-                w02 > 0 ? Math.sqrt(d2) / Math.sqrt(w02) : Double.NaN,
-                trains ? 0.0 : (total > 0 ? 1.0 : 0.0)));
-      }
+      double lr = trains ? s.hyper().get(g.members().get(0)).lr() * factor : 0.0;
+      stats.put(g.name(), new GroupStats(lr, Math.sqrt(gradSq.getOrDefault(g.name(), 0.0)),
+          Math.sqrt(w2), trains ? Math.sqrt(u2) / Math.sqrt(w2) : Double.NaN,
+          w02 > 0 ? Math.sqrt(d2 / w02) : Double.NaN, trains || elements == 0 ? 0.0 : 1.0));
     }
     return stats;
   }
 
-  private Map<String, Double> appliedLr(Stage stage) {
+  private Map<String, Double> appliedLr(Stage stage, double factor) {
     Map<String, Double> out = new LinkedHashMap<>();
     for (ParamGroup g : s.groups().groups()) {
-      out.put(g.name(), stage.trainable().contains(g.name()) ? s.groupLr().get(g.name()) : 0.0);
+      boolean trains = stage.trainable().contains(g.name()) && !g.members().isEmpty();
+      out.put(g.name(), trains ? s.hyper().get(g.members().get(0)).lr() * factor : 0.0);
     }
     return out;
   }
 
   private static double sq(NDArray a) {
-    try (NDArray t = a.toType(ai.djl.ndarray.types.DataType.FLOAT64, false).square().sum()) {
-      return t.getDouble();
-    }
+    return a.toType(DataType.FLOAT64, false).square().sum().getDouble();
   }
 
   private static int[] shuffled(int n, Random rng) {
@@ -272,55 +291,18 @@ public final class FineTuner implements AutoCloseable {
     return -1;
   }
 
+  /**
+   * The initial weights w0 captured at load time, by parameter name.
+   *
+   * @return an unmodifiable view
+   */
+  public Map<String, NDArray> initialWeights() {
+    return java.util.Collections.unmodifiableMap(initial);
+  }
+
   @Override
   public void close() {
     initial.values().forEach(NDArray::close);
     updater.close();
-  }
-
-  /** Minimal AdamW with per-parameter state, in place; replaced by the optim package. */
-  private static final class AdamW implements AutoCloseable {
-    private final NDManager owner;
-    private final double b1;
-    private final double b2;
-    private final double eps;
-    private final boolean decoupled;
-    private final Map<String, NDArray[]> state = new HashMap<>();
-    private final Map<String, Integer> steps = new HashMap<>();
-
-    AdamW(NDManager parent, double b1, double b2, double eps, boolean decoupled) {
-      this.owner = parent.newSubManager();
-      this.b1 = b1;
-      this.b2 = b2;
-      this.eps = eps;
-      this.decoupled = decoupled;
-    }
-
-    void nextStep() {}
-
-    void update(String name, NDArray w, NDArray grad, double lr, double wd, NDManager tmp) {
-      NDArray[] st = state.computeIfAbsent(name, k -> new NDArray[] {
-          owner.zeros(w.getShape(), w.getDataType()), owner.zeros(w.getShape(), w.getDataType())});
-      NDScope.unregister(st);
-      int t = steps.merge(name, 1, Integer::sum);
-      NDArray g = grad;
-      if (wd > 0 && !decoupled) {
-        g = grad.add(w.mul(wd));
-      }
-      if (wd > 0 && decoupled) {
-        w.muli(1 - lr * wd);
-      }
-      st[0].muli(b1).addi(g.mul(1 - b1));
-      st[1].muli(b2).addi(g.square().muli(1 - b2));
-      double bc1 = 1 - Math.pow(b1, t);
-      double bc2 = 1 - Math.pow(b2, t);
-      NDArray denom = st[1].sqrt().divi(Math.sqrt(bc2)).addi(eps);
-      w.subi(st[0].div(denom).muli(lr / bc1));
-    }
-
-    @Override
-    public void close() {
-      owner.close();
-    }
   }
 }

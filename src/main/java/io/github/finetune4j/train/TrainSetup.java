@@ -4,7 +4,10 @@ import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import io.github.finetune4j.monitor.MetricsSink;
 import io.github.finetune4j.monitor.WarningDetector;
+import io.github.finetune4j.optim.GroupHyper;
+import io.github.finetune4j.optim.UpdateRule;
 import io.github.finetune4j.params.ParamGroups;
+import io.github.finetune4j.policy.Schedule;
 import java.util.List;
 import java.util.Map;
 
@@ -15,19 +18,18 @@ import java.util.Map;
  * @param params every parameter by dotted name
  * @param groups the partition of parameters into groups
  * @param stages stages in order
- * @param groupLr base learning rate per group
- * @param weightDecay decay per parameter (0 for excluded parameters)
- * @param decoupledDecay AdamW-style decay when true, L2 added to the gradient when false
- * @param beta1 Adam beta1
- * @param beta2 Adam beta2
- * @param eps Adam epsilon
+ * @param rule the update rule
+ * @param hyper per parameter: base lr (of its group), weight decay, regularizers
+ * @param schedule lr multiplier as a function of run progress in [0,1]
+ * @param clipNorm clip gradients to this global L2 norm (0 = off)
+ * @param clipValue clamp gradients to [-v, v] (0 = off)
  * @param train training split
  * @param valid validation split or null
  * @param test test split or null
  * @param batchSize examples per batch
  * @param seed seed of the data order
  * @param evalEveryEpoch evaluate on {@code valid} after each epoch
- * @param logEvery diagnostics period in steps
+ * @param every diagnostics period in steps
  * @param warnings detector of training-health warnings
  * @param sinks metric sinks
  */
@@ -36,18 +38,17 @@ public record TrainSetup(
     Map<String, Parameter> params,
     ParamGroups groups,
     List<Stage> stages,
-    Map<String, Double> groupLr,
-    Map<String, Double> weightDecay,
-    boolean decoupledDecay,
-    double beta1,
-    double beta2,
-    double eps,
+    UpdateRule rule,
+    Map<String, GroupHyper> hyper,
+    Schedule schedule,
+    double clipNorm,
+    double clipValue,
     TextBatches train,
     TextBatches valid,
     TextBatches test,
     int batchSize,
     long seed,
     boolean evalEveryEpoch,
-    int logEvery,
+    int every,
     WarningDetector warnings,
     List<MetricsSink> sinks) {}

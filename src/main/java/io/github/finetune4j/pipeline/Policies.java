@@ -1,0 +1,99 @@
+package io.github.finetune4j.pipeline;
+
+import io.github.finetune4j.optim.Adam;
+import io.github.finetune4j.optim.AdamW;
+import io.github.finetune4j.optim.DecayMode;
+import io.github.finetune4j.optim.GroupHyper;
+import io.github.finetune4j.optim.RmsProp;
+import io.github.finetune4j.optim.Sgd;
+import io.github.finetune4j.optim.UpdateRule;
+import io.github.finetune4j.policy.LrSpread;
+import io.github.finetune4j.policy.OneCycle;
+import io.github.finetune4j.policy.Schedule;
+import io.github.finetune4j.recipe.GroupSpec;
+import io.github.finetune4j.recipe.OptimizerSpec;
+import io.github.finetune4j.recipe.Recipe;
+import io.github.finetune4j.recipe.ScheduleSpec;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Translates the optimizer and schedule sections of a recipe into policy and optim objects. */
+final class Policies {
+  private Policies() {}
+
+  static UpdateRule rule(OptimizerSpec o) {
+    return switch (o.type()) {
+      case "sgd" -> new Sgd(o.momentum(), o.dampening(), o.nesterov());
+      case "adam" -> new Adam(o.beta1(), o.beta2(), o.eps(), o.amsgrad());
+      case "rmsprop" -> new RmsProp(o.alpha(), o.eps(), o.momentum(), o.centered());
+      default -> new AdamW(o.beta1(), o.beta2(), o.eps(), o.amsgrad());
+    };
+  }
+
+  /** Base learning rate per group, bottom to top: spread, then per-group overrides. */
+  static Map<String, Double> groupLr(Recipe r) {
+    OptimizerSpec o = r.optimizer();
+    int n = r.groups().size();
+    double[] lr = new double[n];
+    if (o.spread() != null) {
+      lr = LrSpread.geometric(n, o.spread().get(0), o.spread().get(1));
+    } else {
+      double[] mult =
+          o.discriminative() != null ? LrSpread.discriminative(n, o.discriminative().factor())
+              : o.layerDecay() != null ? LrSpread.layerDecay(n, o.layerDecay())
+              : LrSpread.discriminative(n, 1.0);
+      for (int i = 0; i < n; i++) {
+        lr[i] = o.lr() * mult[i];
+      }
+    }
+    Map<String, Double> out = new LinkedHashMap<>();
+    for (int i = 0; i < n; i++) {
+      GroupSpec g = r.groups().get(i);
+      out.put(g.name(), g.lr() != null ? g.lr() : lr[i]);
+    }
+    return out;
+  }
+
+  /** Groups that L2-SP pulls toward w0: as listed, or every group but the top one (the head). */
+  static List<String> l2spGroups(Recipe r) {
+    var reg = r.optimizer().regularizer();
+    if (reg == null || reg.l2sp() == 0) {
+      return List.of();
+    }
+    if (reg.l2spGroups() != null) {
+      return reg.l2spGroups();
+    }
+    return r.groups().subList(0, r.groups().size() - 1).stream().map(GroupSpec::name).toList();
+  }
+
+  static GroupHyper hyper(Recipe r, PlanRow row, double lr) {
+    OptimizerSpec o = r.optimizer();
+    GroupHyper h = GroupHyper.of(lr);
+    if (row.weightDecay() > 0) {
+      h = h.withWeightDecay(row.weightDecay(),
+          "coupled".equals(o.weightDecay().mode()) ? DecayMode.COUPLED : DecayMode.DECOUPLED);
+    }
+    var reg = o.regularizer();
+    if (reg != null && reg.l1() > 0) {
+      h = h.withL1(reg.l1());
+    }
+    if (row.l2sp() > 0) {
+      h = h.withL2sp(row.l2sp(), "decoupled".equals(reg.l2spMode()) ? DecayMode.DECOUPLED : DecayMode.COUPLED);
+    }
+    return h;
+  }
+
+  static Schedule schedule(ScheduleSpec s) {
+    Schedule base =
+        switch (s.type()) {
+          case "step" -> Schedule.step(s.milestones().stream().mapToDouble(Double::doubleValue).toArray(), s.gamma());
+          case "exponential" -> Schedule.exponential(s.end());
+          case "cosine" -> Schedule.cosine(s.floor());
+          case "one_cycle" -> OneCycle.of(s.pctStart(), s.div(), s.divFinal(), 0.95, 0.85);
+          case "slanted_triangular" -> Schedule.slantedTriangular(s.cutFrac(), s.ratio());
+          default -> Schedule.constant();
+        };
+    return s.warmup() > 0 ? Schedule.warmup(s.warmup(), 0.0, base) : base;
+  }
+}
