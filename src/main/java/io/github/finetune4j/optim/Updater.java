@@ -159,6 +159,21 @@ public final class Updater implements AutoCloseable {
   }
 
   /**
+   * Drops the state (moments, step count) of the named parameters, as if they had never been
+   * updated; their next update starts fresh. Unknown names are ignored.
+   *
+   * @param names parameter names
+   */
+  public void reset(java.util.Collection<String> names) {
+    for (String n : names) {
+      StateEntry e = state.remove(n);
+      if (e != null) {
+        e.close();
+      }
+    }
+  }
+
+  /**
    * Returns how many updates the named parameter has received.
    *
    * @param name the parameter name

@@ -40,11 +40,10 @@ import io.github.finetune4j.recipe.NamePattern;
 import io.github.finetune4j.recipe.Recipe;
 import io.github.finetune4j.recipe.RecipeReader;
 import io.github.finetune4j.recipe.SourceSpec;
-import io.github.finetune4j.recipe.StageSpec;
 import io.github.finetune4j.recipe.WeightDecaySpec;
 import io.github.finetune4j.train.FineTuner;
 import io.github.finetune4j.train.RunResult;
-import io.github.finetune4j.train.Stage;
+import io.github.finetune4j.policy.StagePlan;
 import io.github.finetune4j.train.TextBatches;
 import io.github.finetune4j.train.TrainSetup;
 import java.io.IOException;
@@ -153,8 +152,10 @@ public final class FineTune {
       sinks.addAll(extraSinks);
       TrainSetup setup =
           new TrainSetup(
-              block, params, groups, stages(recipe), Policies.rule(recipe.optimizer()),
+              block, params, groups, Policies.stages(recipe), Policies.rule(recipe.optimizer()),
               hyperPerParam(recipe, plan), Policies.schedule(recipe.schedule()),
+              "stage".equals(recipe.schedule().per()),
+              recipe.unfreeze() != null && "reset".equals(recipe.unfreeze().state()),
               clip(recipe).globalNorm() == null ? 0 : clip(recipe).globalNorm(),
               clip(recipe).value() == null ? 0 : clip(recipe).value(),
               batches(tokenizer, train), valid.isEmpty() ? null : batches(tokenizer, valid),
@@ -291,6 +292,7 @@ public final class FineTune {
 
   private static Plan resolve(Recipe recipe, Map<String, Parameter> params, ParamGroups groups) {
     Map<String, Double> groupLr = Policies.groupLr(recipe);
+    List<StagePlan> stages = Policies.stages(recipe);
     List<String> l2spGroups = Policies.l2spGroups(recipe);
     WeightDecaySpec wd = recipe.optimizer().weightDecay();
     List<PlanRow> rows = new ArrayList<>();
@@ -298,10 +300,10 @@ public final class FineTune {
       String group = groups.groupOf(e.getKey()).name();
       List<Boolean> trainable = new ArrayList<>();
       List<Double> lr = new ArrayList<>();
-      for (StageSpec st : recipe.stages()) {
-        boolean t = st.train().contains(group);
+      for (StagePlan st : stages) {
+        boolean t = st.trainable().contains(group);
         trainable.add(t);
-        lr.add(t ? groupLr.get(group) : 0.0);
+        lr.add(groupLr.get(group) * st.scale(group));
       }
       Shape shape = e.getValue().getArray().getShape();
       double decay = wd == null || excluded(e.getKey(), shape, wd.exclude()) ? 0.0 : wd.value();
@@ -311,7 +313,7 @@ public final class FineTune {
     return new Plan(
         recipe.optimizer().type(), Policies.schedule(recipe.schedule()).toString(),
         groups.groups().stream().map(ParamGroup::name).toList(), groupLr,
-        recipe.stages().stream().map(StageSpec::epochs).toList(),
+        stages.stream().map(StagePlan::epochs).toList(),
         wd == null ? "none" : wd.mode(), rows);
   }
 
@@ -342,12 +344,6 @@ public final class FineTune {
     Map<String, GroupHyper> out = new LinkedHashMap<>();
     plan.rows().forEach(r -> out.put(r.name(), Policies.hyper(recipe, r, plan.groupLr().get(r.group()))));
     return out;
-  }
-
-  private static List<Stage> stages(Recipe recipe) {
-    return recipe.stages().stream()
-        .map(s -> new Stage(s.epochs(), new HashSet<>(s.train())))
-        .toList();
   }
 
   private static List<TextExample> readSplit(String path, SourceSpec spec, List<String> classes)

@@ -10,10 +10,13 @@ import io.github.finetune4j.optim.UpdateRule;
 import io.github.finetune4j.policy.LrSpread;
 import io.github.finetune4j.policy.OneCycle;
 import io.github.finetune4j.policy.Schedule;
+import io.github.finetune4j.policy.StagePlan;
+import io.github.finetune4j.policy.Unfreezing;
 import io.github.finetune4j.recipe.GroupSpec;
 import io.github.finetune4j.recipe.OptimizerSpec;
 import io.github.finetune4j.recipe.Recipe;
 import io.github.finetune4j.recipe.ScheduleSpec;
+import io.github.finetune4j.recipe.UnfreezeSpec;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -82,6 +85,32 @@ final class Policies {
       h = h.withL2sp(row.l2sp(), "decoupled".equals(reg.l2spMode()) ? DecayMode.DECOUPLED : DecayMode.COUPLED);
     }
     return h;
+  }
+
+  /** The recipe's stages: listed, or expanded from its unfreezing policy. */
+  static List<StagePlan> stages(Recipe r) {
+    List<String> groups = r.groups().stream().map(GroupSpec::name).toList();
+    UnfreezeSpec u = r.unfreeze();
+    if (u == null) {
+      return r.stages().stream()
+          .map(st -> new StagePlan(st.epochs(), groups.stream().filter(st.train()::contains).toList(),
+              st.lrScale()))
+          .toList();
+    }
+    if (u.gradual() != null) {
+      return Unfreezing.gradual(groups, u.gradual().every(), u.gradual().finalEpochs());
+    }
+    if (u.at() != null) {
+      var a = u.at();
+      return Unfreezing.at(groups, a.groups(), a.epoch(), a.warmupFrom(), a.grow(), a.epochs());
+    }
+    if (u.lpFt() != null) {
+      var l = u.lpFt();
+      List<String> probe = l.probe() != null ? l.probe() : List.of(groups.get(groups.size() - 1));
+      return Unfreezing.lpFt(groups, probe, l.probeEpochs(), l.finetuneEpochs());
+    }
+    var f = u.fineTune();
+    return Unfreezing.fineTune(groups, f.frozenEpochs(), f.epochs(), f.lrMult());
   }
 
   static Schedule schedule(ScheduleSpec s) {

@@ -12,6 +12,7 @@ import java.util.List;
  * @param data datasets
  * @param groups parameter groups, bottom to top
  * @param stages training stages
+ * @param unfreeze declarative unfreezing, expanded into stages
  * @param optimizer update rule
  * @param schedule learning-rate schedule
  * @param monitor diagnostics and sinks
@@ -27,7 +28,9 @@ public record Recipe(
     @Required
         @Doc("Parameter groups, ordered bottom to top; every parameter must be in exactly one.")
         List<GroupSpec> groups,
-    @Required @Doc("Training stages, run in order.") List<StageSpec> stages,
+    @Doc("Training stages, run in order (give this or `unfreeze`).") List<StageSpec> stages,
+    @Doc("Declarative unfreezing policy, expanded into stages (give this or `stages`).")
+        UnfreezeSpec unfreeze,
     @Required @Doc("Update rule.") OptimizerSpec optimizer,
     @Doc("Learning-rate schedule (default constant).") ScheduleSpec schedule,
     @Doc("Monitoring of weight updates and metric sinks.") MonitorSpec monitor,
@@ -38,7 +41,7 @@ public record Recipe(
   public Recipe {
     groups = groups == null ? null : List.copyOf(groups);
     stages = stages == null ? null : List.copyOf(stages);
-    schedule = schedule == null ? new ScheduleSpec(null, null, null, null, null, null, null, null, null, null, null) : schedule;
+    schedule = schedule == null ? new ScheduleSpec(null, null, null, null, null, null, null, null, null, null, null, null) : schedule;
     monitor = monitor == null ? new MonitorSpec(null, null, null) : monitor;
     train = train == null ? new TrainSpec(null, null, null) : train;
   }

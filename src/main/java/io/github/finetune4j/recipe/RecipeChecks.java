@@ -56,27 +56,16 @@ final class RecipeChecks {
     if (r.groups().isEmpty()) {
       problems.add("groups: give at least one group");
     }
-    if (r.stages().isEmpty()) {
-      problems.add("stages: give at least one stage");
+    if (r.stages() == null && r.unfreeze() == null) {
+      problems.add("stages: required (or give an `unfreeze` policy instead)");
+    } else if (r.stages() != null && r.unfreeze() != null) {
+      problems.add("unfreeze: give either `stages` or `unfreeze`, not both");
     }
-    for (int i = 0; i < r.stages().size(); i++) {
-      StageSpec s = r.stages().get(i);
-      String p = "stages[" + i + "]";
-      if (s.epochs() < 1) {
-        problems.add(p + ".epochs: must be at least 1, got " + s.epochs());
-      }
-      if (s.train().isEmpty()) {
-        problems.add(p + ".train: name at least one group");
-      }
-      for (int j = 0; j < s.train().size(); j++) {
-        String g = s.train().get(j);
-        if (!names.contains(g)) {
-          String hint = RecipeModel.closest(g, names);
-          problems.add(
-              p + ".train[" + j + "]: unknown group '" + g + "'"
-                  + (hint == null ? "; groups are " + names : "; did you mean '" + hint + "'?"));
-        }
-      }
+    if (r.stages() != null) {
+      checkStages(r.stages(), names, problems);
+    }
+    if (r.unfreeze() != null) {
+      checkUnfreeze(r.unfreeze(), names, problems);
     }
     checkOptimizer(r.optimizer(), names, problems);
     checkSchedule(r.schedule(), problems);
@@ -97,6 +86,88 @@ final class RecipeChecks {
     }
     if (r.output().dir().isBlank()) {
       problems.add("output.dir: must not be empty");
+    }
+  }
+
+  private static void checkStages(List<StageSpec> stages, Set<String> names, List<String> problems) {
+    if (stages.isEmpty()) {
+      problems.add("stages: give at least one stage");
+    }
+    for (int i = 0; i < stages.size(); i++) {
+      StageSpec s = stages.get(i);
+      String p = "stages[" + i + "]";
+      if (s.epochs() < 1) {
+        problems.add(p + ".epochs: must be at least 1, got " + s.epochs());
+      }
+      if (s.train().isEmpty()) {
+        problems.add(p + ".train: name at least one group");
+      }
+      groupRefs(p + ".train", s.train(), names, problems);
+      s.lrScale().forEach((g, v) -> {
+        if (!s.train().contains(g)) {
+          problems.add(p + ".lr_scale." + g + ": '" + g + "' does not train in this stage");
+        }
+        if (!(v > 0)) {
+          problems.add(p + ".lr_scale." + g + ": must be positive, got " + v);
+        }
+      });
+    }
+  }
+
+  private static void checkUnfreeze(UnfreezeSpec u, Set<String> names, List<String> problems) {
+    List<String> given = new java.util.ArrayList<>();
+    if (u.gradual() != null) {
+      given.add("gradual");
+      if (u.gradual().every() < 1 || u.gradual().finalEpochs() < 1) {
+        problems.add("unfreeze.gradual: every and final_epochs must be at least 1");
+      }
+    }
+    if (u.at() != null) {
+      given.add("at");
+      var a = u.at();
+      groupRefs("unfreeze.at.groups", a.groups(), names, problems);
+      if (a.groups().containsAll(names)) {
+        problems.add("unfreeze.at.groups: at least one group must train from the start");
+      }
+      if (a.epoch() < 2 || a.epoch() > a.epochs()) {
+        problems.add("unfreeze.at.epoch: must be between 2 and epochs (" + a.epochs() + "), got " + a.epoch());
+      }
+      range(problems, "unfreeze.at.warmup_from", a.warmupFrom(), 1e-12, 1);
+      if (!(a.grow() >= 1)) {
+        problems.add("unfreeze.at.grow: must be at least 1, got " + a.grow());
+      }
+    }
+    if (u.lpFt() != null) {
+      given.add("lp_ft");
+      if (u.lpFt().probe() != null) {
+        groupRefs("unfreeze.lp_ft.probe", u.lpFt().probe(), names, problems);
+      }
+      if (u.lpFt().probeEpochs() < 1 || u.lpFt().finetuneEpochs() < 1) {
+        problems.add("unfreeze.lp_ft: probe_epochs and finetune_epochs must be at least 1");
+      }
+    }
+    if (u.fineTune() != null) {
+      given.add("fine_tune");
+      if (u.fineTune().frozenEpochs() < 1 || u.fineTune().epochs() < 1) {
+        problems.add("unfreeze.fine_tune: frozen_epochs and epochs must be at least 1");
+      }
+      if (!(u.fineTune().lrMult() >= 1)) {
+        problems.add("unfreeze.fine_tune.lr_mult: must be at least 1, got " + u.fineTune().lrMult());
+      }
+    }
+    if (given.size() != 1) {
+      problems.add("unfreeze: give exactly one of gradual, at, lp_ft, fine_tune; got " + (given.isEmpty() ? "none" : given));
+    }
+  }
+
+  private static void groupRefs(String path, List<String> refs, Set<String> names, List<String> problems) {
+    for (int j = 0; j < refs.size(); j++) {
+      String g = refs.get(j);
+      if (!names.contains(g)) {
+        String hint = RecipeModel.closest(g, names);
+        problems.add(path + "[" + j + "]: unknown group '" + g + "'"
+            + (hint == null ? "; groups are " + names : "; did you mean '" + hint + "'?"));
+      }
     }
   }
 

@@ -6,6 +6,7 @@ import java.util.List;
  * The learning-rate schedule: a multiplier on every group's lr as a function of run progress.
  *
  * @param type schedule kind
+ * @param per whether progress runs over the whole run or restarts each stage
  * @param warmup fraction of the run spent in linear warm-up
  * @param floor cosine floor as a fraction of the peak
  * @param milestones step schedule milestones (fractions of the run)
@@ -23,6 +24,9 @@ public record ScheduleSpec(
     @OneOf({"constant", "step", "exponential", "cosine", "one_cycle", "slanted_triangular"})
         @Doc("Kind (default `constant`).")
         String type,
+    @OneOf({"run", "stage"})
+        @Doc("Progress over the whole `run` (default) or restarting in each `stage`.")
+        String per,
     @Doc("Linear warm-up from 0 over this fraction of the run, before the schedule (default 0).")
         Double warmup,
     @Doc("`cosine`: final lr as a fraction of the peak (default 0).") Double floor,
@@ -40,6 +44,7 @@ public record ScheduleSpec(
   /** Applies defaults. */
   public ScheduleSpec {
     type = type == null ? "constant" : type;
+    per = per == null ? "run" : per;
     warmup = warmup == null ? 0.0 : warmup;
     floor = floor == null ? 0.0 : floor;
     milestones = milestones == null ? List.of() : List.copyOf(milestones);

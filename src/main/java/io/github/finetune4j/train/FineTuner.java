@@ -20,6 +20,7 @@ import io.github.finetune4j.optim.GroupHyper;
 import io.github.finetune4j.optim.ParamSlot;
 import io.github.finetune4j.optim.Updater;
 import io.github.finetune4j.params.ParamGroup;
+import io.github.finetune4j.policy.StagePlan;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -71,14 +72,16 @@ public final class FineTuner implements AutoCloseable {
   public RunResult run() throws IOException {
     long start = System.nanoTime();
     int perEpoch = (s.train().size() + s.batchSize() - 1) / s.batchSize();
-    long totalSteps = (long) perEpoch * s.stages().stream().mapToInt(Stage::epochs).sum();
+    long totalSteps = (long) perEpoch * s.stages().stream().mapToInt(StagePlan::epochs).sum();
     Random rng = new Random(s.seed());
     List<EpochMetrics> epochs = new ArrayList<>();
     long step = 0;
     int epoch = 0;
     for (int stageIndex = 0; stageIndex < s.stages().size(); stageIndex++) {
-      Stage stage = s.stages().get(stageIndex);
-      applyFreezing(stage);
+      StagePlan stage = s.stages().get(stageIndex);
+      applyFreezing(stage, stageIndex == 0 ? null : s.stages().get(stageIndex - 1));
+      long stageSteps = (long) perEpoch * stage.epochs();
+      long stageStart = step;
       for (int e = 0; e < stage.epochs(); e++) {
         epoch++;
         long epochStart = System.nanoTime();
@@ -90,7 +93,10 @@ public final class FineTuner implements AutoCloseable {
           int[] idx = slice(order, b * s.batchSize(), s.batchSize());
           long t0 = System.nanoTime();
           boolean sample = step % s.every() == 0 || step == 1;
-          double factor = s.schedule().factor((step - 1) / (double) Math.max(1, totalSteps - 1));
+          double progress = s.schedulePerStage()
+              ? (step - 1 - stageStart) / (double) Math.max(1, stageSteps - 1)
+              : (step - 1) / (double) Math.max(1, totalSteps - 1);
+          double factor = s.schedule().factor(progress);
           StepMetrics m;
           try (NDScope scope = new NDScope();
               NDManager sm = manager.newSubManager()) {
@@ -163,19 +169,30 @@ public final class FineTuner implements AutoCloseable {
     return new double[] {lossSum / order.length, (double) correct / order.length};
   }
 
-  private void applyFreezing(Stage stage) {
-    s.params().forEach((name, p) -> p.getArray().setRequiresGradient(trains(stage, name)));
-  }
-
-  private boolean trains(Stage stage, String param) {
-    return stage.trainable().contains(s.groups().groupOf(param).name());
+  /**
+   * Sets which parameters require gradients; optionally drops the optimizer state of groups that
+   * start training again (they keep their registration, only the moments are cleared).
+   */
+  private void applyFreezing(StagePlan stage, StagePlan previous) {
+    List<String> restarted = new ArrayList<>();
+    s.params().forEach((name, p) -> {
+      String group = s.groups().groupOf(name).name();
+      boolean trains = stage.trainable().contains(group);
+      p.getArray().setRequiresGradient(trains);
+      if (trains && previous != null && !previous.trainable().contains(group)) {
+        restarted.add(name);
+      }
+    });
+    if (s.resetStateOnUnfreeze()) {
+      updater.reset(restarted);
+    }
   }
 
   /**
    * Clips and applies one update to every trainable parameter, then zeroes their gradients.
    * Returns per-group diagnostics when {@code sample} (gradient norms are taken before clipping).
    */
-  private Map<String, GroupStats> update(Stage stage, double factor, boolean sample) {
+  private Map<String, GroupStats> update(StagePlan stage, double factor, boolean sample) {
     List<ParamSlot> slots = new ArrayList<>();
     List<NDArray> grads = new ArrayList<>();
     Map<String, NDArray> before = new HashMap<>();
@@ -190,7 +207,7 @@ public final class FineTuner implements AutoCloseable {
         NDArray grad = w.getGradient(); // a new handle; freed with the step's scope
         grads.add(grad);
         GroupHyper h = s.hyper().get(name);
-        slots.add(new ParamSlot(name, w, grad, h.withLr(h.lr() * factor),
+        slots.add(new ParamSlot(name, w, grad, h.withLr(h.lr() * factor * stage.scale(g.name())),
             h.l2sp() > 0 ? initial.get(name) : null));
         if (sample) {
           sum += sq(grad);
@@ -231,7 +248,7 @@ public final class FineTuner implements AutoCloseable {
         }
         elements += w.size();
       }
-      double lr = trains ? s.hyper().get(g.members().get(0)).lr() * factor : 0.0;
+      double lr = trains ? s.hyper().get(g.members().get(0)).lr() * factor * stage.scale(g.name()) : 0.0;
       stats.put(g.name(), new GroupStats(lr, Math.sqrt(gradSq.getOrDefault(g.name(), 0.0)),
           Math.sqrt(w2), trains ? Math.sqrt(u2) / Math.sqrt(w2) : Double.NaN,
           w02 > 0 ? Math.sqrt(d2 / w02) : Double.NaN, trains || elements == 0 ? 0.0 : 1.0));
@@ -239,11 +256,12 @@ public final class FineTuner implements AutoCloseable {
     return stats;
   }
 
-  private Map<String, Double> appliedLr(Stage stage, double factor) {
+  private Map<String, Double> appliedLr(StagePlan stage, double factor) {
     Map<String, Double> out = new LinkedHashMap<>();
     for (ParamGroup g : s.groups().groups()) {
       boolean trains = stage.trainable().contains(g.name()) && !g.members().isEmpty();
-      out.put(g.name(), trains ? s.hyper().get(g.members().get(0)).lr() * factor : 0.0);
+      out.put(g.name(),
+          trains ? s.hyper().get(g.members().get(0)).lr() * factor * stage.scale(g.name()) : 0.0);
     }
     return out;
   }
@@ -298,6 +316,16 @@ public final class FineTuner implements AutoCloseable {
    */
   public Map<String, NDArray> initialWeights() {
     return java.util.Collections.unmodifiableMap(initial);
+  }
+
+  /**
+   * How many updates the optimizer has applied to a parameter (resets count from zero).
+   *
+   * @param name parameter name
+   * @return the optimizer's step count for it
+   */
+  public long optimizerSteps(String name) {
+    return updater.stepCount(name);
   }
 
   @Override

@@ -8,6 +8,7 @@ import io.github.finetune4j.optim.GroupHyper;
 import io.github.finetune4j.optim.UpdateRule;
 import io.github.finetune4j.params.ParamGroups;
 import io.github.finetune4j.policy.Schedule;
+import io.github.finetune4j.policy.StagePlan;
 import java.util.List;
 import java.util.Map;
 
@@ -20,7 +21,9 @@ import java.util.Map;
  * @param stages stages in order
  * @param rule the update rule
  * @param hyper per parameter: base lr (of its group), weight decay, regularizers
- * @param schedule lr multiplier as a function of run progress in [0,1]
+ * @param schedule lr multiplier as a function of progress in [0,1]
+ * @param schedulePerStage progress restarts in each stage (else it runs over the whole run)
+ * @param resetStateOnUnfreeze drop a group's optimizer state when it starts training again
  * @param clipNorm clip gradients to this global L2 norm (0 = off)
  * @param clipValue clamp gradients to [-v, v] (0 = off)
  * @param train training split
@@ -37,10 +40,12 @@ public record TrainSetup(
     Block block,
     Map<String, Parameter> params,
     ParamGroups groups,
-    List<Stage> stages,
+    List<StagePlan> stages,
     UpdateRule rule,
     Map<String, GroupHyper> hyper,
     Schedule schedule,
+    boolean schedulePerStage,
+    boolean resetStateOnUnfreeze,
     double clipNorm,
     double clipValue,
     TextBatches train,

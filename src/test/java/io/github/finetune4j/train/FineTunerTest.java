@@ -12,6 +12,7 @@ import io.github.finetune4j.optim.DecayMode;
 import io.github.finetune4j.optim.GroupHyper;
 import io.github.finetune4j.optim.Sgd;
 import io.github.finetune4j.policy.Schedule;
+import io.github.finetune4j.policy.StagePlan;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -32,7 +33,7 @@ class FineTunerTest {
   void frozenParametersAreBitIdenticalAndTrainedOnesMove() throws Exception {
     try (TinyRun run = new TinyRun(1)) {
       Map<String, float[]> before = run.snapshot();
-      run.run(List.of(new Stage(2, Set.of("head"))), AdamW.defaults(), FineTunerTest::hyper,
+      run.run(List.of(new StagePlan(2, List.of("head"), Map.of())), AdamW.defaults(), FineTunerTest::hyper,
           Schedule.constant(), 0);
       Map<String, float[]> after = run.snapshot();
       int frozen = 0;
@@ -52,7 +53,7 @@ class FineTunerTest {
   void unfreezingInALaterStageTrainsTheGroupFromThere() throws Exception {
     try (TinyRun run = new TinyRun(2)) {
       Map<String, float[]> before = run.snapshot();
-      run.run(List.of(new Stage(1, Set.of("head")), new Stage(1, Set.of("encoder", "head"))),
+      run.run(List.of(new StagePlan(1, List.of("head"), Map.of()), new StagePlan(1, List.of("encoder", "head"), Map.of())),
           AdamW.defaults(), FineTunerTest::hyper, Schedule.constant(), 0);
       Map<String, float[]> after = run.snapshot();
       String q = "encoder.layer.0.attention.self.query.weight";
@@ -74,7 +75,7 @@ class FineTunerTest {
   @Test
   void learnsTheToyTaskAndLogsScheduledLr() throws Exception {
     try (TinyRun run = new TinyRun(3)) {
-      RunResult r = run.run(List.of(new Stage(12, Set.of("embeddings", "encoder", "head"))),
+      RunResult r = run.run(List.of(new StagePlan(12, List.of("embeddings", "encoder", "head"), Map.of())),
           AdamW.defaults(), g -> GroupHyper.of(1e-2), Schedule.cosine(0.0), 1.0);
       assertTrue(r.testAccuracy() >= 0.9, "toy task test accuracy " + r.testAccuracy());
       assertEquals(12 * 8, r.steps());
@@ -95,7 +96,7 @@ class FineTunerTest {
   @Test
   void anExplodingLearningRateFiresTheWarningOnce() throws Exception {
     try (TinyRun run = new TinyRun(4)) {
-      run.run(List.of(new Stage(2, Set.of("embeddings", "encoder", "head"))), Sgd.plain(),
+      run.run(List.of(new StagePlan(2, List.of("embeddings", "encoder", "head"), Map.of())), Sgd.plain(),
           g -> GroupHyper.of(50.0), Schedule.constant(), 0);
       long exploding =
           run.capture.warnings.stream().filter(w -> w.cause().equals("exploding")).count();
@@ -103,6 +104,36 @@ class FineTunerTest {
       long perGroupDuplicates = run.capture.warnings.stream()
           .map(w -> w.cause() + "/" + w.group()).distinct().count();
       assertEquals(run.capture.warnings.size(), perGroupDuplicates, "a warning fired twice");
+    }
+  }
+
+  @Test
+  void optimizerStateOfAReUnfrozenGroupIsKeptOrResetAsDeclared() throws Exception {
+    List<StagePlan> stages = List.of(
+        new StagePlan(1, List.of("embeddings", "encoder", "head"), Map.of()),
+        new StagePlan(1, List.of("head"), Map.of()),
+        new StagePlan(1, List.of("embeddings", "encoder", "head"), Map.of()));
+    String q = "encoder.layer.1.output.dense.weight";
+    for (boolean reset : new boolean[] {false, true}) {
+      try (TinyRun run = new TinyRun(5)) {
+        run.resetOnUnfreeze = reset;
+        run.run(stages, AdamW.defaults(), FineTunerTest::hyper, Schedule.constant(), 0);
+        // 64 examples / batch 8 = 8 steps per epoch; the encoder trains in stages 1 and 3.
+        assertEquals(reset ? 8 : 16, run.optimizerSteps.get(q), "reset=" + reset);
+        assertEquals(24, run.optimizerSteps.get("head.weight"));
+      }
+    }
+  }
+
+  @Test
+  void stageLrScaleMultipliesTheGroupLr() throws Exception {
+    try (TinyRun run = new TinyRun(6)) {
+      run.run(List.of(new StagePlan(1, List.of("encoder", "head"), Map.of("encoder", 0.25))),
+          AdamW.defaults(), FineTunerTest::hyper, Schedule.constant(), 0);
+      StepMetrics m = run.capture.steps.get(0);
+      assertEquals(1e-3 * 0.25, m.lr().get("encoder"), 1e-15);
+      assertEquals(1e-2, m.lr().get("head"), 1e-15);
+      assertEquals(0.0, m.lr().get("embeddings"));
     }
   }
 }

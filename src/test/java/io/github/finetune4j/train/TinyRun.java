@@ -18,6 +18,7 @@ import io.github.finetune4j.params.GroupRule;
 import io.github.finetune4j.params.ParamGroups;
 import io.github.finetune4j.params.ParameterNames;
 import io.github.finetune4j.policy.Schedule;
+import io.github.finetune4j.policy.StagePlan;
 import io.github.finetune4j.recipe.NamePattern;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -56,6 +57,8 @@ final class TinyRun implements AutoCloseable {
   final Map<String, Parameter> params;
   final ParamGroups groups;
   final Capture capture = new Capture();
+  boolean resetOnUnfreeze;
+  final Map<String, Long> optimizerSteps = new LinkedHashMap<>();
 
   TinyRun(long seed) throws Exception {
     Engine.getInstance().setRandomSeed((int) seed);
@@ -92,16 +95,19 @@ final class TinyRun implements AutoCloseable {
     return new TextBatches(ids, labels);
   }
 
-  RunResult run(List<Stage> stages, UpdateRule rule, Function<String, GroupHyper> hyper,
+  RunResult run(List<StagePlan> stages, UpdateRule rule, Function<String, GroupHyper> hyper,
       Schedule schedule, double clipNorm) throws Exception {
     Map<String, GroupHyper> h = new LinkedHashMap<>();
     params.keySet().forEach(n -> h.put(n, hyper.apply(groups.groupOf(n).name())));
-    TrainSetup setup = new TrainSetup(block, params, groups, stages, rule, h, schedule, clipNorm, 0,
+    TrainSetup setup = new TrainSetup(block, params, groups, stages, rule, h, schedule, false,
+        resetOnUnfreeze, clipNorm, 0,
         toy(64, 1), toy(32, 2), toy(32, 3), 8, 42, true, 1, new WarningDetector(),
         List.of(capture));
     try (var m = model.getNDManager().newSubManager();
         FineTuner t = new FineTuner(setup, m)) {
-      return t.run();
+      RunResult r = t.run();
+      params.keySet().forEach(n -> optimizerSteps.put(n, t.optimizerSteps(n)));
+      return r;
     }
   }
 
