@@ -1,0 +1,51 @@
+package io.github.finetune4j.pipeline;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import io.github.finetune4j.recipe.RecipeReader;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.TestFactory;
+
+/**
+ * The resolved plan of every shipped recipe (per parameter: group, trainable and lr per stage,
+ * weight decay, L2-SP; rule and schedule) matches its reviewed golden file. Regenerate after an
+ * intended change with {@code mvn test -Dtest=PlanGoldenTest -Dgolden.update=true} and review the
+ * diff.
+ */
+class PlanGoldenTest {
+  private static final Path GOLDEN = Path.of("src/test/resources/golden/plans");
+
+  static List<Path> recipes() throws IOException {
+    try (Stream<Path> walk = Files.walk(Path.of("recipes"))) {
+      return walk.filter(p -> p.toString().matches(".*\\.(ya?ml|json)$")).sorted().toList();
+    }
+  }
+
+  @TestFactory
+  Stream<DynamicTest> everyShippedRecipeMatchesItsGoldenPlan() throws IOException {
+    List<Path> recipes = recipes();
+    assertFalse(recipes.isEmpty(), "no recipes found under recipes/");
+    boolean update = Boolean.getBoolean("golden.update");
+    return recipes.stream().map(r -> DynamicTest.dynamicTest(r.toString(), () -> {
+      String name = Path.of("recipes").relativize(r).toString().replace('/', '_')
+          .replaceAll("\\.(ya?ml|json)$", "") + ".plan.json";
+      String actual = RecipeReader.toJson(FineTune.plan(RecipeReader.read(r, List.of())).toJson()) + "\n";
+      Path golden = GOLDEN.resolve(name);
+      if (update) {
+        Files.createDirectories(GOLDEN);
+        Files.writeString(golden, actual);
+      } else if (!Files.exists(golden)) {
+        fail("no golden plan " + golden + " for " + r + "; run with -Dgolden.update=true and review it");
+      } else {
+        assertEquals(Files.readString(golden), actual, "plan of " + r + " differs from " + golden);
+      }
+    }));
+  }
+}
