@@ -156,6 +156,8 @@ public final class FineTune {
               hyperPerParam(recipe, plan), Policies.schedule(recipe.schedule()),
               "stage".equals(recipe.schedule().per()),
               recipe.unfreeze() != null && "reset".equals(recipe.unfreeze().state()),
+              plan.rows().stream().filter(r -> "freeze_all".equals(r.norm())).map(PlanRow::name)
+                  .collect(java.util.stream.Collectors.toSet()),
               clip(recipe).globalNorm() == null ? 0 : clip(recipe).globalNorm(),
               clip(recipe).value() == null ? 0 : clip(recipe).value(),
               batches(tokenizer, train), valid.isEmpty() ? null : batches(tokenizer, valid),
@@ -300,21 +302,29 @@ public final class FineTune {
       String group = groups.groupOf(e.getKey()).name();
       List<Boolean> trainable = new ArrayList<>();
       List<Double> lr = new ArrayList<>();
+      boolean isNorm = isNorm(e.getKey());
+      String norm = isNorm ? recipe.groups().get(groups.groupOf(e.getKey()).index()).norm() : "-";
+      boolean pinned = "freeze_all".equals(norm);
       for (StagePlan st : stages) {
-        boolean t = st.trainable().contains(group);
+        boolean t = st.trainable().contains(group) && !pinned;
         trainable.add(t);
-        lr.add(groupLr.get(group) * st.scale(group));
+        lr.add(t ? groupLr.get(group) * st.scale(group) : 0.0);
       }
       Shape shape = e.getValue().getArray().getShape();
       double decay = wd == null || excluded(e.getKey(), shape, wd.exclude()) ? 0.0 : wd.value();
       double l2sp = l2spGroups.contains(group) ? recipe.optimizer().regularizer().l2sp() : 0.0;
-      rows.add(new PlanRow(e.getKey(), group, shape.toString(), shape.size(), trainable, lr, decay, l2sp));
+      rows.add(new PlanRow(e.getKey(), group, shape.toString(), shape.size(), trainable, lr, decay, l2sp, norm));
     }
     return new Plan(
         recipe.optimizer().type(), Policies.schedule(recipe.schedule()).toString(),
         groups.groups().stream().map(ParamGroup::name).toList(), groupLr,
         stages.stream().map(StagePlan::epochs).toList(),
         wd == null ? "none" : wd.mode(), rows);
+  }
+
+  /** Whether a parameter belongs to a normalization layer (a name segment containing "norm"). */
+  static boolean isNorm(String name) {
+    return Stream.of(name.toLowerCase(Locale.ROOT).split("\\.")).anyMatch(s -> s.contains("norm"));
   }
 
   /** Whether a parameter is excluded from weight decay by the recipe's exclusion kinds. */
@@ -324,7 +334,7 @@ public final class FineTune {
       boolean hit =
           switch (k) {
             case "bias" -> lower.endsWith(".bias") || lower.equals("bias");
-            case "norm" -> Stream.of(lower.split("\\.")).anyMatch(s -> s.contains("norm"));
+            case "norm" -> isNorm(name);
             case "1d" -> shape.dimension() == 1;
             case "embedding" -> Stream.of(lower.split("\\.")).anyMatch(s -> s.contains("embedding"));
             default -> false;

@@ -73,7 +73,7 @@ public record Plan(
     for (int s = 0; s < stageEpochs.size(); s++) {
       b.append(String.format(Locale.ROOT, " %10s", "lr s" + (s + 1)));
     }
-    b.append(String.format(Locale.ROOT, " %8s %8s%n", "wd", "l2sp"));
+    b.append(String.format(Locale.ROOT, " %8s %8s  %s%n", "wd", "l2sp", "norm"));
     for (PlanRow r : rows) {
       b.append(String.format(Locale.ROOT, "%-" + w + "s  %-12s %-12s", r.name(), r.group(), r.shape()));
       for (int s = 0; s < stageEpochs.size(); s++) {
@@ -81,7 +81,7 @@ public record Plan(
             String.format(
                 Locale.ROOT, " %10s", r.trainable().get(s) ? String.format(Locale.ROOT, "%.3g", r.lr().get(s)) : "frozen"));
       }
-      b.append(String.format(Locale.ROOT, " %8.3g %8.3g%n", r.weightDecay(), r.l2sp()));
+      b.append(String.format(Locale.ROOT, " %8.3g %8.3g  %s%n", r.weightDecay(), r.l2sp(), r.norm()));
     }
     return b.toString();
   }
@@ -113,6 +113,7 @@ public record Plan(
       r.lr().forEach(l::add);
       o.put("weight_decay", r.weightDecay());
       o.put("l2sp", r.l2sp());
+      o.put("norm", r.norm());
     }
     return root;
   }

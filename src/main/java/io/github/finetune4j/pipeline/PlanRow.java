@@ -13,6 +13,7 @@ import java.util.List;
  * @param lr per stage, the base learning rate applied (0 when frozen)
  * @param weightDecay decay coefficient (0 when excluded)
  * @param l2sp L2-SP strength toward the pre-trained weights (0 = none)
+ * @param norm the group's normalization policy, for normalization parameters; "-" otherwise
  */
 public record PlanRow(
     String name,
@@ -22,7 +23,8 @@ public record PlanRow(
     List<Boolean> trainable,
     List<Double> lr,
     double weightDecay,
-    double l2sp) {
+    double l2sp,
+    String norm) {
   /** Copies the lists. */
   public PlanRow {
     trainable = List.copyOf(trainable);

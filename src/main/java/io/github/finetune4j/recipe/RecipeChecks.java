@@ -49,6 +49,12 @@ final class RecipeChecks {
           problems.add(p + ".match[" + j + "]: " + err);
         }
       }
+      if (("freeze_stats".equals(g.norm()) || "recalibrate".equals(g.norm()))
+          && r.model().source().equals("import:onnx:all-minilm-l6-v2")) {
+        problems.add(
+            p + ".norm: '" + g.norm() + "' cannot be honoured: all-MiniLM-L6-v2 normalizes with"
+                + " LayerNorm, which keeps no running statistics; use train or freeze_all");
+      }
       if (g.lr() != null && !(g.lr() > 0)) {
         problems.add(p + ".lr: must be positive, got " + g.lr());
       }

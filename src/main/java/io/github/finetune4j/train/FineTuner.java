@@ -177,7 +177,7 @@ public final class FineTuner implements AutoCloseable {
     List<String> restarted = new ArrayList<>();
     s.params().forEach((name, p) -> {
       String group = s.groups().groupOf(name).name();
-      boolean trains = stage.trainable().contains(group);
+      boolean trains = stage.trainable().contains(group) && !s.pinned().contains(name);
       p.getArray().setRequiresGradient(trains);
       if (trains && previous != null && !previous.trainable().contains(group)) {
         restarted.add(name);
@@ -203,6 +203,9 @@ public final class FineTuner implements AutoCloseable {
       }
       double sum = 0;
       for (String name : g.members()) {
+        if (s.pinned().contains(name)) {
+          continue;
+        }
         NDArray w = s.params().get(name).getArray();
         NDArray grad = w.getGradient(); // a new handle; freed with the step's scope
         grads.add(grad);
@@ -237,21 +240,25 @@ public final class FineTuner implements AutoCloseable {
       double w02 = 0;
       double u2 = 0;
       long elements = 0;
+      long frozen = 0;
       for (String name : g.members()) {
         NDArray w = s.params().get(name).getArray();
         NDArray w0 = initial.get(name);
         w2 += sq(w);
         w02 += sq(w0);
         d2 += sq(w.sub(w0));
-        if (trains) {
+        boolean pinned = s.pinned().contains(name);
+        if (trains && !pinned) {
           u2 += sq(w.sub(before.get(name)));
         }
         elements += w.size();
+        frozen += !trains || pinned ? w.size() : 0;
       }
       double lr = trains ? s.hyper().get(g.members().get(0)).lr() * factor * stage.scale(g.name()) : 0.0;
       stats.put(g.name(), new GroupStats(lr, Math.sqrt(gradSq.getOrDefault(g.name(), 0.0)),
           Math.sqrt(w2), trains ? Math.sqrt(u2) / Math.sqrt(w2) : Double.NaN,
-          w02 > 0 ? Math.sqrt(d2 / w02) : Double.NaN, trains || elements == 0 ? 0.0 : 1.0));
+          w02 > 0 ? Math.sqrt(d2 / w02) : Double.NaN,
+          elements == 0 ? 0.0 : (double) frozen / elements));
     }
     return stats;
   }

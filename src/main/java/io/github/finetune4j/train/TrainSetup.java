@@ -24,6 +24,7 @@ import java.util.Map;
  * @param schedule lr multiplier as a function of progress in [0,1]
  * @param schedulePerStage progress restarts in each stage (else it runs over the whole run)
  * @param resetStateOnUnfreeze drop a group's optimizer state when it starts training again
+ * @param pinned parameters that never train, whatever the stage (e.g. frozen norm layers)
  * @param clipNorm clip gradients to this global L2 norm (0 = off)
  * @param clipValue clamp gradients to [-v, v] (0 = off)
  * @param train training split
@@ -46,6 +47,7 @@ public record TrainSetup(
     Schedule schedule,
     boolean schedulePerStage,
     boolean resetStateOnUnfreeze,
+    java.util.Set<String> pinned,
     double clipNorm,
     double clipValue,
     TextBatches train,

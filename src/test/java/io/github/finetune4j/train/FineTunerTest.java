@@ -136,4 +136,25 @@ class FineTunerTest {
       assertEquals(0.0, m.lr().get("embeddings"));
     }
   }
+
+  @Test
+  void pinnedNormParametersStayFixedWhileTheirGroupTrains() throws Exception {
+    try (TinyRun run = new TinyRun(7)) {
+      run.params.keySet().stream().filter(n -> n.contains("LayerNorm")).forEach(run.pinned::add);
+      Map<String, float[]> before = run.snapshot();
+      run.run(List.of(new StagePlan(1, List.of("embeddings", "encoder", "head"), Map.of())),
+          AdamW.defaults(), FineTunerTest::hyper, Schedule.constant(), 0);
+      Map<String, float[]> after = run.snapshot();
+      assertTrue(run.pinned.size() >= 10, "pinned " + run.pinned);
+      for (String n : before.keySet()) {
+        if (run.pinned.contains(n)) {
+          assertArrayEquals(before.get(n), after.get(n), 0f, n + " moved although pinned");
+        } else {
+          assertFalse(Arrays.equals(before.get(n), after.get(n)), n + " did not train");
+        }
+      }
+      GroupStats enc = run.capture.steps.get(0).groups().get("encoder");
+      assertTrue(enc.frozenFraction() > 0 && enc.frozenFraction() < 0.1, "frozen " + enc.frozenFraction());
+    }
+  }
 }

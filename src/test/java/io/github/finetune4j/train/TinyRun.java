@@ -58,6 +58,7 @@ final class TinyRun implements AutoCloseable {
   final ParamGroups groups;
   final Capture capture = new Capture();
   boolean resetOnUnfreeze;
+  final java.util.Set<String> pinned = new java.util.HashSet<>();
   final Map<String, Long> optimizerSteps = new LinkedHashMap<>();
 
   TinyRun(long seed) throws Exception {
@@ -100,7 +101,7 @@ final class TinyRun implements AutoCloseable {
     Map<String, GroupHyper> h = new LinkedHashMap<>();
     params.keySet().forEach(n -> h.put(n, hyper.apply(groups.groupOf(n).name())));
     TrainSetup setup = new TrainSetup(block, params, groups, stages, rule, h, schedule, false,
-        resetOnUnfreeze, clipNorm, 0,
+        resetOnUnfreeze, pinned, clipNorm, 0,
         toy(64, 1), toy(32, 2), toy(32, 3), 8, 42, true, 1, new WarningDetector(),
         List.of(capture));
     try (var m = model.getNDManager().newSubManager();
