@@ -94,10 +94,9 @@ public final class RecipeReader {
     for (String o : overrides) {
       applyOverride(root, o, problems);
     }
-    RecipeModel.validate(root, Recipe.class, "", problems);
-    if (!problems.isEmpty()) {
-      throw new RecipeException(problems);
-    }
+    // Invalid values are reported and dropped, so the semantic checks still run on the rest and
+    // every problem is reported at once.
+    RecipeModel.validateAndPrune(root, Recipe.class, problems);
     Recipe recipe = (Recipe) RecipeModel.convert(root, Recipe.class);
     RecipeChecks.check(recipe, problems);
     if (!problems.isEmpty()) {
