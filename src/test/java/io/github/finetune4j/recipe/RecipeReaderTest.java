@@ -180,6 +180,7 @@ class RecipeReaderTest {
     String p = e.problems().get(0);
     assertTrue(p.startsWith(file + ": not valid YAML (line "), p);
     assertTrue(p.matches("(?s).*\\(line [3-5], column \\d+\\).*"), p);
+    assertFalse(p.contains("\n"), "one line, without the parser's source excerpt: " + p);
   }
 
   @Test
