@@ -13,8 +13,8 @@ import java.util.stream.Stream;
 
 /**
  * Recipe fixtures for tests: the shipped quickstart as an editable tree, writers for YAML and JSON,
- * and the list of every shipped recipe. Tests run with the repository root as working directory,
- * so the relative data paths of the shipped recipes resolve.
+ * and the list of every shipped recipe. Tests run with the repository root as working directory, so
+ * the relative data paths of the shipped recipes resolve.
  */
 public final class TestRecipes {
 
@@ -94,8 +94,8 @@ public final class TestRecipes {
   }
 
   /**
-   * Every recipe shipped under {@code recipes/}, recursively ({@code *.yaml}, {@code *.yml},
-   * {@code *.json}), sorted.
+   * Every recipe shipped under {@code recipes/}, recursively ({@code *.yaml}, {@code *.yml}, {@code
+   * *.json}), sorted.
    *
    * @return the files
    */

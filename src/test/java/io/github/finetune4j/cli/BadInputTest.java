@@ -17,9 +17,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code run} with bad input exits 2 with one short paragraph on stderr (the cause, no stack
- * trace) and creates no run directory. Every case fails before the model is loaded, so each takes
- * well under a second.
+ * {@code run} with bad input exits 2 with one short paragraph on stderr (the cause, no stack trace)
+ * and creates no run directory. Every case fails before the model is loaded, so each takes well
+ * under a second.
  */
 class BadInputTest {
 
@@ -92,7 +92,8 @@ class BadInputTest {
         writeText(
             tmp,
             "eggs.jsonl",
-            "{\"text\": \"buy now\", \"label\": \"spam\"}\n{\"text\": \"hi\", \"label\": \"eggs\"}\n");
+            "{\"text\": \"buy now\", \"label\": \"spam\"}\n"
+                + "{\"text\": \"hi\", \"label\": \"eggs\"}\n");
     assertBadInput(
         runQuickstart(List.of("data.train.path=" + eggs)),
         eggs + " line 2: label 'eggs' is not one of the declared classes [ham, spam]");

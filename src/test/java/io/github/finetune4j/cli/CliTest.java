@@ -46,15 +46,13 @@ class CliTest {
     assertTrue(r.out().startsWith("103 parameters"), r::toString);
     assertTrue(r.out().contains("stage 1 (1 ep)"), r::toString);
     assertTrue(r.out().contains("stage 2 (2 ep)"), r::toString);
-    String row =
-        r.out().lines().filter(l -> l.startsWith(QUERY + " ")).findFirst().orElseThrow();
+    String row = r.out().lines().filter(l -> l.startsWith(QUERY + " ")).findFirst().orElseThrow();
     String[] cols = row.trim().split("\\s+");
     assertEquals("lower", cols[1], row);
     assertEquals("frozen", cols[4], row); // stage 1 is the linear probe
     // stage 2: lr / 2.6^2 for the second group from the top of (embeddings, lower, upper, head)
     assertEquals(1.0e-4 / 2.6 / 2.6, Double.parseDouble(cols[5]), 1e-8, row);
-    String head =
-        r.out().lines().filter(l -> l.startsWith("head ")).findFirst().orElseThrow();
+    String head = r.out().lines().filter(l -> l.startsWith("head ")).findFirst().orElseThrow();
     assertTrue(head.matches("head\\s+\\d+\\s+[\\d,]+\\s+0\\.00200\\s+train\\s+train\\s*"), head);
   }
 
@@ -132,7 +130,9 @@ class CliTest {
   void planFailsWhenAPatternMatchesNothing() {
     CliResult r =
         CliResult.run(
-            "plan", QUICKSTART, "groups.2.match=[\"encoder.layer.[3-5].*\", \"encoder.layer.[6-9].*\"]");
+            "plan",
+            QUICKSTART,
+            "groups.2.match=[\"encoder.layer.[3-5].*\", \"encoder.layer.[6-9].*\"]");
     assertEquals(2, r.code(), r::toString);
     assertTrue(
         r.err().contains("groups[2] 'upper': pattern 'encoder.layer.[6-9].*' matches no parameter"),
@@ -146,7 +146,8 @@ class CliTest {
         CliResult.run(
             "plan", QUICKSTART, "groups.1.match=[\"encoder.layer.[0-2].*\", \"" + claimed + "\"]");
     assertEquals(2, r.code(), r::toString);
-    assertTrue(r.err().contains("groups lower and upper both claim 1 parameter(s): " + claimed),
+    assertTrue(
+        r.err().contains("groups lower and upper both claim 1 parameter(s): " + claimed),
         r::toString);
   }
 

@@ -57,7 +57,12 @@ public final class DocsGenerator {
     if (b < 0 || e < b) {
       throw new IllegalArgumentException(DOCS + " lacks the generated-reference markers");
     }
-    return page.substring(0, b) + BEGIN + "\n" + reference() + END + page.substring(e + END.length());
+    return page.substring(0, b)
+        + BEGIN
+        + "\n"
+        + reference()
+        + END
+        + page.substring(e + END.length());
   }
 
   /**
@@ -129,7 +134,9 @@ public final class DocsGenerator {
       return "see below";
     }
     if (v instanceof List<?> l) {
-      return "`" + l.stream().map(String::valueOf).collect(Collectors.joining(", ", "[", "]")) + "`";
+      return "`"
+          + l.stream().map(String::valueOf).collect(Collectors.joining(", ", "[", "]"))
+          + "`";
     }
     if (v instanceof Map<?, ?> m) {
       return m.isEmpty() ? "`{}`" : "`" + m + "`";
@@ -153,7 +160,9 @@ public final class DocsGenerator {
     if (raw == String.class) {
       return oneOf == null
           ? "string"
-          : Arrays.stream(oneOf.value()).map(v -> "`" + v + "`").collect(Collectors.joining(" \\| "));
+          : Arrays.stream(oneOf.value())
+              .map(v -> "`" + v + "`")
+              .collect(Collectors.joining(" \\| "));
     }
     if (raw == Double.class) {
       return "number";

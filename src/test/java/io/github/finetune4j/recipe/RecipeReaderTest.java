@@ -236,7 +236,9 @@ class RecipeReaderTest {
     assertProblem(
         List.of("optimizer.lr=-.inf"), null, "optimizer.lr: expected a finite number, got -.inf");
     assertProblem(
-        List.of("data.batch_size=inf"), null, "data.batch_size: expected a whole number, got \"inf\"");
+        List.of("data.batch_size=inf"),
+        null,
+        "data.batch_size: expected a whole number, got \"inf\"");
   }
 
   @Test

@@ -44,7 +44,8 @@ class SchemaTest {
 
   @Test
   void schemaIsValidDraft202012() {
-    assertEquals("https://json-schema.org/draft/2020-12/schema", schemaTree.get("$schema").asText());
+    assertEquals(
+        "https://json-schema.org/draft/2020-12/schema", schemaTree.get("$schema").asText());
     // The 2020-12 meta-schema ships inside the validator's jar; no network is used.
     JsonSchema meta =
         FACTORY.getSchema(SchemaLocation.of("https://json-schema.org/draft/2020-12/schema"));
@@ -84,7 +85,8 @@ class SchemaTest {
             InputFormat.JSON);
     Set<String> paths =
         errors.stream().map(m -> m.getInstanceLocation().toString()).collect(Collectors.toSet());
-    assertTrue(paths.containsAll(Set.of("$.model.source", "$.model.init", "$.groups")), paths::toString);
+    assertTrue(
+        paths.containsAll(Set.of("$.model.source", "$.model.init", "$.groups")), paths::toString);
     // required sections
     assertTrue(
         errors.stream().anyMatch(m -> m.getMessage().contains("optimizer")), errors::toString);
@@ -128,7 +130,8 @@ class SchemaTest {
   void docsEmbedTheQuickstartRecipe() throws Exception {
     String docs = Files.readString(DocsGenerator.DOCS);
     String quickstart = Files.readString(Path.of("recipes/quickstart.yaml")).strip();
-    assertTrue(docs.contains(quickstart), "docs/recipes.md must show recipes/quickstart.yaml verbatim");
+    assertTrue(
+        docs.contains(quickstart), "docs/recipes.md must show recipes/quickstart.yaml verbatim");
   }
 
   /** Every property path of an object schema; list items of objects get {@code []}. */
