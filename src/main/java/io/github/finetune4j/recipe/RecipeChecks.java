@@ -8,49 +8,62 @@ import java.util.List;
 import java.util.Set;
 import java.util.regex.PatternSyntaxException;
 
-/** Checks that need more than types: ranges, references between sections, files that must exist. */
+/**
+ * Checks that need more than types: ranges, references between sections, files that must exist.
+ * They run on a recipe whose invalid values were dropped, so a required field may be null here (its
+ * problem is already reported); each check skips what is absent.
+ */
 final class RecipeChecks {
 
   private RecipeChecks() {}
 
   static void check(Recipe r, List<String> problems) {
-    checkModel(r.model(), problems);
-    List<String> classes = r.head().classes();
-    if (classes.size() < 2) {
+    if (r.model() != null && r.model().source() != null) {
+      checkModel(r.model(), problems);
+    }
+    List<String> classes = r.head() == null ? null : r.head().classes();
+    if (classes != null && classes.size() < 2) {
       problems.add("head.classes: need at least 2 classes, got " + classes.size());
     }
-    if (new HashSet<>(classes).size() != classes.size()) {
+    if (classes != null && new HashSet<>(classes).size() != classes.size()) {
       problems.add("head.classes: duplicate class label");
     }
-    range(problems, "head.dropout", r.head().dropout(), 0, 0.99);
+    if (r.head() != null) {
+      range(problems, "head.dropout", r.head().dropout(), 0, 0.99);
+    }
     DataSpec d = r.data();
-    checkSource(problems, "data.train", d.train());
-    checkSource(problems, "data.valid", d.valid());
-    checkSource(problems, "data.test", d.test());
-    if (d.maxLength() < 2 || d.maxLength() > 512) {
-      problems.add("data.max_length: must be between 2 and 512, got " + d.maxLength());
+    if (d != null) {
+      checkSource(problems, "data.train", d.train());
+      checkSource(problems, "data.valid", d.valid());
+      checkSource(problems, "data.test", d.test());
+      if (d.maxLength() < 2 || d.maxLength() > 512) {
+        problems.add("data.max_length: must be between 2 and 512, got " + d.maxLength());
+      }
+      if (d.batchSize() < 1) {
+        problems.add("data.batch_size: must be at least 1, got " + d.batchSize());
+      }
     }
-    if (d.batchSize() < 1) {
-      problems.add("data.batch_size: must be at least 1, got " + d.batchSize());
-    }
+    List<GroupSpec> groups = r.groups() == null ? List.of() : r.groups();
+    // References to groups are checked only when every group name is known.
+    boolean namesKnown = r.groups() != null && groups.stream().allMatch(g -> g.name() != null);
     Set<String> names = new LinkedHashSet<>();
-    for (int i = 0; i < r.groups().size(); i++) {
-      GroupSpec g = r.groups().get(i);
+    for (int i = 0; i < groups.size(); i++) {
+      GroupSpec g = groups.get(i);
       String p = "groups[" + i + "]";
-      if (!names.add(g.name())) {
+      if (g.name() != null && !names.add(g.name())) {
         problems.add(p + ".name: duplicate group name '" + g.name() + "'");
       }
-      if (g.match().isEmpty()) {
+      if (g.match() != null && g.match().isEmpty()) {
         problems.add(p + ".match: give at least one pattern");
       }
-      for (int j = 0; j < g.match().size(); j++) {
+      for (int j = 0; g.match() != null && j < g.match().size(); j++) {
         String err = patternError(g.match().get(j));
         if (err != null) {
           problems.add(p + ".match[" + j + "]: " + err);
         }
       }
       if (("freeze_stats".equals(g.norm()) || "recalibrate".equals(g.norm()))
-          && r.model().source().equals("import:onnx:all-minilm-l6-v2")) {
+          && r.model() != null && "import:onnx:all-minilm-l6-v2".equals(r.model().source())) {
         problems.add(
             p + ".norm: '" + g.norm() + "' cannot be honoured: all-MiniLM-L6-v2 normalizes with"
                 + " LayerNorm, which keeps no running statistics; use train or freeze_all");
@@ -59,7 +72,7 @@ final class RecipeChecks {
         problems.add(p + ".lr: must be positive, got " + g.lr());
       }
     }
-    if (r.groups().isEmpty()) {
+    if (r.groups() != null && r.groups().isEmpty()) {
       problems.add("groups: give at least one group");
     }
     if (r.stages() == null && r.unfreeze() == null) {
@@ -68,19 +81,21 @@ final class RecipeChecks {
       problems.add("unfreeze: give either `stages` or `unfreeze`, not both");
     }
     if (r.stages() != null) {
-      checkStages(r.stages(), names, problems);
+      checkStages(r.stages(), namesKnown ? names : null, problems);
     }
     if (r.unfreeze() != null) {
-      checkUnfreeze(r.unfreeze(), names, problems);
+      checkUnfreeze(r.unfreeze(), namesKnown ? names : null, problems);
     }
-    checkOptimizer(r.optimizer(), names, problems);
+    if (r.optimizer() != null) {
+      checkOptimizer(r.optimizer(), namesKnown ? names : null, problems);
+    }
     checkSchedule(r.schedule(), problems);
     TrainSpec t = r.train();
     if (r.monitor().every() < 1) {
       problems.add("monitor.every: must be at least 1, got " + r.monitor().every());
     }
     r.monitor().driftBounds().forEach((g, v) -> {
-      if (!g.equals("*") && !names.contains(g)) {
+      if (namesKnown && !g.equals("*") && !names.contains(g)) {
         problems.add("monitor.drift_bounds." + g + ": unknown group '" + g + "'");
       }
       if (!(v > 0)) {
@@ -90,7 +105,7 @@ final class RecipeChecks {
     if (t.threads() != null && t.threads() < 1) {
       problems.add("train.threads: must be at least 1, got " + t.threads());
     }
-    if (r.output().dir().isBlank()) {
+    if (r.output() != null && r.output().dir() != null && r.output().dir().isBlank()) {
       problems.add("output.dir: must not be empty");
     }
   }
@@ -102,8 +117,11 @@ final class RecipeChecks {
     for (int i = 0; i < stages.size(); i++) {
       StageSpec s = stages.get(i);
       String p = "stages[" + i + "]";
-      if (s.epochs() < 1) {
+      if (s.epochs() != null && s.epochs() < 1) {
         problems.add(p + ".epochs: must be at least 1, got " + s.epochs());
+      }
+      if (s.train() == null) {
+        continue;
       }
       if (s.train().isEmpty()) {
         problems.add(p + ".train: name at least one group");
@@ -131,11 +149,13 @@ final class RecipeChecks {
     if (u.at() != null) {
       given.add("at");
       var a = u.at();
-      groupRefs("unfreeze.at.groups", a.groups(), names, problems);
-      if (a.groups().containsAll(names)) {
-        problems.add("unfreeze.at.groups: at least one group must train from the start");
+      if (a.groups() != null) {
+        groupRefs("unfreeze.at.groups", a.groups(), names, problems);
+        if (names != null && a.groups().containsAll(names)) {
+          problems.add("unfreeze.at.groups: at least one group must train from the start");
+        }
       }
-      if (a.epoch() < 2 || a.epoch() > a.epochs()) {
+      if (a.epoch() != null && a.epochs() != null && (a.epoch() < 2 || a.epoch() > a.epochs())) {
         problems.add("unfreeze.at.epoch: must be between 2 and epochs (" + a.epochs() + "), got " + a.epoch());
       }
       range(problems, "unfreeze.at.warmup_from", a.warmupFrom(), 1e-12, 1);
@@ -154,7 +174,7 @@ final class RecipeChecks {
     }
     if (u.fineTune() != null) {
       given.add("fine_tune");
-      if (u.fineTune().frozenEpochs() < 1 || u.fineTune().epochs() < 1) {
+      if (u.fineTune().frozenEpochs() < 1 || u.fineTune().epochs() != null && u.fineTune().epochs() < 1) {
         problems.add("unfreeze.fine_tune: frozen_epochs and epochs must be at least 1");
       }
       if (!(u.fineTune().lrMult() >= 1)) {
@@ -166,8 +186,9 @@ final class RecipeChecks {
     }
   }
 
+  /** Checks group references; skipped when {@code names} is null (group names not known). */
   private static void groupRefs(String path, List<String> refs, Set<String> names, List<String> problems) {
-    for (int j = 0; j < refs.size(); j++) {
+    for (int j = 0; names != null && j < refs.size(); j++) {
       String g = refs.get(j);
       if (!names.contains(g)) {
         String hint = RecipeModel.closest(g, names);
@@ -177,14 +198,15 @@ final class RecipeChecks {
     }
   }
 
+  /** {@code names} is null when the group names are unknown (their problems already reported). */
   private static void checkOptimizer(OptimizerSpec o, Set<String> names, List<String> problems) {
-    if (!(o.lr() > 0)) {
+    if (o.lr() != null && !(o.lr() > 0)) {
       problems.add("optimizer.lr: must be positive, got " + o.lr());
     }
     List<String> specs = new java.util.ArrayList<>();
     if (o.discriminative() != null) {
       specs.add("discriminative");
-      if (!(o.discriminative().factor() > 0)) {
+      if (o.discriminative().factor() != null && !(o.discriminative().factor() > 0)) {
         problems.add("optimizer.discriminative.factor: must be positive, got " + o.discriminative().factor());
       }
     }
@@ -195,7 +217,7 @@ final class RecipeChecks {
       } else if (!(o.spread().get(0) > 0 && o.spread().get(1) >= o.spread().get(0))) {
         problems.add("optimizer.spread: expected 0 < lo <= hi, got " + o.spread());
       }
-      if (names.size() < 2) {
+      if (names != null && names.size() < 2) {
         problems.add("optimizer.spread: a spread needs at least 2 groups, the recipe has " + names.size());
       }
     }
@@ -208,7 +230,9 @@ final class RecipeChecks {
     if (specs.size() > 1) {
       problems.add("optimizer: conflicting learning-rate specs " + specs + "; give at most one");
     }
-    if (o.weightDecay() != null && !(o.weightDecay().value() >= 0)) {
+    if (o.weightDecay() != null
+        && o.weightDecay().value() != null
+        && !(o.weightDecay().value() >= 0)) {
       problems.add("optimizer.weight_decay.value: must be zero or positive, got " + o.weightDecay().value());
     }
     if (o.regularizer() != null) {
@@ -219,7 +243,7 @@ final class RecipeChecks {
       if (!(g.l1() >= 0)) {
         problems.add("optimizer.regularizer.l1: must be zero or positive, got " + g.l1());
       }
-      if (g.l2spGroups() != null) {
+      if (g.l2spGroups() != null && names != null) {
         for (int i = 0; i < g.l2spGroups().size(); i++) {
           if (!names.contains(g.l2spGroups().get(i))) {
             problems.add("optimizer.regularizer.l2sp_groups[" + i + "]: unknown group '" + g.l2spGroups().get(i) + "'");
@@ -292,7 +316,7 @@ final class RecipeChecks {
     if (s == null) {
       return;
     }
-    if (!Files.isRegularFile(Path.of(s.path()))) {
+    if (s.path() != null && !Files.isRegularFile(Path.of(s.path()))) {
       problems.add(path + ".path: data file not found: " + s.path());
     }
     if (s.limit() != null && s.limit() < 1) {

@@ -38,20 +38,36 @@ public final class RecipeModel {
    * @param problems where problems are added
    */
   public static void validate(JsonNode node, Type type, String path, List<String> problems) {
-    validate(node, type, path, null, problems);
+    validate(node == null ? null : node.deepCopy(), type, path, null, problems);
   }
 
-  private static void validate(
+  /**
+   * Validates {@code node} like {@link #validate(JsonNode, Type, String, List)} and removes from it
+   * every unknown key and every value that has a problem, so that what is left converts (with
+   * defaults, and nulls where a required field is missing) and can be checked further.
+   *
+   * @param node the parsed record value, modified in place
+   * @param type the record type
+   * @param problems where problems are added
+   */
+  static void validateAndPrune(ObjectNode node, Class<?> type, List<String> problems) {
+    validate(node, type, "", null, problems);
+  }
+
+  /** Returns false when {@code node} itself must be dropped by its parent. */
+  private static boolean validate(
       JsonNode node, Type type, String path, OneOf oneOf, List<String> problems) {
     if (node == null || node.isNull() || node.isMissingNode()) {
-      return; // required-ness is checked by the parent
+      return true; // required-ness is checked by the parent
     }
     Class<?> raw = rawClass(type);
     if (raw.isRecord()) {
       if (!node.isObject()) {
         problems.add(path + ": expected a mapping (object), got " + describe(node));
-        return;
+        return false;
       }
+      ObjectNode obj = (ObjectNode) node;
+      List<String> unknown = new ArrayList<>();
       RecordComponent[] comps = raw.getRecordComponents();
       Set<String> known = new TreeSet<>();
       for (RecordComponent c : comps) {
@@ -66,39 +82,64 @@ public final class RecipeModel {
                   + ": unknown key"
                   + (hint == null ? "; known keys: " + String.join(", ", known)
                       : "; did you mean '" + hint + "'?"));
+          unknown.add(key);
         }
       }
+      obj.remove(unknown);
       for (RecordComponent c : comps) {
         String name = jsonName(c.getName());
         JsonNode child = node.get(name);
         boolean absent = child == null || child.isNull();
         if (absent && c.isAnnotationPresent(Required.class)) {
           problems.add(join(path, name) + ": required field is missing");
-        } else if (!absent) {
-          validate(
-              child, c.getGenericType(), join(path, name), c.getAnnotation(OneOf.class), problems);
+        } else if (!absent
+            && !validate(
+                child,
+                c.getGenericType(),
+                join(path, name),
+                c.getAnnotation(OneOf.class),
+                problems)) {
+          obj.remove(name);
         }
       }
+      return true;
     } else if (raw == List.class) {
       if (!node.isArray()) {
         problems.add(path + ": expected a list, got " + describe(node));
-        return;
+        return false;
       }
       Type elem = typeArg(type, 0);
+      boolean ok = true;
       for (int i = 0; i < node.size(); i++) {
-        validate(node.get(i), elem, path + "[" + i + "]", oneOf, problems);
+        if (node.get(i).isNull()) {
+          problems.add(path + "[" + i + "]: expected a value, got null");
+          ok = false;
+        } else {
+          ok &= validate(node.get(i), elem, path + "[" + i + "]", oneOf, problems);
+        }
       }
+      return ok;
     } else if (raw == Map.class) {
       if (!node.isObject()) {
         problems.add(path + ": expected a mapping (object), got " + describe(node));
-        return;
+        return false;
       }
       Type elem = typeArg(type, 1);
-      node.fields().forEachRemaining(e -> validate(e.getValue(), elem, join(path, e.getKey()), null, problems));
+      boolean ok = true;
+      for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
+        Map.Entry<String, JsonNode> e = it.next();
+        if (e.getValue().isNull()) {
+          problems.add(join(path, e.getKey()) + ": expected a value, got null");
+          ok = false;
+        } else {
+          ok &= validate(e.getValue(), elem, join(path, e.getKey()), null, problems);
+        }
+      }
+      return ok;
     } else if (raw == String.class) {
       if (!node.isValueNode() || node.isBoolean() && oneOf != null) {
         problems.add(path + ": expected a string, got " + describe(node));
-        return;
+        return false;
       }
       if (oneOf != null && !Arrays.asList(oneOf.value()).contains(node.asText())) {
         String hint = closest(node.asText(), new TreeSet<>(Arrays.asList(oneOf.value())));
@@ -110,23 +151,32 @@ public final class RecipeModel {
                 + String.join(", ", oneOf.value())
                 + "]"
                 + (hint == null ? "" : "; did you mean '" + hint + "'?"));
+        return false;
       }
+      return true;
     } else if (raw == Double.class) {
       Double d = asDouble(node);
       if (d == null) {
         problems.add(path + ": expected a number, got " + describe(node));
+        return false;
       } else if (d.isNaN() || d.isInfinite()) {
         problems.add(path + ": expected a finite number, got " + node.asText());
+        return false;
       }
+      return true;
     } else if (raw == Integer.class || raw == Long.class) {
       Double d = asDouble(node);
       if (d == null || d != Math.rint(d) || Math.abs(d) > (raw == Integer.class ? Integer.MAX_VALUE : 9e15)) {
         problems.add(path + ": expected a whole number, got " + describe(node));
+        return false;
       }
+      return true;
     } else if (raw == Boolean.class) {
       if (asBoolean(node) == null) {
         problems.add(path + ": expected true or false, got " + describe(node));
+        return false;
       }
+      return true;
     } else {
       throw new IllegalStateException("unsupported recipe field type " + type);
     }
@@ -321,7 +371,13 @@ public final class RecipeModel {
     if (node.isTextual()) {
       try {
         String t = node.asText().trim();
-        if (t.isEmpty() || !t.matches("[-+]?[0-9.]+([eE][-+]?[0-9]+)?|[-+]?(?i:nan|inf|infinity)")) {
+        if (t.matches("[-+]?\\.?(?i:nan)")) {
+          return Double.NaN; // YAML's .nan, and nan: rejected as not finite by the caller
+        }
+        if (t.matches("[-+]?\\.?(?i:inf|infinity)")) {
+          return t.startsWith("-") ? Double.NEGATIVE_INFINITY : Double.POSITIVE_INFINITY;
+        }
+        if (t.isEmpty() || !t.matches("[-+]?[0-9.]+([eE][-+]?[0-9]+)?")) {
           return null;
         }
         return Double.parseDouble(t);

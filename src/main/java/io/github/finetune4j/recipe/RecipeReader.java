@@ -72,7 +72,7 @@ public final class RecipeReader {
               ? ""
               : " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")";
       throw new RecipeException(
-          List.of(file + ": not valid " + (file.toString().endsWith(".json") ? "JSON" : "YAML") + where + ": " + e.getOriginalMessage()));
+          List.of(file + ": not valid " + (file.toString().endsWith(".json") ? "JSON" : "YAML") + where + ": " + oneLine(e.getOriginalMessage())));
     } catch (IOException e) {
       throw new RecipeException(List.of(file + ": cannot read the recipe: " + e.getMessage()));
     }
@@ -94,10 +94,9 @@ public final class RecipeReader {
     for (String o : overrides) {
       applyOverride(root, o, problems);
     }
-    RecipeModel.validate(root, Recipe.class, "", problems);
-    if (!problems.isEmpty()) {
-      throw new RecipeException(problems);
-    }
+    // Invalid values are reported and dropped, so the semantic checks still run on the rest and
+    // every problem is reported at once.
+    RecipeModel.validateAndPrune(root, Recipe.class, problems);
     Recipe recipe = (Recipe) RecipeModel.convert(root, Recipe.class);
     RecipeChecks.check(recipe, problems);
     if (!problems.isEmpty()) {
@@ -132,6 +131,19 @@ public final class RecipeReader {
     } catch (JsonProcessingException e) {
       throw new IllegalStateException(e);
     }
+  }
+
+  /**
+   * The parser's message on one line: SnakeYAML's messages add indented source excerpts with a
+   * caret under the column; the location is already given, so only the unindented lines are kept.
+   */
+  static String oneLine(String message) {
+    if (message == null) {
+      return "";
+    }
+    return String.join(
+        "; ",
+        message.lines().filter(l -> !l.isBlank() && !Character.isWhitespace(l.charAt(0))).toList());
   }
 
   static void applyOverride(ObjectNode root, String override, List<String> problems) {
