@@ -162,7 +162,8 @@ public final class Main implements Callable<Integer> {
       try {
         Recipe r = main.readRecipe(recipe, overrides);
         main.out.printf(
-            Locale.ROOT, "%s: valid (%d groups, %d stages)%n", recipe, r.groups().size(), r.stages().size());
+            Locale.ROOT, "%s: valid (%d groups, %s)%n", recipe, r.groups().size(),
+            r.stages() != null ? r.stages().size() + " stages" : "stages from its unfreeze policy");
         return OK;
       } catch (RecipeException e) {
         return main.badRecipe(recipe, e);
