@@ -1,0 +1,98 @@
+package io.github.finetune4j;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.github.finetune4j.cli.Main;
+import io.github.finetune4j.data.TextJsonlSource;
+import io.github.finetune4j.data.TextExample;
+import io.github.finetune4j.pipeline.FineTune;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestFactory;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Tier 3: every shipped recipe runs end to end through the CLI (shrunk by overrides to a few
+ * examples and short texts), and an exported model predicts exactly what the run measured.
+ */
+class ShippedRecipesRunTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  @TempDir static Path tmp;
+
+  static String[] shrunk(Path recipe, Path out) {
+    return new String[] {
+      "run", recipe.toString(), "data.train.limit=16", "data.valid.limit=8", "data.test.limit=24",
+      "data.max_length=24", "data.batch_size=8", "monitor.sinks=[jsonl]", "output.dir=" + out
+    };
+  }
+
+  @TestFactory
+  Stream<DynamicTest> everyShippedRecipeRunsEndToEnd() throws Exception {
+    List<Path> recipes;
+    try (Stream<Path> walk = Files.walk(Path.of("recipes"))) {
+      recipes = walk.filter(p -> p.toString().matches(".*\\.(ya?ml|json)$")).sorted().toList();
+    }
+    assertFalse(recipes.isEmpty());
+    return recipes.stream().map(r -> DynamicTest.dynamicTest(r.toString(), () -> {
+      Path out = tmp.resolve(r.getFileName().toString() + "-run");
+      ByteArrayOutputStream o = new ByteArrayOutputStream();
+      ByteArrayOutputStream e = new ByteArrayOutputStream();
+      int code = Main.run(shrunk(r, out), new PrintStream(o, true, StandardCharsets.UTF_8),
+          new PrintStream(e, true, StandardCharsets.UTF_8));
+      assertEquals(0, code, r + "\n" + e.toString(StandardCharsets.UTF_8));
+      JsonNode summary = JSON.readTree(out.resolve("summary.json").toFile());
+      double acc = summary.get("test_accuracy").asDouble();
+      assertTrue(acc >= 0 && acc <= 1, "accuracy " + acc);
+      assertEquals(24, summary.get("test_examples").asInt());
+      assertTrue(Files.isRegularFile(out.resolve("recipe.resolved.yaml")));
+      assertTrue(Files.isRegularFile(out.resolve("model/model-0000.params")));
+      assertFalse(Files.exists(out.resolveSibling(out.getFileName() + ".partial")));
+      assertTrue(o.toString(StandardCharsets.UTF_8).contains("Done: test accuracy"));
+    }));
+  }
+
+  @Test
+  void anExportedModelPredictsWhatTheRunMeasured(@TempDir Path dir) throws Exception {
+    Path out = dir.resolve("run");
+    String[] args = shrunk(Path.of("recipes/quickstart.yaml"), out);
+    args[4] = "data.test.limit=40";
+    assertEquals(0, Main.run(args, System.out, System.err));
+    JsonNode summary = JSON.readTree(out.resolve("summary.json").toFile());
+    List<String> classes = List.of("ham", "spam");
+    List<TextExample> test =
+        new TextJsonlSource(Path.of("data/spamassassin/test.jsonl.gz"), "text", "label", 40)
+            .read(classes);
+    List<FineTune.Prediction> p =
+        FineTune.predict(out, test.stream().map(TextExample::text).toList());
+    long correct = 0;
+    for (int i = 0; i < test.size(); i++) {
+      double sum = p.get(i).probabilities().values().stream().mapToDouble(Double::doubleValue).sum();
+      assertEquals(1.0, sum, 1e-5);
+      correct += p.get(i).label().equals(classes.get(test.get(i).label())) ? 1 : 0;
+    }
+    // The reloaded model classifies the held-out emails exactly as the run's own evaluation did.
+    assertEquals(summary.get("test_accuracy").asDouble(), correct / 40.0, 1e-9);
+
+    ByteArrayOutputStream o = new ByteArrayOutputStream();
+    assertEquals(0, Main.run(new String[] {"predict", out.toString(), "Cheap pills, click now!!!"},
+        new PrintStream(o, true, StandardCharsets.UTF_8), System.err));
+    assertTrue(o.toString(StandardCharsets.UTF_8).matches("(?s)(ham|spam)\\t0\\.\\d{4}\\tCheap pills.*"),
+        o.toString(StandardCharsets.UTF_8));
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    assertEquals(2, Main.run(new String[] {"predict", dir.resolve("nothing").toString(), "x"},
+        System.out, new PrintStream(err, true, StandardCharsets.UTF_8)));
+    assertTrue(err.toString(StandardCharsets.UTF_8).contains("no exported model"));
+  }
+}
