@@ -38,6 +38,7 @@ import io.github.finetune4j.recipe.ClipSpec;
 import io.github.finetune4j.recipe.GroupSpec;
 import io.github.finetune4j.recipe.NamePattern;
 import io.github.finetune4j.recipe.Recipe;
+import io.github.finetune4j.recipe.RecipeException;
 import io.github.finetune4j.recipe.RecipeReader;
 import io.github.finetune4j.recipe.SourceSpec;
 import io.github.finetune4j.recipe.WeightDecaySpec;
@@ -80,6 +81,19 @@ public final class FineTune {
   }
 
   private FineTune() {}
+
+  /**
+   * Validates a recipe built in Java with the same checks as a recipe file (every problem at once,
+   * each with its recipe path, e.g. {@code optimizer.lr: must be positive, got -1.0}). Loads no
+   * weights and reads no data; call it before {@link #plan} or {@link #run}.
+   *
+   * @param recipe the recipe, e.g. from {@link Recipe#builder()}
+   * @return the validated recipe
+   * @throws RecipeException listing every problem
+   */
+  public static Recipe validate(Recipe recipe) throws RecipeException {
+    return RecipeReader.check(recipe);
+  }
 
   /**
    * Builds the model architecture (random weights, no weight file read) and resolves the plan.

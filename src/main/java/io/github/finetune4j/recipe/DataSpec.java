@@ -1,5 +1,7 @@
 package io.github.finetune4j.recipe;
 
+import java.util.Objects;
+
 /**
  * The datasets and how they are batched.
  *
@@ -21,5 +23,93 @@ public record DataSpec(
   public DataSpec {
     maxLength = maxLength == null ? 128 : maxLength;
     batchSize = batchSize == null ? 16 : batchSize;
+  }
+
+  /**
+   * Starts a builder.
+   *
+   * @return a new builder
+   */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** Builder: {@code setX} for required fields, {@code optX} for optional ones. */
+  public static final class Builder {
+    private SourceSpec train;
+    private SourceSpec valid;
+    private SourceSpec test;
+    private Integer maxLength;
+    private Integer batchSize;
+
+    private Builder() {}
+
+    /**
+     * Sets the training split (required).
+     *
+     * @param train the value
+     * @return this builder
+     */
+    public Builder setTrain(SourceSpec train) {
+      this.train = Objects.requireNonNull(train, "train");
+      return this;
+    }
+
+    /**
+     * Sets the validation split, evaluated after every epoch.
+     *
+     * @param valid the value
+     * @return this builder
+     */
+    public Builder optValid(SourceSpec valid) {
+      this.valid = valid;
+      return this;
+    }
+
+    /**
+     * Sets the test split, evaluated once after training.
+     *
+     * @param test the value
+     * @return this builder
+     */
+    public Builder optTest(SourceSpec test) {
+      this.test = test;
+      return this;
+    }
+
+    /**
+     * Sets truncation length in tokens (default 128).
+     *
+     * @param maxLength the value
+     * @return this builder
+     */
+    public Builder optMaxLength(int maxLength) {
+      this.maxLength = maxLength;
+      return this;
+    }
+
+    /**
+     * Sets examples per batch (default 16).
+     *
+     * @param batchSize the value
+     * @return this builder
+     */
+    public Builder optBatchSize(int batchSize) {
+      this.batchSize = batchSize;
+      return this;
+    }
+
+    /**
+     * Builds the value, with defaults filled in.
+     *
+     * @return the DataSpec
+     * @throws IllegalStateException naming every required field that was not set
+     */
+    public DataSpec build() {
+      BuilderChecks.requireSet(
+          "DataSpec",
+          "train", train);
+      return new DataSpec(train, valid, test, maxLength, batchSize);
+    }
   }
 }

@@ -1,6 +1,7 @@
 package io.github.finetune4j.recipe;
 
 import java.util.List;
+import java.util.Objects;
 
 /**
  * A named parameter group.
@@ -30,5 +31,92 @@ public record GroupSpec(
   public GroupSpec {
     match = match == null ? null : List.copyOf(match);
     norm = norm == null ? "train" : norm;
+  }
+
+  /**
+   * Starts a builder.
+   *
+   * @return a new builder
+   */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** Builder: {@code setX} for required fields, {@code optX} for optional ones. */
+  public static final class Builder {
+    private String name;
+    private List<String> match;
+    private Double lr;
+    private String norm;
+
+    private Builder() {}
+
+    /**
+     * Sets the group name, used by stages and the optimizer (required).
+     *
+     * @param name the value
+     * @return this builder
+     */
+    public Builder setName(String name) {
+      this.name = Objects.requireNonNull(name, "name");
+      return this;
+    }
+
+    /**
+     * Sets parameter-name patterns (globs, or regexes prefixed {@code re:}) (required).
+     *
+     * @param match the values
+     * @return this builder
+     */
+    public Builder setMatch(List<String> match) {
+      this.match = List.copyOf(Objects.requireNonNull(match, "match"));
+      return this;
+    }
+
+    /**
+     * Sets parameter-name patterns (globs, or regexes prefixed {@code re:}) (required).
+     *
+     * @param match the values
+     * @return this builder
+     */
+    public Builder setMatch(String... match) {
+      return setMatch(List.of(match));
+    }
+
+    /**
+     * Sets the learning rate of this group, overriding the optimizer's.
+     *
+     * @param lr the value
+     * @return this builder
+     */
+    public Builder optLr(double lr) {
+      this.lr = lr;
+      return this;
+    }
+
+    /**
+     * Sets the normalization-layer policy (default {@code train}).
+     *
+     * @param norm the value
+     * @return this builder
+     */
+    public Builder optNorm(String norm) {
+      this.norm = norm;
+      return this;
+    }
+
+    /**
+     * Builds the value, with defaults filled in.
+     *
+     * @return the GroupSpec
+     * @throws IllegalStateException naming every required field that was not set
+     */
+    public GroupSpec build() {
+      BuilderChecks.requireSet(
+          "GroupSpec",
+          "name", name,
+          "match", match);
+      return new GroupSpec(name, match, lr, norm);
+    }
   }
 }

@@ -1,6 +1,7 @@
 package io.github.finetune4j.recipe;
 
 import java.util.List;
+import java.util.Objects;
 
 /**
  * The task head put on top of the backbone.
@@ -26,5 +27,91 @@ public record HeadSpec(
     classes = classes == null ? null : List.copyOf(classes);
     pooling = pooling == null ? "mean" : pooling;
     dropout = dropout == null ? 0.1 : dropout;
+  }
+
+  /**
+   * Starts a builder.
+   *
+   * @return a new builder
+   */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** Builder: {@code setX} for required fields, {@code optX} for optional ones. */
+  public static final class Builder {
+    private String replace;
+    private List<String> classes;
+    private String pooling;
+    private Double dropout;
+
+    private Builder() {}
+
+    /**
+     * Sets the head type (default {@code classifier}).
+     *
+     * @param replace the value
+     * @return this builder
+     */
+    public Builder optReplace(String replace) {
+      this.replace = replace;
+      return this;
+    }
+
+    /**
+     * Sets the class labels, in output order (required).
+     *
+     * @param classes the values
+     * @return this builder
+     */
+    public Builder setClasses(List<String> classes) {
+      this.classes = List.copyOf(Objects.requireNonNull(classes, "classes"));
+      return this;
+    }
+
+    /**
+     * Sets the class labels, in output order (required).
+     *
+     * @param classes the values
+     * @return this builder
+     */
+    public Builder setClasses(String... classes) {
+      return setClasses(List.of(classes));
+    }
+
+    /**
+     * Sets {@code mean} (default) or {@code cls}.
+     *
+     * @param pooling the value
+     * @return this builder
+     */
+    public Builder optPooling(String pooling) {
+      this.pooling = pooling;
+      return this;
+    }
+
+    /**
+     * Sets dropout before the classifier (default 0.1).
+     *
+     * @param dropout the value
+     * @return this builder
+     */
+    public Builder optDropout(double dropout) {
+      this.dropout = dropout;
+      return this;
+    }
+
+    /**
+     * Builds the value, with defaults filled in.
+     *
+     * @return the HeadSpec
+     * @throws IllegalStateException naming every required field that was not set
+     */
+    public HeadSpec build() {
+      BuilderChecks.requireSet(
+          "HeadSpec",
+          "classes", classes);
+      return new HeadSpec(replace, classes, pooling, dropout);
+    }
   }
 }

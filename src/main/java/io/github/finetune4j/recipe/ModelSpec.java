@@ -1,5 +1,7 @@
 package io.github.finetune4j.recipe;
 
+import java.util.Objects;
+
 /**
  * Where the pre-trained network comes from.
  *
@@ -20,5 +22,57 @@ public record ModelSpec(
   /** Applies defaults. */
   public ModelSpec {
     init = init == null ? "pretrained" : init;
+  }
+
+  /**
+   * Starts a builder.
+   *
+   * @return a new builder
+   */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** Builder: {@code setX} for required fields, {@code optX} for optional ones. */
+  public static final class Builder {
+    private String source;
+    private String init;
+
+    private Builder() {}
+
+    /**
+     * Sets the model source, e.g. {@code import:onnx:all-minilm-l6-v2} (required).
+     *
+     * @param source the value
+     * @return this builder
+     */
+    public Builder setSource(String source) {
+      this.source = Objects.requireNonNull(source, "source");
+      return this;
+    }
+
+    /**
+     * Sets {@code pretrained} (default) or {@code random} (a baseline).
+     *
+     * @param init the value
+     * @return this builder
+     */
+    public Builder optInit(String init) {
+      this.init = init;
+      return this;
+    }
+
+    /**
+     * Builds the value, with defaults filled in.
+     *
+     * @return the ModelSpec
+     * @throws IllegalStateException naming every required field that was not set
+     */
+    public ModelSpec build() {
+      BuilderChecks.requireSet(
+          "ModelSpec",
+          "source", source);
+      return new ModelSpec(source, init);
+    }
   }
 }

@@ -1,5 +1,7 @@
 package io.github.finetune4j.recipe;
 
+import java.util.Objects;
+
 /**
  * Where a run writes its results.
  *
@@ -15,5 +17,57 @@ public record OutputSpec(
   /** Applies defaults. */
   public OutputSpec {
     overwrite = overwrite == null ? Boolean.FALSE : overwrite;
+  }
+
+  /**
+   * Starts a builder.
+   *
+   * @return a new builder
+   */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** Builder: {@code setX} for required fields, {@code optX} for optional ones. */
+  public static final class Builder {
+    private String dir;
+    private Boolean overwrite;
+
+    private Builder() {}
+
+    /**
+     * Sets the run directory (required).
+     *
+     * @param dir the value
+     * @return this builder
+     */
+    public Builder setDir(String dir) {
+      this.dir = Objects.requireNonNull(dir, "dir");
+      return this;
+    }
+
+    /**
+     * Sets whether to replace an existing run directory (default false).
+     *
+     * @param overwrite the value
+     * @return this builder
+     */
+    public Builder optOverwrite(boolean overwrite) {
+      this.overwrite = overwrite;
+      return this;
+    }
+
+    /**
+     * Builds the value, with defaults filled in.
+     *
+     * @return the OutputSpec
+     * @throws IllegalStateException naming every required field that was not set
+     */
+    public OutputSpec build() {
+      BuilderChecks.requireSet(
+          "OutputSpec",
+          "dir", dir);
+      return new OutputSpec(dir, overwrite);
+    }
   }
 }

@@ -1,6 +1,8 @@
 package io.github.finetune4j.recipe;
 
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * A fine-tuning recipe: immutable, validated data. Only the {@code pipeline} package turns it into
@@ -44,5 +46,233 @@ public record Recipe(
     schedule = schedule == null ? new ScheduleSpec(null, null, null, null, null, null, null, null, null, null, null, null) : schedule;
     monitor = monitor == null ? new MonitorSpec(null, null, null) : monitor;
     train = train == null ? new TrainSpec(null, null, null) : train;
+  }
+
+  /**
+   * Starts a builder: the Java equivalent of a recipe file.
+   *
+   * @return a new builder
+   */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** Builds a {@link Recipe}; {@code setX} for required fields, {@code optX} for optional ones. */
+  public static final class Builder {
+    private String description;
+    private ModelSpec model;
+    private HeadSpec head;
+    private DataSpec data;
+    private List<GroupSpec> groups;
+    private List<StageSpec> stages;
+    private UnfreezeSpec unfreeze;
+    private OptimizerSpec optimizer;
+    private ScheduleSpec schedule;
+    private MonitorSpec monitor;
+    private TrainSpec train;
+    private OutputSpec output;
+
+    private Builder() {}
+
+    /**
+     * Sets the free-text description.
+     *
+     * @param description the text
+     * @return this builder
+     */
+    public Builder optDescription(String description) {
+      this.description = description;
+      return this;
+    }
+
+    /**
+     * Sets the pre-trained network (required).
+     *
+     * @param model the model
+     * @return this builder
+     */
+    public Builder setModel(ModelSpec model) {
+      this.model = Objects.requireNonNull(model, "model");
+      return this;
+    }
+
+    /**
+     * Sets the new task head (required).
+     *
+     * @param head the head
+     * @return this builder
+     */
+    public Builder setHead(HeadSpec head) {
+      this.head = Objects.requireNonNull(head, "head");
+      return this;
+    }
+
+    /**
+     * Sets the datasets and batching (required).
+     *
+     * @param data the data
+     * @return this builder
+     */
+    public Builder setData(DataSpec data) {
+      this.data = Objects.requireNonNull(data, "data");
+      return this;
+    }
+
+    /**
+     * Sets the parameter groups, bottom to top (required), replacing any added before.
+     *
+     * @param groups the groups
+     * @return this builder
+     */
+    public Builder setGroups(List<GroupSpec> groups) {
+      this.groups = new ArrayList<>(Objects.requireNonNull(groups, "groups"));
+      return this;
+    }
+
+    /**
+     * Sets the parameter groups, bottom to top (required), replacing any added before.
+     *
+     * @param groups the groups
+     * @return this builder
+     */
+    public Builder setGroups(GroupSpec... groups) {
+      return setGroups(List.of(groups));
+    }
+
+    /**
+     * Appends a parameter group above those added so far.
+     *
+     * @param group the group
+     * @return this builder
+     */
+    public Builder addGroup(GroupSpec group) {
+      if (groups == null) {
+        groups = new ArrayList<>();
+      }
+      groups.add(Objects.requireNonNull(group, "group"));
+      return this;
+    }
+
+    /**
+     * Sets the training stages, replacing any added before (give these or an unfreeze policy).
+     *
+     * @param stages the stages, in order
+     * @return this builder
+     */
+    public Builder optStages(List<StageSpec> stages) {
+      this.stages = stages == null ? null : new ArrayList<>(stages);
+      return this;
+    }
+
+    /**
+     * Sets the training stages, replacing any added before (give these or an unfreeze policy).
+     *
+     * @param stages the stages, in order
+     * @return this builder
+     */
+    public Builder optStages(StageSpec... stages) {
+      return optStages(List.of(stages));
+    }
+
+    /**
+     * Appends a training stage after those added so far.
+     *
+     * @param stage the stage
+     * @return this builder
+     */
+    public Builder addStage(StageSpec stage) {
+      if (stages == null) {
+        stages = new ArrayList<>();
+      }
+      stages.add(Objects.requireNonNull(stage, "stage"));
+      return this;
+    }
+
+    /**
+     * Sets a declarative unfreezing policy, expanded into stages (instead of stages).
+     *
+     * @param unfreeze the policy
+     * @return this builder
+     */
+    public Builder optUnfreeze(UnfreezeSpec unfreeze) {
+      this.unfreeze = unfreeze;
+      return this;
+    }
+
+    /**
+     * Sets the update rule (required).
+     *
+     * @param optimizer the optimizer
+     * @return this builder
+     */
+    public Builder setOptimizer(OptimizerSpec optimizer) {
+      this.optimizer = Objects.requireNonNull(optimizer, "optimizer");
+      return this;
+    }
+
+    /**
+     * Sets the learning-rate schedule (default constant).
+     *
+     * @param schedule the schedule
+     * @return this builder
+     */
+    public Builder optSchedule(ScheduleSpec schedule) {
+      this.schedule = schedule;
+      return this;
+    }
+
+    /**
+     * Sets monitoring and metric sinks.
+     *
+     * @param monitor the monitor settings
+     * @return this builder
+     */
+    public Builder optMonitor(MonitorSpec monitor) {
+      this.monitor = monitor;
+      return this;
+    }
+
+    /**
+     * Sets run-wide settings (seed, threads).
+     *
+     * @param train the settings
+     * @return this builder
+     */
+    public Builder optTrain(TrainSpec train) {
+      this.train = train;
+      return this;
+    }
+
+    /**
+     * Sets the run directory (required).
+     *
+     * @param output the output settings
+     * @return this builder
+     */
+    public Builder setOutput(OutputSpec output) {
+      this.output = Objects.requireNonNull(output, "output");
+      return this;
+    }
+
+    /**
+     * Builds the recipe, with defaults filled in. Types only: semantic checks (references between
+     * sections, ranges, files) are run by {@code FineTune.validate}.
+     *
+     * @return the recipe
+     * @throws IllegalStateException naming every required field that was not set
+     */
+    public Recipe build() {
+      BuilderChecks.requireSet(
+          "Recipe",
+          "model", model,
+          "head", head,
+          "data", data,
+          "groups", groups,
+          "optimizer", optimizer,
+          "output", output);
+      return new Recipe(
+          description, model, head, data, groups, stages, unfreeze, optimizer, schedule, monitor,
+          train, output);
+    }
   }
 }

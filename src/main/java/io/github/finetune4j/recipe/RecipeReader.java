@@ -106,6 +106,22 @@ public final class RecipeReader {
   }
 
   /**
+   * Validates a recipe built in Java exactly as a recipe file is validated: the record is written
+   * to a tree and parsed back, so types, required fields, allowed values and every semantic check
+   * (group references, ranges, files that must exist) are the same.
+   *
+   * @param recipe the recipe, e.g. from {@link Recipe#builder()}
+   * @return the validated recipe (equal to {@code recipe} when it was built with its defaults)
+   * @throws RecipeException listing every problem, each "path: reason"
+   */
+  public static Recipe check(Recipe recipe) throws RecipeException {
+    if (recipe == null) {
+      throw new RecipeException(List.of("recipe: is null"));
+    }
+    return parse(RecipeModel.toTree(recipe), "recipe", List.of());
+  }
+
+  /**
    * Writes a recipe, with every default filled in, as YAML.
    *
    * @param recipe the recipe

@@ -56,4 +56,184 @@ public record ScheduleSpec(
     div = div == null ? 25.0 : div;
     divFinal = divFinal == null ? 1e5 : divFinal;
   }
+
+  /**
+   * Starts a builder.
+   *
+   * @return a new builder
+   */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** Builder: {@code setX} for required fields, {@code optX} for optional ones. */
+  public static final class Builder {
+    private String type;
+    private String per;
+    private Double warmup;
+    private Double floor;
+    private List<Double> milestones;
+    private Double gamma;
+    private Double end;
+    private Double cutFrac;
+    private Double ratio;
+    private Double pctStart;
+    private Double div;
+    private Double divFinal;
+
+    private Builder() {}
+
+    /**
+     * Sets the schedule kind (default {@code constant}).
+     *
+     * @param type the value
+     * @return this builder
+     */
+    public Builder optType(String type) {
+      this.type = type;
+      return this;
+    }
+
+    /**
+     * Sets progress over the whole {@code run} (default) or each {@code stage}.
+     *
+     * @param per the value
+     * @return this builder
+     */
+    public Builder optPer(String per) {
+      this.per = per;
+      return this;
+    }
+
+    /**
+     * Sets the linear warm-up fraction (default 0).
+     *
+     * @param warmup the value
+     * @return this builder
+     */
+    public Builder optWarmup(double warmup) {
+      this.warmup = warmup;
+      return this;
+    }
+
+    /**
+     * Sets {@code cosine}: the final lr as a fraction of the peak (default 0).
+     *
+     * @param floor the value
+     * @return this builder
+     */
+    public Builder optFloor(double floor) {
+      this.floor = floor;
+      return this;
+    }
+
+    /**
+     * Sets {@code step}: progress fractions at which lr is multiplied by gamma.
+     *
+     * @param milestones the values
+     * @return this builder
+     */
+    public Builder optMilestones(List<Double> milestones) {
+      this.milestones = milestones == null ? null : List.copyOf(milestones);
+      return this;
+    }
+
+    /**
+     * Sets {@code step}: progress fractions at which lr is multiplied by gamma.
+     *
+     * @param milestones the values
+     * @return this builder
+     */
+    public Builder optMilestones(double... milestones) {
+      return optMilestones(java.util.Arrays.stream(milestones).boxed().toList());
+    }
+
+    /**
+     * Sets {@code step}: the multiplier at each milestone (default 0.1).
+     *
+     * @param gamma the value
+     * @return this builder
+     */
+    public Builder optGamma(double gamma) {
+      this.gamma = gamma;
+      return this;
+    }
+
+    /**
+     * Sets {@code exponential}: the final multiplier (default 0.01).
+     *
+     * @param end the value
+     * @return this builder
+     */
+    public Builder optEnd(double end) {
+      this.end = end;
+      return this;
+    }
+
+    /**
+     * Sets {@code slanted_triangular}: the rising fraction (default 0.1).
+     *
+     * @param cutFrac the value
+     * @return this builder
+     */
+    public Builder optCutFrac(double cutFrac) {
+      this.cutFrac = cutFrac;
+      return this;
+    }
+
+    /**
+     * Sets {@code slanted_triangular}: peak/lowest lr ratio (default 32).
+     *
+     * @param ratio the value
+     * @return this builder
+     */
+    public Builder optRatio(double ratio) {
+      this.ratio = ratio;
+      return this;
+    }
+
+    /**
+     * Sets {@code one_cycle}: the rising fraction (default 0.25).
+     *
+     * @param pctStart the value
+     * @return this builder
+     */
+    public Builder optPctStart(double pctStart) {
+      this.pctStart = pctStart;
+      return this;
+    }
+
+    /**
+     * Sets {@code one_cycle}: initial lr = peak/div (default 25).
+     *
+     * @param div the value
+     * @return this builder
+     */
+    public Builder optDiv(double div) {
+      this.div = div;
+      return this;
+    }
+
+    /**
+     * Sets {@code one_cycle}: final lr = peak/div_final (default 1e5).
+     *
+     * @param divFinal the value
+     * @return this builder
+     */
+    public Builder optDivFinal(double divFinal) {
+      this.divFinal = divFinal;
+      return this;
+    }
+
+    /**
+     * Builds the value, with defaults filled in.
+     *
+     * @return the ScheduleSpec
+     */
+    public ScheduleSpec build() {
+      return new ScheduleSpec(
+          type, per, warmup, floor, milestones, gamma, end, cutFrac, ratio, pctStart, div,
+          divFinal);
+    }
+  }
 }

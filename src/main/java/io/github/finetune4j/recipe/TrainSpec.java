@@ -18,4 +18,64 @@ public record TrainSpec(
     seed = seed == null ? 42L : seed;
     evalEveryEpoch = evalEveryEpoch == null ? Boolean.TRUE : evalEveryEpoch;
   }
+
+  /**
+   * Starts a builder.
+   *
+   * @return a new builder
+   */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** Builder: {@code setX} for required fields, {@code optX} for optional ones. */
+  public static final class Builder {
+    private Long seed;
+    private Boolean evalEveryEpoch;
+    private Integer threads;
+
+    private Builder() {}
+
+    /**
+     * Sets the random seed (default 42).
+     *
+     * @param seed the value
+     * @return this builder
+     */
+    public Builder optSeed(long seed) {
+      this.seed = seed;
+      return this;
+    }
+
+    /**
+     * Sets whether to evaluate after every epoch (default true).
+     *
+     * @param evalEveryEpoch the value
+     * @return this builder
+     */
+    public Builder optEvalEveryEpoch(boolean evalEveryEpoch) {
+      this.evalEveryEpoch = evalEveryEpoch;
+      return this;
+    }
+
+    /**
+     * Sets intra-op engine threads (default: the number of cores).
+     *
+     * @param threads the value
+     * @return this builder
+     */
+    public Builder optThreads(int threads) {
+      this.threads = threads;
+      return this;
+    }
+
+    /**
+     * Builds the value, with defaults filled in.
+     *
+     * @return the TrainSpec
+     */
+    public TrainSpec build() {
+      return new TrainSpec(seed, evalEveryEpoch, threads);
+    }
+  }
 }

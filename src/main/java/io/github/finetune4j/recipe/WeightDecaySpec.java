@@ -25,4 +25,78 @@ public record WeightDecaySpec(
     mode = mode == null ? "decoupled" : mode;
     exclude = exclude == null ? List.of("bias", "norm") : List.copyOf(exclude);
   }
+
+  /**
+   * Starts a builder.
+   *
+   * @return a new builder
+   */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** Builder: {@code setX} for required fields, {@code optX} for optional ones. */
+  public static final class Builder {
+    private Double value;
+    private String mode;
+    private List<String> exclude;
+
+    private Builder() {}
+
+    /**
+     * Sets the decay coefficient, e.g. 0.01 (required).
+     *
+     * @param value the value
+     * @return this builder
+     */
+    public Builder setValue(double value) {
+      this.value = value;
+      return this;
+    }
+
+    /**
+     * Sets {@code decoupled} (default) or {@code coupled}.
+     *
+     * @param mode the value
+     * @return this builder
+     */
+    public Builder optMode(String mode) {
+      this.mode = mode;
+      return this;
+    }
+
+    /**
+     * Sets parameter kinds that get no decay (default bias, norm).
+     *
+     * @param exclude the values
+     * @return this builder
+     */
+    public Builder optExclude(List<String> exclude) {
+      this.exclude = exclude == null ? null : List.copyOf(exclude);
+      return this;
+    }
+
+    /**
+     * Sets parameter kinds that get no decay (default bias, norm).
+     *
+     * @param exclude the values
+     * @return this builder
+     */
+    public Builder optExclude(String... exclude) {
+      return optExclude(List.of(exclude));
+    }
+
+    /**
+     * Builds the value, with defaults filled in.
+     *
+     * @return the WeightDecaySpec
+     * @throws IllegalStateException naming every required field that was not set
+     */
+    public WeightDecaySpec build() {
+      BuilderChecks.requireSet(
+          "WeightDecaySpec",
+          "value", value);
+      return new WeightDecaySpec(value, mode, exclude);
+    }
+  }
 }
