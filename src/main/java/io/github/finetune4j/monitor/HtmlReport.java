@@ -103,12 +103,16 @@ public final class HtmlReport {
         runDir.toAbsolutePath().normalize().getFileName() == null
             ? runDir.toString()
             : runDir.toAbsolutePath().normalize().getFileName().toString();
+    // A finished run writes its report just before DIR.partial is renamed to DIR.
+    if (summary != null && title.endsWith(".partial")) {
+      title = title.substring(0, title.length() - ".partial".length());
+    }
     Map<String, String> parts = new java.util.HashMap<>();
     parts.put("TITLE", esc(title));
     parts.put(
         "SUBTITLE",
         esc(
-            runDir.toAbsolutePath().normalize()
+            runDir.toAbsolutePath().normalize().resolveSibling(title)
                 + " · report generated "
                 + Instant.now().truncatedTo(ChronoUnit.SECONDS)));
     parts.put("RUN_TABLE", runTable(log));

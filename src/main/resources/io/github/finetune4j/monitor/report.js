@@ -50,7 +50,7 @@
               ctx.stroke();
             }
             var lx = Math.max(x, u.bbox.left);
-            ctx.fillText('stage ' + b.stage, lx + 4 * pr, u.bbox.top + 12 * pr);
+            ctx.fillText('stage ' + (b.stage + 1), lx + 4 * pr, u.bbox.top + 12 * pr);
           });
           ctx.restore();
         }]
