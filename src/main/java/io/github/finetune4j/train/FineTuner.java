@@ -48,6 +48,13 @@ public final class FineTuner implements AutoCloseable {
   private final Loss loss = Loss.softmaxCrossEntropyLoss();
   private final Updater updater;
   private final Map<String, NDArray> initial = new HashMap<>();
+  /** ‖w0‖² per parameter, computed once in float64. */
+  private final Map<String, Double> initialSq = new HashMap<>();
+  /**
+   * Per parameter {‖w‖², ‖w−w0‖²} as last computed; removed whenever the parameter is updated, so
+   * a frozen parameter's figures are computed once and reused while it stays frozen.
+   */
+  private final Map<String, double[]> weightSq = new HashMap<>();
 
   /**
    * Prepares a run: captures the initial weights w0 (for drift and L2-SP) once.
@@ -61,6 +68,9 @@ public final class FineTuner implements AutoCloseable {
     this.store = new ParameterStore(manager, false);
     this.updater = new Updater(setup.rule(), manager);
     setup.params().forEach((name, p) -> initial.put(name, p.getArray().duplicate()));
+    try (NDScope scope = new NDScope()) { // frees the float64 temporaries
+      initial.forEach((name, w0) -> initialSq.put(name, sq64(w0)));
+    }
   }
 
   /**
@@ -212,6 +222,7 @@ public final class FineTuner implements AutoCloseable {
         GroupHyper h = s.hyper().get(name);
         slots.add(new ParamSlot(name, w, grad, h.withLr(h.lr() * factor * stage.scale(g.name())),
             h.l2sp() > 0 ? initial.get(name) : null));
+        weightSq.remove(name); // about to change
         if (sample) {
           sum += sq(grad);
           before.put(name, w.duplicate());
@@ -243,13 +254,19 @@ public final class FineTuner implements AutoCloseable {
       long frozen = 0;
       for (String name : g.members()) {
         NDArray w = s.params().get(name).getArray();
-        NDArray w0 = initial.get(name);
-        w2 += sq(w);
-        w02 += sq(w0);
-        d2 += sq(w.sub(w0));
+        double[] ws = weightSq.get(name);
+        if (ws == null) {
+          ws = new double[] {sq(w), sq(w.sub(initial.get(name)))};
+          weightSq.put(name, ws);
+        }
+        w2 += ws[0];
+        d2 += ws[1];
+        w02 += initialSq.get(name);
         boolean pinned = s.pinned().contains(name);
         if (trains && !pinned) {
-          u2 += sq(w.sub(before.get(name)));
+          NDArray delta = before.get(name);
+          delta.subi(w); // in place on the step's copy: w_before − w_after
+          u2 += sq(delta);
         }
         elements += w.size();
         frozen += !trains || pinned ? w.size() : 0;
@@ -273,8 +290,18 @@ public final class FineTuner implements AutoCloseable {
     return out;
   }
 
+  /**
+   * Squared L2 norm from one fused native reduction in the array's own type (no float64 copy of
+   * the tensor, no squared temporary); used every sampled step.
+   */
   private static double sq(NDArray a) {
-    return a.toType(DataType.FLOAT64, false).square().sum().getDouble();
+    double n = a.norm().getFloat();
+    return n * n;
+  }
+
+  /** Squared L2 norm accumulated in float64 (for the one-off ‖w0‖²). */
+  private static double sq64(NDArray a) {
+    return a.toType(DataType.FLOAT64, true).square().sum().getDouble();
   }
 
   private static int[] shuffled(int n, Random rng) {

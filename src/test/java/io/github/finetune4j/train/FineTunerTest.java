@@ -13,6 +13,7 @@ import io.github.finetune4j.optim.GroupHyper;
 import io.github.finetune4j.optim.Sgd;
 import io.github.finetune4j.policy.Schedule;
 import io.github.finetune4j.policy.StagePlan;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -155,6 +156,60 @@ class FineTunerTest {
       }
       GroupStats enc = run.capture.steps.get(0).groups().get("encoder");
       assertTrue(enc.frozenFraction() > 0 && enc.frozenFraction() < 0.1, "frozen " + enc.frozenFraction());
+    }
+  }
+
+  @Test
+  void reportedDiagnosticsMatchNormsComputedFromWeightSnapshots() throws Exception {
+    try (TinyRun run = new TinyRun(5)) {
+      List<Map<String, float[]>> snaps = new ArrayList<>();
+      snaps.add(run.snapshot()); // w0
+      run.capture.afterStep = () -> snaps.add(run.snapshot());
+      // Stage 1 trains everything, stage 2 only the head: the encoder then keeps its drift.
+      run.run(List.of(new StagePlan(1, List.of("embeddings", "encoder", "head"), Map.of()),
+              new StagePlan(1, List.of("head"), Map.of())),
+          AdamW.defaults(), g -> GroupHyper.of(1e-2), Schedule.constant(), 0);
+      List<StepMetrics> steps = run.capture.steps;
+      assertEquals(16, steps.size());
+      for (int k = 1; k <= steps.size(); k++) {
+        StepMetrics m = steps.get(k - 1);
+        for (String group : List.of("encoder", "head")) {
+          double w2 = 0;
+          double d2 = 0;
+          double w02 = 0;
+          double u2 = 0;
+          for (String name : run.params.keySet()) {
+            if (!run.groups.groupOf(name).name().equals(group)) {
+              continue;
+            }
+            float[] w0 = snaps.get(0).get(name);
+            float[] prev = snaps.get(k - 1).get(name);
+            float[] w = snaps.get(k).get(name);
+            for (int i = 0; i < w.length; i++) {
+              w2 += (double) w[i] * w[i];
+              w02 += (double) w0[i] * w0[i];
+              d2 += ((double) w[i] - w0[i]) * ((double) w[i] - w0[i]);
+              u2 += ((double) w[i] - prev[i]) * ((double) w[i] - prev[i]);
+            }
+          }
+          GroupStats s = m.groups().get(group);
+          String at = group + " at step " + k;
+          boolean trains = m.stage() == 0 || group.equals("head");
+          assertEquals(Math.sqrt(w2), s.weightNorm(), 1e-5 * Math.sqrt(w2), at);
+          assertEquals(Math.sqrt(d2 / w02), s.drift(), 1e-4 * Math.sqrt(d2 / w02) + 1e-7, at);
+          if (trains) {
+            double ratio = Math.sqrt(u2) / Math.sqrt(w2);
+            assertTrue(ratio > 0, at);
+            assertEquals(ratio, s.updateRatio(), 1e-4 * ratio, at);
+            assertEquals(0.0, s.frozenFraction(), at);
+          } else {
+            assertEquals(0.0, u2, at + ": a frozen group moved");
+            assertTrue(Double.isNaN(s.updateRatio()), at);
+            assertEquals(1.0, s.frozenFraction(), at);
+            assertTrue(s.drift() > 0, at + ": the drift of stage 1 is kept");
+          }
+        }
+      }
     }
   }
 }

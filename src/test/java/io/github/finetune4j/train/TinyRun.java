@@ -35,10 +35,13 @@ final class TinyRun implements AutoCloseable {
     final List<StepMetrics> steps = new ArrayList<>();
     final List<EpochMetrics> epochs = new ArrayList<>();
     final List<RunWarning> warnings = new ArrayList<>();
+    /** Called after each step is recorded (the weights are those after the step's update). */
+    Runnable afterStep = () -> { };
 
     @Override
     public void onStep(StepMetrics m) {
       steps.add(m);
+      afterStep.run();
     }
 
     @Override

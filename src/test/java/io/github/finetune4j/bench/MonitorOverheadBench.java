@@ -1,0 +1,205 @@
+package io.github.finetune4j.bench;
+
+import ai.djl.Model;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Parameter;
+import io.github.finetune4j.model.TextClassifierBlock;
+import io.github.finetune4j.model.bert.BertConfig;
+import io.github.finetune4j.monitor.MetricsSink;
+import io.github.finetune4j.monitor.StepMetrics;
+import io.github.finetune4j.monitor.WarningDetector;
+import io.github.finetune4j.optim.AdamW;
+import io.github.finetune4j.optim.DecayMode;
+import io.github.finetune4j.optim.GroupHyper;
+import io.github.finetune4j.params.GroupRule;
+import io.github.finetune4j.params.ParamGroups;
+import io.github.finetune4j.params.ParameterNames;
+import io.github.finetune4j.policy.Schedule;
+import io.github.finetune4j.recipe.NamePattern;
+import io.github.finetune4j.train.FineTuner;
+import io.github.finetune4j.policy.StagePlan;
+import io.github.finetune4j.train.TextBatches;
+import io.github.finetune4j.train.TrainSetup;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+
+/**
+ * Times training steps of the real all-MiniLM-L6-v2 classifier (random init, 22.7M parameters,
+ * the quickstart's four groups all trainable, AdamW) through {@link FineTuner} with per-group
+ * diagnostics every N steps versus never, on one fixed batch of 16 x 64 tokens.
+ *
+ * <p>Each configuration has its own {@link FineTuner} over the same model; their runs (blocks) are
+ * interleaved in one process, rotating the order every round, so machine noise hits all of them.
+ * A block is one {@code run()} of {@code 1 + steps} steps; its first step is always sampled (and
+ * warms up) and is dropped, so a block's remaining {@code steps} steps hold exactly {@code
+ * steps / N} sampled ones. A step's time is the wall time between consecutive {@code onStep}
+ * calls (data, forward, backward, update, diagnostics, freeing the step's temporaries); there is
+ * no separate warm-up block, the dropped first step of each block takes the first-call costs
+ * (optimizer state allocation included) and the order rotates every round. Reported:
+ * per configuration the median over blocks of the mean step time of a block, and the overhead of
+ * each sampled configuration against "never".
+ *
+ * <p>Arguments (optional): {@code rounds steps}, default {@code 5 30}. Not a test: no {@code @Test}
+ * and a name surefire does not match. Command line in {@code docs/benchmarks.md}.
+ */
+public final class MonitorOverheadBench {
+
+  private static final int BATCH = 16;
+  private static final int TOKENS = 64;
+  private static final int NEVER = 1_000_000;
+
+  private MonitorOverheadBench() {}
+
+  /** Records the wall clock at every step. */
+  private static final class StepClock implements MetricsSink {
+    final List<Long> nanos = new ArrayList<>();
+
+    @Override
+    public void onStep(StepMetrics m) {
+      nanos.add(System.nanoTime());
+    }
+  }
+
+  private record Config(String name, int every) {}
+
+  /**
+   * Runs the benchmark.
+   *
+   * @param args optional {@code rounds steps}
+   * @throws Exception when the engine fails
+   */
+  public static void main(String[] args) throws Exception {
+    int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 5;
+    int steps = args.length > 1 ? Integer.parseInt(args[1]) : 30;
+    System.setProperty("ai.djl.offline", "true");
+    Engine.getInstance().setRandomSeed(0);
+    try (Model model = Model.newInstance("bench")) {
+      TextClassifierBlock block = new TextClassifierBlock(BertConfig.miniLmL6(), 2, "mean", 0.1);
+      block.initialize(
+          model.getNDManager(), DataType.FLOAT32, new Shape(1, 8), new Shape(1, 8));
+      model.setBlock(block);
+      Map<String, Parameter> params = ParameterNames.of(block);
+      ParamGroups groups =
+          ParamGroups.partition(
+              params.keySet(),
+              List.of(
+                  rule("embeddings", "embeddings.*"),
+                  rule("lower", "encoder.layer.[0-2].*"),
+                  rule("upper", "encoder.layer.[3-5].*"),
+                  rule("head", "head.*")));
+      Map<String, GroupHyper> hyper = new LinkedHashMap<>();
+      for (String name : params.keySet()) {
+        boolean decay = !name.endsWith("bias") && !name.toLowerCase(Locale.ROOT).contains("norm");
+        hyper.put(
+            name,
+            GroupHyper.of(name.startsWith("head.") ? 2e-3 : 1e-4)
+                .withWeightDecay(decay ? 0.01 : 0.0, DecayMode.DECOUPLED));
+      }
+      long values = params.values().stream().mapToLong(p -> p.getArray().size()).sum();
+      System.out.printf(
+          Locale.ROOT,
+          "MiniLM-L6 classifier: %d tensors, %d values; batch %d x %d tokens; %d rounds of %d"
+              + " steps; threads %s%n",
+          params.size(),
+          values,
+          BATCH,
+          TOKENS,
+          rounds,
+          steps,
+          System.getProperty("ai.djl.pytorch.num_threads", "(default)"));
+
+      TextBatches batch = fixedBatch();
+      List<Config> configs =
+          List.of(new Config("never", NEVER), new Config("N=10", 10), new Config("N=1", 1));
+      Set<String> all = Set.of("embeddings", "lower", "upper", "head");
+      Map<String, double[]> blockMeans = new LinkedHashMap<>();
+      List<FineTuner> tuners = new ArrayList<>();
+      List<StepClock> clocks = new ArrayList<>();
+      try {
+        for (Config c : configs) {
+          StepClock clock = new StepClock();
+          TrainSetup setup =
+              new TrainSetup(block, params, groups,
+                  List.of(new StagePlan(1 + steps, List.copyOf(all), Map.of())),
+                  AdamW.defaults(), hyper, Schedule.constant(), false, false, Set.of(), 0, 0,
+                  batch, null, null, BATCH,
+                  42, false, c.every(), new WarningDetector(), List.of(clock));
+          tuners.add(new FineTuner(setup, model.getNDManager().newSubManager()));
+          clocks.add(clock);
+          blockMeans.put(c.name(), new double[rounds]);
+        }
+        for (int r = 0; r < rounds; r++) {
+          for (int k = 0; k < configs.size(); k++) {
+            int i = (k + r) % configs.size();
+            StepClock clock = clocks.get(i);
+            clock.nanos.clear();
+            long start = System.nanoTime();
+            tuners.get(i).run();
+            List<Long> t = clock.nanos;
+            // Drop step 1 (always sampled): mean over steps 2..1+steps.
+            double mean = (t.get(t.size() - 1) - t.get(0)) / 1e6 / (t.size() - 1);
+            blockMeans.get(configs.get(i).name())[r] = mean;
+            System.out.printf(
+                Locale.ROOT,
+                "round %d %-6s %.1f ms/step (block %.1f s)%n",
+                r + 1,
+                configs.get(i).name(),
+                mean,
+                (System.nanoTime() - start) / 1e9);
+          }
+        }
+      } finally {
+        tuners.forEach(FineTuner::close);
+      }
+      double base = median(blockMeans.get("never"));
+      System.out.println();
+      for (Map.Entry<String, double[]> e : blockMeans.entrySet()) {
+        double med = median(e.getValue());
+        System.out.printf(
+            Locale.ROOT,
+            "%-6s median %.1f ms/step  min %.1f  overhead vs never %+.1f%%  (blocks: %s)%n",
+            e.getKey(),
+            med,
+            Arrays.stream(e.getValue()).min().orElse(Double.NaN),
+            100 * (med / base - 1),
+            Arrays.toString(
+                Arrays.stream(e.getValue()).map(v -> Math.round(v * 10) / 10.0).toArray()));
+      }
+    }
+  }
+
+  private static GroupRule rule(String name, String pattern) {
+    return new GroupRule(name, List.of(pattern), List.of(NamePattern.compile(pattern)));
+  }
+
+  /** 16 random sequences of 64 token ids (no padding), labels alternating. */
+  private static TextBatches fixedBatch() {
+    Random r = new Random(7);
+    long[][] ids = new long[BATCH][TOKENS];
+    int[] labels = new int[BATCH];
+    for (int i = 0; i < BATCH; i++) {
+      ids[i][0] = 101;
+      for (int t = 1; t < TOKENS - 1; t++) {
+        ids[i][t] = 1000 + r.nextInt(29_000);
+      }
+      ids[i][TOKENS - 1] = 102;
+      labels[i] = i % 2;
+    }
+    return new TextBatches(ids, labels);
+  }
+
+  private static double median(double[] v) {
+    double[] s = v.clone();
+    Arrays.sort(s);
+    int n = s.length;
+    return n % 2 == 1 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+  }
+}
