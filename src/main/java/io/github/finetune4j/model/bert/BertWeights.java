@@ -1,6 +1,7 @@
 package io.github.finetune4j.model.bert;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
@@ -91,6 +92,11 @@ public final class BertWeights {
       throw new IllegalStateException(
           "Parameter " + parameter.getName() + " is " + array.getDataType() + ", not FLOAT32");
     }
-    array.set(weight.data());
+    // Copy into the parameter's own (libtorch-allocated) storage. NDArray.set(Buffer) would
+    // instead re-point the tensor at a direct buffer that only the Java wrapper keeps alive: a
+    // storage that the garbage collector can free under the parameter.
+    try (NDArray values = array.getManager().create(weight.data(), array.getShape())) {
+      array.set(new NDIndex("..."), values);
+    }
   }
 }
