@@ -16,7 +16,9 @@ import java.util.Set;
  * Pure: no I/O, no clock; feed it every {@link StepMetrics} in order.
  *
  * <ul>
- *   <li>{@code exploding}: update ratio ‖Δw‖/‖w‖ above {@value #EXPLODING_RATIO}.
+ *   <li>{@code exploding}: update ratio ‖Δw‖/‖w‖ above {@value #EXPLODING_RATIO} on two sampled
+ *       steps in a row (a single first step of an adaptive rule on a fresh, small-weight head
+ *       routinely moves it by ~lr/|w| and is not a problem).
  *   <li>{@code grad_spike}: gradient norm above {@value #SPIKE_FACTOR}× the median of the group's
  *       previous gradient norms (the last {@value #SPIKE_WINDOW}), once at least {@value
  *       #SPIKE_MIN_SAMPLES} have been seen.
@@ -33,6 +35,9 @@ public final class WarningDetector {
 
   /** Update ratio above which {@code exploding} fires. */
   public static final double EXPLODING_RATIO = 1e-1;
+
+  /** Groups whose previous sampled update ratio was above {@link #EXPLODING_RATIO}. */
+  private final java.util.Set<String> highBefore = new java.util.HashSet<>();
 
   /** Update ratio below which {@code vanishing} fires for a trainable group. */
   public static final double VANISHING_RATIO = 1e-7;
@@ -86,7 +91,14 @@ public final class WarningDetector {
       if (nan != null) {
         fire(out, m, g, "nan", nan);
       }
-      if (s.updateRatio() > EXPLODING_RATIO) {
+      boolean high = s.updateRatio() > EXPLODING_RATIO;
+      boolean sustained = high && highBefore.contains(g);
+      if (high) {
+        highBefore.add(g);
+      } else if (!Double.isNaN(s.updateRatio())) {
+        highBefore.remove(g);
+      }
+      if (sustained) {
         fire(
             out,
             m,

@@ -39,17 +39,22 @@ class WarningDetectorTest {
   }
 
   @Test
-  void explodingFiresOncePerGroup() {
+  void explodingFiresOncePerGroupWhenSustained() {
     WarningDetector d = new WarningDetector();
     assertEquals(List.of(), d.accept(step(1, ratio(0.1))), "the bound itself is fine");
-    List<RunWarning> w = d.accept(step(2, ratio(0.3)));
+    assertEquals(List.of(), d.accept(step(2, ratio(0.3))), "one high sample is not enough");
+    assertEquals(List.of(), d.accept(step(3, ratio(0.05))), "back to normal resets it");
+    assertEquals(List.of(), d.accept(step(4, ratio(0.3))));
+    List<RunWarning> w = d.accept(step(5, ratio(0.4)));
     assertEquals(1, w.size());
-    assertEquals(new RunWarning(2, "head", "exploding", w.get(0).message()), w.get(0));
-    assertTrue(w.get(0).message().contains("3.00e-01"), w.get(0).message());
-    assertEquals(List.of(), d.accept(step(3, ratio(0.5))), "fires once only");
-    List<RunWarning> other = d.accept(step(4, 0.5, Map.of("body", ratio(0.4))));
+    assertEquals(new RunWarning(5, "head", "exploding", w.get(0).message()), w.get(0));
+    assertTrue(w.get(0).message().contains("4.00e-01"), w.get(0).message());
+    assertEquals(List.of(), d.accept(step(6, ratio(0.5))), "fires once only");
+    d.accept(step(7, 0.5, Map.of("body", ratio(0.4))));
+    List<RunWarning> other = d.accept(step(8, 0.5, Map.of("body", ratio(0.4))));
     assertEquals(List.of("body"), other.stream().map(RunWarning::group).toList());
   }
+
 
   @Test
   void gradSpikeNeedsTenSamplesThenFiresOnce() {
