@@ -20,6 +20,7 @@ import io.github.finetune4j.optim.GroupHyper;
 import io.github.finetune4j.optim.ParamSlot;
 import io.github.finetune4j.optim.Updater;
 import io.github.finetune4j.params.ParamGroup;
+import io.github.finetune4j.policy.OneCycle;
 import io.github.finetune4j.policy.StagePlan;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -107,6 +108,11 @@ public final class FineTuner implements AutoCloseable {
               ? (step - 1 - stageStart) / (double) Math.max(1, stageSteps - 1)
               : (step - 1) / (double) Math.max(1, totalSteps - 1);
           double factor = s.schedule().factor(progress);
+          // One-cycle also cycles momentum / beta1 (0.95 -> 0.85 -> 0.95) for rules that have one.
+          java.util.OptionalDouble momentum =
+              s.schedule() instanceof OneCycle oc && s.rule().defaultMomentum() > 0
+                  ? java.util.OptionalDouble.of(oc.momentum(progress))
+                  : java.util.OptionalDouble.empty();
           StepMetrics m;
           try (NDScope scope = new NDScope();
               NDManager sm = manager.newSubManager()) {
@@ -121,7 +127,7 @@ public final class FineTuner implements AutoCloseable {
               correct += logits.argMax(1).eq(labels).countNonzero().getLong();
             }
             lossSum += batchLoss * idx.length;
-            Map<String, GroupStats> stats = update(stage, factor, sample);
+            Map<String, GroupStats> stats = update(stage, factor, momentum, sample);
             double secs = (System.nanoTime() - t0) / 1e9;
             m = new StepMetrics(step, totalSteps, epoch, stageIndex, batchLoss, idx.length / secs,
                 rss(), appliedLr(stage, factor), stats);
@@ -202,7 +208,8 @@ public final class FineTuner implements AutoCloseable {
    * Clips and applies one update to every trainable parameter, then zeroes their gradients.
    * Returns per-group diagnostics when {@code sample} (gradient norms are taken before clipping).
    */
-  private Map<String, GroupStats> update(StagePlan stage, double factor, boolean sample) {
+  private Map<String, GroupStats> update(
+      StagePlan stage, double factor, java.util.OptionalDouble momentum, boolean sample) {
     List<ParamSlot> slots = new ArrayList<>();
     List<NDArray> grads = new ArrayList<>();
     Map<String, NDArray> before = new HashMap<>();
@@ -220,6 +227,9 @@ public final class FineTuner implements AutoCloseable {
         NDArray grad = w.getGradient(); // a new handle; freed with the step's scope
         grads.add(grad);
         GroupHyper h = s.hyper().get(name);
+        if (momentum.isPresent()) {
+          h = h.withMomentum(momentum.getAsDouble());
+        }
         slots.add(new ParamSlot(name, w, grad, h.withLr(h.lr() * factor * stage.scale(g.name())),
             h.l2sp() > 0 ? initial.get(name) : null));
         weightSq.remove(name); // about to change

@@ -212,4 +212,29 @@ class FineTunerTest {
       }
     }
   }
+
+  @Test
+  void oneCycleAlsoCyclesMomentumForRulesThatHaveOne() throws Exception {
+    io.github.finetune4j.policy.OneCycle oc = io.github.finetune4j.policy.OneCycle.of(0.25, 25, 1e5, 0.95, 0.85);
+    Schedule lrOnly = oc::factor; // same lr curve, not a OneCycle: no momentum cycling
+    List<StagePlan> all = List.of(new StagePlan(1, List.of("embeddings", "encoder", "head"), Map.of()));
+    String q = "encoder.layer.0.attention.self.query.weight";
+    for (var rule : List.of(AdamW.defaults(), Sgd.plain())) {
+      float[] cycled;
+      float[] plain;
+      try (TinyRun run = new TinyRun(11)) {
+        run.run(all, rule, g -> GroupHyper.of(1e-2), oc, 0);
+        cycled = run.snapshot().get(q);
+      }
+      try (TinyRun run = new TinyRun(11)) {
+        run.run(all, rule, g -> GroupHyper.of(1e-2), lrOnly, 0);
+        plain = run.snapshot().get(q);
+      }
+      if (rule instanceof Sgd) {
+        assertArrayEquals(plain, cycled, 0f, "SGD without momentum must not get momentum");
+      } else {
+        assertFalse(Arrays.equals(plain, cycled), "beta1 was not cycled for " + rule);
+      }
+    }
+  }
 }
