@@ -325,7 +325,9 @@ public final class FineTune {
         lr.add(t ? groupLr.get(group) * st.scale(group) : 0.0);
       }
       Shape shape = e.getValue().getArray().getShape();
-      double decay = wd == null || excluded(e.getKey(), shape, wd.exclude()) ? 0.0 : wd.value();
+      Double groupDecay = recipe.groups().get(groups.groupOf(e.getKey()).index()).weightDecay();
+      double decay = wd == null || excluded(e.getKey(), shape, wd.exclude()) ? 0.0
+          : groupDecay != null ? groupDecay : wd.value();
       double l2sp = l2spGroups.contains(group) ? recipe.optimizer().regularizer().l2sp() : 0.0;
       rows.add(new PlanRow(e.getKey(), group, shape.toString(), shape.size(), trainable, lr, decay, l2sp, norm));
     }

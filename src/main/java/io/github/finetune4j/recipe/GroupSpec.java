@@ -9,6 +9,7 @@ import java.util.Objects;
  * @param name group name, used by stages and the optimizer
  * @param match name patterns
  * @param lr learning rate of this group, overriding the optimizer's spread
+ * @param weightDecay weight decay of this group, overriding the optimizer's value
  * @param norm policy for the group's normalization layers
  */
 @Doc("A named group of parameters, selected by name patterns.")
@@ -20,6 +21,9 @@ public record GroupSpec(
                 + " regular expressions prefixed with `re:`. A pattern must match the whole name.")
         List<String> match,
     @Doc("Learning rate for this group; overrides `optimizer.lr` and any spread.") Double lr,
+    @Doc("Weight decay for this group; overrides `optimizer.weight_decay.value` (its mode and"
+            + " exclusions still apply; 0 turns decay off for the group).")
+        Double weightDecay,
     @OneOf({"train", "freeze_stats", "freeze_all", "recalibrate"})
         @Doc("Normalization layers of the group: `train` (default) as the group; `freeze_all` keeps"
             + " their parameters (and statistics) fixed even while the group trains; `freeze_stats`"
@@ -47,6 +51,7 @@ public record GroupSpec(
     private String name;
     private List<String> match;
     private Double lr;
+    private Double weightDecay;
     private String norm;
 
     private Builder() {}
@@ -95,6 +100,17 @@ public record GroupSpec(
     }
 
     /**
+     * Sets the weight decay of this group, overriding the optimizer's value.
+     *
+     * @param weightDecay the value
+     * @return this builder
+     */
+    public Builder optWeightDecay(double weightDecay) {
+      this.weightDecay = weightDecay;
+      return this;
+    }
+
+    /**
      * Sets the normalization-layer policy (default {@code train}).
      *
      * @param norm the value
@@ -116,7 +132,7 @@ public record GroupSpec(
           "GroupSpec",
           "name", name,
           "match", match);
-      return new GroupSpec(name, match, lr, norm);
+      return new GroupSpec(name, match, lr, weightDecay, norm);
     }
   }
 }

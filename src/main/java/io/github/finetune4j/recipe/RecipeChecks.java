@@ -68,6 +68,9 @@ final class RecipeChecks {
             p + ".norm: '" + g.norm() + "' cannot be honoured: all-MiniLM-L6-v2 normalizes with"
                 + " LayerNorm, which keeps no running statistics; use train or freeze_all");
       }
+      if (g.weightDecay() != null && !(g.weightDecay() >= 0)) {
+        problems.add(p + ".weight_decay: must be zero or positive, got " + g.weightDecay());
+      }
       if (g.lr() != null && !(g.lr() > 0)) {
         problems.add(p + ".lr: must be positive, got " + g.lr());
       }

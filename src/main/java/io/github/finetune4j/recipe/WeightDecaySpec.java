@@ -16,14 +16,14 @@ public record WeightDecaySpec(
         @Doc("`decoupled` (AdamW: w -= lr*wd*w, default) or `coupled` (L2 added to the gradient).")
         String mode,
     @OneOf({"bias", "norm", "1d", "embedding"})
-        @Doc("Parameters that get no decay (default [bias, norm]): biases, normalization weights, all 1-D"
-            + " parameters, embeddings.")
+        @Doc("Parameters that get no decay (default [bias, norm, 1d]): biases, normalization weights,"
+            + " all 1-D parameters, embeddings. `[]` decays everything.")
         List<String> exclude) {
 
   /** Applies defaults. */
   public WeightDecaySpec {
     mode = mode == null ? "decoupled" : mode;
-    exclude = exclude == null ? List.of("bias", "norm") : List.copyOf(exclude);
+    exclude = exclude == null ? List.of("bias", "norm", "1d") : List.copyOf(exclude);
   }
 
   /**
@@ -66,7 +66,7 @@ public record WeightDecaySpec(
     }
 
     /**
-     * Sets parameter kinds that get no decay (default bias, norm).
+     * Sets parameter kinds that get no decay (default bias, norm, 1d).
      *
      * @param exclude the values
      * @return this builder
@@ -77,7 +77,7 @@ public record WeightDecaySpec(
     }
 
     /**
-     * Sets parameter kinds that get no decay (default bias, norm).
+     * Sets parameter kinds that get no decay (default bias, norm, 1d).
      *
      * @param exclude the values
      * @return this builder

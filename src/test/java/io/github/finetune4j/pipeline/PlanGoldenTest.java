@@ -48,4 +48,16 @@ class PlanGoldenTest {
       }
     }));
   }
+
+  @org.junit.jupiter.api.Test
+  void aGroupsWeightDecayOverridesTheOptimizersAndKeepsExclusions() throws Exception {
+    Plan plan = FineTune.plan(RecipeReader.read(Path.of("recipes/quickstart.yaml"),
+        List.of("groups.3.weight_decay=0.5", "groups.0.weight_decay=0")));
+    java.util.Map<String, Double> wd = new java.util.HashMap<>();
+    plan.rows().forEach(r -> wd.put(r.name(), r.weightDecay()));
+    assertEquals(0.5, wd.get("head.weight"));
+    assertEquals(0.0, wd.get("head.bias"), "biases stay excluded");
+    assertEquals(0.01, wd.get("encoder.layer.2.intermediate.dense.weight"));
+    assertEquals(0.0, wd.get("embeddings.word_embeddings.weight"));
+  }
 }

@@ -77,7 +77,7 @@ class RecipeReaderTest {
             writeText(tmp, "minimal.yaml", MINIMAL), List.of("optimizer.weight_decay.value=0.05"));
     assertEquals(0.05, r.optimizer().weightDecay().value());
     assertEquals("decoupled", r.optimizer().weightDecay().mode());
-    assertEquals(List.of("bias", "norm"), r.optimizer().weightDecay().exclude());
+    assertEquals(List.of("bias", "norm", "1d"), r.optimizer().weightDecay().exclude());
   }
 
   @Test
