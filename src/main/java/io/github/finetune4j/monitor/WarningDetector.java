@@ -139,7 +139,9 @@ public final class WarningDetector {
                 s.drift(),
                 bound));
       }
-      checkSpike(out, m, g, s.gradNorm());
+      if (trainable) { // a frozen group's zero gradient is no baseline for a spike
+        checkSpike(out, m, g, s.gradNorm());
+      }
     }
     return out;
   }

@@ -57,6 +57,21 @@ class WarningDetectorTest {
 
 
   @Test
+  void unfreezingIsNotAGradientSpike() {
+    WarningDetector d = new WarningDetector();
+    GroupStats frozen = new GroupStats(0.0, 0.0, 10.0, Double.NaN, 0.0, 1.0);
+    for (int i = 1; i <= 20; i++) {
+      assertEquals(List.of(), d.accept(step(i, frozen)));
+    }
+    assertEquals(List.of(), d.accept(step(21, grad(0.8))), "first trained step after frozen ones");
+    for (int i = 22; i <= 32; i++) {
+      d.accept(step(i, grad(1.0)));
+    }
+    assertEquals(List.of("grad_spike"),
+        d.accept(step(33, grad(50.0))).stream().map(RunWarning::cause).toList());
+  }
+
+  @Test
   void gradSpikeNeedsTenSamplesThenFiresOnce() {
     WarningDetector d = new WarningDetector();
     assertEquals(List.of(), d.accept(step(1, grad(1.0))));
