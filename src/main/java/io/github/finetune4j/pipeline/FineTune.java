@@ -205,6 +205,7 @@ public final class FineTune {
       summary.put("test_examples", test.size());
       summary.put("train_examples", train.size());
       summary.put("steps", result.steps());
+      summary.put("skipped_steps", result.skippedSteps());
       summary.put("train_seconds", result.trainSeconds());
       if (!result.epochs().isEmpty()) {
         var last = result.epochs().get(result.epochs().size() - 1);

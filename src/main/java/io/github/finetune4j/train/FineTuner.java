@@ -43,7 +43,11 @@ import java.util.Random;
  */
 public final class FineTuner implements AutoCloseable {
 
+  private static final ai.djl.ndarray.index.NDIndex ZERO_ALL = new ai.djl.ndarray.index.NDIndex("...");
+
   private final TrainSetup s;
+  private long skippedSteps;
+  private boolean lastStepSkipped;
   private final NDManager manager;
   private final ParameterStore store;
   private final Loss loss = Loss.softmaxCrossEntropyLoss();
@@ -135,6 +139,14 @@ public final class FineTuner implements AutoCloseable {
           for (MetricsSink sink : s.sinks()) {
             sink.onStep(m);
           }
+          if (lastStepSkipped && skippedSteps == 1) { // once per run, like every warning
+            RunWarning skip = new RunWarning(m.step(), "*", "skipped_step",
+                "gradients are not finite (NaN or infinity): the update of step " + m.step()
+                    + " was skipped (later skips are counted in summary.json: skipped_steps)");
+            for (MetricsSink sink : s.sinks()) {
+              sink.onWarning(skip);
+            }
+          }
           for (RunWarning w : s.warnings().accept(m)) {
             for (MetricsSink sink : s.sinks()) {
               sink.onWarning(w);
@@ -158,7 +170,7 @@ public final class FineTuner implements AutoCloseable {
       }
     }
     double[] test = s.test() == null ? new double[] {Double.NaN, Double.NaN} : evaluate(s.test());
-    return new RunResult(step, epochs, test[0], test[1], (System.nanoTime() - start) / 1e9);
+    return new RunResult(step, skippedSteps, epochs, test[0], test[1], (System.nanoTime() - start) / 1e9);
   }
 
   /**
@@ -243,12 +255,20 @@ public final class FineTuner implements AutoCloseable {
     if (s.clipValue() > 0) {
       Clipping.clipValue(grads, s.clipValue());
     }
-    if (s.clipNorm() > 0) {
-      Clipping.clipGlobalNorm(grads, s.clipNorm());
+    // The global norm (clipping when asked) also guards the weights: a step whose gradients are
+    // not finite is skipped rather than written into every weight and optimizer moment.
+    double total = Clipping.clipGlobalNorm(grads, s.clipNorm() > 0 ? s.clipNorm() : Double.MAX_VALUE);
+    boolean finite = Double.isFinite(total);
+    if (finite) {
+      updater.step(slots);
+    } else {
+      skippedSteps++;
     }
-    updater.step(slots);
+    lastStepSkipped = !finite;
     for (NDArray grad : grads) {
-      grad.subi(grad); // PyTorch accumulates gradients: zero them for the next step
+      // PyTorch accumulates gradients: reset them for the next step. A fill, not grad - grad,
+      // which would keep a NaN or an infinity forever.
+      grad.set(ZERO_ALL, 0f);
     }
     Map<String, GroupStats> stats = new LinkedHashMap<>();
     if (!sample) {

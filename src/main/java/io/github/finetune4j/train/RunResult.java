@@ -7,13 +7,14 @@ import java.util.List;
  * What a run achieved.
  *
  * @param steps optimizer steps taken
+ * @param skippedSteps steps whose update was skipped because the gradients were not finite
  * @param epochs per-epoch metrics
  * @param testLoss loss on the test split (NaN without one)
  * @param testAccuracy accuracy on the test split (NaN without one)
  * @param trainSeconds seconds spent in the training loop, evaluation included
  */
 public record RunResult(
-    long steps, List<EpochMetrics> epochs, double testLoss, double testAccuracy, double trainSeconds) {
+    long steps, long skippedSteps, List<EpochMetrics> epochs, double testLoss, double testAccuracy, double trainSeconds) {
   /** Copies the list. */
   public RunResult {
     epochs = List.copyOf(epochs);

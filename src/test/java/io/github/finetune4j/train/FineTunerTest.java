@@ -237,4 +237,19 @@ class FineTunerTest {
       }
     }
   }
+
+  @Test
+  void aStepWithNonFiniteGradientsIsSkippedAndWarned() throws Exception {
+    try (TinyRun run = new TinyRun(12)) {
+      // A NaN in the head makes the loss and every gradient NaN.
+      run.params.get("head.bias").getArray().set(new ai.djl.ndarray.index.NDIndex("0"), Float.NaN);
+      Map<String, float[]> before = run.snapshot();
+      RunResult r = run.run(List.of(new StagePlan(1, List.of("embeddings", "encoder", "head"), Map.of())),
+          AdamW.defaults(), FineTunerTest::hyper, Schedule.constant(), 0);
+      assertEquals(8, r.skippedSteps());
+      String q = "encoder.layer.0.attention.self.query.weight";
+      assertArrayEquals(before.get(q), run.snapshot().get(q), 0f, "a skipped step wrote weights");
+      assertEquals(1, run.capture.warnings.stream().filter(w -> w.cause().equals("skipped_step")).count());
+    }
+  }
 }
