@@ -303,7 +303,7 @@ public final class FineTuner implements AutoCloseable {
       }
       double lr = trains ? s.hyper().get(g.members().get(0)).lr() * factor * stage.scale(g.name()) : 0.0;
       stats.put(g.name(), new GroupStats(lr, Math.sqrt(gradSq.getOrDefault(g.name(), 0.0)),
-          Math.sqrt(w2), trains ? Math.sqrt(u2) / Math.sqrt(w2) : Double.NaN,
+          Math.sqrt(w2), trains && !lastStepSkipped ? Math.sqrt(u2) / Math.sqrt(w2) : Double.NaN,
           w02 > 0 ? Math.sqrt(d2 / w02) : Double.NaN,
           elements == 0 ? 0.0 : (double) frozen / elements));
     }

@@ -250,6 +250,9 @@ class FineTunerTest {
       String q = "encoder.layer.0.attention.self.query.weight";
       assertArrayEquals(before.get(q), run.snapshot().get(q), 0f, "a skipped step wrote weights");
       assertEquals(1, run.capture.warnings.stream().filter(w -> w.cause().equals("skipped_step")).count());
+      assertTrue(run.capture.warnings.stream().noneMatch(w -> w.cause().equals("vanishing")),
+          "a skipped step is not a vanishing update: " + run.capture.warnings);
+      assertTrue(Double.isNaN(run.capture.steps.get(0).groups().get("encoder").updateRatio()));
     }
   }
 }
