@@ -1,7 +1,9 @@
 package io.github.finetune4j.params;
 
 import ai.djl.nn.Block;
+import ai.djl.nn.ParallelBlock;
 import ai.djl.nn.Parameter;
+import ai.djl.nn.SequentialBlock;
 import ai.djl.util.Pair;
 import java.util.LinkedHashMap;
 import java.util.Locale;
@@ -12,8 +14,13 @@ import java.util.Map;
  *
  * <p>DJL names a child {@code "%02d" + name} and joins levels with {@code _}; recipes match names
  * such as {@code encoder.layer.3.attention.self.query.weight}. This walks the tree, strips exactly
- * the index prefix DJL added, joins levels with {@code .}, and renames DJL's parameter names to the
- * PyTorch ones: {@code gamma -> weight}, {@code beta -> bias}, {@code embedding -> weight}.
+ * the index prefix DJL added (children of a sequential or parallel block are named by position
+ * from 0, as in PyTorch: {@code features.0.weight}), joins levels with {@code .}, and renames DJL's parameter names to the
+ * PyTorch ones: {@code gamma -> weight}, {@code beta -> bias}, {@code embedding -> weight},
+ * {@code runningMean -> running_mean}, {@code runningVar -> running_var}.
+ *
+ * <p>Running statistics are listed by {@link #of} (they are DJL parameters) but are not trained:
+ * {@link #trainable} leaves them out.
  */
 public final class ParameterNames {
 
@@ -31,6 +38,33 @@ public final class ParameterNames {
     return out;
   }
 
+  /**
+   * Like {@link #of}, without running statistics (BatchNorm's running mean and variance), which
+   * no optimizer updates.
+   *
+   * @param block the root block
+   * @return an insertion-ordered map from dotted name to trainable parameter
+   */
+  public static Map<String, Parameter> trainable(Block block) {
+    Map<String, Parameter> out = new LinkedHashMap<>();
+    of(block).forEach((name, p) -> {
+      if (!isStatistic(p)) {
+        out.put(name, p);
+      }
+    });
+    return out;
+  }
+
+  /**
+   * Whether a parameter is a running statistic rather than a weight.
+   *
+   * @param p the parameter
+   * @return true for running means and variances
+   */
+  public static boolean isStatistic(Parameter p) {
+    return p.getType() == Parameter.Type.RUNNING_MEAN || p.getType() == Parameter.Type.RUNNING_VAR;
+  }
+
   private static void collect(Block block, String prefix, Map<String, Parameter> out) {
     for (Parameter p : block.getDirectParameters().values()) {
       String name = prefix + torchName(p.getName());
@@ -41,12 +75,36 @@ public final class ParameterNames {
     int index = 0;
     for (Pair<String, Block> child : block.getChildren()) {
       index++;
-      collect(child.getValue(), prefix + childName(child.getKey(), index) + ".", out);
+      collect(child.getValue(), prefix + childName(block, child.getKey(), index) + ".", out);
     }
   }
 
-  /** Strips the {@code %02d} index prefix DJL puts before a child's name. */
-  static String childName(String key, int index) {
+  /**
+   * The name of a child in dotted names: its position from 0 inside DJL's {@link SequentialBlock}
+   * and {@link ParallelBlock} (as PyTorch names the children of {@code nn.Sequential}: their DJL
+   * keys are only the class name, e.g. {@code 01Linear}, {@code 03Linear}); elsewhere its key
+   * without DJL's index prefix.
+   *
+   * @param parent the parent block
+   * @param key the child's key in its parent
+   * @param index the child's 1-based position
+   * @return the name used in dotted parameter names
+   */
+  public static String childName(Block parent, String key, int index) {
+    if (parent instanceof SequentialBlock || parent instanceof ParallelBlock) {
+      return Integer.toString(index - 1);
+    }
+    return childName(key, index);
+  }
+
+  /**
+   * Strips the {@code %02d} index prefix DJL puts before a child's name.
+   *
+   * @param key the child's key in its parent
+   * @param index the child's 1-based position
+   * @return the name used in dotted parameter names
+   */
+  public static String childName(String key, int index) {
     String p = String.format(Locale.ROOT, "%02d", index);
     return key.startsWith(p) ? key.substring(p.length()) : key;
   }
@@ -60,6 +118,10 @@ public final class ParameterNames {
         return "bias";
       case "embedding":
         return "weight";
+      case "runningMean":
+        return "running_mean";
+      case "runningVar":
+        return "running_var";
       default:
         return djlName;
     }

@@ -46,6 +46,8 @@ public final class FineTuner implements AutoCloseable {
   private static final ai.djl.ndarray.index.NDIndex ZERO_ALL = new ai.djl.ndarray.index.NDIndex("...");
 
   private final TrainSetup s;
+  /** Parameters that never train: the setup's, plus the affine parameters of freeze_all norms. */
+  private final java.util.Set<String> pinned;
   private long skippedSteps;
   private boolean lastStepSkipped;
   private final NDManager manager;
@@ -70,6 +72,23 @@ public final class FineTuner implements AutoCloseable {
   public FineTuner(TrainSetup setup, NDManager manager) {
     this.s = setup;
     this.manager = manager;
+    List<String> statistics = setup.params().entrySet().stream()
+        .filter(e -> io.github.finetune4j.params.ParameterNames.isStatistic(e.getValue()))
+        .map(Map.Entry::getKey).toList();
+    if (!statistics.isEmpty()) {
+      throw new IllegalArgumentException("running statistics are not trainable parameters: "
+          + statistics + " (use ParameterNames.trainable)");
+    }
+    java.util.Set<String> pin = new java.util.HashSet<>(setup.pinned());
+    if (setup.norms() != null) {
+      pin.addAll(setup.norms().pinnedAffine());
+      List<String> problems = setup.norms().check(setup.stages(), setup.groups(), pin);
+      if (!problems.isEmpty()) {
+        throw new IllegalArgumentException(
+            "the norm policy cannot be honoured: " + String.join("; ", problems));
+      }
+    }
+    this.pinned = java.util.Set.copyOf(pin);
     this.store = new ParameterStore(manager, false);
     this.updater = new Updater(setup.rule(), manager);
     setup.params().forEach((name, p) -> initial.put(name, p.getArray().duplicate()));
@@ -90,6 +109,7 @@ public final class FineTuner implements AutoCloseable {
     long totalSteps = (long) perEpoch * s.stages().stream().mapToInt(StagePlan::epochs).sum();
     Random rng = new Random(s.seed());
     List<EpochMetrics> epochs = new ArrayList<>();
+    prepareNorms();
     long step = 0;
     int epoch = 0;
     for (int stageIndex = 0; stageIndex < s.stages().size(); stageIndex++) {
@@ -179,8 +199,8 @@ public final class FineTuner implements AutoCloseable {
    * @param data the split
    * @return {loss, accuracy}
    */
-  public double[] evaluate(TextBatches data) {
-    int[] order = data.byLength();
+  public double[] evaluate(Batches data) {
+    int[] order = data.evalOrder();
     double lossSum = 0;
     long correct = 0;
     int bs = s.batchSize() * 2;
@@ -205,7 +225,7 @@ public final class FineTuner implements AutoCloseable {
     List<String> restarted = new ArrayList<>();
     s.params().forEach((name, p) -> {
       String group = s.groups().groupOf(name).name();
-      boolean trains = stage.trainable().contains(group) && !s.pinned().contains(name);
+      boolean trains = stage.trainable().contains(group) && !pinned.contains(name);
       p.getArray().setRequiresGradient(trains);
       if (trains && previous != null && !previous.trainable().contains(group)) {
         restarted.add(name);
@@ -214,6 +234,50 @@ public final class FineTuner implements AutoCloseable {
     if (s.resetStateOnUnfreeze()) {
       updater.reset(restarted);
     }
+    if (s.norms() != null) {
+      s.norms().layers().fixStatistics(s.norms().fixedIn(stage));
+    }
+  }
+
+  /**
+   * Checks that every layer with running statistics is reached by a forward pass (one inference
+   * pass over the first batch: nothing changes), then re-estimates the statistics of the layers in
+   * {@code recalibrate} mode: one pass over the training split in training mode without
+   * gradients, every other layer's statistics fixed.
+   */
+  private void prepareNorms() {
+    if (s.norms() == null || s.norms().layers().layers().isEmpty() || s.train().size() == 0) {
+      return;
+    }
+    io.github.finetune4j.model.NormLayers layers = s.norms().layers();
+    layers.clearReached();
+    int[] first = range(0, Math.min(s.batchSize(), s.train().size()));
+    try (NDScope scope = new NDScope();
+        NDManager sm = manager.newSubManager()) {
+      s.block().forward(store, s.train().inputs(sm, first), false);
+    }
+    List<String> unreached = layers.unreached();
+    if (!unreached.isEmpty()) {
+      throw new IllegalStateException("the norm policy cannot act on BatchNorm layers " + unreached
+          + ": a forward pass does not go through them as children of their parent block");
+    }
+    java.util.Set<String> recal = s.norms().recalibrated();
+    if (recal.isEmpty()) {
+      return;
+    }
+    java.util.Set<String> others = new java.util.HashSet<>();
+    layers.layers().forEach(l -> others.add(l.name()));
+    others.removeAll(recal);
+    layers.fixStatistics(others);
+    layers.beginRecalibration(recal);
+    for (int b = 0; b < s.train().size(); b += s.batchSize()) {
+      int[] idx = range(b, Math.min(b + s.batchSize(), s.train().size()));
+      try (NDScope scope = new NDScope();
+          NDManager sm = manager.newSubManager()) {
+        s.block().forward(store, s.train().inputs(sm, idx), true);
+      }
+    }
+    layers.endRecalibration();
   }
 
   /**
@@ -232,7 +296,7 @@ public final class FineTuner implements AutoCloseable {
       }
       double sum = 0;
       for (String name : g.members()) {
-        if (s.pinned().contains(name)) {
+        if (pinned.contains(name)) {
           continue;
         }
         NDArray w = s.params().get(name).getArray();
@@ -292,14 +356,14 @@ public final class FineTuner implements AutoCloseable {
         w2 += ws[0];
         d2 += ws[1];
         w02 += initialSq.get(name);
-        boolean pinned = s.pinned().contains(name);
-        if (trains && !pinned) {
+        boolean isPinned = pinned.contains(name);
+        if (trains && !isPinned) {
           NDArray delta = before.get(name);
           delta.subi(w); // in place on the step's copy: w_before − w_after
           u2 += sq(delta);
         }
         elements += w.size();
-        frozen += !trains || pinned ? w.size() : 0;
+        frozen += !trains || isPinned ? w.size() : 0;
       }
       double lr = trains ? s.hyper().get(g.members().get(0)).lr() * factor * stage.scale(g.name()) : 0.0;
       stats.put(g.name(), new GroupStats(lr, Math.sqrt(gradSq.getOrDefault(g.name(), 0.0)),
@@ -346,6 +410,14 @@ public final class FineTuner implements AutoCloseable {
       a[j] = t;
     }
     return a;
+  }
+
+  private static int[] range(int from, int to) {
+    int[] out = new int[to - from];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = from + i;
+    }
+    return out;
   }
 
   private static int[] slice(int[] a, int from, int len) {

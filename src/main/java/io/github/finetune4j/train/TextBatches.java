@@ -12,7 +12,7 @@ import java.util.stream.IntStream;
  * A tokenized labelled split: token ids per example (already truncated), padded per batch to the
  * batch's longest example.
  */
-public final class TextBatches {
+public final class TextBatches implements Batches {
 
   private final long[][] ids;
   private final int[] labels;
@@ -36,6 +36,7 @@ public final class TextBatches {
    *
    * @return the size
    */
+  @Override
   public int size() {
     return ids.length;
   }
@@ -70,6 +71,7 @@ public final class TextBatches {
    * @param idx example indexes
    * @return the inputs
    */
+  @Override
   public NDList inputs(NDManager manager, int[] idx) {
     int t = 0;
     for (int i : idx) {
@@ -93,12 +95,19 @@ public final class TextBatches {
    * @param idx example indexes
    * @return the labels
    */
+  @Override
   public NDArray labels(NDManager manager, int[] idx) {
     long[] out = new long[idx.length];
     for (int b = 0; b < idx.length; b++) {
       out[b] = labels[idx[b]];
     }
     return manager.create(out);
+  }
+
+  /** Shortest first, so that evaluation batches pad little. */
+  @Override
+  public int[] evalOrder() {
+    return byLength();
   }
 
   /**

@@ -15,8 +15,8 @@ import java.util.Map;
 /**
  * Everything the loop needs, already resolved from a recipe by the pipeline.
  *
- * @param block the model: {@code (inputIds, attentionMask) -> logits}
- * @param params every parameter by dotted name
+ * @param block the model: {@code inputs -> logits}
+ * @param params every trainable parameter by dotted name (no running statistics)
  * @param groups the partition of parameters into groups
  * @param stages stages in order
  * @param rule the update rule
@@ -36,6 +36,7 @@ import java.util.Map;
  * @param every diagnostics period in steps
  * @param warnings detector of training-health warnings
  * @param sinks metric sinks
+ * @param norms the norm-statistics policy, or null when the model has no running statistics
  */
 public record TrainSetup(
     Block block,
@@ -50,12 +51,44 @@ public record TrainSetup(
     java.util.Set<String> pinned,
     double clipNorm,
     double clipValue,
-    TextBatches train,
-    TextBatches valid,
-    TextBatches test,
+    Batches train,
+    Batches valid,
+    Batches test,
     int batchSize,
     long seed,
     boolean evalEveryEpoch,
     int every,
     WarningDetector warnings,
-    List<MetricsSink> sinks) {}
+    List<MetricsSink> sinks,
+    NormSetup norms) {
+
+  /**
+   * A setup without a norm-statistics policy (the model has no layer with running statistics).
+   */
+  public TrainSetup(
+      Block block,
+      Map<String, Parameter> params,
+      ParamGroups groups,
+      List<StagePlan> stages,
+      UpdateRule rule,
+      Map<String, GroupHyper> hyper,
+      Schedule schedule,
+      boolean schedulePerStage,
+      boolean resetStateOnUnfreeze,
+      java.util.Set<String> pinned,
+      double clipNorm,
+      double clipValue,
+      Batches train,
+      Batches valid,
+      Batches test,
+      int batchSize,
+      long seed,
+      boolean evalEveryEpoch,
+      int every,
+      WarningDetector warnings,
+      List<MetricsSink> sinks) {
+    this(block, params, groups, stages, rule, hyper, schedule, schedulePerStage,
+        resetStateOnUnfreeze, pinned, clipNorm, clipValue, train, valid, test, batchSize, seed,
+        evalEveryEpoch, every, warnings, sinks, null);
+  }
+}
