@@ -42,7 +42,10 @@ import io.github.finetune4j.recipe.RecipeException;
 import io.github.finetune4j.recipe.RecipeReader;
 import io.github.finetune4j.recipe.SourceSpec;
 import io.github.finetune4j.recipe.WeightDecaySpec;
+import io.github.finetune4j.model.NormLayers;
+import io.github.finetune4j.policy.NormMode;
 import io.github.finetune4j.train.FineTuner;
+import io.github.finetune4j.train.NormSetup;
 import io.github.finetune4j.train.RunResult;
 import io.github.finetune4j.policy.StagePlan;
 import io.github.finetune4j.train.TextBatches;
@@ -106,8 +109,10 @@ public final class FineTune {
     try (NDManager manager = NDManager.newBaseManager()) {
       TextClassifierBlock block = newBlock(recipe);
       block.initialize(manager, DataType.FLOAT32, new Shape(1, 8), new Shape(1, 8));
-      Map<String, Parameter> params = ParameterNames.of(block);
-      return resolve(recipe, params, groups(recipe, params));
+      Map<String, Parameter> params = ParameterNames.trainable(block);
+      ParamGroups groups = groups(recipe, params);
+      norms(recipe, block, groups);
+      return resolve(recipe, params, groups);
     }
   }
 
@@ -148,8 +153,9 @@ public final class FineTune {
       TextClassifierBlock block = newBlock(recipe);
       block.initialize(model.getNDManager(), DataType.FLOAT32, new Shape(1, 8), new Shape(1, 8));
       model.setBlock(block);
-      Map<String, Parameter> params = ParameterNames.of(block);
+      Map<String, Parameter> params = ParameterNames.trainable(block);
       ParamGroups groups = groups(recipe, params);
+      NormSetup norms = norms(recipe, block, groups);
       Plan plan = resolve(recipe, params, groups);
       out.printf(Locale.ROOT, "Loading %s (%s weights)%n", recipe.model().source(), recipe.model().init());
       if ("pretrained".equals(recipe.model().init())) {
@@ -177,7 +183,8 @@ public final class FineTune {
               batches(tokenizer, train), valid.isEmpty() ? null : batches(tokenizer, valid),
               test.isEmpty() ? null : batches(tokenizer, test),
               recipe.data().batchSize(), recipe.train().seed(), recipe.train().evalEveryEpoch(),
-              recipe.monitor().every(), new WarningDetector(recipe.monitor().driftBounds()), sinks);
+              recipe.monitor().every(), new WarningDetector(recipe.monitor().driftBounds()), sinks,
+              norms);
       RunResult result;
       try (NDManager trainManager = model.getNDManager().newSubManager();
           FineTuner tuner = new FineTuner(setup, trainManager)) {
@@ -292,6 +299,36 @@ public final class FineTune {
     return new TextClassifierBlock(
         BertConfig.miniLmL6(), recipe.head().classes().size(), recipe.head().pooling(),
         recipe.head().dropout());
+  }
+
+  /**
+   * Puts the model's layers with running statistics (BatchNorm) under the groups' norm modes, or
+   * returns null when it has none; refuses plans the layers cannot honour.
+   */
+  private static NormSetup norms(Recipe recipe, ai.djl.nn.Block block, ParamGroups groups)
+      throws BadInputException {
+    NormLayers layers;
+    try {
+      layers = NormLayers.attach(block);
+    } catch (IOException e) {
+      throw new BadInputException(List.of("model.source: cannot inspect the model: " + e.getMessage()));
+    }
+    if (layers.layers().isEmpty()) {
+      return null;
+    }
+    NormSetup setup;
+    try {
+      setup = NormSetup.byAffine(layers, groups,
+          g -> NormMode.of(recipe.groups().get(groups.group(g).index()).norm()));
+    } catch (IllegalArgumentException e) {
+      throw new BadInputException(List.of("groups: " + e.getMessage()));
+    }
+    java.util.Set<String> pinned = new HashSet<>(setup.pinnedAffine());
+    List<String> problems = setup.check(Policies.stages(recipe), groups, pinned);
+    if (!problems.isEmpty()) {
+      throw new BadInputException(problems.stream().map(p -> "groups[].norm: " + p).toList());
+    }
+    return setup;
   }
 
   private static ParamGroups groups(Recipe recipe, Map<String, Parameter> params)

@@ -25,10 +25,14 @@ public record GroupSpec(
             + " exclusions still apply; 0 turns decay off for the group).")
         Double weightDecay,
     @OneOf({"train", "freeze_stats", "freeze_all", "recalibrate"})
-        @Doc("Normalization layers of the group: `train` (default) as the group; `freeze_all` keeps"
-            + " their parameters (and statistics) fixed even while the group trains; `freeze_stats`"
-            + " keeps running statistics fixed; `recalibrate` re-estimates them on the training data"
-            + " without gradients. A mode the model cannot honour is refused at validate time.")
+        @Doc("Normalization layers of the group. `train` (default): BatchNorm running statistics"
+            + " update while the group trains (a frozen group's statistics never move);"
+            + " `freeze_stats`: statistics stay fixed (the layer normalizes with them) while its"
+            + " weight and bias train; `freeze_all`: statistics, weight and bias stay fixed;"
+            + " `recalibrate`: statistics are re-estimated once on the training split before the"
+            + " first step (average over batches, no gradient), then kept fixed. LayerNorm keeps no"
+            + " statistics, so only `train` and `freeze_all` apply to it. A mode the model cannot"
+            + " honour (e.g. mixed modes inside one TorchScript module) is refused before training.")
         String norm) {
 
   /** Copies the list. */
