@@ -161,12 +161,17 @@ public final class Main implements Callable<Integer> {
     public Integer call() {
       try {
         Recipe r = main.readRecipe(recipe, overrides);
+        // The model-dependent checks too (groups partition the parameters, norm modes the
+        // model's layers can honour): the architecture is built, no weight file is read.
+        FineTune.plan(r);
         main.out.printf(
             Locale.ROOT, "%s: valid (%d groups, %s)%n", recipe, r.groups().size(),
             r.stages() != null ? r.stages().size() + " stages" : "stages from its unfreeze policy");
         return OK;
       } catch (RecipeException e) {
         return main.badRecipe(recipe, e);
+      } catch (BadInputException e) {
+        return main.badInput("recipe " + recipe + " does not fit its model", e);
       }
     }
   }
@@ -186,7 +191,7 @@ public final class Main implements Callable<Integer> {
       } catch (RecipeException e) {
         return main.badRecipe(recipe, e);
       } catch (BadInputException e) {
-        return main.badInput("the groups of " + recipe + " do not partition the parameters", e);
+        return main.badInput("recipe " + recipe + " does not fit its model", e);
       }
     }
   }

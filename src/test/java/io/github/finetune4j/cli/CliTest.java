@@ -140,6 +140,21 @@ class CliTest {
   }
 
   @Test
+  void validateAlsoChecksTheRecipeAgainstItsModel() {
+    CliResult r =
+        CliResult.run(
+            "validate",
+            QUICKSTART,
+            "groups.2.match=[\"encoder.layer.[3-5].*\", \"encoder.layer.[6-9].*\"]");
+    assertEquals(2, r.code(), r::toString);
+    assertTrue(r.err().contains("does not fit its model"), r::toString);
+    assertTrue(
+        r.err().contains("groups[2] 'upper': pattern 'encoder.layer.[6-9].*' matches no parameter"),
+        r::toString);
+    assertEquals("", r.out(), "not reported valid");
+  }
+
+  @Test
   void planFailsWhenTwoGroupsClaimAParameter() {
     String claimed = "encoder.layer.3.output.dense.weight";
     CliResult r =
