@@ -111,8 +111,7 @@ public final class FineTune {
       block.initialize(manager, DataType.FLOAT32, new Shape(1, 8), new Shape(1, 8));
       Map<String, Parameter> params = ParameterNames.trainable(block);
       ParamGroups groups = groups(recipe, params);
-      norms(recipe, block, groups);
-      return resolve(recipe, params, groups);
+      return resolve(recipe, params, groups, normParams(norms(recipe, block, groups)));
     }
   }
 
@@ -156,7 +155,7 @@ public final class FineTune {
       Map<String, Parameter> params = ParameterNames.trainable(block);
       ParamGroups groups = groups(recipe, params);
       NormSetup norms = norms(recipe, block, groups);
-      Plan plan = resolve(recipe, params, groups);
+      Plan plan = resolve(recipe, params, groups, normParams(norms));
       out.printf(Locale.ROOT, "Loading %s (%s weights)%n", recipe.model().source(), recipe.model().init());
       if ("pretrained".equals(recipe.model().init())) {
         BertWeights.load(block, MiniLmImporter.weights(MiniLmImporter.readBundledGraph()));
@@ -344,7 +343,22 @@ public final class FineTune {
     }
   }
 
-  private static Plan resolve(Recipe recipe, Map<String, Parameter> params, ParamGroups groups) {
+  /** The weights and biases of the layers with running statistics (none without a setup). */
+  private static java.util.Set<String> normParams(NormSetup norms) {
+    java.util.Set<String> out = new HashSet<>();
+    if (norms != null) {
+      norms.layers().layers().forEach(l -> out.addAll(l.affine()));
+    }
+    return out;
+  }
+
+  /**
+   * Resolves the plan. Normalization parameters are those of BatchNorm layers found in the model
+   * ({@code normParams}) and, by name, any parameter with a name segment containing "norm"
+   * (LayerNorm in BERT-family blocks).
+   */
+  private static Plan resolve(
+      Recipe recipe, Map<String, Parameter> params, ParamGroups groups, java.util.Set<String> normParams) {
     Map<String, Double> groupLr = Policies.groupLr(recipe);
     List<StagePlan> stages = Policies.stages(recipe);
     List<String> l2spGroups = Policies.l2spGroups(recipe);
@@ -354,7 +368,7 @@ public final class FineTune {
       String group = groups.groupOf(e.getKey()).name();
       List<Boolean> trainable = new ArrayList<>();
       List<Double> lr = new ArrayList<>();
-      boolean isNorm = isNorm(e.getKey());
+      boolean isNorm = isNorm(e.getKey()) || normParams.contains(e.getKey());
       String norm = isNorm ? recipe.groups().get(groups.groupOf(e.getKey()).index()).norm() : "-";
       boolean pinned = "freeze_all".equals(norm);
       for (StagePlan st : stages) {
@@ -364,7 +378,7 @@ public final class FineTune {
       }
       Shape shape = e.getValue().getArray().getShape();
       Double groupDecay = recipe.groups().get(groups.groupOf(e.getKey()).index()).weightDecay();
-      double decay = wd == null || excluded(e.getKey(), shape, wd.exclude()) ? 0.0
+      double decay = wd == null || excluded(e.getKey(), shape, wd.exclude(), isNorm) ? 0.0
           : groupDecay != null ? groupDecay : wd.value();
       double l2sp = l2spGroups.contains(group) ? recipe.optimizer().regularizer().l2sp() : 0.0;
       rows.add(new PlanRow(e.getKey(), group, shape.toString(), shape.size(), trainable, lr, decay, l2sp, norm));
@@ -382,13 +396,13 @@ public final class FineTune {
   }
 
   /** Whether a parameter is excluded from weight decay by the recipe's exclusion kinds. */
-  static boolean excluded(String name, Shape shape, List<String> kinds) {
+  static boolean excluded(String name, Shape shape, List<String> kinds, boolean isNorm) {
     String lower = name.toLowerCase(Locale.ROOT);
     for (String k : kinds) {
       boolean hit =
           switch (k) {
             case "bias" -> lower.endsWith(".bias") || lower.equals("bias");
-            case "norm" -> isNorm(name);
+            case "norm" -> isNorm;
             case "1d" -> shape.dimension() == 1;
             case "embedding" -> Stream.of(lower.split("\\.")).anyMatch(s -> s.contains("embedding"));
             default -> false;
