@@ -115,14 +115,7 @@ class NormPolicyTest {
   /** Linear(16) BN ReLU Linear(16) BN ReLU Linear(3), DJL-native: BN layers "1" and "4". */
   private static Rig djl(long seed) throws Exception {
     Engine.getInstance().setRandomSeed((int) seed);
-    SequentialBlock net = new SequentialBlock()
-        .add(Linear.builder().setUnits(16).build())
-        .add(BatchNorm.builder().build())
-        .add(Activation.reluBlock())
-        .add(Linear.builder().setUnits(16).build())
-        .add(BatchNorm.builder().build())
-        .add(Activation.reluBlock())
-        .add(Linear.builder().setUnits(3).build());
+    Block net = freshSequential();
     Model model = Model.newInstance("bn-djl", "PyTorch");
     net.initialize(model.getNDManager(), DataType.FLOAT32, new Shape(1, 4));
     model.setBlock(net);
@@ -171,6 +164,39 @@ class NormPolicyTest {
       assertFalse(Arrays.equals(mean4, rig.values("4.running_mean")), "train mode updates");
       assertTrue(r.testAccuracy() > 0.8, "learns the blobs: " + r.testAccuracy());
     }
+  }
+
+  @Test
+  void aWrappedModelSavesInDjlsOwnFormat(@org.junit.jupiter.api.io.TempDir Path dir)
+      throws Exception {
+    try (Rig rig = djl(6)) {
+      rig.run(ALL_DJL, Map.of("low", NormMode.FREEZE_STATS), blobs(96, 1));
+      rig.model.save(dir, "bn");
+      { // same architecture, fresh weights, never wrapped
+        Model plain = Model.newInstance("plain", "PyTorch");
+        SequentialBlock net = (SequentialBlock) freshSequential();
+        net.initialize(plain.getNDManager(), DataType.FLOAT32, new Shape(1, 4));
+        plain.setBlock(net);
+        plain.load(dir, "bn");
+        Map<String, Parameter> loaded = ParameterNames.of(net);
+        for (String name : List.of("1.running_mean", "1.running_var", "1.weight", "4.running_var",
+            "6.weight")) {
+          assertArrayEquals(rig.values(name), loaded.get(name).getArray().toFloatArray(), name);
+        }
+        plain.close();
+      }
+    }
+  }
+
+  private static Block freshSequential() {
+    return new SequentialBlock()
+        .add(Linear.builder().setUnits(16).build())
+        .add(BatchNorm.builder().build())
+        .add(Activation.reluBlock())
+        .add(Linear.builder().setUnits(16).build())
+        .add(BatchNorm.builder().build())
+        .add(Activation.reluBlock())
+        .add(Linear.builder().setUnits(3).build());
   }
 
   @Test
