@@ -43,6 +43,24 @@ final class BertModules {
 
   private BertModules() {}
 
+  /**
+   * A 0-dimensional float32 tensor holding {@code value}, in storage that libtorch allocates and
+   * owns, attached to {@code like}'s manager.
+   *
+   * <p>Use it instead of DJL's {@code x.div(Number)}, {@code x.mul(Number)} and the like wherever
+   * {@code x} may require gradients. DJL's PyTorch engine turns the {@code Number} into a tensor
+   * with {@code torch::from_blob} over a Java direct {@code ByteBuffer} that only the temporary
+   * Java array keeps alive, and closes that array as soon as the operation returns. Autograd,
+   * however, saves the scalar for the backward pass ({@code DivBackward0} keeps the divisor): once
+   * a garbage collection frees the unreachable buffer, the backward pass reads freed memory, and
+   * the gradients get scaled by whatever lives there now (1e15..1e20, infinity, NaN). A tensor
+   * from {@code full} owns its storage, so autograd's reference keeps it alive. The result is
+   * bitwise that of {@code x.div(Number)} (the same float32 0-dim operand).
+   */
+  static NDArray ownedScalar(NDArray like, float value) {
+    return like.getManager().full(new Shape(), value, DataType.FLOAT32, like.getDevice());
+  }
+
   static NDArray dropout(NDArray x, double rate, boolean training) {
     if (!training || rate == 0) {
       return x;
@@ -173,8 +191,9 @@ final class BertModules {
       NDArray q = heads(run(ps, query, training, x));
       NDArray k = heads(run(ps, key, training, x));
       NDArray v = heads(run(ps, value, training, x));
-      NDArray scores =
-          q.matMul(k.transpose(0, 1, 3, 2)).div((float) Math.sqrt(config.headSize())).add(mask);
+      // Divide by an engine-owned scalar, never by a Number: see ownedScalar.
+      NDArray scale = ownedScalar(x, (float) Math.sqrt(config.headSize()));
+      NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).div(scale).add(mask);
       NDArray probs = dropout(scores.softmax(-1), config.attentionDropout(), training);
       NDArray context = probs.matMul(v).transpose(0, 2, 1, 3).reshape(shape);
       return new NDList(context);
