@@ -14,7 +14,8 @@ import java.util.Set;
 /**
  * Applies an {@link UpdateRule} to parameters in place, keeping optimizer state per parameter name.
  *
- * <p>One {@link #step(List)} updates every slot given, in order. For each slot it
+ * <p>One {@link #step(List)} updates every slot given (state is created in slot order; the
+ * parameters are independent, so the order of their updates does not matter). For each slot it
  *
  * <ol>
  *   <li>adds the coupled penalties to a copy of the gradient: weight decay {@code wd * w}, L1
@@ -35,7 +36,20 @@ import java.util.Set;
  * GradientCollector}, and torch's grad mode is per thread). The updater therefore works on {@link
  * NDArray#stopGradient()} views: detached tensors that share storage with the parameter, so
  * in-place operations on them change the parameter's own array (the same {@code NDArray} object the
- * model holds) without touching autograd. The gradient array is never modified.
+ * model holds) without touching autograd.
+ *
+ * <p>Gradients are consumed: {@link #step(List)} may use a slot's gradient array as scratch space,
+ * so its contents are unspecified once the step returns (pass a copy to keep a gradient). The
+ * caller must therefore take anything it needs from the gradients (norms, clipping) before the
+ * step and reset them after it; {@code FineTuner} takes its gradient norms and clips before the
+ * step and fills every gradient with zeros right after it. Today only SGD steps on the fused path
+ * write to gradients: the coupled weight decay (and Nesterov's look-ahead) is added to the gradient
+ * in place instead of into a new tensor.
+ *
+ * <p>SGD steps run, where they can, in one call into libtorch ({@link FusedSgd}: torch's own
+ * kernels in {@code torch.optim}'s order, no temporaries); a parameter's first momentum step, L1,
+ * L2-SP and decoupled weight decay take the per-parameter DJL operations of the list above. Both
+ * give {@code torch.optim}'s results ({@code OptimGoldenTest} covers both).
  *
  * <p>Arrays are assumed float32 (state export and import use {@code float[]}). Not thread-safe.
  */
@@ -46,6 +60,9 @@ public final class Updater implements AutoCloseable {
   private final boolean ownsParent;
   private final NDManager parent;
   private final Map<String, StateEntry> state = new LinkedHashMap<>();
+  private boolean fusedEnabled = true;
+  private boolean fusedLoaded;
+  private FusedSgd fused;
 
   /**
    * An updater whose state lives in a new base manager of the default engine (CPU).
@@ -90,9 +107,12 @@ public final class Updater implements AutoCloseable {
   /**
    * Updates every slot's weight in place.
    *
+   * <p>The slots' gradient arrays may be overwritten (see the class comment).
+   *
    * @param slots the parameters with their gradients and hyper-parameters; names must be unique
-   * @throws IllegalArgumentException if two slots share a name
-   * @throws IllegalStateException if a parameter's shape differs from its stored state
+   * @throws IllegalArgumentException if two slots share a name (nothing is updated)
+   * @throws IllegalStateException if a parameter's shape differs from its stored state (nothing is
+   *     updated)
    */
   public void step(List<ParamSlot> slots) {
     Set<String> seen = new HashSet<>();
@@ -100,22 +120,80 @@ public final class Updater implements AutoCloseable {
       if (!seen.add(s.name())) {
         throw new IllegalArgumentException("parameter " + s.name() + " appears twice in one step");
       }
+      StateEntry entry = state.get(s.name());
+      if (entry != null && !entry.shape.equals(s.weight().getShape())) {
+        throw new IllegalStateException(
+            s.name()
+                + ": weight shape "
+                + s.weight().getShape()
+                + " != optimizer state shape "
+                + entry.shape);
+      }
     }
+    FusedSgd.Batch batch = rule instanceof Sgd sgd ? fusedBatch(sgd) : null;
     for (ParamSlot s : slots) {
+      StateEntry entry =
+          state.computeIfAbsent(s.name(), n -> new StateEntry(s.weight().getShape()));
+      entry.step++;
+      if (batch != null && offer(batch, s, entry)) {
+        continue;
+      }
       try (NDManager scope = stateManager.newSubManager()) {
-        update(s, scope);
+        update(s, entry, scope);
+      }
+    }
+    if (batch != null) {
+      try (NDManager scope = stateManager.newSubManager()) {
+        batch.run(scope);
       }
     }
   }
 
-  private void update(ParamSlot s, NDManager scope) {
-    Shape shape = s.weight().getShape();
-    StateEntry entry = state.computeIfAbsent(s.name(), n -> new StateEntry(shape));
-    if (!entry.shape.equals(shape)) {
-      throw new IllegalStateException(
-          s.name() + ": weight shape " + shape + " != optimizer state shape " + entry.shape);
+  /** A batch for the TorchScript SGD kernels, or {@code null} when they are off or unavailable. */
+  private FusedSgd.Batch fusedBatch(Sgd sgd) {
+    if (!fusedEnabled) {
+      return null;
     }
-    entry.step++;
+    if (!fusedLoaded) {
+      fusedLoaded = true;
+      fused = FusedSgd.load(stateManager);
+    }
+    return fused == null ? null : fused.batch(sgd);
+  }
+
+  /**
+   * Hands an SGD slot to the fused kernels when its only penalty is a coupled weight decay and its
+   * momentum buffer (if it needs one) exists; see {@link FusedSgd}.
+   */
+  private boolean offer(FusedSgd.Batch batch, ParamSlot s, StateEntry entry) {
+    GroupHyper h = s.hyper();
+    DecayMode wdMode =
+        h.decayMode() == DecayMode.RULE_DEFAULT ? rule.defaultDecayMode() : h.decayMode();
+    boolean decays = h.weightDecay() > 0.0;
+    if (h.l1() > 0.0 || h.l2sp() > 0.0 || (decays && wdMode != DecayMode.COUPLED)) {
+      return false;
+    }
+    double momentum = h.momentum().orElse(rule.defaultMomentum());
+    return batch.offer(
+        s.weight(),
+        s.grad(),
+        entry.buffers.get("momentum_buffer"),
+        h.lr(),
+        decays ? h.weightDecay() : 0.0,
+        momentum);
+  }
+
+  /**
+   * Turns the TorchScript SGD kernels on or off (on by default), for tests and benchmarks that
+   * compare them with the DJL operations of {@link Kernels}.
+   *
+   * @param enabled whether SGD steps may use {@link FusedSgd}
+   */
+  void useFusedSgd(boolean enabled) {
+    this.fusedEnabled = enabled;
+  }
+
+  private void update(ParamSlot s, StateEntry entry, NDManager scope) {
     GroupHyper h = s.hyper();
     double lr = h.lr();
     NDArray w = view(s.weight(), scope);

@@ -1,0 +1,216 @@
+package io.github.finetune4j.optim;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.engine.PtNDManager;
+import ai.djl.pytorch.engine.PtSymbolBlock;
+import ai.djl.pytorch.jni.IValue;
+import ai.djl.pytorch.jni.IValueUtils;
+import ai.djl.pytorch.jni.JniUtils;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * SGD steps run inside libtorch: the TorchScript module {@code sgd_kernels.pt} (written by {@code
+ * src/test/python/gen_sgd_kernels.py}) loops over all the tensors of one {@link Updater#step} in
+ * one JNI call and applies {@code torch.optim.SGD}'s per-tensor operations with torch's own kernels
+ * ({@code d_p.add_(param, alpha=wd)}, {@code buf.mul_(m).add_(d_p, alpha=1 - dampening)}, {@code
+ * param.add_(buf, alpha=-lr)}).
+ *
+ * <p>Why: DJL's {@code NDArray} has no {@code add(other, alpha)}, so with DJL operations the
+ * coupled weight decay and the final update each need a product into a new full-size temporary
+ * and a separate addition: 6 passes over memory and 2 allocations per tensor against torch's 4
+ * passes and 1 allocation, plus a JNI call and a Java object per operation (see {@code
+ * docs/benchmarks.md}). Here it is 4 passes and no allocation, because the gradients are used as
+ * scratch (see {@link Updater}); the values are those of {@code _single_tensor_sgd}, whose {@code
+ * add} with {@code alpha} is one fused multiply-add per element.
+ *
+ * <p>A batch only takes tensors whose momentum buffer already exists (torch's first step, {@code
+ * buf = clone(d_p)}, stays in {@link Kernels}, so that long-lived state is never created inside the
+ * inference mode that DJL uses to run TorchScript methods) and whose only penalty is a coupled
+ * weight decay; {@link Updater} routes everything else through {@link Kernels}.
+ */
+final class FusedSgd {
+
+  /** Classpath resource next to this class. */
+  static final String RESOURCE = "sgd_kernels.pt";
+
+  private static final Logger LOG = LoggerFactory.getLogger(FusedSgd.class);
+
+  private final PtSymbolBlock module;
+
+  private FusedSgd(PtSymbolBlock module) {
+    this.module = module;
+  }
+
+  /**
+   * Loads the kernels into {@code owner} (freed with it).
+   *
+   * @return the kernels, or {@code null} when {@code owner} is not a PyTorch manager or the module
+   *     cannot be loaded (a warning is logged; the caller then uses the DJL operations)
+   */
+  static FusedSgd load(NDManager owner) {
+    if (!(owner instanceof PtNDManager pt)) {
+      return null;
+    }
+    try (InputStream in = FusedSgd.class.getResourceAsStream(RESOURCE)) {
+      if (in == null) {
+        throw new IOException("classpath resource " + RESOURCE + " not found");
+      }
+      return new FusedSgd(JniUtils.loadModule(pt, in, true, false));
+    } catch (IOException | RuntimeException e) {
+      LOG.warn("SGD kernels not loaded, using DJL operations (slower, same results): {}", e);
+      return null;
+    }
+  }
+
+  /** Tensors of one step, collected by {@link Updater}, then run with {@link #run(NDManager)}. */
+  final class Batch {
+
+    private final double dampening;
+    private final boolean nesterov;
+    private final Group momentum = new Group();
+    private final Group plain = new Group();
+
+    private Batch(Sgd rule) {
+      this.dampening = rule.dampening();
+      this.nesterov = rule.nesterov();
+    }
+
+    /**
+     * Adds one tensor if this batch can update it (see the class comment).
+     *
+     * @param w the parameter array
+     * @param g its gradient (used as scratch)
+     * @param buf its momentum buffer, {@code null} if it has none yet
+     * @param lr the learning rate
+     * @param coupledWd the coupled weight decay, 0 for none
+     * @param mom the momentum
+     * @return whether the tensor was taken
+     */
+    boolean offer(NDArray w, NDArray g, NDArray buf, double lr, double coupledWd, double mom) {
+      if (!(w instanceof PtNDArray && g instanceof PtNDArray)
+          || g.getDataType() != w.getDataType()
+          || !g.getDevice().equals(w.getDevice())) {
+        return false;
+      }
+      if (mom == 0.0) {
+        plain.add(w, g, null, lr, coupledWd, 0.0);
+        return true;
+      }
+      if (!(buf instanceof PtNDArray)
+          || buf.getDataType() != w.getDataType()
+          || !buf.getDevice().equals(w.getDevice())) {
+        return false;
+      }
+      momentum.add(w, g, buf, lr, coupledWd, mom);
+      return true;
+    }
+
+    /**
+     * Runs the collected updates; detached views of the weights live in {@code scope}.
+     *
+     * @param scope a manager closed by the caller after this call
+     */
+    void run(NDManager scope) {
+      if (!momentum.isEmpty()) {
+        call(
+            "sgd_momentum",
+            IValue.listFrom(momentum.weights(scope)),
+            IValue.listFrom(momentum.grads.toArray(PtNDArray[]::new)),
+            IValue.listFrom(momentum.bufs.toArray(PtNDArray[]::new)),
+            IValue.listFrom(momentum.lrs()),
+            IValue.listFrom(momentum.wds()),
+            IValue.listFrom(momentum.moms()),
+            IValue.from(dampening),
+            IValue.from(nesterov));
+      }
+      if (!plain.isEmpty()) {
+        call(
+            "sgd_plain",
+            IValue.listFrom(plain.weights(scope)),
+            IValue.listFrom(plain.grads.toArray(PtNDArray[]::new)),
+            IValue.listFrom(plain.lrs()),
+            IValue.listFrom(plain.wds()));
+      }
+    }
+  }
+
+  /**
+   * A new, empty batch for {@code rule}.
+   *
+   * @param rule the SGD rule (dampening and Nesterov)
+   * @return the batch
+   */
+  Batch batch(Sgd rule) {
+    return new Batch(rule);
+  }
+
+  private void call(String method, IValue... args) {
+    try (IValue result = IValueUtils.runMethod(module, method, args)) {
+      result.toLong(); // the number of tensors updated; the call itself raises on any error
+    } finally {
+      for (IValue a : args) {
+        a.close();
+      }
+    }
+  }
+
+  /** Parallel lists of one method's arguments. */
+  private static final class Group {
+    final List<NDArray> weights = new ArrayList<>();
+    final List<PtNDArray> grads = new ArrayList<>();
+    final List<PtNDArray> bufs = new ArrayList<>();
+    final List<double[]> scalars = new ArrayList<>();
+
+    void add(NDArray w, NDArray g, NDArray buf, double lr, double wd, double mom) {
+      weights.add(w);
+      grads.add((PtNDArray) g);
+      if (buf != null) {
+        bufs.add((PtNDArray) buf);
+      }
+      scalars.add(new double[] {lr, wd, mom});
+    }
+
+    boolean isEmpty() {
+      return weights.isEmpty();
+    }
+
+    /**
+     * Detached views of the weights (see {@link Updater#view}): in-place updates of a parameter
+     * that requires gradients must not go through autograd.
+     */
+    PtNDArray[] weights(NDManager scope) {
+      PtNDArray[] out = new PtNDArray[weights.size()];
+      for (int i = 0; i < out.length; i++) {
+        out[i] = (PtNDArray) Updater.view(weights.get(i), scope);
+      }
+      return out;
+    }
+
+    double[] lrs() {
+      return column(0);
+    }
+
+    double[] wds() {
+      return column(1);
+    }
+
+    double[] moms() {
+      return column(2);
+    }
+
+    private double[] column(int k) {
+      double[] out = new double[scalars.size()];
+      for (int i = 0; i < out.length; i++) {
+        out[i] = scalars.get(i)[k];
+      }
+      return out;
+    }
+  }
+}
