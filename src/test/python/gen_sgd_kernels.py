@@ -52,7 +52,12 @@ class SgdKernels(torch.nn.Module):
                 d_p = d_p.add_(param, alpha=weight_decay)
             momentum = momenta[i]
             buf = bufs[i]
-            buf.mul_(momentum).add_(d_p, alpha=1.0 - dampening)
+            if dampening == 0.0:
+                # buf = d_p + momentum * buf in one pass (torch.optim: buf.mul_(m).add_(d_p), two
+                # passes; the fused form rounds once where torch rounds twice: <= 0.5 ulp apart)
+                torch.add(d_p, buf, alpha=momentum, out=buf)
+            else:
+                buf.mul_(momentum).add_(d_p, alpha=1.0 - dampening)
             if nesterov:
                 # torch: d_p = d_p.add(buf, alpha=momentum)
                 d_p = d_p.add_(buf, alpha=momentum)
