@@ -80,6 +80,44 @@ class SgdKernels(torch.nn.Module):
         return len(params)
 
 
+    @torch.jit.export
+    def adam(self, params: List[Tensor], grads: List[Tensor], exp_avgs: List[Tensor],
+             exp_avg_sqs: List[Tensor], max_exp_avg_sqs: List[Tensor],
+             coupled_wds: List[float], decoupled_factors: List[float], beta1s: List[float],
+             step_sizes: List[float], bias_correction2_sqrts: List[float],
+             beta2: float, eps: float, amsgrad: bool) -> int:
+        """torch.optim.Adam / AdamW (_single_tensor_adam, _single_tensor_adamw) over lists.
+
+        Per tensor: coupled weight decay (Adam: grad + wd * param, 0 for none), the decoupled
+        factor (AdamW: param * (1 - lr * wd), 1 for none), beta1 (cycled by one-cycle), the step
+        size lr / (1 - beta1^t) and sqrt(1 - beta2^t). The gradient is scratch: it receives the
+        coupled decay and then holds the denominator, which torch.optim allocates.
+        """
+        for i in range(len(params)):
+            param = params[i]
+            grad = grads[i]
+            if coupled_wds[i] != 0.0:
+                grad.add_(param, alpha=coupled_wds[i])
+            if decoupled_factors[i] != 1.0:
+                param.mul_(decoupled_factors[i])
+            beta1 = beta1s[i]
+            exp_avg = exp_avgs[i]
+            exp_avg_sq = exp_avg_sqs[i]
+            # torch >= 2.0 (_single_tensor_adam): exp_avg.lerp_(grad, 1 - beta1), one pass where
+            # torch 1.13's exp_avg.mul_(beta1).add_(grad, alpha=1 - beta1) takes two
+            exp_avg.lerp_(grad, 1.0 - beta1)
+            exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1.0 - beta2)
+            second = exp_avg_sq
+            if amsgrad:
+                second = max_exp_avg_sqs[i]
+                torch.maximum(second, exp_avg_sq, out=second)
+            # torch: denom = (second.sqrt() / bias_correction2_sqrt).add_(eps), here into grad
+            torch.sqrt(second, out=grad)
+            grad.div_(bias_correction2_sqrts[i]).add_(eps)
+            param.addcdiv_(exp_avg, grad, value=-step_sizes[i])
+        return len(params)
+
+
 def main():
     module = torch.jit.script(SgdKernels())
     os.makedirs(os.path.dirname(OUT), exist_ok=True)

@@ -151,6 +151,94 @@ final class FusedSgd {
     return new Batch(rule);
   }
 
+  /**
+   * Adam and AdamW steps collected for one call of the {@code adam} kernel: torch.optim's
+   * {@code _single_tensor_adam}/{@code _single_tensor_adamw} with the gradient as scratch for the
+   * denominator (torch allocates it), so no allocation at all.
+   */
+  final class AdamBatch {
+    private final double beta2;
+    private final double eps;
+    private final boolean amsgrad;
+    private final List<PtNDArray> weights = new ArrayList<>();
+    private final List<PtNDArray> grads = new ArrayList<>();
+    private final List<PtNDArray> expAvgs = new ArrayList<>();
+    private final List<PtNDArray> expAvgSqs = new ArrayList<>();
+    private final List<PtNDArray> maxExpAvgSqs = new ArrayList<>();
+    private final List<double[]> scalars = new ArrayList<>();
+
+    private AdamBatch(double beta2, double eps, boolean amsgrad) {
+      this.beta2 = beta2;
+      this.eps = eps;
+      this.amsgrad = amsgrad;
+    }
+
+    /**
+     * Takes one tensor when every array is a PyTorch array of the weight's type and device.
+     *
+     * @param coupledWd Adam's coupled weight decay (0 for none)
+     * @param decoupledFactor AdamW's {@code 1 - lr * wd} (1 for none)
+     * @param stepSize {@code lr / (1 - beta1^t)}
+     * @param bc2Sqrt {@code sqrt(1 - beta2^t)}
+     * @return false when the tensor must take the DJL path
+     */
+    boolean offer(NDArray w, NDArray g, NDArray m, NDArray v, NDArray max, double coupledWd,
+        double decoupledFactor, double beta1, double stepSize, double bc2Sqrt) {
+      for (NDArray a : amsgrad ? new NDArray[] {g, m, v, max} : new NDArray[] {g, m, v}) {
+        if (!(a instanceof PtNDArray) || a.getDataType() != w.getDataType()
+            || !a.getDevice().equals(w.getDevice())) {
+          return false;
+        }
+      }
+      if (!(w instanceof PtNDArray)) {
+        return false;
+      }
+      weights.add((PtNDArray) w);
+      grads.add((PtNDArray) g);
+      expAvgs.add((PtNDArray) m);
+      expAvgSqs.add((PtNDArray) v);
+      if (amsgrad) {
+        maxExpAvgSqs.add((PtNDArray) max);
+      }
+      scalars.add(new double[] {coupledWd, decoupledFactor, beta1, stepSize, bc2Sqrt});
+      return true;
+    }
+
+    /** Runs the collected updates in one call. */
+    void run() {
+      if (weights.isEmpty()) {
+        return;
+      }
+      call(
+          "adam",
+          IValue.listFrom(weights.toArray(PtNDArray[]::new)),
+          IValue.listFrom(grads.toArray(PtNDArray[]::new)),
+          IValue.listFrom(expAvgs.toArray(PtNDArray[]::new)),
+          IValue.listFrom(expAvgSqs.toArray(PtNDArray[]::new)),
+          IValue.listFrom(maxExpAvgSqs.toArray(PtNDArray[]::new)),
+          IValue.listFrom(column(0)),
+          IValue.listFrom(column(1)),
+          IValue.listFrom(column(2)),
+          IValue.listFrom(column(3)),
+          IValue.listFrom(column(4)),
+          IValue.from(beta2),
+          IValue.from(eps),
+          IValue.from(amsgrad));
+    }
+
+    private double[] column(int k) {
+      double[] out = new double[scalars.size()];
+      for (int i = 0; i < out.length; i++) {
+        out[i] = scalars.get(i)[k];
+      }
+      return out;
+    }
+  }
+
+  AdamBatch adamBatch(double beta2, double eps, boolean amsgrad) {
+    return new AdamBatch(beta2, eps, amsgrad);
+  }
+
   private void call(String method, IValue... args) {
     try (IValue result = IValueUtils.runMethod(module, method, args)) {
       result.toLong(); // the number of tensors updated; the call itself raises on any error

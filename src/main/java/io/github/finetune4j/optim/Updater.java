@@ -131,11 +131,15 @@ public final class Updater implements AutoCloseable {
       }
     }
     FusedSgd.Batch batch = rule instanceof Sgd sgd ? fusedBatch(sgd) : null;
+    FusedSgd.AdamBatch adamBatch = fusedAdamBatch();
     for (ParamSlot s : slots) {
       StateEntry entry =
           state.computeIfAbsent(s.name(), n -> new StateEntry(s.weight().getShape()));
       entry.step++;
       if (batch != null && offer(batch, s, entry)) {
+        continue;
+      }
+      if (adamBatch != null && offerAdam(adamBatch, s, entry)) {
         continue;
       }
       try (NDManager scope = stateManager.newSubManager()) {
@@ -147,10 +151,71 @@ public final class Updater implements AutoCloseable {
         batch.run(scope);
       }
     }
+    if (adamBatch != null) {
+      adamBatch.run();
+    }
+  }
+
+  /** The fused Adam/AdamW batch for this step, or null for other rules or without kernels. */
+  private FusedSgd.AdamBatch fusedAdamBatch() {
+    double beta2;
+    double eps;
+    boolean amsgrad;
+    if (rule instanceof Adam a) {
+      beta2 = a.beta2();
+      eps = a.eps();
+      amsgrad = a.amsgrad();
+    } else if (rule instanceof AdamW a) {
+      beta2 = a.beta2();
+      eps = a.eps();
+      amsgrad = a.amsgrad();
+    } else {
+      return null;
+    }
+    FusedSgd kernels = kernels();
+    return kernels == null ? null : kernels.adamBatch(beta2, eps, amsgrad);
+  }
+
+  /**
+   * Hands an Adam/AdamW slot to the fused kernels when its only penalty is weight decay (coupled
+   * or decoupled); creates its moment buffers first (long-lived state is never created inside the
+   * inference mode in which DJL runs TorchScript methods).
+   */
+  private boolean offerAdam(FusedSgd.AdamBatch batch, ParamSlot s, StateEntry entry) {
+    GroupHyper h = s.hyper();
+    if (h.l1() > 0.0 || h.l2sp() > 0.0) {
+      return false;
+    }
+    double beta1 = h.momentum().orElse(rule.defaultMomentum());
+    if (!(beta1 < 1.0)) {
+      return false; // the DJL path reports it
+    }
+    DecayMode wdMode =
+        h.decayMode() == DecayMode.RULE_DEFAULT ? rule.defaultDecayMode() : h.decayMode();
+    boolean decays = h.weightDecay() > 0.0;
+    double beta2 = rule instanceof Adam a ? a.beta2() : ((AdamW) rule).beta2();
+    boolean amsgrad = rule instanceof Adam a ? a.amsgrad() : ((AdamW) rule).amsgrad();
+    NDArray w = s.weight();
+    NDArray m = entry.zerosIfAbsent("exp_avg", w, stateManager);
+    NDArray v = entry.zerosIfAbsent("exp_avg_sq", w, stateManager);
+    NDArray max = amsgrad ? entry.zerosIfAbsent("max_exp_avg_sq", w, stateManager) : null;
+    double lr = h.lr();
+    return batch.offer(w, s.grad(), m, v, max,
+        decays && wdMode == DecayMode.COUPLED ? h.weightDecay() : 0.0,
+        decays && wdMode == DecayMode.DECOUPLED ? 1.0 - lr * h.weightDecay() : 1.0,
+        beta1,
+        lr / (1.0 - Math.pow(beta1, entry.step)),
+        Math.sqrt(1.0 - Math.pow(beta2, entry.step)));
   }
 
   /** A batch for the TorchScript SGD kernels, or {@code null} when they are off or unavailable. */
   private FusedSgd.Batch fusedBatch(Sgd sgd) {
+    FusedSgd kernels = kernels();
+    return kernels == null ? null : kernels.batch(sgd);
+  }
+
+  /** The fused kernels, loaded on first use; null when switched off or not loadable. */
+  private FusedSgd kernels() {
     if (!fusedEnabled) {
       return null;
     }
@@ -158,7 +223,7 @@ public final class Updater implements AutoCloseable {
       fusedLoaded = true;
       fused = FusedSgd.load(stateManager);
     }
-    return fused == null ? null : fused.batch(sgd);
+    return fused;
   }
 
   /**

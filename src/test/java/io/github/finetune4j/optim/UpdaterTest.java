@@ -2,6 +2,7 @@ package io.github.finetune4j.optim;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -162,8 +163,37 @@ class UpdaterTest {
     }
   }
 
-  /** Weights and momentum buffers after five steps: slot 0 coupled decay, 1 none, 2 L1. */
-  private float[][] sgdTrajectory(Sgd rule, boolean fused) {
+  /**
+   * The fused Adam/AdamW path against the DJL operations: five steps with a learning rate and a
+   * beta1 that change every step; slot 0 decays (coupled for Adam, decoupled for AdamW), slot 1
+   * does not, slot 2 has L1 (DJL path) in the same step.
+   */
+  @Test
+  void fusedAdamAgreesWithTheDjlOperations() {
+    UpdateRule[] rules = {
+      Adam.defaults(), new Adam(0.9, 0.99, 1e-6, true), AdamW.defaults(),
+      new AdamW(0.9, 0.999, 1e-8, true)
+    };
+    for (UpdateRule rule : rules) {
+      float[][] fused = sgdTrajectory(rule, true);
+      float[][] djl = sgdTrajectory(rule, false);
+      assertEquals(djl.length, fused.length);
+      for (int k = 0; k < fused.length; k++) {
+        double scale = 0;
+        double diff = 0;
+        for (int i = 0; i < fused[k].length; i++) {
+          scale = Math.max(scale, Math.abs(djl[k][i]));
+          diff = Math.max(diff, Math.abs(fused[k][i] - djl[k][i]));
+        }
+        assertTrue(diff <= 1e-6 * Math.max(scale, 0.1), rule + " array " + k + ": " + diff);
+      }
+      assertFalse(java.util.Arrays.deepEquals(sgdTrajectory(rule, true), sgdTrajectory(Sgd.plain(), true)),
+          "the rule matters");
+    }
+  }
+
+  /** Weights and state buffers after five steps: slot 0 weight decay, 1 none, 2 L1. */
+  private float[][] sgdTrajectory(UpdateRule rule, boolean fused) {
     float[][] init = {{0.5f, -0.25f, 0.125f, 1.0f, -0.75f}, {0.3f, -0.6f}, {0.2f, -0.4f, 0.1f}};
     try (NDManager m = manager.newSubManager();
         Updater u = new Updater(rule, m)) {
@@ -174,7 +204,7 @@ class UpdaterTest {
         w[k].setRequiresGradient(true);
       }
       for (int t = 1; t <= 5; t++) {
-        double mom = rule.momentum() == 0 ? 0 : 0.5 + 0.08 * t;
+        double mom = rule.defaultMomentum() == 0 ? 0 : 0.5 + 0.08 * t;
         GroupHyper h = GroupHyper.of(0.1 / t).withMomentum(mom);
         List<ParamSlot> slots = new java.util.ArrayList<>();
         for (int k = 0; k < w.length; k++) {
@@ -192,10 +222,7 @@ class UpdaterTest {
       List<float[]> out = new java.util.ArrayList<>();
       for (int k = 0; k < w.length; k++) {
         out.add(w[k].toFloatArray());
-        float[] buf = state.get("p" + k).buffers().get("momentum_buffer");
-        if (buf != null) {
-          out.add(buf);
-        }
+        new java.util.TreeMap<>(state.get("p" + k).buffers()).values().forEach(out::add);
       }
       return out.toArray(float[][]::new);
     }
