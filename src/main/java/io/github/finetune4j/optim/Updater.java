@@ -42,14 +42,15 @@ import java.util.Set;
  * so its contents are unspecified once the step returns (pass a copy to keep a gradient). The
  * caller must therefore take anything it needs from the gradients (norms, clipping) before the
  * step and reset them after it; {@code FineTuner} takes its gradient norms and clips before the
- * step and fills every gradient with zeros right after it. Today only SGD steps on the fused path
- * write to gradients: the coupled weight decay (and Nesterov's look-ahead) is added to the gradient
- * in place instead of into a new tensor.
+ * step and fills every gradient with zeros right after it. The fused path writes to gradients: SGD
+ * adds the coupled weight decay (and Nesterov's look-ahead) to the gradient in place, Adam and
+ * AdamW its coupled decay and then the denominator, instead of into new tensors.
  *
- * <p>SGD steps run, where they can, in one call into libtorch ({@link FusedSgd}: torch's own
- * kernels in {@code torch.optim}'s order, no temporaries); a parameter's first momentum step, L1,
- * L2-SP and decoupled weight decay take the per-parameter DJL operations of the list above. Both
- * give {@code torch.optim}'s results ({@code OptimGoldenTest} covers both).
+ * <p>SGD, Adam and AdamW steps run, where they can, in one call into libtorch ({@link
+ * FusedKernels}: torch's own kernels in {@code torch.optim}'s order, no temporaries); an SGD
+ * parameter's first momentum step, L1, L2-SP and SGD's decoupled weight decay take the
+ * per-parameter DJL operations of the list above, as does RMSprop. Both give {@code torch.optim}'s
+ * results ({@code OptimGoldenTest} covers both).
  *
  * <p>Arrays are assumed float32 (state export and import use {@code float[]}). Not thread-safe.
  */
@@ -62,7 +63,7 @@ public final class Updater implements AutoCloseable {
   private final Map<String, StateEntry> state = new LinkedHashMap<>();
   private boolean fusedEnabled = true;
   private boolean fusedLoaded;
-  private FusedSgd fused;
+  private FusedKernels fused;
 
   /**
    * An updater whose state lives in a new base manager of the default engine (CPU).
@@ -130,8 +131,8 @@ public final class Updater implements AutoCloseable {
                 + entry.shape);
       }
     }
-    FusedSgd.Batch batch = rule instanceof Sgd sgd ? fusedBatch(sgd) : null;
-    FusedSgd.AdamBatch adamBatch = fusedAdamBatch();
+    FusedKernels.Batch batch = rule instanceof Sgd sgd ? fusedBatch(sgd) : null;
+    FusedKernels.AdamBatch adamBatch = fusedAdamBatch();
     for (ParamSlot s : slots) {
       StateEntry entry =
           state.computeIfAbsent(s.name(), n -> new StateEntry(s.weight().getShape()));
@@ -157,7 +158,7 @@ public final class Updater implements AutoCloseable {
   }
 
   /** The fused Adam/AdamW batch for this step, or null for other rules or without kernels. */
-  private FusedSgd.AdamBatch fusedAdamBatch() {
+  private FusedKernels.AdamBatch fusedAdamBatch() {
     double beta2;
     double eps;
     boolean amsgrad;
@@ -172,7 +173,7 @@ public final class Updater implements AutoCloseable {
     } else {
       return null;
     }
-    FusedSgd kernels = kernels();
+    FusedKernels kernels = kernels();
     return kernels == null ? null : kernels.adamBatch(beta2, eps, amsgrad);
   }
 
@@ -181,7 +182,7 @@ public final class Updater implements AutoCloseable {
    * or decoupled); creates its moment buffers first (long-lived state is never created inside the
    * inference mode in which DJL runs TorchScript methods).
    */
-  private boolean offerAdam(FusedSgd.AdamBatch batch, ParamSlot s, StateEntry entry) {
+  private boolean offerAdam(FusedKernels.AdamBatch batch, ParamSlot s, StateEntry entry) {
     GroupHyper h = s.hyper();
     if (h.l1() > 0.0 || h.l2sp() > 0.0) {
       return false;
@@ -209,28 +210,28 @@ public final class Updater implements AutoCloseable {
   }
 
   /** A batch for the TorchScript SGD kernels, or {@code null} when they are off or unavailable. */
-  private FusedSgd.Batch fusedBatch(Sgd sgd) {
-    FusedSgd kernels = kernels();
+  private FusedKernels.Batch fusedBatch(Sgd sgd) {
+    FusedKernels kernels = kernels();
     return kernels == null ? null : kernels.batch(sgd);
   }
 
   /** The fused kernels, loaded on first use; null when switched off or not loadable. */
-  private FusedSgd kernels() {
+  private FusedKernels kernels() {
     if (!fusedEnabled) {
       return null;
     }
     if (!fusedLoaded) {
       fusedLoaded = true;
-      fused = FusedSgd.load(stateManager);
+      fused = FusedKernels.load(stateManager);
     }
     return fused;
   }
 
   /**
    * Hands an SGD slot to the fused kernels when its only penalty is a coupled weight decay and its
-   * momentum buffer (if it needs one) exists; see {@link FusedSgd}.
+   * momentum buffer (if it needs one) exists; see {@link FusedKernels}.
    */
-  private boolean offer(FusedSgd.Batch batch, ParamSlot s, StateEntry entry) {
+  private boolean offer(FusedKernels.Batch batch, ParamSlot s, StateEntry entry) {
     GroupHyper h = s.hyper();
     DecayMode wdMode =
         h.decayMode() == DecayMode.RULE_DEFAULT ? rule.defaultDecayMode() : h.decayMode();
@@ -252,9 +253,9 @@ public final class Updater implements AutoCloseable {
    * Turns the TorchScript SGD kernels on or off (on by default), for tests and benchmarks that
    * compare them with the DJL operations of {@link Kernels}.
    *
-   * @param enabled whether SGD steps may use {@link FusedSgd}
+   * @param enabled whether SGD steps may use {@link FusedKernels}
    */
-  void useFusedSgd(boolean enabled) {
+  void useFusedKernels(boolean enabled) {
     this.fusedEnabled = enabled;
   }
 

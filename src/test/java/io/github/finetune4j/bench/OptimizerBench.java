@@ -23,7 +23,7 @@ import java.util.Locale;
  * <p>Arguments (optional): {@code runs stepsPerRun warmupSteps}, default {@code 7 10 5}. Prints the
  * median over runs of the mean step time of each run.
  *
- * <p>{@code sgd_momentum} is the default path (TorchScript kernels, {@code FusedSgd});
+ * <p>{@code sgd_momentum} is the default path (TorchScript kernels, {@code FusedKernels});
  * {@code sgd_momentum_djl} the same step with the fused kernels switched off (DJL operations, as
  * before them). The gradients are fixed, as in the torch script; on the fused path SGD uses them as
  * scratch (it adds {@code wd * w} to them in place), so they drift by about {@code 1e-6} per step,
@@ -109,10 +109,10 @@ public final class OptimizerBench {
         true);
   }
 
-  /** Calls the package-private {@code Updater.useFusedSgd} (a switch for tests and this bench). */
-  private static void useFusedSgd(Updater updater, boolean enabled) {
+  /** Calls the package-private {@code Updater.useFusedKernels} (a switch for tests and this bench). */
+  private static void useFusedKernels(Updater updater, boolean enabled) {
     try {
-      Method m = Updater.class.getDeclaredMethod("useFusedSgd", boolean.class);
+      Method m = Updater.class.getDeclaredMethod("useFusedKernels", boolean.class);
       m.setAccessible(true);
       m.invoke(updater, enabled);
     } catch (ReflectiveOperationException e) {
@@ -131,7 +131,7 @@ public final class OptimizerBench {
       boolean fused) {
     try (NDManager manager = NDManager.newBaseManager();
         Updater updater = new Updater(rule, manager)) {
-      useFusedSgd(updater, fused);
+      useFusedKernels(updater, fused);
       manager.getEngine().setRandomSeed(0);
       List<ParamSlot> slots = new ArrayList<>();
       for (int i = 0; i < shapes.size(); i++) {

@@ -140,7 +140,7 @@ class UpdaterTest {
   }
 
   /**
-   * The fused SGD path (TorchScript, {@link FusedSgd}) against the DJL operations of {@link
+   * The fused SGD path (TorchScript, {@link FusedKernels}) against the DJL operations of {@link
    * Kernels}, over five steps with a learning rate and a momentum that change every step, in one
    * updater whose steps mix slots of both paths (first momentum steps, L1, decoupled decay).
    */
@@ -197,7 +197,7 @@ class UpdaterTest {
     float[][] init = {{0.5f, -0.25f, 0.125f, 1.0f, -0.75f}, {0.3f, -0.6f}, {0.2f, -0.4f, 0.1f}};
     try (NDManager m = manager.newSubManager();
         Updater u = new Updater(rule, m)) {
-      u.useFusedSgd(fused);
+      u.useFusedKernels(fused);
       NDArray[] w = new NDArray[init.length];
       for (int k = 0; k < w.length; k++) {
         w[k] = m.create(init[k].clone());
@@ -242,7 +242,7 @@ class UpdaterTest {
     // With the DJL operations the gradient happens to be left alone.
     NDArray g2 = manager.create(new float[] {1f, 1.5f});
     try (Updater u = new Updater(Sgd.plain(), manager)) {
-      u.useFusedSgd(false);
+      u.useFusedKernels(false);
       u.step(List.of(ParamSlot.of("w", w, g2, GroupHyper.of(0.1).withWeightDecay(0.5))));
     }
     assertArrayEquals(new float[] {1f, 1.5f}, g2.toFloatArray());

@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
-"""Generates the TorchScript kernels that Finetune4J's Updater runs for SGD steps.
+"""Generates the TorchScript kernels that Finetune4J's Updater runs for SGD, Adam and AdamW steps.
 
-    /usr/bin/python3 src/test/python/gen_sgd_kernels.py
+    /usr/bin/python3 src/test/python/gen_update_kernels.py
 
-writes src/main/resources/io/github/finetune4j/optim/sgd_kernels.pt: a module with no parameters
-and no buffers (a few kB of TorchScript code), loaded by io.github.finetune4j.optim.FusedSgd. The
+writes src/main/resources/io/github/finetune4j/optim/update_kernels.pt: a module with no parameters
+and no buffers (a few kB of TorchScript code), loaded by io.github.finetune4j.optim.FusedKernels. The
 output is deterministic for a given torch and checkout path (the path of this script is kept as
 debug information); commit it together with any change here.
 
@@ -31,12 +31,12 @@ from torch import Tensor
 
 OUT = os.path.normpath(os.path.join(
     os.path.dirname(os.path.abspath(__file__)),
-    "..", "..", "main", "resources", "io", "github", "finetune4j", "optim", "sgd_kernels.pt",
+    "..", "..", "main", "resources", "io", "github", "finetune4j", "optim", "update_kernels.pt",
 ))
 
 
-class SgdKernels(torch.nn.Module):
-    """torch.optim.SGD's per-tensor update over lists of tensors, hyper-parameters per tensor."""
+class UpdateKernels(torch.nn.Module):
+    """torch.optim's per-tensor updates over lists of tensors, hyper-parameters per tensor."""
 
     @torch.jit.export
     def sgd_momentum(self, params: List[Tensor], grads: List[Tensor], bufs: List[Tensor],
@@ -119,7 +119,7 @@ class SgdKernels(torch.nn.Module):
 
 
 def main():
-    module = torch.jit.script(SgdKernels())
+    module = torch.jit.script(UpdateKernels())
     os.makedirs(os.path.dirname(OUT), exist_ok=True)
     module.save(OUT)
     print("torch %s: wrote %s (%d bytes)" % (torch.__version__, OUT,
