@@ -7,7 +7,8 @@ import ai.djl.ndarray.NDArray;
  *
  * @param name the parameter's stable name; optimizer state is keyed by it
  * @param weight the parameter's array, updated in place
- * @param grad its gradient for this step (read only, unless clipped beforehand)
+ * @param grad its gradient for this step; {@link Updater#step} may use it as scratch, so its
+ *     contents are unspecified after the step
  * @param hyper the group's hyper-parameters for this step
  * @param anchor the starting-point weights for L2-SP, or {@code null} when {@code hyper.l2sp()} is
  *     0

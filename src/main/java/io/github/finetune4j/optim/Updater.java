@@ -14,7 +14,8 @@ import java.util.Set;
 /**
  * Applies an {@link UpdateRule} to parameters in place, keeping optimizer state per parameter name.
  *
- * <p>One {@link #step(List)} updates every slot given, in order. For each slot it
+ * <p>One {@link #step(List)} updates every slot given (state is created in slot order; the
+ * parameters are independent, so the order of their updates does not matter). For each slot it
  *
  * <ol>
  *   <li>adds the coupled penalties to a copy of the gradient: weight decay {@code wd * w}, L1
@@ -35,7 +36,21 @@ import java.util.Set;
  * GradientCollector}, and torch's grad mode is per thread). The updater therefore works on {@link
  * NDArray#stopGradient()} views: detached tensors that share storage with the parameter, so
  * in-place operations on them change the parameter's own array (the same {@code NDArray} object the
- * model holds) without touching autograd. The gradient array is never modified.
+ * model holds) without touching autograd.
+ *
+ * <p>Gradients are consumed: {@link #step(List)} may use a slot's gradient array as scratch space,
+ * so its contents are unspecified once the step returns (pass a copy to keep a gradient). The
+ * caller must therefore take anything it needs from the gradients (norms, clipping) before the
+ * step and reset them after it; {@code FineTuner} takes its gradient norms and clips before the
+ * step and fills every gradient with zeros right after it. The fused path writes to gradients: SGD
+ * adds the coupled weight decay (and Nesterov's look-ahead) to the gradient in place, Adam and
+ * AdamW its coupled decay and then the denominator, instead of into new tensors.
+ *
+ * <p>SGD, Adam and AdamW steps run, where they can, in one call into libtorch ({@link
+ * FusedKernels}: torch's own kernels in {@code torch.optim}'s order, no temporaries); an SGD
+ * parameter's first momentum step, L1, L2-SP and SGD's decoupled weight decay take the
+ * per-parameter DJL operations of the list above, as does RMSprop. Both give {@code torch.optim}'s
+ * results ({@code OptimGoldenTest} covers both).
  *
  * <p>Arrays are assumed float32 (state export and import use {@code float[]}). Not thread-safe.
  */
@@ -46,6 +61,9 @@ public final class Updater implements AutoCloseable {
   private final boolean ownsParent;
   private final NDManager parent;
   private final Map<String, StateEntry> state = new LinkedHashMap<>();
+  private boolean fusedEnabled = true;
+  private boolean fusedLoaded;
+  private FusedKernels fused;
 
   /**
    * An updater whose state lives in a new base manager of the default engine (CPU).
@@ -90,9 +108,12 @@ public final class Updater implements AutoCloseable {
   /**
    * Updates every slot's weight in place.
    *
+   * <p>The slots' gradient arrays may be overwritten (see the class comment).
+   *
    * @param slots the parameters with their gradients and hyper-parameters; names must be unique
-   * @throws IllegalArgumentException if two slots share a name
-   * @throws IllegalStateException if a parameter's shape differs from its stored state
+   * @throws IllegalArgumentException if two slots share a name (nothing is updated)
+   * @throws IllegalStateException if a parameter's shape differs from its stored state (nothing is
+   *     updated)
    */
   public void step(List<ParamSlot> slots) {
     Set<String> seen = new HashSet<>();
@@ -100,22 +121,145 @@ public final class Updater implements AutoCloseable {
       if (!seen.add(s.name())) {
         throw new IllegalArgumentException("parameter " + s.name() + " appears twice in one step");
       }
-    }
-    for (ParamSlot s : slots) {
-      try (NDManager scope = stateManager.newSubManager()) {
-        update(s, scope);
+      StateEntry entry = state.get(s.name());
+      if (entry != null && !entry.shape.equals(s.weight().getShape())) {
+        throw new IllegalStateException(
+            s.name()
+                + ": weight shape "
+                + s.weight().getShape()
+                + " != optimizer state shape "
+                + entry.shape);
       }
+    }
+    FusedKernels.Batch batch = rule instanceof Sgd sgd ? fusedBatch(sgd) : null;
+    FusedKernels.AdamBatch adamBatch = fusedAdamBatch();
+    for (ParamSlot s : slots) {
+      StateEntry entry =
+          state.computeIfAbsent(s.name(), n -> new StateEntry(s.weight().getShape()));
+      entry.step++;
+      if (batch != null && offer(batch, s, entry)) {
+        continue;
+      }
+      if (adamBatch != null && offerAdam(adamBatch, s, entry)) {
+        continue;
+      }
+      try (NDManager scope = stateManager.newSubManager()) {
+        update(s, entry, scope);
+      }
+    }
+    if (batch != null) {
+      try (NDManager scope = stateManager.newSubManager()) {
+        batch.run(scope);
+      }
+    }
+    if (adamBatch != null) {
+      adamBatch.run();
     }
   }
 
-  private void update(ParamSlot s, NDManager scope) {
-    Shape shape = s.weight().getShape();
-    StateEntry entry = state.computeIfAbsent(s.name(), n -> new StateEntry(shape));
-    if (!entry.shape.equals(shape)) {
-      throw new IllegalStateException(
-          s.name() + ": weight shape " + shape + " != optimizer state shape " + entry.shape);
+  /** The fused Adam/AdamW batch for this step, or null for other rules or without kernels. */
+  private FusedKernels.AdamBatch fusedAdamBatch() {
+    double beta2;
+    double eps;
+    boolean amsgrad;
+    if (rule instanceof Adam a) {
+      beta2 = a.beta2();
+      eps = a.eps();
+      amsgrad = a.amsgrad();
+    } else if (rule instanceof AdamW a) {
+      beta2 = a.beta2();
+      eps = a.eps();
+      amsgrad = a.amsgrad();
+    } else {
+      return null;
     }
-    entry.step++;
+    FusedKernels kernels = kernels();
+    return kernels == null ? null : kernels.adamBatch(beta2, eps, amsgrad);
+  }
+
+  /**
+   * Hands an Adam/AdamW slot to the fused kernels when its only penalty is weight decay (coupled
+   * or decoupled); creates its moment buffers first (long-lived state is never created inside the
+   * inference mode in which DJL runs TorchScript methods).
+   */
+  private boolean offerAdam(FusedKernels.AdamBatch batch, ParamSlot s, StateEntry entry) {
+    GroupHyper h = s.hyper();
+    if (h.l1() > 0.0 || h.l2sp() > 0.0) {
+      return false;
+    }
+    double beta1 = h.momentum().orElse(rule.defaultMomentum());
+    if (!(beta1 < 1.0)) {
+      return false; // the DJL path reports it
+    }
+    DecayMode wdMode =
+        h.decayMode() == DecayMode.RULE_DEFAULT ? rule.defaultDecayMode() : h.decayMode();
+    boolean decays = h.weightDecay() > 0.0;
+    double beta2 = rule instanceof Adam a ? a.beta2() : ((AdamW) rule).beta2();
+    boolean amsgrad = rule instanceof Adam a ? a.amsgrad() : ((AdamW) rule).amsgrad();
+    NDArray w = s.weight();
+    NDArray m = entry.zerosIfAbsent("exp_avg", w, stateManager);
+    NDArray v = entry.zerosIfAbsent("exp_avg_sq", w, stateManager);
+    NDArray max = amsgrad ? entry.zerosIfAbsent("max_exp_avg_sq", w, stateManager) : null;
+    double lr = h.lr();
+    return batch.offer(w, s.grad(), m, v, max,
+        decays && wdMode == DecayMode.COUPLED ? h.weightDecay() : 0.0,
+        decays && wdMode == DecayMode.DECOUPLED ? 1.0 - lr * h.weightDecay() : 1.0,
+        beta1,
+        lr / (1.0 - Math.pow(beta1, entry.step)),
+        Math.sqrt(1.0 - Math.pow(beta2, entry.step)));
+  }
+
+  /** A batch for the TorchScript SGD kernels, or {@code null} when they are off or unavailable. */
+  private FusedKernels.Batch fusedBatch(Sgd sgd) {
+    FusedKernels kernels = kernels();
+    return kernels == null ? null : kernels.batch(sgd);
+  }
+
+  /** The fused kernels, loaded on first use; null when switched off or not loadable. */
+  private FusedKernels kernels() {
+    if (!fusedEnabled) {
+      return null;
+    }
+    if (!fusedLoaded) {
+      fusedLoaded = true;
+      fused = FusedKernels.load(stateManager);
+    }
+    return fused;
+  }
+
+  /**
+   * Hands an SGD slot to the fused kernels when its only penalty is a coupled weight decay and its
+   * momentum buffer (if it needs one) exists; see {@link FusedKernels}.
+   */
+  private boolean offer(FusedKernels.Batch batch, ParamSlot s, StateEntry entry) {
+    GroupHyper h = s.hyper();
+    DecayMode wdMode =
+        h.decayMode() == DecayMode.RULE_DEFAULT ? rule.defaultDecayMode() : h.decayMode();
+    boolean decays = h.weightDecay() > 0.0;
+    if (h.l1() > 0.0 || h.l2sp() > 0.0 || (decays && wdMode != DecayMode.COUPLED)) {
+      return false;
+    }
+    double momentum = h.momentum().orElse(rule.defaultMomentum());
+    return batch.offer(
+        s.weight(),
+        s.grad(),
+        entry.buffers.get("momentum_buffer"),
+        h.lr(),
+        decays ? h.weightDecay() : 0.0,
+        momentum);
+  }
+
+  /**
+   * Turns the TorchScript SGD kernels on or off (on by default), for tests and benchmarks that
+   * compare them with the DJL operations of {@link Kernels}.
+   *
+   * @param enabled whether SGD steps may use {@link FusedKernels}
+   */
+  void useFusedKernels(boolean enabled) {
+    this.fusedEnabled = enabled;
+  }
+
+  private void update(ParamSlot s, StateEntry entry, NDManager scope) {
     GroupHyper h = s.hyper();
     double lr = h.lr();
     NDArray w = view(s.weight(), scope);

@@ -9,6 +9,7 @@ import io.github.finetune4j.optim.ParamSlot;
 import io.github.finetune4j.optim.Sgd;
 import io.github.finetune4j.optim.UpdateRule;
 import io.github.finetune4j.optim.Updater;
+import java.lang.reflect.Method;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -21,6 +22,12 @@ import java.util.Locale;
  *
  * <p>Arguments (optional): {@code runs stepsPerRun warmupSteps}, default {@code 7 10 5}. Prints the
  * median over runs of the mean step time of each run.
+ *
+ * <p>{@code sgd_momentum} is the default path (TorchScript kernels, {@code FusedKernels});
+ * {@code sgd_momentum_djl} the same step with the fused kernels switched off (DJL operations, as
+ * before them). The gradients are fixed, as in the torch script; on the fused path SGD uses them as
+ * scratch (it adds {@code wd * w} to them in place), so they drift by about {@code 1e-6} per step,
+ * which changes no work done.
  */
 public final class OptimizerBench {
 
@@ -80,7 +87,17 @@ public final class OptimizerBench {
         shapes,
         runs,
         steps,
-        warmup);
+        warmup,
+        true);
+    bench(
+        "sgd_momentum_djl",
+        new Sgd(0.9, 0.0, false),
+        GroupHyper.of(0.01).withWeightDecay(1e-4),
+        shapes,
+        runs,
+        steps,
+        warmup,
+        false);
     bench(
         "adamw",
         new AdamW(0.9, 0.999, 1e-8, false),
@@ -88,7 +105,19 @@ public final class OptimizerBench {
         shapes,
         runs,
         steps,
-        warmup);
+        warmup,
+        true);
+  }
+
+  /** Calls the package-private {@code Updater.useFusedKernels} (a switch for tests and this bench). */
+  private static void useFusedKernels(Updater updater, boolean enabled) {
+    try {
+      Method m = Updater.class.getDeclaredMethod("useFusedKernels", boolean.class);
+      m.setAccessible(true);
+      m.invoke(updater, enabled);
+    } catch (ReflectiveOperationException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   private static void bench(
@@ -98,9 +127,11 @@ public final class OptimizerBench {
       List<long[]> shapes,
       int runs,
       int steps,
-      int warmup) {
+      int warmup,
+      boolean fused) {
     try (NDManager manager = NDManager.newBaseManager();
         Updater updater = new Updater(rule, manager)) {
+      useFusedKernels(updater, fused);
       manager.getEngine().setRandomSeed(0);
       List<ParamSlot> slots = new ArrayList<>();
       for (int i = 0; i < shapes.size(); i++) {
