@@ -12,7 +12,9 @@ and exports `norm_statistics()`, which returns clones of bn1's and bn2's running
 and their num_batches_tracked (as float): torch's own reading of its buffers, which DJL cannot
 reach, so the test checks the statistics through the engine that owns them.
 
-Writes src/test/resources/models/torchscript/bn-mlp.pt (no dropout) and bn-mlp-dropout.pt.
+Writes src/test/resources/models/torchscript/bn-mlp.pt (no dropout) and bn-mlp-dropout.pt, and
+tiny-resnet.pt: ResNet-shaped nesting (Sequential, ModuleList, blocks with a downsampling
+shortcut, mangled duplicate classes) for the module-tree reader and the layer names.
 The weights come from torch.manual_seed(7); the running statistics start at torch's defaults
 (mean 0, variance 1) and are then set to fixed non-default values so that a reset would show.
 """
@@ -48,6 +50,46 @@ class BnMlp(nn.Module):
         ]
 
 
+class Basic(nn.Module):
+    """A ResNet basic block: conv-bn-relu-conv-bn, plus a downsampling shortcut when asked."""
+
+    def __init__(self, cin: int, cout: int, stride: int):
+        super().__init__()
+        self.conv1 = nn.Conv2d(cin, cout, 3, stride, 1, bias=False)
+        self.bn1 = nn.BatchNorm2d(cout)
+        self.conv2 = nn.Conv2d(cout, cout, 3, 1, 1, bias=False)
+        self.bn2 = nn.BatchNorm2d(cout)
+        self.downsample = nn.Sequential()
+        if stride != 1 or cin != cout:
+            self.downsample = nn.Sequential(nn.Conv2d(cin, cout, 1, stride, bias=False),
+                                            nn.BatchNorm2d(cout))
+
+    def forward(self, x):
+        out = torch.relu(self.bn1(self.conv1(x)))
+        out = self.bn2(self.conv2(out))
+        return torch.relu(out + self.downsample(x))
+
+
+class TinyResNet(nn.Module):
+    """ResNet-shaped nesting (stem, ModuleList of Sequential stages of blocks, head) for names."""
+
+    def __init__(self):
+        super().__init__()
+        self.stem = nn.Sequential(nn.Conv2d(1, 4, 3, 1, 1, bias=False), nn.BatchNorm2d(4), nn.ReLU())
+        self.stages = nn.ModuleList([
+            nn.Sequential(Basic(4, 4, 1), Basic(4, 8, 2)),
+            nn.Sequential(Basic(8, 8, 2)),
+        ])
+        self.drop = nn.Dropout(0.1)
+        self.fc = nn.Linear(8, 3)
+
+    def forward(self, x):
+        x = self.stem(x)
+        for stage in self.stages:
+            x = stage(x)
+        return self.fc(self.drop(torch.flatten(torch.mean(x, dim=(2, 3), keepdim=True), 1)))
+
+
 def main():
     here = os.path.dirname(os.path.abspath(__file__))
     out_dir = os.path.join(here, "..", "resources", "models", "torchscript")
@@ -62,6 +104,9 @@ def main():
                 bn.running_var.copy_(1.5 + 0.02 * i)
         torch.jit.script(m).save(os.path.join(out_dir, name))
         print("wrote", name)
+    torch.manual_seed(7)
+    torch.jit.script(TinyResNet()).save(os.path.join(out_dir, "tiny-resnet.pt"))
+    print("wrote tiny-resnet.pt")
 
 
 if __name__ == "__main__":

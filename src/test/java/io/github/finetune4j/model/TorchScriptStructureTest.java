@@ -40,6 +40,38 @@ class TorchScriptStructureTest {
   }
 
   @Test
+  void readsResNetShapedNestingWithMangledClasses() throws IOException {
+    TorchScriptStructure s = TorchScriptStructure.read(TS.resolve("tiny-resnet.pt"));
+    assertEquals(
+        List.of("stem.1", "stages.0.0.bn1", "stages.0.0.bn2", "stages.0.1.bn1", "stages.0.1.bn2",
+            "stages.0.1.downsample.1", "stages.1.0.bn1", "stages.1.0.bn2",
+            "stages.1.0.downsample.1"),
+        s.statisticsModules().stream().map(TorchScriptStructure.Module::path).toList());
+    assertTrue(s.statisticsModules().stream().allMatch(m -> m.shortType().equals("BatchNorm2d")));
+    assertEquals(List.of("drop"),
+        s.modeDependentModules().stream().map(TorchScriptStructure.Module::path).toList());
+  }
+
+  /** The layer names agree with the parameter names DJL reports for the loaded module. */
+  @Test
+  void layerNamesAgreeWithTheEnginesParameterNames() throws Exception {
+    try (ai.djl.Model model = ai.djl.Model.newInstance("resnet", "PyTorch")) {
+      TorchScriptBlock block = TorchScriptBlock.load(TS.resolve("tiny-resnet.pt"),
+          model.getNDManager());
+      java.util.Set<String> params =
+          io.github.finetune4j.params.ParameterNames.trainable(block).keySet();
+      NormLayers layers = NormLayers.attach(block);
+      assertEquals(9, layers.layers().size());
+      for (NormLayers.Layer l : layers.layers()) {
+        assertEquals(List.of(l.name() + ".weight", l.name() + ".bias"), l.affine());
+        assertTrue(params.containsAll(l.affine()), l + " not in " + params);
+      }
+      assertTrue(params.contains("stages.1.0.downsample.0.weight"), params.toString());
+      block.close();
+    }
+  }
+
+  @Test
   void aFileThatIsNotTorchScriptIsRefusedWithAReason(@TempDir Path dir) throws IOException {
     Path junk = Files.writeString(dir.resolve("x.pt"), "not a zip");
     IOException e = assertThrows(IOException.class, () -> TorchScriptStructure.read(junk));
