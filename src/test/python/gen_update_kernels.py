@@ -111,10 +111,15 @@ class UpdateKernels(torch.nn.Module):
             if amsgrad:
                 second = max_exp_avg_sqs[i]
                 torch.maximum(second, exp_avg_sq, out=second)
-            # torch: denom = (second.sqrt() / bias_correction2_sqrt).add_(eps), here into grad
+            # torch: denom = (second.sqrt() / bc2_sqrt).add_(eps);
+            #        param.addcdiv_(exp_avg, denom, value=-step_size).
+            # Here the algebraically equal form of Adam's paper (section 2, "efficient version"):
+            # denom' = second.sqrt() + eps * bc2_sqrt, value = -step_size * bc2_sqrt, written into
+            # grad: one pass over memory fewer, float32 rounding apart from torch's.
+            bc2_sqrt = bias_correction2_sqrts[i]
             torch.sqrt(second, out=grad)
-            grad.div_(bias_correction2_sqrts[i]).add_(eps)
-            param.addcdiv_(exp_avg, grad, value=-step_sizes[i])
+            grad.add_(eps * bc2_sqrt)
+            param.addcdiv_(exp_avg, grad, value=-step_sizes[i] * bc2_sqrt)
         return len(params)
 
 

@@ -25,11 +25,12 @@ import org.slf4j.LoggerFactory;
  * coupled weight decay and the final update each need a product into a new full-size temporary
  * and a separate addition: 6 passes over memory and 2 allocations per tensor against torch's 4
  * passes and 1 allocation, plus a JNI call and a Java object per operation (see {@code
- * docs/benchmarks.md}). Here SGD takes 3 passes and Adam/AdamW torch's passes less one, and
+ * docs/benchmarks.md}). Here SGD takes 3 passes and Adam/AdamW torch's passes less two, and
  * nothing is allocated, because the gradients are used as scratch (see {@link Updater}). Where a
  * kernel fuses two of torch.optim's operations ({@code torch.add(d_p, buf, alpha=m, out=buf)},
- * {@code exp_avg.lerp_}), values differ from torch 1.13's by float32 rounding only; the golden
- * trajectories still agree within 1e-6 relative.
+ * {@code exp_avg.lerp_}) or uses Adam's algebraically equal "efficient" update (denominator
+ * {@code sqrt(v) + eps * sqrt(bc2)}, step {@code lr * sqrt(bc2) / bc1}), values differ from torch
+ * 1.13's by float32 rounding only; the golden trajectories still agree within 1e-6 relative.
  *
  * <p>An SGD batch only takes tensors whose momentum buffer already exists (torch's first step,
  * {@code buf = clone(d_p)}, stays in {@link Kernels}) and Adam's buffers are created before the
