@@ -12,7 +12,6 @@ import java.io.IOException;
 import java.lang.reflect.Field;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -179,25 +178,6 @@ public final class NormLayers {
   }
 
   /**
-   * Whether a layer's statistics are currently fixed.
-   *
-   * @param layer the layer name
-   * @return true when fixed
-   */
-  public boolean statisticsFixed(String layer) {
-    PolicyBatchNorm bn = djl.get(layer);
-    if (bn != null) {
-      return bn.statisticsFixed();
-    }
-    for (Layer l : layers) {
-      if (l.name().equals(layer) && scripted.containsKey(l.module())) {
-        return scripted.get(l.module()).statisticsFixed();
-      }
-    }
-    throw new IllegalArgumentException("no controllable layer named " + layer);
-  }
-
-  /**
    * Starts re-estimating the statistics of some DJL layers: every following forward pass (run it
    * with {@code training = true} and no gradient) accumulates their batch statistics.
    *
@@ -337,17 +317,5 @@ public final class NormLayers {
     } catch (ReflectiveOperationException | RuntimeException e) {
       return false;
     }
-  }
-
-  /**
-   * Names of all layers of a kind.
-   *
-   * @param kind the kind
-   * @return layer names
-   */
-  public Set<String> names(Kind kind) {
-    Set<String> out = new LinkedHashSet<>();
-    layers.stream().filter(l -> l.kind() == kind).forEach(l -> out.add(l.name()));
-    return out;
   }
 }

@@ -43,16 +43,8 @@ final class PolicyBatchNorm extends AbstractBlock {
     this.inputShapes = inner.getInputShapes();
   }
 
-  BatchNorm inner() {
-    return inner;
-  }
-
   void fixStatistics(boolean fixed) {
     this.statisticsFixed = fixed;
-  }
-
-  boolean statisticsFixed() {
-    return statisticsFixed;
   }
 
   /** Whether a forward pass went through this layer since the last {@link #resetReached()}. */

@@ -75,10 +75,6 @@ public final class TorchScriptBlock extends PtSymbolBlock {
     this.statisticsFixed = fixed;
   }
 
-  boolean statisticsFixed() {
-    return statisticsFixed;
-  }
-
   @Override
   protected NDList forwardInternal(
       ParameterStore store, NDList inputs, boolean training, PairList<String, Object> params) {

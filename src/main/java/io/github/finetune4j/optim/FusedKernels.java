@@ -176,6 +176,14 @@ final class FusedKernels {
       this.amsgrad = amsgrad;
     }
 
+    double beta2() {
+      return beta2;
+    }
+
+    boolean amsgrad() {
+      return amsgrad;
+    }
+
     /**
      * Takes one tensor when every array is a PyTorch array of the weight's type and device.
      *
@@ -230,11 +238,7 @@ final class FusedKernels {
     }
 
     private double[] column(int k) {
-      double[] out = new double[scalars.size()];
-      for (int i = 0; i < out.length; i++) {
-        out[i] = scalars.get(i)[k];
-      }
-      return out;
+      return FusedKernels.column(scalars, k);
     }
   }
 
@@ -295,11 +299,16 @@ final class FusedKernels {
     }
 
     private double[] column(int k) {
-      double[] out = new double[scalars.size()];
-      for (int i = 0; i < out.length; i++) {
-        out[i] = scalars.get(i)[k];
-      }
-      return out;
+      return FusedKernels.column(scalars, k);
     }
+  }
+
+  /** Column {@code k} of per-tensor scalar rows, as one array for an {@code IValue} list. */
+  private static double[] column(List<double[]> rows, int k) {
+    double[] out = new double[rows.size()];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = rows.get(i)[k];
+    }
+    return out;
   }
 }

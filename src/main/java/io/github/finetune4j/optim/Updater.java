@@ -194,19 +194,17 @@ public final class Updater implements AutoCloseable {
     DecayMode wdMode =
         h.decayMode() == DecayMode.RULE_DEFAULT ? rule.defaultDecayMode() : h.decayMode();
     boolean decays = h.weightDecay() > 0.0;
-    double beta2 = rule instanceof Adam a ? a.beta2() : ((AdamW) rule).beta2();
-    boolean amsgrad = rule instanceof Adam a ? a.amsgrad() : ((AdamW) rule).amsgrad();
     NDArray w = s.weight();
     NDArray m = entry.zerosIfAbsent("exp_avg", w, stateManager);
     NDArray v = entry.zerosIfAbsent("exp_avg_sq", w, stateManager);
-    NDArray max = amsgrad ? entry.zerosIfAbsent("max_exp_avg_sq", w, stateManager) : null;
+    NDArray max = batch.amsgrad() ? entry.zerosIfAbsent("max_exp_avg_sq", w, stateManager) : null;
     double lr = h.lr();
     return batch.offer(w, s.grad(), m, v, max,
         decays && wdMode == DecayMode.COUPLED ? h.weightDecay() : 0.0,
         decays && wdMode == DecayMode.DECOUPLED ? 1.0 - lr * h.weightDecay() : 1.0,
         beta1,
         lr / (1.0 - Math.pow(beta1, entry.step)),
-        Math.sqrt(1.0 - Math.pow(beta2, entry.step)));
+        Math.sqrt(1.0 - Math.pow(batch.beta2(), entry.step)));
   }
 
   /** A batch for the TorchScript SGD kernels, or {@code null} when they are off or unavailable. */

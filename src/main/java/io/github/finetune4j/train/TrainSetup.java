@@ -60,35 +60,4 @@ public record TrainSetup(
     int every,
     WarningDetector warnings,
     List<MetricsSink> sinks,
-    NormSetup norms) {
-
-  /**
-   * A setup without a norm-statistics policy (the model has no layer with running statistics).
-   */
-  public TrainSetup(
-      Block block,
-      Map<String, Parameter> params,
-      ParamGroups groups,
-      List<StagePlan> stages,
-      UpdateRule rule,
-      Map<String, GroupHyper> hyper,
-      Schedule schedule,
-      boolean schedulePerStage,
-      boolean resetStateOnUnfreeze,
-      java.util.Set<String> pinned,
-      double clipNorm,
-      double clipValue,
-      Batches train,
-      Batches valid,
-      Batches test,
-      int batchSize,
-      long seed,
-      boolean evalEveryEpoch,
-      int every,
-      WarningDetector warnings,
-      List<MetricsSink> sinks) {
-    this(block, params, groups, stages, rule, hyper, schedule, schedulePerStage,
-        resetStateOnUnfreeze, pinned, clipNorm, clipValue, train, valid, test, batchSize, seed,
-        evalEveryEpoch, every, warnings, sinks, null);
-  }
-}
+    NormSetup norms) {}

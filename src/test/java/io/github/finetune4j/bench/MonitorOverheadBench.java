@@ -131,7 +131,7 @@ public final class MonitorOverheadBench {
                   List.of(new StagePlan(1 + steps, List.copyOf(all), Map.of())),
                   AdamW.defaults(), hyper, Schedule.constant(), false, false, Set.of(), 0, 0,
                   batch, null, null, BATCH,
-                  42, false, c.every(), new WarningDetector(), List.of(clock));
+                  42, false, c.every(), new WarningDetector(), List.of(clock), null);
           tuners.add(new FineTuner(setup, model.getNDManager().newSubManager()));
           clocks.add(clock);
           blockMeans.put(c.name(), new double[rounds]);

@@ -106,7 +106,7 @@ final class TinyRun implements AutoCloseable {
     TrainSetup setup = new TrainSetup(block, params, groups, stages, rule, h, schedule, false,
         resetOnUnfreeze, pinned, clipNorm, 0,
         toy(64, 1), toy(32, 2), toy(32, 3), 8, 42, true, 1, new WarningDetector(),
-        List.of(capture));
+        List.of(capture), null);
     try (var m = model.getNDManager().newSubManager();
         FineTuner t = new FineTuner(setup, m)) {
       RunResult r = t.run();
