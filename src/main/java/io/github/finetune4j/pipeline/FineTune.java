@@ -70,10 +70,7 @@ import java.util.stream.Stream;
 public final class FineTune {
 
   /** Name of the exported model inside a run directory. */
-  public static final String MODEL_DIR = "model";
-
-  private static final String MODEL_NAME = "model";
-  private static final String MODEL_CONFIG = "finetune4j-model.json";
+  public static final String MODEL_DIR = Exporter.MODEL_DIR;
   private static final ObjectMapper JSON = new ObjectMapper();
 
   static {
@@ -191,10 +188,6 @@ public final class FineTune {
       } finally {
         new MonitorSet(sinks).close();
       }
-      Path modelDir = partial.resolve(MODEL_DIR);
-      Files.createDirectories(modelDir);
-      model.save(modelDir, MODEL_NAME);
-      tokenizer.save(modelDir);
       ObjectNode cfg = JSON.createObjectNode();
       cfg.set("bert", JSON.valueToTree(block.config()));
       ArrayNode cls = cfg.putArray("classes");
@@ -202,7 +195,7 @@ public final class FineTune {
       cfg.put("pooling", recipe.head().pooling());
       cfg.put("dropout", recipe.head().dropout());
       cfg.put("max_length", recipe.data().maxLength());
-      Files.writeString(modelDir.resolve(MODEL_CONFIG), RecipeReader.toJson(cfg));
+      Exporter.write(partial.resolve(MODEL_DIR), model, tokenizer, cfg);
 
       ObjectNode summary = JSON.createObjectNode();
       summary.put("recipe_description", recipe.description());
@@ -238,51 +231,12 @@ public final class FineTune {
    * @param runDir a run directory (or its {@code model} directory)
    * @param texts the texts
    * @return per text: label and per-class probabilities
-   * @throws BadInputException when the directory holds no exported model
+   * @throws BadInputException when the directory holds no usable exported model
    * @throws IOException when reading fails
    */
   public static List<Prediction> predict(Path runDir, List<String> texts)
       throws BadInputException, IOException {
-    Path dir = Files.isRegularFile(runDir.resolve(MODEL_DIR).resolve(MODEL_CONFIG)) ? runDir.resolve(MODEL_DIR) : runDir;
-    if (!Files.isRegularFile(dir.resolve(MODEL_CONFIG))) {
-      throw new BadInputException(
-          List.of(runDir + ": no exported model here (expected " + MODEL_DIR + "/" + MODEL_CONFIG
-              + " written by `finetune run`)"));
-    }
-    JsonNode cfg = JSON.readTree(dir.resolve(MODEL_CONFIG).toFile());
-    BertConfig bert = JSON.treeToValue(cfg.get("bert"), BertConfig.class);
-    List<String> classes = new ArrayList<>();
-    cfg.get("classes").forEach(c -> classes.add(c.asText()));
-    TextClassifierBlock block =
-        new TextClassifierBlock(bert, classes.size(), cfg.get("pooling").asText(), cfg.get("dropout").asDouble());
-    List<Prediction> out = new ArrayList<>();
-    try (Model model = Model.newInstance("finetune4j", Device.cpu());
-        TextTokenizer tokenizer = TextTokenizer.fromDirectory(dir, cfg.get("max_length").asInt())) {
-      model.setBlock(block);
-      try {
-        model.load(dir, MODEL_NAME);
-      } catch (ai.djl.MalformedModelException e) {
-        throw new IOException("the exported model in " + dir + " is damaged: " + e.getMessage(), e);
-      }
-      ParameterStore ps = new ParameterStore(model.getNDManager(), false);
-      for (String text : texts) {
-        try (NDScope scope = new NDScope();
-            NDManager sm = model.getNDManager().newSubManager()) {
-          long[] ids = tokenizer.ids(text);
-          NDArray in = sm.create(ids, new Shape(1, ids.length));
-          NDArray mask = sm.ones(new Shape(1, ids.length), DataType.INT64);
-          float[] p = block.forward(ps, new NDList(in, mask), false).singletonOrThrow().softmax(1).toFloatArray();
-          int best = 0;
-          Map<String, Double> probs = new LinkedHashMap<>();
-          for (int i = 0; i < p.length; i++) {
-            probs.put(classes.get(i), (double) p[i]);
-            best = p[i] > p[best] ? i : best;
-          }
-          out.add(new Prediction(text, classes.get(best), probs));
-        }
-      }
-    }
-    return out;
+    return Predictor.predict(runDir, texts);
   }
 
   /**

@@ -1,0 +1,44 @@
+package io.github.finetune4j.pipeline;
+
+import ai.djl.Model;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.github.finetune4j.model.text.TextTokenizer;
+import io.github.finetune4j.recipe.RecipeReader;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * Writes a fine-tuned model into a run's {@code model/} directory: DJL's {@code model-0000.params},
+ * {@code finetune4j-model.json} (architecture, classes, pooling, max length) and the tokenizer.
+ */
+final class Exporter {
+
+  /** Name of the exported model directory inside a run directory. */
+  static final String MODEL_DIR = "model";
+
+  /** DJL model name (the params file is {@code MODEL_NAME-0000.params}). */
+  static final String MODEL_NAME = "model";
+
+  /** The metadata file. */
+  static final String MODEL_CONFIG = "finetune4j-model.json";
+
+  private Exporter() {}
+
+  /**
+   * Writes the model, its tokenizer and its metadata.
+   *
+   * @param modelDir the directory to create
+   * @param model the trained model
+   * @param tokenizer its tokenizer
+   * @param config the metadata
+   * @throws IOException when writing fails
+   */
+  static void write(Path modelDir, Model model, TextTokenizer tokenizer, ObjectNode config)
+      throws IOException {
+    Files.createDirectories(modelDir);
+    model.save(modelDir, MODEL_NAME);
+    tokenizer.save(modelDir);
+    Files.writeString(modelDir.resolve(MODEL_CONFIG), RecipeReader.toJson(config));
+  }
+}
