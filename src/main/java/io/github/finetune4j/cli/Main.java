@@ -1,11 +1,13 @@
 package io.github.finetune4j.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.finetune4j.monitor.HtmlReport;
 import io.github.finetune4j.monitor.ReportException;
 import io.github.finetune4j.pipeline.BadInputException;
 import io.github.finetune4j.pipeline.FineTune;
 import io.github.finetune4j.pipeline.Plan;
+import io.github.finetune4j.pipeline.RunFailedException;
 import io.github.finetune4j.recipe.Recipe;
 import io.github.finetune4j.recipe.RecipeException;
 import io.github.finetune4j.recipe.RecipeModel;
@@ -59,6 +61,7 @@ public final class Main implements Callable<Integer> {
    * @param args command-line arguments
    */
   public static void main(String[] args) {
+    Interrupts.install(System.err);
     System.exit(run(args, System.out, System.err));
   }
 
@@ -79,7 +82,7 @@ public final class Main implements Callable<Integer> {
     cl.setErr(new PrintWriter(err, true));
     cl.setExecutionExceptionHandler(
         (ex, line, parse) -> {
-          err.println("finetune: the run failed: " + ex.getMessage());
+          err.println("finetune: the run failed: " + Escapes.escape(String.valueOf(ex.getMessage())));
           if (System.getenv("FINETUNE_DEBUG") != null) {
             ex.printStackTrace(err);
           } else {
@@ -103,15 +106,16 @@ public final class Main implements Callable<Integer> {
   private int badRecipe(Path file, RecipeException e) {
     List<String> ps = e.problems();
     err.printf(
-        Locale.ROOT, "finetune: recipe %s is not usable (%d problem%s):%n", file, ps.size(),
+        Locale.ROOT, "finetune: recipe %s is not usable (%d problem%s):%n",
+        Escapes.escape(file.toString()), ps.size(),
         ps.size() == 1 ? "" : "s");
-    ps.forEach(p -> err.println("  - " + p));
+    ps.forEach(p -> err.println("  - " + Escapes.escape(p)));
     return BAD_INPUT;
   }
 
   private int badInput(String what, BadInputException e) {
-    err.println("finetune: " + what + ":");
-    e.problems().forEach(p -> err.println("  - " + p));
+    err.println("finetune: " + Escapes.escape(what) + ":");
+    e.problems().forEach(p -> err.println("  - " + Escapes.escape(p)));
     err.println("Nothing was written.");
     return BAD_INPUT;
   }
@@ -130,7 +134,7 @@ public final class Main implements Callable<Integer> {
     List<String> overrides = new ArrayList<>();
   }
 
-  @Command(name = "run", description = "Fine-tune by recipe: train, evaluate, export.")
+  @Command(name = "run", mixinStandardHelpOptions = true, description = "Fine-tune by recipe: train, evaluate, export.")
   static final class Run extends RecipeCommand {
     @Override
     public Integer call() throws Exception {
@@ -141,21 +145,29 @@ public final class Main implements Callable<Integer> {
         return main.badRecipe(recipe, e);
       }
       try {
-        ObjectNode summary = FineTune.run(r, main.out, List.of());
+        ObjectNode summary = FineTune.run(r, recipe, main.out, List.of());
+        JsonNode acc = summary.get("test_accuracy");
         main.out.printf(
             Locale.ROOT,
-            "Done: test accuracy %.4f, %.1f s wall; run directory %s%n",
-            summary.get("test_accuracy").asDouble(),
+            "Done: %s, %.1f s wall; run directory %s%n",
+            acc == null || acc.isNull()
+                ? "no test split"
+                : String.format(Locale.ROOT, "test accuracy %.4f", acc.asDouble()),
             summary.get("wall_seconds").asDouble(),
-            r.output().dir());
+            Escapes.escape(r.output().dir()));
         return OK;
       } catch (BadInputException e) {
         return main.badInput("cannot run " + recipe, e);
+      } catch (RunFailedException e) {
+        main.err.println("finetune: the run failed " + Escapes.escape(e.getMessage()) + ".");
+        main.err.println("The failed run (metrics, summary.json with \"status\": \"failed\", report)"
+            + " is in " + Escapes.escape(e.where().toString()) + "; no model was exported.");
+        return FAILED;
       }
     }
   }
 
-  @Command(name = "validate", description = "Check a recipe and report every problem; loads no weights.")
+  @Command(name = "validate", mixinStandardHelpOptions = true, description = "Check a recipe and report every problem; loads no weights.")
   static final class Validate extends RecipeCommand {
     @Override
     public Integer call() {
@@ -176,7 +188,7 @@ public final class Main implements Callable<Integer> {
     }
   }
 
-  @Command(name = "plan", description = "Print, per parameter: group, shape, trainable and lr per stage, decay.")
+  @Command(name = "plan", mixinStandardHelpOptions = true, description = "Print, per parameter: group, shape, trainable and lr per stage, decay.")
   static final class PlanCmd extends RecipeCommand {
     @Option(names = "--json", description = "Print the plan as JSON.")
     boolean json;
@@ -196,7 +208,7 @@ public final class Main implements Callable<Integer> {
     }
   }
 
-  @Command(name = "schema", description = "Print the JSON Schema of the recipe format.")
+  @Command(name = "schema", mixinStandardHelpOptions = true, description = "Print the JSON Schema of the recipe format.")
   static final class Schema implements Callable<Integer> {
     @CommandLine.ParentCommand Main main;
 
@@ -207,7 +219,7 @@ public final class Main implements Callable<Integer> {
     }
   }
 
-  @Command(name = "report", description = "Write report.html (charts of every group's updates) for a run directory.")
+  @Command(name = "report", mixinStandardHelpOptions = true, description = "Write report.html (charts of every group's updates) for a run directory.")
   static final class Report implements Callable<Integer> {
     @CommandLine.ParentCommand Main main;
 
@@ -227,7 +239,7 @@ public final class Main implements Callable<Integer> {
     }
   }
 
-  @Command(name = "predict", description = "Classify texts with a fine-tuned run's exported model.")
+  @Command(name = "predict", mixinStandardHelpOptions = true, description = "Classify texts with a fine-tuned run's exported model.")
   static final class Predict implements Callable<Integer> {
     @CommandLine.ParentCommand Main main;
 

@@ -118,10 +118,10 @@ public final class ConsoleSink implements MetricsSink {
     if (!Double.isNaN(m.trainAccuracy())) {
       line.append(String.format(Locale.ROOT, " acc %.4f", m.trainAccuracy()));
     }
-    if (!Double.isNaN(m.validLoss())) {
+    // Evaluated when either figure is there: a NaN loss next to an accuracy is a diverged
+    // model and is shown as such, not dropped.
+    if (!Double.isNaN(m.validLoss()) || !Double.isNaN(m.validAccuracy())) {
       line.append(String.format(Locale.ROOT, " | valid loss %.4f", m.validLoss()));
-    }
-    if (!Double.isNaN(m.validAccuracy())) {
       line.append(String.format(Locale.ROOT, " acc %.4f", m.validAccuracy()));
     }
     line.append(String.format(Locale.ROOT, " | %.1fs", m.seconds()));

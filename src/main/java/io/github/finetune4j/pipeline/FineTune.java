@@ -44,6 +44,7 @@ import io.github.finetune4j.recipe.SourceSpec;
 import io.github.finetune4j.recipe.WeightDecaySpec;
 import io.github.finetune4j.model.NormLayers;
 import io.github.finetune4j.policy.NormMode;
+import io.github.finetune4j.train.FaultPolicy;
 import io.github.finetune4j.train.FineTuner;
 import io.github.finetune4j.train.NormSetup;
 import io.github.finetune4j.train.RunResult;
@@ -55,7 +56,6 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -115,35 +115,64 @@ public final class FineTune {
   /**
    * Runs a recipe end to end: reads data, loads the model, trains by stage, evaluates, exports.
    * Bad input is reported before anything is written; the run is built in {@code DIR.partial} and
-   * renamed to {@code DIR} only when complete.
+   * moved to {@code DIR} only when complete (see {@link RunDirectory} for what may be replaced).
    *
    * @param recipe a validated recipe
    * @param out progress output
    * @param extraSinks sinks added to the run's own (may be empty)
    * @return the summary written to {@code summary.json}
    * @throws BadInputException for unusable data, groups or output directory (exit code 2)
-   * @throws IOException when the run fails (exit code 1)
+   * @throws RunFailedException when a loss is not finite or too many steps were skipped; the run
+   *     is left in {@code DIR.failed} (exit code 1)
+   * @throws IOException when the run fails otherwise (exit code 1)
    */
   public static ObjectNode run(Recipe recipe, PrintStream out, List<MetricsSink> extraSinks)
-      throws BadInputException, IOException {
+      throws BadInputException, RunFailedException, IOException {
+    return run(recipe, null, out, extraSinks);
+  }
+
+  /**
+   * Runs a recipe read from a file, like {@link #run(Recipe, PrintStream, List)}; the recipe file
+   * is also protected: no output directory that contains it is accepted.
+   *
+   * @param recipe a validated recipe
+   * @param recipeFile the file it was read from, or null
+   * @param out progress output
+   * @param extraSinks sinks added to the run's own (may be empty)
+   * @return the summary written to {@code summary.json}
+   * @throws BadInputException for unusable data, groups or output directory (exit code 2)
+   * @throws RunFailedException when the run failed numerically (exit code 1)
+   * @throws IOException when the run fails otherwise (exit code 1)
+   */
+  public static ObjectNode run(
+      Recipe recipe, Path recipeFile, PrintStream out, List<MetricsSink> extraSinks)
+      throws BadInputException, RunFailedException, IOException {
     long wallStart = System.nanoTime();
     Path runDir = Path.of(recipe.output().dir());
-    if (Files.exists(runDir) && !recipe.output().overwrite()) {
-      throw new BadInputException(
-          List.of(
-              "output.dir: " + runDir + " already exists; choose another directory or set"
-                  + " output.overwrite=true"));
+    List<Path> inputs = new ArrayList<>();
+    if (recipeFile != null) {
+      inputs.add(recipeFile);
+    }
+    for (SourceSpec split : java.util.Arrays.asList(
+        recipe.data().train(), recipe.data().valid(), recipe.data().test())) {
+      if (split != null && split.path() != null) {
+        inputs.add(Path.of(split.path()));
+      }
+    }
+    List<String> outputProblems = RunDirectory.check(runDir, recipe.output().overwrite(), inputs);
+    if (!outputProblems.isEmpty()) {
+      throw new BadInputException(outputProblems);
     }
     List<String> classes = recipe.head().classes();
-    List<TextExample> train = readSplit("data.train", recipe.data().train(), classes);
-    List<TextExample> valid = readSplit("data.valid", recipe.data().valid(), classes);
-    List<TextExample> test = readSplit("data.test", recipe.data().test(), classes);
+    List<TextExample> train = readSplit("data.train", recipe.data().train(), classes, out);
+    List<TextExample> valid = readSplit("data.valid", recipe.data().valid(), classes, out);
+    List<TextExample> test = readSplit("data.test", recipe.data().test(), classes, out);
+    requireTwoClasses(recipe.data().train(), train, classes);
 
     Engine.getInstance().setRandomSeed((int) (long) recipe.train().seed());
     if (recipe.train().threads() != null) {
       System.setProperty("ai.djl.pytorch.num_threads", recipe.train().threads().toString());
     }
-    Path partial = runDir.resolveSibling(runDir.getFileName() + ".partial");
     try (Model model = Model.newInstance("finetune4j", Device.cpu());
         TextTokenizer tokenizer = TextTokenizer.miniLm(recipe.data().maxLength())) {
       TextClassifierBlock block = newBlock(recipe);
@@ -153,12 +182,34 @@ public final class FineTune {
       ParamGroups groups = groups(recipe, params);
       NormSetup norms = norms(recipe, block, groups);
       Plan plan = resolve(recipe, params, groups, normParams(norms));
+      try (RunDirectory dir = RunDirectory.open(runDir, out)) {
+        ActiveRun.begin(dir.partial());
+        try {
+          return train(recipe, model, tokenizer, block, params, groups, norms, plan, train, valid,
+              test, dir, out, extraSinks, wallStart);
+        } finally {
+          ActiveRun.end();
+        }
+      }
+    }
+  }
+
+  private static ObjectNode train(
+      Recipe recipe, Model model, TextTokenizer tokenizer, TextClassifierBlock block,
+      Map<String, Parameter> params, ParamGroups groups, NormSetup norms, Plan plan,
+      List<TextExample> train, List<TextExample> valid, List<TextExample> test, RunDirectory dir,
+      PrintStream out, List<MetricsSink> extraSinks, long wallStart)
+      throws RunFailedException, IOException {
+    Path partial = dir.partial();
+    ObjectNode summary = JSON.createObjectNode();
+    summary.put("status", "running");
+    summary.put("recipe_description", recipe.description());
+    RunResult result = null;
+    try {
       out.printf(Locale.ROOT, "Loading %s (%s weights)%n", recipe.model().source(), recipe.model().init());
       if ("pretrained".equals(recipe.model().init())) {
         BertWeights.load(block, MiniLmImporter.weights(MiniLmImporter.readBundledGraph()));
       }
-      deleteTree(partial);
-      Files.createDirectories(partial);
       Files.writeString(partial.resolve("recipe.resolved.yaml"), RecipeReader.toYaml(recipe));
       Files.writeString(partial.resolve("plan.json"), RecipeReader.toJson(plan.toJson()));
 
@@ -166,6 +217,7 @@ public final class FineTune {
           valid.size(), test.size(), recipe.data().maxLength());
       List<MetricsSink> sinks = new ArrayList<>(Sinks.forRun(partial, out, recipe.monitor(), out == System.out && ConsoleSink.isTerminal()));
       sinks.addAll(extraSinks);
+      sinks.add(ActiveRun.progressSink());
       TrainSetup setup =
           new TrainSetup(
               block, params, groups, Policies.stages(recipe), Policies.rule(recipe.optimizer()),
@@ -181,47 +233,114 @@ public final class FineTune {
               recipe.data().batchSize(), recipe.train().seed(), recipe.train().evalEveryEpoch(),
               recipe.monitor().every(), new WarningDetector(recipe.monitor().driftBounds()), sinks,
               norms);
-      RunResult result;
       try (NDManager trainManager = model.getNDManager().newSubManager();
-          FineTuner tuner = new FineTuner(setup, trainManager)) {
+          FineTuner tuner = new FineTuner(setup, trainManager,
+              new FaultPolicy(recipe.train().maxSkippedSteps()))) {
         result = tuner.run();
       } finally {
         new MonitorSet(sinks).close();
       }
-      ObjectNode cfg = JSON.createObjectNode();
-      cfg.set("bert", JSON.valueToTree(block.config()));
-      ArrayNode cls = cfg.putArray("classes");
-      classes.forEach(cls::add);
-      cfg.put("pooling", recipe.head().pooling());
-      cfg.put("dropout", recipe.head().dropout());
-      cfg.put("max_length", recipe.data().maxLength());
-      Exporter.write(partial.resolve(MODEL_DIR), model, tokenizer, cfg);
+      fillSummary(summary, recipe, result, train, test);
+      if (result.succeeded()) {
+        ObjectNode cfg = JSON.createObjectNode();
+        cfg.set("bert", JSON.valueToTree(block.config()));
+        ArrayNode cls = cfg.putArray("classes");
+        recipe.head().classes().forEach(cls::add);
+        cfg.put("pooling", recipe.head().pooling());
+        cfg.put("dropout", recipe.head().dropout());
+        cfg.put("max_length", recipe.data().maxLength());
+        Exporter.write(partial.resolve(MODEL_DIR), model, tokenizer, cfg);
+        summary.put("status", "completed");
+      } else {
+        summary.put("status", "failed");
+        summary.put("failure", result.fault().message());
+        number(summary, "failed_at_step", result.fault().step());
+      }
+    } catch (IOException | RuntimeException e) {
+      summary.put("status", "failed");
+      summary.put("failure", e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
+      finishFailed(dir, recipe, summary, wallStart);
+      throw e;
+    }
+    if (!result.succeeded()) {
+      Path where = finishFailed(dir, recipe, summary, wallStart);
+      throw new RunFailedException(result.fault().message(), where, summary);
+    }
+    summary.put("wall_seconds", (System.nanoTime() - wallStart) / 1e9);
+    Files.writeString(partial.resolve("summary.json"), RecipeReader.toJson(summary));
+    writeReport(recipe, partial);
+    dir.complete();
+    return summary;
+  }
 
-      ObjectNode summary = JSON.createObjectNode();
-      summary.put("recipe_description", recipe.description());
-      summary.put("test_accuracy", result.testAccuracy());
-      summary.put("test_loss", result.testLoss());
-      summary.put("test_examples", test.size());
-      summary.put("train_examples", train.size());
-      summary.put("steps", result.steps());
-      summary.put("skipped_steps", result.skippedSteps());
-      summary.put("train_seconds", result.trainSeconds());
-      if (!result.epochs().isEmpty()) {
-        var last = result.epochs().get(result.epochs().size() - 1);
-        summary.put("final_train_loss", last.trainLoss());
-        summary.put("final_valid_accuracy", last.validAccuracy());
+  /** Writes the failed run's summary and report (best effort) and moves it to DIR.failed. */
+  private static Path finishFailed(RunDirectory dir, Recipe recipe, ObjectNode summary, long wallStart) {
+    summary.put("wall_seconds", (System.nanoTime() - wallStart) / 1e9);
+    try {
+      Files.writeString(dir.partial().resolve("summary.json"), RecipeReader.toJson(summary));
+      writeReport(recipe, dir.partial());
+    } catch (IOException | RuntimeException e) {
+      // the metrics are on disk already; the summary and report are a convenience here
+    }
+    try {
+      return dir.fail();
+    } catch (IOException e) {
+      return dir.partial();
+    }
+  }
+
+  private static void writeReport(Recipe recipe, Path runDir) throws IOException {
+    if (recipe.monitor().sinks().contains("html") && recipe.monitor().sinks().contains("jsonl")) {
+      try {
+        HtmlReport.write(runDir);
+      } catch (io.github.finetune4j.monitor.ReportException e) {
+        throw new IOException("cannot write the report: " + e.getMessage(), e);
       }
-      summary.put("seed", recipe.train().seed());
-      summary.put("djl_version", Engine.getDjlVersion());
-      summary.put("engine", Engine.getInstance().getEngineName() + " " + Engine.getInstance().getVersion());
-      summary.put("wall_seconds", (System.nanoTime() - wallStart) / 1e9);
-      Files.writeString(partial.resolve("summary.json"), RecipeReader.toJson(summary));
-      if (recipe.monitor().sinks().contains("html") && recipe.monitor().sinks().contains("jsonl")) {
-        HtmlReport.write(partial);
-      }
-      deleteTree(runDir);
-      Files.move(partial, runDir);
-      return summary;
+    }
+  }
+
+  private static void fillSummary(
+      ObjectNode summary, Recipe recipe, RunResult result, List<TextExample> train,
+      List<TextExample> test) {
+    number(summary, "test_accuracy", result.testAccuracy());
+    number(summary, "test_loss", result.testLoss());
+    summary.put("test_examples", test.size());
+    summary.put("train_examples", train.size());
+    summary.put("steps", result.steps());
+    summary.put("skipped_steps", result.skippedSteps());
+    number(summary, "train_seconds", result.trainSeconds());
+    if (!result.epochs().isEmpty()) {
+      var last = result.epochs().get(result.epochs().size() - 1);
+      number(summary, "final_train_loss", last.trainLoss());
+      number(summary, "final_valid_accuracy", last.validAccuracy());
+    }
+    summary.put("seed", recipe.train().seed());
+    summary.put("djl_version", Engine.getDjlVersion());
+    summary.put("engine", Engine.getInstance().getEngineName() + " " + Engine.getInstance().getVersion());
+  }
+
+  /** Puts a number, or JSON null when it is NaN or infinite (never a string). */
+  static void number(ObjectNode node, String key, double value) {
+    if (Double.isFinite(value)) {
+      node.put(key, value);
+    } else {
+      node.putNull(key);
+    }
+  }
+
+  /** A classifier needs at least two classes among its training labels. */
+  private static void requireTwoClasses(SourceSpec spec, List<TextExample> train, List<String> classes)
+      throws BadInputException {
+    if (train.isEmpty()) {
+      return;
+    }
+    java.util.Set<Integer> seen = new java.util.TreeSet<>();
+    train.forEach(e -> seen.add(e.label()));
+    if (seen.size() < 2) {
+      throw new BadInputException(List.of("data.train: " + spec.path() + ": every example"
+          + (spec.limit() != null ? " of the first " + train.size() : "") + " has the label '"
+          + classes.get(seen.iterator().next()) + "'; a classifier needs at least two classes in"
+          + " its training data"));
     }
   }
 
@@ -378,8 +497,8 @@ public final class FineTune {
     return out;
   }
 
-  private static List<TextExample> readSplit(String path, SourceSpec spec, List<String> classes)
-      throws BadInputException {
+  private static List<TextExample> readSplit(
+      String path, SourceSpec spec, List<String> classes, PrintStream out) throws BadInputException {
     if (spec == null) {
       return List.of();
     }
@@ -398,16 +517,5 @@ public final class FineTune {
       labels[i] = examples.get(i).label();
     }
     return new TextBatches(ids, labels);
-  }
-
-  static void deleteTree(Path dir) throws IOException {
-    if (!Files.exists(dir)) {
-      return;
-    }
-    try (Stream<Path> walk = Files.walk(dir)) {
-      for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-        Files.delete(p);
-      }
-    }
   }
 }

@@ -45,7 +45,7 @@ public record Recipe(
     stages = stages == null ? null : List.copyOf(stages);
     schedule = schedule == null ? new ScheduleSpec(null, null, null, null, null, null, null, null, null, null, null, null) : schedule;
     monitor = monitor == null ? new MonitorSpec(null, null, null) : monitor;
-    train = train == null ? new TrainSpec(null, null, null) : train;
+    train = train == null ? new TrainSpec(null, null, null, null) : train;
   }
 
   /**

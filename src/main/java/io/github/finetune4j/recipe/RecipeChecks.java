@@ -108,6 +108,9 @@ final class RecipeChecks {
     if (t.threads() != null && t.threads() < 1) {
       problems.add("train.threads: must be at least 1, got " + t.threads());
     }
+    if (t.maxSkippedSteps() != null && t.maxSkippedSteps() < 0) {
+      problems.add("train.max_skipped_steps: must be 0 or more, got " + t.maxSkippedSteps());
+    }
     if (r.output() != null && r.output().dir() != null && r.output().dir().isBlank()) {
       problems.add("output.dir: must not be empty");
     }

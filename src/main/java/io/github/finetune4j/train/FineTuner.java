@@ -50,6 +50,10 @@ public final class FineTuner implements AutoCloseable {
   private final java.util.Set<String> pinned;
   private long skippedSteps;
   private boolean lastStepSkipped;
+  private final FaultPolicy faults;
+  /** The first step whose gradients were not finite (0: none yet), and its groups. */
+  private long firstBadGradientStep;
+  private List<String> badGradientGroups = List.of();
   private final NDManager manager;
   private final ParameterStore store;
   private final Loss loss = Loss.softmaxCrossEntropyLoss();
@@ -70,7 +74,19 @@ public final class FineTuner implements AutoCloseable {
    * @param manager the manager that owns optimizer state and w0 (a child of the model's manager)
    */
   public FineTuner(TrainSetup setup, NDManager manager) {
+    this(setup, manager, FaultPolicy.DEFAULT);
+  }
+
+  /**
+   * Prepares a run with a policy for numerical faults.
+   *
+   * @param setup the resolved setup
+   * @param manager the manager that owns optimizer state and w0 (a child of the model's manager)
+   * @param faults when the run counts as failed
+   */
+  public FineTuner(TrainSetup setup, NDManager manager, FaultPolicy faults) {
     this.s = setup;
+    this.faults = faults;
     this.manager = manager;
     List<String> statistics = setup.params().entrySet().stream()
         .filter(e -> io.github.finetune4j.params.ParameterNames.isStatistic(e.getValue()))
@@ -98,7 +114,10 @@ public final class FineTuner implements AutoCloseable {
   }
 
   /**
-   * Runs every stage, then evaluates on the test split.
+   * Runs every stage, then evaluates on the test split. Stops early, with {@link RunResult#fault()}
+   * set, at the first step whose training loss is not finite, after an evaluation whose validation
+   * loss is not finite, or once more steps were skipped than the {@link FaultPolicy} allows; a test
+   * loss that is not finite is a fault too.
    *
    * @return the outcome
    * @throws IOException when a sink fails to write
@@ -112,6 +131,8 @@ public final class FineTuner implements AutoCloseable {
     prepareNorms();
     long step = 0;
     int epoch = 0;
+    TrainingFault fault = null;
+    training:
     for (int stageIndex = 0; stageIndex < s.stages().size(); stageIndex++) {
       StagePlan stage = s.stages().get(stageIndex);
       applyFreezing(stage, stageIndex == 0 ? null : s.stages().get(stageIndex - 1));
@@ -151,7 +172,7 @@ public final class FineTuner implements AutoCloseable {
               correct += logits.argMax(1).eq(labels).countNonzero().getLong();
             }
             lossSum += batchLoss * idx.length;
-            Map<String, GroupStats> stats = update(stage, factor, momentum, sample);
+            Map<String, GroupStats> stats = update(step, stage, factor, momentum, sample);
             double secs = (System.nanoTime() - t0) / 1e9;
             m = new StepMetrics(step, totalSteps, epoch, stageIndex, batchLoss, idx.length / secs,
                 rss(), appliedLr(stage, factor), stats);
@@ -172,6 +193,15 @@ public final class FineTuner implements AutoCloseable {
               sink.onWarning(w);
             }
           }
+          if (!Double.isFinite(m.loss())) {
+            fault = fault(step, "the training loss is " + m.loss());
+            break training;
+          }
+          if (skippedSteps > faults.maxSkippedSteps()) {
+            fault = fault(step, skippedSteps + " steps were skipped for non-finite gradients, more"
+                + " than the " + faults.maxSkippedSteps() + " allowed (train.max_skipped_steps)");
+            break training;
+          }
         }
         double validLoss = Double.NaN;
         double validAcc = Double.NaN;
@@ -187,10 +217,23 @@ public final class FineTuner implements AutoCloseable {
         for (MetricsSink sink : s.sinks()) {
           sink.onEpoch(em);
         }
+        if (s.valid() != null && s.evalEveryEpoch() && !Double.isFinite(validLoss)) {
+          fault = fault(step, "the validation loss after epoch " + epoch + " is " + validLoss);
+          break training;
+        }
       }
     }
-    double[] test = s.test() == null ? new double[] {Double.NaN, Double.NaN} : evaluate(s.test());
-    return new RunResult(step, skippedSteps, epochs, test[0], test[1], (System.nanoTime() - start) / 1e9);
+    double[] test = fault != null || s.test() == null
+        ? new double[] {Double.NaN, Double.NaN} : evaluate(s.test());
+    if (fault == null && s.test() != null && !Double.isFinite(test[0])) {
+      fault = fault(0, "the test loss is " + test[0]);
+    }
+    return new RunResult(step, skippedSteps, epochs, test[0], test[1],
+        (System.nanoTime() - start) / 1e9, fault);
+  }
+
+  private TrainingFault fault(long step, String reason) {
+    return new TrainingFault(step, reason, firstBadGradientStep, badGradientGroups);
   }
 
   /**
@@ -285,8 +328,9 @@ public final class FineTuner implements AutoCloseable {
    * Returns per-group diagnostics when {@code sample} (gradient norms are taken before clipping).
    */
   private Map<String, GroupStats> update(
-      StagePlan stage, double factor, java.util.OptionalDouble momentum, boolean sample) {
+      long step, StagePlan stage, double factor, java.util.OptionalDouble momentum, boolean sample) {
     List<ParamSlot> slots = new ArrayList<>();
+    Map<String, List<NDArray>> gradsByGroup = new LinkedHashMap<>();
     List<NDArray> grads = new ArrayList<>();
     Map<String, NDArray> before = new HashMap<>();
     Map<String, Double> gradSq = new HashMap<>();
@@ -302,6 +346,7 @@ public final class FineTuner implements AutoCloseable {
         NDArray w = s.params().get(name).getArray();
         NDArray grad = w.getGradient(); // a new handle; freed with the step's scope
         grads.add(grad);
+        gradsByGroup.computeIfAbsent(g.name(), k -> new ArrayList<>()).add(grad);
         GroupHyper h = s.hyper().get(name);
         if (momentum.isPresent()) {
           h = h.withMomentum(momentum.getAsDouble());
@@ -327,6 +372,16 @@ public final class FineTuner implements AutoCloseable {
       updater.step(slots);
     } else {
       skippedSteps++;
+      if (firstBadGradientStep == 0) {
+        firstBadGradientStep = step;
+        List<String> bad = new ArrayList<>();
+        gradsByGroup.forEach((group, gs) -> {
+          if (gs.stream().anyMatch(gr -> !Double.isFinite(sq(gr)))) {
+            bad.add(group);
+          }
+        });
+        badGradientGroups = List.copyOf(bad);
+      }
     }
     lastStepSkipped = !finite;
     for (NDArray grad : grads) {

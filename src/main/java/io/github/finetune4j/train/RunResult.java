@@ -12,11 +12,22 @@ import java.util.List;
  * @param testLoss loss on the test split (NaN without one)
  * @param testAccuracy accuracy on the test split (NaN without one)
  * @param trainSeconds seconds spent in the training loop, evaluation included
+ * @param fault why the run failed, or null when it succeeded
  */
 public record RunResult(
-    long steps, long skippedSteps, List<EpochMetrics> epochs, double testLoss, double testAccuracy, double trainSeconds) {
+    long steps, long skippedSteps, List<EpochMetrics> epochs, double testLoss, double testAccuracy, double trainSeconds,
+    TrainingFault fault) {
   /** Copies the list. */
   public RunResult {
     epochs = List.copyOf(epochs);
+  }
+
+  /**
+   * Whether the run succeeded (no fault).
+   *
+   * @return true when it did
+   */
+  public boolean succeeded() {
+    return fault == null;
   }
 }

@@ -49,6 +49,21 @@ class ConsoleSinkTest {
   }
 
   @Test
+  void aNanValidLossIsShownNotDropped() {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    try (ConsoleSink sink =
+        new ConsoleSink(new PrintStream(bytes, true, StandardCharsets.UTF_8), false)) {
+      sink.onEpoch(new EpochMetrics(1, 0, 4, Double.NaN, 0.6875, Double.NaN, 0.5, 1.0));
+      sink.onEpoch(new EpochMetrics(2, 0, 8, 0.25, 0.75, Double.NaN, Double.NaN, 1.0));
+    }
+    assertEquals(
+        List.of(
+            "epoch 1 done (step 4): train loss NaN acc 0.6875 | valid loss NaN acc 0.5000 | 1.0s",
+            "epoch 2 done (step 8): train loss 0.2500 acc 0.7500 | 1.0s"),
+        bytes.toString(StandardCharsets.UTF_8).lines().toList());
+  }
+
+  @Test
   void autoPeriodGivesAboutTwentyLines() {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     ConsoleSink sink = new ConsoleSink(new PrintStream(bytes, true, StandardCharsets.UTF_8), false);

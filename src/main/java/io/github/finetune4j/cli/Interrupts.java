@@ -1,0 +1,43 @@
+package io.github.finetune4j.cli;
+
+import io.github.finetune4j.pipeline.ActiveRun;
+import java.io.PrintStream;
+import java.util.Locale;
+
+/**
+ * SIGTERM and SIGINT (Ctrl-C): one line that says where the run was stopped and what it left, then
+ * exit 143 / 130 as a shell expects. Installed by {@link Main#main} only (never in-process).
+ */
+final class Interrupts {
+
+  private Interrupts() {}
+
+  static void install(PrintStream err) {
+    handle("TERM", 143, err);
+    handle("INT", 130, err);
+  }
+
+  @SuppressWarnings("restriction")
+  private static void handle(String name, int code, PrintStream err) {
+    try {
+      sun.misc.Signal.handle(new sun.misc.Signal(name), sig -> {
+        err.println(message(name));
+        err.flush();
+        Runtime.getRuntime().halt(code);
+      });
+    } catch (IllegalArgumentException | UnsupportedOperationException e) {
+      // the signal is reserved on this platform: the JVM's default handling applies
+    }
+  }
+
+  /** The line printed on a signal. */
+  static String message(String signal) {
+    return ActiveRun.current()
+        .map(s -> String.format(Locale.ROOT,
+            "finetune: interrupted (SIG%s) %s; the partial run is left in %s (it is removed by"
+                + " the next run with the same output.dir)",
+            signal, s.step() == 0 ? "before the first step" : "at step " + s.step(),
+            Escapes.escape(s.partial().toString())))
+        .orElse("finetune: interrupted (SIG" + signal + "); no run was writing, nothing was left");
+  }
+}

@@ -1,0 +1,427 @@
+package io.github.finetune4j.pipeline;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.UUID;
+import java.util.stream.Stream;
+
+/**
+ * A run's output directory, handled so that no user file is ever lost.
+ *
+ * <p>The run is built in {@code DIR.partial}, which holds a marker file ({@value #MARKER}) from the
+ * moment it is created and an OS file lock ({@value #LOCK}) while the run is alive. Only a
+ * directory with the marker is ever replaced or deleted: {@link #check} refuses, before the model
+ * loads, an output directory that is a regular file, a directory without the marker, the working
+ * directory, {@code /}, the home directory and any ancestor of the recipe, the data files or the
+ * working directory. A completed run replaces a previous one by moving it aside, moving the new one
+ * in, then deleting the old one; a failed run is moved to {@code DIR.failed}.
+ */
+public final class RunDirectory implements AutoCloseable {
+
+  /** The marker file that says a directory was created by a Finetune4J run. */
+  public static final String MARKER = ".finetune4j-run";
+
+  /** The lock file inside {@code DIR.partial}, locked by the live run. */
+  public static final String LOCK = ".lock";
+
+  private final Path target;
+  private final Path partial;
+  private final FileChannel lockChannel;
+  private final FileLock lock;
+  private boolean closed;
+
+  private RunDirectory(Path target, Path partial, FileChannel lockChannel, FileLock lock) {
+    this.target = target;
+    this.partial = partial;
+    this.lockChannel = lockChannel;
+    this.lock = lock;
+  }
+
+  /**
+   * The {@code .partial} sibling of a run directory.
+   *
+   * @param dir the run directory
+   * @return {@code DIR.partial}
+   */
+  public static Path partialOf(Path dir) {
+    return dir.resolveSibling(dir.getFileName() + ".partial");
+  }
+
+  /**
+   * The {@code .failed} sibling of a run directory.
+   *
+   * @param dir the run directory
+   * @return {@code DIR.failed}
+   */
+  public static Path failedOf(Path dir) {
+    return dir.resolveSibling(dir.getFileName() + ".failed");
+  }
+
+  /**
+   * Whether {@code dir} is a directory that a Finetune4J run created (it holds the marker).
+   *
+   * @param dir a path
+   * @return true for a run directory
+   */
+  public static boolean isRun(Path dir) {
+    return Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)
+        && Files.isRegularFile(dir.resolve(MARKER), LinkOption.NOFOLLOW_LINKS);
+  }
+
+  /**
+   * Checks, before anything is loaded or written, that a run may write to {@code dir}: every
+   * reason it may not is returned as one sentence (empty when it may).
+   *
+   * @param dir the recipe's {@code output.dir}
+   * @param overwrite the recipe's {@code output.overwrite}
+   * @param inputs files the run reads (recipe, data); none of their ancestors may be the output
+   * @return the problems, each starting with {@code output.dir}
+   */
+  public static List<String> check(Path dir, boolean overwrite, List<Path> inputs) {
+    List<String> problems = new ArrayList<>();
+    Path abs = real(dir);
+    String name = "output.dir: " + dir;
+    if (dir.getFileName() == null || abs.getParent() == null) {
+      problems.add(name + " is the root directory; choose a new directory for the run");
+      return problems;
+    }
+    Path cwd = real(Path.of(""));
+    String home = System.getProperty("user.home");
+    if (abs.equals(cwd)) {
+      problems.add(name + " is the working directory; choose a new directory for the run");
+      return problems;
+    }
+    if (home != null && abs.equals(real(Path.of(home)))) {
+      problems.add(name + " is the home directory; choose a new directory for the run");
+      return problems;
+    }
+    if (cwd.startsWith(abs)) {
+      problems.add(name + " contains the working directory; choose a new directory for the run");
+      return problems;
+    }
+    for (Path in : inputs) {
+      Path p = real(in);
+      if (p.startsWith(abs)) {
+        problems.add(name + " contains " + in + ", which the run reads; choose a new directory");
+        return problems;
+      }
+    }
+    Path partial = partialOf(abs);
+    if (Files.exists(abs, LinkOption.NOFOLLOW_LINKS)) {
+      if (!Files.isDirectory(abs, LinkOption.NOFOLLOW_LINKS)) {
+        problems.add(name + " is a file or a link, not a run directory; it is left as it is"
+            + " (choose another output.dir)");
+      } else if (isEmptyDir(abs)) {
+        // an empty directory holds nothing to lose: the run takes its place
+      } else if (!isRun(abs)) {
+        problems.add(name + " exists and was not made by a Finetune4J run (no " + MARKER
+            + " in it); it is never replaced, even with output.overwrite=true");
+      } else if (!overwrite) {
+        problems.add(name + " already exists; choose another directory or set"
+            + " output.overwrite=true");
+      }
+    }
+    if (Files.exists(partial, LinkOption.NOFOLLOW_LINKS) && !isRun(partial)) {
+      problems.add("output.dir: " + partial + " exists and was not made by a Finetune4J run (no "
+          + MARKER + " in it); remove or rename it");
+    }
+    Path parent = abs.getParent();
+    Path existing = parent;
+    while (existing != null && !Files.exists(existing)) {
+      existing = existing.getParent();
+    }
+    if (existing != null && !Files.isDirectory(existing)) {
+      problems.add(name + " cannot be created: " + existing + " is a file, not a directory");
+    } else if (existing != null && !Files.isWritable(existing)) {
+      problems.add(name + " cannot be created: " + existing + " is not writable");
+    }
+    return problems;
+  }
+
+  /**
+   * Creates and locks {@code DIR.partial} (after {@link #check} passed): the parent directories
+   * are created, a stale {@code .partial} of a dead run is cleared with one line on {@code out},
+   * and a live one is refused naming its holder.
+   *
+   * @param dir the run directory
+   * @param out where the one-line note on a stale partial directory goes
+   * @return the locked run directory
+   * @throws BadInputException when the directory cannot be created (with the OS reason) or another
+   *     live run holds it
+   */
+  public static RunDirectory open(Path dir, PrintStream out) throws BadInputException {
+    Path target = dir.toAbsolutePath().normalize();
+    Path partial = partialOf(target);
+    try {
+      Files.createDirectories(target.getParent());
+    } catch (IOException e) {
+      throw bad("output.dir: cannot create " + target.getParent() + ": " + reason(e));
+    }
+    boolean created;
+    try {
+      Files.createDirectory(partial);
+      created = true;
+    } catch (java.nio.file.FileAlreadyExistsException e) {
+      created = false;
+    } catch (IOException e) {
+      throw bad("output.dir: cannot create " + partial + ": " + reason(e));
+    }
+    if (!created && !isRun(partial)) {
+      throw bad("output.dir: " + partial + " exists and was not made by a Finetune4J run (no "
+          + MARKER + " in it); remove or rename it");
+    }
+    FileChannel ch;
+    FileLock lock;
+    try {
+      ch = FileChannel.open(partial.resolve(LOCK), StandardOpenOption.CREATE,
+          StandardOpenOption.READ, StandardOpenOption.WRITE);
+    } catch (IOException e) {
+      throw bad("output.dir: cannot write in " + partial + ": " + reason(e));
+    }
+    try {
+      lock = ch.tryLock();
+    } catch (OverlappingFileLockException e) {
+      lock = null; // held by another run in this JVM
+    } catch (IOException e) {
+      closeQuietly(ch);
+      throw bad("output.dir: cannot lock " + partial.resolve(LOCK) + ": " + reason(e));
+    }
+    if (lock == null) {
+      String holder = holder(partial);
+      closeQuietly(ch);
+      throw bad("output.dir: another run is writing " + partial + " (" + holder
+          + "); wait for it to finish or choose another output.dir");
+    }
+    RunDirectory run = new RunDirectory(target, partial, ch, lock);
+    try {
+      if (!created) {
+        out.println("Removing the stale " + partial + " left by a run that is no longer alive");
+        run.clearPartial();
+      }
+      Files.writeString(partial.resolve(MARKER),
+          "{\"tool\": \"finetune4j\", \"created\": \"" + Instant.now() + "\"}\n");
+      ch.truncate(0);
+      ch.write(ByteBuffer.wrap(("pid " + ProcessHandle.current().pid() + ", started "
+          + Instant.now() + "\n").getBytes(StandardCharsets.UTF_8)), 0);
+      ch.force(true);
+    } catch (IOException e) {
+      run.close();
+      throw bad("output.dir: cannot write in " + partial + ": " + reason(e));
+    }
+    return run;
+  }
+
+  /**
+   * The directory the run writes into while it is running.
+   *
+   * @return {@code DIR.partial}
+   */
+  public Path partial() {
+    return partial;
+  }
+
+  /**
+   * The directory a completed run ends up in.
+   *
+   * @return {@code DIR}
+   */
+  public Path target() {
+    return target;
+  }
+
+  /**
+   * Moves the completed run into place: a previous run at {@code DIR} is moved aside, the new one
+   * moved in, then the old one deleted (a failure before the new one is in place moves the old one
+   * back). Releases the lock.
+   *
+   * @return the run directory
+   * @throws IOException when the directories cannot be moved
+   */
+  public Path complete() throws IOException {
+    return finish(target);
+  }
+
+  /**
+   * Moves a failed run to {@code DIR.failed} (replacing an earlier failed run the same way), so
+   * that it never looks like a completed one. Releases the lock.
+   *
+   * @return where the failed run now is
+   * @throws IOException when it cannot be moved (the run then stays in {@code DIR.partial})
+   */
+  public Path fail() throws IOException {
+    Path failed = failedOf(target);
+    if (Files.exists(failed, LinkOption.NOFOLLOW_LINKS) && !isRun(failed) && !isEmptyDir(failed)) {
+      close();
+      return partial; // never replace a directory we did not make
+    }
+    return finish(failed);
+  }
+
+  private Path finish(Path dest) throws IOException {
+    Path aside = null;
+    if (Files.exists(dest, LinkOption.NOFOLLOW_LINKS)) {
+      if (isEmptyDir(dest)) {
+        Files.delete(dest);
+      } else if (isRun(dest)) {
+        aside = dest.resolveSibling(dest.getFileName() + ".old-" + UUID.randomUUID());
+        Files.move(dest, aside, StandardCopyOption.ATOMIC_MOVE);
+      } else {
+        throw new IOException(dest + " appeared during the run and was not made by a Finetune4J"
+            + " run; the run is left in " + partial);
+      }
+    }
+    try {
+      Files.move(partial, dest, StandardCopyOption.ATOMIC_MOVE);
+    } catch (IOException e) {
+      if (aside != null) {
+        Files.move(aside, dest, StandardCopyOption.ATOMIC_MOVE);
+      }
+      throw e;
+    }
+    close();
+    Files.deleteIfExists(dest.resolve(LOCK));
+    if (aside != null) {
+      deleteRunTree(aside);
+    }
+    return dest;
+  }
+
+  /** Deletes everything in the partial directory but the lock file (which stays locked). */
+  private void clearPartial() throws IOException {
+    try (Stream<Path> children = Files.list(partial)) {
+      for (Path c : children.toList()) {
+        if (!c.getFileName().toString().equals(LOCK)) {
+          deleteTree(c);
+        }
+      }
+    }
+  }
+
+  /** Deletes a tree that holds the run marker; refuses any other. */
+  static void deleteRunTree(Path dir) throws IOException {
+    if (!isRun(dir)) {
+      throw new IOException("refusing to delete " + dir + ": it was not made by a Finetune4J run");
+    }
+    deleteTree(dir);
+  }
+
+  private static void deleteTree(Path dir) throws IOException {
+    if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
+      return;
+    }
+    try (Stream<Path> walk = Files.walk(dir)) { // does not follow links: a link is deleted, not its target
+      for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+        Files.delete(p);
+      }
+    }
+  }
+
+  private static String holder(Path partial) {
+    try {
+      String s = Files.readString(partial.resolve(LOCK)).strip();
+      return s.isEmpty() ? "a live process" : s;
+    } catch (IOException e) {
+      return "a live process";
+    }
+  }
+
+  private static boolean isEmptyDir(Path dir) {
+    try (Stream<Path> s = Files.list(dir)) {
+      return s.findAny().isEmpty();
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  /** The absolute, normalized path with every existing ancestor's links resolved. */
+  static Path real(Path p) {
+    Path abs = p.toAbsolutePath().normalize();
+    Path existing = abs;
+    List<Path> rest = new ArrayList<>();
+    while (existing != null && !Files.exists(existing)) {
+      rest.add(0, existing.getFileName());
+      existing = existing.getParent();
+    }
+    if (existing == null) {
+      return abs;
+    }
+    try {
+      Path out = existing.toRealPath();
+      for (Path r : rest) {
+        out = out.resolve(r);
+      }
+      return out;
+    } catch (IOException e) {
+      return abs;
+    }
+  }
+
+  /** The operating system's reason, without Java's exception names. */
+  static String reason(IOException e) {
+    if (e instanceof AccessDeniedException) {
+      return "permission denied";
+    }
+    if (e instanceof NoSuchFileException) {
+      return "no such file or directory";
+    }
+    if (e instanceof NotDirectoryException) {
+      return "a part of the path is a file, not a directory";
+    }
+    if (e instanceof DirectoryNotEmptyException) {
+      return "directory not empty";
+    }
+    if (e instanceof java.nio.file.FileAlreadyExistsException f) {
+      return (f.getFile() == null ? "it" : f.getFile()) + " exists and is not a directory";
+    }
+    if (e instanceof FileSystemException f && f.getReason() != null) {
+      return f.getReason();
+    }
+    return e.getMessage() == null ? "input/output error" : e.getMessage();
+  }
+
+  private static BadInputException bad(String problem) {
+    return new BadInputException(List.of(problem));
+  }
+
+  private static void closeQuietly(FileChannel ch) {
+    try {
+      ch.close();
+    } catch (IOException e) {
+      // nothing to do: the lock goes with the channel
+    }
+  }
+
+  /** Releases the lock (the directory stays where it is). */
+  @Override
+  public void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    try {
+      lock.release();
+    } catch (IOException | RuntimeException e) {
+      // the channel's close releases it too
+    }
+    closeQuietly(lockChannel);
+  }
+}
