@@ -24,6 +24,21 @@ public final class Clipping {
    * @return the total norm before clipping
    */
   public static double clipGlobalNorm(List<NDArray> grads, double maxNorm) {
+    return clipGlobalNorm(grads, maxNorm, null);
+  }
+
+  /**
+   * {@link #clipGlobalNorm(List, double)} that also returns each gradient's squared norm as
+   * measured before clipping (so a caller can tell which gradients were not finite, even after a
+   * NaN total has scaled every gradient).
+   *
+   * @param grads the gradients, modified in place
+   * @param maxNorm the largest allowed global norm (positive)
+   * @param squaredNorms filled with each gradient's squared L2 norm before clipping (may be null;
+   *     else at least {@code grads.size()} long)
+   * @return the global norm before clipping
+   */
+  public static double clipGlobalNorm(List<NDArray> grads, double maxNorm, double[] squaredNorms) {
     if (!(maxNorm > 0.0)) {
       throw new IllegalArgumentException("maxNorm must be > 0, got " + maxNorm);
     }
@@ -37,6 +52,9 @@ public final class Clipping {
         views[i] = Updater.view(grads.get(i), scope);
         double n = views[i].norm().toType(DataType.FLOAT32, false).getFloat();
         sumSq += n * n;
+        if (squaredNorms != null) {
+          squaredNorms[i] = n * n;
+        }
       }
       float total = (float) Math.sqrt(sumSq);
       // torch: clip_coef = max_norm / (total_norm + 1e-6), clamped to at most 1, in float32

@@ -330,7 +330,7 @@ public final class FineTuner implements AutoCloseable {
   private Map<String, GroupStats> update(
       long step, StagePlan stage, double factor, java.util.OptionalDouble momentum, boolean sample) {
     List<ParamSlot> slots = new ArrayList<>();
-    Map<String, List<NDArray>> gradsByGroup = new LinkedHashMap<>();
+    List<String> gradGroup = new ArrayList<>();
     List<NDArray> grads = new ArrayList<>();
     Map<String, NDArray> before = new HashMap<>();
     Map<String, Double> gradSq = new HashMap<>();
@@ -346,7 +346,7 @@ public final class FineTuner implements AutoCloseable {
         NDArray w = s.params().get(name).getArray();
         NDArray grad = w.getGradient(); // a new handle; freed with the step's scope
         grads.add(grad);
-        gradsByGroup.computeIfAbsent(g.name(), k -> new ArrayList<>()).add(grad);
+        gradGroup.add(g.name());
         GroupHyper h = s.hyper().get(name);
         if (momentum.isPresent()) {
           h = h.withMomentum(momentum.getAsDouble());
@@ -366,7 +366,9 @@ public final class FineTuner implements AutoCloseable {
     }
     // The global norm (clipping when asked) also guards the weights: a step whose gradients are
     // not finite is skipped rather than written into every weight and optimizer moment.
-    double total = Clipping.clipGlobalNorm(grads, s.clipNorm() > 0 ? s.clipNorm() : Double.MAX_VALUE);
+    double[] gradSqEach = new double[grads.size()];
+    double total = Clipping.clipGlobalNorm(
+        grads, s.clipNorm() > 0 ? s.clipNorm() : Double.MAX_VALUE, gradSqEach);
     boolean finite = Double.isFinite(total);
     if (finite) {
       updater.step(slots);
@@ -374,12 +376,12 @@ public final class FineTuner implements AutoCloseable {
       skippedSteps++;
       if (firstBadGradientStep == 0) {
         firstBadGradientStep = step;
-        List<String> bad = new ArrayList<>();
-        gradsByGroup.forEach((group, gs) -> {
-          if (gs.stream().anyMatch(gr -> !Double.isFinite(sq(gr)))) {
-            bad.add(group);
+        java.util.Set<String> bad = new java.util.LinkedHashSet<>();
+        for (int i = 0; i < gradSqEach.length; i++) {
+          if (!Double.isFinite(gradSqEach[i])) {
+            bad.add(gradGroup.get(i));
           }
-        });
+        }
         badGradientGroups = List.copyOf(bad);
       }
     }
