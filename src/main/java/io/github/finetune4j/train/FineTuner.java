@@ -233,7 +233,15 @@ public final class FineTuner implements AutoCloseable {
   }
 
   private TrainingFault fault(long step, String reason) {
-    return new TrainingFault(step, reason, firstBadGradientStep, badGradientGroups);
+    List<String> badWeights = new ArrayList<>();
+    try (NDScope scope = new NDScope()) {
+      for (ParamGroup g : s.groups().groups()) {
+        if (g.members().stream().anyMatch(n -> !Double.isFinite(sq(s.params().get(n).getArray())))) {
+          badWeights.add(g.name());
+        }
+      }
+    }
+    return new TrainingFault(step, reason, firstBadGradientStep, badGradientGroups, badWeights);
   }
 
   /**

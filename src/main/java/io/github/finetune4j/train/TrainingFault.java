@@ -9,17 +9,24 @@ import java.util.List;
  * @param reason what was wrong, e.g. "the training loss is NaN"
  * @param firstBadGradientStep the first step whose gradients were not finite (0 when none was)
  * @param badGradientGroups the groups whose gradients were not finite at that step, in group order
+ * @param badWeightGroups the groups whose weights were not finite when the run stopped
  */
 public record TrainingFault(
-    long step, String reason, long firstBadGradientStep, List<String> badGradientGroups) {
+    long step,
+    String reason,
+    long firstBadGradientStep,
+    List<String> badGradientGroups,
+    List<String> badWeightGroups) {
 
-  /** Copies the list. */
+  /** Copies the lists. */
   public TrainingFault {
     badGradientGroups = List.copyOf(badGradientGroups);
+    badWeightGroups = List.copyOf(badWeightGroups);
   }
 
   /**
-   * One sentence for the user: the step, the reason, and where the gradients first went bad.
+   * One sentence for the user: the step, the reason, where the gradients first went bad and which
+   * groups' weights are no longer finite.
    *
    * @return the message
    */
@@ -30,6 +37,11 @@ public record TrainingFault(
       b.append("; the gradient first went non-finite at step ").append(firstBadGradientStep)
           .append(" in group").append(badGradientGroups.size() == 1 ? " " : "s ")
           .append(String.join(", ", badGradientGroups));
+    }
+    if (!badWeightGroups.isEmpty()) {
+      b.append("; the weights of group").append(badWeightGroups.size() == 1 ? " " : "s ")
+          .append(String.join(", ", badWeightGroups))
+          .append(badWeightGroups.size() == 1 ? " are" : " are").append(" no longer finite");
     }
     return b.toString();
   }
