@@ -3,10 +3,12 @@ package io.github.finetune4j.data;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -51,14 +53,48 @@ public final class TextJsonlSource {
    * @throws DataException for a missing or unreadable file, a bad line, an unknown label, or no data
    */
   public List<TextExample> read(List<String> classes) throws DataException {
+    return readData(classes).examples();
+  }
+
+  /**
+   * Reads the examples, mapping labels to indexes of {@code classes}, and counts what was noticed
+   * on the way. Each line is decoded as strict UTF-8; a line with invalid bytes is decoded with
+   * U+FFFD in their place, kept, and counted.
+   *
+   * @param classes the declared class labels
+   * @return the examples in file order, with the counts
+   * @throws DataException for a missing or unreadable file, a bad line, an unknown label, or no data
+   */
+  public TextData readData(List<String> classes) throws DataException {
     List<TextExample> out = new ArrayList<>();
+    int invalidUtf8 = 0;
+    long firstInvalidUtf8 = 0;
+    CharsetDecoder strict =
+        StandardCharsets.UTF_8
+            .newDecoder()
+            .onMalformedInput(CodingErrorAction.REPORT)
+            .onUnmappableCharacter(CodingErrorAction.REPORT);
+    CharBuffer chars = CharBuffer.allocate(1 << 14);
     try (InputStream raw = Files.newInputStream(path);
-        InputStream in = path.toString().endsWith(".gz") ? new GZIPInputStream(raw) : raw;
-        BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
-      String line;
-      int lineNo = 0;
-      while ((line = r.readLine()) != null && (limit == null || out.size() < limit)) {
+        InputStream in = path.toString().endsWith(".gz") ? new GZIPInputStream(raw, 1 << 16) : raw) {
+      ByteLines lines = new ByteLines(in);
+      long lineNo = 0;
+      while ((limit == null || out.size() < limit) && lines.next()) {
         lineNo++;
+        byte[] bytes = lines.bytes();
+        int start = lines.start();
+        int length = lines.length();
+        if (chars.capacity() < length) {
+          chars = CharBuffer.allocate(Math.max(length, 2 * chars.capacity()));
+        }
+        String line = decodeStrict(strict, bytes, start, length, chars);
+        if (line == null) {
+          line = new String(bytes, start, length, StandardCharsets.UTF_8);
+          invalidUtf8++;
+          if (firstInvalidUtf8 == 0) {
+            firstInvalidUtf8 = lineNo;
+          }
+        }
         if (line.isBlank()) {
           continue;
         }
@@ -97,10 +133,22 @@ public final class TextJsonlSource {
     if (out.isEmpty()) {
       throw new DataException(path + ": the dataset is empty (no examples)");
     }
-    return out;
+    return new TextData(out, 0, invalidUtf8, firstInvalidUtf8);
   }
 
-  private String where(int lineNo) {
+  /** The line decoded as strict UTF-8, or null when it holds bytes that are not valid UTF-8. */
+  private static String decodeStrict(
+      CharsetDecoder strict, byte[] bytes, int start, int length, CharBuffer chars) {
+    strict.reset();
+    chars.clear();
+    if (strict.decode(ByteBuffer.wrap(bytes, start, length), chars, true).isError()
+        || strict.flush(chars).isError()) {
+      return null;
+    }
+    return chars.flip().toString();
+  }
+
+  private String where(long lineNo) {
     return path + " line " + lineNo + ": ";
   }
 
