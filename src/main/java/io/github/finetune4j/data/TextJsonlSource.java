@@ -3,6 +3,7 @@ package io.github.finetune4j.data;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -10,12 +11,16 @@ import java.nio.CharBuffer;
 import java.nio.charset.CharsetDecoder;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.zip.GZIPInputStream;
+import java.util.zip.ZipException;
 
 /**
  * Reads labelled texts from a JSON-lines file (gzip-compressed when its name ends in {@code .gz}):
@@ -75,8 +80,12 @@ public final class TextJsonlSource {
             .onMalformedInput(CodingErrorAction.REPORT)
             .onUnmappableCharacter(CodingErrorAction.REPORT);
     CharBuffer chars = CharBuffer.allocate(1 << 14);
+    if (Files.isDirectory(path)) {
+      throw new DataException(path + ": is a directory, not a data file");
+    }
+    boolean gzip = path.toString().endsWith(".gz");
     try (InputStream raw = Files.newInputStream(path);
-        InputStream in = path.toString().endsWith(".gz") ? new GZIPInputStream(raw, 1 << 16) : raw) {
+        InputStream in = gzip ? gunzip(raw) : raw) {
       ByteLines lines = new ByteLines(in);
       long lineNo = 0;
       while ((limit == null || out.size() < limit) && lines.next()) {
@@ -127,13 +136,38 @@ public final class TextJsonlSource {
       }
     } catch (NoSuchFileException e) {
       throw new DataException(path + ": data file not found");
+    } catch (EOFException e) {
+      throw new DataException(
+          path + (gzip ? ": gzip data ends early (truncated file)" : ": the file ends early"));
+    } catch (ZipException e) {
+      throw new DataException(path + ": gzip data is corrupt" + detail(e.getMessage()));
+    } catch (AccessDeniedException e) {
+      throw new DataException(path + ": cannot read the data file (permission denied)");
     } catch (IOException e) {
-      throw new DataException(path + ": cannot read the data file: " + e.getMessage());
+      String reason = e instanceof FileSystemException fs ? fs.getReason() : e.getMessage();
+      throw new DataException(path + ": cannot read the data file" + detail(reason));
     }
     if (out.isEmpty()) {
       throw new DataException(path + ": the dataset is empty (no examples)");
     }
     return new TextData(out, 0, invalidUtf8, firstInvalidUtf8);
+  }
+
+  /** A gzip stream over {@code raw}, or a clear error when the file does not start as gzip data. */
+  private InputStream gunzip(InputStream raw) throws IOException, DataException {
+    try {
+      return new GZIPInputStream(raw, 1 << 16);
+    } catch (EOFException e) {
+      throw new DataException(path + ": not a gzip file (empty or truncated)");
+    } catch (ZipException e) {
+      throw new DataException(
+          path + ": not a gzip file (the name ends in .gz but the content is not gzip-compressed)");
+    }
+  }
+
+  /** " (reason)" in lower case, or nothing when there is no reason. */
+  private static String detail(String reason) {
+    return reason == null || reason.isBlank() ? "" : " (" + reason.toLowerCase(Locale.ROOT) + ")";
   }
 
   /** The line decoded as strict UTF-8, or null when it holds bytes that are not valid UTF-8. */

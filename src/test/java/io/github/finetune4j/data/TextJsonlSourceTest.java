@@ -9,7 +9,9 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
+import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -74,6 +76,64 @@ class TextJsonlSourceTest {
     TextData three = new TextJsonlSource(f, "text", "label", 3).readData(CLASSES);
     assertEquals(3, three.examples().size());
     assertEquals(3, three.firstInvalidUtf8Line());
+  }
+
+  @Test
+  void emptyGzipFileIsNamedAsSuch() throws Exception {
+    Path f = write("empty.jsonl.gz");
+    assertEquals(f + ": not a gzip file (empty or truncated)", fails(f, "text", "label").getMessage());
+  }
+
+  @Test
+  void plainJsonLinesNamedGzIsNotGzip() throws Exception {
+    Path f = write("plain.jsonl.gz", utf8("{\"text\": \"a\", \"label\": \"ham\"}\n"));
+    assertEquals(
+        f + ": not a gzip file (the name ends in .gz but the content is not gzip-compressed)",
+        fails(f, "text", "label").getMessage());
+  }
+
+  @Test
+  void truncatedGzipSaysSo() throws Exception {
+    byte[] whole = gzip(manyLines(2000));
+    for (int keep : new int[] {5, 10, whole.length / 2, whole.length - 1}) {
+      Path f = write("cut" + keep + ".jsonl.gz", Arrays.copyOf(whole, keep));
+      String expected =
+          keep < 10
+              ? f + ": not a gzip file (empty or truncated)"
+              : f + ": gzip data ends early (truncated file)";
+      assertEquals(expected, fails(f, "text", "label").getMessage(), "first " + keep + " bytes");
+    }
+  }
+
+  @Test
+  void gzipWithABadCheckValueIsCorrupt() throws Exception {
+    byte[] bytes = gzip(manyLines(10));
+    bytes[bytes.length - 8] ^= 1;
+    Path f = write("crc.jsonl.gz", bytes);
+    assertEquals(
+        f + ": gzip data is corrupt (corrupt gzip trailer)", fails(f, "text", "label").getMessage());
+  }
+
+  @Test
+  void directoryIsNotADataFile() throws Exception {
+    Path d = Files.createDirectory(tmp.resolve("train.jsonl"));
+    assertEquals(d + ": is a directory, not a data file", fails(d, "text", "label").getMessage());
+  }
+
+  private static byte[] manyLines(int n) {
+    StringBuilder sb = new StringBuilder();
+    for (int i = 0; i < n; i++) {
+      sb.append("{\"text\": \"message number ").append(i).append("\", \"label\": \"ham\"}\n");
+    }
+    return utf8(sb.toString());
+  }
+
+  private static byte[] gzip(byte[] data) throws IOException {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    try (GZIPOutputStream z = new GZIPOutputStream(out)) {
+      z.write(data);
+    }
+    return out.toByteArray();
   }
 
   private Path write(String name, byte[]... parts) throws IOException {
