@@ -117,14 +117,23 @@ public final class TextJsonlSource {
           throw new DataException(where(lineNo) + "expected a JSON object per line");
         }
         JsonNode text = node.get(textField);
-        if (text == null || !text.isTextual()) {
+        if (text == null) {
           throw new DataException(
               where(lineNo) + "no text field '" + textField + "' (fields: " + fields(node) + ")");
         }
+        if (!text.isTextual()) {
+          throw new DataException(
+              where(lineNo) + "field '" + textField + "' must be a string, got " + kind(text));
+        }
         JsonNode label = node.get(labelField);
-        if (label == null || label.isNull() || label.isContainerNode()) {
+        if (label == null) {
           throw new DataException(
               where(lineNo) + "no label field '" + labelField + "' (fields: " + fields(node) + ")");
+        }
+        if (!label.isValueNode() || label.isNull()) {
+          throw new DataException(
+              where(lineNo) + "field '" + labelField + "' must be a string or number, got "
+                  + kind(label));
         }
         int idx = classes.indexOf(label.asText());
         if (idx < 0) {
@@ -184,6 +193,19 @@ public final class TextJsonlSource {
 
   private String where(long lineNo) {
     return path + " line " + lineNo + ": ";
+  }
+
+  /** The JSON type of a value, as a user names it: "a number", "a list", "null". */
+  private static String kind(JsonNode value) {
+    return switch (value.getNodeType()) {
+      case NUMBER -> "a number";
+      case BOOLEAN -> "a boolean";
+      case ARRAY -> "a list";
+      case OBJECT -> "an object";
+      case NULL -> "null";
+      case STRING -> "a string";
+      default -> "a value that is not plain JSON";
+    };
   }
 
   private static String fields(JsonNode node) {

@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -118,6 +119,47 @@ class TextJsonlSourceTest {
   void directoryIsNotADataFile() throws Exception {
     Path d = Files.createDirectory(tmp.resolve("train.jsonl"));
     assertEquals(d + ": is a directory, not a data file", fails(d, "text", "label").getMessage());
+  }
+
+  @Test
+  void textOfTheWrongTypeNamesTheType() throws Exception {
+    Map<String, String> cases =
+        Map.of(
+            "12345", "a number",
+            "1.5", "a number",
+            "true", "a boolean",
+            "[\"a\", \"b\"]", "a list",
+            "{\"body\": \"a\"}", "an object",
+            "null", "null");
+    for (Map.Entry<String, String> c : cases.entrySet()) {
+      Path f =
+          write(
+              "t.jsonl",
+              utf8("{\"text\": \"fine\", \"label\": \"ham\"}\n"),
+              utf8("{\"label\": \"ham\", \"text\": " + c.getKey() + "}\n"));
+      assertEquals(
+          f + " line 2: field 'text' must be a string, got " + c.getValue(),
+          fails(f, "text", "label").getMessage(),
+          c.getKey());
+    }
+  }
+
+  @Test
+  void labelOfTheWrongTypeNamesTheType() throws Exception {
+    Map<String, String> cases =
+        Map.of("[\"spam\"]", "a list", "{\"name\": \"spam\"}", "an object", "null", "null");
+    for (Map.Entry<String, String> c : cases.entrySet()) {
+      Path f = write("l.jsonl", utf8("{\"text\": \"hi\", \"label\": " + c.getKey() + "}\n"));
+      assertEquals(
+          f + " line 1: field 'label' must be a string or number, got " + c.getValue(),
+          fails(f, "text", "label").getMessage(),
+          c.getKey());
+    }
+    Path numbers = write("n.jsonl", utf8("{\"text\": \"hi\", \"label\": 1}\n"));
+    assertEquals(
+        List.of(new TextExample("hi", 1)),
+        new TextJsonlSource(numbers, "text", "label", null).read(List.of("0", "1")),
+        "a number label names its class");
   }
 
   private static byte[] manyLines(int n) {
