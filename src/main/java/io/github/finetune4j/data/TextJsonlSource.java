@@ -24,7 +24,8 @@ import java.util.zip.ZipException;
 
 /**
  * Reads labelled texts from a JSON-lines file (gzip-compressed when its name ends in {@code .gz}):
- * one object per line with a text field and a label field. Blank lines are skipped.
+ * one object per line with a text field and a label field, in UTF-8 (a leading byte order mark is
+ * skipped). Blank lines are skipped.
  */
 public final class TextJsonlSource {
 
@@ -93,6 +94,10 @@ public final class TextJsonlSource {
         byte[] bytes = lines.bytes();
         int start = lines.start();
         int length = lines.length();
+        if (lineNo == 1 && startsWithBom(bytes, start, length)) {
+          start += 3;
+          length -= 3;
+        }
         if (chars.capacity() < length) {
           chars = CharBuffer.allocate(Math.max(length, 2 * chars.capacity()));
         }
@@ -177,6 +182,14 @@ public final class TextJsonlSource {
   /** " (reason)" in lower case, or nothing when there is no reason. */
   private static String detail(String reason) {
     return reason == null || reason.isBlank() ? "" : " (" + reason.toLowerCase(Locale.ROOT) + ")";
+  }
+
+  /** Whether the line starts with the UTF-8 byte order mark EF BB BF (written by some editors). */
+  private static boolean startsWithBom(byte[] bytes, int start, int length) {
+    return length >= 3
+        && bytes[start] == (byte) 0xEF
+        && bytes[start + 1] == (byte) 0xBB
+        && bytes[start + 2] == (byte) 0xBF;
   }
 
   /** The line decoded as strict UTF-8, or null when it holds bytes that are not valid UTF-8. */

@@ -162,6 +162,20 @@ class TextJsonlSourceTest {
         "a number label names its class");
   }
 
+  @Test
+  void leadingByteOrderMarkIsSkipped() throws Exception {
+    byte[] bom = {(byte) 0xEF, (byte) 0xBB, (byte) 0xBF};
+    byte[] lines =
+        utf8("{\"text\": \"a\", \"label\": \"ham\"}\n{\"text\": \"b\", \"label\": \"spam\"}\n");
+    List<TextExample> expected = List.of(new TextExample("a", 0), new TextExample("b", 1));
+    Path plain = write("bom.jsonl", bom, lines);
+    assertEquals(expected, new TextJsonlSource(plain, "text", "label", null).read(CLASSES));
+    Path gz = write("bom.jsonl.gz", gzip(concat(bom, lines)));
+    TextData data = new TextJsonlSource(gz, "text", "label", null).readData(CLASSES);
+    assertEquals(expected, data.examples());
+    assertEquals(0, data.invalidUtf8Lines());
+  }
+
   private static byte[] manyLines(int n) {
     StringBuilder sb = new StringBuilder();
     for (int i = 0; i < n; i++) {
@@ -179,11 +193,15 @@ class TextJsonlSourceTest {
   }
 
   private Path write(String name, byte[]... parts) throws IOException {
+    return Files.write(tmp.resolve(name), concat(parts));
+  }
+
+  private static byte[] concat(byte[]... parts) throws IOException {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     for (byte[] p : parts) {
       out.write(p);
     }
-    return Files.write(tmp.resolve(name), out.toByteArray());
+    return out.toByteArray();
   }
 
   private static byte[] utf8(String s) {
