@@ -65,7 +65,8 @@ public final class TextJsonlSource {
   /**
    * Reads the examples, mapping labels to indexes of {@code classes}, and counts what was noticed
    * on the way. Each line is decoded as strict UTF-8; a line with invalid bytes is decoded with
-   * U+FFFD in their place, kept, and counted.
+   * U+FFFD in their place, kept, and counted. An example whose text is empty or only whitespace is
+   * skipped and counted; it does not count toward the limit.
    *
    * @param classes the declared class labels
    * @return the examples in file order, with the counts
@@ -73,6 +74,7 @@ public final class TextJsonlSource {
    */
   public TextData readData(List<String> classes) throws DataException {
     List<TextExample> out = new ArrayList<>();
+    int emptyTexts = 0;
     int invalidUtf8 = 0;
     long firstInvalidUtf8 = 0;
     CharsetDecoder strict =
@@ -146,7 +148,12 @@ public final class TextJsonlSource {
               where(lineNo) + "label '" + label.asText() + "' is not one of the declared classes "
                   + classes + " (head.classes)");
         }
-        out.add(new TextExample(text.asText(), idx));
+        String value = text.asText();
+        if (value.isBlank()) {
+          emptyTexts++;
+          continue;
+        }
+        out.add(new TextExample(value, idx));
       }
     } catch (NoSuchFileException e) {
       throw new DataException(path + ": data file not found");
@@ -162,9 +169,15 @@ public final class TextJsonlSource {
       throw new DataException(path + ": cannot read the data file" + detail(reason));
     }
     if (out.isEmpty()) {
-      throw new DataException(path + ": the dataset is empty (no examples)");
+      String skipped =
+          switch (emptyTexts) {
+            case 0 -> "";
+            case 1 -> "; 1 text was empty or only whitespace and was skipped";
+            default -> "; " + emptyTexts + " texts were empty or only whitespace and were skipped";
+          };
+      throw new DataException(path + ": the dataset is empty (no examples" + skipped + ")");
     }
-    return new TextData(out, 0, invalidUtf8, firstInvalidUtf8);
+    return new TextData(out, emptyTexts, invalidUtf8, firstInvalidUtf8);
   }
 
   /** A gzip stream over {@code raw}, or a clear error when the file does not start as gzip data. */

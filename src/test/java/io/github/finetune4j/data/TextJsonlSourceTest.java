@@ -176,6 +176,47 @@ class TextJsonlSourceTest {
     assertEquals(0, data.invalidUtf8Lines());
   }
 
+  @Test
+  void emptyTextsAreSkippedCountedAndNotCountedTowardTheLimit() throws Exception {
+    Path f =
+        write(
+            "blanks.jsonl",
+            utf8(
+                "{\"text\": \"a\", \"label\": \"ham\"}\n"
+                    + "{\"text\": \"\", \"label\": \"spam\"}\n"
+                    + "{\"text\": \" \\t\\n \", \"label\": \"ham\"}\n"
+                    + "{\"text\": \"b\", \"label\": \"spam\"}\n"
+                    + "{\"text\": \"c\", \"label\": \"ham\"}\n"));
+    TextData two = new TextJsonlSource(f, "text", "label", 2).readData(CLASSES);
+    assertEquals(List.of(new TextExample("a", 0), new TextExample("b", 1)), two.examples());
+    assertEquals(2, two.emptyTextsSkipped());
+    TextData all = new TextJsonlSource(f, "text", "label", null).readData(CLASSES);
+    assertEquals(3, all.examples().size());
+    assertEquals(2, all.emptyTextsSkipped());
+  }
+
+  @Test
+  void onlyEmptyTextsIsAnEmptyDataset() throws Exception {
+    Path f =
+        write(
+            "allblank.jsonl",
+            utf8(
+                "{\"text\": \"\", \"label\": \"ham\"}\n\n"
+                    + "{\"text\": \"  \", \"label\": \"spam\"}\n"));
+    assertEquals(
+        f + ": the dataset is empty (no examples; 2 texts were empty or only whitespace and were"
+            + " skipped)",
+        fails(f, "text", "label").getMessage());
+    Path one = write("oneblank.jsonl", utf8("{\"text\": \"\", \"label\": \"ham\"}\n"));
+    assertEquals(
+        one + ": the dataset is empty (no examples; 1 text was empty or only whitespace and was"
+            + " skipped)",
+        fails(one, "text", "label").getMessage());
+    Path none = write("none.jsonl", utf8("\n\n"));
+    assertEquals(
+        none + ": the dataset is empty (no examples)", fails(none, "text", "label").getMessage());
+  }
+
   private static byte[] manyLines(int n) {
     StringBuilder sb = new StringBuilder();
     for (int i = 0; i < n; i++) {
