@@ -19,6 +19,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.ZipException;
 
@@ -30,6 +32,23 @@ import java.util.zip.ZipException;
 public final class TextJsonlSource {
 
   private static final ObjectMapper JSON = new ObjectMapper();
+
+  /** Longest label, field name or piece of a line quoted in a message. */
+  private static final int MAX_QUOTED = 40;
+
+  /** Most field names listed in a message. */
+  private static final int MAX_FIELDS = 8;
+
+  /** Longest message taken from the JSON parser. */
+  private static final int MAX_MESSAGE = 200;
+
+  private static final Pattern START_MARKER =
+      Pattern.compile(
+          "\\s*\\(start marker at \\[Source: [^\\]]*?; line: \\d+, column: (\\d+)\\]\\)");
+  private static final Pattern SOURCE = Pattern.compile("\\s*(at )?\\[Source: [^\\]]*\\]");
+  private static final Pattern LIMIT_NAME = Pattern.compile(",? from `[^`]*`");
+  private static final Pattern TOKEN =
+      Pattern.compile("(?s)(.*?token )'(.*)'(: was expecting .*)");
 
   private final Path path;
   private final String textField;
@@ -118,7 +137,8 @@ public final class TextJsonlSource {
         try {
           node = JSON.readTree(line);
         } catch (JsonProcessingException e) {
-          throw new DataException(where(lineNo) + "not a JSON object: " + e.getOriginalMessage());
+          throw new DataException(
+              where(lineNo) + "not a JSON object: " + parserMessage(e.getOriginalMessage()));
         }
         if (node == null || !node.isObject()) {
           throw new DataException(where(lineNo) + "expected a JSON object per line");
@@ -145,8 +165,8 @@ public final class TextJsonlSource {
         int idx = classes.indexOf(label.asText());
         if (idx < 0) {
           throw new DataException(
-              where(lineNo) + "label '" + label.asText() + "' is not one of the declared classes "
-                  + classes + " (head.classes)");
+              where(lineNo) + "label " + quoted(label.asText())
+                  + " is not one of the declared classes " + classes + " (head.classes)");
         }
         String value = text.asText();
         if (value.isBlank()) {
@@ -234,9 +254,58 @@ public final class TextJsonlSource {
     };
   }
 
+  /** The field names of an object for a message: at most {@value #MAX_FIELDS}, each shortened. */
   private static String fields(JsonNode node) {
     List<String> names = new ArrayList<>();
     node.fieldNames().forEachRemaining(names::add);
-    return String.join(", ", names);
+    if (names.isEmpty()) {
+      return "none";
+    }
+    List<String> shown = new ArrayList<>();
+    for (String name : names.subList(0, Math.min(MAX_FIELDS, names.size()))) {
+      shown.add(shorten(name));
+    }
+    String more = names.size() > MAX_FIELDS ? " and " + (names.size() - MAX_FIELDS) + " more" : "";
+    return String.join(", ", shown) + more;
+  }
+
+  /**
+   * The JSON parser's message without its internals (source redaction notes, the names of its
+   * limits) and with any quoted piece of the line shortened, so that no whole text lands in it.
+   */
+  private static String parserMessage(String message) {
+    if (message == null || message.isBlank()) {
+      return "unreadable JSON";
+    }
+    String m = START_MARKER.matcher(message).replaceAll(" (opened at column $1)");
+    m = SOURCE.matcher(m).replaceAll("");
+    m = LIMIT_NAME.matcher(m).replaceAll("");
+    Matcher token = TOKEN.matcher(m);
+    if (token.matches()) {
+      m = token.group(1) + "'" + shorten(token.group(2)) + "'" + token.group(3);
+    }
+    return shorten(m.strip(), MAX_MESSAGE);
+  }
+
+  /** {@code 'value'}, shortened to its first {@value #MAX_QUOTED} characters when longer. */
+  private static String quoted(String value) {
+    if (value.length() <= MAX_QUOTED) {
+      return "'" + value + "'";
+    }
+    return "'" + cut(value, MAX_QUOTED) + "…' (" + value.length() + " characters)";
+  }
+
+  private static String shorten(String value) {
+    return shorten(value, MAX_QUOTED);
+  }
+
+  private static String shorten(String value, int max) {
+    return value.length() <= max ? value : cut(value, max) + "…";
+  }
+
+  /** The first {@code max} characters, one fewer when that would split a surrogate pair. */
+  private static String cut(String value, int max) {
+    int end = Character.isHighSurrogate(value.charAt(max - 1)) ? max - 1 : max;
+    return value.substring(0, end);
   }
 }

@@ -217,6 +217,56 @@ class TextJsonlSourceTest {
         none + ": the dataset is empty (no examples)", fails(none, "text", "label").getMessage());
   }
 
+  @Test
+  void aTextReadAsTheLabelIsNotQuotedWhole() throws Exception {
+    String text = "Dear friend, ".repeat(400);
+    Path f =
+        write("swapped.jsonl", utf8("{\"text\": \"" + text + "\", \"label\": \"spam\"}\n"));
+    assertEquals(
+        f + " line 1: label 'Dear friend, Dear friend, Dear friend, D…' (5200 characters) is not"
+            + " one of the declared classes [ham, spam] (head.classes)",
+        fails(f, "label", "text").getMessage());
+  }
+
+  @Test
+  void parserMessagesShowNeitherTheWholeLineNorTheParsersInternals() throws Exception {
+    String unquoted = "buynow".repeat(100);
+    Path f =
+        write("unquoted.jsonl", utf8("{\"text\": " + unquoted + ", \"label\": \"spam\"}\n"));
+    assertEquals(
+        f + " line 1: not a JSON object: Unrecognized token"
+            + " 'buynowbuynowbuynowbuynowbuynowbuynowbuyn…': was expecting (JSON String, Number,"
+            + " Array, Object or token 'null', 'true' or 'false')",
+        fails(f, "text", "label").getMessage());
+    Path open = write("open.jsonl", utf8("{\"text\": \"a\", \"label\": \"ham\"\n"));
+    assertEquals(
+        open + " line 1: not a JSON object: Unexpected end-of-input: expected close marker for"
+            + " Object (opened at column 1)",
+        fails(open, "text", "label").getMessage());
+    Path deep =
+        write("deep.jsonl", utf8("{\"text\": " + "[".repeat(1001) + "]".repeat(1001) + "}\n"));
+    assertEquals(
+        deep + " line 1: not a JSON object: Document nesting depth (1001) exceeds the maximum"
+            + " allowed (1000)",
+        fails(deep, "text", "label").getMessage());
+  }
+
+  @Test
+  void fieldListsInMessagesAreShort() throws Exception {
+    StringBuilder line = new StringBuilder("{");
+    for (int i = 0; i < 30; i++) {
+      line.append(i == 0 ? "" : ", ").append("\"f").append(i).append("\": ").append(i);
+    }
+    Path many = write("many.jsonl", utf8(line + "}\n"));
+    assertEquals(
+        many + " line 1: no text field 'text' (fields: f0, f1, f2, f3, f4, f5, f6, f7 and 22 more)",
+        fails(many, "text", "label").getMessage());
+    Path none = write("none.jsonl", utf8("{}\n"));
+    assertEquals(
+        none + " line 1: no text field 'text' (fields: none)",
+        fails(none, "text", "label").getMessage());
+  }
+
   private static byte[] manyLines(int n) {
     StringBuilder sb = new StringBuilder();
     for (int i = 0; i < n; i++) {
