@@ -87,7 +87,7 @@ final class ByteLines {
     return lineLength;
   }
 
-  /** Moves the unread bytes to the front (growing the buffer when full), reads more; returns the shift. */
+  /** Moves the unread bytes to the front, grows the buffer when full, reads; returns the shift. */
   private int fill() throws IOException {
     int shift = pos;
     if (pos > 0) {

@@ -12,7 +12,10 @@ import java.util.List;
  * @param firstInvalidUtf8Line the 1-based number of the first such line, or 0 when there was none
  */
 public record TextData(
-    List<TextExample> examples, int emptyTextsSkipped, int invalidUtf8Lines, long firstInvalidUtf8Line) {
+    List<TextExample> examples,
+    int emptyTextsSkipped,
+    int invalidUtf8Lines,
+    long firstInvalidUtf8Line) {
 
   /** Copies the examples into an unmodifiable list. */
   public TextData {

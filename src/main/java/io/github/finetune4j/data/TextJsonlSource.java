@@ -75,7 +75,8 @@ public final class TextJsonlSource {
    *
    * @param classes the declared class labels
    * @return the examples in file order
-   * @throws DataException for a missing or unreadable file, a bad line, an unknown label, or no data
+   * @throws DataException for a missing or unreadable file, a bad line, an unknown label, or no
+   *     data
    */
   public List<TextExample> read(List<String> classes) throws DataException {
     return readData(classes).examples();
@@ -89,7 +90,8 @@ public final class TextJsonlSource {
    *
    * @param classes the declared class labels
    * @return the examples in file order, with the counts
-   * @throws DataException for a missing or unreadable file, a bad line, an unknown label, or no data
+   * @throws DataException for a missing or unreadable file, a bad line, an unknown label, or no
+   *     data
    */
   public TextData readData(List<String> classes) throws DataException {
     List<TextExample> out = new ArrayList<>();

@@ -82,7 +82,8 @@ class TextJsonlSourceTest {
   @Test
   void emptyGzipFileIsNamedAsSuch() throws Exception {
     Path f = write("empty.jsonl.gz");
-    assertEquals(f + ": not a gzip file (empty or truncated)", fails(f, "text", "label").getMessage());
+    assertEquals(
+        f + ": not a gzip file (empty or truncated)", fails(f, "text", "label").getMessage());
   }
 
   @Test
@@ -112,7 +113,8 @@ class TextJsonlSourceTest {
     bytes[bytes.length - 8] ^= 1;
     Path f = write("crc.jsonl.gz", bytes);
     assertEquals(
-        f + ": gzip data is corrupt (corrupt gzip trailer)", fails(f, "text", "label").getMessage());
+        f + ": gzip data is corrupt (corrupt gzip trailer)",
+        fails(f, "text", "label").getMessage());
   }
 
   @Test
@@ -301,6 +303,7 @@ class TextJsonlSourceTest {
 
   private DataException fails(Path f, String textField, String labelField) {
     return assertThrows(
-        DataException.class, () -> new TextJsonlSource(f, textField, labelField, null).read(CLASSES));
+        DataException.class,
+        () -> new TextJsonlSource(f, textField, labelField, null).read(CLASSES));
   }
 }
