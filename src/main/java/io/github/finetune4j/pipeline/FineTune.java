@@ -16,6 +16,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.finetune4j.data.DataException;
+import io.github.finetune4j.data.TextData;
 import io.github.finetune4j.data.TextExample;
 import io.github.finetune4j.data.TextJsonlSource;
 import io.github.finetune4j.model.TextClassifierBlock;
@@ -337,10 +338,9 @@ public final class FineTune {
     java.util.Set<Integer> seen = new java.util.TreeSet<>();
     train.forEach(e -> seen.add(e.label()));
     if (seen.size() < 2) {
-      throw new BadInputException(List.of("data.train: " + spec.path() + ": every example"
-          + (spec.limit() != null ? " of the first " + train.size() : "") + " has the label '"
-          + classes.get(seen.iterator().next()) + "'; a classifier needs at least two classes in"
-          + " its training data"));
+      throw new BadInputException(List.of("data.train: " + spec.path() + ": all " + train.size()
+          + " examples read have the label '" + classes.get(seen.iterator().next())
+          + "'; a classifier needs at least two classes in its training data"));
     }
   }
 
@@ -503,7 +503,19 @@ public final class FineTune {
       return List.of();
     }
     try {
-      return new TextJsonlSource(Path.of(spec.path()), spec.text(), spec.label(), spec.limit()).read(classes);
+      TextData data = new TextJsonlSource(Path.of(spec.path()), spec.text(), spec.label(),
+          spec.limit()).readData(classes);
+      if (data.emptyTextsSkipped() > 0) {
+        out.printf(Locale.ROOT, "Note: %s: skipped %d example%s with an empty text (%s)%n", path,
+            data.emptyTextsSkipped(), data.emptyTextsSkipped() == 1 ? "" : "s", spec.path());
+      }
+      if (data.invalidUtf8Lines() > 0) {
+        out.printf(Locale.ROOT, "Warning: %s: %d line%s of %s %s not valid UTF-8 (first: line %d);"
+                + " the invalid bytes were replaced by U+FFFD%n", path, data.invalidUtf8Lines(),
+            data.invalidUtf8Lines() == 1 ? "" : "s", spec.path(),
+            data.invalidUtf8Lines() == 1 ? "is" : "are", data.firstInvalidUtf8Line());
+      }
+      return data.examples();
     } catch (DataException e) {
       throw new BadInputException(List.of(path + ": " + e.getMessage()));
     }

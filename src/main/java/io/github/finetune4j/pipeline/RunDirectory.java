@@ -133,11 +133,12 @@ public final class RunDirectory implements AutoCloseable {
       } else if (isEmptyDir(abs)) {
         // an empty directory holds nothing to lose: the run takes its place
       } else if (!isRun(abs)) {
-        problems.add(name + " exists and was not made by a Finetune4J run (no " + MARKER
-            + " in it); it is never replaced, even with output.overwrite=true");
+        problems.add(name + (overwrite ? " exists" : " already exists")
+            + " and was not made by a Finetune4J run (no " + MARKER + " in it); it is never"
+            + " replaced, even with output.overwrite=true: choose another directory");
       } else if (!overwrite) {
         problems.add(name + " already exists; choose another directory or set"
-            + " output.overwrite=true");
+            + " output.overwrite=true to replace that run");
       }
     }
     if (Files.exists(partial, LinkOption.NOFOLLOW_LINKS) && !isRun(partial)) {

@@ -100,6 +100,27 @@ class BadInputTest {
   }
 
   @Test
+  void trainingDataWithOneClassIsRefused() {
+    Path ham =
+        writeText(
+            tmp,
+            "ham.jsonl",
+            "{\"text\": \"minutes of the meeting\", \"label\": \"ham\"}\n"
+                + "{\"text\": \"lunch?\", \"label\": \"ham\"}\n");
+    assertBadInput(
+        runQuickstart(List.of("data.train.path=" + ham)),
+        "data.train: " + ham + ": all 2 examples read have the label 'ham'; a classifier needs at"
+            + " least two classes in its training data");
+  }
+
+  @Test
+  void controlCharactersInAProblemAreEscaped() {
+    CliResult r = runQuickstart(List.of("groups.0.name=\u001b[2Jemb"));
+    assertEquals(2, r.code(), r::toString);
+    assertFalse(r.err().contains("\u001b"), () -> "raw escape reached the terminal:\n" + r);
+  }
+
+  @Test
   void lineThatIsNotJson() {
     Path bad =
         writeText(
@@ -113,6 +134,7 @@ class BadInputTest {
   @Test
   void outputDirectoryExistsWithoutOverwrite() throws Exception {
     Files.createDirectories(runDir);
+    Files.writeString(runDir.resolve(".finetune4j-run"), "{}"); // a previous run
     Path marker = Files.writeString(runDir.resolve("previous-run.txt"), "keep me");
     CliResult r = runQuickstart(List.of());
     assertEquals(2, r.code(), r::toString);
@@ -122,7 +144,7 @@ class BadInputTest {
     assertFalse(Files.exists(partial), "no .partial directory");
     assertEquals("keep me", Files.readString(marker));
     try (var files = Files.list(runDir)) {
-      assertEquals(1, files.count(), "the previous run is untouched");
+      assertEquals(2, files.count(), "the previous run is untouched");
     }
   }
 
