@@ -246,7 +246,10 @@ class FineTunerTest {
       Map<String, float[]> before = run.snapshot();
       RunResult r = run.run(List.of(new StagePlan(1, List.of("embeddings", "encoder", "head"), Map.of())),
           AdamW.defaults(), FineTunerTest::hyper, Schedule.constant(), 0);
-      assertEquals(8, r.skippedSteps());
+      // The loss is NaN too, so the run stops as failed at that first step (FaultPolicyTest).
+      assertEquals(1, r.skippedSteps());
+      assertEquals(1, r.fault().step());
+      assertEquals("the training loss is NaN", r.fault().reason());
       String q = "encoder.layer.0.attention.self.query.weight";
       assertArrayEquals(before.get(q), run.snapshot().get(q), 0f, "a skipped step wrote weights");
       assertEquals(1, run.capture.warnings.stream().filter(w -> w.cause().equals("skipped_step")).count());
