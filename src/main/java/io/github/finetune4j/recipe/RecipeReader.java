@@ -22,6 +22,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -234,6 +235,12 @@ public final class RecipeReader {
     }
   }
 
+  /**
+   * Applies one {@code key=value} override: the value is YAML ({@code [a, b]}, {@code 3e-4},
+   * {@code ~}); a value that is not YAML is taken as text ({@code runs/x: y}), except one starting
+   * with {@code [} or {@code {}, which is meant as a list or mapping and is reported. List entries
+   * are addressed by index ({@code groups.0.lr}).
+   */
   static void applyOverride(ObjectNode root, String override, List<String> problems) {
     int eq = override.indexOf('=');
     if (eq <= 0) {
@@ -242,20 +249,22 @@ public final class RecipeReader {
     }
     String key = override.substring(0, eq).trim();
     String raw = override.substring(eq + 1);
-    JsonNode value;
-    try {
-      value = raw.isEmpty() ? JsonNodeFactory.instance.textNode("") : YAML.readTree(raw);
-      if (value == null || value.isMissingNode()) {
-        value = JsonNodeFactory.instance.nullNode();
-      }
-    } catch (JsonProcessingException e) {
-      value = JsonNodeFactory.instance.textNode(raw);
+    String[] parts = key.split("\\.", -1);
+    if (Arrays.asList(parts).contains("")) {
+      problems.add(
+          "override '" + key + "': the key has an empty part; separate names by single dots, e.g."
+              + " optimizer.lr=3e-4");
+      return;
     }
-    String[] parts = key.split("\\.");
+    JsonNode value = overrideValue(key, raw, problems);
+    if (value == null) {
+      return;
+    }
     JsonNode cur = root;
     for (int i = 0; i < parts.length; i++) {
       String part = parts[i];
       boolean last = i == parts.length - 1;
+      String here = String.join(".", Arrays.copyOf(parts, i));
       if (cur instanceof ObjectNode obj) {
         if (last) {
           obj.set(part, value);
@@ -266,10 +275,23 @@ public final class RecipeReader {
           }
           cur = next;
         }
-      } else if (cur instanceof ArrayNode arr && part.matches("\\d+")) {
-        int idx = Integer.parseInt(part);
-        if (idx >= arr.size()) {
-          problems.add("override '" + key + "': index " + idx + " is past the end of a list of " + arr.size());
+      } else if (cur instanceof ArrayNode arr) {
+        int idx = part.matches("\\d{1,9}") ? Integer.parseInt(part) : -1;
+        if (idx < 0 || idx >= arr.size()) {
+          problems.add(
+              "override '"
+                  + key
+                  + "': '"
+                  + here
+                  + (arr.isEmpty()
+                      ? "' is an empty list, so it has no entry '" + part + "'"
+                      : "' is a list of "
+                          + arr.size()
+                          + ": use an index from 0 to "
+                          + (arr.size() - 1)
+                          + ", not '"
+                          + part
+                          + "'"));
           return;
         }
         if (last) {
@@ -278,10 +300,37 @@ public final class RecipeReader {
           cur = arr.get(idx);
         }
       } else {
-        problems.add(
-            "override '" + key + "': '" + String.join(".", java.util.Arrays.copyOf(parts, i)) + "' is not a mapping or list");
+        problems.add("override '" + key + "': '" + here + "' is not a mapping or list");
         return;
       }
+    }
+  }
+
+  /** The value of an override, or null when it has a problem (added to {@code problems}). */
+  private static JsonNode overrideValue(String key, String raw, List<String> problems) {
+    if (raw.isEmpty()) {
+      return JsonNodeFactory.instance.textNode("");
+    }
+    String origin = "override '" + key + "'";
+    try {
+      JsonNode value = RecipeSyntax.yaml(raw, origin, false);
+      return value == null ? JsonNodeFactory.instance.nullNode() : value;
+    } catch (RecipeSyntax.SyntaxError e) {
+      String t = raw.strip();
+      if (t.startsWith("[") || t.startsWith("{")) {
+        problems.add(
+            origin
+                + ": the value is not valid YAML"
+                + (e.column > 0 ? " (column " + e.column + ")" : "")
+                + ": "
+                + e.reason
+                + "; quote it to give text");
+        return null;
+      }
+      return JsonNodeFactory.instance.textNode(raw);
+    } catch (RecipeException e) {
+      problems.addAll(e.problems());
+      return null;
     }
   }
 }

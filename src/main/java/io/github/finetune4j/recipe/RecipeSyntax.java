@@ -101,7 +101,7 @@ final class RecipeSyntax {
         }
       }
     } catch (MarkedYAMLException e) {
-      throw yamlError(e);
+      throw yamlError(e, lines);
     } catch (ReaderException e) {
       throw new SyntaxError(
           0,
@@ -458,7 +458,7 @@ final class RecipeSyntax {
     return negative ? i.negate() : i;
   }
 
-  private static SyntaxError yamlError(MarkedYAMLException e) {
+  private static SyntaxError yamlError(MarkedYAMLException e, boolean lines) {
     Mark m = e.getProblemMark() != null ? e.getProblemMark() : e.getContextMark();
     String problem = clean(e.getProblem());
     String reason = problem;
@@ -466,7 +466,7 @@ final class RecipeSyntax {
       Mark c = e.getContextMark();
       reason =
           clean(e.getContext())
-              + (c == null ? "" : " (from line " + line(c) + ")")
+              + (c == null || !lines ? "" : " (from line " + line(c) + ")")
               + (problem.isEmpty() ? "" : ": " + problem);
     }
     return new SyntaxError(line(m), m == null ? 0 : m.getColumn() + 1, reason);

@@ -1,6 +1,8 @@
 package io.github.finetune4j.recipe;
 
+import static io.github.finetune4j.TestRecipes.QUICKSTART;
 import static io.github.finetune4j.TestRecipes.writeText;
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -221,9 +223,79 @@ class RecipeStrictnessTest {
         problems(file));
   }
 
+  @Test
+  void overrideWithANegativeIndexSaysWhichIndicesExist() {
+    assertEquals(
+        List.of(
+            "override 'groups.-1.lr': 'groups' is a list of 4: use an index from 0 to 3, not"
+                + " '-1'"),
+        overrideProblems("groups.-1.lr=1"));
+  }
+
+  @Test
+  void overrideWithANameForAnIndexSaysWhichIndicesExist() {
+    assertEquals(
+        List.of(
+            "override 'groups.x.lr': 'groups' is a list of 4: use an index from 0 to 3, not 'x'"),
+        overrideProblems("groups.x.lr=1"));
+  }
+
+  @Test
+  void overrideWithAnIndexPastTheEndSaysWhichIndicesExist() {
+    assertEquals(
+        List.of(
+            "override 'stages.0.train.5': 'stages.0.train' is a list of 1: use an index from 0 to"
+                + " 0, not '5'"),
+        overrideProblems("stages.0.train.5=head"));
+  }
+
+  @Test
+  void overrideWithAnUnclosedListIsReported() {
+    List<String> ps = overrideProblems("head.classes=[a, b");
+    assertEquals(1, ps.size(), ps::toString);
+    assertTrue(
+        ps.get(0).startsWith("override 'head.classes': the value is not valid YAML (column "),
+        ps::toString);
+    assertTrue(ps.get(0).endsWith("; quote it to give text"), ps::toString);
+    Recipe r = assertDoesNotThrow(() -> RecipeReader.read(QUICKSTART, List.of("output.dir=x: [y")));
+    assertEquals("x: [y", r.output().dir(), "other text that is not YAML stays text");
+  }
+
+  @Test
+  void overrideWithAnUnclosedMappingIsReported() {
+    List<String> ps = overrideProblems("optimizer.clip={global_norm: 1");
+    assertEquals(1, ps.size(), ps::toString);
+    assertTrue(
+        ps.get(0).startsWith("override 'optimizer.clip': the value is not valid YAML"),
+        ps::toString);
+  }
+
+  @Test
+  void overrideWithADuplicateKeyIsRefused() {
+    assertEquals(
+        List.of("override 'optimizer.clip': key 'global_norm' appears twice"),
+        overrideProblems("optimizer.clip={global_norm: 1, global_norm: 100}"));
+  }
+
+  @Test
+  void overrideWithAnEmptyKeyPartIsRefused() {
+    assertEquals(
+        List.of(
+            "override 'optimizer..lr': the key has an empty part; separate names by single dots,"
+                + " e.g. optimizer.lr=3e-4"),
+        overrideProblems("optimizer..lr=1"));
+  }
+
   /** The problems reading {@code file} gives, checked to leak no parser internals. */
   private static List<String> problems(Path file) {
     return clean(assertThrows(RecipeException.class, () -> RecipeReader.read(file, List.of())));
+  }
+
+  /** The problems reading the quickstart with {@code override} gives. */
+  private static List<String> overrideProblems(String override) {
+    return clean(
+        assertThrows(
+            RecipeException.class, () -> RecipeReader.read(QUICKSTART, List.of(override))));
   }
 
   private static List<String> clean(RecipeException e) {
