@@ -286,6 +286,27 @@ class RecipeStrictnessTest {
         overrideProblems("optimizer..lr=1"));
   }
 
+  @Test
+  void outOfRangeIntegerSaysTheRange() {
+    assertEquals(
+        List.of(
+            "data.batch_size: expected a whole number from -2147483648 to 2147483647, got"
+                + " 2147483648"),
+        overrideProblems("data.batch_size=2147483648"));
+    assertEquals(
+        List.of(
+            "train.seed: expected a whole number from -9007199254740991 to 9007199254740991, got"
+                + " 99999999999999999999"),
+        overrideProblems("train.seed=99999999999999999999"));
+  }
+
+  @Test
+  void smallestIntegerIsInRange() {
+    assertEquals(
+        List.of("data.batch_size: must be at least 1, got -2147483648"),
+        overrideProblems("data.batch_size=-2147483648"));
+  }
+
   /** The problems reading {@code file} gives, checked to leak no parser internals. */
   private static List<String> problems(Path file) {
     return clean(assertThrows(RecipeException.class, () -> RecipeReader.read(file, List.of())));
