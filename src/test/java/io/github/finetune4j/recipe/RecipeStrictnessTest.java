@@ -307,6 +307,41 @@ class RecipeStrictnessTest {
         overrideProblems("data.batch_size=-2147483648"));
   }
 
+  @Test
+  void emptyGroupNameIsRefused() {
+    Path file =
+        writeText(
+            tmp,
+            "recipe.yaml",
+            MINIMAL
+                .replace("- { name: all, match: [\"*\"] }", "- { name: all, match: [\"e*\"] }\n"
+                    + "  - { name: '', match: [\"*\"] }")
+                .replace("train: [all]", "train: [all, '']"));
+    assertEquals(List.of("groups[1].name: must not be empty"), problems(file));
+  }
+
+  @Test
+  void blankGroupNameIsRefused() {
+    Path file =
+        writeText(
+            tmp,
+            "recipe.yaml",
+            MINIMAL.replace("name: all", "name: ' '").replace("train: [all]", "train: [' ']"));
+    assertEquals(List.of("groups[0].name: must not be blank"), problems(file));
+  }
+
+  @Test
+  void groupNameWithAControlCharacterIsRefused() {
+    Path file =
+        writeText(
+            tmp,
+            "recipe.yaml",
+            MINIMAL
+                .replace("name: all", "name: \"a\\el\"")
+                .replace("train: [all]", "train: [\"a\\el\"]"));
+    assertEquals(List.of("groups[0].name: contains a control character (U+001B)"), problems(file));
+  }
+
   /** The problems reading {@code file} gives, checked to leak no parser internals. */
   private static List<String> problems(Path file) {
     return clean(assertThrows(RecipeException.class, () -> RecipeReader.read(file, List.of())));
