@@ -342,6 +342,26 @@ class RecipeStrictnessTest {
     assertEquals(List.of("groups[0].name: contains a control character (U+001B)"), problems(file));
   }
 
+  @Test
+  void noParserMessageNamesTheParser() {
+    List<List<String>> cases =
+        List.of(
+            List.of("tab.yaml", "model:\n\tsource: x\n"),
+            List.of("nul.yaml", "a: \u0000\n"),
+            List.of("quote.yaml", "a: 'unclosed\n"),
+            List.of("key.yaml", "? [a]\n: 1\n"),
+            List.of("deep.yaml", "a: " + "{b: ".repeat(1500) + "1" + "}".repeat(1500)),
+            List.of("nan.json", "{\"a\": NaN}"),
+            List.of("comment.json", "{\"a\": 1 // one\n}"),
+            List.of("open.json", "{\n  \"a\": [1,\n"),
+            List.of("deep.json", "{\"a\": " + "[".repeat(1500) + "]".repeat(1500) + "}"));
+    for (List<String> c : cases) {
+      Path file = writeText(tmp, c.get(0), c.get(1));
+      List<String> ps = problems(file);
+      assertTrue(ps.get(0).startsWith(file + ": "), ps::toString);
+    }
+  }
+
   /** The problems reading {@code file} gives, checked to leak no parser internals. */
   private static List<String> problems(Path file) {
     return clean(assertThrows(RecipeException.class, () -> RecipeReader.read(file, List.of())));
