@@ -50,7 +50,11 @@ final class RecipeChecks {
     for (int i = 0; i < groups.size(); i++) {
       GroupSpec g = groups.get(i);
       String p = "groups[" + i + "]";
-      if (g.name() != null && !names.add(g.name())) {
+      String nameError = g.name() == null ? null : nameError(g.name());
+      if (nameError != null) {
+        problems.add(p + ".name: " + nameError);
+        names.add(g.name()); // references to it are not reported a second time
+      } else if (g.name() != null && !names.add(g.name())) {
         problems.add(p + ".name: duplicate group name '" + g.name() + "'");
       }
       if (g.match() != null && g.match().isEmpty()) {
@@ -334,6 +338,24 @@ final class RecipeChecks {
     if (!(v >= lo && v <= hi)) {
       problems.add(path + ": must be between " + lo + " and " + hi + ", got " + v);
     }
+  }
+
+  /** Returns why a group name cannot be used (empty, blank, a control character), or null. */
+  static String nameError(String name) {
+    if (name.isEmpty()) {
+      return "must not be empty";
+    }
+    if (name.isBlank()) {
+      return "must not be blank";
+    }
+    for (int i = 0; i < name.length(); ) {
+      int c = name.codePointAt(i);
+      if (Character.isISOControl(c)) {
+        return String.format("contains a control character (U+%04X)", c);
+      }
+      i += Character.charCount(c);
+    }
+    return null;
   }
 
   /** Returns why a name pattern is invalid, or null. */

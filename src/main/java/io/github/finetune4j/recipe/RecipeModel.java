@@ -27,6 +27,9 @@ public final class RecipeModel {
 
   private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
+  /** The largest whole number a {@code Long} field takes: all up to it are exact as doubles. */
+  private static final long MAX_EXACT_LONG = (1L << 53) - 1;
+
   private RecipeModel() {}
 
   /**
@@ -166,8 +169,16 @@ public final class RecipeModel {
       return true;
     } else if (raw == Integer.class || raw == Long.class) {
       Double d = asDouble(node);
-      if (d == null || d != Math.rint(d) || Math.abs(d) > (raw == Integer.class ? Integer.MAX_VALUE : 9e15)) {
+      if (d == null || d.isInfinite() || d != Math.rint(d)) {
         problems.add(path + ": expected a whole number, got " + describe(node));
+        return false;
+      }
+      long lo = raw == Integer.class ? Integer.MIN_VALUE : -MAX_EXACT_LONG;
+      long hi = raw == Integer.class ? Integer.MAX_VALUE : MAX_EXACT_LONG;
+      if (d < lo || d > hi) {
+        problems.add(
+            path + ": expected a whole number from " + lo + " to " + hi + ", got "
+                + describe(node));
         return false;
       }
       return true;

@@ -10,9 +10,19 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CoderResult;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -44,38 +54,114 @@ public final class RecipeReader {
     return parse(readTree(file), file.toString(), overrides);
   }
 
+  /** The largest recipe file read, in bytes. */
+  static final int MAX_BYTES = 1 << 20;
+
   /**
-   * Reads a recipe file into a tree, without validating it.
+   * Reads a recipe file into a tree, without validating it. The file must be a regular file of at
+   * most {@link #MAX_BYTES} bytes of UTF-8 holding one YAML document or JSON value ({@code .json}
+   * files are JSON) without duplicate keys, anchors, aliases or explicit tags.
    *
    * @param file the file
    * @return the tree
-   * @throws RecipeException when it is missing or not YAML/JSON
+   * @throws RecipeException when it is missing, too large, not UTF-8, not YAML/JSON, or uses what a
+   *     recipe must not
    */
   public static JsonNode readTree(Path file) throws RecipeException {
-    if (!Files.isRegularFile(file)) {
-      throw new RecipeException(List.of(file + ": recipe file not found"));
-    }
+    boolean json = file.toString().endsWith(".json");
+    String text = readText(file);
+    JsonNode node;
     try {
-      String text = Files.readString(file);
-      JsonNode node =
-          file.toString().endsWith(".json") ? JSON.readTree(text) : YAML.readTree(text);
-      if (node == null || node.isMissingNode() || node.isNull()) {
-        throw new RecipeException(List.of(file + ": the recipe is empty"));
-      }
-      if (!node.isObject()) {
-        throw new RecipeException(List.of(file + ": a recipe must be a mapping of sections, got a " + node.getNodeType().toString().toLowerCase()));
-      }
-      return node;
-    } catch (JsonProcessingException e) {
-      String where =
-          e.getLocation() == null
-              ? ""
-              : " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")";
+      node =
+          json
+              ? RecipeSyntax.json(text, file.toString())
+              : RecipeSyntax.yaml(text, file.toString(), true);
+    } catch (RecipeSyntax.SyntaxError e) {
       throw new RecipeException(
-          List.of(file + ": not valid " + (file.toString().endsWith(".json") ? "JSON" : "YAML") + where + ": " + oneLine(e.getOriginalMessage())));
-    } catch (IOException e) {
-      throw new RecipeException(List.of(file + ": cannot read the recipe: " + e.getMessage()));
+          List.of(file + ": not valid " + (json ? "JSON" : "YAML") + e.where() + ": " + e.reason));
     }
+    if (node == null || node.isNull()) {
+      throw new RecipeException(List.of(file + ": the recipe is empty"));
+    }
+    if (!node.isObject()) {
+      throw new RecipeException(
+          List.of(
+              file
+                  + ": a recipe must be a mapping of sections, got a "
+                  + node.getNodeType().toString().toLowerCase()));
+    }
+    return node;
+  }
+
+  /** The file's text: checks what the file is and its size before reading it, then its encoding. */
+  private static String readText(Path file) throws RecipeException {
+    BasicFileAttributes attrs;
+    try {
+      attrs = Files.readAttributes(file, BasicFileAttributes.class);
+    } catch (NoSuchFileException e) {
+      throw new RecipeException(List.of(file + ": recipe file not found"));
+    } catch (IOException e) {
+      throw new RecipeException(List.of(file + ": cannot read the recipe" + reason(e)));
+    }
+    if (attrs.isDirectory()) {
+      throw new RecipeException(List.of(file + ": is a directory, not a recipe file"));
+    }
+    if (!attrs.isRegularFile()) {
+      throw new RecipeException(List.of(file + ": is not a regular file; give a recipe file"));
+    }
+    if (attrs.size() > MAX_BYTES) {
+      throw new RecipeException(List.of(tooLarge(file, Long.toString(attrs.size()))));
+    }
+    byte[] bytes;
+    try (InputStream in = Files.newInputStream(file)) {
+      bytes = in.readNBytes(MAX_BYTES + 1);
+    } catch (IOException e) {
+      throw new RecipeException(List.of(file + ": cannot read the recipe" + reason(e)));
+    }
+    if (bytes.length > MAX_BYTES) {
+      throw new RecipeException(List.of(tooLarge(file, "more than " + MAX_BYTES)));
+    }
+    ByteBuffer in = ByteBuffer.wrap(bytes);
+    CharBuffer out = CharBuffer.allocate(bytes.length);
+    CoderResult r =
+        StandardCharsets.UTF_8
+            .newDecoder()
+            .onMalformedInput(CodingErrorAction.REPORT)
+            .onUnmappableCharacter(CodingErrorAction.REPORT)
+            .decode(in, out, true);
+    if (r.isError()) {
+      int at = in.position();
+      int line = 1;
+      for (int i = 0; i < at; i++) {
+        line += bytes[i] == '\n' ? 1 : 0;
+      }
+      throw new RecipeException(
+          List.of(
+              String.format(
+                  "%s: is not UTF-8 text: the first bad byte, 0x%02X, is at byte offset %d (line"
+                      + " %d); save the recipe as UTF-8",
+                  file, bytes[at] & 0xff, at, line)));
+    }
+    String text = out.flip().toString();
+    return text.startsWith("\uFEFF") ? text.substring(1) : text;
+  }
+
+  private static String tooLarge(Path file, String size) {
+    return file
+        + ": is "
+        + size
+        + " bytes, larger than a recipe may be ("
+        + MAX_BYTES
+        + " bytes, 1 MiB)";
+  }
+
+  /** Why reading failed, for a message: the reason without the exception's name. */
+  private static String reason(IOException e) {
+    if (e instanceof AccessDeniedException) {
+      return ": permission denied";
+    }
+    String m = e.getMessage();
+    return m == null || m.isBlank() ? "" : ": " + RecipeSyntax.clean(m);
   }
 
   /**
@@ -150,18 +236,11 @@ public final class RecipeReader {
   }
 
   /**
-   * The parser's message on one line: SnakeYAML's messages add indented source excerpts with a
-   * caret under the column; the location is already given, so only the unindented lines are kept.
+   * Applies one {@code key=value} override: the value is YAML ({@code [a, b]}, {@code 3e-4},
+   * {@code ~}); a value that is not YAML is taken as text ({@code runs/x: y}), except one starting
+   * with {@code [} or {@code {}, which is meant as a list or mapping and is reported. List entries
+   * are addressed by index ({@code groups.0.lr}).
    */
-  static String oneLine(String message) {
-    if (message == null) {
-      return "";
-    }
-    return String.join(
-        "; ",
-        message.lines().filter(l -> !l.isBlank() && !Character.isWhitespace(l.charAt(0))).toList());
-  }
-
   static void applyOverride(ObjectNode root, String override, List<String> problems) {
     int eq = override.indexOf('=');
     if (eq <= 0) {
@@ -170,20 +249,22 @@ public final class RecipeReader {
     }
     String key = override.substring(0, eq).trim();
     String raw = override.substring(eq + 1);
-    JsonNode value;
-    try {
-      value = raw.isEmpty() ? JsonNodeFactory.instance.textNode("") : YAML.readTree(raw);
-      if (value == null || value.isMissingNode()) {
-        value = JsonNodeFactory.instance.nullNode();
-      }
-    } catch (JsonProcessingException e) {
-      value = JsonNodeFactory.instance.textNode(raw);
+    String[] parts = key.split("\\.", -1);
+    if (Arrays.asList(parts).contains("")) {
+      problems.add(
+          "override '" + key + "': the key has an empty part; separate names by single dots, e.g."
+              + " optimizer.lr=3e-4");
+      return;
     }
-    String[] parts = key.split("\\.");
+    JsonNode value = overrideValue(key, raw, problems);
+    if (value == null) {
+      return;
+    }
     JsonNode cur = root;
     for (int i = 0; i < parts.length; i++) {
       String part = parts[i];
       boolean last = i == parts.length - 1;
+      String here = String.join(".", Arrays.copyOf(parts, i));
       if (cur instanceof ObjectNode obj) {
         if (last) {
           obj.set(part, value);
@@ -194,10 +275,23 @@ public final class RecipeReader {
           }
           cur = next;
         }
-      } else if (cur instanceof ArrayNode arr && part.matches("\\d+")) {
-        int idx = Integer.parseInt(part);
-        if (idx >= arr.size()) {
-          problems.add("override '" + key + "': index " + idx + " is past the end of a list of " + arr.size());
+      } else if (cur instanceof ArrayNode arr) {
+        int idx = part.matches("\\d{1,9}") ? Integer.parseInt(part) : -1;
+        if (idx < 0 || idx >= arr.size()) {
+          problems.add(
+              "override '"
+                  + key
+                  + "': '"
+                  + here
+                  + (arr.isEmpty()
+                      ? "' is an empty list, so it has no entry '" + part + "'"
+                      : "' is a list of "
+                          + arr.size()
+                          + ": use an index from 0 to "
+                          + (arr.size() - 1)
+                          + ", not '"
+                          + part
+                          + "'"));
           return;
         }
         if (last) {
@@ -206,10 +300,37 @@ public final class RecipeReader {
           cur = arr.get(idx);
         }
       } else {
-        problems.add(
-            "override '" + key + "': '" + String.join(".", java.util.Arrays.copyOf(parts, i)) + "' is not a mapping or list");
+        problems.add("override '" + key + "': '" + here + "' is not a mapping or list");
         return;
       }
+    }
+  }
+
+  /** The value of an override, or null when it has a problem (added to {@code problems}). */
+  private static JsonNode overrideValue(String key, String raw, List<String> problems) {
+    if (raw.isEmpty()) {
+      return JsonNodeFactory.instance.textNode("");
+    }
+    String origin = "override '" + key + "'";
+    try {
+      JsonNode value = RecipeSyntax.yaml(raw, origin, false);
+      return value == null ? JsonNodeFactory.instance.nullNode() : value;
+    } catch (RecipeSyntax.SyntaxError e) {
+      String t = raw.strip();
+      if (t.startsWith("[") || t.startsWith("{")) {
+        problems.add(
+            origin
+                + ": the value is not valid YAML"
+                + (e.column > 0 ? " (column " + e.column + ")" : "")
+                + ": "
+                + e.reason
+                + "; quote it to give text");
+        return null;
+      }
+      return JsonNodeFactory.instance.textNode(raw);
+    } catch (RecipeException e) {
+      problems.addAll(e.problems());
+      return null;
     }
   }
 }
