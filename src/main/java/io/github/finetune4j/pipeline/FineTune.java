@@ -219,24 +219,33 @@ public final class FineTune {
       List<MetricsSink> sinks = new ArrayList<>(Sinks.forRun(partial, out, recipe.monitor(), out == System.out && ConsoleSink.isTerminal()));
       sinks.addAll(extraSinks);
       sinks.add(ActiveRun.progressSink());
-      TrainSetup setup =
-          new TrainSetup(
-              block, params, groups, Policies.stages(recipe), Policies.rule(recipe.optimizer()),
-              hyperPerParam(recipe, plan), Policies.schedule(recipe.schedule()),
-              "stage".equals(recipe.schedule().per()),
-              recipe.unfreeze() != null && "reset".equals(recipe.unfreeze().state()),
-              plan.rows().stream().filter(r -> "freeze_all".equals(r.norm())).map(PlanRow::name)
-                  .collect(java.util.stream.Collectors.toSet()),
-              clip(recipe).globalNorm() == null ? 0 : clip(recipe).globalNorm(),
-              clip(recipe).value() == null ? 0 : clip(recipe).value(),
-              batches(tokenizer, train), valid.isEmpty() ? null : batches(tokenizer, valid),
-              test.isEmpty() ? null : batches(tokenizer, test),
-              recipe.data().batchSize(), recipe.train().seed(), recipe.train().evalEveryEpoch(),
-              recipe.monitor().every(), new WarningDetector(recipe.monitor().driftBounds()), sinks,
-              norms);
+      TrainSetup setup = TrainSetup.builder()
+          .setBlock(block)
+          .setParams(params)
+          .setGroups(groups)
+          .setStages(Policies.stages(recipe))
+          .setRule(Policies.rule(recipe.optimizer()))
+          .setHyper(hyperPerParam(recipe, plan))
+          .setTrain(batches(tokenizer, train))
+          .optSchedule(Policies.schedule(recipe.schedule()), "stage".equals(recipe.schedule().per()))
+          .optResetStateOnUnfreeze(recipe.unfreeze() != null && "reset".equals(recipe.unfreeze().state()))
+          .optPinned(plan.rows().stream().filter(r -> "freeze_all".equals(r.norm()))
+              .map(PlanRow::name).collect(java.util.stream.Collectors.toSet()))
+          .optClip(clip(recipe).globalNorm() == null ? 0 : clip(recipe).globalNorm(),
+              clip(recipe).value() == null ? 0 : clip(recipe).value())
+          .optValid(valid.isEmpty() ? null : batches(tokenizer, valid))
+          .optTest(test.isEmpty() ? null : batches(tokenizer, test))
+          .optBatchSize(recipe.data().batchSize())
+          .optSeed(recipe.train().seed())
+          .optEvalEveryEpoch(recipe.train().evalEveryEpoch())
+          .optEvery(recipe.monitor().every())
+          .optWarnings(new WarningDetector(recipe.monitor().driftBounds()))
+          .optSinks(sinks)
+          .optNorms(norms)
+          .optFaults(new FaultPolicy(recipe.train().maxSkippedSteps()))
+          .build();
       try (NDManager trainManager = model.getNDManager().newSubManager();
-          FineTuner tuner = new FineTuner(setup, trainManager,
-              new FaultPolicy(recipe.train().maxSkippedSteps()))) {
+          FineTuner tuner = new FineTuner(setup, trainManager)) {
         result = tuner.run();
       } finally {
         new MonitorSet(sinks).close();

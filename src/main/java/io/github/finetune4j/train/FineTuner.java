@@ -74,19 +74,8 @@ public final class FineTuner implements AutoCloseable {
    * @param manager the manager that owns optimizer state and w0 (a child of the model's manager)
    */
   public FineTuner(TrainSetup setup, NDManager manager) {
-    this(setup, manager, FaultPolicy.DEFAULT);
-  }
-
-  /**
-   * Prepares a run with a policy for numerical faults.
-   *
-   * @param setup the resolved setup
-   * @param manager the manager that owns optimizer state and w0 (a child of the model's manager)
-   * @param faults when the run counts as failed
-   */
-  public FineTuner(TrainSetup setup, NDManager manager, FaultPolicy faults) {
     this.s = setup;
-    this.faults = faults;
+    this.faults = setup.faults();
     this.manager = manager;
     List<String> statistics = setup.params().entrySet().stream()
         .filter(e -> io.github.finetune4j.params.ParameterNames.isStatistic(e.getValue()))

@@ -127,11 +127,10 @@ public final class MonitorOverheadBench {
         for (Config c : configs) {
           StepClock clock = new StepClock();
           TrainSetup setup =
-              new TrainSetup(block, params, groups,
-                  List.of(new StagePlan(1 + steps, List.copyOf(all), Map.of())),
-                  AdamW.defaults(), hyper, Schedule.constant(), false, false, Set.of(), 0, 0,
-                  batch, null, null, BATCH,
-                  42, false, c.every(), new WarningDetector(), List.of(clock), null);
+              TrainSetup.builder().setBlock(block).setParams(params).setGroups(groups)
+                  .setStages(List.of(new StagePlan(1 + steps, List.copyOf(all), Map.of())))
+                  .setRule(AdamW.defaults()).setHyper(hyper).setTrain(batch).optBatchSize(BATCH)
+                  .optEvalEveryEpoch(false).optEvery(c.every()).optSinks(List.of(clock)).build();
           tuners.add(new FineTuner(setup, model.getNDManager().newSubManager()));
           clocks.add(clock);
           blockMeans.put(c.name(), new double[rounds]);

@@ -86,13 +86,13 @@ class FaultPolicyTest {
       Map<String, GroupHyper> h = new LinkedHashMap<>();
       params.keySet().forEach(n -> h.put(n, GroupHyper.of(0.1)));
       params.forEach((n, p) -> before.put(n, p.getArray().toFloatArray()));
-      TrainSetup setup = new TrainSetup(block, params, groups,
-          List.of(new StagePlan(2, List.of("head", "poisoned"), Map.of())), Sgd.plain(), h,
-          Schedule.constant(), false, false, java.util.Set.of(), 0, 0,
-          TinyRun.toy(64, 1), TinyRun.toy(16, 2), TinyRun.toy(16, 3), 8, 42, true, 100,
-          new WarningDetector(), List.of(), null);
+      TrainSetup setup = TrainSetup.builder().setBlock(block).setParams(params).setGroups(groups)
+          .setStages(List.of(new StagePlan(2, List.of("head", "poisoned"), Map.of())))
+          .setRule(Sgd.plain()).setHyper(h).setTrain(TinyRun.toy(64, 1))
+          .optValid(TinyRun.toy(16, 2)).optTest(TinyRun.toy(16, 3)).optBatchSize(8).optEvery(100)
+          .optFaults(new FaultPolicy(maxSkipped)).build();
       try (NDManager m = model.getNDManager().newSubManager();
-          FineTuner t = new FineTuner(setup, m, new FaultPolicy(maxSkipped))) {
+          FineTuner t = new FineTuner(setup, m)) {
         RunResult r = t.run();
         params.forEach((n, p) -> after.put(n, p.getArray().toFloatArray()));
         return r;

@@ -93,9 +93,10 @@ class NormPolicyTest {
       params.keySet().forEach(n -> h.put(n, GroupHyper.of(3e-2)));
       NormSetup ns = NormSetup.byAffine(norms, groups,
           g -> modeOfGroup.getOrDefault(g, NormMode.TRAIN));
-      TrainSetup setup = new TrainSetup(block, params, groups, stages, AdamW.defaults(), h,
-          Schedule.constant(), false, false, Set.of(), 0, 0, train, null, blobs(48, 9), 16, 3,
-          false, 1000, new WarningDetector(), List.of(), ns);
+      TrainSetup setup = TrainSetup.builder().setBlock(block).setParams(params).setGroups(groups)
+          .setStages(stages).setRule(AdamW.defaults()).setHyper(h).setTrain(train)
+          .optTest(blobs(48, 9)).optBatchSize(16).optSeed(3).optEvalEveryEpoch(false)
+          .optEvery(1000).optNorms(ns).build();
       try (var m = model.getNDManager().newSubManager();
           FineTuner t = new FineTuner(setup, m)) {
         return t.run();

@@ -103,10 +103,11 @@ final class TinyRun implements AutoCloseable {
       Schedule schedule, double clipNorm) throws Exception {
     Map<String, GroupHyper> h = new LinkedHashMap<>();
     params.keySet().forEach(n -> h.put(n, hyper.apply(groups.groupOf(n).name())));
-    TrainSetup setup = new TrainSetup(block, params, groups, stages, rule, h, schedule, false,
-        resetOnUnfreeze, pinned, clipNorm, 0,
-        toy(64, 1), toy(32, 2), toy(32, 3), 8, 42, true, 1, new WarningDetector(),
-        List.of(capture), null);
+    TrainSetup setup = TrainSetup.builder().setBlock(block).setParams(params).setGroups(groups)
+        .setStages(stages).setRule(rule).setHyper(h).setTrain(toy(64, 1))
+        .optSchedule(schedule, false).optResetStateOnUnfreeze(resetOnUnfreeze).optPinned(pinned)
+        .optClip(clipNorm, 0).optValid(toy(32, 2)).optTest(toy(32, 3)).optBatchSize(8)
+        .optEvery(1).optSinks(List.of(capture)).build();
     try (var m = model.getNDManager().newSubManager();
         FineTuner t = new FineTuner(setup, m)) {
       RunResult r = t.run();
