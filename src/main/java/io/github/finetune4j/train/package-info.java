@@ -1,0 +1,7 @@
+/**
+ * The training loop ({@link io.github.finetune4j.train.FineTuner}), what it needs ({@link
+ * io.github.finetune4j.train.TrainSetup}, built with a builder), the batches it reads, the norm
+ * statistics policy it enforces, and when a run counts as failed ({@link
+ * io.github.finetune4j.train.FaultPolicy}).
+ */
+package io.github.finetune4j.train;
