@@ -115,17 +115,26 @@ public final class ConsoleSink implements MetricsSink {
                 m.epoch(),
                 m.step(),
                 m.trainLoss()));
-    if (!Double.isNaN(m.trainAccuracy())) {
-      line.append(String.format(Locale.ROOT, " acc %.4f", m.trainAccuracy()));
-    }
+    line.append(headline(m.train()));
     // Evaluated when either figure is there: a NaN loss next to an accuracy is a diverged
     // model and is shown as such, not dropped.
-    if (!Double.isNaN(m.validLoss()) || !Double.isNaN(m.validAccuracy())) {
+    if (!Double.isNaN(m.validLoss()) || !m.valid().isEmpty()) {
       line.append(String.format(Locale.ROOT, " | valid loss %.4f", m.validLoss()));
-      line.append(String.format(Locale.ROOT, " acc %.4f", m.validAccuracy()));
+      line.append(headline(m.valid()));
     }
     line.append(String.format(Locale.ROOT, " | %.1fs", m.seconds()));
     println(line.toString());
+  }
+
+  /** The task's headline metric: accuracy for a classification, RMSE for a regression. */
+  private static String headline(java.util.Map<String, Double> metrics) {
+    if (metrics.containsKey("accuracy")) {
+      return String.format(Locale.ROOT, " acc %.4f", metrics.get("accuracy"));
+    }
+    if (metrics.containsKey("rmse")) {
+      return String.format(Locale.ROOT, " rmse %.4g", metrics.get("rmse"));
+    }
+    return "";
   }
 
   @Override

@@ -100,6 +100,8 @@ public final class JsonlSink implements MetricsSink {
     number(g, "valid_loss", m.validLoss());
     number(g, "valid_accuracy", m.validAccuracy());
     number(g, "seconds", m.seconds());
+    metrics(g, "train_metrics", m.train());
+    metrics(g, "valid_metrics", m.valid());
     end(g);
   }
 
@@ -131,6 +133,19 @@ public final class JsonlSink implements MetricsSink {
     g.writeRaw('\n');
     g.close();
     out.flush();
+  }
+
+  /** Writes a map of named metrics as an object (omitted when empty). */
+  private static void metrics(JsonGenerator g, String field, java.util.Map<String, Double> m)
+      throws IOException {
+    if (m.isEmpty()) {
+      return;
+    }
+    g.writeObjectFieldStart(field);
+    for (java.util.Map.Entry<String, Double> e : m.entrySet()) {
+      number(g, e.getKey(), e.getValue());
+    }
+    g.writeEndObject();
   }
 
   /** Writes a number, or {@code null} when it is NaN or infinite (JSON has neither). */

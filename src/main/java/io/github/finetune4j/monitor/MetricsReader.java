@@ -116,10 +116,29 @@ public final class MetricsReader {
         n.has("stage") ? (int) lng(n, "stage") : 0,
         lng(n, "step"),
         dbl(n, "train_loss"),
-        dbl(n, "train_accuracy"),
+        metrics(n, "train_metrics", "train_accuracy"),
         dbl(n, "valid_loss"),
-        dbl(n, "valid_accuracy"),
+        metrics(n, "valid_metrics", "valid_accuracy"),
         dbl(n, "seconds"));
+  }
+
+  /** A map of named metrics; files written before there were maps have only the accuracy. */
+  private static Map<String, Double> metrics(JsonNode n, String field, String accuracy)
+      throws BadRecord {
+    Map<String, Double> out = new LinkedHashMap<>();
+    JsonNode m = n.get(field);
+    if (m != null && !m.isNull()) {
+      if (!m.isObject()) {
+        throw new BadRecord("field \"" + field + "\" is not an object: " + m);
+      }
+      for (Iterator<Map.Entry<String, JsonNode>> it = m.fields(); it.hasNext(); ) {
+        Map.Entry<String, JsonNode> e = it.next();
+        out.put(e.getKey(), num(e.getValue(), field + "." + e.getKey()));
+      }
+    } else if (!Double.isNaN(dbl(n, accuracy))) {
+      out.put("accuracy", dbl(n, accuracy));
+    }
+    return out;
   }
 
   private static RunWarning warning(JsonNode n) throws BadRecord {

@@ -45,6 +45,7 @@ import io.github.finetune4j.recipe.SourceSpec;
 import io.github.finetune4j.recipe.WeightDecaySpec;
 import io.github.finetune4j.model.NormLayers;
 import io.github.finetune4j.policy.NormMode;
+import io.github.finetune4j.train.ClassificationTask;
 import io.github.finetune4j.train.FaultPolicy;
 import io.github.finetune4j.train.FineTuner;
 import io.github.finetune4j.train.NormSetup;
@@ -227,6 +228,7 @@ public final class FineTune {
           .setRule(Policies.rule(recipe.optimizer()))
           .setHyper(hyperPerParam(recipe, plan))
           .setTrain(batches(tokenizer, train))
+          .setTask(new ClassificationTask(recipe.head().classes()))
           .optSchedule(Policies.schedule(recipe.schedule()), "stage".equals(recipe.schedule().per()))
           .optResetStateOnUnfreeze(recipe.unfreeze() != null && "reset".equals(recipe.unfreeze().state()))
           .optPinned(plan.rows().stream().filter(r -> "freeze_all".equals(r.norm()))
@@ -312,8 +314,25 @@ public final class FineTune {
   private static void fillSummary(
       ObjectNode summary, Recipe recipe, RunResult result, List<TextExample> train,
       List<TextExample> test) {
+    summary.put("task", "classification");
     number(summary, "test_accuracy", result.testAccuracy());
     number(summary, "test_loss", result.testLoss());
+    ObjectNode metrics = summary.putObject("test_metrics");
+    result.test().metrics().forEach((k, v) -> number(metrics, k, v));
+    if (result.test().confusion() != null) {
+      ObjectNode cm = summary.putObject("confusion_matrix");
+      cm.put("rows", "true class");
+      cm.put("columns", "predicted class");
+      ArrayNode names = cm.putArray("classes");
+      result.test().classes().forEach(names::add);
+      ArrayNode counts = cm.putArray("counts");
+      for (long[] row : result.test().confusion()) {
+        ArrayNode r = counts.addArray();
+        for (long c : row) {
+          r.add(c);
+        }
+      }
+    }
     summary.put("test_examples", test.size());
     summary.put("train_examples", train.size());
     summary.put("steps", result.steps());
@@ -323,6 +342,8 @@ public final class FineTune {
       var last = result.epochs().get(result.epochs().size() - 1);
       number(summary, "final_train_loss", last.trainLoss());
       number(summary, "final_valid_accuracy", last.validAccuracy());
+      ObjectNode valid = summary.putObject("final_valid_metrics");
+      last.valid().forEach((k, v) -> number(valid, k, v));
     }
     summary.put("seed", recipe.train().seed());
     summary.put("djl_version", Engine.getDjlVersion());

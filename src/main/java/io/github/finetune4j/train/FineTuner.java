@@ -9,7 +9,6 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.Parameter;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
-import ai.djl.training.loss.Loss;
 import io.github.finetune4j.monitor.EpochMetrics;
 import io.github.finetune4j.monitor.GroupStats;
 import io.github.finetune4j.monitor.MetricsSink;
@@ -56,7 +55,6 @@ public final class FineTuner implements AutoCloseable {
   private List<String> badGradientGroups = List.of();
   private final NDManager manager;
   private final ParameterStore store;
-  private final Loss loss = Loss.softmaxCrossEntropyLoss();
   private final Updater updater;
   private final Map<String, NDArray> initial = new HashMap<>();
   /** ‖w0‖² per parameter, computed once in float64. */
@@ -130,9 +128,9 @@ public final class FineTuner implements AutoCloseable {
       for (int e = 0; e < stage.epochs(); e++) {
         epoch++;
         long epochStart = System.nanoTime();
-        int[] order = shuffled(s.train().size(), rng);
+        int[] order = s.shuffle() ? shuffled(s.train().size(), rng) : range(0, s.train().size());
         double lossSum = 0;
-        long correct = 0;
+        Task.Accumulator trainMetrics = s.task().accumulator();
         for (int b = 0; b < perEpoch; b++) {
           step++;
           int[] idx = slice(order, b * s.batchSize(), s.batchSize());
@@ -154,11 +152,11 @@ public final class FineTuner implements AutoCloseable {
             NDArray labels = s.train().labels(sm, idx);
             double batchLoss;
             try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-              NDArray logits = s.block().forward(store, inputs, true).singletonOrThrow();
-              NDArray l = loss.evaluate(new NDList(labels), new NDList(logits));
+              NDArray outputs = s.block().forward(store, inputs, true).singletonOrThrow();
+              NDArray l = s.task().loss(outputs, labels);
               gc.backward(l);
               batchLoss = l.getFloat();
-              correct += logits.argMax(1).eq(labels).countNonzero().getLong();
+              trainMetrics.add(outputs, labels);
             }
             lossSum += batchLoss * idx.length;
             Map<String, GroupStats> stats = update(step, stage, factor, momentum, sample);
@@ -192,15 +190,10 @@ public final class FineTuner implements AutoCloseable {
             break training;
           }
         }
-        double validLoss = Double.NaN;
-        double validAcc = Double.NaN;
-        if (s.valid() != null && s.evalEveryEpoch()) {
-          double[] v = evaluate(s.valid());
-          validLoss = v[0];
-          validAcc = v[1];
-        }
+        Pass valid = s.valid() != null && s.evalEveryEpoch() ? evaluate(s.valid()) : Pass.NONE;
+        double validLoss = valid.loss();
         EpochMetrics em = new EpochMetrics(epoch, stageIndex, step, lossSum / s.train().size(),
-            (double) correct / s.train().size(), validLoss, validAcc,
+            trainMetrics.result().metrics(), validLoss, valid.metrics().metrics(),
             (System.nanoTime() - epochStart) / 1e9);
         epochs.add(em);
         for (MetricsSink sink : s.sinks()) {
@@ -212,12 +205,11 @@ public final class FineTuner implements AutoCloseable {
         }
       }
     }
-    double[] test = fault != null || s.test() == null
-        ? new double[] {Double.NaN, Double.NaN} : evaluate(s.test());
-    if (fault == null && s.test() != null && !Double.isFinite(test[0])) {
-      fault = fault(0, "the test loss is " + test[0]);
+    Pass test = fault != null || s.test() == null ? Pass.NONE : evaluate(s.test());
+    if (fault == null && s.test() != null && !Double.isFinite(test.loss())) {
+      fault = fault(0, "the test loss is " + test.loss());
     }
-    return new RunResult(step, skippedSteps, epochs, test[0], test[1],
+    return new RunResult(step, skippedSteps, epochs, test.loss(), test.metrics(),
         (System.nanoTime() - start) / 1e9, fault);
   }
 
@@ -234,27 +226,38 @@ public final class FineTuner implements AutoCloseable {
   }
 
   /**
-   * Loss and accuracy over a split, without gradients and with dropout off.
+   * The mean loss and the task's metrics over a split.
+   *
+   * @param loss mean loss (NaN without a split)
+   * @param metrics the task's metrics
+   */
+  public record Pass(double loss, Evaluation metrics) {
+    /** No split. */
+    public static final Pass NONE = new Pass(Double.NaN, Evaluation.NONE);
+  }
+
+  /**
+   * Loss and the task's metrics over a split, without gradients and with dropout off.
    *
    * @param data the split
-   * @return {loss, accuracy}
+   * @return the pass
    */
-  public double[] evaluate(Batches data) {
+  public Pass evaluate(Batches data) {
     int[] order = data.evalOrder();
     double lossSum = 0;
-    long correct = 0;
+    Task.Accumulator metrics = s.task().accumulator();
     int bs = s.batchSize() * 2;
     for (int b = 0; b < order.length; b += bs) {
       int[] idx = slice(order, b, bs);
       try (NDScope scope = new NDScope();
           NDManager sm = manager.newSubManager()) {
         NDArray labels = data.labels(sm, idx);
-        NDArray logits = s.block().forward(store, data.inputs(sm, idx), false).singletonOrThrow();
-        lossSum += loss.evaluate(new NDList(labels), new NDList(logits)).getFloat() * idx.length;
-        correct += logits.argMax(1).eq(labels).countNonzero().getLong();
+        NDArray outputs = s.block().forward(store, data.inputs(sm, idx), false).singletonOrThrow();
+        lossSum += s.task().loss(outputs, labels).getFloat() * idx.length;
+        metrics.add(outputs, labels);
       }
     }
-    return new double[] {lossSum / order.length, (double) correct / order.length};
+    return new Pass(lossSum / order.length, metrics.result());
   }
 
   /**

@@ -10,16 +10,25 @@ import java.util.List;
  * @param skippedSteps steps whose update was skipped because the gradients were not finite
  * @param epochs per-epoch metrics
  * @param testLoss loss on the test split (NaN without one)
- * @param testAccuracy accuracy on the test split (NaN without one)
+ * @param test the task's metrics on the test split ({@link Evaluation#NONE} without one)
  * @param trainSeconds seconds spent in the training loop, evaluation included
  * @param fault why the run failed, or null when it succeeded
  */
 public record RunResult(
-    long steps, long skippedSteps, List<EpochMetrics> epochs, double testLoss, double testAccuracy, double trainSeconds,
+    long steps, long skippedSteps, List<EpochMetrics> epochs, double testLoss, Evaluation test, double trainSeconds,
     TrainingFault fault) {
   /** Copies the list. */
   public RunResult {
     epochs = List.copyOf(epochs);
+  }
+
+  /**
+   * Accuracy on the test split.
+   *
+   * @return the value, NaN without a test split (or for a task without accuracy)
+   */
+  public double testAccuracy() {
+    return test.get("accuracy");
   }
 
   /**

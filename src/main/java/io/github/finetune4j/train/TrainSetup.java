@@ -17,7 +17,7 @@ import java.util.Set;
 /**
  * Everything the loop needs, already resolved (from a recipe by the pipeline, or by a Java user).
  * Build it with {@link #builder()}: the model, its parameters and groups, the stages, the rule, the
- * per-parameter hyper-parameters and the training split are required; everything else has a
+ * per-parameter hyper-parameters, the task and the training split are required; everything else has a
  * default.
  *
  * @param block the model: {@code inputs -> logits}
@@ -43,6 +43,8 @@ import java.util.Set;
  * @param sinks metric sinks
  * @param norms the norm-statistics policy, or null when the model has no running statistics
  * @param faults when the run counts as failed
+ * @param task the loss and the metrics
+ * @param shuffle shuffle the training examples each epoch (seeded); else file order
  */
 public record TrainSetup(
     Block block,
@@ -67,7 +69,9 @@ public record TrainSetup(
     WarningDetector warnings,
     List<MetricsSink> sinks,
     NormSetup norms,
-    FaultPolicy faults) {
+    FaultPolicy faults,
+    Task task,
+    boolean shuffle) {
 
   /**
    * Starts a builder.
@@ -75,7 +79,7 @@ public record TrainSetup(
    * @return a builder with the defaults: constant schedule over the run, optimizer state kept on
    *     unfreeze, nothing pinned, no clipping, no validation or test split, batch size 16, seed 42,
    *     evaluation after every epoch, diagnostics every 10 steps, the default warnings, no sinks,
-   *     no norm policy, {@link FaultPolicy#DEFAULT}
+   *     no norm policy, {@link FaultPolicy#DEFAULT}, shuffled training data
    */
   public static Builder builder() {
     return new Builder();
@@ -106,6 +110,8 @@ public record TrainSetup(
     private List<MetricsSink> sinks = List.of();
     private NormSetup norms;
     private FaultPolicy faults = FaultPolicy.DEFAULT;
+    private Task task;
+    private boolean shuffle = true;
 
     private Builder() {}
 
@@ -172,6 +178,28 @@ public record TrainSetup(
      */
     public Builder setHyper(Map<String, GroupHyper> hyper) {
       this.hyper = hyper;
+      return this;
+    }
+
+    /**
+     * Sets the task: loss and metrics (required).
+     *
+     * @param task e.g. {@code new ClassificationTask(classes)}
+     * @return this builder
+     */
+    public Builder setTask(Task task) {
+      this.task = task;
+      return this;
+    }
+
+    /**
+     * Sets whether the training examples are shuffled each epoch (default true; seeded).
+     *
+     * @param shuffle whether to
+     * @return this builder
+     */
+    public Builder optShuffle(boolean shuffle) {
+      this.shuffle = shuffle;
       return this;
     }
 
@@ -373,13 +401,16 @@ public record TrainSetup(
       if (train == null) {
         missing.add("train");
       }
+      if (task == null) {
+        missing.add("task");
+      }
       if (!missing.isEmpty()) {
         throw new IllegalStateException("TrainSetup: required parts not set: " + missing);
       }
       return new TrainSetup(block, params, groups, stages, rule, hyper, schedule, schedulePerStage,
           resetStateOnUnfreeze, pinned, clipNorm, clipValue, train, valid, test, batchSize, seed,
           evalEveryEpoch, every, warnings == null ? new WarningDetector() : warnings, sinks, norms,
-          faults);
+          faults, task, shuffle);
     }
   }
 }

@@ -130,6 +130,7 @@ public final class MonitorOverheadBench {
               TrainSetup.builder().setBlock(block).setParams(params).setGroups(groups)
                   .setStages(List.of(new StagePlan(1 + steps, List.copyOf(all), Map.of())))
                   .setRule(AdamW.defaults()).setHyper(hyper).setTrain(batch).optBatchSize(BATCH)
+                  .setTask(new io.github.finetune4j.train.ClassificationTask(List.of("ham", "spam")))
                   .optEvalEveryEpoch(false).optEvery(c.every()).optSinks(List.of(clock)).build();
           tuners.add(new FineTuner(setup, model.getNDManager().newSubManager()));
           clocks.add(clock);

@@ -89,6 +89,7 @@ class FaultPolicyTest {
       TrainSetup setup = TrainSetup.builder().setBlock(block).setParams(params).setGroups(groups)
           .setStages(List.of(new StagePlan(2, List.of("head", "poisoned"), Map.of())))
           .setRule(Sgd.plain()).setHyper(h).setTrain(TinyRun.toy(64, 1))
+          .setTask(new ClassificationTask(List.of("no7", "has7")))
           .optValid(TinyRun.toy(16, 2)).optTest(TinyRun.toy(16, 3)).optBatchSize(8).optEvery(100)
           .optFaults(new FaultPolicy(maxSkipped)).build();
       try (NDManager m = model.getNDManager().newSubManager();

@@ -95,6 +95,7 @@ class NormPolicyTest {
           g -> modeOfGroup.getOrDefault(g, NormMode.TRAIN));
       TrainSetup setup = TrainSetup.builder().setBlock(block).setParams(params).setGroups(groups)
           .setStages(stages).setRule(AdamW.defaults()).setHyper(h).setTrain(train)
+          .setTask(new ClassificationTask(List.of("a", "b", "c")))
           .optTest(blobs(48, 9)).optBatchSize(16).optSeed(3).optEvalEveryEpoch(false)
           .optEvery(1000).optNorms(ns).build();
       try (var m = model.getNDManager().newSubManager();

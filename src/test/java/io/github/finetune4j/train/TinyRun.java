@@ -105,6 +105,7 @@ final class TinyRun implements AutoCloseable {
     params.keySet().forEach(n -> h.put(n, hyper.apply(groups.groupOf(n).name())));
     TrainSetup setup = TrainSetup.builder().setBlock(block).setParams(params).setGroups(groups)
         .setStages(stages).setRule(rule).setHyper(h).setTrain(toy(64, 1))
+        .setTask(new ClassificationTask(List.of("no7", "has7")))
         .optSchedule(schedule, false).optResetStateOnUnfreeze(resetOnUnfreeze).optPinned(pinned)
         .optClip(clipNorm, 0).optValid(toy(32, 2)).optTest(toy(32, 3)).optBatchSize(8)
         .optEvery(1).optSinks(List.of(capture)).build();

@@ -1,0 +1,134 @@
+package io.github.finetune4j.train;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.types.DataType;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Regression on one or more float targets: outputs and targets are {@code [batch, outputs]}
+ * (or {@code [batch]} for one). Loss {@code mse} (torch's {@code MSELoss}: mean of squared errors)
+ * or {@code huber} (torch's {@code HuberLoss}: {@code 0.5 e²} where {@code |e| < δ}, else {@code
+ * δ (|e| − 0.5 δ)}, mean); metrics {@code mae}, {@code rmse} and {@code r2} (coefficient of
+ * determination), each averaged over outputs as scikit-learn's {@code uniform_average} does, and per output {@code mae/NAME}, {@code rmse/NAME}, {@code r2/NAME} when there are
+ * several.
+ */
+public final class RegressionTask implements Task {
+
+  private final List<String> targets;
+  private final String loss;
+  private final double delta;
+
+  /**
+   * Creates the task.
+   *
+   * @param targets the target names, by output index (at least one)
+   * @param loss {@code mse} or {@code huber}
+   * @param delta Huber's δ (positive; ignored for mse)
+   */
+  public RegressionTask(List<String> targets, String loss, double delta) {
+    if (targets.isEmpty()) {
+      throw new IllegalArgumentException("a regression needs at least one target");
+    }
+    if (!loss.equals("mse") && !loss.equals("huber")) {
+      throw new IllegalArgumentException("loss must be mse or huber, got " + loss);
+    }
+    if (!(delta > 0)) {
+      throw new IllegalArgumentException("delta must be positive, got " + delta);
+    }
+    this.targets = List.copyOf(targets);
+    this.loss = loss;
+    this.delta = delta;
+  }
+
+  /**
+   * The target names.
+   *
+   * @return by output index
+   */
+  public List<String> targets() {
+    return targets;
+  }
+
+  @Override
+  public String name() {
+    return "regression";
+  }
+
+  @Override
+  public NDArray loss(NDArray outputs, NDArray targetValues) {
+    NDArray e = outputs.sub(targetValues.toType(outputs.getDataType(), false).reshape(outputs.getShape()));
+    if (loss.equals("mse")) {
+      return e.square().mean();
+    }
+    NDArray abs = e.abs();
+    NDArray quadratic = e.square().mul(0.5f);
+    NDArray linear = abs.sub((float) (0.5 * delta)).mul((float) delta);
+    return NDArrays.where(abs.lt((float) delta), quadratic, linear).mean();
+  }
+
+  @Override
+  public Accumulator accumulator() {
+    int k = targets.size();
+    return new Accumulator() {
+      private long n;
+      private final double[] absSum = new double[k];
+      private final double[] sqSum = new double[k];
+      private final long[] count = new long[k];
+      private final double[] yMean = new double[k]; // Welford: no cancellation in sum(y - mean)^2
+      private final double[] yM2 = new double[k];
+
+      @Override
+      public void add(NDArray outputs, NDArray targetValues) {
+        float[] p = outputs.toType(DataType.FLOAT32, false).toFloatArray();
+        float[] y = targetValues.toType(DataType.FLOAT32, false).toFloatArray();
+        if (p.length != y.length || p.length % k != 0) {
+          throw new IllegalArgumentException("outputs " + outputs.getShape() + " do not match targets "
+              + targetValues.getShape() + " for " + k + " target(s)");
+        }
+        for (int i = 0; i < p.length; i++) {
+          int j = i % k;
+          double e = (double) p[i] - y[i];
+          absSum[j] += Math.abs(e);
+          sqSum[j] += e * e;
+          count[j]++;
+          double d = y[i] - yMean[j];
+          yMean[j] += d / count[j];
+          yM2[j] += d * (y[i] - yMean[j]);
+        }
+        n += p.length / k;
+      }
+
+      @Override
+      public Evaluation result() {
+        Map<String, Double> m = new LinkedHashMap<>();
+        Map<String, Double> each = new LinkedHashMap<>();
+        double mae = 0;
+        double rmse = 0;
+        double r2 = 0;
+        for (int j = 0; j < k; j++) {
+          double maeJ = absSum[j] / n;
+          double mseJ = sqSum[j] / n;
+          double ssTot = yM2[j];
+          // scikit-learn: a constant target gives r2 = 1 for a perfect fit, else 0
+          double r2J = ssTot > 0 ? 1 - sqSum[j] / ssTot : (sqSum[j] == 0 ? 1.0 : 0.0);
+          mae += maeJ / k;
+          rmse += Math.sqrt(mseJ) / k;
+          r2 += r2J / k;
+          each.put("mae/" + targets.get(j), maeJ);
+          each.put("rmse/" + targets.get(j), Math.sqrt(mseJ));
+          each.put("r2/" + targets.get(j), r2J);
+        }
+        m.put("mae", n == 0 ? Double.NaN : mae);
+        m.put("rmse", n == 0 ? Double.NaN : rmse);
+        m.put("r2", n == 0 ? Double.NaN : r2);
+        if (k > 1 && n > 0) {
+          m.putAll(each);
+        }
+        return new Evaluation(m, List.of(), null);
+      }
+    };
+  }
+}

@@ -1,0 +1,53 @@
+package io.github.finetune4j.train;
+
+import ai.djl.ndarray.NDArray;
+
+/**
+ * What the model is trained to do: the loss, and the metrics of a pass over a split. The loop calls
+ * only these; it never learns which task it runs. Built-in: {@link ClassificationTask}, {@link
+ * RegressionTask}; a Java user may pass their own.
+ */
+public interface Task {
+
+  /**
+   * The task's name, as written in {@code summary.json} (e.g. {@code classification}).
+   *
+   * @return the name
+   */
+  String name();
+
+  /**
+   * The mean loss of a batch, a scalar array that the loop differentiates.
+   *
+   * @param outputs the model's outputs for the batch (logits, or predicted values)
+   * @param targets the batch's targets ({@link Batches#labels}: class indexes or values)
+   * @return a scalar
+   */
+  NDArray loss(NDArray outputs, NDArray targets);
+
+  /**
+   * A fresh accumulator of this task's metrics over one pass over a split.
+   *
+   * @return the accumulator
+   */
+  Accumulator accumulator();
+
+  /** Accumulates metrics batch by batch, in double precision. */
+  interface Accumulator {
+
+    /**
+     * Adds a batch.
+     *
+     * @param outputs the model's outputs
+     * @param targets the targets
+     */
+    void add(NDArray outputs, NDArray targets);
+
+    /**
+     * The metrics of everything added.
+     *
+     * @return the evaluation
+     */
+    Evaluation result();
+  }
+}
