@@ -32,6 +32,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -39,15 +41,22 @@ import java.util.stream.Stream;
 import java.util.zip.CRC32C;
 
 /**
- * An exported model, checked and loaded, that classifies texts.
+ * An exported model, checked and loaded, that classifies texts in batches.
  *
  * <p>{@link #open} refuses, with a {@link BadInputException} whose every sentence names its file, a
  * model directory whose files differ from its {@code manifest.json} (changed, damaged, missing or
  * added files), whose {@code finetune4j-model.json} is not valid, or whose parameters do not have
  * exactly the shapes the metadata describes (for instance a head with another number of outputs
- * than there are classes). Not thread-safe.
+ * than there are classes).
+ *
+ * <p>{@link #predict} tokenizes every text, sorts the texts by length, and runs them in batches of
+ * {@value #BATCH_SIZE} padded to their longest member with an attention mask, so the results are
+ * those of classifying each text alone (to float rounding) in input order. Not thread-safe.
  */
 public final class Predictor implements AutoCloseable {
+
+  /** Texts per forward pass. */
+  public static final int BATCH_SIZE = 64;
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -138,44 +147,66 @@ public final class Predictor implements AutoCloseable {
   }
 
   /**
-   * Classifies texts, one at a time.
+   * Classifies texts, in batches of {@value #BATCH_SIZE} grouped by length.
    *
    * @param texts the texts (any number, empty ones too)
    * @return per text, in input order: label and per-class probabilities
    * @throws BadInputException when the tokenizer gives an id outside the encoder's vocabulary
    */
   public List<Prediction> predict(List<String> texts) throws BadInputException {
-    List<String> classes = metadata.classes();
+    int n = texts.size();
+    long[][] ids = new long[n][];
     int vocab = metadata.bert().vocabSize();
-    List<Prediction> out = new ArrayList<>();
-    for (String text : texts) {
-      long[] ids = tokenizer.ids(text);
-      for (long id : ids) {
+    for (int i = 0; i < n; i++) {
+      ids[i] = tokenizer.ids(texts.get(i));
+      for (long id : ids[i]) {
         if (id < 0 || id >= vocab) {
           throw new BadInputException(List.of(vocabProblem(id)));
         }
       }
+    }
+    Integer[] order = new Integer[n];
+    Arrays.setAll(order, i -> i);
+    Arrays.sort(order, Comparator.comparingInt(i -> ids[i].length));
+    List<String> classes = metadata.classes();
+    int k = classes.size();
+    Prediction[] out = new Prediction[n];
+    for (int start = 0; start < n; start += BATCH_SIZE) {
+      int end = Math.min(n, start + BATCH_SIZE);
+      int b = end - start;
+      int width = ids[order[end - 1]].length;
+      long[] flat = new long[b * width];
+      long[] mask = new long[b * width];
+      for (int r = 0; r < b; r++) {
+        long[] row = ids[order[start + r]];
+        System.arraycopy(row, 0, flat, r * width, row.length);
+        Arrays.fill(mask, r * width, r * width + row.length, 1L);
+      }
       float[] p;
       try (NDScope scope = new NDScope();
           NDManager sm = model.getNDManager().newSubManager()) {
-        NDArray in = sm.create(ids, new Shape(1, ids.length));
-        NDArray mask = sm.ones(new Shape(1, ids.length), DataType.INT64);
+        NDArray in = sm.create(flat, new Shape(b, width));
+        NDArray m = sm.create(mask, new Shape(b, width));
         p =
             block
-                .forward(ps, new NDList(in, mask), false)
+                .forward(ps, new NDList(in, m), false)
                 .singletonOrThrow()
                 .softmax(1)
                 .toFloatArray();
       }
-      int best = 0;
-      Map<String, Double> probs = new LinkedHashMap<>();
-      for (int i = 0; i < p.length; i++) {
-        probs.put(classes.get(i), (double) p[i]);
-        best = p[i] > p[best] ? i : best;
+      for (int r = 0; r < b; r++) {
+        int best = 0;
+        Map<String, Double> probs = new LinkedHashMap<>();
+        for (int c = 0; c < k; c++) {
+          float v = p[r * k + c];
+          probs.put(classes.get(c), (double) v);
+          best = v > p[r * k + best] ? c : best;
+        }
+        int i = order[start + r];
+        out[i] = new Prediction(texts.get(i), classes.get(best), probs);
       }
-      out.add(new Prediction(text, classes.get(best), probs));
     }
-    return out;
+    return Arrays.asList(out);
   }
 
   /** Frees the model and the tokenizer. */

@@ -8,21 +8,110 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.finetune4j.model.bert.BertConfig;
+import io.github.finetune4j.pipeline.FineTune.Prediction;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Random;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@link Predictor} refuses metadata that does not describe the parameters: layers, widths,
- * vocabulary, bytes beyond the last parameter.
+ * {@link Predictor} classifies in length-sorted padded batches exactly as one text at a time, and
+ * refuses metadata that does not describe the parameters.
  */
 class PredictorTest {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   @TempDir Path tmp;
+
+  /** Random texts of 0 to 80 words (the longest are truncated to max_length tokens). */
+  static List<String> texts(int n, long seed) {
+    String[] words = {
+      "free",
+      "offer",
+      "meeting",
+      "tomorrow",
+      "click",
+      "here",
+      "invoice",
+      "attached",
+      "win",
+      "money",
+      "hello",
+      "team",
+      "the",
+      "report",
+      "is",
+      "ready",
+      "urgent",
+      "account",
+      "verify",
+      "lunch",
+      "at",
+      "noon",
+      "cheap",
+      "pills",
+      "now",
+      "!!!",
+      "re:",
+      "project",
+      "update",
+      "42"
+    };
+    Random r = new Random(seed);
+    List<String> out = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      int len = r.nextInt(10) == 0 ? r.nextInt(81) : r.nextInt(12);
+      StringBuilder b = new StringBuilder();
+      for (int w = 0; w < len; w++) {
+        b.append(w == 0 ? "" : " ").append(words[r.nextInt(words.length)]);
+      }
+      out.add(b.toString());
+    }
+    return out;
+  }
+
+  @Test
+  void batchedPredictionsEqualOneTextAtATime() throws Exception {
+    Path run = TinyExport.write(tmp.resolve("run"), List.of("neg", "neu", "pos"), 11);
+    List<String> texts = texts(2000, 3);
+    try (Predictor p = Predictor.open(run)) {
+      List<Prediction> batched = p.predict(texts);
+      assertEquals(texts.size(), batched.size());
+      Set<String> labels = new HashSet<>();
+      for (int i = 0; i < texts.size(); i++) {
+        assertEquals(texts.get(i), batched.get(i).text(), "input order at " + i);
+        labels.add(batched.get(i).label());
+      }
+      // The model is not constant, so equal labels below are not a coincidence.
+      assertTrue(labels.size() >= 2, "labels " + labels);
+      for (int i = 0; i < texts.size(); i += 13) {
+        Prediction alone = p.predict(List.of(texts.get(i))).get(0);
+        Prediction inBatch = batched.get(i);
+        assertEquals(alone.label(), inBatch.label(), "label of text " + i);
+        for (String c : p.classes()) {
+          assertEquals(
+              alone.probabilities().get(c),
+              inBatch.probabilities().get(c),
+              1e-5,
+              "p(" + c + ") of text " + i + ": " + texts.get(i));
+        }
+      }
+    }
+    // The static path (FineTune.predict) gives the same results.
+    List<Prediction> viaApi = FineTune.predict(run, texts.subList(0, 100));
+    try (Predictor p = Predictor.open(run)) {
+      List<Prediction> direct = p.predict(texts.subList(0, 100));
+      for (int i = 0; i < 100; i++) {
+        assertEquals(direct.get(i).label(), viaApi.get(i).label());
+      }
+    }
+  }
 
   @Test
   void metadataWithMoreLayersThanTheParametersIsRefused() throws Exception {
