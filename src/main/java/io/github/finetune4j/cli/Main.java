@@ -1,6 +1,8 @@
 package io.github.finetune4j.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.finetune4j.monitor.HtmlReport;
 import io.github.finetune4j.monitor.ReportException;
@@ -8,12 +10,15 @@ import io.github.finetune4j.pipeline.BadInputException;
 import io.github.finetune4j.pipeline.FineTune;
 import io.github.finetune4j.pipeline.Plan;
 import io.github.finetune4j.pipeline.RunFailedException;
+import io.github.finetune4j.pipeline.PredictInput;
+import io.github.finetune4j.pipeline.Predictor;
 import io.github.finetune4j.recipe.Recipe;
 import io.github.finetune4j.recipe.RecipeException;
 import io.github.finetune4j.recipe.RecipeModel;
 import io.github.finetune4j.recipe.RecipeReader;
 import java.io.PrintStream;
 import java.io.PrintWriter;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -31,7 +36,7 @@ import picocli.CommandLine.Parameters;
 @Command(
     name = "finetune",
     mixinStandardHelpOptions = true,
-    version = "finetune4j 0.1.0",
+    version = Main.VERSION,
     description = "Fine-tune pre-trained networks by recipe.",
     subcommands = {
       Main.Run.class,
@@ -42,6 +47,9 @@ import picocli.CommandLine.Parameters;
       Main.Report.class
     })
 public final class Main implements Callable<Integer> {
+
+  /** What {@code --version} prints. */
+  static final String VERSION = "finetune4j 0.1.0";
 
   /** Exit code: success. */
   public static final int OK = 0;
@@ -134,7 +142,7 @@ public final class Main implements Callable<Integer> {
     List<String> overrides = new ArrayList<>();
   }
 
-  @Command(name = "run", mixinStandardHelpOptions = true, description = "Fine-tune by recipe: train, evaluate, export.")
+  @Command(name = "run", mixinStandardHelpOptions = true, version = Main.VERSION, description = "Fine-tune by recipe: train, evaluate, export.")
   static final class Run extends RecipeCommand {
     @Override
     public Integer call() throws Exception {
@@ -167,7 +175,7 @@ public final class Main implements Callable<Integer> {
     }
   }
 
-  @Command(name = "validate", mixinStandardHelpOptions = true, description = "Check a recipe and report every problem; loads no weights.")
+  @Command(name = "validate", mixinStandardHelpOptions = true, version = Main.VERSION, description = "Check a recipe and report every problem; loads no weights.")
   static final class Validate extends RecipeCommand {
     @Override
     public Integer call() {
@@ -188,7 +196,7 @@ public final class Main implements Callable<Integer> {
     }
   }
 
-  @Command(name = "plan", mixinStandardHelpOptions = true, description = "Print, per parameter: group, shape, trainable and lr per stage, decay.")
+  @Command(name = "plan", mixinStandardHelpOptions = true, version = Main.VERSION, description = "Print, per parameter: group, shape, trainable and lr per stage, decay.")
   static final class PlanCmd extends RecipeCommand {
     @Option(names = "--json", description = "Print the plan as JSON.")
     boolean json;
@@ -208,7 +216,7 @@ public final class Main implements Callable<Integer> {
     }
   }
 
-  @Command(name = "schema", mixinStandardHelpOptions = true, description = "Print the JSON Schema of the recipe format.")
+  @Command(name = "schema", mixinStandardHelpOptions = true, version = Main.VERSION, description = "Print the JSON Schema of the recipe format.")
   static final class Schema implements Callable<Integer> {
     @CommandLine.ParentCommand Main main;
 
@@ -219,7 +227,7 @@ public final class Main implements Callable<Integer> {
     }
   }
 
-  @Command(name = "report", mixinStandardHelpOptions = true, description = "Write report.html (charts of every group's updates) for a run directory.")
+  @Command(name = "report", mixinStandardHelpOptions = true, version = Main.VERSION, description = "Write report.html (charts of every group's updates) for a run directory.")
   static final class Report implements Callable<Integer> {
     @CommandLine.ParentCommand Main main;
 
@@ -239,27 +247,170 @@ public final class Main implements Callable<Integer> {
     }
   }
 
-  @Command(name = "predict", mixinStandardHelpOptions = true, description = "Classify texts with a fine-tuned run's exported model.")
+  @Command(
+      name = "predict",
+      description = {
+        "Classify texts with a fine-tuned run's exported model.",
+        "Texts come as arguments, or one per line from --input FILE (- for standard input).",
+        "The model's files are checked against its manifest.json before it is loaded."
+      })
   static final class Predict implements Callable<Integer> {
+    /** Texts classified per round, so that output flows while a large input is classified. */
+    private static final int CHUNK = 4096;
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** Output formats. */
+    enum Format {
+      tsv,
+      jsonl
+    }
+
     @CommandLine.ParentCommand Main main;
 
-    @Parameters(index = "0", paramLabel = "RUN_DIR", description = "A run directory.")
+    @Option(
+        names = {"-h", "--help"},
+        usageHelp = true,
+        description = "Show this help message and exit.")
+    boolean help;
+
+    @Parameters(
+        index = "0",
+        paramLabel = "RUN_DIR",
+        description = "A run directory (or its model directory).")
     Path runDir;
 
-    @Parameters(index = "1..*", arity = "1..*", paramLabel = "TEXT", description = "Texts to classify.")
-    List<String> texts;
+    @Parameters(
+        index = "1..*",
+        arity = "0..*",
+        paramLabel = "TEXT",
+        description = "Texts to classify (or use --input).")
+    List<String> texts = new ArrayList<>();
+
+    @Option(
+        names = "--input",
+        paramLabel = "FILE",
+        description = "Read the texts from FILE (- for standard input), one per line; empty lines"
+            + " are skipped. A .gz file is decompressed.")
+    String input;
+
+    @Option(
+        names = "--jsonl",
+        description = "The input is JSON Lines: one object per line, the text in --text-field"
+            + " (automatic for files named *.jsonl or *.jsonl.gz).")
+    boolean jsonl;
+
+    @Option(
+        names = "--text-field",
+        paramLabel = "NAME",
+        description = "The JSONL field that holds the text (default: the one recorded at export,"
+            + " else \"text\").")
+    String textField;
+
+    @Option(
+        names = "--format",
+        paramLabel = "tsv|jsonl",
+        defaultValue = "tsv",
+        description = "Output, one line per text in input order: tsv (label, probability, text;"
+            + " the default) or jsonl ({\"text\", \"label\", \"probabilities\"}).")
+    Format format;
 
     @Override
     public Integer call() throws Exception {
       try {
-        for (FineTune.Prediction p : FineTune.predict(runDir, texts)) {
-          main.out.printf(
-              Locale.ROOT, "%s\t%.4f\t%s%n", p.label(), p.probabilities().get(p.label()),
-              p.text().length() > 60 ? p.text().substring(0, 57) + "..." : p.text());
+        Path file = input == null || input.equals("-") ? null : inputPath();
+        boolean fromJsonl =
+            input != null && (jsonl || (file != null && PredictInput.isJsonlName(file)));
+        usage(fromJsonl);
+        try (Predictor predictor = Predictor.open(runDir)) {
+          List<String> all = input == null ? texts : read(file, fromJsonl, predictor.textField());
+          for (int start = 0; start < all.size(); start += CHUNK) {
+            StringBuilder b = new StringBuilder();
+            for (FineTune.Prediction p :
+                predictor.predict(all.subList(start, Math.min(all.size(), start + CHUNK)))) {
+              b.append(format == Format.tsv ? tsv(p) : jsonl(p)).append('\n');
+            }
+            main.out.print(b);
+          }
+          main.out.flush();
         }
         return OK;
       } catch (BadInputException e) {
-        return main.badInput("cannot predict", e);
+        return main.badInput(
+            "cannot predict",
+            new BadInputException(e.problems().stream().map(Escapes::escape).toList()));
+      } catch (RuntimeException e) {
+        // Not the user's input: an engine or library failure, reported without its class name.
+        main.err.println(
+            "finetune: predict failed: "
+                + (e.getMessage() == null ? "an internal error" : Escapes.escape(e.getMessage())));
+        main.err.println("(set FINETUNE_DEBUG=1 for the stack trace)");
+        if (System.getenv("FINETUNE_DEBUG") != null) {
+          e.printStackTrace(main.err);
+        }
+        return FAILED;
+      }
+    }
+
+    private Path inputPath() throws BadInputException {
+      try {
+        return Path.of(input);
+      } catch (InvalidPathException e) {
+        throw new BadInputException(List.of(input + ": not a valid file name"));
+      }
+    }
+
+    /** The texts of --input ({@code file}, or standard input when null); counts skipped lines. */
+    private List<String> read(Path file, boolean fromJsonl, String recordedField)
+        throws BadInputException {
+      String field = textField != null ? textField : recordedField;
+      PredictInput in =
+          file == null
+              ? PredictInput.read(System.in, "standard input", fromJsonl, field)
+              : PredictInput.read(file, fromJsonl, field);
+      int skipped = in.skippedEmptyLines();
+      if (skipped > 0) {
+        main.err.printf(
+            Locale.ROOT, "finetune: skipped %d empty line%s of %s%n", skipped,
+            skipped == 1 ? "" : "s", file == null ? "standard input" : Escapes.escape(input));
+      }
+      return in.texts();
+    }
+
+    private void usage(boolean fromJsonl) throws BadInputException {
+      String problem = null;
+      if (input != null && !texts.isEmpty()) {
+        problem = "give the texts as arguments or with --input FILE, not both";
+      } else if (input == null && texts.isEmpty()) {
+        problem = "no texts to classify: give them as arguments or with --input FILE";
+      } else if (input == null && (jsonl || textField != null)) {
+        problem = "--jsonl and --text-field apply only to --input FILE";
+      } else if (textField != null && !fromJsonl) {
+        problem = "--text-field applies only to JSON Lines input (--jsonl, or a .jsonl file)";
+      }
+      if (problem != null) {
+        throw new BadInputException(List.of(problem));
+      }
+    }
+
+    private static String tsv(FineTune.Prediction p) {
+      return Escapes.escape(p.label()) + "\t"
+          + String.format(Locale.ROOT, "%.4f", p.probabilities().get(p.label())) + "\t"
+          + Escapes.escape(p.text());
+    }
+
+    private static String jsonl(FineTune.Prediction p) {
+      ObjectNode o = JSON.createObjectNode();
+      o.put("text", p.text());
+      o.put("label", p.label());
+      ObjectNode probs = o.putObject("probabilities");
+      p.probabilities().forEach(probs::put);
+      try {
+        // Jackson escapes C0 controls; Escapes writes DEL and C1, which Jackson leaves raw, as
+        // JSON's own backslash-u escapes (they occur only inside strings): still valid JSON.
+        return Escapes.escape(JSON.writeValueAsString(o));
+      } catch (JsonProcessingException e) {
+        throw new IllegalStateException("a tree of strings and numbers always serializes", e);
       }
     }
   }

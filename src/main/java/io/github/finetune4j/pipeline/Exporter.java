@@ -10,7 +10,9 @@ import java.nio.file.Path;
 
 /**
  * Writes a fine-tuned model into a run's {@code model/} directory: DJL's {@code model-0000.params},
- * {@code finetune4j-model.json} (architecture, classes, pooling, max length) and the tokenizer.
+ * {@code finetune4j-model.json} (architecture, classes, pooling, max length), the tokenizer and,
+ * last, {@code manifest.json} (name, size and SHA-256 of each of those files; see {@link
+ * Manifest}), which {@link Predictor} checks before it loads anything.
  */
 final class Exporter {
 
@@ -26,7 +28,7 @@ final class Exporter {
   private Exporter() {}
 
   /**
-   * Writes the model, its tokenizer and its metadata.
+   * Writes the model, its tokenizer, its metadata and then their manifest.
    *
    * @param modelDir the directory to create
    * @param model the trained model
@@ -40,5 +42,7 @@ final class Exporter {
     model.save(modelDir, MODEL_NAME);
     tokenizer.save(modelDir);
     Files.writeString(modelDir.resolve(MODEL_CONFIG), RecipeReader.toJson(config));
+    // Last, after every other file: a directory with a manifest was exported completely.
+    Manifest.write(modelDir);
   }
 }

@@ -261,6 +261,7 @@ public final class FineTune {
         cfg.put("pooling", recipe.head().pooling());
         cfg.put("dropout", recipe.head().dropout());
         cfg.put("max_length", recipe.data().maxLength());
+        cfg.put("text_field", recipe.data().train().text());
         Exporter.write(partial.resolve(MODEL_DIR), model, tokenizer, cfg);
         summary.put("status", "completed");
       } else {

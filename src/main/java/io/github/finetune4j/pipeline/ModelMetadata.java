@@ -1,0 +1,198 @@
+package io.github.finetune4j.pipeline;
+
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.github.finetune4j.model.bert.BertConfig;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The checked contents of an exported model's {@value Exporter#MODEL_CONFIG}, as {@code
+ * FineTune.run} writes it: {@code bert} (the encoder's sizes), {@code classes}, {@code pooling},
+ * {@code dropout}, {@code max_length} and, optionally, {@code text_field}.
+ *
+ * @param bert the encoder's architecture
+ * @param classes the class names, at least two, all different
+ * @param pooling {@code mean} or {@code cls}
+ * @param dropout the dropout before the head (unused in prediction)
+ * @param maxLength the most tokens per text
+ * @param textField the JSONL field that holds the text ({@value #DEFAULT_TEXT_FIELD} when not
+ *     recorded)
+ */
+record ModelMetadata(
+    BertConfig bert,
+    List<String> classes,
+    String pooling,
+    double dropout,
+    int maxLength,
+    String textField) {
+
+  /** Text field of JSONL input when the metadata records none. */
+  static final String DEFAULT_TEXT_FIELD = "text";
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final List<String> BERT_INTS =
+      List.of(
+          "vocabSize",
+          "hiddenSize",
+          "numLayers",
+          "numHeads",
+          "intermediateSize",
+          "maxPositions",
+          "typeVocabSize");
+  private static final List<String> BERT_RATES =
+      List.of("layerNormEps", "hiddenDropout", "attentionDropout");
+
+  /**
+   * Reads and checks a metadata file.
+   *
+   * @param file the file
+   * @return the metadata
+   * @throws BadInputException with one sentence, naming the file, per problem
+   */
+  static ModelMetadata read(Path file) throws BadInputException {
+    JsonNode root;
+    try {
+      root = JSON.readTree(Files.readAllBytes(file));
+    } catch (JsonProcessingException e) {
+      JsonLocation at = e.getLocation();
+      throw bad(
+          file
+              + ": not valid JSON"
+              + (at == null
+                  ? ""
+                  : " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")"));
+    } catch (IOException e) {
+      throw bad(Problems.unreadable(file, e));
+    }
+    if (root == null || root.isMissingNode()) {
+      throw bad(file + ": empty, expected the JSON object written at export");
+    }
+    if (!root.isObject()) {
+      throw bad(file + ": expected a JSON object, got " + Problems.describe(root));
+    }
+    List<String> problems = new ArrayList<>();
+    BertConfig bert = bert(file, root.path("bert"), problems);
+    List<String> classes = classes(file, root.path("classes"), problems);
+    JsonNode pooling = root.path("pooling");
+    if (!pooling.isTextual() || !List.of("mean", "cls").contains(pooling.asText())) {
+      problems.add(
+          file + ": \"pooling\" must be \"mean\" or \"cls\", got " + Problems.describe(pooling));
+    }
+    JsonNode dropout = root.path("dropout");
+    if (!dropout.isNumber() || !(dropout.asDouble() >= 0 && dropout.asDouble() < 1)) {
+      problems.add(
+          file + ": \"dropout\" must be a number in [0, 1), got " + Problems.describe(dropout));
+    }
+    JsonNode maxLength = root.path("max_length");
+    int maxPositions = bert == null ? Integer.MAX_VALUE : bert.maxPositions();
+    if (!maxLength.isIntegralNumber()
+        || !maxLength.canConvertToInt()
+        || maxLength.asInt() < 2
+        || maxLength.asInt() > maxPositions) {
+      problems.add(
+          file
+              + ": \"max_length\" must be a whole number from 2 to "
+              + (bert == null ? "the encoder's positions" : maxPositions)
+              + ", got "
+              + Problems.describe(maxLength));
+    }
+    JsonNode textField = root.path("text_field");
+    if (!textField.isMissingNode() && (!textField.isTextual() || textField.asText().isEmpty())) {
+      problems.add(
+          file + ": \"text_field\" must be a field name, got " + Problems.describe(textField));
+    }
+    if (!problems.isEmpty()) {
+      throw new BadInputException(problems);
+    }
+    return new ModelMetadata(
+        bert,
+        classes,
+        pooling.asText(),
+        dropout.asDouble(),
+        maxLength.asInt(),
+        textField.isMissingNode() ? DEFAULT_TEXT_FIELD : textField.asText());
+  }
+
+  private static BertConfig bert(Path file, JsonNode bert, List<String> problems) {
+    if (!bert.isObject()) {
+      problems.add(
+          file
+              + ": \"bert\" must be an object with the encoder's sizes, got "
+              + Problems.describe(bert));
+      return null;
+    }
+    int before = problems.size();
+    int[] ints = new int[BERT_INTS.size()];
+    for (int i = 0; i < ints.length; i++) {
+      JsonNode v = bert.path(BERT_INTS.get(i));
+      if (!v.isIntegralNumber() || !v.canConvertToInt() || v.asInt() < 1) {
+        problems.add(
+            file
+                + ": \"bert."
+                + BERT_INTS.get(i)
+                + "\" must be a positive whole number, got "
+                + Problems.describe(v));
+      }
+      ints[i] = v.asInt();
+    }
+    double[] rates = new double[BERT_RATES.size()];
+    for (int i = 0; i < rates.length; i++) {
+      JsonNode v = bert.path(BERT_RATES.get(i));
+      if (!v.isNumber()) {
+        problems.add(
+            file
+                + ": \"bert."
+                + BERT_RATES.get(i)
+                + "\" must be a number, got "
+                + Problems.describe(v));
+      }
+      rates[i] = v.asDouble();
+    }
+    if (problems.size() > before) {
+      return null;
+    }
+    try {
+      return new BertConfig(
+          ints[0], ints[1], ints[2], ints[3], ints[4], ints[5], ints[6], rates[0], rates[1],
+          rates[2]);
+    } catch (IllegalArgumentException e) {
+      problems.add(file + ": \"bert\" is not a valid encoder (" + e.getMessage() + ")");
+      return null;
+    }
+  }
+
+  private static List<String> classes(Path file, JsonNode node, List<String> problems) {
+    if (!node.isArray()) {
+      problems.add(
+          file + ": \"classes\" must be a list of class names, got " + Problems.describe(node));
+      return List.of();
+    }
+    List<String> classes = new ArrayList<>();
+    Set<String> seen = new HashSet<>();
+    for (JsonNode c : node) {
+      if (!c.isTextual() || c.asText().isEmpty()) {
+        problems.add(file + ": \"classes\" must hold non-empty names, got " + Problems.describe(c));
+      } else if (!seen.add(c.asText())) {
+        problems.add(file + ": \"classes\" lists " + Problems.describe(c) + " more than once");
+      } else {
+        classes.add(c.asText());
+      }
+    }
+    if (node.size() < 2) {
+      problems.add(file + ": \"classes\" must list at least 2 classes, got " + node.size());
+    }
+    return List.copyOf(classes);
+  }
+
+  private static BadInputException bad(String problem) {
+    return new BadInputException(List.of(problem));
+  }
+}
