@@ -114,6 +114,16 @@ class PredictorTest {
   }
 
   @Test
+  void aModelWhoseOutputsAreNotFiniteIsRefusedNotPrinted() throws Exception {
+    Path run = TinyExport.writeDiverged(tmp.resolve("diverged"));
+    try (Predictor p = Predictor.open(run)) {
+      BadInputException e = assertThrows(BadInputException.class, () -> p.predict(List.of("hi")));
+      assertTrue(e.problems().get(0).endsWith(": the model's outputs are not finite (its weights"
+          + " hold NaN or infinity); it cannot classify anything"), e.problems().get(0));
+    }
+  }
+
+  @Test
   void metadataWithMoreLayersThanTheParametersIsRefused() throws Exception {
     Path run = TinyExport.write(tmp.resolve("run"));
     editBert(run, "numLayers", 2);

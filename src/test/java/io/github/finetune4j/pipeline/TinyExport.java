@@ -66,10 +66,30 @@ public final class TinyExport {
    * @return {@code runDir}
    */
   public static Path write(Path runDir, List<String> classes, int seed, BertConfig bert) {
+    return write(runDir, classes, seed, bert, null);
+  }
+
+  /**
+   * Exports a model whose biases are all NaN (as a diverged run's would be), manifest intact.
+   *
+   * @param runDir the run directory to create
+   * @return {@code runDir}
+   */
+  public static Path writeDiverged(Path runDir) {
+    return write(runDir, List.of("neg", "pos"), 7, BERT,
+        new ai.djl.training.initializer.ConstantInitializer(Float.NaN));
+  }
+
+  private static Path write(
+      Path runDir, List<String> classes, int seed, BertConfig bert,
+      ai.djl.training.initializer.Initializer bias) {
     Engine.getInstance().setRandomSeed(seed);
     TextClassifierBlock block = new TextClassifierBlock(bert, classes.size(), "mean", 0.1);
     // Weights larger than BERT's 0.02 so that the texts get clearly different probabilities.
     block.setInitializer(new NormalInitializer(0.5f), Parameter.Type.WEIGHT);
+    if (bias != null) {
+      block.setInitializer(bias, Parameter.Type.BIAS);
+    }
     try (Model model = Model.newInstance("finetune4j");
         TextTokenizer tokenizer = TextTokenizer.miniLm(MAX_LENGTH)) {
       model.setBlock(block);
