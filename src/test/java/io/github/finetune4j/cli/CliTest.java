@@ -98,6 +98,16 @@ class CliTest {
   }
 
   @Test
+  void helpOnEveryCommandPrintsItsUsageAndExitsZero() {
+    for (String cmd : List.of("run", "validate", "plan", "schema", "predict", "report")) {
+      CliResult r = CliResult.run(cmd, "--help");
+      assertEquals(0, r.code(), r::toString);
+      assertTrue(r.out().contains("Usage: finetune " + cmd), r::toString);
+      assertEquals("", r.err(), r::toString);
+    }
+  }
+
+  @Test
   void unknownSubcommand() {
     CliResult r = CliResult.run("frobnicate", QUICKSTART);
     assertEquals(2, r.code(), r::toString);

@@ -77,6 +77,13 @@ class OutputSafetyTest {
   }
 
   @Test
+  void aDirectoryContainingTheWorkingDirectoryIsRefused() throws Exception {
+    Path above = Path.of("").toAbsolutePath().getParent();
+    CliResult r = run(recipe(), above.toString());
+    assertRefused(r, "output.dir: " + above + " contains the working directory");
+  }
+
+  @Test
   void aRegularFileIsRefused() throws Exception {
     CliResult r = run(recipe(), user.resolve("precious.txt").toString());
     assertRefused(r, "is a file or a link, not a run directory");
