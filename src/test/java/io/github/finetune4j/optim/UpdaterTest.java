@@ -141,7 +141,7 @@ class UpdaterTest {
 
   /**
    * The fused SGD path (TorchScript, {@link FusedKernels}) against the DJL operations of {@link
-   * Kernels}, over five steps with a learning rate and a momentum that change every step, in one
+   * Sgd#update}, over five steps with a learning rate and a momentum that change every step, in one
    * updater whose steps mix slots of both paths (first momentum steps, L1, decoupled decay).
    */
   @Test
