@@ -156,7 +156,9 @@ public interface UpdateRule {
      *
      * @param slot the slot as the caller gave it: {@code weight()} is the parameter itself (an
      *     autograd leaf), {@code grad()} its raw gradient (scratch for the batch, see {@link
-     *     Updater}), no penalty applied
+     *     Updater}), no penalty applied; results of operations on these two arrays land in their
+     *     own managers, which the updater does not close, so work on {@code stopGradient()} views
+     *     attached to {@code ctx.manager()}
      * @param ctx the parameter's state and hyper-parameters; its {@link ParamContext#manager()}
      *     lives until {@link #run()} returns
      * @return whether the batch takes the slot (then it must update it in {@link #run()})
