@@ -28,10 +28,10 @@ import java.util.List;
  *       DecayMode#RULE_DEFAULT}) and applies the penalties of {@link GroupHyper}, the same for
  *       every rule, all from the weights before this step:
  *       <ol>
- *         <li>coupled, into a new gradient array {@code g'} (the slot's gradient is not written on
- *             this path): {@code g' = g + wd * w} (decay mode {@link DecayMode#COUPLED}), {@code +
- *             l1 * sign(w)}, {@code + l2sp * (w - w0)} (L2-SP mode other than {@link
- *             DecayMode#DECOUPLED});
+ *         <li>coupled, into a new array {@code g'} (the slot's gradient itself is not changed by
+ *             them; with no coupled penalty {@code g'} is a view of it): {@code g' = g + wd * w}
+ *             (decay mode {@link DecayMode#COUPLED}), {@code + l1 * sign(w)}, {@code + l2sp * (w -
+ *             w0)} (L2-SP mode other than {@link DecayMode#DECOUPLED});
  *         <li>decoupled, on the weights: {@code w *= 1 - lr * wd} (decay mode {@link
  *             DecayMode#DECOUPLED}), then {@code w -= lr * l2sp * (w_before - w0)} (L2-SP mode
  *             {@link DecayMode#DECOUPLED});
@@ -55,14 +55,14 @@ import java.util.List;
  * {@link #bufferNames()}, each of the parameter's shape and data type. Scalars are best passed to
  * DJL operations as {@code float}, as torch converts Python floats for float32 tensors.
  *
- * <p>Results must not depend on whether grad mode is on: the updater may be called inside a {@code
- * GradientCollector}.
+ * <p>The updater may be called with grad mode on (inside a {@code GradientCollector}): the arrays
+ * a rule gets are detached, so its operations are not recorded by autograd.
  */
 public interface UpdateRule {
 
   /**
    * The rule's name: torch's class name in lower case for the built-in rules ({@code sgd}, {@code
-   * adam}, {@code adamw}, {@code rmsprop}). It names the rule in messages and state checks.
+   * adam}, {@code adamw}, {@code rmsprop}). It names the rule in messages.
    *
    * @return the name
    */
