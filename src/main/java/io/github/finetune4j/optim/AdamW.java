@@ -1,5 +1,6 @@
 package io.github.finetune4j.optim;
 
+import ai.djl.ndarray.NDArray;
 import java.util.List;
 
 /**
@@ -46,5 +47,15 @@ public record AdamW(double beta1, double beta2, double eps, boolean amsgrad) imp
   @Override
   public List<String> bufferNames() {
     return AdamMath.BUFFERS;
+  }
+
+  @Override
+  public void update(NDArray w, NDArray g, ParamContext ctx) {
+    AdamMath.update(beta2, eps, amsgrad, w, g, ctx);
+  }
+
+  @Override
+  public Batch newBatch(BatchContext ctx) {
+    return AdamMath.newBatch(beta2, eps, amsgrad, ctx);
   }
 }

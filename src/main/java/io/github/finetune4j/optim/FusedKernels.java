@@ -33,10 +33,11 @@ import org.slf4j.LoggerFactory;
  * 1.13's by float32 rounding only; the golden trajectories still agree within 1e-6 relative.
  *
  * <p>An SGD batch only takes tensors whose momentum buffer already exists (torch's first step,
- * {@code buf = clone(d_p)}, stays in {@link Kernels}) and Adam's buffers are created before the
+ * {@code buf = clone(d_p)}, stays in {@link Sgd#update}) and Adam's buffers are created before the
  * call, so that long-lived state is never created inside the inference mode that DJL uses to run
- * TorchScript methods. Only weight decay is handled here; {@link Updater} routes L1 and L2-SP
- * through {@link Kernels}.
+ * TorchScript methods. Only weight decay is handled here; the rules' batches ({@link
+ * Sgd#newBatch}, {@code AdamMath.newBatch}) decline slots with L1 or L2-SP, which then take the
+ * rules' {@link UpdateRule#update}.
  */
 final class FusedKernels {
 
@@ -46,6 +47,7 @@ final class FusedKernels {
   private static final Logger LOG = LoggerFactory.getLogger(FusedKernels.class);
 
   private final PtSymbolBlock module;
+  private long tensorsUpdated;
 
   private FusedKernels(PtSymbolBlock module) {
     this.module = module;
@@ -72,7 +74,7 @@ final class FusedKernels {
     }
   }
 
-  /** Tensors of one step, collected by {@link Updater}, then run with {@link #run(NDManager)}. */
+  /** SGD tensors of one step, collected by {@link Sgd}'s batch, then run with {@link #run()}. */
   final class Batch {
 
     private final double dampening;
@@ -80,9 +82,9 @@ final class FusedKernels {
     private final Group momentum = new Group();
     private final Group plain = new Group();
 
-    private Batch(Sgd rule) {
-      this.dampening = rule.dampening();
-      this.nesterov = rule.nesterov();
+    private Batch(double dampening, boolean nesterov) {
+      this.dampening = dampening;
+      this.nesterov = nesterov;
     }
 
     /**
@@ -115,12 +117,8 @@ final class FusedKernels {
       return true;
     }
 
-    /**
-     * Runs the collected updates; detached views of the weights live in {@code scope}.
-     *
-     * @param scope a manager closed by the caller after this call
-     */
-    void run(NDManager scope) {
+    /** Runs the collected updates, at most two calls (with and without momentum). */
+    void run() {
       if (!momentum.isEmpty()) {
         call(
             "sgd_momentum",
@@ -145,13 +143,14 @@ final class FusedKernels {
   }
 
   /**
-   * A new, empty batch for {@code rule}.
+   * A new, empty SGD batch.
    *
-   * @param rule the SGD rule (dampening and Nesterov)
+   * @param dampening the rule's dampening
+   * @param nesterov whether the rule uses Nesterov momentum
    * @return the batch
    */
-  Batch batch(Sgd rule) {
-    return new Batch(rule);
+  Batch batch(double dampening, boolean nesterov) {
+    return new Batch(dampening, nesterov);
   }
 
   /**
@@ -246,9 +245,15 @@ final class FusedKernels {
     return new AdamBatch(beta2, eps, amsgrad);
   }
 
+  /** How many tensor updates the kernels have applied since loading (a probe for tests). */
+  long tensorsUpdated() {
+    return tensorsUpdated;
+  }
+
   private void call(String method, IValue... args) {
     try (IValue result = IValueUtils.runMethod(module, method, args)) {
-      result.toLong(); // the number of tensors updated; the call itself raises on any error
+      // the number of tensors updated; the call itself raises on any error
+      tensorsUpdated += result.toLong();
     } finally {
       for (IValue a : args) {
         a.close();

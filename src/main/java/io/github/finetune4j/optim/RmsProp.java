@@ -1,5 +1,6 @@
 package io.github.finetune4j.optim;
 
+import ai.djl.ndarray.NDArray;
 import java.util.List;
 
 /**
@@ -61,5 +62,34 @@ public record RmsProp(double alpha, double eps, double momentum, boolean centere
   @Override
   public List<String> bufferNames() {
     return List.of("square_avg", "momentum_buffer", "grad_avg");
+  }
+
+  /** torch {@code _single_tensor_rmsprop}. */
+  @Override
+  public void update(NDArray w, NDArray g, ParamContext ctx) {
+    NDArray sq = ctx.buffer("square_avg");
+    // torch: square_avg.mul_(alpha).addcmul_(grad, grad, value=1 - alpha)
+    sq.muli(Updater.f32(alpha)).addi(g.mul(Updater.f32(1.0 - alpha)).muli(g));
+    NDArray avg;
+    if (centered) {
+      NDArray ga = ctx.buffer("grad_avg");
+      // torch: grad_avg.mul_(alpha).add_(grad, alpha=1 - alpha)
+      ga.muli(Updater.f32(alpha)).addi(g.mul(Updater.f32(1.0 - alpha)));
+      // torch: square_avg.addcmul(grad_avg, grad_avg, value=-1).sqrt_()
+      avg = sq.sub(ga.mul(ga)).sqrt();
+    } else {
+      avg = sq.sqrt();
+    }
+    avg.addi(Updater.f32(eps));
+    double mom = ctx.momentum();
+    if (mom > 0.0) {
+      NDArray buf = ctx.buffer("momentum_buffer");
+      // torch: buf.mul_(momentum).addcdiv_(grad, avg); param.add_(buf, alpha=-lr)
+      buf.muli(Updater.f32(mom)).addi(g.div(avg));
+      w.subi(buf.mul(Updater.f32(ctx.lr())));
+    } else {
+      // torch: param.addcdiv_(grad, avg, value=-lr)
+      w.subi(g.mul(Updater.f32(ctx.lr())).divi(avg));
+    }
   }
 }

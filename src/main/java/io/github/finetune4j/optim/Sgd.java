@@ -1,5 +1,6 @@
 package io.github.finetune4j.optim;
 
+import ai.djl.ndarray.NDArray;
 import java.util.List;
 
 /**
@@ -13,6 +14,11 @@ import java.util.List;
  *   d = nesterov ? d + momentum * b : b
  * w = w - lr * d
  * </pre>
+ *
+ * <p>{@link #update} follows torch's {@code _single_tensor_sgd} operation by operation; {@link
+ * #newBatch} runs the same step in one call into libtorch ({@link FusedKernels}) for every slot
+ * whose only penalty is a coupled weight decay and whose momentum buffer exists (the first
+ * momentum step, {@code b = clone(d)}, takes {@link #update}).
  *
  * @param momentum momentum factor, {@code >= 0}
  * @param dampening dampening for momentum, {@code >= 0}
@@ -71,5 +77,62 @@ public record Sgd(double momentum, double dampening, boolean nesterov) implement
   @Override
   public List<String> bufferNames() {
     return List.of("momentum_buffer");
+  }
+
+  /** torch {@code _single_tensor_sgd}. */
+  @Override
+  public void update(NDArray w, NDArray g, ParamContext ctx) {
+    double mom = ctx.momentum();
+    NDArray d = g;
+    if (mom != 0.0) {
+      NDArray buf;
+      if (!ctx.hasBuffer("momentum_buffer")) {
+        // torch: buf = clone(d_p) on the first step with momentum
+        buf = ctx.setBuffer("momentum_buffer", g.duplicate());
+      } else {
+        buf = ctx.buffer("momentum_buffer");
+        buf.muli(Updater.f32(mom));
+        // torch: buf.add_(d_p, alpha=1 - dampening)
+        buf.addi(dampening == 0.0 ? g : g.mul(Updater.f32(1.0 - dampening)));
+      }
+      // torch: d_p = d_p.add(buf, alpha=momentum) for Nesterov, else d_p = buf
+      d = nesterov ? buf.mul(Updater.f32(mom)).addi(g) : buf;
+    }
+    // torch: param.add_(d_p, alpha=-lr)
+    w.subi(d.mul(Updater.f32(ctx.lr())));
+  }
+
+  /** The TorchScript SGD kernels, or {@code null} when they cannot be loaded. */
+  @Override
+  public Batch newBatch(BatchContext ctx) {
+    FusedKernels kernels = ctx.fusedKernels();
+    if (kernels == null) {
+      return null;
+    }
+    FusedKernels.Batch batch = kernels.batch(dampening, nesterov);
+    return new Batch() {
+      @Override
+      public boolean offer(ParamSlot s, ParamContext p) {
+        GroupHyper h = s.hyper();
+        boolean decays = h.weightDecay() > 0.0;
+        if (h.l1() > 0.0
+            || h.l2sp() > 0.0
+            || (decays && p.decayMode() != DecayMode.COUPLED)) {
+          return false;
+        }
+        return batch.offer(
+            s.weight(),
+            s.grad(),
+            p.stored("momentum_buffer"),
+            h.lr(),
+            decays ? h.weightDecay() : 0.0,
+            p.momentum());
+      }
+
+      @Override
+      public void run() {
+        batch.run();
+      }
+    };
   }
 }

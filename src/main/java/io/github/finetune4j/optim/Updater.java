@@ -7,15 +7,19 @@ import ai.djl.ndarray.types.Shape;
 import java.util.Collections;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Supplier;
 
 /**
  * Applies an {@link UpdateRule} to parameters in place, keeping optimizer state per parameter name.
  *
  * <p>One {@link #step(List)} updates every slot given (state is created in slot order; the
  * parameters are independent, so the order of their updates does not matter). For each slot it
+ * increments the parameter's step count, offers the slot to the rule's batch for this step
+ * ({@link UpdateRule#newBatch}) if it has one, and otherwise
  *
  * <ol>
  *   <li>adds the coupled penalties to a copy of the gradient: weight decay {@code wd * w}, L1
@@ -23,18 +27,22 @@ import java.util.Set;
  *       step);
  *   <li>applies the decoupled penalties to the weights: {@code w *= 1 - lr * wd}, then {@code w -=
  *       lr * l2sp * (w_before - w0)};
- *   <li>runs the rule (see {@link Sgd}, {@link Adam}, {@link AdamW}, {@link RmsProp}).
+ *   <li>runs the rule's {@link UpdateRule#update} (see {@link Sgd}, {@link Adam}, {@link AdamW},
+ *       {@link RmsProp}, or any other implementation).
  * </ol>
  *
+ * <p>These penalties are the same for every rule; {@link UpdateRule} states the contract exactly
+ * (including a rule that applies weight decay itself). The updater knows no rule by type.
+ *
  * <p>State (step count and buffers such as {@code exp_avg}) is created lazily on a parameter's
- * first update, exactly as torch does, and lives in a manager owned by this updater until {@link
- * #close()}. Temporaries of each parameter update live in a sub-manager closed right after it, so
- * native memory stays flat over training.
+ * first update, exactly as torch does, through the {@link ParamContext} of the update, and lives in
+ * a manager owned by this updater until {@link #close()}. Temporaries of each parameter update live
+ * in a sub-manager closed right after it, so native memory stays flat over training.
  *
  * <p>In-place updates: DJL's PyTorch parameters are autograd leaves that require gradients, on
  * which torch forbids in-place operations while grad mode is on (it is on inside a {@code
- * GradientCollector}, and torch's grad mode is per thread). The updater therefore works on {@link
- * NDArray#stopGradient()} views: detached tensors that share storage with the parameter, so
+ * GradientCollector}, and torch's grad mode is per thread). The updater therefore hands rules
+ * {@link NDArray#stopGradient()} views: detached tensors that share storage with the parameter, so
  * in-place operations on them change the parameter's own array (the same {@code NDArray} object the
  * model holds) without touching autograd.
  *
@@ -46,8 +54,8 @@ import java.util.Set;
  * adds the coupled weight decay (and Nesterov's look-ahead) to the gradient in place, Adam and
  * AdamW its coupled decay and then the denominator, instead of into new tensors.
  *
- * <p>SGD, Adam and AdamW steps run, where they can, in one call into libtorch ({@link
- * FusedKernels}: torch's own kernels in {@code torch.optim}'s order, no temporaries); an SGD
+ * <p>SGD, Adam and AdamW steps run, where they can, in one call into libtorch (their batch, on
+ * {@link FusedKernels}: torch's own kernels in {@code torch.optim}'s order, no temporaries); an SGD
  * parameter's first momentum step, L1, L2-SP and SGD's decoupled weight decay take the
  * per-parameter DJL operations of the list above, as does RMSprop. Both give {@code torch.optim}'s
  * results ({@code OptimGoldenTest} covers both).
@@ -61,7 +69,8 @@ public final class Updater implements AutoCloseable {
   private final boolean ownsParent;
   private final NDManager parent;
   private final Map<String, StateEntry> state = new LinkedHashMap<>();
-  private boolean fusedEnabled = true;
+  private final Set<String> bufferNames;
+  private boolean batchesEnabled = true;
   private boolean fusedLoaded;
   private FusedKernels fused;
 
@@ -90,6 +99,7 @@ public final class Updater implements AutoCloseable {
       throw new IllegalArgumentException("rule must not be null");
     }
     this.rule = rule;
+    this.bufferNames = Collections.unmodifiableSet(new LinkedHashSet<>(rule.bufferNames()));
     this.parent = parent;
     this.ownsParent = ownsParent;
     this.stateManager = parent.newSubManager();
@@ -131,93 +141,39 @@ public final class Updater implements AutoCloseable {
                 + entry.shape);
       }
     }
-    FusedKernels.Batch batch = rule instanceof Sgd sgd ? fusedBatch(sgd) : null;
-    FusedKernels.AdamBatch adamBatch = fusedAdamBatch();
-    for (ParamSlot s : slots) {
-      StateEntry entry =
-          state.computeIfAbsent(s.name(), n -> new StateEntry(s.weight().getShape()));
-      entry.step++;
-      if (batch != null && offer(batch, s, entry)) {
-        continue;
-      }
-      if (adamBatch != null && offerAdam(adamBatch, s, entry)) {
-        continue;
-      }
-      try (NDManager scope = stateManager.newSubManager()) {
-        update(s, entry, scope);
-      }
+    if (slots.isEmpty()) {
+      return;
     }
-    if (batch != null) {
-      try (NDManager scope = stateManager.newSubManager()) {
-        batch.run(scope);
+    BatchContext batchContext = new BatchContext(this, stateManager);
+    try {
+      UpdateRule.Batch batch = batchesEnabled ? rule.newBatch(batchContext) : null;
+      for (ParamSlot s : slots) {
+        StateEntry entry =
+            state.computeIfAbsent(s.name(), n -> new StateEntry(s.weight().getShape()));
+        entry.step++;
+        if (batch != null
+            && batch.offer(s, context(s, entry, batchContext::manager))) {
+          continue;
+        }
+        try (NDManager scope = stateManager.newSubManager()) {
+          update(s, context(s, entry, () -> scope), scope);
+        }
       }
-    }
-    if (adamBatch != null) {
-      adamBatch.run();
+      if (batch != null) {
+        batch.run();
+      }
+    } finally {
+      batchContext.close();
     }
   }
 
-  /** The fused Adam/AdamW batch for this step, or null for other rules or without kernels. */
-  private FusedKernels.AdamBatch fusedAdamBatch() {
-    double beta2;
-    double eps;
-    boolean amsgrad;
-    if (rule instanceof Adam a) {
-      beta2 = a.beta2();
-      eps = a.eps();
-      amsgrad = a.amsgrad();
-    } else if (rule instanceof AdamW a) {
-      beta2 = a.beta2();
-      eps = a.eps();
-      amsgrad = a.amsgrad();
-    } else {
-      return null;
-    }
-    FusedKernels kernels = kernels();
-    return kernels == null ? null : kernels.adamBatch(beta2, eps, amsgrad);
+  private ParamContext context(ParamSlot s, StateEntry entry, Supplier<NDManager> scope) {
+    return new ParamContext(
+        s.name(), entry, s.weight(), s.hyper(), rule, bufferNames, stateManager, scope);
   }
 
-  /**
-   * Hands an Adam/AdamW slot to the fused kernels when its only penalty is weight decay (coupled
-   * or decoupled); creates its moment buffers first (long-lived state is never created inside the
-   * inference mode in which DJL runs TorchScript methods).
-   */
-  private boolean offerAdam(FusedKernels.AdamBatch batch, ParamSlot s, StateEntry entry) {
-    GroupHyper h = s.hyper();
-    if (h.l1() > 0.0 || h.l2sp() > 0.0) {
-      return false;
-    }
-    double beta1 = h.momentum().orElse(rule.defaultMomentum());
-    if (!(beta1 < 1.0)) {
-      return false; // the DJL path reports it
-    }
-    DecayMode wdMode =
-        h.decayMode() == DecayMode.RULE_DEFAULT ? rule.defaultDecayMode() : h.decayMode();
-    boolean decays = h.weightDecay() > 0.0;
-    NDArray w = s.weight();
-    NDArray m = entry.zerosIfAbsent("exp_avg", w, stateManager);
-    NDArray v = entry.zerosIfAbsent("exp_avg_sq", w, stateManager);
-    NDArray max = batch.amsgrad() ? entry.zerosIfAbsent("max_exp_avg_sq", w, stateManager) : null;
-    double lr = h.lr();
-    return batch.offer(w, s.grad(), m, v, max,
-        decays && wdMode == DecayMode.COUPLED ? h.weightDecay() : 0.0,
-        decays && wdMode == DecayMode.DECOUPLED ? 1.0 - lr * h.weightDecay() : 1.0,
-        beta1,
-        lr / (1.0 - Math.pow(beta1, entry.step)),
-        Math.sqrt(1.0 - Math.pow(batch.beta2(), entry.step)));
-  }
-
-  /** A batch for the TorchScript SGD kernels, or {@code null} when they are off or unavailable. */
-  private FusedKernels.Batch fusedBatch(Sgd sgd) {
-    FusedKernels kernels = kernels();
-    return kernels == null ? null : kernels.batch(sgd);
-  }
-
-  /** The fused kernels, loaded on first use; null when switched off or not loadable. */
-  private FusedKernels kernels() {
-    if (!fusedEnabled) {
-      return null;
-    }
+  /** The fused kernels, loaded on first use; null when not loadable. */
+  FusedKernels kernels() {
     if (!fusedLoaded) {
       fusedLoaded = true;
       fused = FusedKernels.load(stateManager);
@@ -226,68 +182,63 @@ public final class Updater implements AutoCloseable {
   }
 
   /**
-   * Hands an SGD slot to the fused kernels when its only penalty is a coupled weight decay and its
-   * momentum buffer (if it needs one) exists; see {@link FusedKernels}.
+   * Turns the rule's batched path ({@link UpdateRule#newBatch}; for SGD, Adam and AdamW the
+   * TorchScript kernels of {@link FusedKernels}) on or off (on by default), for tests and
+   * benchmarks that compare it with the per-parameter DJL operations of {@link
+   * UpdateRule#update}.
+   *
+   * @param enabled whether steps may use the rule's batch
    */
-  private boolean offer(FusedKernels.Batch batch, ParamSlot s, StateEntry entry) {
-    GroupHyper h = s.hyper();
-    DecayMode wdMode =
-        h.decayMode() == DecayMode.RULE_DEFAULT ? rule.defaultDecayMode() : h.decayMode();
-    boolean decays = h.weightDecay() > 0.0;
-    if (h.l1() > 0.0 || h.l2sp() > 0.0 || (decays && wdMode != DecayMode.COUPLED)) {
-      return false;
-    }
-    double momentum = h.momentum().orElse(rule.defaultMomentum());
-    return batch.offer(
-        s.weight(),
-        s.grad(),
-        entry.buffers.get("momentum_buffer"),
-        h.lr(),
-        decays ? h.weightDecay() : 0.0,
-        momentum);
+  void useFusedKernels(boolean enabled) {
+    this.batchesEnabled = enabled;
   }
 
   /**
-   * Turns the TorchScript SGD kernels on or off (on by default), for tests and benchmarks that
-   * compare them with the DJL operations of {@link Kernels}.
+   * How many tensor updates the fused TorchScript kernels have applied for this updater: a probe
+   * for tests that the fast path is taken.
    *
-   * @param enabled whether SGD steps may use {@link FusedKernels}
+   * @return the count, 0 if the kernels were never loaded
    */
-  void useFusedKernels(boolean enabled) {
-    this.fusedEnabled = enabled;
+  long fusedTensorUpdates() {
+    return fused == null ? 0 : fused.tensorsUpdated();
   }
 
-  private void update(ParamSlot s, StateEntry entry, NDManager scope) {
+  /** The generic path: rule-independent penalties, then {@link UpdateRule#update}. */
+  private void update(ParamSlot s, ParamContext ctx, NDManager scope) {
     GroupHyper h = s.hyper();
     double lr = h.lr();
     NDArray w = view(s.weight(), scope);
     NDArray g = view(s.grad(), scope);
-    DecayMode wdMode =
-        h.decayMode() == DecayMode.RULE_DEFAULT ? rule.defaultDecayMode() : h.decayMode();
+    DecayMode wdMode = ctx.decayMode();
+    boolean decays = h.weightDecay() > 0.0 && !rule.appliesWeightDecay();
     boolean spDecoupled = h.l2spMode() == DecayMode.DECOUPLED;
 
     NDArray fromAnchor = h.l2sp() > 0.0 ? w.sub(view(s.anchor(), scope)) : null;
     // Coupled penalties, from the weights before this step (torch: grad.add(param, alpha=wd)).
     // Written as (penalty).addi(g), one temporary instead of two; IEEE addition is commutative,
     // so the result is bitwise that of g + penalty. The caller's gradient is never modified.
-    if (h.weightDecay() > 0.0 && wdMode == DecayMode.COUPLED) {
-      g = w.mul(Kernels.f(h.weightDecay())).addi(g);
+    if (decays && wdMode == DecayMode.COUPLED) {
+      g = w.mul(f32(h.weightDecay())).addi(g);
     }
     if (h.l1() > 0.0) {
-      g = w.sign().muli(Kernels.f(h.l1())).addi(g);
+      g = w.sign().muli(f32(h.l1())).addi(g);
     }
     if (fromAnchor != null && !spDecoupled) {
-      g = fromAnchor.mul(Kernels.f(h.l2sp())).addi(g);
+      g = fromAnchor.mul(f32(h.l2sp())).addi(g);
     }
     // Decoupled penalties on the weights (torch AdamW: param.mul_(1 - lr * weight_decay)).
-    if (h.weightDecay() > 0.0 && wdMode == DecayMode.DECOUPLED) {
-      w.muli(Kernels.f(1.0 - lr * h.weightDecay()));
+    if (decays && wdMode == DecayMode.DECOUPLED) {
+      w.muli(f32(1.0 - lr * h.weightDecay()));
     }
     if (fromAnchor != null && spDecoupled) {
-      w.subi(fromAnchor.muli(Kernels.f(lr * h.l2sp())));
+      w.subi(fromAnchor.muli(f32(lr * h.l2sp())));
     }
-    double momentum = h.momentum().orElse(rule.defaultMomentum());
-    Kernels.apply(rule, w, g, new Kernels.Ctx(scope, stateManager, entry, lr, momentum));
+    rule.update(w, g, ctx);
+  }
+
+  /** Scalars go to the engine as float32, as torch converts Python floats for float32 tensors. */
+  static Float f32(double v) {
+    return (float) v;
   }
 
   /**
@@ -358,7 +309,7 @@ public final class Updater implements AutoCloseable {
   public void importState(Map<String, ParamState> imported) {
     for (Map.Entry<String, ParamState> e : imported.entrySet()) {
       for (String b : e.getValue().buffers().keySet()) {
-        if (!rule.bufferNames().contains(b)) {
+        if (!bufferNames.contains(b)) {
           throw new IllegalArgumentException(
               e.getKey()
                   + ": buffer "

@@ -141,7 +141,7 @@ class UpdaterTest {
 
   /**
    * The fused SGD path (TorchScript, {@link FusedKernels}) against the DJL operations of {@link
-   * Kernels}, over five steps with a learning rate and a momentum that change every step, in one
+   * Sgd#update}, over five steps with a learning rate and a momentum that change every step, in one
    * updater whose steps mix slots of both paths (first momentum steps, L1, decoupled decay).
    */
   @Test
@@ -190,6 +190,50 @@ class UpdaterTest {
       assertFalse(java.util.Arrays.deepEquals(sgdTrajectory(rule, true), sgdTrajectory(Sgd.plain(), true)),
           "the rule matters");
     }
+  }
+
+  /**
+   * The built-in SGD, Adam and AdamW take their fused batch (the TorchScript kernels) wherever they
+   * did before the rules were opened, and only there: counted by {@link
+   * Updater#fusedTensorUpdates()}.
+   */
+  @Test
+  void theBuiltInRulesTakeTheFusedKernels() {
+    // SGD with momentum: the first step clones the buffer (DJL), the second is fused.
+    assertEquals(List.of(0L, 2L), fusedCounts(Sgd.momentum(0.9), GroupHyper.of(0.1), true));
+    assertEquals(List.of(2L, 4L), fusedCounts(Sgd.plain(), GroupHyper.of(0.1).withWeightDecay(0.1),
+        true));
+    assertEquals(List.of(2L, 4L), fusedCounts(Adam.defaults(), GroupHyper.of(0.1), true));
+    assertEquals(List.of(2L, 4L),
+        fusedCounts(AdamW.defaults(), GroupHyper.of(0.1).withWeightDecay(0.1), true));
+    assertEquals(List.of(2L, 4L),
+        fusedCounts(new AdamW(0.9, 0.99, 1e-8, true), GroupHyper.of(0.1).withMomentum(0.5), true));
+    // What the kernels do not cover takes the DJL operations of the rule's update().
+    assertEquals(List.of(0L, 0L), fusedCounts(Adam.defaults(), GroupHyper.of(0.1).withL1(0.01),
+        true));
+    assertEquals(List.of(0L, 0L),
+        fusedCounts(Sgd.plain(), GroupHyper.of(0.1).withWeightDecay(0.1, DecayMode.DECOUPLED),
+            true));
+    assertEquals(List.of(0L, 0L), fusedCounts(RmsProp.defaults(), GroupHyper.of(0.1), true));
+    assertEquals(List.of(0L, 0L), fusedCounts(AdamW.defaults(), GroupHyper.of(0.1), false));
+  }
+
+  /** Fused tensor updates after each of two steps over two parameters. */
+  private List<Long> fusedCounts(UpdateRule rule, GroupHyper h, boolean fused) {
+    List<Long> out = new java.util.ArrayList<>();
+    try (NDManager m = manager.newSubManager();
+        Updater u = new Updater(rule, m)) {
+      u.useFusedKernels(fused);
+      NDArray a = m.create(new float[] {0.5f, -0.25f});
+      NDArray b = m.create(new float[] {1f, 2f, 3f});
+      for (int t = 0; t < 2; t++) {
+        u.step(List.of(
+            ParamSlot.of("a", a, m.create(new float[] {0.1f, 0.2f}), h),
+            ParamSlot.of("b", b, m.create(new float[] {-0.1f, 0.3f, 0.2f}), h)));
+        out.add(u.fusedTensorUpdates());
+      }
+    }
+    return out;
   }
 
   /** Weights and state buffers after five steps: slot 0 weight decay, 1 none, 2 L1. */

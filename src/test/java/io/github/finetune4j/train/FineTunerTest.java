@@ -238,6 +238,51 @@ class FineTunerTest {
     }
   }
 
+  /** A user's own update rule, written here against the public UpdateRule contract only. */
+  record SignSgd() implements io.github.finetune4j.optim.UpdateRule {
+    @Override
+    public String name() {
+      return "sign_sgd";
+    }
+
+    @Override
+    public void update(ai.djl.ndarray.NDArray weight, ai.djl.ndarray.NDArray grad,
+        io.github.finetune4j.optim.ParamContext ctx) {
+      weight.subi(grad.sign().muli((float) ctx.lr())); // w -= lr * sign(g)
+    }
+  }
+
+  @Test
+  void aUserDefinedRuleTrainsThroughFineTuner() throws Exception {
+    double lr = 1e-2;
+    try (TinyRun run = new TinyRun(13)) {
+      List<Map<String, float[]>> snapshots = new ArrayList<>();
+      snapshots.add(run.snapshot());
+      run.capture.afterStep = () -> snapshots.add(run.snapshot());
+      run.run(List.of(new StagePlan(1, List.of("embeddings", "encoder", "head"), Map.of())),
+          new SignSgd(), g -> GroupHyper.of(lr), Schedule.constant(), 0);
+      assertEquals(9, snapshots.size(), "8 steps");
+      long moved = 0;
+      for (int t = 1; t < snapshots.size(); t++) {
+        for (Map.Entry<String, float[]> e : snapshots.get(t).entrySet()) {
+          float[] before = snapshots.get(t - 1).get(e.getKey());
+          float[] after = e.getValue();
+          for (int i = 0; i < after.length; i++) {
+            // sign SGD moves every weight by exactly lr or not at all (float32 rounding aside)
+            double d = Math.abs((double) after[i] - before[i]);
+            assertTrue(d == 0.0 || Math.abs(d - lr) < 1e-6,
+                "step " + t + " " + e.getKey() + "[" + i + "] moved by " + d);
+            moved += d == 0.0 ? 0 : 1;
+          }
+        }
+        assertEquals(lr, run.capture.steps.get(t - 1).lr().get("encoder"), 1e-15);
+      }
+      assertTrue(moved > 1000, "only " + moved + " moves");
+      String q = "encoder.layer.0.attention.self.query.weight";
+      assertEquals(8, run.optimizerSteps.get(q));
+    }
+  }
+
   @Test
   void aStepWithNonFiniteGradientsIsSkippedAndWarned() throws Exception {
     try (TinyRun run = new TinyRun(12)) {
