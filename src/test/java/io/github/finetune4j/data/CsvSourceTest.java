@@ -20,16 +20,14 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.zip.GZIPOutputStream;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Reading numeric tables from real CSV files, including the hostile ones, and standardizing. */
 class CsvSourceTest {
 
-  /** scikit-learn's copy of real datasets, from the Debian package python3-sklearn. */
-  private static final Path SKLEARN_DATA =
-      Path.of("/usr/lib/python3/dist-packages/sklearn/datasets/data");
+  /** The committed datasets (scikit-learn's copies, see data/README.md and each NOTICE). */
+  private static final Path DATA = Path.of("data");
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -693,32 +691,32 @@ class CsvSourceTest {
             .getMessage());
   }
 
-  // ---- real public datasets (scikit-learn's copies, when installed) ----
+  // ---- real public datasets (committed under data/, from scikit-learn's copies) ----
 
   /**
-   * Fisher's iris data as scikit-learn ships it: its first line is not column names but the row
-   * count, the column count and the class names, so the columns are named "150", "4", "setosa",
-   * "versicolor" and "virginica" (the last holds the class, 0 to 2). The means and population
-   * standard deviations were computed independently (the sums of the 150 values are 876.5, 458.6,
-   * 563.7 and 179.9; the data set's description gives them rounded as 5.84, 3.05, 3.76, 1.20 and
-   * SDs 0.83, 0.43, 1.76, 0.76).
+   * Fisher's iris data (data/iris/iris.csv, from scikit-learn's copy with a header row and the
+   * species named). The means and population standard deviations were computed independently
+   * (the sums of the 150 values are 876.5, 458.6, 563.7 and 179.9; the data set's description
+   * gives them rounded as 5.84, 3.05, 3.76, 1.20 and SDs 0.83, 0.43, 1.76, 0.76).
    */
   @Test
-  void readsScikitLearnsIris() throws Exception {
-    Path iris = SKLEARN_DATA.resolve("iris.csv");
-    Assumptions.assumeTrue(
-        Files.isRegularFile(iris), iris + " is absent (Debian package python3-sklearn)");
-    TabularData data = new CsvSource(iris, ',', null, null).readClassification("virginica", null);
+  void readsTheCommittedIris() throws Exception {
+    Path iris = DATA.resolve("iris/iris.csv");
+    TabularData data = new CsvSource(iris, ',', null, null).readClassification("species", null);
     assertEquals(150, data.rows());
-    assertEquals(List.of("150", "4", "setosa", "versicolor"), data.featureNames());
-    assertEquals(List.of("0", "1", "2"), data.classes());
+    assertEquals(
+        List.of("sepal_length", "sepal_width", "petal_length", "petal_width"),
+        data.featureNames());
+    assertEquals(List.of("setosa", "versicolor", "virginica"), data.classes());
     int[] counts = new int[3];
     for (int label : data.labels()) {
       counts[label]++;
     }
     assertArrayEquals(new int[] {50, 50, 50}, counts);
     assertArrayEquals(new float[] {5.1f, 3.5f, 1.4f, 0.2f}, data.row(0));
+    assertEquals(0, data.label(0));
     assertArrayEquals(new float[] {5.9f, 3.0f, 5.1f, 1.8f}, data.row(149));
+    assertEquals(2, data.label(149));
     Standardizer s = Standardizer.fit(data);
     assertArrayEquals(
         new double[] {876.5 / 150, 458.6 / 150, 563.7 / 150, 179.9 / 150}, s.means(), 1e-6);
@@ -731,20 +729,72 @@ class CsvSourceTest {
     assertArrayEquals(new double[] {1, 1, 1, 1}, again.stds(), 1e-6, "and SDs 1");
   }
 
-  /** Linnerud's exercise data: a header of real names and cells separated by single spaces. */
+  /**
+   * Linnerud's data (data/linnerud/linnerud.csv): three exercise columns as features, three
+   * physiological ones as targets. The sums of Chins, Situps and Jumps over the 20 men are 189,
+   * 2911 and 1406. The same table with single spaces for delimiters (as scikit-learn ships it)
+   * reads the same.
+   */
   @Test
-  void readsScikitLearnsLinnerudWithASpaceDelimiter() throws Exception {
-    Path f = SKLEARN_DATA.resolve("linnerud_exercise.csv");
-    Assumptions.assumeTrue(
-        Files.isRegularFile(f), f + " is absent (Debian package python3-sklearn)");
-    TabularData data = new CsvSource(f, ' ', null, null).readRegression(List.of("Jumps"));
+  void readsTheCommittedLinnerudAsMultiTargetRegression() throws Exception {
+    Path f = DATA.resolve("linnerud/linnerud.csv");
+    TabularData data =
+        new CsvSource(f, ',', null, null).readRegression(List.of("Weight", "Waist", "Pulse"));
     assertEquals(20, data.rows());
-    assertEquals(List.of("Chins", "Situps"), data.featureNames());
-    assertArrayEquals(new float[] {5, 162}, data.row(0));
-    assertEquals(60f, data.target(0, 0));
-    assertArrayEquals(new float[] {2, 110}, data.row(19));
-    assertEquals(43f, data.target(19, 0));
-    assertArrayEquals(new double[] {9.45, 145.55}, Standardizer.fit(data).means(), 1e-9);
+    assertEquals(List.of("Chins", "Situps", "Jumps"), data.featureNames());
+    assertEquals(List.of("Weight", "Waist", "Pulse"), data.targetNames());
+    assertArrayEquals(new float[] {5, 162, 60}, data.row(0));
+    assertArrayEquals(new float[] {191, 36, 50}, data.targets()[0]);
+    assertArrayEquals(new float[] {2, 110, 43}, data.row(19));
+    assertArrayEquals(new float[] {138, 33, 68}, data.targets()[19]);
+    assertEquals(247f, data.target(13, 0));
+    assertArrayEquals(
+        new double[] {9.45, 145.55, 70.3}, Standardizer.fit(data).means(), 1e-9);
+
+    Path spaced = write("linnerud.txt", Files.readString(f).replace(',', ' '));
+    TabularData jumps =
+        new CsvSource(spaced, ' ', List.of("Chins", "Situps"), null)
+            .readRegression(List.of("Jumps"));
+    assertEquals(List.of("Chins", "Situps"), jumps.featureNames());
+    assertArrayEquals(new float[] {5, 162}, jumps.row(0));
+    assertEquals(60f, jumps.target(0, 0));
+    assertArrayEquals(new float[] {2, 110}, jumps.row(19));
+    assertEquals(43f, jumps.target(19, 0));
+    assertArrayEquals(new double[] {9.45, 145.55}, Standardizer.fit(jumps).means(), 1e-9);
+  }
+
+  /**
+   * The raw diabetes data's training split (data/diabetes/train.csv) as regression on
+   * 'progression'. Its rows keep source order: row 5 is line 7 of scikit-learn's
+   * diabetes_data_raw.csv.gz and diabetes_target.csv.gz (line 6 went to valid.csv), the last row
+   * is line 442; the expected values are those lines, "36 2 22.0 90.0 160 99.6 50.0 3.0 3.9512
+   * 82" with "1.380000000000000000e+02" and "36 1 19.6 71.0 250 133.2 97.0 3.0 4.5951 92" with
+   * "5.700000000000000000e+01".
+   */
+  @Test
+  void readsTheCommittedDiabetesTrainingSplitAsRegression() throws Exception {
+    TabularData train =
+        new CsvSource(DATA.resolve("diabetes/train.csv"), ',', null, null)
+            .readRegression(List.of("progression"));
+    assertEquals(300, train.rows());
+    assertEquals(
+        List.of("age", "sex", "bmi", "bp", "s1", "s2", "s3", "s4", "s5", "s6"),
+        train.featureNames());
+    assertEquals(List.of("progression"), train.targetNames());
+    assertArrayEquals(
+        new float[] {36, 2, 22.0f, 90.0f, 160, 99.6f, 50.0f, 3.0f, 3.9512f, 82}, train.row(5));
+    assertEquals(138f, train.target(5, 0));
+    assertArrayEquals(
+        new float[] {36, 1, 19.6f, 71.0f, 250, 133.2f, 97.0f, 3.0f, 4.5951f, 92}, train.row(299));
+    assertEquals(57f, train.target(299, 0));
+    int rows = train.rows();
+    for (String split : List.of("valid", "test")) {
+      rows +=
+          new CsvSource(DATA.resolve("diabetes/" + split + ".csv"), ',', null, null)
+              .readRegression(List.of("progression"))
+              .rows();
+    }
+    assertEquals(442, rows, "train, valid and test together hold all 442 patients");
   }
 
   // ---- helpers ----
