@@ -34,7 +34,8 @@ import org.slf4j.LoggerFactory;
  * ...). The linear weights were folded into {@code MatMul} nodes and stored transposed ({@code [in,
  * out]}) under generated names such as {@code onnx::MatMul_787}; each is identified by the node
  * that reads it ({@code /encoder/layer.0/attention/self/query/MatMul} gives {@code
- * encoder.layer.0.attention.self.query.weight}) and transposed back to {@code [out, in]}. Tensors
+ * encoder.layer.0.attention.self.query.weight}) and transposed back to {@code [out, in]}. Names
+ * go through {@link HfBertNames#toBlockName} (a {@code bert.} prefix is dropped). Tensors
  * the block has no parameter for ({@code embeddings.position_ids}, a pooler) are skipped and logged
  * at debug level; an unused tensor under {@code embeddings.} or {@code encoder.} (a file with more
  * layers than the configuration) is an error.
@@ -193,7 +194,8 @@ public final class MiniLmImporter {
         continue;
       }
       String path = node.name().substring(0, node.name().length() - MATMUL_SUFFIX.length());
-      String name = path.replaceFirst("^/", "").replace('/', '.') + ".weight";
+      String name =
+          HfBertNames.toBlockName(path.replaceFirst("^/", "").replace('/', '.') + ".weight");
       OnnxTensor t = init.get(node.inputs().get(1));
       if (t.dims().length != 2) {
         throw new IllegalArgumentException(
@@ -209,11 +211,12 @@ public final class MiniLmImporter {
         ignored.add(t.name());
         continue;
       }
-      byName.putIfAbsent(t.name(), new Source(t.name(), t, false));
+      String name = HfBertNames.toBlockName(t.name());
+      byName.putIfAbsent(name, new Source(name, t, false));
     }
     List<Source> out = new ArrayList<>();
     for (Source s : byName.values()) {
-      if (wanted == null || wanted.contains(s.name()) || isEncoderName(s.name())) {
+      if (wanted == null || wanted.contains(s.name()) || HfBertNames.isEncoderName(s.name())) {
         out.add(s);
       } else {
         ignored.add(s.name());
@@ -223,10 +226,6 @@ public final class MiniLmImporter {
       LOG.debug("Ignoring ONNX tensors the encoder has no parameter for: {}", ignored);
     }
     return out;
-  }
-
-  private static boolean isEncoderName(String name) {
-    return name.startsWith("embeddings.") || name.startsWith("encoder.");
   }
 
   /** One weight of the file under its Hugging Face name, possibly stored transposed. */

@@ -5,7 +5,8 @@
  * <p>{@link io.github.finetune4j.model.bert.BertEncoderBlock} is the encoder; {@link
  * io.github.finetune4j.model.bert.BertConfig} its shape; {@link
  * io.github.finetune4j.model.bert.BertWeights} sets parameters from named tensors with shape
- * checks; {@link io.github.finetune4j.model.bert.MiniLmImporter} maps the ONNX file's initializers
- * onto those names.
+ * checks; {@link io.github.finetune4j.model.bert.HfBertNames} maps Hugging Face checkpoint names
+ * onto the block's; {@link io.github.finetune4j.model.bert.MiniLmImporter} maps the ONNX file's
+ * initializers onto those names.
  */
 package io.github.finetune4j.model.bert;

@@ -1,0 +1,51 @@
+package io.github.finetune4j.model.safetensors;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Optional;
+
+/**
+ * A checkpoint file that is malformed or does not fit: a broken safetensors header, a tensor whose
+ * offsets lie, a {@code config.json} the encoder cannot follow, a missing or misshapen tensor.
+ *
+ * <p>The message starts with the file's name ({@code model.safetensors: ...}) and names the tensor
+ * or field concerned.
+ */
+public class CheckpointFormatException extends IOException {
+
+  private static final long serialVersionUID = 1L;
+
+  private final transient Path file;
+  private final String tensor;
+
+  /**
+   * Creates the exception.
+   *
+   * @param file the file at fault
+   * @param tensor the tensor at fault, or {@code null} if the problem is not one tensor's
+   * @param message the whole message, starting with the file's name
+   */
+  public CheckpointFormatException(Path file, String tensor, String message) {
+    super(message);
+    this.file = file;
+    this.tensor = tensor;
+  }
+
+  /**
+   * Returns the file at fault.
+   *
+   * @return the path as given to the reader
+   */
+  public Path file() {
+    return file;
+  }
+
+  /**
+   * Returns the tensor at fault, when the problem is one tensor's.
+   *
+   * @return the tensor's name as written in the file
+   */
+  public Optional<String> tensor() {
+    return Optional.ofNullable(tensor);
+  }
+}
