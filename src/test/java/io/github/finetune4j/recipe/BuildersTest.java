@@ -31,7 +31,10 @@ class BuildersTest {
 
   private static final Path QUICKSTART = Path.of("recipes/quickstart.yaml");
 
-  /** Every record type reachable from Recipe through components, list elements and map values. */
+  /**
+   * Every record type reachable from Recipe through components, list elements, map values and the
+   * kinds of tagged variants.
+   */
   static Set<Class<?>> recipeRecords() {
     Set<Class<?>> seen = new LinkedHashSet<>();
     collect(Recipe.class, seen);
@@ -46,6 +49,8 @@ class BuildersTest {
       for (RecordComponent rc : c.getRecordComponents()) {
         collect(rc.getGenericType(), seen);
       }
+    } else if (type instanceof Class<?> c && c.isSealed()) {
+      Arrays.stream(c.getPermittedSubclasses()).forEach(k -> collect(k, seen));
     }
   }
 

@@ -134,8 +134,14 @@ class SchemaTest {
         docs.contains(quickstart), "docs/recipes.md must show recipes/quickstart.yaml verbatim");
   }
 
-  /** Every property path of an object schema; list items of objects get {@code []}. */
+  /**
+   * Every property path of an object schema; list items of objects get {@code []}; the kinds of a
+   * {@code oneOf} add theirs at the same path.
+   */
   private static void fieldPaths(JsonNode s, String path, List<String> out) {
+    for (JsonNode alternative : s.path("oneOf")) {
+      fieldPaths(alternative, path, out);
+    }
     JsonNode props = s.get("properties");
     if (props == null) {
       return;
