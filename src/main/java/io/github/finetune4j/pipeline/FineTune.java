@@ -241,6 +241,7 @@ public final class FineTune {
           .optValid(valid.isEmpty() ? null : batches(tokenizer, valid))
           .optTest(test.isEmpty() ? null : batches(tokenizer, test))
           .optBatchSize(recipe.data().batchSize())
+          .optShuffle(recipe.data().shuffle())
           .optSeed(recipe.train().seed())
           .optEvalEveryEpoch(recipe.train().evalEveryEpoch())
           .optEvery(recipe.monitor().every())

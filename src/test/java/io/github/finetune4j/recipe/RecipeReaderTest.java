@@ -59,6 +59,7 @@ class RecipeReaderTest {
     assertEquals("text-jsonl", train.kind());
     assertEquals("text", train.text());
     assertEquals("label", train.label());
+    assertTrue(r.data().shuffle());
     assertNull(r.data().valid());
     assertEquals("adamw", r.optimizer().type());
     assertEquals(0.9, r.optimizer().beta1());
