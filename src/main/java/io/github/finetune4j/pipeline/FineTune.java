@@ -35,6 +35,7 @@ import io.github.finetune4j.params.ParamGroup;
 import io.github.finetune4j.params.ParamGroups;
 import io.github.finetune4j.params.ParameterNames;
 import io.github.finetune4j.optim.GroupHyper;
+import io.github.finetune4j.recipe.BertOnnxModel;
 import io.github.finetune4j.recipe.ClipSpec;
 import io.github.finetune4j.recipe.GroupSpec;
 import io.github.finetune4j.recipe.NamePattern;
@@ -42,6 +43,7 @@ import io.github.finetune4j.recipe.Recipe;
 import io.github.finetune4j.recipe.RecipeException;
 import io.github.finetune4j.recipe.RecipeReader;
 import io.github.finetune4j.recipe.SourceSpec;
+import io.github.finetune4j.recipe.TextJsonlSplit;
 import io.github.finetune4j.recipe.WeightDecaySpec;
 import io.github.finetune4j.model.NormLayers;
 import io.github.finetune4j.policy.NormMode;
@@ -208,8 +210,9 @@ public final class FineTune {
     summary.put("recipe_description", recipe.description());
     RunResult result = null;
     try {
-      out.printf(Locale.ROOT, "Loading %s (%s weights)%n", recipe.model().source(), recipe.model().init());
-      if ("pretrained".equals(recipe.model().init())) {
+      BertOnnxModel bert = (BertOnnxModel) recipe.model(); // newBlock refused every other kind
+      out.printf(Locale.ROOT, "Loading bert-onnx %s (%s weights)%n", bert.bundled(), bert.init());
+      if ("pretrained".equals(bert.init())) {
         BertWeights.load(block, MiniLmImporter.weights(MiniLmImporter.readBundledGraph()));
       }
       Files.writeString(partial.resolve("recipe.resolved.yaml"), RecipeReader.toYaml(recipe));
@@ -238,6 +241,7 @@ public final class FineTune {
           .optValid(valid.isEmpty() ? null : batches(tokenizer, valid))
           .optTest(test.isEmpty() ? null : batches(tokenizer, test))
           .optBatchSize(recipe.data().batchSize())
+          .optShuffle(recipe.data().shuffle())
           .optSeed(recipe.train().seed())
           .optEvalEveryEpoch(recipe.train().evalEveryEpoch())
           .optEvery(recipe.monitor().every())
@@ -398,7 +402,12 @@ public final class FineTune {
    */
   public record Prediction(String text, String label, Map<String, Double> probabilities) {}
 
-  private static TextClassifierBlock newBlock(Recipe recipe) {
+  private static TextClassifierBlock newBlock(Recipe recipe) throws BadInputException {
+    if (!(recipe.model() instanceof BertOnnxModel b && b.bundled() != null)) {
+      throw new BadInputException(List.of("model.type '" + recipe.model().kind()
+          + (recipe.model() instanceof BertOnnxModel ? "' with model.path" : "'")
+          + " is not wired into the pipeline yet"));
+    }
     return new TextClassifierBlock(
         BertConfig.miniLmL6(), recipe.head().classes().size(), recipe.head().pooling(),
         recipe.head().dropout());
@@ -533,8 +542,12 @@ public final class FineTune {
     if (spec == null) {
       return List.of();
     }
+    if (!(spec instanceof TextJsonlSplit jsonl)) {
+      throw new BadInputException(List.of(
+          path + ".type '" + spec.kind() + "' is not wired into the pipeline yet"));
+    }
     try {
-      TextData data = new TextJsonlSource(Path.of(spec.path()), spec.text(), spec.label(),
+      TextData data = new TextJsonlSource(Path.of(spec.path()), jsonl.text(), jsonl.label(),
           spec.limit()).readData(classes);
       if (data.emptyTextsSkipped() > 0) {
         out.printf(Locale.ROOT, "Note: %s: skipped %d example%s with an empty text (%s)%n", path,

@@ -10,6 +10,7 @@ import java.util.Objects;
  * @param test test split, evaluated once at the end
  * @param maxLength truncation length in tokens
  * @param batchSize examples per batch
+ * @param shuffle shuffle the training examples every epoch (seeded by {@code train.seed})
  */
 @Doc("Datasets and batching.")
 public record DataSpec(
@@ -17,12 +18,16 @@ public record DataSpec(
     @Doc("Validation split, evaluated after every epoch.") SourceSpec valid,
     @Doc("Test split, evaluated once after training.") SourceSpec test,
     @Doc("Truncate texts to this many tokens (default 128).") Integer maxLength,
-    @Doc("Examples per batch (default 16).") Integer batchSize) {
+    @Doc("Examples per batch (default 16).") Integer batchSize,
+    @Doc("Shuffle the training examples every epoch, seeded by `train.seed` (default true); false"
+        + " keeps the file order.")
+        Boolean shuffle) {
 
   /** Applies defaults. */
   public DataSpec {
     maxLength = maxLength == null ? 128 : maxLength;
     batchSize = batchSize == null ? 16 : batchSize;
+    shuffle = shuffle == null ? Boolean.TRUE : shuffle;
   }
 
   /**
@@ -41,6 +46,7 @@ public record DataSpec(
     private SourceSpec test;
     private Integer maxLength;
     private Integer batchSize;
+    private Boolean shuffle;
 
     private Builder() {}
 
@@ -100,6 +106,17 @@ public record DataSpec(
     }
 
     /**
+     * Sets whether the training examples are shuffled every epoch (default true).
+     *
+     * @param shuffle the value
+     * @return this builder
+     */
+    public Builder optShuffle(boolean shuffle) {
+      this.shuffle = shuffle;
+      return this;
+    }
+
+    /**
      * Builds the value, with defaults filled in.
      *
      * @return the DataSpec
@@ -109,7 +126,7 @@ public record DataSpec(
       BuilderChecks.requireSet(
           "DataSpec",
           "train", train);
-      return new DataSpec(train, valid, test, maxLength, batchSize);
+      return new DataSpec(train, valid, test, maxLength, batchSize, shuffle);
     }
   }
 }

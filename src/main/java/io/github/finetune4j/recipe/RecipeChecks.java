@@ -1,12 +1,18 @@
 package io.github.finetune4j.recipe;
 
+import java.net.URI;
+import java.nio.file.FileSystemNotFoundException;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
+import java.util.stream.Stream;
 
 /**
  * Checks that need more than types: ranges, references between sections, files that must exist.
@@ -18,7 +24,7 @@ final class RecipeChecks {
   private RecipeChecks() {}
 
   static void check(Recipe r, List<String> problems) {
-    if (r.model() != null && r.model().source() != null) {
+    if (r.model() != null) {
       checkModel(r.model(), problems);
     }
     List<String> classes = r.head() == null ? null : r.head().classes();
@@ -67,9 +73,10 @@ final class RecipeChecks {
         }
       }
       if (("freeze_stats".equals(g.norm()) || "recalibrate".equals(g.norm()))
-          && r.model() != null && "import:onnx:all-minilm-l6-v2".equals(r.model().source())) {
+          && r.model() instanceof BertOnnxModel b) {
         problems.add(
-            p + ".norm: '" + g.norm() + "' cannot be honoured: all-MiniLM-L6-v2 normalizes with"
+            p + ".norm: '" + g.norm() + "' cannot be honoured: "
+                + (b.path() == null ? "all-MiniLM-L6-v2" : "a BERT encoder") + " normalizes with"
                 + " LayerNorm, which keeps no running statistics; use train or freeze_all");
       }
       if (g.weightDecay() != null && !(g.weightDecay() >= 0)) {
@@ -315,10 +322,120 @@ final class RecipeChecks {
   }
 
   private static void checkModel(ModelSpec m, List<String> problems) {
-    if (!m.source().equals("import:onnx:all-minilm-l6-v2")) {
-      problems.add(
-          "model.source: unsupported source '" + m.source() + "'; this version supports"
-              + " import:onnx:all-minilm-l6-v2 (the all-MiniLM-L6-v2 weights from Maven)");
+    if (m instanceof BertOnnxModel b) {
+      if (b.bundled() == null && b.path() == null) {
+        problems.add("model: give exactly one of bundled, path; got none");
+      } else if (b.bundled() != null && b.path() != null) {
+        problems.add("model: give exactly one of bundled, path; got both");
+      }
+      if (b.path() != null) {
+        file(problems, "model.path", b.path(), "ONNX file");
+        if (b.config() == null) {
+          problems.add("model.config: required with model.path (the model's Hugging Face config.json)");
+        }
+        if (b.tokenizer() == null) {
+          problems.add("model.tokenizer: required with model.path (the model's tokenizer.json)");
+        }
+      }
+      for (String[] f : new String[][] {{"config", b.config()}, {"tokenizer", b.tokenizer()}}) {
+        if (f[1] != null && b.bundled() != null && b.path() == null) {
+          problems.add("model." + f[0] + ": only with model.path; a bundled model brings its own");
+        } else if (f[1] != null) {
+          file(problems, "model." + f[0], f[1], f[0] + " file");
+        }
+      }
+    } else if (m instanceof SafetensorsModel s && s.dir() != null) {
+      Path dir = path(problems, "model.dir", s.dir());
+      if (dir != null && !Files.isDirectory(dir)) {
+        problems.add("model.dir: checkpoint directory not found: " + s.dir());
+      } else if (dir != null) {
+        List<String> missing =
+            Stream.of("config.json", "model.safetensors", "tokenizer.json")
+                .filter(f -> !Files.isRegularFile(dir.resolve(f)))
+                .toList();
+        if (!missing.isEmpty()) {
+          problems.add("model.dir: " + s.dir() + " lacks " + String.join(", ", missing)
+              + " (a Hugging Face checkpoint directory holds config.json, model.safetensors and"
+              + " tokenizer.json)");
+        }
+      }
+    } else if (m instanceof TorchScriptModel t) {
+      if (t.path() != null) {
+        file(problems, "model.path", t.path(), "TorchScript file");
+      }
+      if (t.inputShape() != null && t.inputShape().isEmpty()) {
+        problems.add("model.input_shape: give at least one dimension");
+      }
+      for (int i = 0; t.inputShape() != null && i < t.inputShape().size(); i++) {
+        if (t.inputShape().get(i) < 1) {
+          problems.add("model.input_shape[" + i + "]: must be at least 1, got " + t.inputShape().get(i));
+        }
+      }
+      if (t.featuresMethod() != null && !t.featuresMethod().matches("[A-Za-z_][A-Za-z0-9_]*")) {
+        problems.add("model.features_method: '" + t.featuresMethod() + "' is not a method name");
+      }
+    } else if (m instanceof DjlModel d) {
+      checkDjlUrl(d.url(), problems);
+      if (d.name() != null && d.name().isBlank()) {
+        problems.add("model.name: must not be empty");
+      }
+    }
+  }
+
+  /** Remote locations DJL resolves itself; they cannot be checked offline. */
+  private static final Pattern REMOTE = Pattern.compile("(?i)(djl|https?|jar|s3|hdfs)://.*");
+
+  /** A URL scheme (two letters or more, so that a Windows drive letter is a path). */
+  private static final Pattern SCHEME = Pattern.compile("([A-Za-z][A-Za-z0-9+.-]+):.*");
+
+  private static void checkDjlUrl(String url, List<String> problems) {
+    if (url == null || REMOTE.matcher(url).matches()) {
+      return;
+    }
+    if (url.isBlank()) {
+      problems.add("model.url: must not be empty");
+      return;
+    }
+    Matcher scheme = SCHEME.matcher(url);
+    Path p;
+    if (scheme.matches() && scheme.group(1).equalsIgnoreCase("file")) {
+      try {
+        p = Path.of(URI.create(url));
+      } catch (IllegalArgumentException | FileSystemNotFoundException e) {
+        problems.add("model.url: not a valid file: URL: " + url);
+        return;
+      }
+    } else if (scheme.matches()) {
+      problems.add("model.url: unsupported scheme '" + scheme.group(1) + ":'; give a local path,"
+          + " a file: URL, a djl:// zoo id or an https:// URL");
+      return;
+    } else {
+      p = path(problems, "model.url", url);
+      if (p == null) {
+        return;
+      }
+    }
+    if (!Files.exists(p)) {
+      problems.add("model.url: not found: " + url + " (a local model must exist; djl:// and"
+          + " https:// URLs are not checked)");
+    }
+  }
+
+  /** Reports a file that is not there (or not a file). */
+  private static void file(List<String> problems, String key, String file, String what) {
+    Path p = path(problems, key, file);
+    if (p != null && !Files.isRegularFile(p)) {
+      problems.add(key + ": " + what + " not found: " + file);
+    }
+  }
+
+  /** The path, or null after reporting a name that is not a path on this system. */
+  private static Path path(List<String> problems, String key, String file) {
+    try {
+      return Path.of(file);
+    } catch (InvalidPathException e) {
+      problems.add(key + ": not a valid path: " + file);
+      return null;
     }
   }
 
@@ -326,11 +443,62 @@ final class RecipeChecks {
     if (s == null) {
       return;
     }
-    if (s.path() != null && !Files.isRegularFile(Path.of(s.path()))) {
-      problems.add(path + ".path: data file not found: " + s.path());
+    if (s.path() != null) {
+      Path p = path(problems, path + ".path", s.path());
+      if (p != null && !Files.isRegularFile(p)) {
+        problems.add(path + ".path: data file not found: " + s.path());
+      }
     }
     if (s.limit() != null && s.limit() < 1) {
       problems.add(path + ".limit: must be at least 1, got " + s.limit());
+    }
+    if (s instanceof CsvSplit c) {
+      checkCsv(problems, path, c);
+    }
+  }
+
+  private static void checkCsv(List<String> problems, String path, CsvSplit c) {
+    if (c.label() == null && c.targets() == null) {
+      problems.add(path + ": give exactly one of label (classification), targets (regression); got"
+          + " none");
+    } else if (c.label() != null && c.targets() != null) {
+      problems.add(path + ": give exactly one of label (classification), targets (regression); got"
+          + " both");
+    }
+    if (c.targets() != null && c.targets().isEmpty()) {
+      problems.add(path + ".targets: name at least one column");
+    }
+    Set<String> outputs = new HashSet<>();
+    if (c.label() != null) {
+      outputs.add(c.label());
+    }
+    if (c.targets() != null) {
+      Set<String> seen = new HashSet<>();
+      for (int i = 0; i < c.targets().size(); i++) {
+        if (!seen.add(c.targets().get(i))) {
+          problems.add(path + ".targets[" + i + "]: duplicate column '" + c.targets().get(i) + "'");
+        }
+      }
+      outputs.addAll(c.targets());
+    }
+    if (c.features() != null && c.features().isEmpty()) {
+      problems.add(path + ".features: name at least one column (or leave it out for every column"
+          + " but the label or targets)");
+    }
+    for (int i = 0; c.features() != null && i < c.features().size(); i++) {
+      String f = c.features().get(i);
+      String err = patternError(f);
+      if (err != null) {
+        problems.add(path + ".features[" + i + "]: " + err);
+      } else if (outputs.contains(f)) {
+        problems.add(path + ".features[" + i + "]: '" + f + "' is "
+            + (f.equals(c.label()) ? "the label" : "a target") + " column");
+      }
+    }
+    if (c.delimiter().length() != 1 || c.delimiter().equals("\"") || c.delimiter().equals("\n")
+        || c.delimiter().equals("\r")) {
+      problems.add(path + ".delimiter: must be one character other than a quote or line break, got '"
+          + c.delimiter() + "'");
     }
   }
 

@@ -11,8 +11,10 @@ import java.lang.reflect.RecordComponent;
 import java.lang.reflect.Type;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -21,7 +23,9 @@ import java.util.TreeSet;
 /**
  * The recipe format, derived from the record types: one walker validates a parsed tree (reporting
  * every problem with its path), converts it to records, writes records back to a tree, and emits
- * the JSON Schema. Field names are the record components in snake_case.
+ * the JSON Schema. Field names are the record components in snake_case. A section that is one of
+ * several kinds is a tagged variant: a {@link Variants} sealed interface whose permitted records
+ * each carry a {@link Kind} name, chosen by the section's {@code type:} key.
  */
 public final class RecipeModel {
 
@@ -64,47 +68,25 @@ public final class RecipeModel {
       return true; // required-ness is checked by the parent
     }
     Class<?> raw = rawClass(type);
-    if (raw.isRecord()) {
+    if (isVariant(raw)) {
+      return validateVariant(node, raw, path, problems);
+    } else if (raw.isRecord()) {
       if (!node.isObject()) {
         problems.add(path + ": expected a mapping (object), got " + describe(node));
         return false;
       }
       ObjectNode obj = (ObjectNode) node;
+      Set<String> known = new TreeSet<>(fieldNames(raw));
       List<String> unknown = new ArrayList<>();
-      RecordComponent[] comps = raw.getRecordComponents();
-      Set<String> known = new TreeSet<>();
-      for (RecordComponent c : comps) {
-        known.add(jsonName(c.getName()));
-      }
       for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
         String key = it.next();
         if (!known.contains(key)) {
-          String hint = closest(key, known);
-          problems.add(
-              join(path, key)
-                  + ": unknown key"
-                  + (hint == null ? "; known keys: " + String.join(", ", known)
-                      : "; did you mean '" + hint + "'?"));
+          problems.add(unknownKey(path, key, known));
           unknown.add(key);
         }
       }
       obj.remove(unknown);
-      for (RecordComponent c : comps) {
-        String name = jsonName(c.getName());
-        JsonNode child = node.get(name);
-        boolean absent = child == null || child.isNull();
-        if (absent && c.isAnnotationPresent(Required.class)) {
-          problems.add(join(path, name) + ": required field is missing");
-        } else if (!absent
-            && !validate(
-                child,
-                c.getGenericType(),
-                join(path, name),
-                c.getAnnotation(OneOf.class),
-                problems)) {
-          obj.remove(name);
-        }
-      }
+      validateFields(obj, raw, path, problems);
       return true;
     } else if (raw == List.class) {
       if (!node.isArray()) {
@@ -193,6 +175,189 @@ public final class RecipeModel {
     }
   }
 
+  /** Validates the fields of a record whose keys are all known. */
+  private static void validateFields(
+      ObjectNode obj, Class<?> raw, String path, List<String> problems) {
+    for (RecordComponent c : raw.getRecordComponents()) {
+      String name = jsonName(c.getName());
+      JsonNode child = obj.get(name);
+      boolean absent = child == null || child.isNull();
+      if (absent && c.isAnnotationPresent(Required.class)) {
+        problems.add(join(path, name) + ": required field is missing");
+      } else if (!absent
+          && !validate(
+              child, c.getGenericType(), join(path, name), c.getAnnotation(OneOf.class), problems)) {
+        obj.remove(name);
+      }
+    }
+  }
+
+  private static String unknownKey(String path, String key, Set<String> known) {
+    String hint = closest(key, known);
+    return join(path, key)
+        + ": unknown key"
+        + (hint == null
+            ? "; known keys: " + String.join(", ", known)
+            : "; did you mean '" + hint + "'?");
+  }
+
+  /**
+   * Validates a tagged variant: retired keys, then {@code type} (or the default kind), then the
+   * keys of the chosen kind (naming the kind a key of another kind belongs to), then its fields.
+   */
+  private static boolean validateVariant(
+      JsonNode node, Class<?> iface, String path, List<String> problems) {
+    if (!node.isObject()) {
+      problems.add(path + ": expected a mapping (object), got " + describe(node));
+      return false;
+    }
+    ObjectNode obj = (ObjectNode) node;
+    Variants variants = iface.getAnnotation(Variants.class);
+    Map<String, Class<?>> kinds = kinds(iface);
+    boolean retired = false;
+    for (Variants.Retired r : variants.retired()) {
+      if (obj.has(r.key())) {
+        problems.add(join(path, r.key()) + ": " + r.message());
+        obj.remove(r.key());
+        retired = true;
+      }
+    }
+    String typePath = join(path, TYPE);
+    String choice = "one of [" + String.join(", ", kinds.keySet()) + "]";
+    JsonNode t = obj.get(TYPE);
+    String kind;
+    if (t == null || t.isNull()) {
+      if (variants.defaultKind().isEmpty()) {
+        if (!retired) { // the retired key's message says what to write
+          problems.add(typePath + ": required; " + choice);
+        }
+        return false;
+      }
+      kind = variants.defaultKind();
+    } else if (!t.isTextual()) {
+      problems.add(typePath + ": expected a string, got " + describe(t) + "; " + choice);
+      return false;
+    } else if (!kinds.containsKey(t.asText())) {
+      String hint = closest(t.asText(), kinds.keySet());
+      problems.add(
+          typePath
+              + ": '"
+              + t.asText()
+              + "' is not "
+              + choice
+              + (hint == null ? "" : "; did you mean '" + hint + "'?"));
+      return false;
+    } else {
+      kind = t.asText();
+    }
+    Class<?> record = kinds.get(kind);
+    List<String> fields = fieldNames(record);
+    Set<String> known = new TreeSet<>(fields);
+    known.add(TYPE);
+    List<String> unknown = new ArrayList<>();
+    for (Iterator<String> it = obj.fieldNames(); it.hasNext(); ) {
+      String key = it.next();
+      if (known.contains(key)) {
+        continue;
+      }
+      List<String> owners =
+          kinds.entrySet().stream()
+              .filter(e -> fieldNames(e.getValue()).contains(key))
+              .map(e -> "'" + e.getKey() + "'")
+              .toList();
+      problems.add(
+          owners.isEmpty()
+              ? unknownKey(path, key, known)
+              : join(path, key)
+                  + ": not a field of type '"
+                  + kind
+                  + "' (fields: "
+                  + String.join(", ", fields)
+                  + "); it is a field of type "
+                  + String.join(", ", owners));
+      unknown.add(key);
+    }
+    obj.remove(unknown);
+    validateFields(obj, record, path, problems);
+    return true;
+  }
+
+  /** The key that chooses the kind of a tagged variant. */
+  static final String TYPE = "type";
+
+  /**
+   * Whether {@code type} is a tagged variant: a sealed interface marked {@link Variants}.
+   *
+   * @param type a class
+   * @return true for a tagged variant
+   */
+  static boolean isVariant(Class<?> type) {
+    return type.isInterface() && type.isSealed() && type.isAnnotationPresent(Variants.class);
+  }
+
+  private static final ClassValue<Map<String, Class<?>>> KINDS =
+      new ClassValue<>() {
+        @Override
+        protected Map<String, Class<?>> computeValue(Class<?> iface) {
+          Map<String, Class<?>> out = new LinkedHashMap<>();
+          for (Class<?> k : iface.getPermittedSubclasses()) {
+            Kind kind = k.getAnnotation(Kind.class);
+            if (!k.isRecord() || kind == null) {
+              throw new IllegalStateException(
+                  iface.getSimpleName() + " permits " + k.getSimpleName()
+                      + ", which is not a record with @Kind");
+            }
+            if (fieldNames(k).contains(TYPE)) {
+              throw new IllegalStateException(
+                  k.getSimpleName() + ": a kind must not have a field named '" + TYPE + "'");
+            }
+            if (out.put(kind.value(), k) != null) {
+              throw new IllegalStateException(
+                  iface.getSimpleName() + ": two kinds are named '" + kind.value() + "'");
+            }
+          }
+          String def = iface.getAnnotation(Variants.class).defaultKind();
+          if (!def.isEmpty() && !out.containsKey(def)) {
+            throw new IllegalStateException(
+                iface.getSimpleName() + ": default kind '" + def + "' is not one of " + out.keySet());
+          }
+          return Collections.unmodifiableMap(out);
+        }
+      };
+
+  /**
+   * The kinds of a tagged variant by {@code type:} name, in {@code permits} order.
+   *
+   * @param iface a {@link Variants} sealed interface
+   * @return name to record class
+   * @throws IllegalStateException when a permitted class is not a record with {@link Kind}
+   */
+  public static Map<String, Class<?>> kinds(Class<?> iface) {
+    if (!isVariant(iface)) {
+      throw new IllegalArgumentException(iface + " is not a @Variants sealed interface");
+    }
+    return KINDS.get(iface);
+  }
+
+  /**
+   * The {@code type:} name of a kind's value, e.g. {@code bert-onnx}.
+   *
+   * @param value a record of a tagged variant
+   * @return its {@link Kind} name
+   */
+  public static String kindOf(Object value) {
+    Kind kind = value.getClass().getAnnotation(Kind.class);
+    if (kind == null) {
+      throw new IllegalArgumentException(value.getClass() + " has no @Kind");
+    }
+    return kind.value();
+  }
+
+  /** The recipe names of a record's fields, in declaration order. */
+  private static List<String> fieldNames(Class<?> record) {
+    return Arrays.stream(record.getRecordComponents()).map(c -> jsonName(c.getName())).toList();
+  }
+
   /**
    * Converts a validated tree to a value of {@code type}.
    *
@@ -205,7 +370,17 @@ public final class RecipeModel {
       return null;
     }
     Class<?> raw = rawClass(type);
-    if (raw.isRecord()) {
+    if (isVariant(raw)) {
+      JsonNode t = node.get(TYPE);
+      String kind =
+          t == null || t.isNull() ? raw.getAnnotation(Variants.class).defaultKind() : t.asText();
+      Class<?> record = kinds(raw).get(kind);
+      if (record == null) {
+        throw new IllegalStateException(
+            "no kind '" + kind + "' of " + raw.getSimpleName() + "; validate the tree first");
+      }
+      return convert(node, record);
+    } else if (raw.isRecord()) {
       RecordComponent[] comps = raw.getRecordComponents();
       Object[] args = new Object[comps.length];
       Class<?>[] types = new Class<?>[comps.length];
@@ -258,6 +433,9 @@ public final class RecipeModel {
     Class<?> raw = value.getClass();
     if (raw.isRecord()) {
       ObjectNode obj = NODES.objectNode();
+      if (raw.isAnnotationPresent(Kind.class)) {
+        obj.put(TYPE, raw.getAnnotation(Kind.class).value()); // the tag comes first
+      }
       for (RecordComponent c : raw.getRecordComponents()) {
         try {
           Object v = c.getAccessor().invoke(value);
@@ -313,7 +491,39 @@ public final class RecipeModel {
     if (doc != null) {
       s.put("description", doc.value());
     }
-    if (raw.isRecord()) {
+    if (isVariant(raw)) {
+      if (doc == null && raw.getAnnotation(Doc.class) != null) {
+        s.put("description", raw.getAnnotation(Doc.class).value());
+      }
+      String def = raw.getAnnotation(Variants.class).defaultKind();
+      s.put("type", "object");
+      ArrayNode alternatives = s.putArray("oneOf");
+      kinds(raw).forEach((kind, record) -> {
+        ObjectNode alt = (ObjectNode) schemaOf(record, null, null);
+        ObjectNode props = NODES.objectNode();
+        ObjectNode tag = props.putObject(TYPE);
+        tag.put("const", kind);
+        tag.put("description",
+            kind.equals(def) ? "`" + kind + "` (the default when `type` is absent)" : "`" + kind + "`");
+        props.setAll((ObjectNode) alt.get("properties"));
+        alt.set("properties", props);
+        ArrayNode required = NODES.arrayNode();
+        if (!kind.equals(def)) {
+          required.add(TYPE);
+        }
+        if (alt.has("required")) {
+          required.addAll((ArrayNode) alt.get("required"));
+        }
+        alt.remove("required");
+        if (!required.isEmpty()) {
+          alt.set("required", required);
+        }
+        ObjectNode titled = NODES.objectNode();
+        titled.put("title", "type: " + kind);
+        titled.setAll(alt);
+        alternatives.add(titled);
+      });
+    } else if (raw.isRecord()) {
       if (doc == null && raw.getAnnotation(Doc.class) != null) {
         s.put("description", raw.getAnnotation(Doc.class).value());
       }

@@ -1,17 +1,17 @@
 package io.github.finetune4j.examples;
 
 import io.github.finetune4j.pipeline.FineTune;
+import io.github.finetune4j.recipe.BertOnnxModel;
 import io.github.finetune4j.recipe.DataSpec;
 import io.github.finetune4j.recipe.DiscriminativeSpec;
 import io.github.finetune4j.recipe.GroupSpec;
 import io.github.finetune4j.recipe.HeadSpec;
-import io.github.finetune4j.recipe.ModelSpec;
 import io.github.finetune4j.recipe.MonitorSpec;
 import io.github.finetune4j.recipe.OptimizerSpec;
 import io.github.finetune4j.recipe.OutputSpec;
 import io.github.finetune4j.recipe.Recipe;
-import io.github.finetune4j.recipe.SourceSpec;
 import io.github.finetune4j.recipe.StageSpec;
+import io.github.finetune4j.recipe.TextJsonlSplit;
 import io.github.finetune4j.recipe.TrainSpec;
 import io.github.finetune4j.recipe.WeightDecaySpec;
 import java.util.List;
@@ -31,8 +31,8 @@ public final class QuickstartInJava {
         .optDescription(
             "all-MiniLM-L6-v2 -> SpamAssassin spam/ham, 200 training emails, head first then all")
         .setModel(
-            ModelSpec.builder()
-                .setSource("import:onnx:all-minilm-l6-v2")
+            BertOnnxModel.builder()
+                .optBundled("all-minilm-l6-v2")
                 .optInit("pretrained")
                 .build())
         .setHead(
@@ -45,22 +45,19 @@ public final class QuickstartInJava {
         .setData(
             DataSpec.builder()
                 .setTrain(
-                    SourceSpec.builder()
-                        .optType("text-jsonl")
+                    TextJsonlSplit.builder()
                         .setPath("data/spamassassin/train.jsonl.gz")
                         .optText("text")
                         .optLabel("label")
                         .optLimit(200)
                         .build())
                 .optValid(
-                    SourceSpec.builder()
-                        .optType("text-jsonl")
+                    TextJsonlSplit.builder()
                         .setPath("data/spamassassin/valid.jsonl.gz")
                         .optLimit(100)
                         .build())
                 .optTest(
-                    SourceSpec.builder()
-                        .optType("text-jsonl")
+                    TextJsonlSplit.builder()
                         .setPath("data/spamassassin/test.jsonl.gz")
                         .optLimit(1000)
                         .build())

@@ -31,7 +31,10 @@ class BuildersTest {
 
   private static final Path QUICKSTART = Path.of("recipes/quickstart.yaml");
 
-  /** Every record type reachable from Recipe through components, list elements and map values. */
+  /**
+   * Every record type reachable from Recipe through components, list elements, map values and the
+   * kinds of tagged variants.
+   */
   static Set<Class<?>> recipeRecords() {
     Set<Class<?>> seen = new LinkedHashSet<>();
     collect(Recipe.class, seen);
@@ -46,6 +49,8 @@ class BuildersTest {
       for (RecordComponent rc : c.getRecordComponents()) {
         collect(rc.getGenericType(), seen);
       }
+    } else if (type instanceof Class<?> c && c.isSealed()) {
+      Arrays.stream(c.getPermittedSubclasses()).forEach(k -> collect(k, seen));
     }
   }
 
@@ -60,6 +65,8 @@ class BuildersTest {
     assertTrue(records.contains(UnfreezeSpec.GradualSpec.class), records.toString());
     assertTrue(records.contains(UnfreezeSpec.FineTuneSpec.class), records.toString());
     assertTrue(records.contains(DiscriminativeSpec.class), records.toString());
+    assertTrue(records.contains(DjlModel.class), records.toString());
+    assertTrue(records.contains(CsvSplit.class), records.toString());
     assertTrue(records.size() >= 21, records.toString());
 
     List<String> problems = new ArrayList<>();
@@ -179,7 +186,7 @@ class BuildersTest {
     Recipe badValues =
         new Recipe(
             null,
-            ModelSpec.builder().setSource("import:onnx:all-minilm-l6-v2").optInit("warm").build(),
+            BertOnnxModel.builder().optBundled("all-minilm-l6-v2").optInit("warm").build(),
             q.head(),
             q.data(),
             q.groups(),
@@ -226,9 +233,9 @@ class BuildersTest {
             .build());
     Recipe.Builder b =
         Recipe.builder()
-            .setModel(ModelSpec.builder().setSource("s").build())
+            .setModel(SafetensorsModel.builder().setDir("s").build())
             .setHead(HeadSpec.builder().setClasses("a", "b").build())
-            .setData(DataSpec.builder().setTrain(SourceSpec.builder().setPath("p").build()).build())
+            .setData(DataSpec.builder().setTrain(TextJsonlSplit.builder().setPath("p").build()).build())
             .setOptimizer(OptimizerSpec.builder().setLr(1).build())
             .setOutput(OutputSpec.builder().setDir("d").build());
     GroupSpec g1 = GroupSpec.builder().setName("g1").setMatch("x.*").build();

@@ -14,9 +14,10 @@ import java.util.stream.Collectors;
 
 /**
  * Generates the field reference of {@code docs/recipes.md} from the recipe records: one section per
- * record (by its path in a recipe), a table of key / type / default / description. Types come from
- * the component types and {@link OneOf}, descriptions from {@link Doc}, and defaults from
- * constructing each record with every field absent. The reference lives between two markers; the
+ * record (by its path in a recipe), a table of key / type / default / description; a tagged variant
+ * ({@link Variants}) gets one section per kind, titled by its {@code type}. Types come from the
+ * component types and {@link OneOf}, descriptions from {@link Doc}, and defaults from constructing
+ * each record with every field absent. The reference lives between two markers; the
  * hand-written text around it is kept.
  *
  * <p>Regenerate with {@code mvn -B -q -o test -Dtest=SchemaTest -Dfinetune4j.regenerateDocs=true}.
@@ -72,21 +73,60 @@ public final class DocsGenerator {
    */
   public static String reference() {
     StringBuilder out = new StringBuilder();
-    section(out, "(top level)", "", Recipe.class);
+    section(out, "(top level)", "", Recipe.class, null, null);
     return out.toString();
   }
 
-  private static void section(StringBuilder out, String title, String path, Class<?> record) {
-    out.append("\n### `").append(title).append("`\n\n");
+  /**
+   * One table: the fields of {@code record} at {@code path}; for a kind of a tagged variant
+   * ({@code kind} not null) the title names it and the first row is its {@code type}.
+   */
+  private static void section(
+      StringBuilder out, String title, String path, Class<?> record, String kind, Class<?> iface) {
+    out.append("\n### `").append(title).append("`");
+    if (kind != null) {
+      out.append(" (type: `").append(kind).append("`)");
+    }
+    out.append("\n\n");
     Doc doc = record.getAnnotation(Doc.class);
     if (doc != null) {
       out.append(doc.value()).append("\n\n");
     }
     out.append("| key | type | default | description |\n|---|---|---|---|\n");
+    if (kind != null) {
+      String def = iface.getAnnotation(Variants.class).defaultKind();
+      out.append("| `")
+          .append(join(path, "type"))
+          .append("` | `")
+          .append(kind)
+          .append("` | ")
+          .append(kind.equals(def) ? "`" + kind + "`" : "**required**")
+          .append(" | ")
+          .append(
+              kind.equals(def)
+                  ? "Chooses this kind; it is the kind when `type` is absent."
+                  : "Chooses this kind.")
+          .append(" |\n");
+    }
     Object defaults = defaults(record);
     List<Object[]> nested = new ArrayList<>();
     for (RecordComponent c : record.getRecordComponents()) {
       String key = join(path, RecipeModel.jsonName(c.getName()));
+      Class<?> variant = raw(c.getGenericType());
+      if (RecipeModel.isVariant(variant)) {
+        out.append("| `")
+            .append(key)
+            .append("` | ")
+            .append(typeOf(c.getGenericType(), null))
+            .append(" | ")
+            .append(c.isAnnotationPresent(Required.class) ? "**required**" : "—")
+            .append(" | ")
+            .append(c.isAnnotationPresent(Doc.class) ? cell(c.getAnnotation(Doc.class).value()) : "")
+            .append(" |\n");
+        RecipeModel.kinds(variant)
+            .forEach((k, rec) -> nested.add(new Object[] {key, rec, k, variant}));
+        continue;
+      }
       Class<?> elem = recordOf(c.getGenericType());
       String fullKey = elem != null && c.getType() == List.class ? key + "[]" : key;
       out.append("| `")
@@ -99,11 +139,11 @@ public final class DocsGenerator {
           .append(c.isAnnotationPresent(Doc.class) ? cell(c.getAnnotation(Doc.class).value()) : "")
           .append(" |\n");
       if (elem != null) {
-        nested.add(new Object[] {fullKey, elem});
+        nested.add(new Object[] {fullKey, elem, null, null});
       }
     }
     for (Object[] n : nested) {
-      section(out, (String) n[0], (String) n[0], (Class<?>) n[1]);
+      section(out, (String) n[0], (String) n[0], (Class<?>) n[1], (String) n[2], (Class<?>) n[3]);
     }
   }
 
@@ -156,6 +196,12 @@ public final class DocsGenerator {
     }
     if (raw.isRecord()) {
       return "section";
+    }
+    if (RecipeModel.isVariant(raw)) {
+      return "section by `type`: "
+          + RecipeModel.kinds(raw).keySet().stream()
+              .map(k -> "`" + k + "`")
+              .collect(Collectors.joining(" \\| "));
     }
     if (raw == String.class) {
       return oneOf == null

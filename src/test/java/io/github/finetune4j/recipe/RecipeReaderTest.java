@@ -21,7 +21,7 @@ class RecipeReaderTest {
 
   private static final String MINIMAL =
       """
-      model: { source: "import:onnx:all-minilm-l6-v2" }
+      model: { type: bert-onnx, bundled: all-minilm-l6-v2 }
       head: { classes: [ham, spam] }
       data: { train: { path: data/spamassassin/train.jsonl.gz } }
       groups:
@@ -49,15 +49,17 @@ class RecipeReaderTest {
   @Test
   void fillsDefaults() throws Exception {
     Recipe r = RecipeReader.read(writeText(tmp, "minimal.yaml", MINIMAL), List.of());
-    assertEquals("pretrained", r.model().init());
+    assertEquals("pretrained", ((BertOnnxModel) r.model()).init());
     assertEquals("classifier", r.head().replace());
     assertEquals("mean", r.head().pooling());
     assertEquals(0.1, r.head().dropout());
     assertEquals(16, r.data().batchSize());
     assertEquals(128, r.data().maxLength());
-    assertEquals("text-jsonl", r.data().train().type());
-    assertEquals("text", r.data().train().text());
-    assertEquals("label", r.data().train().label());
+    TextJsonlSplit train = (TextJsonlSplit) r.data().train(); // the default kind
+    assertEquals("text-jsonl", train.kind());
+    assertEquals("text", train.text());
+    assertEquals("label", train.label());
+    assertTrue(r.data().shuffle());
     assertNull(r.data().valid());
     assertEquals("adamw", r.optimizer().type());
     assertEquals(0.9, r.optimizer().beta1());

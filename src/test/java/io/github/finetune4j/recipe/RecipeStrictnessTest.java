@@ -27,7 +27,7 @@ class RecipeStrictnessTest {
 
   private static final String MINIMAL =
       """
-      model: { source: "import:onnx:all-minilm-l6-v2" }
+      model: { type: bert-onnx, bundled: all-minilm-l6-v2 }
       head: { classes: [ham, spam] }
       data: { train: { path: data/spamassassin/train.jsonl.gz } }
       groups:
@@ -132,7 +132,7 @@ class RecipeStrictnessTest {
             tmp,
             "recipe.yaml",
             MINIMAL
-                .replace("model: { source:", "model: { init: !foo pretrained, source:")
+                .replace("model: { type:", "model: { init: !foo pretrained, type:")
                 .replace("optimizer: { lr: 0.001 }", "optimizer: !!python/object { lr: 0.001 }"));
     assertEquals(
         List.of(

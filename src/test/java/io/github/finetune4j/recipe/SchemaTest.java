@@ -81,12 +81,13 @@ class SchemaTest {
   void wrongTypesAndValuesFailValidation() {
     Set<ValidationMessage> errors =
         schema.validate(
-            "{\"model\": {\"source\": 3, \"init\": \"warm\"}, \"groups\": \"all\"}",
+            "{\"model\": {\"type\": \"bert-onnx\", \"bundled\": 3, \"init\": \"warm\"},"
+                + " \"groups\": \"all\"}",
             InputFormat.JSON);
     Set<String> paths =
         errors.stream().map(m -> m.getInstanceLocation().toString()).collect(Collectors.toSet());
     assertTrue(
-        paths.containsAll(Set.of("$.model.source", "$.model.init", "$.groups")), paths::toString);
+        paths.containsAll(Set.of("$.model.bundled", "$.model.init", "$.groups")), paths::toString);
     // required sections
     assertTrue(
         errors.stream().anyMatch(m -> m.getMessage().contains("optimizer")), errors::toString);
@@ -99,6 +100,8 @@ class SchemaTest {
     fieldPaths(schemaTree, "", paths);
     assertTrue(paths.contains("optimizer.weight_decay.mode"), paths::toString);
     assertTrue(paths.contains("groups[].match"), paths::toString);
+    assertTrue(paths.contains("model.bundled"), paths::toString);
+    assertTrue(paths.contains("data.test.delimiter"), paths::toString);
     List<String> missing = paths.stream().filter(p -> !docs.contains("`" + p + "`")).toList();
     assertTrue(
         missing.isEmpty(),
@@ -134,8 +137,14 @@ class SchemaTest {
         docs.contains(quickstart), "docs/recipes.md must show recipes/quickstart.yaml verbatim");
   }
 
-  /** Every property path of an object schema; list items of objects get {@code []}. */
+  /**
+   * Every property path of an object schema; list items of objects get {@code []}; the kinds of a
+   * {@code oneOf} add theirs at the same path.
+   */
   private static void fieldPaths(JsonNode s, String path, List<String> out) {
+    for (JsonNode alternative : s.path("oneOf")) {
+      fieldPaths(alternative, path, out);
+    }
     JsonNode props = s.get("properties");
     if (props == null) {
       return;

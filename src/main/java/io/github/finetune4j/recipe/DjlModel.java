@@ -1,0 +1,93 @@
+package io.github.finetune4j.recipe;
+
+import java.util.Objects;
+
+/**
+ * A model DJL's {@code Criteria} loads.
+ *
+ * @param url a local model directory or file, a {@code file:} URL, a {@code djl://} zoo id or an
+ *     {@code https://} URL
+ * @param name the model name inside the directory
+ * @param engine the DJL engine
+ */
+@Kind("djl")
+@Doc("A model loaded by DJL's Criteria from a URL.")
+public record DjlModel(
+    @Required
+        @Doc("What DJL's Criteria accepts: a local model directory or file, a `file:` URL, a"
+            + " `djl://` zoo id or an `https://` URL. A local path must exist; `djl://` and"
+            + " `https://` are not checked (offline).")
+        String url,
+    @Doc("The model name inside the directory (default: DJL's, the directory name).") String name,
+    @OneOf({"PyTorch"})
+        @Doc("The DJL engine (this build ships PyTorch).")
+        String engine)
+    implements ModelSpec {
+
+  /** Applies defaults. */
+  public DjlModel {
+    engine = engine == null ? "PyTorch" : engine;
+  }
+
+  /**
+   * Starts a builder.
+   *
+   * @return a new builder
+   */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** Builder: {@code setX} for required fields, {@code optX} for optional ones. */
+  public static final class Builder {
+    private String url;
+    private String name;
+    private String engine;
+
+    private Builder() {}
+
+    /**
+     * Sets the model URL or path (required).
+     *
+     * @param url the value
+     * @return this builder
+     */
+    public Builder setUrl(String url) {
+      this.url = Objects.requireNonNull(url, "url");
+      return this;
+    }
+
+    /**
+     * Sets the model name inside the directory.
+     *
+     * @param name the value
+     * @return this builder
+     */
+    public Builder optName(String name) {
+      this.name = name;
+      return this;
+    }
+
+    /**
+     * Sets the DJL engine (default {@code PyTorch}).
+     *
+     * @param engine the value
+     * @return this builder
+     */
+    public Builder optEngine(String engine) {
+      this.engine = engine;
+      return this;
+    }
+
+    /**
+     * Builds the value, with defaults filled in.
+     *
+     * @return the DjlModel
+     * @throws IllegalStateException naming every required field that was not set
+     */
+    public DjlModel build() {
+      BuilderChecks.requireSet("DjlModel", "url", url);
+      return new DjlModel(url, name, engine);
+    }
+  }
+}
