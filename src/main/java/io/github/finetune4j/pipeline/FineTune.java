@@ -36,6 +36,8 @@ import io.github.finetune4j.params.ParamGroups;
 import io.github.finetune4j.params.ParameterNames;
 import io.github.finetune4j.optim.GroupHyper;
 import io.github.finetune4j.recipe.BertOnnxModel;
+import io.github.finetune4j.recipe.ModelSpec;
+import io.github.finetune4j.recipe.SafetensorsModel;
 import io.github.finetune4j.recipe.ClipSpec;
 import io.github.finetune4j.recipe.GroupSpec;
 import io.github.finetune4j.recipe.NamePattern;
@@ -107,8 +109,9 @@ public final class FineTune {
    * @throws BadInputException when the groups do not partition the parameters
    */
   public static Plan plan(Recipe recipe) throws BadInputException {
+    TextEncoderSource source = ModelSources.of(recipe.model());
     try (NDManager manager = NDManager.newBaseManager()) {
-      TextClassifierBlock block = newBlock(recipe);
+      TextClassifierBlock block = newBlock(recipe, source.config());
       block.initialize(manager, DataType.FLOAT32, new Shape(1, 8), new Shape(1, 8));
       Map<String, Parameter> params = ParameterNames.trainable(block);
       ParamGroups groups = groups(recipe, params);
@@ -177,9 +180,11 @@ public final class FineTune {
     if (recipe.train().threads() != null) {
       System.setProperty("ai.djl.pytorch.num_threads", recipe.train().threads().toString());
     }
+    TextEncoderSource source = ModelSources.of(recipe.model());
+    BertConfig config = source.config();
     try (Model model = Model.newInstance("finetune4j", Device.cpu());
-        TextTokenizer tokenizer = TextTokenizer.miniLm(recipe.data().maxLength())) {
-      TextClassifierBlock block = newBlock(recipe);
+        TextTokenizer tokenizer = source.tokenizer(recipe.data().maxLength())) {
+      TextClassifierBlock block = newBlock(recipe, config);
       block.initialize(model.getNDManager(), DataType.FLOAT32, new Shape(1, 8), new Shape(1, 8));
       model.setBlock(block);
       Map<String, Parameter> params = ParameterNames.trainable(block);
@@ -187,10 +192,21 @@ public final class FineTune {
       NormSetup norms = norms(recipe, block, groups);
       Plan plan = resolve(recipe, params, groups, normParams(norms));
       try (RunDirectory dir = RunDirectory.open(runDir, out)) {
+        String init = init(recipe.model());
+        out.printf(Locale.ROOT, "Loading %s (%s weights)%n", source.describe(), init);
+        if ("pretrained".equals(init)) {
+          try {
+            BertWeights.load(block, source.weights());
+          } catch (BadInputException | IllegalArgumentException e) {
+            dir.discard(); // holds nothing but its marker yet: bad input leaves nothing behind
+            throw e instanceof BadInputException b ? b
+                : new BadInputException(List.of("model: " + e.getMessage()));
+          }
+        }
         ActiveRun.begin(dir.partial());
         try {
-          return train(recipe, model, tokenizer, block, params, groups, norms, plan, train, valid,
-              test, dir, out, extraSinks, wallStart);
+          return train(recipe, source, model, tokenizer, block, params, groups, norms, plan, train,
+              valid, test, dir, out, extraSinks, wallStart);
         } finally {
           ActiveRun.end();
         }
@@ -199,7 +215,8 @@ public final class FineTune {
   }
 
   private static ObjectNode train(
-      Recipe recipe, Model model, TextTokenizer tokenizer, TextClassifierBlock block,
+      Recipe recipe, TextEncoderSource source, Model model, TextTokenizer tokenizer,
+      TextClassifierBlock block,
       Map<String, Parameter> params, ParamGroups groups, NormSetup norms, Plan plan,
       List<TextExample> train, List<TextExample> valid, List<TextExample> test, RunDirectory dir,
       PrintStream out, List<MetricsSink> extraSinks, long wallStart)
@@ -210,11 +227,6 @@ public final class FineTune {
     summary.put("recipe_description", recipe.description());
     RunResult result = null;
     try {
-      BertOnnxModel bert = (BertOnnxModel) recipe.model(); // newBlock refused every other kind
-      out.printf(Locale.ROOT, "Loading bert-onnx %s (%s weights)%n", bert.bundled(), bert.init());
-      if ("pretrained".equals(bert.init())) {
-        BertWeights.load(block, MiniLmImporter.weights(MiniLmImporter.readBundledGraph()));
-      }
       Files.writeString(partial.resolve("recipe.resolved.yaml"), RecipeReader.toYaml(recipe));
       Files.writeString(partial.resolve("plan.json"), RecipeReader.toJson(plan.toJson()));
 
@@ -265,7 +277,7 @@ public final class FineTune {
         cfg.put("pooling", recipe.head().pooling());
         cfg.put("dropout", recipe.head().dropout());
         cfg.put("max_length", recipe.data().maxLength());
-        cfg.put("text_field", recipe.data().train().text());
+        cfg.put("text_field", recipe.data().train() instanceof TextJsonlSplit t ? t.text() : "text");
         Exporter.write(partial.resolve(MODEL_DIR), model, tokenizer, cfg);
         summary.put("status", "completed");
       } else {
@@ -402,15 +414,25 @@ public final class FineTune {
    */
   public record Prediction(String text, String label, Map<String, Double> probabilities) {}
 
-  private static TextClassifierBlock newBlock(Recipe recipe) throws BadInputException {
-    if (!(recipe.model() instanceof BertOnnxModel b && b.bundled() != null)) {
-      throw new BadInputException(List.of("model.type '" + recipe.model().kind()
-          + (recipe.model() instanceof BertOnnxModel ? "' with model.path" : "'")
-          + " is not wired into the pipeline yet"));
+  private static TextClassifierBlock newBlock(Recipe recipe, BertConfig config)
+      throws BadInputException {
+    if (recipe.data().maxLength() > config.maxPositions()) {
+      throw new BadInputException(List.of("data.max_length: " + recipe.data().maxLength()
+          + " is more than the " + config.maxPositions() + " positions the model has"));
     }
     return new TextClassifierBlock(
-        BertConfig.miniLmL6(), recipe.head().classes().size(), recipe.head().pooling(),
-        recipe.head().dropout());
+        config, recipe.head().classes().size(), recipe.head().pooling(), recipe.head().dropout());
+  }
+
+  /** {@code pretrained} or {@code random}, for the kinds that have a known architecture. */
+  private static String init(ModelSpec spec) {
+    if (spec instanceof BertOnnxModel b) {
+      return b.init();
+    }
+    if (spec instanceof SafetensorsModel s) {
+      return s.init();
+    }
+    return "pretrained";
   }
 
   /**

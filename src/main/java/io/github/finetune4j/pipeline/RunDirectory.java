@@ -306,6 +306,19 @@ public final class RunDirectory implements AutoCloseable {
     return dest;
   }
 
+  /**
+   * Removes the partial directory of a run that found bad input before it wrote anything, and
+   * releases the lock: nothing is left behind.
+   */
+  public void discard() {
+    close();
+    try {
+      deleteRunTree(partial);
+    } catch (IOException e) {
+      // a stale partial is cleared by the next run
+    }
+  }
+
   /** Deletes everything in the partial directory but the lock file (which stays locked). */
   private void clearPartial() throws IOException {
     try (Stream<Path> children = Files.list(partial)) {

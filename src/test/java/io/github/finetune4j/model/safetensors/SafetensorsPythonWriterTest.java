@@ -74,31 +74,6 @@ class SafetensorsPythonWriterTest {
           "The quick brown fox jumps over the lazy dog.",
           "Fine-tuning a pre-trained encoder usually needs a much smaller learning rate.",
           "Café au lait, naïve résumé — and 3.14159 reasons why tokenizers are tricky.");
-  private static final String MINILM_CONFIG =
-      """
-      {
-        "_name_or_path": "nreimers/MiniLM-L6-H384-uncased",
-        "architectures": ["BertModel"],
-        "attention_probs_dropout_prob": 0.1,
-        "gradient_checkpointing": false,
-        "hidden_act": "gelu",
-        "hidden_dropout_prob": 0.1,
-        "hidden_size": 384,
-        "initializer_range": 0.02,
-        "intermediate_size": 1536,
-        "layer_norm_eps": 1e-12,
-        "max_position_embeddings": 512,
-        "model_type": "bert",
-        "num_attention_heads": 12,
-        "num_hidden_layers": 6,
-        "pad_token_id": 0,
-        "position_embedding_type": "absolute",
-        "transformers_version": "4.8.2",
-        "type_vocab_size": 2,
-        "use_cache": true,
-        "vocab_size": 30522
-      }
-      """;
 
   @TempDir static Path shared;
   @TempDir Path dir;
@@ -122,7 +97,7 @@ class SafetensorsPythonWriterTest {
     bins = new LinkedHashMap<>();
     int i = 0;
     for (Map.Entry<String, WeightTensor> e : weights.entrySet()) {
-      bins.put(e.getKey(), writeFloats(shared.resolve("t" + i++ + ".bin"), e.getValue().data()));
+      bins.put(e.getKey(), MiniLmCheckpoint.writeFloats(shared.resolve("t" + i++ + ".bin"), e.getValue().data()));
     }
     block = new BertEncoderBlock(BertConfig.miniLmL6());
     block.setInitializer(Initializer.ZEROS, Parameter.Type.WEIGHT); // overwritten: skip sampling
@@ -283,7 +258,7 @@ class SafetensorsPythonWriterTest {
               : SafetensorsPythonWriterTest::roundToBfloat16;
       for (boolean pure : new boolean[] {false, true}) {
         Path out = dir.resolve("edge-" + dtype + (pure ? "-pure" : "") + ".safetensors");
-        runWriter(indexFile, out, dtype, pure);
+        MiniLmCheckpoint.runWriter(indexFile, out, dtype, pure);
         try (SafetensorsReader r = SafetensorsReader.open(out)) {
           FloatBuffer got = r.read("edge").data();
           for (int i = 0; i < data.length; i++) {
@@ -408,20 +383,8 @@ class SafetensorsPythonWriterTest {
 
   private void addTensor(Map<String, Object> index, String name, long[] shape, float[] values)
       throws IOException {
-    Path bin = writeFloats(dir.resolve(name + ".bin"), FloatBuffer.wrap(values));
+    Path bin = MiniLmCheckpoint.writeFloats(dir.resolve(name + ".bin"), FloatBuffer.wrap(values));
     tensors(index).add(Map.of("name", name, "shape", shape, "file", bin.toString()));
-  }
-
-  private static Path writeFloats(Path file, FloatBuffer values) throws IOException {
-    ByteBuffer b = ByteBuffer.allocate(values.remaining() * 4).order(ByteOrder.LITTLE_ENDIAN);
-    b.asFloatBuffer().put(values);
-    try (FileChannel ch =
-        FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-      while (b.hasRemaining()) {
-        ch.write(b);
-      }
-    }
-    return file;
   }
 
   /** A checkpoint directory: MiniLM's config.json and tokenizer.json, the writer's weights. */
@@ -429,8 +392,8 @@ class SafetensorsPythonWriterTest {
     Path checkpoint = Files.createDirectories(dir.resolve("checkpoint-" + dtype));
     Path indexFile = dir.resolve("index-" + dtype + ".json");
     new ObjectMapper().writeValue(indexFile.toFile(), index);
-    runWriter(indexFile, checkpoint.resolve("model.safetensors"), dtype, false);
-    Files.writeString(checkpoint.resolve("config.json"), MINILM_CONFIG);
+    MiniLmCheckpoint.runWriter(indexFile, checkpoint.resolve("model.safetensors"), dtype, false);
+    Files.writeString(checkpoint.resolve("config.json"), MiniLmCheckpoint.MINILM_CONFIG);
     try (InputStream in =
         SafetensorsPythonWriterTest.class
             .getClassLoader()
@@ -440,29 +403,4 @@ class SafetensorsPythonWriterTest {
     return checkpoint;
   }
 
-  private static void runWriter(Path index, Path out, String dtype, boolean pure)
-      throws IOException {
-    List<String> command =
-        new ArrayList<>(
-            List.of(PYTHON.toString(), SCRIPT.toString(), index.toString(), out.toString(),
-                "--dtype", dtype));
-    if (pure) {
-      command.add("--pure");
-    }
-    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-    String output;
-    try (InputStream in = p.getInputStream()) {
-      output = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-    }
-    try {
-      if (!p.waitFor(120, TimeUnit.SECONDS)) {
-        p.destroyForcibly();
-        fail("write_safetensors.py did not finish in 120 s");
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IOException(e);
-    }
-    assertEquals(0, p.exitValue(), () -> String.join(" ", command) + " failed:\n" + output);
-  }
 }
