@@ -14,6 +14,7 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import java.util.function.Predicate;
 
 /**
  * Keeps the package arrows of ARCHITECTURE.md ("Packages") true, by reading the imports (and
@@ -142,7 +143,7 @@ class ArchitectureTest {
     return d.pkg().equals(d.targetPkg());
   }
 
-  private static List<Dep> violations(java.util.function.Predicate<Dep> rule) {
+  private static List<Dep> violations(Predicate<Dep> rule) {
     return deps.stream().filter(rule).toList();
   }
 

@@ -15,6 +15,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 
 /**
  * The layers of a model that keep running statistics (BatchNorm), and the switches that decide,
@@ -270,14 +273,14 @@ public final class NormLayers {
       kind = Kind.TORCHSCRIPT_BATCH_NORM;
       scripted.put(module, ts);
     } else {
-      java.nio.file.Path tmp = java.nio.file.Files.createTempFile("finetune4j-module", ".pt");
+      Path tmp = Files.createTempFile("finetune4j-module", ".pt");
       try {
-        try (java.io.OutputStream out = java.nio.file.Files.newOutputStream(tmp)) {
+        try (OutputStream out = Files.newOutputStream(tmp)) {
           JniUtils.writeModule(pt, out, false);
         }
         structure = TorchScriptStructure.read(tmp);
       } finally {
-        java.nio.file.Files.deleteIfExists(tmp);
+        Files.deleteIfExists(tmp);
       }
       kind = Kind.FOREIGN_TORCHSCRIPT_BATCH_NORM;
     }

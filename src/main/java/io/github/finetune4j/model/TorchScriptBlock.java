@@ -11,6 +11,7 @@ import ai.djl.util.PairList;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.io.InputStream;
 
 /**
  * A TorchScript module loaded by Finetune4J: a {@link PtSymbolBlock} that also knows its module
@@ -49,7 +50,7 @@ public final class TorchScriptBlock extends PtSymbolBlock {
       throw new IOException(file + ": " + e.getMessage(), e);
     }
     long handle;
-    try (java.io.InputStream in = Files.newInputStream(file)) {
+    try (InputStream in = Files.newInputStream(file)) {
       handle = JniUtils.loadModuleHandle(in, manager.getDevice(), true, false);
     } catch (RuntimeException e) {
       throw new IOException(file + ": PyTorch could not load it: " + e.getMessage(), e);

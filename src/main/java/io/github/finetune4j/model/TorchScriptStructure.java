@@ -13,6 +13,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
+import java.util.Collections;
+import java.util.zip.ZipException;
 
 /**
  * The module tree of a TorchScript archive, read from the archive itself (no engine): TorchScript
@@ -86,7 +88,7 @@ public final class TorchScriptStructure {
     Map<String, ClassDef> classes = new HashMap<>();
     String root = null;
     try (ZipFile zip = new ZipFile(file.toFile())) {
-      for (ZipEntry e : java.util.Collections.list(zip.entries())) {
+      for (ZipEntry e : Collections.list(zip.entries())) {
         String name = e.getName();
         int code = name.indexOf("/code/");
         if (code >= 0 && name.endsWith(".py")) {
@@ -101,7 +103,7 @@ public final class TorchScriptStructure {
           }
         }
       }
-    } catch (java.util.zip.ZipException e) {
+    } catch (ZipException e) {
       throw new IOException("not a TorchScript archive (" + e.getMessage() + ")", e);
     }
     if (root == null || !classes.containsKey(root)) {

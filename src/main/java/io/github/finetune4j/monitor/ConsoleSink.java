@@ -7,6 +7,7 @@ import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
+import java.util.Map;
 
 /**
  * Shows a run's progress on a console.
@@ -127,7 +128,7 @@ public final class ConsoleSink implements MetricsSink {
   }
 
   /** The task's headline metric: accuracy for a classification, RMSE for a regression. */
-  private static String headline(java.util.Map<String, Double> metrics) {
+  private static String headline(Map<String, Double> metrics) {
     if (metrics.containsKey("accuracy")) {
       return String.format(Locale.ROOT, " acc %.4f", metrics.get("accuracy"));
     }

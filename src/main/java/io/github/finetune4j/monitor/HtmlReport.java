@@ -22,6 +22,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.nio.file.StandardCopyOption;
+import java.util.HashMap;
 
 /**
  * Writes {@code report.html} for a run directory: one self-contained file (no network at view time)
@@ -61,7 +63,7 @@ public final class HtmlReport {
     Path out = runDir.resolve(FILE_NAME);
     Path tmp = runDir.resolve(FILE_NAME + ".tmp");
     Files.writeString(tmp, html, StandardCharsets.UTF_8);
-    Files.move(tmp, out, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    Files.move(tmp, out, StandardCopyOption.REPLACE_EXISTING);
     return out;
   }
 
@@ -107,7 +109,7 @@ public final class HtmlReport {
     if (summary != null && title.endsWith(".partial")) {
       title = title.substring(0, title.length() - ".partial".length());
     }
-    Map<String, String> parts = new java.util.HashMap<>();
+    Map<String, String> parts = new HashMap<>();
     parts.put("TITLE", esc(title));
     parts.put(
         "SUBTITLE",

@@ -136,13 +136,13 @@ public final class JsonlSink implements MetricsSink {
   }
 
   /** Writes a map of named metrics as an object (omitted when empty). */
-  private static void metrics(JsonGenerator g, String field, java.util.Map<String, Double> m)
+  private static void metrics(JsonGenerator g, String field, Map<String, Double> m)
       throws IOException {
     if (m.isEmpty()) {
       return;
     }
     g.writeObjectFieldStart(field);
-    for (java.util.Map.Entry<String, Double> e : m.entrySet()) {
+    for (Map.Entry<String, Double> e : m.entrySet()) {
       number(g, e.getKey(), e.getValue());
     }
     g.writeEndObject();

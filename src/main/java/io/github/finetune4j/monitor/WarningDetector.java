@@ -37,7 +37,7 @@ public final class WarningDetector {
   public static final double EXPLODING_RATIO = 1e-1;
 
   /** Groups whose previous sampled update ratio was above {@link #EXPLODING_RATIO}. */
-  private final java.util.Set<String> highBefore = new java.util.HashSet<>();
+  private final Set<String> highBefore = new HashSet<>();
 
   /** Update ratio below which {@code vanishing} fires for a trainable group. */
   public static final double VANISHING_RATIO = 1e-7;

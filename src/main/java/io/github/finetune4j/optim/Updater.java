@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Supplier;
+import java.util.Collection;
 
 /**
  * Applies an {@link UpdateRule} to parameters in place, keeping optimizer state per parameter name.
@@ -257,7 +258,7 @@ public final class Updater implements AutoCloseable {
    *
    * @param names parameter names
    */
-  public void reset(java.util.Collection<String> names) {
+  public void reset(Collection<String> names) {
     for (String n : names) {
       StateEntry e = state.remove(n);
       if (e != null) {

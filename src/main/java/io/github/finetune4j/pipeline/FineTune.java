@@ -68,6 +68,12 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.stream.Stream;
+import ai.djl.nn.Block;
+import io.github.finetune4j.monitor.ReportException;
+import java.util.Arrays;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
 
 /**
  * The one place that turns a {@link Recipe} into objects, and the public facade: plan, run,
@@ -160,7 +166,7 @@ public final class FineTune {
     if (recipeFile != null) {
       inputs.add(recipeFile);
     }
-    for (SourceSpec split : java.util.Arrays.asList(
+    for (SourceSpec split : Arrays.asList(
         recipe.data().train(), recipe.data().valid(), recipe.data().test())) {
       if (split != null && split.path() != null) {
         inputs.add(Path.of(split.path()));
@@ -247,7 +253,7 @@ public final class FineTune {
           .optSchedule(Policies.schedule(recipe.schedule()), "stage".equals(recipe.schedule().per()))
           .optResetStateOnUnfreeze(recipe.unfreeze() != null && "reset".equals(recipe.unfreeze().state()))
           .optPinned(plan.rows().stream().filter(r -> "freeze_all".equals(r.norm()))
-              .map(PlanRow::name).collect(java.util.stream.Collectors.toSet()))
+              .map(PlanRow::name).collect(Collectors.toSet()))
           .optClip(clip(recipe).globalNorm() == null ? 0 : clip(recipe).globalNorm(),
               clip(recipe).value() == null ? 0 : clip(recipe).value())
           .optValid(valid.isEmpty() ? null : batches(tokenizer, valid))
@@ -322,7 +328,7 @@ public final class FineTune {
     if (recipe.monitor().sinks().contains("html") && recipe.monitor().sinks().contains("jsonl")) {
       try {
         HtmlReport.write(runDir);
-      } catch (io.github.finetune4j.monitor.ReportException e) {
+      } catch (ReportException e) {
         throw new IOException("cannot write the report: " + e.getMessage(), e);
       }
     }
@@ -382,7 +388,7 @@ public final class FineTune {
     if (train.isEmpty()) {
       return;
     }
-    java.util.Set<Integer> seen = new java.util.TreeSet<>();
+    Set<Integer> seen = new TreeSet<>();
     train.forEach(e -> seen.add(e.label()));
     if (seen.size() < 2) {
       throw new BadInputException(List.of("data.train: " + spec.path() + ": all " + train.size()
@@ -439,7 +445,7 @@ public final class FineTune {
    * Puts the model's layers with running statistics (BatchNorm) under the groups' norm modes, or
    * returns null when it has none; refuses plans the layers cannot honour.
    */
-  private static NormSetup norms(Recipe recipe, ai.djl.nn.Block block, ParamGroups groups)
+  private static NormSetup norms(Recipe recipe, Block block, ParamGroups groups)
       throws BadInputException {
     NormLayers layers;
     try {
@@ -457,7 +463,7 @@ public final class FineTune {
     } catch (IllegalArgumentException e) {
       throw new BadInputException(List.of("groups: " + e.getMessage()));
     }
-    java.util.Set<String> pinned = new HashSet<>(setup.pinnedAffine());
+    Set<String> pinned = new HashSet<>(setup.pinnedAffine());
     List<String> problems = setup.check(Policies.stages(recipe), groups, pinned);
     if (!problems.isEmpty()) {
       throw new BadInputException(problems.stream().map(p -> "groups[].norm: " + p).toList());
@@ -479,8 +485,8 @@ public final class FineTune {
   }
 
   /** The weights and biases of the layers with running statistics (none without a setup). */
-  private static java.util.Set<String> normParams(NormSetup norms) {
-    java.util.Set<String> out = new HashSet<>();
+  private static Set<String> normParams(NormSetup norms) {
+    Set<String> out = new HashSet<>();
     if (norms != null) {
       norms.layers().layers().forEach(l -> out.addAll(l.affine()));
     }
@@ -493,7 +499,7 @@ public final class FineTune {
    * (LayerNorm in BERT-family blocks).
    */
   private static Plan resolve(
-      Recipe recipe, Map<String, Parameter> params, ParamGroups groups, java.util.Set<String> normParams) {
+      Recipe recipe, Map<String, Parameter> params, ParamGroups groups, Set<String> normParams) {
     Map<String, Double> groupLr = Policies.groupLr(recipe);
     List<StagePlan> stages = Policies.stages(recipe);
     List<String> l2spGroups = Policies.l2spGroups(recipe);

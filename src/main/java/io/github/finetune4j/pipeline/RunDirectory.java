@@ -23,6 +23,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.UUID;
 import java.util.stream.Stream;
+import java.nio.file.FileAlreadyExistsException;
 
 /**
  * A run's output directory, handled so that no user file is ever lost.
@@ -181,7 +182,7 @@ public final class RunDirectory implements AutoCloseable {
     try {
       Files.createDirectory(partial);
       created = true;
-    } catch (java.nio.file.FileAlreadyExistsException e) {
+    } catch (FileAlreadyExistsException e) {
       created = false;
     } catch (IOException e) {
       throw bad("output.dir: cannot create " + partial + ": " + reason(e));
@@ -403,7 +404,7 @@ public final class RunDirectory implements AutoCloseable {
     if (e instanceof DirectoryNotEmptyException) {
       return "directory not empty";
     }
-    if (e instanceof java.nio.file.FileAlreadyExistsException f) {
+    if (e instanceof FileAlreadyExistsException f) {
       return (f.getFile() == null ? "it" : f.getFile()) + " exists and is not a directory";
     }
     if (e instanceof FileSystemException f && f.getReason() != null) {

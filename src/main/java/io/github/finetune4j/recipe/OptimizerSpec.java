@@ -1,6 +1,7 @@
 package io.github.finetune4j.recipe;
 
 import java.util.List;
+import java.util.Arrays;
 
 /**
  * How weights are updated.
@@ -148,7 +149,7 @@ public record OptimizerSpec(
      * @return this builder
      */
     public Builder optSpread(double... spread) {
-      return optSpread(java.util.Arrays.stream(spread).boxed().toList());
+      return optSpread(Arrays.stream(spread).boxed().toList());
     }
 
     /**

@@ -13,6 +13,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 import java.util.stream.Stream;
+import java.util.ArrayList;
 
 /**
  * Checks that need more than types: ranges, references between sections, files that must exist.
@@ -156,7 +157,7 @@ final class RecipeChecks {
   }
 
   private static void checkUnfreeze(UnfreezeSpec u, Set<String> names, List<String> problems) {
-    List<String> given = new java.util.ArrayList<>();
+    List<String> given = new ArrayList<>();
     if (u.gradual() != null) {
       given.add("gradual");
       if (u.gradual().every() < 1 || u.gradual().finalEpochs() < 1) {
@@ -220,7 +221,7 @@ final class RecipeChecks {
     if (o.lr() != null && !(o.lr() > 0)) {
       problems.add("optimizer.lr: must be positive, got " + o.lr());
     }
-    List<String> specs = new java.util.ArrayList<>();
+    List<String> specs = new ArrayList<>();
     if (o.discriminative() != null) {
       specs.add("discriminative");
       if (o.discriminative().factor() != null && !(o.discriminative().factor() > 0)) {

@@ -403,9 +403,9 @@ public final class RecipeModel {
       }
       return List.copyOf(out);
     } else if (raw == Map.class) {
-      Map<String, Object> out = new java.util.LinkedHashMap<>();
+      Map<String, Object> out = new LinkedHashMap<>();
       node.fields().forEachRemaining(e -> out.put(e.getKey(), convert(e.getValue(), typeArg(type, 1))));
-      return java.util.Collections.unmodifiableMap(out);
+      return Collections.unmodifiableMap(out);
     } else if (raw == String.class) {
       return node.asText();
     } else if (raw == Double.class) {

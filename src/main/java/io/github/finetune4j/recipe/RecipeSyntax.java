@@ -35,6 +35,7 @@ import org.yaml.snakeyaml.nodes.NodeId;
 import org.yaml.snakeyaml.nodes.Tag;
 import org.yaml.snakeyaml.reader.ReaderException;
 import org.yaml.snakeyaml.resolver.Resolver;
+import java.util.Locale;
 
 /**
  * Parses recipe text (YAML or JSON) into a tree, strictly: a key given twice, a second document,
@@ -405,7 +406,7 @@ final class RecipeSyntax {
     if (Tag.NULL.equals(tag)) {
       return NODES.nullNode();
     } else if (Tag.BOOL.equals(tag)) {
-      String b = v.toLowerCase(java.util.Locale.ROOT);
+      String b = v.toLowerCase(Locale.ROOT);
       return NODES.booleanNode(b.equals("true") || b.equals("yes") || b.equals("on"));
     } else if (Tag.INT.equals(tag)) {
       BigInteger i = integer(v);

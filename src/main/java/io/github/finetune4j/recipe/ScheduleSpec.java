@@ -1,6 +1,7 @@
 package io.github.finetune4j.recipe;
 
 import java.util.List;
+import java.util.Arrays;
 
 /**
  * The learning-rate schedule: a multiplier on every group's lr as a function of run progress.
@@ -145,7 +146,7 @@ public record ScheduleSpec(
      * @return this builder
      */
     public Builder optMilestones(double... milestones) {
-      return optMilestones(java.util.Arrays.stream(milestones).boxed().toList());
+      return optMilestones(Arrays.stream(milestones).boxed().toList());
     }
 
     /**

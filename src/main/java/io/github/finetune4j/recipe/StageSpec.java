@@ -18,12 +18,12 @@ public record StageSpec(
     @Required @Doc("Names of the groups that train in this stage; the others stay frozen.")
         List<String> train,
     @Doc("Per-group lr multiplier in this stage, by group name (default 1).")
-        java.util.Map<String, Double> lrScale) {
+        Map<String, Double> lrScale) {
 
   /** Copies the list. */
   public StageSpec {
     train = train == null ? null : List.copyOf(train);
-    lrScale = lrScale == null ? java.util.Map.of() : java.util.Map.copyOf(lrScale);
+    lrScale = lrScale == null ? Map.of() : Map.copyOf(lrScale);
   }
 
   /**

@@ -2,6 +2,7 @@ package io.github.finetune4j.recipe;
 
 import java.util.List;
 import java.util.Objects;
+import java.util.Arrays;
 
 /**
  * A TorchScript module.
@@ -72,7 +73,7 @@ public record TorchScriptModel(
      * @return this builder
      */
     public Builder optInputShape(long... inputShape) {
-      return optInputShape(java.util.Arrays.stream(inputShape).boxed().toList());
+      return optInputShape(Arrays.stream(inputShape).boxed().toList());
     }
 
     /**

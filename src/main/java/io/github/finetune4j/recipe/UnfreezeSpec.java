@@ -126,13 +126,13 @@ public record UnfreezeSpec(
   public record UnfreezeAtSpec(
       @Required @Doc("1-based epoch at which `groups` start training.") Integer epoch,
       @Required @Doc("Groups frozen until `epoch` (the backbone); the others train from the start.")
-          java.util.List<String> groups,
+          List<String> groups,
       @Doc("Their lr multiplier in the first unfrozen epoch (default 0.1).") Double warmupFrom,
       @Doc("Growth of that multiplier per epoch, capped at 1 (default 2.0).") Double grow,
       @Required @Doc("Total epochs.") Integer epochs) {
     /** Applies defaults. */
     public UnfreezeAtSpec {
-      groups = groups == null ? null : java.util.List.copyOf(groups);
+      groups = groups == null ? null : List.copyOf(groups);
       warmupFrom = warmupFrom == null ? 0.1 : warmupFrom;
       grow = grow == null ? 2.0 : grow;
     }
@@ -247,12 +247,12 @@ public record UnfreezeSpec(
    */
   @Doc("Linear probe, then full fine-tune.")
   public record LpFtSpec(
-      @Doc("Groups trained during the probe (default: the top group).") java.util.List<String> probe,
+      @Doc("Groups trained during the probe (default: the top group).") List<String> probe,
       @Doc("Probe epochs (default 1).") Integer probeEpochs,
       @Doc("Full fine-tuning epochs (default 2).") Integer finetuneEpochs) {
     /** Applies defaults. */
     public LpFtSpec {
-      probe = probe == null ? null : java.util.List.copyOf(probe);
+      probe = probe == null ? null : List.copyOf(probe);
       probeEpochs = probeEpochs == null ? 1 : probeEpochs;
       finetuneEpochs = finetuneEpochs == null ? 2 : finetuneEpochs;
     }

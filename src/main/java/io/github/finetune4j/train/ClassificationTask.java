@@ -6,6 +6,7 @@ import ai.djl.training.loss.Loss;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import ai.djl.ndarray.types.DataType;
 
 /**
  * Single-label classification: softmax cross-entropy on logits {@code [batch, classes]} against
@@ -58,7 +59,7 @@ public final class ClassificationTask implements Task {
       @Override
       public void add(NDArray outputs, NDArray targets) {
         long[] predicted = outputs.argMax(1).toLongArray();
-        long[] truth = targets.toType(ai.djl.ndarray.types.DataType.INT64, false).toLongArray();
+        long[] truth = targets.toType(DataType.INT64, false).toLongArray();
         for (int i = 0; i < truth.length; i++) {
           confusion[(int) truth[i]][(int) predicted[i]]++;
         }

@@ -30,6 +30,14 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import ai.djl.ndarray.index.NDIndex;
+import io.github.finetune4j.model.NormLayers;
+import io.github.finetune4j.params.ParameterNames;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.OptionalDouble;
+import java.util.Set;
 
 /**
  * The training loop, top to bottom in one place: for each stage set which groups train, then for
@@ -42,11 +50,11 @@ import java.util.Random;
  */
 public final class FineTuner implements AutoCloseable {
 
-  private static final ai.djl.ndarray.index.NDIndex ZERO_ALL = new ai.djl.ndarray.index.NDIndex("...");
+  private static final NDIndex ZERO_ALL = new NDIndex("...");
 
   private final TrainSetup s;
   /** Parameters that never train: the setup's, plus the affine parameters of freeze_all norms. */
-  private final java.util.Set<String> pinned;
+  private final Set<String> pinned;
   private long skippedSteps;
   private boolean lastStepSkipped;
   private final FaultPolicy faults;
@@ -76,13 +84,13 @@ public final class FineTuner implements AutoCloseable {
     this.faults = setup.faults();
     this.manager = manager;
     List<String> statistics = setup.params().entrySet().stream()
-        .filter(e -> io.github.finetune4j.params.ParameterNames.isStatistic(e.getValue()))
+        .filter(e -> ParameterNames.isStatistic(e.getValue()))
         .map(Map.Entry::getKey).toList();
     if (!statistics.isEmpty()) {
       throw new IllegalArgumentException("running statistics are not trainable parameters: "
           + statistics + " (use ParameterNames.trainable)");
     }
-    java.util.Set<String> pin = new java.util.HashSet<>(setup.pinned());
+    Set<String> pin = new HashSet<>(setup.pinned());
     if (setup.norms() != null) {
       pin.addAll(setup.norms().pinnedAffine());
       List<String> problems = setup.norms().check(setup.stages(), setup.groups(), pin);
@@ -91,7 +99,7 @@ public final class FineTuner implements AutoCloseable {
             "the norm policy cannot be honoured: " + String.join("; ", problems));
       }
     }
-    this.pinned = java.util.Set.copyOf(pin);
+    this.pinned = Set.copyOf(pin);
     this.store = new ParameterStore(manager, false);
     this.updater = new Updater(setup.rule(), manager);
     setup.params().forEach((name, p) -> initial.put(name, p.getArray().duplicate()));
@@ -141,10 +149,10 @@ public final class FineTuner implements AutoCloseable {
               : (step - 1) / (double) Math.max(1, totalSteps - 1);
           double factor = s.schedule().factor(progress);
           // One-cycle also cycles momentum / beta1 (0.95 -> 0.85 -> 0.95) for rules that have one.
-          java.util.OptionalDouble momentum =
+          OptionalDouble momentum =
               s.schedule() instanceof OneCycle oc && s.rule().defaultMomentum() > 0
-                  ? java.util.OptionalDouble.of(oc.momentum(progress))
-                  : java.util.OptionalDouble.empty();
+                  ? OptionalDouble.of(oc.momentum(progress))
+                  : OptionalDouble.empty();
           StepMetrics m;
           try (NDScope scope = new NDScope();
               NDManager sm = manager.newSubManager()) {
@@ -292,7 +300,7 @@ public final class FineTuner implements AutoCloseable {
     if (s.norms() == null || s.norms().layers().layers().isEmpty() || s.train().size() == 0) {
       return;
     }
-    io.github.finetune4j.model.NormLayers layers = s.norms().layers();
+    NormLayers layers = s.norms().layers();
     layers.clearReached();
     int[] first = range(0, Math.min(s.batchSize(), s.train().size()));
     try (NDScope scope = new NDScope();
@@ -304,11 +312,11 @@ public final class FineTuner implements AutoCloseable {
       throw new IllegalStateException("the norm policy cannot act on BatchNorm layers " + unreached
           + ": a forward pass does not go through them as children of their parent block");
     }
-    java.util.Set<String> recal = s.norms().recalibrated();
+    Set<String> recal = s.norms().recalibrated();
     if (recal.isEmpty()) {
       return;
     }
-    java.util.Set<String> others = new java.util.HashSet<>();
+    Set<String> others = new HashSet<>();
     layers.layers().forEach(l -> others.add(l.name()));
     others.removeAll(recal);
     layers.fixStatistics(others);
@@ -328,7 +336,7 @@ public final class FineTuner implements AutoCloseable {
    * Returns per-group diagnostics when {@code sample} (gradient norms are taken before clipping).
    */
   private Map<String, GroupStats> update(
-      long step, StagePlan stage, double factor, java.util.OptionalDouble momentum, boolean sample) {
+      long step, StagePlan stage, double factor, OptionalDouble momentum, boolean sample) {
     List<ParamSlot> slots = new ArrayList<>();
     List<String> gradGroup = new ArrayList<>();
     List<NDArray> grads = new ArrayList<>();
@@ -376,7 +384,7 @@ public final class FineTuner implements AutoCloseable {
       skippedSteps++;
       if (firstBadGradientStep == 0) {
         firstBadGradientStep = step;
-        java.util.Set<String> bad = new java.util.LinkedHashSet<>();
+        Set<String> bad = new LinkedHashSet<>();
         for (int i = 0; i < gradSqEach.length; i++) {
           if (!Double.isFinite(gradSqEach[i])) {
             bad.add(gradGroup.get(i));
@@ -508,7 +516,7 @@ public final class FineTuner implements AutoCloseable {
    * @return an unmodifiable view
    */
   public Map<String, NDArray> initialWeights() {
-    return java.util.Collections.unmodifiableMap(initial);
+    return Collections.unmodifiableMap(initial);
   }
 
   /**

@@ -30,6 +30,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
+import io.github.finetune4j.train.ClassificationTask;
 
 /**
  * Times training steps of the real all-MiniLM-L6-v2 classifier (random init, 22.7M parameters,
@@ -130,7 +131,7 @@ public final class MonitorOverheadBench {
               TrainSetup.builder().setBlock(block).setParams(params).setGroups(groups)
                   .setStages(List.of(new StagePlan(1 + steps, List.copyOf(all), Map.of())))
                   .setRule(AdamW.defaults()).setHyper(hyper).setTrain(batch).optBatchSize(BATCH)
-                  .setTask(new io.github.finetune4j.train.ClassificationTask(List.of("ham", "spam")))
+                  .setTask(new ClassificationTask(List.of("ham", "spam")))
                   .optEvalEveryEpoch(false).optEvery(c.every()).optSinks(List.of(clock)).build();
           tuners.add(new FineTuner(setup, model.getNDManager().newSubManager()));
           clocks.add(clock);

@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import ai.djl.ndarray.types.DataType;
 
 /**
  * Times one optimizer step of {@link Updater} over the 62 parameter tensors of ResNet-18 (11.7M
@@ -136,9 +137,9 @@ public final class OptimizerBench {
       List<ParamSlot> slots = new ArrayList<>();
       for (int i = 0; i < shapes.size(); i++) {
         Shape shape = new Shape(shapes.get(i));
-        NDArray w = manager.randomNormal(0f, 0.05f, shape, ai.djl.ndarray.types.DataType.FLOAT32);
+        NDArray w = manager.randomNormal(0f, 0.05f, shape, DataType.FLOAT32);
         w.setRequiresGradient(true);
-        NDArray g = manager.randomNormal(0f, 0.01f, shape, ai.djl.ndarray.types.DataType.FLOAT32);
+        NDArray g = manager.randomNormal(0f, 0.01f, shape, DataType.FLOAT32);
         slots.add(ParamSlot.of("p" + i, w, g, hyper));
       }
       for (int i = 0; i < warmup; i++) {

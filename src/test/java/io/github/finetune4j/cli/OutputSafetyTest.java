@@ -25,6 +25,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import java.util.Arrays;
 
 /**
  * {@code output.overwrite=true} never destroys a user's files: every destructive case runs against
@@ -210,7 +211,7 @@ class OutputSafetyTest {
   private void assertUnchanged() throws Exception {
     Map<String, byte[]> after = snapshot(tmp);
     assertEquals(keys(before), keys(after), "the same files and directories");
-    before.forEach((k, v) -> assertTrue(java.util.Arrays.equals(v, after.get(k)), k + " unchanged"));
+    before.forEach((k, v) -> assertTrue(Arrays.equals(v, after.get(k)), k + " unchanged"));
   }
 
   private static List<String> keys(Map<String, byte[]> m) {

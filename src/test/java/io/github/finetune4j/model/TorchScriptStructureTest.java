@@ -10,6 +10,9 @@ import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import ai.djl.Model;
+import io.github.finetune4j.params.ParameterNames;
+import java.util.Set;
 
 /** The module tree read from TorchScript archives written by torch 1.13 (gen_bn_torchscript.py). */
 class TorchScriptStructureTest {
@@ -55,11 +58,11 @@ class TorchScriptStructureTest {
   /** The layer names agree with the parameter names DJL reports for the loaded module. */
   @Test
   void layerNamesAgreeWithTheEnginesParameterNames() throws Exception {
-    try (ai.djl.Model model = ai.djl.Model.newInstance("resnet", "PyTorch")) {
+    try (Model model = Model.newInstance("resnet", "PyTorch")) {
       TorchScriptBlock block = TorchScriptBlock.load(TS.resolve("tiny-resnet.pt"),
           model.getNDManager());
-      java.util.Set<String> params =
-          io.github.finetune4j.params.ParameterNames.trainable(block).keySet();
+      Set<String> params =
+          ParameterNames.trainable(block).keySet();
       NormLayers layers = NormLayers.attach(block);
       assertEquals(9, layers.layers().size());
       for (NormLayers.Layer l : layers.layers()) {

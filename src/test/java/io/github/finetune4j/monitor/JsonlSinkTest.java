@@ -13,6 +13,8 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import java.util.ArrayList;
+import java.util.Iterator;
 
 class JsonlSinkTest {
 
@@ -103,8 +105,8 @@ class JsonlSinkTest {
     assertEquals(Map.of(), log.steps().get(1).groups());
   }
 
-  private static List<String> iterable(java.util.Iterator<String> it) {
-    List<String> out = new java.util.ArrayList<>();
+  private static List<String> iterable(Iterator<String> it) {
+    List<String> out = new ArrayList<>();
     it.forEachRemaining(out::add);
     return out;
   }

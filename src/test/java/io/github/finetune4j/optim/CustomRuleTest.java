@@ -16,6 +16,7 @@ import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import ai.djl.ndarray.types.Shape;
 
 /**
  * Update rules written by a user, outside the library's rules, plugged into {@link Updater} through
@@ -329,7 +330,7 @@ class CustomRuleTest {
 
           @Override
           public void update(NDArray weight, NDArray grad, ParamContext ctx) {
-            ctx.setBuffer("velocity", ctx.manager().zeros(new ai.djl.ndarray.types.Shape(1)));
+            ctx.setBuffer("velocity", ctx.manager().zeros(new Shape(1)));
           }
         };
     for (UpdateRule rule : List.of(undeclared, misshapen)) {

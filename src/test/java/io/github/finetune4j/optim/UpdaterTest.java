@@ -16,6 +16,9 @@ import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.TreeMap;
 
 /**
  * Single steps whose results are worked out by hand in the comments (penalties, decay modes,
@@ -187,7 +190,7 @@ class UpdaterTest {
         }
         assertTrue(diff <= 1e-6 * Math.max(scale, 0.1), rule + " array " + k + ": " + diff);
       }
-      assertFalse(java.util.Arrays.deepEquals(sgdTrajectory(rule, true), sgdTrajectory(Sgd.plain(), true)),
+      assertFalse(Arrays.deepEquals(sgdTrajectory(rule, true), sgdTrajectory(Sgd.plain(), true)),
           "the rule matters");
     }
   }
@@ -220,7 +223,7 @@ class UpdaterTest {
 
   /** Fused tensor updates after each of two steps over two parameters. */
   private List<Long> fusedCounts(UpdateRule rule, GroupHyper h, boolean fused) {
-    List<Long> out = new java.util.ArrayList<>();
+    List<Long> out = new ArrayList<>();
     try (NDManager m = manager.newSubManager();
         Updater u = new Updater(rule, m)) {
       u.useFusedKernels(fused);
@@ -250,7 +253,7 @@ class UpdaterTest {
       for (int t = 1; t <= 5; t++) {
         double mom = rule.defaultMomentum() == 0 ? 0 : 0.5 + 0.08 * t;
         GroupHyper h = GroupHyper.of(0.1 / t).withMomentum(mom);
-        List<ParamSlot> slots = new java.util.ArrayList<>();
+        List<ParamSlot> slots = new ArrayList<>();
         for (int k = 0; k < w.length; k++) {
           float[] g = w[k].toFloatArray();
           for (int i = 0; i < g.length; i++) {
@@ -263,10 +266,10 @@ class UpdaterTest {
         u.step(slots);
       }
       Map<String, ParamState> state = u.exportState();
-      List<float[]> out = new java.util.ArrayList<>();
+      List<float[]> out = new ArrayList<>();
       for (int k = 0; k < w.length; k++) {
         out.add(w[k].toFloatArray());
-        new java.util.TreeMap<>(state.get("p" + k).buffers()).values().forEach(out::add);
+        new TreeMap<>(state.get("p" + k).buffers()).values().forEach(out::add);
       }
       return out.toArray(float[][]::new);
     }

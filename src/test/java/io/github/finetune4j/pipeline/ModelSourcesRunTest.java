@@ -21,6 +21,7 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import java.util.Arrays;
 
 /**
  * The same MiniLM weights reached through three model sources — the bundled ONNX file, an ONNX
@@ -107,7 +108,7 @@ class ModelSourcesRunTest {
     }
     byte[] weights = Files.readAllBytes(checkpoint.resolve("model.safetensors"));
     Files.write(damaged.resolve("model.safetensors"),
-        java.util.Arrays.copyOf(weights, weights.length / 2));
+        Arrays.copyOf(weights, weights.length / 2));
     Path out = tmp.resolve("runs/damaged");
     String[] r = run(out, "{type: safetensors, dir: " + damaged + "}");
     assertEquals("2", r[0], r[1] + r[2]);

@@ -12,6 +12,8 @@ import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
+import java.util.HashMap;
+import java.util.Map;
 
 /**
  * The resolved plan of every shipped recipe (per parameter: group, trainable and lr per stage,
@@ -53,7 +55,7 @@ class PlanGoldenTest {
   void aGroupsWeightDecayOverridesTheOptimizersAndKeepsExclusions() throws Exception {
     Plan plan = FineTune.plan(RecipeReader.read(Path.of("recipes/quickstart.yaml"),
         List.of("groups.3.weight_decay=0.5", "groups.0.weight_decay=0")));
-    java.util.Map<String, Double> wd = new java.util.HashMap<>();
+    Map<String, Double> wd = new HashMap<>();
     plan.rows().forEach(r -> wd.put(r.name(), r.weightDecay()));
     assertEquals(0.5, wd.get("head.weight"));
     assertEquals(0.0, wd.get("head.bias"), "biases stay excluded");

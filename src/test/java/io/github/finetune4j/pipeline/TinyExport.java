@@ -16,6 +16,8 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.List;
+import ai.djl.training.initializer.ConstantInitializer;
+import ai.djl.training.initializer.Initializer;
 
 /**
  * A real export without training, in well under a second: a one-layer, 8-wide encoder over the
@@ -77,12 +79,12 @@ public final class TinyExport {
    */
   public static Path writeDiverged(Path runDir) {
     return write(runDir, List.of("neg", "pos"), 7, BERT,
-        new ai.djl.training.initializer.ConstantInitializer(Float.NaN));
+        new ConstantInitializer(Float.NaN));
   }
 
   private static Path write(
       Path runDir, List<String> classes, int seed, BertConfig bert,
-      ai.djl.training.initializer.Initializer bias) {
+      Initializer bias) {
     Engine.getInstance().setRandomSeed(seed);
     TextClassifierBlock block = new TextClassifierBlock(bert, classes.size(), "mean", 0.1);
     // Weights larger than BERT's 0.02 so that the texts get clearly different probabilities.

@@ -30,6 +30,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import ai.djl.ndarray.index.NDIndex;
 
 /**
  * A run fails on numerical faults instead of reporting success: a step whose gradients are not
@@ -136,7 +137,7 @@ class FaultPolicyTest {
       run.capture.afterStep = () -> {
         if (run.capture.steps.size() == 2) {
           NDArray w = run.params.get("head.weight").getArray();
-          w.set(new ai.djl.ndarray.index.NDIndex("0, 0"), Float.NaN);
+          w.set(new NDIndex("0, 0"), Float.NaN);
         }
       };
       RunResult r = run.run(List.of(new StagePlan(2, List.of("head"), Map.of())), Sgd.plain(),

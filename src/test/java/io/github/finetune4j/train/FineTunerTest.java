@@ -19,6 +19,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.index.NDIndex;
+import io.github.finetune4j.optim.ParamContext;
+import io.github.finetune4j.optim.UpdateRule;
+import io.github.finetune4j.policy.OneCycle;
 
 /** The loop on a tiny real-engine BERT classifier. */
 class FineTunerTest {
@@ -215,7 +220,7 @@ class FineTunerTest {
 
   @Test
   void oneCycleAlsoCyclesMomentumForRulesThatHaveOne() throws Exception {
-    io.github.finetune4j.policy.OneCycle oc = io.github.finetune4j.policy.OneCycle.of(0.25, 25, 1e5, 0.95, 0.85);
+    OneCycle oc = OneCycle.of(0.25, 25, 1e5, 0.95, 0.85);
     Schedule lrOnly = oc::factor; // same lr curve, not a OneCycle: no momentum cycling
     List<StagePlan> all = List.of(new StagePlan(1, List.of("embeddings", "encoder", "head"), Map.of()));
     String q = "encoder.layer.0.attention.self.query.weight";
@@ -239,15 +244,15 @@ class FineTunerTest {
   }
 
   /** A user's own update rule, written here against the public UpdateRule contract only. */
-  record SignSgd() implements io.github.finetune4j.optim.UpdateRule {
+  record SignSgd() implements UpdateRule {
     @Override
     public String name() {
       return "sign_sgd";
     }
 
     @Override
-    public void update(ai.djl.ndarray.NDArray weight, ai.djl.ndarray.NDArray grad,
-        io.github.finetune4j.optim.ParamContext ctx) {
+    public void update(NDArray weight, NDArray grad,
+        ParamContext ctx) {
       weight.subi(grad.sign().muli((float) ctx.lr())); // w -= lr * sign(g)
     }
   }
@@ -287,7 +292,7 @@ class FineTunerTest {
   void aStepWithNonFiniteGradientsIsSkippedAndWarned() throws Exception {
     try (TinyRun run = new TinyRun(12)) {
       // A NaN in the head makes the loss and every gradient NaN.
-      run.params.get("head.bias").getArray().set(new ai.djl.ndarray.index.NDIndex("0"), Float.NaN);
+      run.params.get("head.bias").getArray().set(new NDIndex("0"), Float.NaN);
       Map<String, float[]> before = run.snapshot();
       RunResult r = run.run(List.of(new StagePlan(1, List.of("embeddings", "encoder", "head"), Map.of())),
           AdamW.defaults(), FineTunerTest::hyper, Schedule.constant(), 0);

@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
+import java.util.Arrays;
 
 /**
  * The backward pass must not read memory that Java has freed since the forward pass (the
@@ -105,7 +106,7 @@ class GradientMemorySafetyTest {
       for (int round = 0; round < 4 && problems.isEmpty(); round++) {
         Map<String, float[]> disturbed = backward(run, store, loss, data, idx, true);
         for (Map.Entry<String, float[]> e : reference.entrySet()) {
-          if (!java.util.Arrays.equals(e.getValue(), disturbed.get(e.getKey()))) {
+          if (!Arrays.equals(e.getValue(), disturbed.get(e.getKey()))) {
             problems.add(e.getKey() + " (round " + round + ")");
           }
         }

@@ -42,6 +42,10 @@ import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
+import ai.djl.ndarray.NDManager;
+import ai.djl.nn.AbstractBlock;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.PairList;
 
 /**
  * The norm-statistics policy on real engine blocks: DJL-native BatchNorm and BatchNorm inside a
@@ -276,7 +280,7 @@ class NormPolicyTest {
   }
 
   private static float[] features(FeatureBatches data, int i) {
-    try (var m = ai.djl.ndarray.NDManager.newBaseManager("PyTorch")) {
+    try (var m = NDManager.newBaseManager("PyTorch")) {
       return data.inputs(m, new int[] {i}).singletonOrThrow().toFloatArray();
     }
   }
@@ -370,7 +374,7 @@ class NormPolicyTest {
   }
 
   /** A block that keeps its BatchNorm in a field and calls it directly. */
-  static final class DirectCall extends ai.djl.nn.AbstractBlock {
+  static final class DirectCall extends AbstractBlock {
     private final BatchNorm bn;
     private final Linear fc;
 
@@ -380,8 +384,8 @@ class NormPolicyTest {
     }
 
     @Override
-    protected NDList forwardInternal(ai.djl.training.ParameterStore ps, NDList in, boolean training,
-        ai.djl.util.PairList<String, Object> params) {
+    protected NDList forwardInternal(ParameterStore ps, NDList in, boolean training,
+        PairList<String, Object> params) {
       return fc.forward(ps, bn.forward(ps, in, training), training);
     }
 
@@ -391,7 +395,7 @@ class NormPolicyTest {
     }
 
     @Override
-    public void initializeChildBlocks(ai.djl.ndarray.NDManager manager, DataType dataType,
+    public void initializeChildBlocks(NDManager manager, DataType dataType,
         Shape... inputShapes) {
       bn.initialize(manager, dataType, inputShapes);
       fc.initialize(manager, dataType, inputShapes);

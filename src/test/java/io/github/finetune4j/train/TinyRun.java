@@ -26,6 +26,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.function.Function;
+import java.util.HashSet;
+import java.util.Set;
 
 /** A tiny real-engine BERT classifier and a learnable toy task, for fast loop tests. */
 final class TinyRun implements AutoCloseable {
@@ -61,7 +63,7 @@ final class TinyRun implements AutoCloseable {
   final ParamGroups groups;
   final Capture capture = new Capture();
   boolean resetOnUnfreeze;
-  final java.util.Set<String> pinned = new java.util.HashSet<>();
+  final Set<String> pinned = new HashSet<>();
   final Map<String, Long> optimizerSteps = new LinkedHashMap<>();
 
   TinyRun(long seed) throws Exception {

@@ -27,6 +27,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import ai.djl.training.initializer.NormalInitializer;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.util.Random;
 
 class BertEncoderBlockTest {
 
@@ -156,7 +162,7 @@ class BertEncoderBlockTest {
     try (NDManager m = NDManager.newBaseManager()) {
       BertEncoderBlock block = tinyBlock(m);
       Map<String, WeightTensor> weights = new LinkedHashMap<>();
-      java.util.Random random = new java.util.Random(7);
+      Random random = new Random(7);
       ParameterNames.of(block)
           .forEach(
               (name, p) -> {
@@ -206,11 +212,11 @@ class BertEncoderBlockTest {
   void parametersSurviveDjlSaveAndLoad() throws Exception {
     try (NDManager m = NDManager.newBaseManager()) {
       BertEncoderBlock block = tinyBlock(m);
-      java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
-      block.saveParameters(new java.io.DataOutputStream(bytes));
+      ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+      block.saveParameters(new DataOutputStream(bytes));
       BertEncoderBlock copy = new BertEncoderBlock(TINY);
       copy.loadParameters(
-          m, new java.io.DataInputStream(new java.io.ByteArrayInputStream(bytes.toByteArray())));
+          m, new DataInputStream(new ByteArrayInputStream(bytes.toByteArray())));
       NDArray ids = m.create(new long[][] {{1, 7, 9, 2, 5}});
       NDList in = new NDList(ids, ids.onesLike());
       ParameterStore ps = new ParameterStore(m, false);
@@ -281,7 +287,7 @@ class BertEncoderBlockTest {
           ParameterNames.of(bert).get("encoder.layer.0.output.dense.weight").getArray().duplicate();
       Classifier classifier = new Classifier(bert);
       classifier.setInitializer(
-          new ai.djl.training.initializer.NormalInitializer(0.02f), Parameter.Type.WEIGHT);
+          new NormalInitializer(0.02f), Parameter.Type.WEIGHT);
       classifier.initialize(m, DataType.FLOAT32, new Shape(2, 5), new Shape(2, 5));
 
       List<String> names = List.copyOf(ParameterNames.of(classifier).keySet());

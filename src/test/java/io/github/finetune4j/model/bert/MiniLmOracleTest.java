@@ -19,6 +19,9 @@ import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import io.github.finetune4j.params.ParameterNames;
+import java.util.Arrays;
+import java.util.Set;
 
 /**
  * The imported encoder against an independent implementation: langchain4j's all-MiniLM-L6-v2 run by
@@ -107,7 +110,7 @@ class MiniLmOracleTest {
       System.out.printf(
           "all-MiniLM-L6-v2 oracle: %d sentences, %d..%d tokens, max abs error %.3g%n",
           SENTENCES.size(),
-          java.util.Arrays.stream(lengths).min().orElseThrow(),
+          Arrays.stream(lengths).min().orElseThrow(),
           longest,
           maxError);
       for (int i = 0; i < SENTENCES.size(); i++) {
@@ -170,8 +173,8 @@ class MiniLmOracleTest {
 
   /** Parameter names of a block, as a set. */
   private static final class ParameterNamesHolder {
-    static java.util.Set<String> names(BertEncoderBlock block) {
-      return io.github.finetune4j.params.ParameterNames.of(block).keySet();
+    static Set<String> names(BertEncoderBlock block) {
+      return ParameterNames.of(block).keySet();
     }
   }
 }

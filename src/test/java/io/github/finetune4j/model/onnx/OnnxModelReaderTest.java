@@ -14,6 +14,7 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import java.util.Arrays;
 
 class OnnxModelReaderTest {
 
@@ -171,7 +172,7 @@ class OnnxModelReaderTest {
   @Test
   void rejectsTruncatedAndGraphlessInput() {
     byte[] model = tinyModel();
-    byte[] cut = java.util.Arrays.copyOf(model, model.length - 30);
+    byte[] cut = Arrays.copyOf(model, model.length - 30);
     IOException e =
         assertThrows(IOException.class, () -> OnnxModelReader.read(new ByteArrayInputStream(cut)));
     assertTrue(e.getMessage().startsWith("Malformed ONNX protobuf"), e.getMessage());

@@ -21,6 +21,7 @@ import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import java.nio.file.Files;
 
 /** The safetensors reader on small hand-written files: values, conversions, every refusal. */
 class SafetensorsReaderTest {
@@ -179,7 +180,7 @@ class SafetensorsReaderTest {
 
   @Test
   void fileShorterThanTheLengthField() throws IOException {
-    Path f = java.nio.file.Files.write(dir.resolve("model.safetensors"), bytes(5));
+    Path f = Files.write(dir.resolve("model.safetensors"), bytes(5));
     refused(
         f,
         "model.safetensors: the file is 5 bytes long, too short for the 8-byte header length: it"
@@ -210,7 +211,7 @@ class SafetensorsReaderTest {
         "version https://git-lfs.github.com/spec/v1\n"
             + "oid sha256:53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db\n"
             + "size 90868376\n";
-    Path f = java.nio.file.Files.writeString(dir.resolve("model.safetensors"), pointer);
+    Path f = Files.writeString(dir.resolve("model.safetensors"), pointer);
     CheckpointFormatException e =
         assertThrows(CheckpointFormatException.class, () -> SafetensorsReader.open(f));
     assertTrue(

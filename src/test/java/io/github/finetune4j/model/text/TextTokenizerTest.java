@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import java.util.Arrays;
 
 class TextTokenizerTest {
 
@@ -69,6 +70,6 @@ class TextTokenizerTest {
   }
 
   private static long[] slice(long[] a, int from, int to) {
-    return java.util.Arrays.copyOfRange(a, from, to);
+    return Arrays.copyOfRange(a, from, to);
   }
 }
