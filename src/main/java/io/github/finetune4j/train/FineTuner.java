@@ -119,106 +119,135 @@ public final class FineTuner implements AutoCloseable {
    */
   public RunResult run() throws IOException {
     long start = System.nanoTime();
-    int perEpoch = (s.train().size() + s.batchSize() - 1) / s.batchSize();
-    long totalSteps = (long) perEpoch * s.stages().stream().mapToInt(StagePlan::epochs).sum();
-    Random rng = new Random(s.seed());
-    List<EpochMetrics> epochs = new ArrayList<>();
+    Progress p = new Progress();
     prepareNorms();
-    long step = 0;
-    int epoch = 0;
-    TrainingFault fault = null;
-    training:
-    for (int stageIndex = 0; stageIndex < s.stages().size(); stageIndex++) {
-      StagePlan stage = s.stages().get(stageIndex);
-      applyFreezing(stage, stageIndex == 0 ? null : s.stages().get(stageIndex - 1));
-      long stageSteps = (long) perEpoch * stage.epochs();
-      long stageStart = step;
-      for (int e = 0; e < stage.epochs(); e++) {
-        epoch++;
-        long epochStart = System.nanoTime();
-        int[] order = s.shuffle() ? shuffled(s.train().size(), rng) : range(0, s.train().size());
-        double lossSum = 0;
-        Task.Accumulator trainMetrics = s.task().accumulator();
-        for (int b = 0; b < perEpoch; b++) {
-          step++;
-          int[] idx = slice(order, b * s.batchSize(), s.batchSize());
-          long t0 = System.nanoTime();
-          boolean sample = step % s.every() == 0 || step == 1;
-          double progress = s.schedulePerStage()
-              ? (step - 1 - stageStart) / (double) Math.max(1, stageSteps - 1)
-              : (step - 1) / (double) Math.max(1, totalSteps - 1);
-          double factor = s.schedule().factor(progress);
-          // One-cycle also cycles momentum / beta1 (0.95 -> 0.85 -> 0.95) for rules that have one.
-          OptionalDouble momentum =
-              s.schedule() instanceof OneCycle oc && s.rule().defaultMomentum() > 0
-                  ? OptionalDouble.of(oc.momentum(progress))
-                  : OptionalDouble.empty();
-          StepMetrics m;
-          try (NDScope scope = new NDScope();
-              NDManager sm = manager.newSubManager()) {
-            NDList inputs = s.train().inputs(sm, idx);
-            NDArray labels = s.train().labels(sm, idx);
-            double batchLoss;
-            try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-              NDArray outputs = s.block().forward(store, inputs, true).singletonOrThrow();
-              NDArray l = s.task().loss(outputs, labels);
-              gc.backward(l);
-              batchLoss = l.getFloat();
-              trainMetrics.add(outputs, labels);
-            }
-            lossSum += batchLoss * idx.length;
-            Map<String, GroupStats> stats = update(step, stage, factor, momentum, sample);
-            double secs = (System.nanoTime() - t0) / 1e9;
-            m = new StepMetrics(step, totalSteps, epoch, stageIndex, batchLoss, idx.length / secs,
-                rss(), appliedLr(stage, factor), stats);
-          }
-          for (MetricsSink sink : s.sinks()) {
-            sink.onStep(m);
-          }
-          if (lastStepSkipped && skippedSteps == 1) { // once per run, like every warning
-            RunWarning skip = new RunWarning(m.step(), "*", "skipped_step",
-                "gradients are not finite (NaN or infinity): the update of step " + m.step()
-                    + " was skipped (later skips are counted in summary.json: skipped_steps)");
-            for (MetricsSink sink : s.sinks()) {
-              sink.onWarning(skip);
-            }
-          }
-          for (RunWarning w : s.warnings().accept(m)) {
-            for (MetricsSink sink : s.sinks()) {
-              sink.onWarning(w);
-            }
-          }
-          if (!Double.isFinite(m.loss())) {
-            fault = fault(step, "the training loss is " + m.loss());
-            break training;
-          }
-          if (skippedSteps > faults.maxSkippedSteps()) {
-            fault = fault(step, skippedSteps + " steps were skipped for non-finite gradients, more"
-                + " than the " + faults.maxSkippedSteps() + " allowed (train.max_skipped_steps)");
-            break training;
-          }
-        }
-        Pass valid = s.valid() != null && s.evalEveryEpoch() ? evaluate(s.valid()) : Pass.NONE;
-        double validLoss = valid.loss();
-        EpochMetrics em = new EpochMetrics(epoch, stageIndex, step, lossSum / s.train().size(),
-            trainMetrics.result().metrics(), validLoss, valid.metrics().metrics(),
-            (System.nanoTime() - epochStart) / 1e9);
-        epochs.add(em);
-        for (MetricsSink sink : s.sinks()) {
-          sink.onEpoch(em);
-        }
-        if (s.valid() != null && s.evalEveryEpoch() && !Double.isFinite(validLoss)) {
-          fault = fault(step, "the validation loss after epoch " + epoch + " is " + validLoss);
-          break training;
-        }
+    for (int i = 0; i < s.stages().size() && p.fault == null; i++) {
+      runStage(i, p);
+    }
+    Pass test = p.fault != null || s.test() == null ? Pass.NONE : evaluate(s.test());
+    if (p.fault == null && s.test() != null && !Double.isFinite(test.loss())) {
+      p.fault = fault(0, "the test loss is " + test.loss());
+    }
+    return new RunResult(p.step, skippedSteps, p.epochs, test.loss(), test.metrics(),
+        (System.nanoTime() - start) / 1e9, p.fault);
+  }
+
+  /** Where the run is: counters, the data-order generator, the epochs so far, a fault. */
+  private final class Progress {
+    final int perEpoch = (s.train().size() + s.batchSize() - 1) / s.batchSize();
+    final long totalSteps = (long) perEpoch * s.stages().stream().mapToInt(StagePlan::epochs).sum();
+    final Random rng = new Random(s.seed());
+    final List<EpochMetrics> epochs = new ArrayList<>();
+    long step;
+    int epoch;
+    TrainingFault fault;
+  }
+
+  /** One stage: set which groups train, then run its epochs (until a fault). */
+  private void runStage(int index, Progress p) throws IOException {
+    StagePlan stage = s.stages().get(index);
+    applyFreezing(stage, index == 0 ? null : s.stages().get(index - 1));
+    long stageStart = p.step;
+    for (int e = 0; e < stage.epochs() && p.fault == null; e++) {
+      runEpoch(index, stage, stageStart, p);
+    }
+  }
+
+  /** One epoch: every batch in (seeded) order, then the validation pass and the epoch's metrics. */
+  private void runEpoch(int stageIndex, StagePlan stage, long stageStart, Progress p)
+      throws IOException {
+    p.epoch++;
+    long epochStart = System.nanoTime();
+    int[] order = s.shuffle() ? shuffled(s.train().size(), p.rng) : range(0, s.train().size());
+    double lossSum = 0;
+    Task.Accumulator trainMetrics = s.task().accumulator();
+    for (int b = 0; b < p.perEpoch; b++) {
+      p.step++;
+      int[] idx = slice(order, b * s.batchSize(), s.batchSize());
+      StepMetrics m = trainStep(stageIndex, stage, stageStart, idx, p, trainMetrics);
+      lossSum += m.loss() * idx.length;
+      emitStep(m);
+      p.fault = stepFault(m);
+      if (p.fault != null) {
+        return;
       }
     }
-    Pass test = fault != null || s.test() == null ? Pass.NONE : evaluate(s.test());
-    if (fault == null && s.test() != null && !Double.isFinite(test.loss())) {
-      fault = fault(0, "the test loss is " + test.loss());
+    Pass valid = s.valid() != null && s.evalEveryEpoch() ? evaluate(s.valid()) : Pass.NONE;
+    EpochMetrics em = new EpochMetrics(p.epoch, stageIndex, p.step, lossSum / s.train().size(),
+        trainMetrics.result().metrics(), valid.loss(), valid.metrics().metrics(),
+        (System.nanoTime() - epochStart) / 1e9);
+    p.epochs.add(em);
+    for (MetricsSink sink : s.sinks()) {
+      sink.onEpoch(em);
     }
-    return new RunResult(step, skippedSteps, epochs, test.loss(), test.metrics(),
-        (System.nanoTime() - start) / 1e9, fault);
+    if (s.valid() != null && s.evalEveryEpoch() && !Double.isFinite(valid.loss())) {
+      p.fault = fault(p.step, "the validation loss after epoch " + p.epoch + " is " + valid.loss());
+    }
+  }
+
+  /** One step: lr from the schedule, forward, loss, backward, then clip and update. */
+  private StepMetrics trainStep(int stageIndex, StagePlan stage, long stageStart, int[] idx,
+      Progress p, Task.Accumulator trainMetrics) {
+    long t0 = System.nanoTime();
+    long step = p.step;
+    boolean sample = step % s.every() == 0 || step == 1;
+    long stageSteps = (long) p.perEpoch * stage.epochs();
+    double progress = s.schedulePerStage()
+        ? (step - 1 - stageStart) / (double) Math.max(1, stageSteps - 1)
+        : (step - 1) / (double) Math.max(1, p.totalSteps - 1);
+    double factor = s.schedule().factor(progress);
+    // One-cycle also cycles momentum / beta1 (0.95 -> 0.85 -> 0.95) for rules that have one.
+    OptionalDouble momentum = s.schedule() instanceof OneCycle oc && s.rule().defaultMomentum() > 0
+        ? OptionalDouble.of(oc.momentum(progress))
+        : OptionalDouble.empty();
+    try (NDScope scope = new NDScope();
+        NDManager sm = manager.newSubManager()) {
+      NDList inputs = s.train().inputs(sm, idx);
+      NDArray labels = s.train().labels(sm, idx);
+      double batchLoss;
+      try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+        NDArray outputs = s.block().forward(store, inputs, true).singletonOrThrow();
+        NDArray l = s.task().loss(outputs, labels);
+        gc.backward(l);
+        batchLoss = l.getFloat();
+        trainMetrics.add(outputs, labels);
+      }
+      Map<String, GroupStats> stats = update(step, stage, factor, momentum, sample);
+      double secs = (System.nanoTime() - t0) / 1e9;
+      return new StepMetrics(step, p.totalSteps, p.epoch, stageIndex, batchLoss,
+          idx.length / secs, rss(), appliedLr(stage, factor), stats);
+    }
+  }
+
+  /** Hands a step's metrics to the sinks, with the warnings it raised. */
+  private void emitStep(StepMetrics m) throws IOException {
+    for (MetricsSink sink : s.sinks()) {
+      sink.onStep(m);
+    }
+    List<RunWarning> warnings = new ArrayList<>();
+    if (lastStepSkipped && skippedSteps == 1) { // once per run, like every warning
+      warnings.add(new RunWarning(m.step(), "*", "skipped_step",
+          "gradients are not finite (NaN or infinity): the update of step " + m.step()
+              + " was skipped (later skips are counted in summary.json: skipped_steps)"));
+    }
+    warnings.addAll(s.warnings().accept(m));
+    for (RunWarning w : warnings) {
+      for (MetricsSink sink : s.sinks()) {
+        sink.onWarning(w);
+      }
+    }
+  }
+
+  /** Why the run must stop after this step, or null. */
+  private TrainingFault stepFault(StepMetrics m) {
+    if (!Double.isFinite(m.loss())) {
+      return fault(m.step(), "the training loss is " + m.loss());
+    }
+    if (skippedSteps > faults.maxSkippedSteps()) {
+      return fault(m.step(), skippedSteps + " steps were skipped for non-finite gradients, more"
+          + " than the " + faults.maxSkippedSteps() + " allowed (train.max_skipped_steps)");
+    }
+    return null;
   }
 
   private TrainingFault fault(long step, String reason) {
