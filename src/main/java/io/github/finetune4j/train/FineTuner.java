@@ -366,11 +366,31 @@ public final class FineTuner implements AutoCloseable {
    */
   private Map<String, GroupStats> update(
       long step, StagePlan stage, double factor, OptionalDouble momentum, boolean sample) {
-    List<ParamSlot> slots = new ArrayList<>();
-    List<String> gradGroup = new ArrayList<>();
-    List<NDArray> grads = new ArrayList<>();
-    Map<String, NDArray> before = new HashMap<>();
-    Map<String, Double> gradSq = new HashMap<>();
+    Collected c = collect(stage, factor, momentum, sample);
+    clipAndStep(step, c);
+    for (NDArray grad : c.grads()) {
+      // PyTorch accumulates gradients: reset them for the next step. A fill, not grad - grad,
+      // which would keep a NaN or an infinity forever.
+      grad.set(ZERO_ALL, 0f);
+    }
+    return sample ? groupStats(stage, factor, c) : new LinkedHashMap<>();
+  }
+
+  /**
+   * The trainable parameters of a step with their gradients and this step's hyper-parameters;
+   * when sampled, also each group's squared gradient norm and a copy of the weights before.
+   */
+  private record Collected(
+      List<ParamSlot> slots,
+      List<NDArray> grads,
+      List<String> gradGroup,
+      Map<String, NDArray> before,
+      Map<String, Double> gradSq) {}
+
+  private Collected collect(
+      StagePlan stage, double factor, OptionalDouble momentum, boolean sample) {
+    Collected c = new Collected(
+        new ArrayList<>(), new ArrayList<>(), new ArrayList<>(), new HashMap<>(), new HashMap<>());
     for (ParamGroup g : s.groups().groups()) {
       if (!stage.trainable().contains(g.name())) {
         continue;
@@ -382,33 +402,40 @@ public final class FineTuner implements AutoCloseable {
         }
         NDArray w = s.params().get(name).getArray();
         NDArray grad = w.getGradient(); // a new handle; freed with the step's scope
-        grads.add(grad);
-        gradGroup.add(g.name());
+        c.grads().add(grad);
+        c.gradGroup().add(g.name());
         GroupHyper h = s.hyper().get(name);
         if (momentum.isPresent()) {
           h = h.withMomentum(momentum.getAsDouble());
         }
-        slots.add(new ParamSlot(name, w, grad, h.withLr(h.lr() * factor * stage.scale(g.name())),
+        c.slots().add(new ParamSlot(name, w, grad,
+            h.withLr(h.lr() * factor * stage.scale(g.name())),
             h.l2sp() > 0 ? initial.get(name) : null));
         weightSq.remove(name); // about to change
         if (sample) {
           sum += sq(grad);
-          before.put(name, w.duplicate());
+          c.before().put(name, w.duplicate());
         }
       }
-      gradSq.put(g.name(), sum);
+      c.gradSq().put(g.name(), sum);
     }
+    return c;
+  }
+
+  /**
+   * Clips the gradients and applies the update; a step whose gradients are not finite is skipped
+   * (and the first one's groups remembered) rather than written into every weight and moment.
+   */
+  private void clipAndStep(long step, Collected c) {
     if (s.clipValue() > 0) {
-      Clipping.clipValue(grads, s.clipValue());
+      Clipping.clipValue(c.grads(), s.clipValue());
     }
-    // The global norm (clipping when asked) also guards the weights: a step whose gradients are
-    // not finite is skipped rather than written into every weight and optimizer moment.
-    double[] gradSqEach = new double[grads.size()];
+    double[] gradSqEach = new double[c.grads().size()];
     double total = Clipping.clipGlobalNorm(
-        grads, s.clipNorm() > 0 ? s.clipNorm() : Double.MAX_VALUE, gradSqEach);
+        c.grads(), s.clipNorm() > 0 ? s.clipNorm() : Double.MAX_VALUE, gradSqEach);
     boolean finite = Double.isFinite(total);
     if (finite) {
-      updater.step(slots);
+      updater.step(c.slots());
     } else {
       skippedSteps++;
       if (firstBadGradientStep == 0) {
@@ -416,22 +443,18 @@ public final class FineTuner implements AutoCloseable {
         Set<String> bad = new LinkedHashSet<>();
         for (int i = 0; i < gradSqEach.length; i++) {
           if (!Double.isFinite(gradSqEach[i])) {
-            bad.add(gradGroup.get(i));
+            bad.add(c.gradGroup().get(i));
           }
         }
         badGradientGroups = List.copyOf(bad);
       }
     }
     lastStepSkipped = !finite;
-    for (NDArray grad : grads) {
-      // PyTorch accumulates gradients: reset them for the next step. A fill, not grad - grad,
-      // which would keep a NaN or an infinity forever.
-      grad.set(ZERO_ALL, 0f);
-    }
+  }
+
+  /** Per group: lr, gradient norm, weight norm, update ratio, drift from w0, frozen fraction. */
+  private Map<String, GroupStats> groupStats(StagePlan stage, double factor, Collected c) {
     Map<String, GroupStats> stats = new LinkedHashMap<>();
-    if (!sample) {
-      return stats;
-    }
     for (ParamGroup g : s.groups().groups()) {
       boolean trains = stage.trainable().contains(g.name());
       double w2 = 0;
@@ -452,15 +475,16 @@ public final class FineTuner implements AutoCloseable {
         w02 += initialSq.get(name);
         boolean isPinned = pinned.contains(name);
         if (trains && !isPinned) {
-          NDArray delta = before.get(name);
+          NDArray delta = c.before().get(name);
           delta.subi(w); // in place on the step's copy: w_before − w_after
           u2 += sq(delta);
         }
         elements += w.size();
         frozen += !trains || isPinned ? w.size() : 0;
       }
-      double lr = trains ? s.hyper().get(g.members().get(0)).lr() * factor * stage.scale(g.name()) : 0.0;
-      stats.put(g.name(), new GroupStats(lr, Math.sqrt(gradSq.getOrDefault(g.name(), 0.0)),
+      double lr = trains
+          ? s.hyper().get(g.members().get(0)).lr() * factor * stage.scale(g.name()) : 0.0;
+      stats.put(g.name(), new GroupStats(lr, Math.sqrt(c.gradSq().getOrDefault(g.name(), 0.0)),
           Math.sqrt(w2), trains && !lastStepSkipped ? Math.sqrt(u2) / Math.sqrt(w2) : Double.NaN,
           w02 > 0 ? Math.sqrt(d2 / w02) : Double.NaN,
           elements == 0 ? 0.0 : (double) frozen / elements));
