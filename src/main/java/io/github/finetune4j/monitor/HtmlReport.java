@@ -208,6 +208,14 @@ public final class HtmlReport {
       num(o, "valid_loss", e.validLoss());
       num(o, "valid_accuracy", e.validAccuracy());
       num(o, "seconds", e.seconds());
+      // the task's headline metric: accuracy, or RMSE for a regression
+      String headline = e.train().containsKey("accuracy") || e.valid().containsKey("accuracy")
+          ? "accuracy" : e.train().containsKey("rmse") || e.valid().containsKey("rmse") ? "rmse" : null;
+      if (headline != null) {
+        o.put("metric", headline);
+        num(o, "train_metric", e.train().getOrDefault(headline, Double.NaN));
+        num(o, "valid_metric", e.valid().getOrDefault(headline, Double.NaN));
+      }
     }
     ArrayNode warnings = d.putArray("warnings");
     for (RunWarning w : log.warnings()) {
@@ -217,6 +225,12 @@ public final class HtmlReport {
           .put("group", w.group())
           .put("cause", w.cause())
           .put("message", w.message());
+    }
+    // Drift from w0 means something only for groups that start from pre-trained weights; a new
+    // head's drift from its random init is shown apart (summary.json: new_groups).
+    ArrayNode newGroups = d.putArray("new_groups");
+    if (summary != null && summary.get("new_groups") != null && summary.get("new_groups").isArray()) {
+      summary.get("new_groups").forEach(g -> newGroups.add(g.asText()));
     }
     ArrayNode probs = d.putArray("problems");
     problems.forEach(probs::add);
@@ -261,8 +275,48 @@ public final class HtmlReport {
     for (Iterator<Map.Entry<String, JsonNode>> it = summary.fields(); it.hasNext(); ) {
       Map.Entry<String, JsonNode> e = it.next();
       JsonNode v = e.getValue();
+      if (List.of("test_metrics", "final_valid_metrics", "confusion_matrix", "new_groups")
+          .contains(e.getKey())) {
+        continue; // tables of their own below
+      }
       b.append("<tr><td>").append(esc(e.getKey())).append("</td><td>");
       b.append(esc(v.isValueNode() ? v.asText() : v.toString())).append("</td></tr>");
+    }
+    b.append("</table>");
+    JsonNode metrics = summary.get("test_metrics");
+    if (metrics != null && metrics.isObject() && metrics.size() > 0) {
+      b.append("<h3>Test metrics</h3><table class=\"kv\" id=\"test-metrics\">");
+      metrics.fields().forEachRemaining(m -> b.append("<tr><td>").append(esc(m.getKey()))
+          .append("</td><td>").append(esc(m.getValue().isNumber() ? fmt(m.getValue().asDouble())
+              : m.getValue().asText())).append("</td></tr>"));
+      b.append("</table>");
+    }
+    b.append(confusionTable(summary.get("confusion_matrix")));
+    return b.toString();
+  }
+
+  /** The confusion matrix of summary.json as a table: rows true class, columns predicted. */
+  private static String confusionTable(JsonNode cm) {
+    if (cm == null || !cm.isObject() || !cm.path("classes").isArray()
+        || !cm.path("counts").isArray()) {
+      return "";
+    }
+    List<String> classes = new ArrayList<>();
+    cm.get("classes").forEach(c -> classes.add(c.asText()));
+    StringBuilder b = new StringBuilder("<h3>Confusion matrix (test; rows: true class, columns:"
+        + " predicted)</h3><table id=\"confusion\"><tr><th></th>");
+    classes.forEach(c -> b.append("<th>").append(esc(c)).append("</th>"));
+    b.append("</tr>");
+    int r = 0;
+    for (JsonNode row : cm.get("counts")) {
+      b.append("<tr><th>").append(esc(r < classes.size() ? classes.get(r) : "?")).append("</th>");
+      int c = 0;
+      for (JsonNode n : row) {
+        b.append(r == c ? "<td class=\"diag\">" : "<td>").append(n.asLong()).append("</td>");
+        c++;
+      }
+      b.append("</tr>");
+      r++;
     }
     return b.append("</table>").toString();
   }

@@ -275,6 +275,8 @@ public final class FineTune {
         new MonitorSet(sinks).close();
       }
       fillSummary(summary, recipe, result, train, test);
+      ArrayNode fresh = summary.putArray("new_groups");
+      newGroups(recipe, groups).forEach(fresh::add);
       if (result.succeeded()) {
         ObjectNode cfg = JSON.createObjectNode();
         cfg.set("bert", JSON.valueToTree(block.config()));
@@ -371,6 +373,19 @@ public final class FineTune {
     summary.put("seed", recipe.train().seed());
     summary.put("djl_version", Engine.getDjlVersion());
     summary.put("engine", Engine.getInstance().getEngineName() + " " + Engine.getInstance().getVersion());
+  }
+
+  /**
+   * The groups whose weights are new (no pre-trained values): every group of a random-init run,
+   * else the groups made only of the new head's parameters ({@code head.*}).
+   */
+  static List<String> newGroups(Recipe recipe, ParamGroups groups) {
+    boolean random = "random".equals(init(recipe.model()));
+    return groups.groups().stream()
+        .filter(g -> random || (!g.members().isEmpty()
+            && g.members().stream().allMatch(n -> n.startsWith("head."))))
+        .map(ParamGroup::name)
+        .toList();
   }
 
   /** Puts a number, or JSON null when it is NaN or infinite (never a string). */

@@ -17,7 +17,8 @@
   }
 
   function formatNumber(v) {
-    if (v === 0) { return '0'; }
+    if (v === null || v === undefined) { return ""; }
+    if (v === 0) { return "0"; }
     var a = Math.abs(v);
     return a < 1e-2 || a >= 1e5 ? v.toExponential(1) : String(+v.toPrecision(4));
   }
@@ -58,11 +59,11 @@
     };
   }
 
-  function line(host, xLabel, yLabel, x, series, markers) {
+  function line(host, xLabel, yLabel, x, series, markers, log) {
     var opts = {
       width: width(host),
       height: 270,
-      scales: { x: { time: false } },
+      scales: log ? { x: { time: false }, y: { distr: 3, log: 10 } } : { x: { time: false } },
       series: [{ label: xLabel }].concat(series.map(function (s, i) {
         return {
           label: s.label,
@@ -102,18 +103,27 @@
 
   function accuracyChart(host) {
     var xs = data.epochs.map(function (e) { return e.epoch; });
-    line(host, 'epoch', 'accuracy', xs, [
-      { label: 'train', values: data.epochs.map(function (e) { return e.train_accuracy; }),
+    var metric = data.epochs.length && data.epochs[0].metric ? data.epochs[0].metric : 'accuracy';
+    function value(e, split) {
+      var v = e[split + '_metric'];
+      return v === undefined ? e[split + '_accuracy'] : v;
+    }
+    line(host, 'epoch', metric, xs, [
+      { label: 'train', values: data.epochs.map(function (e) { return value(e, 'train'); }),
         points: true, color: '#1f77b4' },
-      { label: 'valid', values: data.epochs.map(function (e) { return e.valid_accuracy; }),
+      { label: 'valid', values: data.epochs.map(function (e) { return value(e, 'valid'); }),
         points: true, color: '#d62728' }
     ], false);
   }
 
+  // Log scale: discriminative rates (1e-4 / 2.6^k) lie decades below a head's 2e-3. A frozen
+  // group's 0 has no place on it and is left out (a gap) rather than drawn at an invented floor.
   function lrChart(host) {
-    line(host, 'step', 'learning rate', data.steps, data.groups.map(function (g, i) {
-      return { label: g, values: data.lr[g], color: color(i) };
-    }), true);
+    line(host, 'step', 'learning rate (log scale; frozen: gap)', data.steps,
+      data.groups.map(function (g, i) {
+        return { label: g, values: data.lr[g].map(function (v) { return v > 0 ? v : null; }),
+          color: color(i) };
+      }), true, true);
   }
 
   function statChart(key, yLabel) {
@@ -123,7 +133,27 @@
       }), true);
     };
   }
-  var driftChart = statChart('drift', 'drift');
+  // Drift from w0 is drawn for the groups that start from pre-trained weights only; a new head's
+  // drift from its random init (often > 1) would flatten them, so it is listed under the chart.
+  function driftChart(host) {
+    var fresh = data.new_groups || [];
+    var shown = data.groups.filter(function (g) { return fresh.indexOf(g) < 0; });
+    if (fresh.length) {
+      var note = document.createElement('p');
+      note.className = 'note';
+      note.id = 'drift-new-groups';
+      note.textContent = 'Not drawn (new weights, no pre-trained w\u2080): ' + fresh.map(function (g) {
+        var d = data.stats.groups[g] ? data.stats.groups[g].drift : [];
+        var last = d.length ? d[d.length - 1] : null;
+        return g + (last === null || last === undefined ? '' : ' (last drift ' + last.toFixed(3) + ')');
+      }).join(', ');
+      host.parentNode.appendChild(note);
+    }
+    line(host, 'step', 'drift', data.stats.x, shown.map(function (g) {
+      return { label: g, values: data.stats.groups[g].drift, color: color(data.groups.indexOf(g)),
+        points: true };
+    }), true);
+  }
   var gradChart = statChart('grad_norm', 'gradient norm');
 
   function ramp(t) {

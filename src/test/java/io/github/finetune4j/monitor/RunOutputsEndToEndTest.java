@@ -175,6 +175,14 @@ class RunOutputsEndToEndTest {
     for (String g : GROUPS) {
       assertTrue(dom.contains(g), "legend shows " + g);
     }
+    // the new head's drift from its random init is listed apart, not drawn with the others
+    Matcher note = Pattern.compile("id=\"drift-new-groups\"[^>]*>([^<]*)<").matcher(dom);
+    assertTrue(note.find(), "drift note");
+    assertTrue(note.group(1).startsWith("Not drawn (new weights, no pre-trained w₀): head (last drift "),
+        note.group(1));
+    assertTrue(dom.contains("learning rate (log scale; frozen: gap)"), "lr axis on a log scale");
+    assertTrue(dom.contains("id=\"confusion\""), "confusion matrix table");
+    assertTrue(dom.contains("id=\"test-metrics\""), "test metrics table");
     browser.assertScreenshotNotBlank(report);
   }
 
@@ -185,7 +193,32 @@ class RunOutputsEndToEndTest {
     assertTrue(acc >= 0 && acc <= 1, "test_accuracy " + s.get("test_accuracy"));
     assertTrue(s.get("wall_seconds").asDouble() > 0, "wall_seconds " + s.get("wall_seconds"));
     assertEquals(4, s.get("steps").asInt());
+    assertEquals("[\"head\"]", s.get("new_groups").toString(), "only the head is new");
+    assertEquals("classification", s.get("task").asText());
+    JsonNode cm = s.get("confusion_matrix");
+    long total = 0;
+    for (JsonNode row : cm.get("counts")) {
+      for (JsonNode c : row) {
+        total += c.asLong();
+      }
+    }
+    assertEquals(s.get("test_examples").asLong(), total, "every test example is counted once");
+    assertEquals(acc(cm), s.get("test_accuracy").asDouble(), 1e-12, "accuracy = trace / total");
     assertFalse(Files.exists(dir.resolve("run.partial")), "the partial directory was renamed");
+  }
+
+  private static double acc(JsonNode cm) {
+    long diag = 0;
+    long total = 0;
+    int r = 0;
+    for (JsonNode row : cm.get("counts")) {
+      for (int c = 0; c < row.size(); c++) {
+        total += row.get(c).asLong();
+        diag += r == c ? row.get(c).asLong() : 0;
+      }
+      r++;
+    }
+    return (double) diag / total;
   }
 
   @Test
