@@ -2,6 +2,7 @@ package io.github.finetune4j.pipeline;
 
 import ai.djl.Model;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.github.finetune4j.model.TextClassifierFactory;
 import io.github.finetune4j.model.text.TextTokenizer;
 import io.github.finetune4j.recipe.RecipeReader;
 import java.io.IOException;
@@ -22,8 +23,11 @@ final class Exporter {
   /** DJL model name (the params file is {@code MODEL_NAME-0000.params}). */
   static final String MODEL_NAME = "model";
 
+  /** DJL's model-directory properties (engine, block and translator factories). */
+  static final String SERVING_PROPERTIES = "serving.properties";
+
   /** The metadata file. */
-  static final String MODEL_CONFIG = "finetune4j-model.json";
+  static final String MODEL_CONFIG = TextClassifierFactory.METADATA;
 
   private Exporter() {}
 
@@ -42,6 +46,11 @@ final class Exporter {
     model.save(modelDir, MODEL_NAME);
     tokenizer.save(modelDir);
     Files.writeString(modelDir.resolve(MODEL_CONFIG), RecipeReader.toJson(config));
+    // Plain DJL loads the directory: Criteria reads these and asks our factory for the block
+    // and the translator.
+    String factory = TextClassifierFactory.class.getName();
+    Files.writeString(modelDir.resolve(SERVING_PROPERTIES), "engine=PyTorch\n"
+        + "blockFactory=" + factory + "\n" + "translatorFactory=" + factory + "\n");
     // Last, after every other file: a directory with a manifest was exported completely.
     Manifest.write(modelDir);
   }
