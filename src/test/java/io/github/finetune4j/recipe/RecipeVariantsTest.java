@@ -316,9 +316,18 @@ class RecipeVariantsTest {
 
   @Test
   void kindsThePipelineDoesNotRunYetAreRefusedThere() throws Exception {
+    Recipe r = parse(withModel("{type: djl, url: " + checkpoint + "}"));
+    BadInputException e = assertThrows(BadInputException.class, () -> FineTune.plan(r));
+    assertEquals(1, e.problems().size(), e.problems()::toString);
+    assertTrue(e.problems().get(0).startsWith("model.type 'djl' is not wired into the pipeline"
+        + " yet"), e.problems().get(0));
+  }
+
+  @Test
+  void aSafetensorsDirectoryWithABrokenConfigIsRefusedAtPlanTime() throws Exception {
     Recipe r = parse(withModel("{type: safetensors, dir: " + checkpoint + "}"));
     BadInputException e = assertThrows(BadInputException.class, () -> FineTune.plan(r));
-    assertEquals(List.of("model.type 'safetensors' is not wired into the pipeline yet"),
+    assertEquals(List.of("model.dir: config.json: not valid JSON (error at line 1, column 2)"),
         e.problems());
   }
 
