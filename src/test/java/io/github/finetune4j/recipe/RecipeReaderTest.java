@@ -19,7 +19,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 class RecipeReaderTest {
 
-  private static final String MINIMAL =
+  /** The smallest valid recipe (shared with RecipeStrictnessTest). */
+  static final String MINIMAL =
       """
       model: { type: bert-onnx, bundled: all-minilm-l6-v2 }
       head: { classes: [ham, spam] }

@@ -25,18 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class RecipeStrictnessTest {
 
-  private static final String MINIMAL =
-      """
-      model: { type: bert-onnx, bundled: all-minilm-l6-v2 }
-      head: { classes: [ham, spam] }
-      data: { train: { path: data/spamassassin/train.jsonl.gz } }
-      groups:
-        - { name: all, match: ["*"] }
-      stages:
-        - { epochs: 1, train: [all] }
-      optimizer: { lr: 0.001 }
-      output: { dir: runs/minimal }
-      """;
+  private static final String MINIMAL = RecipeReaderTest.MINIMAL;
 
   @TempDir Path tmp;
 
