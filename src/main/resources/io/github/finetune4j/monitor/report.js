@@ -119,7 +119,7 @@
   // Log scale: discriminative rates (1e-4 / 2.6^k) lie decades below a head's 2e-3. A frozen
   // group's 0 has no place on it and is left out (a gap) rather than drawn at an invented floor.
   function lrChart(host) {
-    line(host, 'step', 'learning rate (log scale; frozen: gap)', data.steps,
+    line(host, 'step', 'learning rate (log)', data.steps,
       data.groups.map(function (g, i) {
         return { label: g, values: data.lr[g].map(function (v) { return v > 0 ? v : null; }),
           color: color(i) };

@@ -180,7 +180,7 @@ class RunOutputsEndToEndTest {
     assertTrue(note.find(), "drift note");
     assertTrue(note.group(1).startsWith("Not drawn (new weights, no pre-trained w₀): head (last drift "),
         note.group(1));
-    assertTrue(dom.contains("learning rate (log scale; frozen: gap)"), "lr axis on a log scale");
+    assertTrue(dom.contains("learning rate (log)"), "lr axis on a log scale");
     assertTrue(dom.contains("id=\"confusion\""), "confusion matrix table");
     assertTrue(dom.contains("id=\"test-metrics\""), "test metrics table");
     browser.assertScreenshotNotBlank(report);
