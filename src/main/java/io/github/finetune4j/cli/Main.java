@@ -12,6 +12,7 @@ import io.github.finetune4j.pipeline.Plan;
 import io.github.finetune4j.pipeline.RunFailedException;
 import io.github.finetune4j.pipeline.PredictInput;
 import io.github.finetune4j.pipeline.Predictor;
+import io.github.finetune4j.pipeline.TabularPredictor;
 import io.github.finetune4j.recipe.Recipe;
 import io.github.finetune4j.recipe.RecipeException;
 import io.github.finetune4j.recipe.RecipeModel;
@@ -154,13 +155,10 @@ public final class Main implements Callable<Integer> {
       }
       try {
         ObjectNode summary = FineTune.run(r, recipe, main.out, List.of());
-        JsonNode acc = summary.get("test_accuracy");
         main.out.printf(
             Locale.ROOT,
             "Done: %s, %.1f s wall; run directory %s%n",
-            acc == null || acc.isNull()
-                ? "no test split"
-                : String.format(Locale.ROOT, "test accuracy %.4f", acc.asDouble()),
+            headline(summary),
             summary.get("wall_seconds").asDouble(),
             Escapes.escape(r.output().dir()));
         return OK;
@@ -173,6 +171,20 @@ public final class Main implements Callable<Integer> {
         return FAILED;
       }
     }
+  }
+
+  /** The task's headline test metric: accuracy, or RMSE (with R²) for a regression. */
+  static String headline(JsonNode summary) {
+    if ("regression".equals(summary.path("task").asText())) {
+      JsonNode rmse = summary.path("test_metrics").path("rmse");
+      JsonNode r2 = summary.path("test_metrics").path("r2");
+      return !rmse.isNumber() ? "no test split"
+          : String.format(Locale.ROOT, "test rmse %.4f (r2 %.4f)", rmse.asDouble(),
+              r2.asDouble(Double.NaN));
+    }
+    JsonNode acc = summary.get("test_accuracy");
+    return acc == null || acc.isNull() ? "no test split"
+        : String.format(Locale.ROOT, "test accuracy %.4f", acc.asDouble());
   }
 
   @Command(name = "validate", mixinStandardHelpOptions = true, version = Main.VERSION, description = "Check a recipe and report every problem; loads no weights.")
@@ -250,8 +262,11 @@ public final class Main implements Callable<Integer> {
   @Command(
       name = "predict",
       description = {
-        "Classify texts with a fine-tuned run's exported model.",
-        "Texts come as arguments, or one per line from --input FILE (- for standard input).",
+        "Predict with a fine-tuned run's exported model.",
+        "A text classifier takes texts as arguments, or one per line from --input FILE (- for"
+            + " standard input).",
+        "A model of feature vectors (csv data) takes --input FILE.csv: a header row naming its"
+            + " feature columns (other columns are ignored), one row per example.",
         "The model's files are checked against its manifest.json before it is loaded."
       })
   static final class Predict implements Callable<Integer> {
@@ -311,13 +326,18 @@ public final class Main implements Callable<Integer> {
         names = "--format",
         paramLabel = "tsv|jsonl",
         defaultValue = "tsv",
-        description = "Output, one line per text in input order: tsv (label, probability, text;"
-            + " the default) or jsonl ({\"text\", \"label\", \"probabilities\"}).")
+        description = "Output, one line per text or row in input order: tsv (label,"
+            + " probability, text; for rows: label, probability, or the predicted values of a"
+            + " regression; the default) or jsonl ({\"text\", \"label\", \"probabilities\"};"
+            + " for rows {\"label\", \"probabilities\"} or {TARGET: value, ...}).")
     Format format;
 
     @Override
     public Integer call() throws Exception {
       try {
+        if (TabularPredictor.isTabular(runDir)) {
+          return rows();
+        }
         Path file = input == null || input.equals("-") ? null : inputPath();
         boolean fromJsonl =
             input != null && (jsonl || (file != null && PredictInput.isJsonlName(file)));
@@ -349,6 +369,61 @@ public final class Main implements Callable<Integer> {
           e.printStackTrace(main.err);
         }
         return FAILED;
+      }
+    }
+
+    /** Predicts the rows of --input FILE.csv with a model of feature vectors. */
+    private int rows() throws BadInputException {
+      String problem = null;
+      if (!texts.isEmpty()) {
+        problem = runDir + " holds a model of feature vectors: give its rows with --input"
+            + " FILE.csv, not texts as arguments";
+      } else if (input == null || input.equals("-")) {
+        problem = runDir + " holds a model of feature vectors: give its rows with --input"
+            + " FILE.csv (a file with a header row)";
+      } else if (jsonl || textField != null) {
+        problem = "--jsonl and --text-field apply only to texts";
+      }
+      if (problem != null) {
+        throw new BadInputException(List.of(problem));
+      }
+      Path file = inputPath();
+      try (TabularPredictor predictor = TabularPredictor.open(runDir)) {
+        StringBuilder b = new StringBuilder();
+        for (TabularPredictor.RowPrediction p : predictor.predict(file)) {
+          b.append(format == Format.tsv ? tsv(p) : jsonl(p)).append('\n');
+        }
+        main.out.print(b);
+        main.out.flush();
+      }
+      return OK;
+    }
+
+    private static String tsv(TabularPredictor.RowPrediction p) {
+      if (p.label() != null) {
+        return Escapes.escape(p.label()) + "\t"
+            + String.format(Locale.ROOT, "%.4f", p.probabilities().get(p.label()));
+      }
+      StringBuilder b = new StringBuilder();
+      for (double v : p.values().values()) {
+        b.append(b.length() == 0 ? "" : "\t").append(Float.toString((float) v));
+      }
+      return b.toString();
+    }
+
+    private static String jsonl(TabularPredictor.RowPrediction p) {
+      ObjectNode o = JSON.createObjectNode();
+      if (p.label() != null) {
+        o.put("label", p.label());
+        ObjectNode probs = o.putObject("probabilities");
+        p.probabilities().forEach(probs::put);
+      } else {
+        p.values().forEach((k, v) -> o.put(k, (float) (double) v));
+      }
+      try {
+        return Escapes.escape(JSON.writeValueAsString(o));
+      } catch (JsonProcessingException e) {
+        throw new IllegalStateException("a tree of strings and numbers always serializes", e);
       }
     }
 

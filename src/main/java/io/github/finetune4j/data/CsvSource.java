@@ -137,6 +137,22 @@ public final class CsvSource {
     return read(null, null, List.copyOf(targetColumns));
   }
 
+  /**
+   * Reads only the feature columns (to predict): other columns, a label or targets among them,
+   * are not read.
+   *
+   * @return a table of features without labels or targets ({@link TabularData#isClassification()}
+   *     false, no target names), rows in file order
+   * @throws DataException for a missing or unreadable file, a bad header or row, an unknown column,
+   *     a cell that is not a number, or no rows
+   */
+  public TabularData readFeatures() throws DataException {
+    if (features.isEmpty()) {
+      throw new IllegalArgumentException("name the feature columns to read");
+    }
+    return read(null, null, List.of());
+  }
+
   /** The columns read: feature and target column indexes, and the label column's (or -1). */
   private record Columns(
       int[] features, List<String> featureNames, int label, int[] targets,

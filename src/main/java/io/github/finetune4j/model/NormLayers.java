@@ -241,7 +241,8 @@ public final class NormLayers {
     int index = 0;
     for (Pair<String, Block> child : block.getChildren()) {
       index++;
-      String name = prefix + ParameterNames.childName(block, child.getKey(), index);
+      String own = ParameterNames.childName(block, child.getKey(), index);
+      String name = prefix + own;
       Block b = child.getValue();
       if (b instanceof BatchNorm bn) {
         PolicyBatchNorm wrapper = new PolicyBatchNorm(bn);
@@ -253,7 +254,7 @@ public final class NormLayers {
               + " put under a norm policy");
         }
       } else {
-        visit(b, name + ".", block);
+        visit(b, ParameterNames.childPrefix(prefix, own), block);
       }
     }
   }

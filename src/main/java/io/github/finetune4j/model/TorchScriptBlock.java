@@ -59,6 +59,19 @@ public final class TorchScriptBlock extends PtSymbolBlock {
   }
 
   /**
+   * Always true: a loaded module's parameters all hold their values. Otherwise DJL would
+   * "initialize" the block at its first training forward pass, which sets every parameter to
+   * require gradients again — those of frozen groups included, which then get gradients computed
+   * and accumulated (never reset, since they are not updated) until they unfreeze.
+   *
+   * @return true
+   */
+  @Override
+  public boolean isInitialized() {
+    return true;
+  }
+
+  /**
    * The module tree read from the archive.
    *
    * @return the structure

@@ -17,7 +17,8 @@ import java.util.Map;
  * the index prefix DJL added (children of a sequential or parallel block are named by position
  * from 0, as in PyTorch: {@code features.0.weight}), joins levels with {@code .}, and renames DJL's parameter names to the
  * PyTorch ones: {@code gamma -> weight}, {@code beta -> bias}, {@code embedding -> weight},
- * {@code runningMean -> running_mean}, {@code runningVar -> running_var}.
+ * {@code runningMean -> running_mean}, {@code runningVar -> running_var}. A child added under the
+ * empty name adds no level: its parameters keep their names ({@link #childPrefix}).
  *
  * <p>Running statistics are listed by {@link #of} (they are DJL parameters) but are not trained:
  * {@link #trainable} leaves them out.
@@ -75,8 +76,22 @@ public final class ParameterNames {
     int index = 0;
     for (Pair<String, Block> child : block.getChildren()) {
       index++;
-      collect(child.getValue(), prefix + childName(block, child.getKey(), index) + ".", out);
+      collect(child.getValue(), childPrefix(prefix, childName(block, child.getKey(), index)), out);
     }
+  }
+
+  /**
+   * The prefix of the names under a child: {@code prefix + name + "."}, or {@code prefix} itself
+   * for a child added under the empty name, whose parameters keep their own names (a wrapper that
+   * adds a head to a TorchScript module leaves the module's names, e.g. {@code body.0.weight}, as
+   * they are in PyTorch).
+   *
+   * @param prefix the parent's prefix ("" at the root, else ending in ".")
+   * @param name the child's name ({@link #childName(Block, String, int)})
+   * @return the child's prefix
+   */
+  public static String childPrefix(String prefix, String name) {
+    return name.isEmpty() ? prefix : prefix + name + ".";
   }
 
   /**

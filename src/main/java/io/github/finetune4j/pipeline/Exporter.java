@@ -1,11 +1,14 @@
 package io.github.finetune4j.pipeline;
 
 import ai.djl.Model;
+import ai.djl.pytorch.engine.PtSymbolBlock;
+import ai.djl.pytorch.jni.JniUtils;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.finetune4j.model.TextClassifierFactory;
 import io.github.finetune4j.model.text.TextTokenizer;
 import io.github.finetune4j.recipe.RecipeReader;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -13,7 +16,9 @@ import java.nio.file.Path;
  * Writes a fine-tuned model into a run's {@code model/} directory: DJL's {@code model-0000.params},
  * {@code finetune4j-model.json} (architecture, classes, pooling, max length), the tokenizer and,
  * last, {@code manifest.json} (name, size and SHA-256 of each of those files; see {@link
- * Manifest}), which {@link Predictor} checks before it loads anything.
+ * Manifest}), which {@link Predictor} checks before it loads anything. A model of feature vectors
+ * has no tokenizer; its TorchScript module is also written on its own as {@value #TORCHSCRIPT_FILE}
+ * (see {@link #writeFeatures}).
  */
 final class Exporter {
 
@@ -28,6 +33,9 @@ final class Exporter {
 
   /** The metadata file. */
   static final String MODEL_CONFIG = TextClassifierFactory.METADATA;
+
+  /** The fine-tuned TorchScript module of a model of feature vectors, as torch.jit.save writes. */
+  static final String TORCHSCRIPT_FILE = "model.pt";
 
   private Exporter() {}
 
@@ -52,6 +60,30 @@ final class Exporter {
     Files.writeString(modelDir.resolve(SERVING_PROPERTIES), "engine=PyTorch\n"
         + "blockFactory=" + factory + "\n" + "translatorFactory=" + factory + "\n");
     // Last, after every other file: a directory with a manifest was exported completely.
+    Manifest.write(modelDir);
+  }
+
+  /**
+   * Writes a model of feature vectors: DJL's parameter file (which holds the TorchScript module,
+   * serialized by DJL's {@code PtSymbolBlock}, and the new head's parameters), the fine-tuned
+   * module alone as {@value #TORCHSCRIPT_FILE} (in inference mode; {@code torch.jit.load} and DJL's
+   * {@code Criteria} read it), the metadata, and then the manifest.
+   *
+   * @param modelDir the directory to create
+   * @param model the trained model
+   * @param module its TorchScript module
+   * @param config the metadata (see {@link FeatureMetadata})
+   * @throws IOException when writing fails
+   */
+  static void writeFeatures(Path modelDir, Model model, PtSymbolBlock module, ObjectNode config)
+      throws IOException {
+    Files.createDirectories(modelDir);
+    JniUtils.enableInferenceMode(module);
+    model.save(modelDir, MODEL_NAME);
+    try (OutputStream os = Files.newOutputStream(modelDir.resolve(TORCHSCRIPT_FILE))) {
+      JniUtils.writeModule(module, os, false);
+    }
+    Files.writeString(modelDir.resolve(MODEL_CONFIG), RecipeReader.toJson(config));
     Manifest.write(modelDir);
   }
 }

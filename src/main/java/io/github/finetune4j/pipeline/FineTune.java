@@ -9,6 +9,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -49,7 +50,9 @@ import io.github.finetune4j.recipe.TextJsonlSplit;
 import io.github.finetune4j.recipe.WeightDecaySpec;
 import io.github.finetune4j.model.NormLayers;
 import io.github.finetune4j.policy.NormMode;
+import io.github.finetune4j.train.Batches;
 import io.github.finetune4j.train.ClassificationTask;
+import io.github.finetune4j.train.Task;
 import io.github.finetune4j.train.FaultPolicy;
 import io.github.finetune4j.train.FineTuner;
 import io.github.finetune4j.train.NormSetup;
@@ -108,14 +111,23 @@ public final class FineTune {
   }
 
   /**
-   * Builds the model architecture (random weights, no weight file read) and resolves the plan.
+   * Builds the model architecture and resolves the plan. A text encoder gets random weights (no
+   * weight file is read); a TorchScript file is loaded, since it is the architecture, and the
+   * header and first row of the training split are read for the feature columns. Data splits of a
+   * kind the model cannot read are refused.
    *
    * @param recipe a validated recipe
    * @return the plan
-   * @throws BadInputException when the groups do not partition the parameters
+   * @throws BadInputException when the groups do not partition the parameters, the data does not
+   *     fit the model, or a TorchScript file cannot be loaded or its output does not fit the head
    */
   public static Plan plan(Recipe recipe) throws BadInputException {
-    TextEncoderSource source = ModelSources.of(recipe.model());
+    ModelSource model = ModelSources.of(recipe.model());
+    requireInputs(recipe, model);
+    if (model instanceof FeatureModelSource features) {
+      return TabularPipeline.plan(recipe, features);
+    }
+    TextEncoderSource source = (TextEncoderSource) model;
     try (NDManager manager = NDManager.newBaseManager()) {
       TextClassifierBlock block = newBlock(recipe, source.config());
       block.initialize(manager, DataType.FLOAT32, new Shape(1, 8), new Shape(1, 8));
@@ -176,6 +188,12 @@ public final class FineTune {
     if (!outputProblems.isEmpty()) {
       throw new BadInputException(outputProblems);
     }
+    ModelSource modelSource = ModelSources.of(recipe.model());
+    requireInputs(recipe, modelSource);
+    if (modelSource instanceof FeatureModelSource features) {
+      return TabularPipeline.run(recipe, features, runDir, out, extraSinks, wallStart);
+    }
+    TextEncoderSource source = (TextEncoderSource) modelSource;
     List<String> classes = recipe.head().classes();
     List<TextExample> train = readSplit("data.train", recipe.data().train(), classes, out);
     List<TextExample> valid = readSplit("data.valid", recipe.data().valid(), classes, out);
@@ -186,7 +204,6 @@ public final class FineTune {
     if (recipe.train().threads() != null) {
       System.setProperty("ai.djl.pytorch.num_threads", recipe.train().threads().toString());
     }
-    TextEncoderSource source = ModelSources.of(recipe.model());
     BertConfig config = source.config();
     try (Model model = Model.newInstance("finetune4j", Device.cpu());
         TextTokenizer tokenizer = source.tokenizer(recipe.data().maxLength())) {
@@ -209,10 +226,31 @@ public final class FineTune {
                 : new BadInputException(List.of("model: " + e.getMessage()));
           }
         }
+        Training training = new Training(model, block, params, groups, norms, plan,
+            new ClassificationTask(recipe.head().classes()), train.size(), test.size(),
+            () -> {
+              out.printf(Locale.ROOT, "Tokenizing %d/%d/%d examples (max length %d)%n",
+                  train.size(), valid.size(), test.size(), recipe.data().maxLength());
+              return new Splits(batches(tokenizer, train),
+                  valid.isEmpty() ? null : batches(tokenizer, valid),
+                  test.isEmpty() ? null : batches(tokenizer, test));
+            },
+            modelDir -> {
+              ObjectNode cfg = JSON.createObjectNode();
+              cfg.set("bert", JSON.valueToTree(block.config()));
+              ArrayNode cls = cfg.putArray("classes");
+              recipe.head().classes().forEach(cls::add);
+              cfg.put("pooling", recipe.head().pooling());
+              cfg.put("dropout", recipe.head().dropout());
+              cfg.put("max_length", recipe.data().maxLength());
+              cfg.put("text_field",
+                  recipe.data().train() instanceof TextJsonlSplit t ? t.text() : "text");
+              Exporter.write(modelDir, model, tokenizer, cfg);
+            },
+            summary -> {});
         ActiveRun.begin(dir.partial());
         try {
-          return train(recipe, source, model, tokenizer, block, params, groups, norms, plan, train,
-              valid, test, dir, out, extraSinks, wallStart);
+          return train(recipe, training, dir, out, extraSinks, wallStart);
         } finally {
           ActiveRun.end();
         }
@@ -220,44 +258,78 @@ public final class FineTune {
     }
   }
 
-  private static ObjectNode train(
-      Recipe recipe, TextEncoderSource source, Model model, TextTokenizer tokenizer,
-      TextClassifierBlock block,
-      Map<String, Parameter> params, ParamGroups groups, NormSetup norms, Plan plan,
-      List<TextExample> train, List<TextExample> valid, List<TextExample> test, RunDirectory dir,
-      PrintStream out, List<MetricsSink> extraSinks, long wallStart)
-      throws RunFailedException, IOException {
+  /**
+   * The batches of a run's splits (valid and test may be null).
+   *
+   * @param train the training split
+   * @param valid the validation split, or null
+   * @param test the test split, or null
+   */
+  record Splits(Batches train, Batches valid, Batches test) {}
+
+  /** Makes the batches once the run directory holds the resolved recipe and plan. */
+  interface PrepareSplits {
+    Splits prepare();
+  }
+
+  /** Writes the exported model into the directory given. */
+  interface Export {
+    void write(Path modelDir) throws IOException;
+  }
+
+  /** Adds what a kind of run records about itself to summary.json. */
+  interface Describe {
+    void into(ObjectNode summary);
+  }
+
+  /**
+   * What a run trains, whichever kind of model and data it is: the model, its block and
+   * parameters, the groups, norm policy and plan, the task, the splits (made on demand) and the
+   * export.
+   */
+  record Training(
+      Model model, Block block, Map<String, Parameter> params, ParamGroups groups,
+      NormSetup norms, Plan plan, Task task, int trainExamples, int testExamples,
+      PrepareSplits splits, Export export, Describe describe) {}
+
+  /**
+   * Trains, evaluates, exports and completes (or fails) the run directory; the same for every kind
+   * of run.
+   */
+  static ObjectNode train(
+      Recipe recipe, Training t, RunDirectory dir, PrintStream out, List<MetricsSink> extraSinks,
+      long wallStart) throws RunFailedException, IOException {
     Path partial = dir.partial();
     ObjectNode summary = JSON.createObjectNode();
     summary.put("status", "running");
     summary.put("recipe_description", recipe.description());
     RunResult result = null;
+    Plan plan = t.plan();
     try {
       Files.writeString(partial.resolve("recipe.resolved.yaml"), RecipeReader.toYaml(recipe));
       Files.writeString(partial.resolve("plan.json"), RecipeReader.toJson(plan.toJson()));
 
-      out.printf(Locale.ROOT, "Tokenizing %d/%d/%d examples (max length %d)%n", train.size(),
-          valid.size(), test.size(), recipe.data().maxLength());
+      Splits splits = t.splits().prepare();
       List<MetricsSink> sinks = new ArrayList<>(Sinks.forRun(partial, out, recipe.monitor(), out == System.out && ConsoleSink.isTerminal()));
       sinks.addAll(extraSinks);
       sinks.add(ActiveRun.progressSink());
       TrainSetup setup = TrainSetup.builder()
-          .setBlock(block)
-          .setParams(params)
-          .setGroups(groups)
+          .setBlock(t.block())
+          .setParams(t.params())
+          .setGroups(t.groups())
           .setStages(Policies.stages(recipe))
           .setRule(Policies.rule(recipe.optimizer()))
           .setHyper(hyperPerParam(recipe, plan))
-          .setTrain(batches(tokenizer, train))
-          .setTask(new ClassificationTask(recipe.head().classes()))
+          .setTrain(splits.train())
+          .setTask(t.task())
           .optSchedule(Policies.schedule(recipe.schedule()), "stage".equals(recipe.schedule().per()))
           .optResetStateOnUnfreeze(recipe.unfreeze() != null && "reset".equals(recipe.unfreeze().state()))
           .optPinned(plan.rows().stream().filter(r -> "freeze_all".equals(r.norm()))
               .map(PlanRow::name).collect(Collectors.toSet()))
           .optClip(clip(recipe).globalNorm() == null ? 0 : clip(recipe).globalNorm(),
               clip(recipe).value() == null ? 0 : clip(recipe).value())
-          .optValid(valid.isEmpty() ? null : batches(tokenizer, valid))
-          .optTest(test.isEmpty() ? null : batches(tokenizer, test))
+          .optValid(splits.valid())
+          .optTest(splits.test())
           .optBatchSize(recipe.data().batchSize())
           .optShuffle(recipe.data().shuffle())
           .optSeed(recipe.train().seed())
@@ -265,28 +337,20 @@ public final class FineTune {
           .optEvery(recipe.monitor().every())
           .optWarnings(new WarningDetector(recipe.monitor().driftBounds()))
           .optSinks(sinks)
-          .optNorms(norms)
+          .optNorms(t.norms())
           .optFaults(new FaultPolicy(recipe.train().maxSkippedSteps()))
           .build();
-      try (NDManager trainManager = model.getNDManager().newSubManager();
+      try (NDManager trainManager = t.model().getNDManager().newSubManager();
           FineTuner tuner = new FineTuner(setup, trainManager)) {
         result = tuner.run();
       } finally {
         new MonitorSet(sinks).close();
       }
-      fillSummary(summary, recipe, result, train, test);
+      fillSummary(summary, recipe, result, t);
       ArrayNode fresh = summary.putArray("new_groups");
-      newGroups(recipe, groups).forEach(fresh::add);
+      newGroups(recipe, t.groups()).forEach(fresh::add);
       if (result.succeeded()) {
-        ObjectNode cfg = JSON.createObjectNode();
-        cfg.set("bert", JSON.valueToTree(block.config()));
-        ArrayNode cls = cfg.putArray("classes");
-        recipe.head().classes().forEach(cls::add);
-        cfg.put("pooling", recipe.head().pooling());
-        cfg.put("dropout", recipe.head().dropout());
-        cfg.put("max_length", recipe.data().maxLength());
-        cfg.put("text_field", recipe.data().train() instanceof TextJsonlSplit t ? t.text() : "text");
-        Exporter.write(partial.resolve(MODEL_DIR), model, tokenizer, cfg);
+        t.export().write(partial.resolve(MODEL_DIR));
         summary.put("status", "completed");
       } else {
         summary.put("status", "failed");
@@ -311,7 +375,7 @@ public final class FineTune {
   }
 
   /** Writes the failed run's summary and report (best effort) and moves it to DIR.failed. */
-  private static Path finishFailed(RunDirectory dir, Recipe recipe, ObjectNode summary, long wallStart) {
+  static Path finishFailed(RunDirectory dir, Recipe recipe, ObjectNode summary, long wallStart) {
     summary.put("wall_seconds", (System.nanoTime() - wallStart) / 1e9);
     try {
       Files.writeString(dir.partial().resolve("summary.json"), RecipeReader.toJson(summary));
@@ -337,10 +401,12 @@ public final class FineTune {
   }
 
   private static void fillSummary(
-      ObjectNode summary, Recipe recipe, RunResult result, List<TextExample> train,
-      List<TextExample> test) {
-    summary.put("task", "classification");
-    number(summary, "test_accuracy", result.testAccuracy());
+      ObjectNode summary, Recipe recipe, RunResult result, Training t) {
+    boolean classification = t.task() instanceof ClassificationTask;
+    summary.put("task", t.task().name());
+    if (classification) {
+      number(summary, "test_accuracy", result.testAccuracy());
+    }
     number(summary, "test_loss", result.testLoss());
     ObjectNode metrics = summary.putObject("test_metrics");
     result.test().metrics().forEach((k, v) -> number(metrics, k, v));
@@ -358,15 +424,18 @@ public final class FineTune {
         }
       }
     }
-    summary.put("test_examples", test.size());
-    summary.put("train_examples", train.size());
+    summary.put("test_examples", t.testExamples());
+    summary.put("train_examples", t.trainExamples());
+    t.describe().into(summary);
     summary.put("steps", result.steps());
     summary.put("skipped_steps", result.skippedSteps());
     number(summary, "train_seconds", result.trainSeconds());
     if (!result.epochs().isEmpty()) {
       var last = result.epochs().get(result.epochs().size() - 1);
       number(summary, "final_train_loss", last.trainLoss());
-      number(summary, "final_valid_accuracy", last.validAccuracy());
+      if (classification) {
+        number(summary, "final_valid_accuracy", last.validAccuracy());
+      }
       ObjectNode valid = summary.putObject("final_valid_metrics");
       last.valid().forEach((k, v) -> number(valid, k, v));
     }
@@ -394,6 +463,33 @@ public final class FineTune {
       node.put(key, value);
     } else {
       node.putNull(key);
+    }
+  }
+
+  /**
+   * Refuses data splits whose kind the model cannot read (a csv split for a text encoder, texts
+   * for a module of feature vectors), before anything is read or loaded.
+   */
+  private static void requireInputs(Recipe recipe, ModelSource source) throws BadInputException {
+    List<String> problems = new ArrayList<>();
+    String[] names = {"data.train", "data.valid", "data.test"};
+    SourceSpec[] splits = {recipe.data().train(), recipe.data().valid(), recipe.data().test()};
+    for (int i = 0; i < splits.length; i++) {
+      if (splits[i] == null) {
+        continue;
+      }
+      InputKind gives = InputKind.of(splits[i]);
+      if (gives != source.inputKind()) {
+        problems.add(names[i] + ": a " + splits[i].kind() + " split gives " + gives.what()
+            + ", but model.type '" + recipe.model().kind() + "' reads "
+            + source.inputKind().what() + " (from " + source.inputKind().splits() + " splits); "
+            + (gives == InputKind.FEATURES
+                ? "tabular data needs a model of feature vectors, e.g. type: torchscript"
+                : "texts need a text encoder, e.g. type: bert-onnx"));
+      }
+    }
+    if (!problems.isEmpty()) {
+      throw new BadInputException(problems);
     }
   }
 
@@ -460,7 +556,7 @@ public final class FineTune {
    * Puts the model's layers with running statistics (BatchNorm) under the groups' norm modes, or
    * returns null when it has none; refuses plans the layers cannot honour.
    */
-  private static NormSetup norms(Recipe recipe, Block block, ParamGroups groups)
+  static NormSetup norms(Recipe recipe, Block block, ParamGroups groups)
       throws BadInputException {
     NormLayers layers;
     try {
@@ -486,7 +582,7 @@ public final class FineTune {
     return setup;
   }
 
-  private static ParamGroups groups(Recipe recipe, Map<String, Parameter> params)
+  static ParamGroups groups(Recipe recipe, Map<String, Parameter> params)
       throws BadInputException {
     List<GroupRule> rules = new ArrayList<>();
     for (GroupSpec g : recipe.groups()) {
@@ -500,7 +596,7 @@ public final class FineTune {
   }
 
   /** The weights and biases of the layers with running statistics (none without a setup). */
-  private static Set<String> normParams(NormSetup norms) {
+  static Set<String> normParams(NormSetup norms) {
     Set<String> out = new HashSet<>();
     if (norms != null) {
       norms.layers().layers().forEach(l -> out.addAll(l.affine()));
@@ -513,7 +609,7 @@ public final class FineTune {
    * ({@code normParams}) and, by name, any parameter with a name segment containing "norm"
    * (LayerNorm in BERT-family blocks).
    */
-  private static Plan resolve(
+  static Plan resolve(
       Recipe recipe, Map<String, Parameter> params, ParamGroups groups, Set<String> normParams) {
     Map<String, Double> groupLr = Policies.groupLr(recipe);
     List<StagePlan> stages = Policies.stages(recipe);

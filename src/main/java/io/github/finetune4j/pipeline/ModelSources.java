@@ -3,26 +3,29 @@ package io.github.finetune4j.pipeline;
 import io.github.finetune4j.recipe.BertOnnxModel;
 import io.github.finetune4j.recipe.ModelSpec;
 import io.github.finetune4j.recipe.SafetensorsModel;
+import io.github.finetune4j.recipe.TorchScriptModel;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
 
 /**
  * The registration of model sources: one entry per kind of {@code model.type} (the recipe record
- * of the kind, and how to make its source). A kind of the recipe's sealed {@link ModelSpec} that
+ * of the kind, and how to make its source: a {@link TextEncoderSource} or a {@link
+ * FeatureModelSource}). A kind of the recipe's sealed {@link ModelSpec} that
  * is not registered is refused with exit 2 before anything is loaded.
  */
 final class ModelSources {
 
-  private static final Map<Class<? extends ModelSpec>, Function<ModelSpec, TextEncoderSource>>
-      KINDS =
-          Map.of(
-              BertOnnxModel.class,
-              spec -> ((BertOnnxModel) spec).bundled() != null
-                  ? new BundledMiniLmSource()
-                  : new OnnxBertSource((BertOnnxModel) spec),
-              SafetensorsModel.class,
-              spec -> new SafetensorsBertSource((SafetensorsModel) spec));
+  private static final Map<Class<? extends ModelSpec>, Function<ModelSpec, ModelSource>> KINDS =
+      Map.of(
+          BertOnnxModel.class,
+          spec -> ((BertOnnxModel) spec).bundled() != null
+              ? new BundledMiniLmSource()
+              : new OnnxBertSource((BertOnnxModel) spec),
+          SafetensorsModel.class,
+          spec -> new SafetensorsBertSource((SafetensorsModel) spec),
+          TorchScriptModel.class,
+          spec -> new TorchScriptSource((TorchScriptModel) spec));
 
   private ModelSources() {}
 
@@ -33,11 +36,12 @@ final class ModelSources {
    * @return its source
    * @throws BadInputException for a kind this version cannot fine-tune yet
    */
-  static TextEncoderSource of(ModelSpec spec) throws BadInputException {
-    Function<ModelSpec, TextEncoderSource> make = KINDS.get(spec.getClass());
+  static ModelSource of(ModelSpec spec) throws BadInputException {
+    Function<ModelSpec, ModelSource> make = KINDS.get(spec.getClass());
     if (make == null) {
       throw new BadInputException(List.of("model.type '" + spec.kind() + "' is not wired into"
-          + " the pipeline yet; this version fine-tunes bert-onnx and safetensors text encoders"));
+          + " the pipeline yet; this version fine-tunes bert-onnx and safetensors text encoders"
+          + " and torchscript modules"));
     }
     return make.apply(spec);
   }

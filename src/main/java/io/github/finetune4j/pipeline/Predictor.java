@@ -95,6 +95,10 @@ public final class Predictor implements AutoCloseable {
       throw new BadInputException(damaged);
     }
     Path metaFile = dir.resolve(MODEL_CONFIG);
+    if (FeatureMetadata.KIND.equals(FeatureMetadata.kindOf(metaFile))) {
+      throw new BadInputException(List.of(dir + ": holds a model of feature vectors; it predicts"
+          + " rows of a CSV file (--input FILE.csv, or TabularPredictor), not texts"));
+    }
     ModelMetadata meta = ModelMetadata.read(metaFile);
     Path params = paramsFile(dir);
     Path tokFile = dir.resolve(TextTokenizer.FILE_NAME);
@@ -233,7 +237,8 @@ public final class Predictor implements AutoCloseable {
         + ")";
   }
 
-  private static Path modelDir(Path runDir) throws BadInputException {
+  /** The model directory of a run directory (or the directory itself), or why there is none. */
+  static Path modelDir(Path runDir) throws BadInputException {
     Path sub = runDir.resolve(MODEL_DIR);
     if (Files.isDirectory(sub)) {
       return sub;

@@ -10,14 +10,12 @@ import java.util.Map;
  * any weight), gives the tokenizer and, when asked, the pre-trained weights by block parameter
  * name. One class per kind of source; {@link ModelSources} registers them.
  */
-interface TextEncoderSource {
+interface TextEncoderSource extends ModelSource {
 
-  /**
-   * What is loaded, for the progress line (e.g. {@code bert-onnx all-minilm-l6-v2}).
-   *
-   * @return a short description
-   */
-  String describe();
+  @Override
+  default InputKind inputKind() {
+    return InputKind.TOKEN_IDS;
+  }
 
   /**
    * The encoder's architecture, read without loading any weight (for plan and validate).

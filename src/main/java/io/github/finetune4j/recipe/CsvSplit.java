@@ -19,8 +19,9 @@ import java.util.Objects;
     + " `targets` (regression) — exactly one of the two.")
 public record CsvSplit(
     @Required @Doc("Path of the file, relative to the working directory.") String path,
-    @Doc("Feature columns, by name or glob (`*`, `?`, `[0-9]`; `re:` for a regular expression);"
-        + " default every column but the label or targets.")
+    @Doc("Feature columns, by name or glob (`*` any run of characters, `?` one character), in"
+        + " the order the model reads them (a glob adds its columns in header order); default"
+        + " every column but the label or targets. Columns not named are not read.")
         List<String> features,
     @Doc("The class column (classification); give this or `targets`.") String label,
     @Doc("The target columns (regression); give this or `label`.") List<String> targets,

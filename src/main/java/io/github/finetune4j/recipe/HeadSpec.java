@@ -4,22 +4,30 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * The task head put on top of the backbone.
+ * The task head: a new linear layer on the backbone's features, or the model's own output.
  *
  * @param replace which head to put on
- * @param classes class labels, in output order
- * @param pooling how token states become one vector
+ * @param classes class labels, in output order (classification)
+ * @param pooling how token states become one vector (text encoders)
  * @param dropout dropout before the classifier
  */
-@Doc("The new task head that replaces the model's original output.")
+@Doc("The task head: a new linear layer on the backbone's features, or the model's own output.")
 public record HeadSpec(
-    @OneOf({"classifier"}) @Doc("Head type; `classifier` is a linear layer over pooled features.")
+    @OneOf({"classifier", "none"})
+        @Doc("`classifier` (default): a new linear layer with one output per class (or target)"
+            + " over the pooled token states of a text encoder, or over the output of a"
+            + " TorchScript model (its features). `none` keeps a TorchScript model's own output,"
+            + " which must have one value per class (or target); checked at plan time.")
         String replace,
-    @Required @Doc("Class labels in output order; every label in the data must be one of them.")
+    @Doc("Class labels in output order; every label in the data must be one of them. Required for"
+        + " a classification; a regression has none (its outputs are the `targets`).")
         List<String> classes,
-    @OneOf({"mean", "cls"}) @Doc("Pooling of token states: masked `mean` (default) or the `cls` token.")
+    @OneOf({"mean", "cls"})
+        @Doc("Pooling of a text encoder's token states: masked `mean` (default) or the `cls`"
+            + " token.")
         String pooling,
-    @Doc("Dropout probability before the classifier (default 0.1).") Double dropout) {
+    @Doc("Dropout probability before a new `classifier` head, in training (default 0.1).")
+        Double dropout) {
 
   /** Applies defaults. */
   public HeadSpec {
@@ -48,7 +56,7 @@ public record HeadSpec(
     private Builder() {}
 
     /**
-     * Sets the head type (default {@code classifier}).
+     * Sets the head type: {@code classifier} (default) or {@code none}.
      *
      * @param replace the value
      * @return this builder
@@ -59,24 +67,24 @@ public record HeadSpec(
     }
 
     /**
-     * Sets the class labels, in output order (required).
+     * Sets the class labels, in output order (required for a classification).
      *
      * @param classes the values
      * @return this builder
      */
-    public Builder setClasses(List<String> classes) {
+    public Builder optClasses(List<String> classes) {
       this.classes = List.copyOf(Objects.requireNonNull(classes, "classes"));
       return this;
     }
 
     /**
-     * Sets the class labels, in output order (required).
+     * Sets the class labels, in output order (required for a classification).
      *
      * @param classes the values
      * @return this builder
      */
-    public Builder setClasses(String... classes) {
-      return setClasses(List.of(classes));
+    public Builder optClasses(String... classes) {
+      return optClasses(List.of(classes));
     }
 
     /**
@@ -105,12 +113,8 @@ public record HeadSpec(
      * Builds the value, with defaults filled in.
      *
      * @return the HeadSpec
-     * @throws IllegalStateException naming every required field that was not set
      */
     public HeadSpec build() {
-      BuilderChecks.requireSet(
-          "HeadSpec",
-          "classes", classes);
       return new HeadSpec(replace, classes, pooling, dropout);
     }
   }

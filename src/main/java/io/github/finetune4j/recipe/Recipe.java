@@ -11,6 +11,7 @@ import java.util.Objects;
  * @param description free text
  * @param model the pre-trained network
  * @param head the new task head
+ * @param task what the network is trained to do
  * @param data datasets
  * @param groups parameter groups, bottom to top
  * @param stages training stages
@@ -25,7 +26,8 @@ import java.util.Objects;
 public record Recipe(
     @Doc("Free text describing the recipe.") String description,
     @Required @Doc("The pre-trained network.") ModelSpec model,
-    @Required @Doc("The new task head.") HeadSpec head,
+    @Required @Doc("The task head: a new classifier, or the model's own output.") HeadSpec head,
+    @Doc("What the network is trained to do (default classification).") TaskSpec task,
     @Required @Doc("Datasets and batching.") DataSpec data,
     @Required
         @Doc("Parameter groups, ordered bottom to top; every parameter must be in exactly one.")
@@ -41,6 +43,7 @@ public record Recipe(
 
   /** Applies defaults. */
   public Recipe {
+    task = task == null ? new ClassificationTaskSpec() : task;
     groups = groups == null ? null : List.copyOf(groups);
     stages = stages == null ? null : List.copyOf(stages);
     schedule = schedule == null ? new ScheduleSpec(null, null, null, null, null, null, null, null, null, null, null, null) : schedule;
@@ -62,6 +65,7 @@ public record Recipe(
     private String description;
     private ModelSpec model;
     private HeadSpec head;
+    private TaskSpec task;
     private DataSpec data;
     private List<GroupSpec> groups;
     private List<StageSpec> stages;
@@ -104,6 +108,17 @@ public record Recipe(
      */
     public Builder setHead(HeadSpec head) {
       this.head = Objects.requireNonNull(head, "head");
+      return this;
+    }
+
+    /**
+     * Sets what the network is trained to do (default classification).
+     *
+     * @param task the task
+     * @return this builder
+     */
+    public Builder optTask(TaskSpec task) {
+      this.task = task;
       return this;
     }
 
@@ -271,7 +286,7 @@ public record Recipe(
           "optimizer", optimizer,
           "output", output);
       return new Recipe(
-          description, model, head, data, groups, stages, unfreeze, optimizer, schedule, monitor,
+          description, model, head, task, data, groups, stages, unfreeze, optimizer, schedule, monitor,
           train, output);
     }
   }

@@ -28,7 +28,23 @@ final class RecipeChecks {
     if (r.model() != null) {
       checkModel(r.model(), problems);
     }
+    boolean regression = r.task() instanceof RegressionTaskSpec;
     List<String> classes = r.head() == null ? null : r.head().classes();
+    if (r.head() != null && regression && classes != null) {
+      problems.add("head.classes: a regression has no classes (its outputs are the targets of the"
+          + " csv splits); remove head.classes, or set task.type: classification");
+      classes = null;
+    } else if (r.head() != null && !regression && classes == null
+        && problems.stream().noneMatch(p -> p.startsWith("head.classes"))) { // else reported
+      problems.add("head.classes: required for a classification (the class labels in output"
+          + " order)");
+    }
+    if (r.head() != null && "none".equals(r.head().replace())
+        && (r.model() instanceof BertOnnxModel || r.model() instanceof SafetensorsModel)) {
+      problems.add("head.replace: 'none' keeps the model's own output, but a " + r.model().kind()
+          + " text encoder has none (it outputs token states); use classifier");
+    }
+    checkTask(r.task(), problems);
     if (classes != null && classes.size() < 2) {
       problems.add("head.classes: need at least 2 classes, got " + classes.size());
     }
@@ -43,6 +59,7 @@ final class RecipeChecks {
       checkSource(problems, "data.train", d.train());
       checkSource(problems, "data.valid", d.valid());
       checkSource(problems, "data.test", d.test());
+      checkSplitsAgree(d, regression, problems);
       if (d.maxLength() < 2 || d.maxLength() > 512) {
         problems.add("data.max_length: must be between 2 and 512, got " + d.maxLength());
       }
@@ -455,6 +472,46 @@ final class RecipeChecks {
     }
     if (s instanceof CsvSplit c) {
       checkCsv(problems, path, c);
+    }
+  }
+
+  private static void checkTask(TaskSpec t, List<String> problems) {
+    if (t instanceof RegressionTaskSpec rt && !(rt.delta() > 0)) {
+      problems.add("task.delta: must be positive, got " + rt.delta());
+    }
+  }
+
+  /**
+   * The splits fit the task (a classification reads labels, a regression numeric targets from csv)
+   * and each other (the kind of data.train, the same targets).
+   */
+  private static void checkSplitsAgree(DataSpec d, boolean regression, List<String> problems) {
+    String[] names = {"data.train", "data.valid", "data.test"};
+    SourceSpec[] splits = {d.train(), d.valid(), d.test()};
+    for (int i = 0; i < splits.length; i++) {
+      SourceSpec s = splits[i];
+      if (s == null) {
+        continue;
+      }
+      if (regression && s instanceof TextJsonlSplit) {
+        problems.add(names[i] + ": a regression reads numeric targets from csv splits (type: csv,"
+            + " with targets); a text-jsonl split holds class labels");
+      } else if (s instanceof CsvSplit c && regression && c.label() != null && c.targets() == null) {
+        problems.add(names[i] + ".label: a regression reads `targets` columns, not a label; give"
+            + " targets, or set task.type: classification");
+      } else if (s instanceof CsvSplit c && !regression && c.targets() != null
+          && c.label() == null) {
+        problems.add(names[i] + ".targets: a classification reads a `label` column; give label,"
+            + " or set task.type: regression");
+      }
+      if (i > 0 && d.train() != null && !s.kind().equals(d.train().kind())) {
+        problems.add(names[i] + ".type: '" + s.kind() + "' differs from data.train's '"
+            + d.train().kind() + "'; every split is of the kind of data.train");
+      } else if (i > 0 && s instanceof CsvSplit c && d.train() instanceof CsvSplit t
+          && c.targets() != null && t.targets() != null && !c.targets().equals(t.targets())) {
+        problems.add(names[i] + ".targets: " + c.targets() + " differ from data.train.targets "
+            + t.targets() + "; every split has the same targets");
+      }
     }
   }
 

@@ -15,10 +15,13 @@ import java.util.Arrays;
 @Doc("A TorchScript module (a `.pt` file saved with `torch.jit.save`).")
 public record TorchScriptModel(
     @Required @Doc("The `.pt` file.") String path,
-    @Doc("Shape of one input batch, e.g. `[1, 3, 28, 28]`, to build the network without data.")
+    @Doc("Shape of one input batch, batch first, e.g. `[1, 10]`, or `[1, 1, 8, 8]` for a module"
+        + " that takes images: each csv row's feature values are reshaped to it (their count must"
+        + " match). Default: `[1, number of feature columns of data.train]`.")
         List<Long> inputShape,
-    @Doc("A method exported with `@torch.jit.export` that returns the features to put the head on"
-        + " (default: the module's output).")
+    @Doc("A method exported with `@torch.jit.export` to run instead of `forward` (with gradients,"
+        + " like `forward`): its output is what the head goes on (default: the output of"
+        + " `forward`). Parameters the method does not use get no gradient.")
         String featuresMethod)
     implements ModelSpec {
 

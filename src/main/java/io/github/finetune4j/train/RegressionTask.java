@@ -3,6 +3,7 @@ package io.github.finetune4j.train;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -63,10 +64,17 @@ public final class RegressionTask implements Task {
     if (loss.equals("mse")) {
       return e.square().mean();
     }
+    // Engine-owned scalars, never DJL's mul(Number) on an array that needs gradients: autograd
+    // keeps the scalar for the backward pass, and DJL's Number scalar lives in a Java buffer that
+    // a garbage collection may free first (the gradient-corruption bug, docs/decisions.md).
     NDArray abs = e.abs();
-    NDArray quadratic = e.square().mul(0.5f);
-    NDArray linear = abs.sub((float) (0.5 * delta)).mul((float) delta);
-    return NDArrays.where(abs.lt((float) delta), quadratic, linear).mean();
+    NDArray quadratic = e.square().mul(scalar(e, 0.5f));
+    NDArray linear = abs.sub(scalar(e, (float) (0.5 * delta))).mul(scalar(e, (float) delta));
+    return NDArrays.where(abs.lt(scalar(e, (float) delta)), quadratic, linear).mean();
+  }
+
+  private static NDArray scalar(NDArray like, float value) {
+    return like.getManager().full(new Shape(), value, like.getDataType(), like.getDevice());
   }
 
   @Override

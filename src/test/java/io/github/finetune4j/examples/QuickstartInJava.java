@@ -38,7 +38,7 @@ public final class QuickstartInJava {
         .setHead(
             HeadSpec.builder()
                 .optReplace("classifier")
-                .setClasses("ham", "spam")
+                .optClasses("ham", "spam")
                 .optPooling("mean")
                 .optDropout(0.1)
                 .build())

@@ -40,6 +40,7 @@ class JavaApiTest {
             q.description(),
             q.model(),
             q.head(),
+            q.task(),
             q.data(),
             q.groups(),
             q.stages(),

@@ -166,6 +166,7 @@ class BuildersTest {
             q.description(),
             q.model(),
             q.head(),
+            q.task(),
             q.data(),
             q.groups(),
             q.stages(),
@@ -188,6 +189,7 @@ class BuildersTest {
             null,
             BertOnnxModel.builder().optBundled("all-minilm-l6-v2").optInit("warm").build(),
             q.head(),
+            q.task(),
             q.data(),
             q.groups(),
             q.stages(),
@@ -206,7 +208,7 @@ class BuildersTest {
         e.problems().toString());
 
     // a recipe made with the canonical constructor may lack required fields
-    Recipe empty = new Recipe(null, null, null, null, null, null, null, null, null, null, null, null);
+    Recipe empty = new Recipe(null, null, null, null, null, null, null, null, null, null, null, null, null);
     e = assertThrows(RecipeException.class, () -> FineTune.validate(empty));
     assertTrue(e.problems().contains("model: required field is missing"), e.problems().toString());
     assertTrue(e.problems().contains("output: required field is missing"), e.problems().toString());
@@ -234,7 +236,7 @@ class BuildersTest {
     Recipe.Builder b =
         Recipe.builder()
             .setModel(SafetensorsModel.builder().setDir("s").build())
-            .setHead(HeadSpec.builder().setClasses("a", "b").build())
+            .setHead(HeadSpec.builder().optClasses("a", "b").build())
             .setData(DataSpec.builder().setTrain(TextJsonlSplit.builder().setPath("p").build()).build())
             .setOptimizer(OptimizerSpec.builder().setLr(1).build())
             .setOutput(OutputSpec.builder().setDir("d").build());

@@ -80,9 +80,18 @@ class RecipeVariantsTest {
   }
 
   /** The quickstart with {@code data.train} replaced. */
+  /** The quickstart with another training split, and no valid or test split (of another kind). */
   private static ObjectNode withTrain(String train) {
     ObjectNode tree = quickstart();
     ((ObjectNode) tree.get("data")).set("train", yaml(train));
+    ((ObjectNode) tree.get("data")).remove(List.of("valid", "test"));
+    return tree;
+  }
+
+  /** The tree as a regression: task.type regression, no head.classes. */
+  private static ObjectNode regression(ObjectNode tree) {
+    tree.set("task", yaml("{type: regression}"));
+    ((ObjectNode) tree.get("head")).remove("classes");
     return tree;
   }
 
@@ -150,7 +159,8 @@ class RecipeVariantsTest {
         r.data().train());
     assertEquals("csv", r.data().train().kind());
 
-    r = roundTrip(withTrain("{type: csv, path: " + csv + ", targets: [a, b]}"), "/data/train");
+    r = roundTrip(regression(withTrain("{type: csv, path: " + csv + ", targets: [a, b]}")),
+        "/data/train");
     assertEquals(new CsvSplit(csv.toString(), null, null, List.of("a", "b"), ",", null),
         r.data().train());
   }
@@ -240,15 +250,15 @@ class RecipeVariantsTest {
             + " both"),
         problems(withTrain("{type: csv, path: " + csv + ", label: a, targets: [b]}")));
     assertEquals(List.of("data.train.targets: name at least one column"),
-        problems(withTrain("{type: csv, path: " + csv + ", targets: []}")));
+        problems(regression(withTrain("{type: csv, path: " + csv + ", targets: []}"))));
     assertEquals(
         List.of("data.train.targets[1]: duplicate column 'b'",
             "data.train.features[0]: 'b' is a target column",
             "data.train.features[1]: invalid pattern 'c[': unclosed '['",
             "data.train.delimiter: must be one character other than a quote or line break, got"
                 + " ';;'"),
-        problems(withTrain("{type: csv, path: " + csv + ", targets: [b, b], features: [b, 'c[']"
-            + ", delimiter: ';;'}")));
+        problems(regression(withTrain("{type: csv, path: " + csv + ", targets: [b, b], features:"
+            + " [b, 'c['], delimiter: ';;'}"))));
   }
 
   @Test
@@ -391,11 +401,11 @@ class RecipeVariantsTest {
         SafetensorsModel.builder().setDir(checkpoint.toString()).build(),
         TorchScriptModel.builder().setPath(pt.toString()).build(),
         DjlModel.builder().setUrl(checkpoint.toString()).build())) {
-      Recipe r = new Recipe(q.description(), m, q.head(), q.data(), q.groups(), q.stages(),
+      Recipe r = new Recipe(q.description(), m, q.head(), q.task(), q.data(), q.groups(), q.stages(),
           q.unfreeze(), q.optimizer(), q.schedule(), q.monitor(), q.train(), q.output());
       assertEquals(r, FineTune.validate(r));
     }
-    Recipe bad = new Recipe(q.description(), BertOnnxModel.builder().build(), q.head(), q.data(),
+    Recipe bad = new Recipe(q.description(), BertOnnxModel.builder().build(), q.head(), q.task(), q.data(),
         q.groups(), q.stages(), q.unfreeze(), q.optimizer(), q.schedule(), q.monitor(), q.train(),
         q.output());
     assertEquals(List.of("model: give exactly one of bundled, path; got none"),

@@ -1,0 +1,271 @@
+package io.github.finetune4j.pipeline;
+
+import static io.github.finetune4j.pipeline.Exporter.MODEL_CONFIG;
+import static io.github.finetune4j.pipeline.Exporter.MODEL_NAME;
+
+import ai.djl.Device;
+import ai.djl.Model;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Parameter;
+import ai.djl.pytorch.engine.PtNDManager;
+import ai.djl.pytorch.engine.PtSymbolBlock;
+import ai.djl.training.ParameterStore;
+import io.github.finetune4j.data.CsvSource;
+import io.github.finetune4j.data.DataException;
+import io.github.finetune4j.data.TabularData;
+import io.github.finetune4j.model.FeatureModelBlock;
+import io.github.finetune4j.params.ParameterNames;
+import java.io.EOFException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * An exported model of feature vectors (a {@code torchscript} module fine-tuned on csv splits),
+ * checked and loaded, that predicts rows of a CSV file.
+ *
+ * <p>{@link #open} checks the directory against its {@code manifest.json} (as {@link Predictor}
+ * does), the metadata ({@link FeatureMetadata}) and the parameters against the metadata: the new
+ * head has one output per class or target on the module's outputs, and the module gives as many
+ * values as the metadata records. {@link #predict(Path)} reads the feature columns by name (other
+ * columns, a label or targets among them, are ignored), standardizes them with the standardizer
+ * fitted on the training split, and runs them in batches of {@value #BATCH_SIZE}. Not
+ * thread-safe.
+ */
+public final class TabularPredictor implements AutoCloseable {
+
+  /** Rows per forward pass. */
+  public static final int BATCH_SIZE = 256;
+
+  private final FeatureMetadata metadata;
+  private final Model model;
+  private final FeatureModelBlock block;
+  private final ParameterStore ps;
+  private final Path dir;
+
+  private TabularPredictor(FeatureMetadata metadata, Model model, FeatureModelBlock block,
+      Path dir) {
+    this.metadata = metadata;
+    this.model = model;
+    this.block = block;
+    this.dir = dir;
+    this.ps = new ParameterStore(model.getNDManager(), false);
+  }
+
+  /**
+   * The prediction of one row.
+   *
+   * @param label the most likely class (classification), or null
+   * @param probabilities probability per class (classification), else empty
+   * @param values the predicted value per target (regression), else empty
+   */
+  public record RowPrediction(
+      String label, Map<String, Double> probabilities, Map<String, Double> values) {}
+
+  /**
+   * Whether a run directory (or model directory) holds a model of feature vectors rather than a
+   * text classifier; false when it holds no readable metadata ({@link #open} and {@link
+   * Predictor#open} say why).
+   *
+   * @param runDir a run directory, or its {@code model} directory
+   * @return true for a model of feature vectors
+   */
+  public static boolean isTabular(Path runDir) {
+    Path sub = runDir.resolve(Exporter.MODEL_DIR);
+    Path dir = Files.isDirectory(sub) ? sub : runDir;
+    return FeatureMetadata.KIND.equals(FeatureMetadata.kindOf(dir.resolve(MODEL_CONFIG)));
+  }
+
+  /**
+   * Checks and loads an exported model of feature vectors.
+   *
+   * @param runDir a run directory, or its {@code model} directory
+   * @return the loaded model; close it when done
+   * @throws BadInputException when there is no such exported model or it is damaged or
+   *     inconsistent
+   */
+  public static TabularPredictor open(Path runDir) throws BadInputException {
+    Path dir = Predictor.modelDir(runDir);
+    List<String> damaged = Manifest.verify(dir);
+    if (!damaged.isEmpty()) {
+      throw new BadInputException(damaged);
+    }
+    Path metaFile = dir.resolve(MODEL_CONFIG);
+    if (FeatureMetadata.TEXT.equals(FeatureMetadata.kindOf(metaFile))) {
+      throw new BadInputException(List.of(dir + ": holds a text classifier; it predicts texts,"
+          + " not rows of features"));
+    }
+    FeatureMetadata meta = FeatureMetadata.read(metaFile);
+    Model model = Model.newInstance("finetune4j", Device.cpu());
+    try {
+      PtSymbolBlock module = new PtSymbolBlock((PtNDManager) model.getNDManager());
+      int k = meta.outputs().size();
+      FeatureModelBlock block = new FeatureModelBlock(module, meta.exampleShape(), meta.method(),
+          meta.moduleOutputs(), "classifier".equals(meta.head()) ? k : 0, meta.dropout(),
+          meta.scale(), meta.shift());
+      model.setBlock(block);
+      load(model, block, dir, meta, metaFile);
+      return new TabularPredictor(meta, model, block, dir);
+    } catch (BadInputException | RuntimeException e) {
+      model.close();
+      throw e;
+    }
+  }
+
+  private static void load(
+      Model model, FeatureModelBlock block, Path dir, FeatureMetadata meta, Path metaFile)
+      throws BadInputException {
+    Path params = dir.resolve(MODEL_NAME + "-0000.params");
+    BadInputException foreign = new BadInputException(List.of(params + ": not a parameter file"
+        + " of the model that " + metaFile + " describes (it is damaged, or the two files do not"
+        + " belong together)"));
+    if (!Files.isRegularFile(params)) {
+      throw new BadInputException(List.of(params + ": missing (the exported parameters)"));
+    }
+    try {
+      model.load(dir, MODEL_NAME);
+    } catch (EOFException e) {
+      throw new BadInputException(List.of(params + ": ends early (the file is truncated)"));
+    } catch (Exception e) {
+      throw foreign;
+    }
+    List<String> problems = new ArrayList<>();
+    Shape out;
+    try {
+      out = FeatureModelBlock.probe(block.module(), meta.exampleShape(), meta.method(),
+          model.getNDManager());
+    } catch (RuntimeException e) {
+      throw foreign;
+    }
+    if (out.dimension() != 2 || out.get(1) != meta.moduleOutputs()) {
+      problems.add(params + ": its module gives " + out + " values for one example, but "
+          + metaFile + " records " + meta.moduleOutputs() + " (the metadata does not match the"
+          + " parameters)");
+    }
+    if (block.hasHead()) {
+      Map<String, Parameter> p = ParameterNames.of(block);
+      Parameter w = p.get("head.weight");
+      Parameter b = p.get("head.bias");
+      Shape want = new Shape(meta.outputs().size(), meta.moduleOutputs());
+      if (w == null || b == null || !w.isInitialized() || !b.isInitialized()) {
+        throw foreign;
+      }
+      if (!w.getArray().getShape().equals(want)
+          || b.getArray().getShape().size() != meta.outputs().size()) {
+        problems.add(metaFile + ": lists " + meta.outputs().size() + " "
+            + (meta.classification() ? "classes" : "targets") + " on " + meta.moduleOutputs()
+            + " module outputs, but the head in " + params.getFileName() + " has shape "
+            + w.getArray().getShape());
+      }
+    }
+    if (!problems.isEmpty()) {
+      throw new BadInputException(problems);
+    }
+  }
+
+  /**
+   * {@code classification} or {@code regression}.
+   *
+   * @return the task
+   */
+  public String task() {
+    return metadata.task();
+  }
+
+  /**
+   * The class names (classification) or target names (regression), in output order.
+   *
+   * @return the names
+   */
+  public List<String> outputs() {
+    return metadata.outputs();
+  }
+
+  /**
+   * The feature columns the model reads, in order.
+   *
+   * @return the names
+   */
+  public List<String> featureColumns() {
+    return metadata.featureColumns();
+  }
+
+  /**
+   * Reads the feature columns of a CSV file with a header row (other columns are ignored) and
+   * predicts every row.
+   *
+   * @param csv the file (gzip-compressed when its name ends in {@code .gz})
+   * @return one prediction per row, in file order
+   * @throws BadInputException when the file cannot be read, lacks a feature column, or holds a
+   *     cell that is not a number
+   */
+  public List<RowPrediction> predict(Path csv) throws BadInputException {
+    TabularData rows;
+    try {
+      rows = new CsvSource(csv, metadata.delimiter(), featureColumns(), null).readFeatures();
+    } catch (DataException e) {
+      throw new BadInputException(List.of(e.getMessage()));
+    }
+    return predict(rows.features());
+  }
+
+  /**
+   * Predicts rows of raw (not yet standardized) feature values.
+   *
+   * @param rows one row per example, its values in the order of {@link #featureColumns()}
+   * @return one prediction per row, in order
+   * @throws BadInputException when the model's outputs are not finite
+   */
+  public List<RowPrediction> predict(float[][] rows) throws BadInputException {
+    int width = featureColumns().size();
+    List<String> names = metadata.outputs();
+    int k = names.size();
+    List<RowPrediction> out = new ArrayList<>(rows.length);
+    for (int start = 0; start < rows.length; start += BATCH_SIZE) {
+      int b = Math.min(BATCH_SIZE, rows.length - start);
+      float[] flat = new float[b * width];
+      for (int r = 0; r < b; r++) {
+        System.arraycopy(metadata.standardizer().apply(rows[start + r]), 0, flat, r * width, width);
+      }
+      float[] y;
+      try (NDScope scope = new NDScope();
+          NDManager sm = model.getNDManager().newSubManager()) {
+        NDArray x = sm.create(flat, new Shape(b, width));
+        NDArray o = block.forward(ps, new NDList(x), false).singletonOrThrow();
+        y = (metadata.classification() ? o.softmax(1) : o).toFloatArray();
+      }
+      for (float v : y) {
+        if (!Float.isFinite(v)) {
+          throw new BadInputException(List.of(dir + ": the model's outputs are not finite (its"
+              + " weights hold NaN or infinity); it cannot predict anything"));
+        }
+      }
+      for (int r = 0; r < b; r++) {
+        Map<String, Double> m = new LinkedHashMap<>();
+        int best = 0;
+        for (int c = 0; c < k; c++) {
+          float v = y[r * k + c];
+          m.put(names.get(c), (double) v);
+          best = v > y[r * k + best] ? c : best;
+        }
+        out.add(metadata.classification()
+            ? new RowPrediction(names.get(best), m, Map.of())
+            : new RowPrediction(null, Map.of(), m));
+      }
+    }
+    return out;
+  }
+
+  /** Frees the model. */
+  @Override
+  public void close() {
+    model.close();
+  }
+}
