@@ -7,8 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.finetune4j.cli.Main;
-import io.github.finetune4j.data.TextJsonlSource;
 import io.github.finetune4j.data.TextExample;
+import io.github.finetune4j.data.TextJsonlSource;
 import io.github.finetune4j.pipeline.FineTune;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -34,8 +34,15 @@ class ShippedRecipesRunTest {
 
   static String[] shrunk(Path recipe, Path out) {
     return new String[] {
-      "run", recipe.toString(), "data.train.limit=16", "data.valid.limit=8", "data.test.limit=24",
-      "data.max_length=24", "data.batch_size=8", "monitor.sinks=[jsonl]", "output.dir=" + out
+      "run",
+      recipe.toString(),
+      "data.train.limit=16",
+      "data.valid.limit=8",
+      "data.test.limit=24",
+      "data.max_length=24",
+      "data.batch_size=8",
+      "monitor.sinks=[jsonl]",
+      "output.dir=" + out
     };
   }
 
@@ -46,28 +53,37 @@ class ShippedRecipesRunTest {
       recipes = walk.filter(p -> p.toString().matches(".*\\.(ya?ml|json)$")).sorted().toList();
     }
     assertFalse(recipes.isEmpty());
-    return recipes.stream().map(r -> DynamicTest.dynamicTest(r.toString(), () -> {
-      Path out = tmp.resolve(r.getFileName().toString() + "-run");
-      ByteArrayOutputStream o = new ByteArrayOutputStream();
-      ByteArrayOutputStream e = new ByteArrayOutputStream();
-      int code = Main.run(shrunk(r, out), new PrintStream(o, true, StandardCharsets.UTF_8),
-          new PrintStream(e, true, StandardCharsets.UTF_8));
-      assertEquals(0, code, r + "\n" + e.toString(StandardCharsets.UTF_8));
-      JsonNode summary = JSON.readTree(out.resolve("summary.json").toFile());
-      if ("regression".equals(summary.get("task").asText())) {
-        double rmse = summary.get("test_metrics").get("rmse").asDouble(Double.NaN);
-        assertTrue(rmse >= 0 && Double.isFinite(rmse), "rmse " + rmse);
-        assertTrue(o.toString(StandardCharsets.UTF_8).contains("Done: test rmse"));
-      } else {
-        double acc = summary.get("test_accuracy").asDouble();
-        assertTrue(acc >= 0 && acc <= 1, "accuracy " + acc);
-        assertTrue(o.toString(StandardCharsets.UTF_8).contains("Done: test accuracy"));
-      }
-      assertEquals(24, summary.get("test_examples").asInt());
-      assertTrue(Files.isRegularFile(out.resolve("recipe.resolved.yaml")));
-      assertTrue(Files.isRegularFile(out.resolve("model/model-0000.params")));
-      assertFalse(Files.exists(out.resolveSibling(out.getFileName() + ".partial")));
-    }));
+    return recipes.stream()
+        .map(
+            r ->
+                DynamicTest.dynamicTest(
+                    r.toString(),
+                    () -> {
+                      Path out = tmp.resolve(r.getFileName().toString() + "-run");
+                      ByteArrayOutputStream o = new ByteArrayOutputStream();
+                      ByteArrayOutputStream e = new ByteArrayOutputStream();
+                      int code =
+                          Main.run(
+                              shrunk(r, out),
+                              new PrintStream(o, true, StandardCharsets.UTF_8),
+                              new PrintStream(e, true, StandardCharsets.UTF_8));
+                      assertEquals(0, code, r + "\n" + e.toString(StandardCharsets.UTF_8));
+                      JsonNode summary = JSON.readTree(out.resolve("summary.json").toFile());
+                      if ("regression".equals(summary.get("task").asText())) {
+                        double rmse = summary.get("test_metrics").get("rmse").asDouble(Double.NaN);
+                        assertTrue(rmse >= 0 && Double.isFinite(rmse), "rmse " + rmse);
+                        assertTrue(o.toString(StandardCharsets.UTF_8).contains("Done: test rmse"));
+                      } else {
+                        double acc = summary.get("test_accuracy").asDouble();
+                        assertTrue(acc >= 0 && acc <= 1, "accuracy " + acc);
+                        assertTrue(
+                            o.toString(StandardCharsets.UTF_8).contains("Done: test accuracy"));
+                      }
+                      assertEquals(24, summary.get("test_examples").asInt());
+                      assertTrue(Files.isRegularFile(out.resolve("recipe.resolved.yaml")));
+                      assertTrue(Files.isRegularFile(out.resolve("model/model-0000.params")));
+                      assertFalse(Files.exists(out.resolveSibling(out.getFileName() + ".partial")));
+                    }));
   }
 
   @Test
@@ -85,7 +101,8 @@ class ShippedRecipesRunTest {
         FineTune.predict(out, test.stream().map(TextExample::text).toList());
     long correct = 0;
     for (int i = 0; i < test.size(); i++) {
-      double sum = p.get(i).probabilities().values().stream().mapToDouble(Double::doubleValue).sum();
+      double sum =
+          p.get(i).probabilities().values().stream().mapToDouble(Double::doubleValue).sum();
       assertEquals(1.0, sum, 1e-5);
       correct += p.get(i).label().equals(classes.get(test.get(i).label())) ? 1 : 0;
     }
@@ -93,13 +110,22 @@ class ShippedRecipesRunTest {
     assertEquals(summary.get("test_accuracy").asDouble(), correct / 40.0, 1e-9);
 
     ByteArrayOutputStream o = new ByteArrayOutputStream();
-    assertEquals(0, Main.run(new String[] {"predict", out.toString(), "Cheap pills, click now!!!"},
-        new PrintStream(o, true, StandardCharsets.UTF_8), System.err));
-    assertTrue(o.toString(StandardCharsets.UTF_8).matches("(?s)(ham|spam)\\t0\\.\\d{4}\\tCheap pills.*"),
+    assertEquals(
+        0,
+        Main.run(
+            new String[] {"predict", out.toString(), "Cheap pills, click now!!!"},
+            new PrintStream(o, true, StandardCharsets.UTF_8),
+            System.err));
+    assertTrue(
+        o.toString(StandardCharsets.UTF_8).matches("(?s)(ham|spam)\\t0\\.\\d{4}\\tCheap pills.*"),
         o.toString(StandardCharsets.UTF_8));
     ByteArrayOutputStream err = new ByteArrayOutputStream();
-    assertEquals(2, Main.run(new String[] {"predict", dir.resolve("nothing").toString(), "x"},
-        System.out, new PrintStream(err, true, StandardCharsets.UTF_8)));
+    assertEquals(
+        2,
+        Main.run(
+            new String[] {"predict", dir.resolve("nothing").toString(), "x"},
+            System.out,
+            new PrintStream(err, true, StandardCharsets.UTF_8)));
     assertTrue(err.toString(StandardCharsets.UTF_8).contains("no exported model"));
   }
 }

@@ -20,11 +20,13 @@ final class Interrupts {
   @SuppressWarnings("restriction")
   private static void handle(String name, int code, PrintStream err) {
     try {
-      sun.misc.Signal.handle(new sun.misc.Signal(name), sig -> {
-        err.println(message(name));
-        err.flush();
-        Runtime.getRuntime().halt(code);
-      });
+      sun.misc.Signal.handle(
+          new sun.misc.Signal(name),
+          sig -> {
+            err.println(message(name));
+            err.flush();
+            Runtime.getRuntime().halt(code);
+          });
     } catch (IllegalArgumentException | UnsupportedOperationException e) {
       // the signal is reserved on this platform: the JVM's default handling applies
     }
@@ -33,11 +35,15 @@ final class Interrupts {
   /** The line printed on a signal. */
   static String message(String signal) {
     return ActiveRun.current()
-        .map(s -> String.format(Locale.ROOT,
-            "finetune: interrupted (SIG%s) %s; the partial run is left in %s (it is removed by"
-                + " the next run with the same output.dir)",
-            signal, s.step() == 0 ? "before the first step" : "at step " + s.step(),
-            Escapes.escape(s.partial().toString())))
+        .map(
+            s ->
+                String.format(
+                    Locale.ROOT,
+                    "finetune: interrupted (SIG%s) %s; the partial run is left in %s (it is removed by"
+                        + " the next run with the same output.dir)",
+                    signal,
+                    s.step() == 0 ? "before the first step" : "at step " + s.step(),
+                    Escapes.escape(s.partial().toString())))
         .orElse("finetune: interrupted (SIG" + signal + "); no run was writing, nothing was left");
   }
 }

@@ -1,7 +1,7 @@
 package io.github.finetune4j.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.finetune4j.monitor.HtmlReport;
@@ -9,9 +9,9 @@ import io.github.finetune4j.monitor.ReportException;
 import io.github.finetune4j.pipeline.BadInputException;
 import io.github.finetune4j.pipeline.FineTune;
 import io.github.finetune4j.pipeline.Plan;
-import io.github.finetune4j.pipeline.RunFailedException;
 import io.github.finetune4j.pipeline.PredictInput;
 import io.github.finetune4j.pipeline.Predictor;
+import io.github.finetune4j.pipeline.RunFailedException;
 import io.github.finetune4j.pipeline.TabularPredictor;
 import io.github.finetune4j.recipe.Recipe;
 import io.github.finetune4j.recipe.RecipeException;
@@ -31,8 +31,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
- * The {@code finetune} command line. Exit codes: 0 ok, 1 the run failed, 2 bad usage or bad
- * input (recipe, data, paths) — reported as one clear paragraph, never a stack trace.
+ * The {@code finetune} command line. Exit codes: 0 ok, 1 the run failed, 2 bad usage or bad input
+ * (recipe, data, paths) — reported as one clear paragraph, never a stack trace.
  */
 @Command(
     name = "finetune",
@@ -91,7 +91,8 @@ public final class Main implements Callable<Integer> {
     cl.setErr(new PrintWriter(err, true));
     cl.setExecutionExceptionHandler(
         (ex, line, parse) -> {
-          err.println("finetune: the run failed: " + Escapes.escape(String.valueOf(ex.getMessage())));
+          err.println(
+              "finetune: the run failed: " + Escapes.escape(String.valueOf(ex.getMessage())));
           if (System.getenv("FINETUNE_DEBUG") != null) {
             ex.printStackTrace(err);
           } else {
@@ -115,8 +116,10 @@ public final class Main implements Callable<Integer> {
   private int badRecipe(Path file, RecipeException e) {
     List<String> ps = e.problems();
     err.printf(
-        Locale.ROOT, "finetune: recipe %s is not usable (%d problem%s):%n",
-        Escapes.escape(file.toString()), ps.size(),
+        Locale.ROOT,
+        "finetune: recipe %s is not usable (%d problem%s):%n",
+        Escapes.escape(file.toString()),
+        ps.size(),
         ps.size() == 1 ? "" : "s");
     ps.forEach(p -> err.println("  - " + Escapes.escape(p)));
     return BAD_INPUT;
@@ -143,7 +146,11 @@ public final class Main implements Callable<Integer> {
     List<String> overrides = new ArrayList<>();
   }
 
-  @Command(name = "run", mixinStandardHelpOptions = true, version = Main.VERSION, description = "Fine-tune by recipe: train, evaluate, export.")
+  @Command(
+      name = "run",
+      mixinStandardHelpOptions = true,
+      version = Main.VERSION,
+      description = "Fine-tune by recipe: train, evaluate, export.")
   static final class Run extends RecipeCommand {
     @Override
     public Integer call() throws Exception {
@@ -166,8 +173,11 @@ public final class Main implements Callable<Integer> {
         return main.badInput("cannot run " + recipe, e);
       } catch (RunFailedException e) {
         main.err.println("finetune: the run failed " + Escapes.escape(e.getMessage()) + ".");
-        main.err.println("The failed run (metrics, summary.json with \"status\": \"failed\", report)"
-            + " is in " + Escapes.escape(e.where().toString()) + "; no model was exported.");
+        main.err.println(
+            "The failed run (metrics, summary.json with \"status\": \"failed\", report)"
+                + " is in "
+                + Escapes.escape(e.where().toString())
+                + "; no model was exported.");
         return FAILED;
       }
     }
@@ -178,16 +188,22 @@ public final class Main implements Callable<Integer> {
     if ("regression".equals(summary.path("task").asText())) {
       JsonNode rmse = summary.path("test_metrics").path("rmse");
       JsonNode r2 = summary.path("test_metrics").path("r2");
-      return !rmse.isNumber() ? "no test split"
-          : String.format(Locale.ROOT, "test rmse %.4f (r2 %.4f)", rmse.asDouble(),
-              r2.asDouble(Double.NaN));
+      return !rmse.isNumber()
+          ? "no test split"
+          : String.format(
+              Locale.ROOT, "test rmse %.4f (r2 %.4f)", rmse.asDouble(), r2.asDouble(Double.NaN));
     }
     JsonNode acc = summary.get("test_accuracy");
-    return acc == null || acc.isNull() ? "no test split"
+    return acc == null || acc.isNull()
+        ? "no test split"
         : String.format(Locale.ROOT, "test accuracy %.4f", acc.asDouble());
   }
 
-  @Command(name = "validate", mixinStandardHelpOptions = true, version = Main.VERSION, description = "Check a recipe and report every problem; loads no weights.")
+  @Command(
+      name = "validate",
+      mixinStandardHelpOptions = true,
+      version = Main.VERSION,
+      description = "Check a recipe and report every problem; loads no weights.")
   static final class Validate extends RecipeCommand {
     @Override
     public Integer call() {
@@ -197,7 +213,10 @@ public final class Main implements Callable<Integer> {
         // model's layers can honour): the architecture is built, no weight file is read.
         FineTune.plan(r);
         main.out.printf(
-            Locale.ROOT, "%s: valid (%d groups, %s)%n", recipe, r.groups().size(),
+            Locale.ROOT,
+            "%s: valid (%d groups, %s)%n",
+            recipe,
+            r.groups().size(),
             r.stages() != null ? r.stages().size() + " stages" : "stages from its unfreeze policy");
         return OK;
       } catch (RecipeException e) {
@@ -208,7 +227,11 @@ public final class Main implements Callable<Integer> {
     }
   }
 
-  @Command(name = "plan", mixinStandardHelpOptions = true, version = Main.VERSION, description = "Print, per parameter: group, shape, trainable and lr per stage, decay.")
+  @Command(
+      name = "plan",
+      mixinStandardHelpOptions = true,
+      version = Main.VERSION,
+      description = "Print, per parameter: group, shape, trainable and lr per stage, decay.")
   static final class PlanCmd extends RecipeCommand {
     @Option(names = "--json", description = "Print the plan as JSON.")
     boolean json;
@@ -228,7 +251,11 @@ public final class Main implements Callable<Integer> {
     }
   }
 
-  @Command(name = "schema", mixinStandardHelpOptions = true, version = Main.VERSION, description = "Print the JSON Schema of the recipe format.")
+  @Command(
+      name = "schema",
+      mixinStandardHelpOptions = true,
+      version = Main.VERSION,
+      description = "Print the JSON Schema of the recipe format.")
   static final class Schema implements Callable<Integer> {
     @CommandLine.ParentCommand Main main;
 
@@ -239,11 +266,18 @@ public final class Main implements Callable<Integer> {
     }
   }
 
-  @Command(name = "report", mixinStandardHelpOptions = true, version = Main.VERSION, description = "Write report.html (charts of every group's updates) for a run directory.")
+  @Command(
+      name = "report",
+      mixinStandardHelpOptions = true,
+      version = Main.VERSION,
+      description = "Write report.html (charts of every group's updates) for a run directory.")
   static final class Report implements Callable<Integer> {
     @CommandLine.ParentCommand Main main;
 
-    @Parameters(index = "0", paramLabel = "RUN_DIR", description = "A run directory (or a .partial one).")
+    @Parameters(
+        index = "0",
+        paramLabel = "RUN_DIR",
+        description = "A run directory (or a .partial one).")
     Path runDir;
 
     @Override
@@ -305,31 +339,35 @@ public final class Main implements Callable<Integer> {
     @Option(
         names = "--input",
         paramLabel = "FILE",
-        description = "Read the texts from FILE (- for standard input), one per line; empty lines"
-            + " are skipped. A .gz file is decompressed.")
+        description =
+            "Read the texts from FILE (- for standard input), one per line; empty lines"
+                + " are skipped. A .gz file is decompressed.")
     String input;
 
     @Option(
         names = "--jsonl",
-        description = "The input is JSON Lines: one object per line, the text in --text-field"
-            + " (automatic for files named *.jsonl or *.jsonl.gz).")
+        description =
+            "The input is JSON Lines: one object per line, the text in --text-field"
+                + " (automatic for files named *.jsonl or *.jsonl.gz).")
     boolean jsonl;
 
     @Option(
         names = "--text-field",
         paramLabel = "NAME",
-        description = "The JSONL field that holds the text (default: the one recorded at export,"
-            + " else \"text\").")
+        description =
+            "The JSONL field that holds the text (default: the one recorded at export,"
+                + " else \"text\").")
     String textField;
 
     @Option(
         names = "--format",
         paramLabel = "tsv|jsonl",
         defaultValue = "tsv",
-        description = "Output, one line per text or row in input order: tsv (label,"
-            + " probability, text; for rows: label, probability, or the predicted values of a"
-            + " regression; the default) or jsonl ({\"text\", \"label\", \"probabilities\"};"
-            + " for rows {\"label\", \"probabilities\"} or {TARGET: value, ...}).")
+        description =
+            "Output, one line per text or row in input order: tsv (label,"
+                + " probability, text; for rows: label, probability, or the predicted values of a"
+                + " regression; the default) or jsonl ({\"text\", \"label\", \"probabilities\"};"
+                + " for rows {\"label\", \"probabilities\"} or {TARGET: value, ...}).")
     Format format;
 
     @Override
@@ -376,11 +414,15 @@ public final class Main implements Callable<Integer> {
     private int rows() throws BadInputException {
       String problem = null;
       if (!texts.isEmpty()) {
-        problem = runDir + " holds a model of feature vectors: give its rows with --input"
-            + " FILE.csv, not texts as arguments";
+        problem =
+            runDir
+                + " holds a model of feature vectors: give its rows with --input"
+                + " FILE.csv, not texts as arguments";
       } else if (input == null || input.equals("-")) {
-        problem = runDir + " holds a model of feature vectors: give its rows with --input"
-            + " FILE.csv (a file with a header row)";
+        problem =
+            runDir
+                + " holds a model of feature vectors: give its rows with --input"
+                + " FILE.csv (a file with a header row)";
       } else if (jsonl || textField != null) {
         problem = "--jsonl and --text-field apply only to texts";
       }
@@ -401,7 +443,8 @@ public final class Main implements Callable<Integer> {
 
     private static String tsv(TabularPredictor.RowPrediction p) {
       if (p.label() != null) {
-        return Escapes.escape(p.label()) + "\t"
+        return Escapes.escape(p.label())
+            + "\t"
             + String.format(Locale.ROOT, "%.4f", p.probabilities().get(p.label()));
       }
       StringBuilder b = new StringBuilder();
@@ -446,8 +489,11 @@ public final class Main implements Callable<Integer> {
       int skipped = in.skippedEmptyLines();
       if (skipped > 0) {
         main.err.printf(
-            Locale.ROOT, "finetune: skipped %d empty line%s of %s%n", skipped,
-            skipped == 1 ? "" : "s", file == null ? "standard input" : Escapes.escape(input));
+            Locale.ROOT,
+            "finetune: skipped %d empty line%s of %s%n",
+            skipped,
+            skipped == 1 ? "" : "s",
+            file == null ? "standard input" : Escapes.escape(input));
       }
       return in.texts();
     }
@@ -469,8 +515,10 @@ public final class Main implements Callable<Integer> {
     }
 
     private static String tsv(FineTune.Prediction p) {
-      return Escapes.escape(p.label()) + "\t"
-          + String.format(Locale.ROOT, "%.4f", p.probabilities().get(p.label())) + "\t"
+      return Escapes.escape(p.label())
+          + "\t"
+          + String.format(Locale.ROOT, "%.4f", p.probabilities().get(p.label()))
+          + "\t"
           + Escapes.escape(p.text());
     }
 

@@ -138,8 +138,8 @@ public final class CsvSource {
   }
 
   /**
-   * Reads only the feature columns (to predict): other columns, a label or targets among them,
-   * are not read.
+   * Reads only the feature columns (to predict): other columns, a label or targets among them, are
+   * not read.
    *
    * @return a table of features without labels or targets ({@link TabularData#isClassification()}
    *     false, no target names), rows in file order
@@ -155,7 +155,10 @@ public final class CsvSource {
 
   /** The columns read: feature and target column indexes, and the label column's (or -1). */
   private record Columns(
-      int[] features, List<String> featureNames, int label, int[] targets,
+      int[] features,
+      List<String> featureNames,
+      int label,
+      int[] targets,
       List<String> targetNames) {}
 
   private TabularData read(String labelColumn, List<String> classes, List<String> targetColumns)
@@ -213,12 +216,17 @@ public final class CsvSource {
         }
         if (record.size() != header.length) {
           throw new DataException(
-              where(line) + "the row has " + count(record.size(), "cell") + ", but the header has "
+              where(line)
+                  + "the row has "
+                  + count(record.size(), "cell")
+                  + ", but the header has "
                   + count(header.length, "column"));
         }
         if ((long) (rows + 1) * Math.max(cols.features.length, cols.targets.length) > MAX_VALUES) {
           throw new DataException(
-              where(line) + "the table is too large (more than " + MAX_VALUES
+              where(line)
+                  + "the table is too large (more than "
+                  + MAX_VALUES
                   + " values in one table)");
         }
         for (int c : cols.features) {
@@ -231,20 +239,24 @@ public final class CsvSource {
           String label = record.get(cols.label);
           String column = header[cols.label];
           if (label.isEmpty()) {
-            throw new DataException(
-                where(line, column) + "empty cell (every row needs a label)");
+            throw new DataException(where(line, column) + "empty cell (every row needs a label)");
           }
           if (label.indexOf('\uFFFD') >= 0) {
             throw new DataException(
-                where(line, column) + "the label " + quoted(label)
+                where(line, column)
+                    + "the label "
+                    + quoted(label)
                     + " holds bytes that are not valid UTF-8");
           }
           if (classes != null) {
             int idx = classes.indexOf(label);
             if (idx < 0) {
               throw new DataException(
-                  where(line, column) + "label " + quoted(label)
-                      + " is not one of the declared classes " + names(classes, "[", "]")
+                  where(line, column)
+                      + "label "
+                      + quoted(label)
+                      + " is not one of the declared classes "
+                      + names(classes, "[", "]")
                       + " (head.classes)");
             }
             labelIds.add(idx);
@@ -286,8 +298,12 @@ public final class CsvSource {
       classList = sortedLabels(labelsSeen);
       if (classList.size() < 2) {
         throw new DataException(
-            path + ": column " + quoted(header[cols.label]) + " holds only the label "
-                + quoted(classList.get(0)) + "; a classifier needs two or more classes");
+            path
+                + ": column "
+                + quoted(header[cols.label])
+                + " holds only the label "
+                + quoted(classList.get(0))
+                + "; a classifier needs two or more classes");
       }
       int[] remap = new int[labelsSeen.size()];
       for (int i = 0; i < remap.length; i++) {
@@ -312,8 +328,15 @@ public final class CsvSource {
       Integer before = byName.putIfAbsent(header[c], c);
       if (before != null) {
         throw new DataException(
-            where(headerLine) + "the header names column " + quoted(header[c]) + " twice"
-                + " (columns " + (before + 1) + " and " + (c + 1) + ")");
+            where(headerLine)
+                + "the header names column "
+                + quoted(header[c])
+                + " twice"
+                + " (columns "
+                + (before + 1)
+                + " and "
+                + (c + 1)
+                + ")");
       }
     }
     Set<Integer> reserved = new HashSet<>();
@@ -339,15 +362,20 @@ public final class CsvSource {
         }
         if (header[c].isEmpty()) {
           throw new DataException(
-              where(headerLine) + "column " + (c + 1) + " has no name in the header; name it, or"
+              where(headerLine)
+                  + "column "
+                  + (c + 1)
+                  + " has no name in the header; name it, or"
                   + " list the feature columns to read");
         }
         picked.add(c);
       }
       if (picked.isEmpty()) {
         throw new DataException(
-            path + ": no feature columns (the header has only "
-                + roleOf(reservedNames(header, reserved), classify) + ")");
+            path
+                + ": no feature columns (the header has only "
+                + roleOf(reservedNames(header, reserved), classify)
+                + ")");
       }
     } else {
       Set<String> literals = new HashSet<>();
@@ -369,13 +397,20 @@ public final class CsvSource {
           }
           if (!any && !reservedHits.isEmpty()) {
             throw new DataException(
-                path + ": feature pattern " + quoted(f) + " matches only "
+                path
+                    + ": feature pattern "
+                    + quoted(f)
+                    + " matches only "
                     + roleOf(reservedHits, classify));
           }
           if (!any) {
             throw new DataException(
-                path + ": feature pattern " + quoted(f) + " matches no column (columns: "
-                    + names(List.of(header)) + ")");
+                path
+                    + ": feature pattern "
+                    + quoted(f)
+                    + " matches no column (columns: "
+                    + names(List.of(header))
+                    + ")");
           }
         } else {
           if (!literals.add(f)) {
@@ -384,7 +419,10 @@ public final class CsvSource {
           int c = find(byName, f, "feature column", header);
           if (reserved.contains(c)) {
             throw new DataException(
-                path + ": column " + quoted(f) + " is "
+                path
+                    + ": column "
+                    + quoted(f)
+                    + " is "
                     + (classify ? "the label column" : "a target column")
                     + " and cannot also be a feature");
           }
@@ -409,8 +447,14 @@ public final class CsvSource {
     Integer c = byName.get(name);
     if (c == null) {
       throw new DataException(
-          path + ": " + what + " " + quoted(name) + " is not in the header (columns: "
-              + names(List.of(header)) + ")");
+          path
+              + ": "
+              + what
+              + " "
+              + quoted(name)
+              + " is not in the header (columns: "
+              + names(List.of(header))
+              + ")");
     }
     return c;
   }
@@ -453,15 +497,17 @@ public final class CsvSource {
     float v = Float.parseFloat(cell);
     if (Float.isInfinite(v)) {
       throw new DataException(
-          where(line, column) + quoted(cell) + " is beyond the range of a 32-bit float"
+          where(line, column)
+              + quoted(cell)
+              + " is beyond the range of a 32-bit float"
               + " (about 3.4e38)");
     }
     return v;
   }
 
   /**
-   * Whether the text is a plain decimal number: an optional sign, digits with at most one point
-   * (at least one digit in all), and an optional exponent.
+   * Whether the text is a plain decimal number: an optional sign, digits with at most one point (at
+   * least one digit in all), and an optional exponent.
    */
   private static boolean isDecimal(String s) {
     int n = s.length();

@@ -14,8 +14,8 @@ import java.util.Set;
  * Per-feature standardization {@code (x - mean) / std}, fitted on a training split and applied to
  * every split and at prediction time.
  *
- * <p>The mean and the population standard deviation (divided by the row count, not by one less)
- * are accumulated in double precision in two passes. A constant column (every value the same) gets
+ * <p>The mean and the population standard deviation (divided by the row count, not by one less) are
+ * accumulated in double precision in two passes. A constant column (every value the same) gets
  * standard deviation 1 and its own value as mean, so that it maps to exactly 0; {@link
  * #constantColumns()} lists such columns.
  */
@@ -144,8 +144,10 @@ public final class Standardizer {
   public TabularData apply(TabularData data) {
     if (!data.featureNames().equals(featureNames)) {
       throw new IllegalArgumentException(
-          "the table's feature columns " + data.featureNames()
-              + " are not the ones the standardizer was fitted on " + featureNames);
+          "the table's feature columns "
+              + data.featureNames()
+              + " are not the ones the standardizer was fitted on "
+              + featureNames);
     }
     int cols = featureNames.size();
     FloatBuffer x = data.featureBuffer();

@@ -62,12 +62,16 @@ public final class TabularData {
     for (int i = 0; i < labels.length; i++) {
       if (labels[i] < 0 || labels[i] >= cls.size()) {
         throw new IllegalArgumentException(
-            "label " + labels[i] + " of row " + i + " is not an index into the "
-                + cls.size() + " classes");
+            "label "
+                + labels[i]
+                + " of row "
+                + i
+                + " is not an index into the "
+                + cls.size()
+                + " classes");
       }
     }
-    return new TabularData(
-        labels.length, names, features.clone(), labels.clone(), cls, null, null);
+    return new TabularData(labels.length, names, features.clone(), labels.clone(), cls, null, null);
   }
 
   /**
@@ -93,21 +97,28 @@ public final class TabularData {
     }
     int rows = targets.length / tnames.size();
     checkSize(features.length, rows, names.size(), "features");
-    return new TabularData(
-        rows, names, features.clone(), null, null, tnames, targets.clone());
+    return new TabularData(rows, names, features.clone(), null, null, tnames, targets.clone());
   }
 
   /** A classification table over arrays the caller hands over and no longer touches. */
   static TabularData ownedClassification(
       List<String> featureNames, float[] features, int[] labels, List<String> classes) {
     return new TabularData(
-        labels.length, List.copyOf(featureNames), features, labels, List.copyOf(classes), null,
+        labels.length,
+        List.copyOf(featureNames),
+        features,
+        labels,
+        List.copyOf(classes),
+        null,
         null);
   }
 
   /** A regression table over arrays the caller hands over and no longer touches. */
   static TabularData ownedRegression(
-      int rows, List<String> featureNames, float[] features, List<String> targetNames,
+      int rows,
+      List<String> featureNames,
+      float[] features,
+      List<String> targetNames,
       float[] targets) {
     return new TabularData(
         rows, List.copyOf(featureNames), features, null, null, List.copyOf(targetNames), targets);

@@ -47,8 +47,7 @@ public final class TextJsonlSource {
           "\\s*\\(start marker at \\[Source: [^\\]]*?; line: \\d+, column: (\\d+)\\]\\)");
   private static final Pattern SOURCE = Pattern.compile("\\s*(at )?\\[Source: [^\\]]*\\]");
   private static final Pattern LIMIT_NAME = Pattern.compile(",? from `[^`]*`");
-  private static final Pattern TOKEN =
-      Pattern.compile("(?s)(.*?token )'(.*)'(: was expecting .*)");
+  private static final Pattern TOKEN = Pattern.compile("(?s)(.*?token )'(.*)'(: was expecting .*)");
 
   private final Path path;
   private final String textField;
@@ -161,14 +160,21 @@ public final class TextJsonlSource {
         }
         if (!label.isValueNode() || label.isNull()) {
           throw new DataException(
-              where(lineNo) + "field '" + labelField + "' must be a string or number, got "
+              where(lineNo)
+                  + "field '"
+                  + labelField
+                  + "' must be a string or number, got "
                   + kind(label));
         }
         int idx = classes.indexOf(label.asText());
         if (idx < 0) {
           throw new DataException(
-              where(lineNo) + "label " + quoted(label.asText())
-                  + " is not one of the declared classes " + classes + " (head.classes)");
+              where(lineNo)
+                  + "label "
+                  + quoted(label.asText())
+                  + " is not one of the declared classes "
+                  + classes
+                  + " (head.classes)");
         }
         String value = text.asText();
         if (value.isBlank()) {

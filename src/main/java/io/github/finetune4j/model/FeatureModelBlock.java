@@ -15,16 +15,15 @@ import ai.djl.util.PairList;
 import java.util.Arrays;
 
 /**
- * A TorchScript module that reads feature vectors, with an optional new linear head and an
- * optional fixed output mapping: {@code x [batch, F] -> module -> [dropout, head] -> [out · scale +
- * shift]}.
+ * A TorchScript module that reads feature vectors, with an optional new linear head and an optional
+ * fixed output mapping: {@code x [batch, F] -> module -> [dropout, head] -> [out · scale + shift]}.
  *
- * <p>The module is a child under the empty name, so its parameters keep their PyTorch names
- * ({@code body.0.weight}); the head is the child {@code head} ({@code head.weight}, {@code
- * head.bias}). A batch of feature rows is reshaped to {@code [batch, ...exampleShape]} when the
- * module takes more than one dimension per example (e.g. {@code [1, 8, 8]} images). With a method
- * name the module's exported method of that name is run instead of {@code forward} (DJL's {@code
- * module_method:} input convention), with gradients recorded like {@code forward}.
+ * <p>The module is a child under the empty name, so its parameters keep their PyTorch names ({@code
+ * body.0.weight}); the head is the child {@code head} ({@code head.weight}, {@code head.bias}). A
+ * batch of feature rows is reshaped to {@code [batch, ...exampleShape]} when the module takes more
+ * than one dimension per example (e.g. {@code [1, 8, 8]} images). With a method name the module's
+ * exported method of that name is run instead of {@code forward} (DJL's {@code module_method:}
+ * input convention), with gradients recorded like {@code forward}.
  *
  * <p>The output mapping (a regression's target standardization undone) is made of constants that
  * are no parameters: they are stored by the pipeline's metadata, not in the parameter file.
@@ -61,13 +60,19 @@ public final class FeatureModelBlock extends AbstractBlock {
    * @param shift per output, the offset of the output mapping (with {@code scale})
    */
   public FeatureModelBlock(
-      PtSymbolBlock module, long[] exampleShape, String method, int features, int head,
-      double dropout, float[] scale, float[] shift) {
+      PtSymbolBlock module,
+      long[] exampleShape,
+      String method,
+      int features,
+      int head,
+      double dropout,
+      float[] scale,
+      float[] shift) {
     super(VERSION);
     int outputs = head > 0 ? head : features;
     if (scale != null && (shift == null || scale.length != outputs || shift.length != outputs)) {
-      throw new IllegalArgumentException("the output mapping needs " + outputs
-          + " factors and offsets");
+      throw new IllegalArgumentException(
+          "the output mapping needs " + outputs + " factors and offsets");
     }
     this.module = addChildBlock("", module);
     this.head = head > 0 ? addChildBlock("head", Linear.builder().setUnits(head).build()) : null;
@@ -168,7 +173,8 @@ public final class FeatureModelBlock extends AbstractBlock {
       // Constants in engine-owned storage (a copy), never aliasing a Java buffer: autograd keeps
       // the factor for the backward pass (see docs/decisions.md, memory safety).
       NDManager m = inputs.head().getManager(); // the batch's (per-step) manager
-      try (NDArray s = m.create(scale); NDArray b = m.create(shift)) {
+      try (NDArray s = m.create(scale);
+          NDArray b = m.create(shift)) {
         NDArray factor = s.duplicate();
         NDArray offset = b.duplicate();
         out = out.mul(factor).add(offset);
@@ -210,7 +216,11 @@ public final class FeatureModelBlock extends AbstractBlock {
 
   @Override
   public String toString() {
-    return "FeatureModelBlock(example " + Arrays.toString(exampleShape) + ", features " + features
-        + (head == null ? ", own output" : ", head " + outputs) + ")";
+    return "FeatureModelBlock(example "
+        + Arrays.toString(exampleShape)
+        + ", features "
+        + features
+        + (head == null ? ", own output" : ", head " + outputs)
+        + ")";
   }
 }

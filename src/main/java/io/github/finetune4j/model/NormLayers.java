@@ -9,15 +9,15 @@ import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.util.Pair;
 import io.github.finetune4j.params.ParameterNames;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.lang.reflect.Field;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.io.OutputStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
 
 /**
  * The layers of a model that keep running statistics (BatchNorm), and the switches that decide,
@@ -31,10 +31,10 @@ import java.nio.file.Path;
  *   <li>DJL {@link BatchNorm} blocks: each is replaced in its parent by a transparent stand-in
  *       ({@link PolicyBatchNorm}) that runs it in inference mode when its statistics are fixed, and
  *       that re-estimates them on demand. Every layer is controlled on its own.
- *   <li>BatchNorm submodules of a TorchScript module loaded with {@link TorchScriptBlock#load}:
- *       DJL switches a scripted module's mode as a whole, so all BatchNorm layers of one module
- *       must agree, nothing else in it may depend on the mode while it trains, and statistics
- *       cannot be re-estimated. {@link #check} says so before training starts.
+ *   <li>BatchNorm submodules of a TorchScript module loaded with {@link TorchScriptBlock#load}: DJL
+ *       switches a scripted module's mode as a whole, so all BatchNorm layers of one module must
+ *       agree, nothing else in it may depend on the mode while it trains, and statistics cannot be
+ *       re-estimated. {@link #check} says so before training starts.
  * </ul>
  *
  * A plain {@link PtSymbolBlock} (not loaded through {@link TorchScriptBlock#load}) cannot be
@@ -74,9 +74,9 @@ public final class NormLayers {
   private NormLayers() {}
 
   /**
-   * Finds every layer with running statistics under {@code root} and puts the DJL ones under
-   * policy control (replacing each {@link BatchNorm} in its parent by a transparent stand-in).
-   * Calling it again on the same tree finds the stand-ins and does not wrap twice.
+   * Finds every layer with running statistics under {@code root} and puts the DJL ones under policy
+   * control (replacing each {@link BatchNorm} in its parent by a transparent stand-in). Calling it
+   * again on the same tree finds the stand-ins and does not wrap twice.
    *
    * @param root the model
    * @return the layers
@@ -110,13 +110,20 @@ public final class NormLayers {
    * @return the problems
    */
   public List<String> check(
-      List<Set<String>> fixedPerStage, List<Set<String>> trainingPerStage, Set<String> recalibrated) {
+      List<Set<String>> fixedPerStage,
+      List<Set<String>> trainingPerStage,
+      Set<String> recalibrated) {
     List<String> problems = new ArrayList<>(structural);
     for (Layer l : layers) {
       if (recalibrated.contains(l.name()) && l.kind() != Kind.BATCH_NORM) {
-        problems.add("layer '" + l.name() + "': 'recalibrate' cannot be honoured inside TorchScript"
-            + " module '" + l.module() + "': DJL cannot reach a scripted module's buffers to reset"
-            + " them; use freeze_stats or train for its group");
+        problems.add(
+            "layer '"
+                + l.name()
+                + "': 'recalibrate' cannot be honoured inside TorchScript"
+                + " module '"
+                + l.module()
+                + "': DJL cannot reach a scripted module's buffers to reset"
+                + " them; use freeze_stats or train for its group");
       }
     }
     for (int s = 0; s < fixedPerStage.size(); s++) {
@@ -130,33 +137,48 @@ public final class NormLayers {
       }
       for (Map.Entry<String, List<Layer>> e : byModule.entrySet()) {
         String module = e.getKey();
-        List<String> fixedHere = e.getValue().stream().map(Layer::name)
-            .filter(fixed::contains).toList();
-        List<String> moving = e.getValue().stream().map(Layer::name)
-            .filter(x -> !fixed.contains(x)).toList();
+        List<String> fixedHere =
+            e.getValue().stream().map(Layer::name).filter(fixed::contains).toList();
+        List<String> moving =
+            e.getValue().stream().map(Layer::name).filter(x -> !fixed.contains(x)).toList();
         if (fixedHere.isEmpty()) {
           continue;
         }
         String where = "stage " + (s + 1) + ": TorchScript module '" + label(module) + "'";
         if (e.getValue().get(0).kind() == Kind.FOREIGN_TORCHSCRIPT_BATCH_NORM) {
-          problems.add(where + " was not loaded with TorchScriptBlock.load, so the running"
-              + " statistics of " + fixedHere + " cannot be kept fixed; load it with"
-              + " TorchScriptBlock.load");
+          problems.add(
+              where
+                  + " was not loaded with TorchScriptBlock.load, so the running"
+                  + " statistics of "
+                  + fixedHere
+                  + " cannot be kept fixed; load it with"
+                  + " TorchScriptBlock.load");
           continue;
         }
         if (!moving.isEmpty()) {
-          problems.add(where + " switches all its BatchNorm layers together, but the plan keeps "
-              + fixedHere + " fixed and updates " + moving + "; give these layers the same"
-              + " norm mode and the same stages");
+          problems.add(
+              where
+                  + " switches all its BatchNorm layers together, but the plan keeps "
+                  + fixedHere
+                  + " fixed and updates "
+                  + moving
+                  + "; give these layers the same"
+                  + " norm mode and the same stages");
         }
         List<String> dependent = modeDependent.getOrDefault(module, List.of());
         String prefix = module.isEmpty() ? "" : module + ".";
         boolean trains = training.stream().anyMatch(p -> p.startsWith(prefix));
         if (!dependent.isEmpty() && trains) {
-          problems.add(where + " must run in inference mode to keep " + fixedHere + " fixed,"
-              + " which would also change " + dependent + " (they read the training flag) while"
-              + " its parameters train; train its BatchNorm statistics in this stage or freeze"
-              + " the whole module");
+          problems.add(
+              where
+                  + " must run in inference mode to keep "
+                  + fixedHere
+                  + " fixed,"
+                  + " which would also change "
+                  + dependent
+                  + " (they read the training flag) while"
+                  + " its parameters train; train its BatchNorm statistics in this stage or freeze"
+                  + " the whole module");
         }
       }
     }
@@ -176,8 +198,11 @@ public final class NormLayers {
    */
   public void fixStatistics(Set<String> fixed) {
     djl.forEach((name, bn) -> bn.fixStatistics(fixed.contains(name)));
-    scripted.forEach((module, block) -> block.fixStatistics(layers.stream()
-        .anyMatch(l -> module.equals(l.module()) && fixed.contains(l.name()))));
+    scripted.forEach(
+        (module, block) ->
+            block.fixStatistics(
+                layers.stream()
+                    .anyMatch(l -> module.equals(l.module()) && fixed.contains(l.name()))));
   }
 
   /**
@@ -197,19 +222,20 @@ public final class NormLayers {
   }
 
   /**
-   * Ends re-estimation: each layer's running mean and variance become the averages over the
-   * batches seen.
+   * Ends re-estimation: each layer's running mean and variance become the averages over the batches
+   * seen.
    *
    * @return per layer, how many batches were averaged
    */
   public Map<String, Long> endRecalibration() {
     Map<String, Long> out = new LinkedHashMap<>();
-    djl.forEach((name, bn) -> {
-      long n = bn.endRecalibration();
-      if (n > 0) {
-        out.put(name, n);
-      }
-    });
+    djl.forEach(
+        (name, bn) -> {
+          long n = bn.endRecalibration();
+          if (n > 0) {
+            out.put(name, n);
+          }
+        });
     return out;
   }
 
@@ -225,7 +251,9 @@ public final class NormLayers {
    * @return layer names
    */
   public List<String> unreached() {
-    return djl.entrySet().stream().filter(e -> !e.getValue().reached()).map(Map.Entry::getKey)
+    return djl.entrySet().stream()
+        .filter(e -> !e.getValue().reached())
+        .map(Map.Entry::getKey)
         .toList();
   }
 
@@ -249,9 +277,13 @@ public final class NormLayers {
         if (replace(block, child.getKey(), wrapper)) {
           addDjl(wrapper, name);
         } else {
-          structural.add("layer '" + name + "': its parent " + block.getClass().getSimpleName()
-              + " does not keep its children in DJL's child list, so its BatchNorm cannot be"
-              + " put under a norm policy");
+          structural.add(
+              "layer '"
+                  + name
+                  + "': its parent "
+                  + block.getClass().getSimpleName()
+                  + " does not keep its children in DJL's child list, so its BatchNorm cannot be"
+                  + " put under a norm policy");
         }
       } else {
         visit(b, ParameterNames.childPrefix(prefix, own), block);
@@ -261,8 +293,13 @@ public final class NormLayers {
 
   private void addDjl(PolicyBatchNorm bn, String name) {
     djl.put(name, bn);
-    layers.add(new Layer(name, Kind.BATCH_NORM, List.of(name + ".weight", name + ".bias"),
-        List.of(name + ".running_mean", name + ".running_var"), null));
+    layers.add(
+        new Layer(
+            name,
+            Kind.BATCH_NORM,
+            List.of(name + ".weight", name + ".bias"),
+            List.of(name + ".running_mean", name + ".running_var"),
+            null));
   }
 
   private void addScripted(PtSymbolBlock pt, String prefix) throws IOException {
@@ -291,18 +328,21 @@ public final class NormLayers {
       for (String p : m.parameters()) {
         affine.add(name + "." + p);
       }
-      layers.add(new Layer(name, kind, affine,
-          List.of(name + ".running_mean", name + ".running_var"), module));
+      layers.add(
+          new Layer(
+              name, kind, affine, List.of(name + ".running_mean", name + ".running_var"), module));
     }
     List<String> dependent = new ArrayList<>();
     for (TorchScriptStructure.Module m : structure.modeDependentModules()) {
-      dependent.add((m.path().isEmpty() ? label(module) : prefix + m.path()) + " ("
-          + m.shortType() + ")");
+      dependent.add(
+          (m.path().isEmpty() ? label(module) : prefix + m.path()) + " (" + m.shortType() + ")");
     }
     modeDependent.put(module, dependent);
   }
 
-  /** Replaces a child in place (same key, same position); false when the parent is not ours to edit. */
+  /**
+   * Replaces a child in place (same key, same position); false when the parent is not ours to edit.
+   */
   private static boolean replace(Block parent, String key, Block replacement) {
     if (!(parent instanceof AbstractBlock)) {
       return false;

@@ -19,11 +19,11 @@ import java.lang.reflect.Field;
 
 /**
  * Stands in for a DJL {@link BatchNorm} in its parent's place and decides, per forward pass,
- * whether the layer runs in training mode (normalizes with batch statistics and updates its
- * running statistics) or in inference mode (normalizes with the stored statistics, which stay
- * bit-identical) while gradients still flow to its weight and bias. It is transparent: it owns
- * the wrapped layer's parameters under the same names, saves and loads in the same format, and
- * has no children of its own.
+ * whether the layer runs in training mode (normalizes with batch statistics and updates its running
+ * statistics) or in inference mode (normalizes with the stored statistics, which stay
+ * bit-identical) while gradients still flow to its weight and bias. It is transparent: it owns the
+ * wrapped layer's parameters under the same names, saves and loads in the same format, and has no
+ * children of its own.
  */
 final class PolicyBatchNorm extends AbstractBlock {
 
@@ -31,8 +31,10 @@ final class PolicyBatchNorm extends AbstractBlock {
   private final int axis;
   private boolean statisticsFixed;
   private boolean reached;
+
   /** While re-estimating: sums of batch means and unbiased batch variances, per channel. */
   private double[] sumMean;
+
   private double[] sumVar;
   private long batches;
   private boolean recalibrating;
@@ -109,8 +111,8 @@ final class PolicyBatchNorm extends AbstractBlock {
     long count = x.getShape().size() / x.getShape().get(ax);
     NDArray xd = x.toType(DataType.FLOAT64, false);
     NDArray mean = xd.mean(reduce);
-    NDArray var = xd.sub(mean.reshape(new Shape(keep))).square().sum(reduce)
-        .div(Math.max(1, count - 1));
+    NDArray var =
+        xd.sub(mean.reshape(new Shape(keep))).square().sum(reduce).div(Math.max(1, count - 1));
     double[] m = mean.toDoubleArray();
     double[] v = var.toDoubleArray();
     if (sumMean == null) {

@@ -82,7 +82,8 @@ public final class TextClassifierBlock extends AbstractBlock {
     NDArray ids = inputs.get(0);
     NDArray mask = inputs.get(1);
     NDArray hidden =
-        BertEncoderBlock.encode(ps, embeddings, encoder, ids, mask, null, training).singletonOrThrow();
+        BertEncoderBlock.encode(ps, embeddings, encoder, ids, mask, null, training)
+            .singletonOrThrow();
     NDArray pooled =
         "cls".equals(pooling)
             ? hidden.get(new NDIndex(":, 0, :"))

@@ -61,14 +61,14 @@ public final class TextClassifierFactory implements BlockFactory, TranslatorFact
   public Block newBlock(Model model, Path modelPath, Map<String, ?> arguments) throws IOException {
     JsonNode m = metadata(modelPath);
     BertConfig bert = JSON.treeToValue(m.get("bert"), BertConfig.class);
-    return new TextClassifierBlock(bert, classes(m).size(), m.get("pooling").asText(),
-        m.get("dropout").asDouble());
+    return new TextClassifierBlock(
+        bert, classes(m).size(), m.get("pooling").asText(), m.get("dropout").asDouble());
   }
 
   @Override
   public Set<Pair<Type, Type>> getSupportedTypes() {
-    return Set.of(new Pair<>(String.class, Classifications.class),
-        new Pair<>(Input.class, Output.class));
+    return Set.of(
+        new Pair<>(String.class, Classifications.class), new Pair<>(Input.class, Output.class));
   }
 
   @Override
@@ -77,8 +77,12 @@ public final class TextClassifierFactory implements BlockFactory, TranslatorFact
       Class<I> input, Class<O> output, Model model, Map<String, ?> arguments)
       throws TranslateException {
     if (!isSupported(input, output)) {
-      throw new IllegalArgumentException("a Finetune4J text classifier maps String to"
-          + " Classifications, not " + input.getSimpleName() + " to " + output.getSimpleName());
+      throw new IllegalArgumentException(
+          "a Finetune4J text classifier maps String to"
+              + " Classifications, not "
+              + input.getSimpleName()
+              + " to "
+              + output.getSimpleName());
     }
     if (input == Input.class) {
       return (Translator<I, O>) new ServingTextTranslator();
@@ -101,7 +105,8 @@ public final class TextClassifierFactory implements BlockFactory, TranslatorFact
   }
 
   /** One text at a time: token ids and mask in, softmax over the classes out. */
-  private static final class TextTranslator implements NoBatchifyTranslator<String, Classifications> {
+  private static final class TextTranslator
+      implements NoBatchifyTranslator<String, Classifications> {
     private TextTokenizer tokenizer;
     private List<String> classes;
 

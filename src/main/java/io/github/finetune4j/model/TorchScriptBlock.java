@@ -9,15 +9,15 @@ import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.io.InputStream;
 
 /**
  * A TorchScript module loaded by Finetune4J: a {@link PtSymbolBlock} that also knows its module
  * tree ({@link TorchScriptStructure}) and can run a <em>training</em> forward pass (gradients
- * recorded) with the module in inference mode, which is how its BatchNorm layers keep their
- * running statistics fixed while training.
+ * recorded) with the module in inference mode, which is how its BatchNorm layers keep their running
+ * statistics fixed while training.
  *
  * <p>DJL switches a scripted module between {@code train()} and {@code eval()} as a whole and
  * records no gradient in {@code eval()} forward passes; submodules' modes and buffers are out of

@@ -5,6 +5,7 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -12,9 +13,8 @@ import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.zip.ZipEntry;
-import java.util.zip.ZipFile;
-import java.util.Collections;
 import java.util.zip.ZipException;
+import java.util.zip.ZipFile;
 
 /**
  * The module tree of a TorchScript archive, read from the archive itself (no engine): TorchScript
@@ -92,8 +92,8 @@ public final class TorchScriptStructure {
         String name = e.getName();
         int code = name.indexOf("/code/");
         if (code >= 0 && name.endsWith(".py")) {
-          String module = name.substring(code + "/code/".length(), name.length() - 3)
-              .replace('/', '.');
+          String module =
+              name.substring(code + "/code/".length(), name.length() - 3).replace('/', '.');
           try (InputStream in = zip.getInputStream(e)) {
             parseClasses(module, new String(in.readAllBytes(), StandardCharsets.UTF_8), classes);
           }
@@ -107,7 +107,8 @@ public final class TorchScriptStructure {
       throw new IOException("not a TorchScript archive (" + e.getMessage() + ")", e);
     }
     if (root == null || !classes.containsKey(root)) {
-      throw new IOException("not a TorchScript archive (no data.pkl naming a scripted module class)");
+      throw new IOException(
+          "not a TorchScript archive (no data.pkl naming a scripted module class)");
     }
     List<Module> out = new ArrayList<>();
     walk(root, "", classes, out, 0);
@@ -156,11 +157,15 @@ public final class TorchScriptStructure {
       throw new IOException("TorchScript module tree deeper than 64 levels at " + path);
     }
     ClassDef c = classes.get(type);
-    out.add(new Module(path, type, List.copyOf(c.parameters), List.copyOf(c.buffers),
-        c.readsTraining));
+    out.add(
+        new Module(path, type, List.copyOf(c.parameters), List.copyOf(c.buffers), c.readsTraining));
     for (Map.Entry<String, String> a : c.attrs.entrySet()) {
       if (classes.containsKey(a.getValue())) {
-        walk(a.getValue(), path.isEmpty() ? a.getKey() : path + "." + a.getKey(), classes, out,
+        walk(
+            a.getValue(),
+            path.isEmpty() ? a.getKey() : path + "." + a.getKey(),
+            classes,
+            out,
             depth + 1);
       }
     }

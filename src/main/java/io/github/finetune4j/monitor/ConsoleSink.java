@@ -2,12 +2,12 @@ package io.github.finetune4j.monitor;
 
 import java.io.PrintStream;
 import java.util.Locale;
+import java.util.Map;
 import java.util.function.LongSupplier;
 import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
-import java.util.Map;
 
 /**
  * Shows a run's progress on a console.

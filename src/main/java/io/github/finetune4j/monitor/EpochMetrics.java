@@ -45,10 +45,24 @@ public record EpochMetrics(
    * @param validAccuracy validation accuracy, or NaN
    * @param seconds wall seconds
    */
-  public EpochMetrics(int epoch, int stage, long step, double trainLoss, double trainAccuracy,
-      double validLoss, double validAccuracy, double seconds) {
-    this(epoch, stage, step, trainLoss, accuracy(trainAccuracy), validLoss,
-        accuracy(validAccuracy), seconds);
+  public EpochMetrics(
+      int epoch,
+      int stage,
+      long step,
+      double trainLoss,
+      double trainAccuracy,
+      double validLoss,
+      double validAccuracy,
+      double seconds) {
+    this(
+        epoch,
+        stage,
+        step,
+        trainLoss,
+        accuracy(trainAccuracy),
+        validLoss,
+        accuracy(validAccuracy),
+        seconds);
   }
 
   private static Map<String, Double> accuracy(double a) {

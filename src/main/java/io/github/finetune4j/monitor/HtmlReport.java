@@ -11,9 +11,11 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -22,8 +24,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.nio.file.StandardCopyOption;
-import java.util.HashMap;
 
 /**
  * Writes {@code report.html} for a run directory: one self-contained file (no network at view time)
@@ -209,8 +209,10 @@ public final class HtmlReport {
       num(o, "valid_accuracy", e.validAccuracy());
       num(o, "seconds", e.seconds());
       // the task's headline metric: accuracy, or RMSE for a regression
-      String headline = e.train().containsKey("accuracy") || e.valid().containsKey("accuracy")
-          ? "accuracy" : e.train().containsKey("rmse") || e.valid().containsKey("rmse") ? "rmse" : null;
+      String headline =
+          e.train().containsKey("accuracy") || e.valid().containsKey("accuracy")
+              ? "accuracy"
+              : e.train().containsKey("rmse") || e.valid().containsKey("rmse") ? "rmse" : null;
       if (headline != null) {
         o.put("metric", headline);
         num(o, "train_metric", e.train().getOrDefault(headline, Double.NaN));
@@ -229,7 +231,9 @@ public final class HtmlReport {
     // Drift from w0 means something only for groups that start from pre-trained weights; a new
     // head's drift from its random init is shown apart (summary.json: new_groups).
     ArrayNode newGroups = d.putArray("new_groups");
-    if (summary != null && summary.get("new_groups") != null && summary.get("new_groups").isArray()) {
+    if (summary != null
+        && summary.get("new_groups") != null
+        && summary.get("new_groups").isArray()) {
       summary.get("new_groups").forEach(g -> newGroups.add(g.asText()));
     }
     ArrayNode probs = d.putArray("problems");
@@ -286,9 +290,19 @@ public final class HtmlReport {
     JsonNode metrics = summary.get("test_metrics");
     if (metrics != null && metrics.isObject() && metrics.size() > 0) {
       b.append("<h3>Test metrics</h3><table class=\"kv\" id=\"test-metrics\">");
-      metrics.fields().forEachRemaining(m -> b.append("<tr><td>").append(esc(m.getKey()))
-          .append("</td><td>").append(esc(m.getValue().isNumber() ? fmt(m.getValue().asDouble())
-              : m.getValue().asText())).append("</td></tr>"));
+      metrics
+          .fields()
+          .forEachRemaining(
+              m ->
+                  b.append("<tr><td>")
+                      .append(esc(m.getKey()))
+                      .append("</td><td>")
+                      .append(
+                          esc(
+                              m.getValue().isNumber()
+                                  ? fmt(m.getValue().asDouble())
+                                  : m.getValue().asText()))
+                      .append("</td></tr>"));
       b.append("</table>");
     }
     b.append(confusionTable(summary.get("confusion_matrix")));
@@ -297,14 +311,18 @@ public final class HtmlReport {
 
   /** The confusion matrix of summary.json as a table: rows true class, columns predicted. */
   private static String confusionTable(JsonNode cm) {
-    if (cm == null || !cm.isObject() || !cm.path("classes").isArray()
+    if (cm == null
+        || !cm.isObject()
+        || !cm.path("classes").isArray()
         || !cm.path("counts").isArray()) {
       return "";
     }
     List<String> classes = new ArrayList<>();
     cm.get("classes").forEach(c -> classes.add(c.asText()));
-    StringBuilder b = new StringBuilder("<h3>Confusion matrix (test; rows: true class, columns:"
-        + " predicted)</h3><table id=\"confusion\"><tr><th></th>");
+    StringBuilder b =
+        new StringBuilder(
+            "<h3>Confusion matrix (test; rows: true class, columns:"
+                + " predicted)</h3><table id=\"confusion\"><tr><th></th>");
     classes.forEach(c -> b.append("<th>").append(esc(c)).append("</th>"));
     b.append("</tr>");
     int r = 0;

@@ -18,26 +18,26 @@ import org.slf4j.LoggerFactory;
 /**
  * SGD, Adam and AdamW steps run inside libtorch: the TorchScript module {@code update_kernels.pt}
  * (written by {@code src/test/python/gen_update_kernels.py}) loops over all the tensors of one
- * {@link Updater#step} in one JNI call and applies {@code torch.optim}'s per-tensor operations
- * with torch's own kernels, in place on the weights and the optimizer state.
+ * {@link Updater#step} in one JNI call and applies {@code torch.optim}'s per-tensor operations with
+ * torch's own kernels, in place on the weights and the optimizer state.
  *
  * <p>Why: DJL's {@code NDArray} has no {@code add(other, alpha)}, so with DJL operations the
- * coupled weight decay and the final update each need a product into a new full-size temporary
- * and a separate addition: 6 passes over memory and 2 allocations per tensor against torch's 4
- * passes and 1 allocation, plus a JNI call and a Java object per operation (see {@code
- * docs/benchmarks.md}). Here SGD takes 3 passes and Adam/AdamW torch's passes less two, and
- * nothing is allocated, because the gradients are used as scratch (see {@link Updater}). Where a
- * kernel fuses two of torch.optim's operations ({@code torch.add(d_p, buf, alpha=m, out=buf)},
- * {@code exp_avg.lerp_}) or uses Adam's algebraically equal "efficient" update (denominator
- * {@code sqrt(v) + eps * sqrt(bc2)}, step {@code lr * sqrt(bc2) / bc1}), values differ from torch
- * 1.13's by float32 rounding only; the golden trajectories still agree within 1e-6 relative.
+ * coupled weight decay and the final update each need a product into a new full-size temporary and
+ * a separate addition: 6 passes over memory and 2 allocations per tensor against torch's 4 passes
+ * and 1 allocation, plus a JNI call and a Java object per operation (see {@code
+ * docs/benchmarks.md}). Here SGD takes 3 passes and Adam/AdamW torch's passes less two, and nothing
+ * is allocated, because the gradients are used as scratch (see {@link Updater}). Where a kernel
+ * fuses two of torch.optim's operations ({@code torch.add(d_p, buf, alpha=m, out=buf)}, {@code
+ * exp_avg.lerp_}) or uses Adam's algebraically equal "efficient" update (denominator {@code sqrt(v)
+ * + eps * sqrt(bc2)}, step {@code lr * sqrt(bc2) / bc1}), values differ from torch 1.13's by
+ * float32 rounding only; the golden trajectories still agree within 1e-6 relative.
  *
  * <p>An SGD batch only takes tensors whose momentum buffer already exists (torch's first step,
  * {@code buf = clone(d_p)}, stays in {@link Sgd#update}) and Adam's buffers are created before the
  * call, so that long-lived state is never created inside the inference mode that DJL uses to run
- * TorchScript methods. Only weight decay is handled here; the rules' batches ({@link
- * Sgd#newBatch}, {@code AdamMath.newBatch}) decline slots with L1 or L2-SP, which then take the
- * rules' {@link UpdateRule#update}.
+ * TorchScript methods. Only weight decay is handled here; the rules' batches ({@link Sgd#newBatch},
+ * {@code AdamMath.newBatch}) decline slots with L1 or L2-SP, which then take the rules' {@link
+ * UpdateRule#update}.
  */
 final class FusedKernels {
 
@@ -154,8 +154,8 @@ final class FusedKernels {
   }
 
   /**
-   * Adam and AdamW steps collected for one call of the {@code adam} kernel: torch.optim's
-   * {@code _single_tensor_adam}/{@code _single_tensor_adamw} with the gradient as scratch for the
+   * Adam and AdamW steps collected for one call of the {@code adam} kernel: torch.optim's {@code
+   * _single_tensor_adam}/{@code _single_tensor_adamw} with the gradient as scratch for the
    * denominator (torch allocates it), so no allocation at all.
    */
   final class AdamBatch {
@@ -192,10 +192,20 @@ final class FusedKernels {
      * @param bc2Sqrt {@code sqrt(1 - beta2^t)}
      * @return false when the tensor must take the DJL path
      */
-    boolean offer(NDArray w, NDArray g, NDArray m, NDArray v, NDArray max, double coupledWd,
-        double decoupledFactor, double beta1, double stepSize, double bc2Sqrt) {
+    boolean offer(
+        NDArray w,
+        NDArray g,
+        NDArray m,
+        NDArray v,
+        NDArray max,
+        double coupledWd,
+        double decoupledFactor,
+        double beta1,
+        double stepSize,
+        double bc2Sqrt) {
       for (NDArray a : amsgrad ? new NDArray[] {g, m, v, max} : new NDArray[] {g, m, v}) {
-        if (!(a instanceof PtNDArray) || a.getDataType() != w.getDataType()
+        if (!(a instanceof PtNDArray)
+            || a.getDataType() != w.getDataType()
             || !a.getDevice().equals(w.getDevice())) {
           return false;
         }
@@ -284,8 +294,8 @@ final class FusedKernels {
     /**
      * The weights themselves, not detached views: DJL runs TorchScript methods with autograd off
      * (inference mode), where in-place updates of a leaf that requires gradients are allowed, as
-     * under torch.optim's no_grad. A view per tensor would cost a JNI call, an object and a
-     * release each (about 2 ms per ResNet-18 step, a quarter of the step).
+     * under torch.optim's no_grad. A view per tensor would cost a JNI call, an object and a release
+     * each (about 2 ms per ResNet-18 step, a quarter of the step).
      */
     PtNDArray[] weights() {
       return weights.stream().map(w -> (PtNDArray) w).toArray(PtNDArray[]::new);

@@ -17,8 +17,8 @@ import java.util.List;
  *
  * <p>{@link #update} follows torch's {@code _single_tensor_sgd} operation by operation; {@link
  * #newBatch} runs the same step in one call into libtorch ({@link FusedKernels}) for every slot
- * whose only penalty is a coupled weight decay and whose momentum buffer exists (the first
- * momentum step, {@code b = clone(d)}, takes {@link #update}).
+ * whose only penalty is a coupled weight decay and whose momentum buffer exists (the first momentum
+ * step, {@code b = clone(d)}, takes {@link #update}).
  *
  * @param momentum momentum factor, {@code >= 0}
  * @param dampening dampening for momentum, {@code >= 0}
@@ -115,9 +115,7 @@ public record Sgd(double momentum, double dampening, boolean nesterov) implement
       public boolean offer(ParamSlot s, ParamContext p) {
         GroupHyper h = s.hyper();
         boolean decays = h.weightDecay() > 0.0;
-        if (h.l1() > 0.0
-            || h.l2sp() > 0.0
-            || (decays && p.decayMode() != DecayMode.COUPLED)) {
+        if (h.l1() > 0.0 || h.l2sp() > 0.0 || (decays && p.decayMode() != DecayMode.COUPLED)) {
           return false;
         }
         return batch.offer(

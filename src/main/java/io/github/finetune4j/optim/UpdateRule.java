@@ -51,12 +51,12 @@ import java.util.List;
  * {@code set}, ...), and may write {@code grad}. Results of operations on these views, and on the
  * views {@link ParamContext#buffer} returns, land in that manager and are freed with it, so a rule
  * does not close anything. State buffers are the only thing that outlives the call: {@link
- * ParamContext#buffer} (created as zeros) or {@link ParamContext#setBuffer}, with names from
- * {@link #bufferNames()}, each of the parameter's shape and data type. Scalars are best passed to
- * DJL operations as {@code float}, as torch converts Python floats for float32 tensors.
+ * ParamContext#buffer} (created as zeros) or {@link ParamContext#setBuffer}, with names from {@link
+ * #bufferNames()}, each of the parameter's shape and data type. Scalars are best passed to DJL
+ * operations as {@code float}, as torch converts Python floats for float32 tensors.
  *
- * <p>The updater may be called with grad mode on (inside a {@code GradientCollector}): the arrays
- * a rule gets are detached, so its operations are not recorded by autograd.
+ * <p>The updater may be called with grad mode on (inside a {@code GradientCollector}): the arrays a
+ * rule gets are detached, so its operations are not recorded by autograd.
  */
 public interface UpdateRule {
 

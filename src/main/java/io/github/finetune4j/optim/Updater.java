@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -12,15 +13,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Supplier;
-import java.util.Collection;
 
 /**
  * Applies an {@link UpdateRule} to parameters in place, keeping optimizer state per parameter name.
  *
  * <p>One {@link #step(List)} updates every slot given (state is created in slot order; the
  * parameters are independent, so the order of their updates does not matter). For each slot it
- * increments the parameter's step count, offers the slot to the rule's batch for this step
- * ({@link UpdateRule#newBatch}) if it has one, and otherwise
+ * increments the parameter's step count, offers the slot to the rule's batch for this step ({@link
+ * UpdateRule#newBatch}) if it has one, and otherwise
  *
  * <ol>
  *   <li>adds the coupled penalties to a copy of the gradient: weight decay {@code wd * w}, L1
@@ -49,11 +49,11 @@ import java.util.Collection;
  *
  * <p>Gradients are consumed: {@link #step(List)} may use a slot's gradient array as scratch space,
  * so its contents are unspecified once the step returns (pass a copy to keep a gradient). The
- * caller must therefore take anything it needs from the gradients (norms, clipping) before the
- * step and reset them after it; {@code FineTuner} takes its gradient norms and clips before the
- * step and fills every gradient with zeros right after it. The fused path writes to gradients: SGD
- * adds the coupled weight decay (and Nesterov's look-ahead) to the gradient in place, Adam and
- * AdamW its coupled decay and then the denominator, instead of into new tensors.
+ * caller must therefore take anything it needs from the gradients (norms, clipping) before the step
+ * and reset them after it; {@code FineTuner} takes its gradient norms and clips before the step and
+ * fills every gradient with zeros right after it. The fused path writes to gradients: SGD adds the
+ * coupled weight decay (and Nesterov's look-ahead) to the gradient in place, Adam and AdamW its
+ * coupled decay and then the denominator, instead of into new tensors.
  *
  * <p>SGD, Adam and AdamW steps run, where they can, in one call into libtorch (their batch, on
  * {@link FusedKernels}: torch's own kernels in {@code torch.optim}'s order, no temporaries); an SGD
@@ -152,8 +152,7 @@ public final class Updater implements AutoCloseable {
         StateEntry entry =
             state.computeIfAbsent(s.name(), n -> new StateEntry(s.weight().getShape()));
         entry.step++;
-        if (batch != null
-            && batch.offer(s, context(s, entry, batchContext::manager))) {
+        if (batch != null && batch.offer(s, context(s, entry, batchContext::manager))) {
           continue;
         }
         try (NDManager scope = stateManager.newSubManager()) {
@@ -185,8 +184,7 @@ public final class Updater implements AutoCloseable {
   /**
    * Turns the rule's batched path ({@link UpdateRule#newBatch}; for SGD, Adam and AdamW the
    * TorchScript kernels of {@link FusedKernels}) on or off (on by default), for tests and
-   * benchmarks that compare it with the per-parameter DJL operations of {@link
-   * UpdateRule#update}.
+   * benchmarks that compare it with the per-parameter DJL operations of {@link UpdateRule#update}.
    *
    * @param enabled whether steps may use the rule's batch
    */

@@ -42,11 +42,18 @@ public final class ParamGroups {
       GroupRule r = rules.get(ri);
       for (int pi = 0; pi < r.compiled().size(); pi++) {
         int pIndex = pi;
-        long hits = names.stream().filter(n -> r.compiled().get(pIndex).matcher(n).matches()).count();
+        long hits =
+            names.stream().filter(n -> r.compiled().get(pIndex).matcher(n).matches()).count();
         if (hits == 0) {
           problems.add(
-              "groups[" + ri + "] '" + r.name() + "': pattern '" + r.patterns().get(pi)
-                  + "' matches no parameter" + example(names));
+              "groups["
+                  + ri
+                  + "] '"
+                  + r.name()
+                  + "': pattern '"
+                  + r.patterns().get(pi)
+                  + "' matches no parameter"
+                  + example(names));
         }
       }
     }
@@ -68,11 +75,15 @@ public final class ParamGroups {
     }
     if (!orphans.isEmpty()) {
       problems.add(
-          orphans.size() + " parameter(s) are in no group: " + list(orphans)
+          orphans.size()
+              + " parameter(s) are in no group: "
+              + list(orphans)
               + " (add a pattern for them, e.g. a catch-all group)");
     }
     conflicts.forEach(
-        (gs, ps) -> problems.add("groups " + gs + " both claim " + ps.size() + " parameter(s): " + list(ps)));
+        (gs, ps) ->
+            problems.add(
+                "groups " + gs + " both claim " + ps.size() + " parameter(s): " + list(ps)));
     if (!problems.isEmpty()) {
       throw new GroupingException(problems);
     }
@@ -126,7 +137,9 @@ public final class ParamGroups {
 
   private static String list(List<String> names) {
     String shown = String.join(", ", names.subList(0, Math.min(MAX_LISTED, names.size())));
-    return names.size() > MAX_LISTED ? shown + ", ... (" + (names.size() - MAX_LISTED) + " more)" : shown;
+    return names.size() > MAX_LISTED
+        ? shown + ", ... (" + (names.size() - MAX_LISTED) + " more)"
+        : shown;
   }
 
   private static String example(Collection<String> names) {

@@ -14,11 +14,12 @@ import java.util.Map;
  *
  * <p>DJL names a child {@code "%02d" + name} and joins levels with {@code _}; recipes match names
  * such as {@code encoder.layer.3.attention.self.query.weight}. This walks the tree, strips exactly
- * the index prefix DJL added (children of a sequential or parallel block are named by position
- * from 0, as in PyTorch: {@code features.0.weight}), joins levels with {@code .}, and renames DJL's parameter names to the
- * PyTorch ones: {@code gamma -> weight}, {@code beta -> bias}, {@code embedding -> weight},
- * {@code runningMean -> running_mean}, {@code runningVar -> running_var}. A child added under the
- * empty name adds no level: its parameters keep their names ({@link #childPrefix}).
+ * the index prefix DJL added (children of a sequential or parallel block are named by position from
+ * 0, as in PyTorch: {@code features.0.weight}), joins levels with {@code .}, and renames DJL's
+ * parameter names to the PyTorch ones: {@code gamma -> weight}, {@code beta -> bias}, {@code
+ * embedding -> weight}, {@code runningMean -> running_mean}, {@code runningVar -> running_var}. A
+ * child added under the empty name adds no level: its parameters keep their names ({@link
+ * #childPrefix}).
  *
  * <p>Running statistics are listed by {@link #of} (they are DJL parameters) but are not trained:
  * {@link #trainable} leaves them out.
@@ -40,19 +41,21 @@ public final class ParameterNames {
   }
 
   /**
-   * Like {@link #of}, without running statistics (BatchNorm's running mean and variance), which
-   * no optimizer updates.
+   * Like {@link #of}, without running statistics (BatchNorm's running mean and variance), which no
+   * optimizer updates.
    *
    * @param block the root block
    * @return an insertion-ordered map from dotted name to trainable parameter
    */
   public static Map<String, Parameter> trainable(Block block) {
     Map<String, Parameter> out = new LinkedHashMap<>();
-    of(block).forEach((name, p) -> {
-      if (!isStatistic(p)) {
-        out.put(name, p);
-      }
-    });
+    of(block)
+        .forEach(
+            (name, p) -> {
+              if (!isStatistic(p)) {
+                out.put(name, p);
+              }
+            });
     return out;
   }
 

@@ -29,8 +29,8 @@ final class BundledMiniLmSource implements TextEncoderSource {
     try {
       return TextTokenizer.miniLm(maxLength);
     } catch (IOException e) {
-      throw new BadInputException(List.of("model.bundled: cannot read the bundled tokenizer: "
-          + e.getMessage()));
+      throw new BadInputException(
+          List.of("model.bundled: cannot read the bundled tokenizer: " + e.getMessage()));
     }
   }
 
@@ -39,8 +39,8 @@ final class BundledMiniLmSource implements TextEncoderSource {
     try {
       return MiniLmImporter.weights(MiniLmImporter.readBundledGraph());
     } catch (IOException e) {
-      throw new BadInputException(List.of("model.bundled: cannot read the bundled ONNX file: "
-          + e.getMessage()));
+      throw new BadInputException(
+          List.of("model.bundled: cannot read the bundled ONNX file: " + e.getMessage()));
     }
   }
 }

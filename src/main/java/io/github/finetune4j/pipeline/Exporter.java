@@ -57,8 +57,15 @@ final class Exporter {
     // Plain DJL loads the directory: Criteria reads these and asks our factory for the block
     // and the translator.
     String factory = TextClassifierFactory.class.getName();
-    Files.writeString(modelDir.resolve(SERVING_PROPERTIES), "engine=PyTorch\n"
-        + "blockFactory=" + factory + "\n" + "translatorFactory=" + factory + "\n");
+    Files.writeString(
+        modelDir.resolve(SERVING_PROPERTIES),
+        "engine=PyTorch\n"
+            + "blockFactory="
+            + factory
+            + "\n"
+            + "translatorFactory="
+            + factory
+            + "\n");
     // Last, after every other file: a directory with a manifest was exported completely.
     Manifest.write(modelDir);
   }

@@ -116,44 +116,62 @@ record FeatureMetadata(
       root = JSON.readTree(Files.readAllBytes(file));
     } catch (JsonProcessingException e) {
       JsonLocation at = e.getLocation();
-      throw bad(file + ": not valid JSON"
-          + (at == null ? "" : " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")"));
+      throw bad(
+          file
+              + ": not valid JSON"
+              + (at == null
+                  ? ""
+                  : " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")"));
     } catch (IOException e) {
       throw bad(Problems.unreadable(file, e));
     }
     if (root == null || !root.isObject()) {
-      throw bad(file + ": expected the JSON object written at export, got "
-          + (root == null ? "nothing" : Problems.describe(root)));
+      throw bad(
+          file
+              + ": expected the JSON object written at export, got "
+              + (root == null ? "nothing" : Problems.describe(root)));
     }
     List<String> problems = new ArrayList<>();
     if (!KIND.equals(root.path("kind").asText(null))) {
-      problems.add(file + ": \"kind\" must be \"" + KIND + "\", got "
-          + Problems.describe(root.path("kind")));
+      problems.add(
+          file
+              + ": \"kind\" must be \""
+              + KIND
+              + "\", got "
+              + Problems.describe(root.path("kind")));
     }
     JsonNode task = root.path("task");
     boolean classification = "classification".equals(task.asText(null));
     if (!classification && !"regression".equals(task.asText(null))) {
-      problems.add(file + ": \"task\" must be \"classification\" or \"regression\", got "
-          + Problems.describe(task));
+      problems.add(
+          file
+              + ": \"task\" must be \"classification\" or \"regression\", got "
+              + Problems.describe(task));
     }
     JsonNode module = root.path("module");
     String moduleType = module.path("type").asText(null);
     if (!"torchscript".equals(moduleType)) {
-      problems.add(file + ": \"module.type\" must be \"torchscript\", got "
-          + Problems.describe(module.path("type")));
+      problems.add(
+          file
+              + ": \"module.type\" must be \"torchscript\", got "
+              + Problems.describe(module.path("type")));
     }
     long[] example = null;
     JsonNode shape = module.path("example_shape");
     if (!shape.isArray() || shape.isEmpty()) {
-      problems.add(file + ": \"module.example_shape\" must be a list of dimensions, got "
-          + Problems.describe(shape));
+      problems.add(
+          file
+              + ": \"module.example_shape\" must be a list of dimensions, got "
+              + Problems.describe(shape));
     } else {
       example = new long[shape.size()];
       for (int i = 0; i < example.length; i++) {
         JsonNode d = shape.get(i);
         if (!d.isIntegralNumber() || d.asLong() < 1) {
-          problems.add(file + ": \"module.example_shape\" must hold positive whole numbers, got "
-              + Problems.describe(d));
+          problems.add(
+              file
+                  + ": \"module.example_shape\" must hold positive whole numbers, got "
+                  + Problems.describe(d));
         }
         example[i] = d.asLong();
       }
@@ -161,24 +179,27 @@ record FeatureMetadata(
     JsonNode method = module.path("method");
     if (!method.isMissingNode()
         && (!method.isTextual() || !method.asText().matches("[A-Za-z_][A-Za-z0-9_]*"))) {
-      problems.add(file + ": \"module.method\" must be a method name, got "
-          + Problems.describe(method));
+      problems.add(
+          file + ": \"module.method\" must be a method name, got " + Problems.describe(method));
     }
     JsonNode moduleOutputs = module.path("outputs");
-    if (!moduleOutputs.isIntegralNumber() || !moduleOutputs.canConvertToInt()
+    if (!moduleOutputs.isIntegralNumber()
+        || !moduleOutputs.canConvertToInt()
         || moduleOutputs.asInt() < 1) {
-      problems.add(file + ": \"module.outputs\" must be a positive whole number, got "
-          + Problems.describe(moduleOutputs));
+      problems.add(
+          file
+              + ": \"module.outputs\" must be a positive whole number, got "
+              + Problems.describe(moduleOutputs));
     }
     JsonNode head = root.path("head");
     if (!"classifier".equals(head.asText(null)) && !"none".equals(head.asText(null))) {
-      problems.add(file + ": \"head\" must be \"classifier\" or \"none\", got "
-          + Problems.describe(head));
+      problems.add(
+          file + ": \"head\" must be \"classifier\" or \"none\", got " + Problems.describe(head));
     }
     JsonNode dropout = root.path("dropout");
     if (!dropout.isNumber() || !(dropout.asDouble() >= 0 && dropout.asDouble() < 1)) {
-      problems.add(file + ": \"dropout\" must be a number in [0, 1), got "
-          + Problems.describe(dropout));
+      problems.add(
+          file + ": \"dropout\" must be a number in [0, 1), got " + Problems.describe(dropout));
     }
     String field = classification ? "classes" : "targets";
     List<String> outputs = names(file, field, root.path(field), classification ? 2 : 1, problems);
@@ -190,18 +211,29 @@ record FeatureMetadata(
       for (String part : List.of("scale", "shift")) {
         JsonNode values = map.path(part);
         if (!values.isArray() || values.size() != outputs.size()) {
-          problems.add(file + ": \"target_mapping." + part + "\" must list one number per"
-              + " target, got " + Problems.describe(values));
+          problems.add(
+              file
+                  + ": \"target_mapping."
+                  + part
+                  + "\" must list one number per"
+                  + " target, got "
+                  + Problems.describe(values));
           i++;
           continue;
         }
         float[] v = new float[values.size()];
         for (int j = 0; j < v.length; j++) {
-          if (!values.get(j).isNumber() || !Float.isFinite((float) values.get(j).asDouble())
+          if (!values.get(j).isNumber()
+              || !Float.isFinite((float) values.get(j).asDouble())
               || part.equals("scale") && !(values.get(j).asDouble() > 0)) {
-            problems.add(file + ": \"target_mapping." + part + "\" must hold finite numbers"
-                + (part.equals("scale") ? " above 0" : "") + ", got "
-                + Problems.describe(values.get(j)));
+            problems.add(
+                file
+                    + ": \"target_mapping."
+                    + part
+                    + "\" must hold finite numbers"
+                    + (part.equals("scale") ? " above 0" : "")
+                    + ", got "
+                    + Problems.describe(values.get(j)));
           }
           v[j] = (float) values.get(j).asDouble();
         }
@@ -210,8 +242,8 @@ record FeatureMetadata(
     }
     JsonNode delimiter = root.path("delimiter");
     if (!delimiter.isTextual() || delimiter.asText().length() != 1) {
-      problems.add(file + ": \"delimiter\" must be one character, got "
-          + Problems.describe(delimiter));
+      problems.add(
+          file + ": \"delimiter\" must be one character, got " + Problems.describe(delimiter));
     }
     Standardizer standardizer = null;
     try {
@@ -225,47 +257,68 @@ record FeatureMetadata(
         size *= d;
       }
       if (size != standardizer.featureNames().size()) {
-        problems.add(file + ": \"module.example_shape\" takes " + size + " values, but the"
-            + " standardizer has " + standardizer.featureNames().size() + " features");
+        problems.add(
+            file
+                + ": \"module.example_shape\" takes "
+                + size
+                + " values, but the"
+                + " standardizer has "
+                + standardizer.featureNames().size()
+                + " features");
       }
     }
     if ("none".equals(head.asText(null)) && moduleOutputs.asInt() != outputs.size()) {
-      problems.add(file + ": \"head\" is \"none\", so the module's " + moduleOutputs.asInt()
-          + " outputs must be one per " + (classification ? "class" : "target") + " ("
-          + outputs.size() + ")");
+      problems.add(
+          file
+              + ": \"head\" is \"none\", so the module's "
+              + moduleOutputs.asInt()
+              + " outputs must be one per "
+              + (classification ? "class" : "target")
+              + " ("
+              + outputs.size()
+              + ")");
     }
     if (!problems.isEmpty()) {
       throw new BadInputException(problems);
     }
-    return new FeatureMetadata(task.asText(), moduleType, example,
-        method.isMissingNode() ? null : method.asText(), moduleOutputs.asInt(), head.asText(),
-        dropout.asDouble(), outputs, mapping == null ? null : mapping[0],
-        mapping == null ? null : mapping[1], delimiter.asText().charAt(0), standardizer);
+    return new FeatureMetadata(
+        task.asText(),
+        moduleType,
+        example,
+        method.isMissingNode() ? null : method.asText(),
+        moduleOutputs.asInt(),
+        head.asText(),
+        dropout.asDouble(),
+        outputs,
+        mapping == null ? null : mapping[0],
+        mapping == null ? null : mapping[1],
+        delimiter.asText().charAt(0),
+        standardizer);
   }
 
   private static List<String> names(
       Path file, String field, JsonNode node, int least, List<String> problems) {
     if (!node.isArray()) {
-      problems.add(file + ": \"" + field + "\" must be a list of names, got "
-          + Problems.describe(node));
+      problems.add(
+          file + ": \"" + field + "\" must be a list of names, got " + Problems.describe(node));
       return List.of();
     }
     List<String> out = new ArrayList<>();
     Set<String> seen = new HashSet<>();
     for (JsonNode c : node) {
       if (!c.isTextual() || c.asText().isEmpty()) {
-        problems.add(file + ": \"" + field + "\" must hold non-empty names, got "
-            + Problems.describe(c));
+        problems.add(
+            file + ": \"" + field + "\" must hold non-empty names, got " + Problems.describe(c));
       } else if (!seen.add(c.asText())) {
-        problems.add(file + ": \"" + field + "\" lists " + Problems.describe(c)
-            + " more than once");
+        problems.add(
+            file + ": \"" + field + "\" lists " + Problems.describe(c) + " more than once");
       } else {
         out.add(c.asText());
       }
     }
     if (node.size() < least) {
-      problems.add(file + ": \"" + field + "\" must list at least " + least + ", got "
-          + node.size());
+      problems.add(
+          file + ": \"" + field + "\" must list at least " + least + ", got " + node.size());
     }
     return List.copyOf(out);
   }

@@ -4,9 +4,9 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.pytorch.engine.PtSymbolBlock;
 
 /**
- * A model source of modules that read fixed-length feature vectors (tabular rows), whose own
- * output is either the prediction ({@code head.replace: none}) or the features a new head is put
- * on. One class per kind; {@link ModelSources} registers them.
+ * A model source of modules that read fixed-length feature vectors (tabular rows), whose own output
+ * is either the prediction ({@code head.replace: none}) or the features a new head is put on. One
+ * class per kind; {@link ModelSources} registers them.
  */
 interface FeatureModelSource extends ModelSource {
 

@@ -3,16 +3,11 @@ package io.github.finetune4j.pipeline;
 import ai.djl.Device;
 import ai.djl.Model;
 import ai.djl.engine.Engine;
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
-import ai.djl.training.ParameterStore;
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -20,44 +15,44 @@ import io.github.finetune4j.data.DataException;
 import io.github.finetune4j.data.TextData;
 import io.github.finetune4j.data.TextExample;
 import io.github.finetune4j.data.TextJsonlSource;
+import io.github.finetune4j.model.NormLayers;
 import io.github.finetune4j.model.TextClassifierBlock;
 import io.github.finetune4j.model.bert.BertConfig;
 import io.github.finetune4j.model.bert.BertWeights;
-import io.github.finetune4j.model.bert.MiniLmImporter;
 import io.github.finetune4j.model.text.TextTokenizer;
 import io.github.finetune4j.monitor.ConsoleSink;
 import io.github.finetune4j.monitor.HtmlReport;
 import io.github.finetune4j.monitor.MetricsSink;
 import io.github.finetune4j.monitor.MonitorSet;
+import io.github.finetune4j.monitor.ReportException;
 import io.github.finetune4j.monitor.WarningDetector;
+import io.github.finetune4j.optim.GroupHyper;
 import io.github.finetune4j.params.GroupRule;
 import io.github.finetune4j.params.GroupingException;
 import io.github.finetune4j.params.ParamGroup;
 import io.github.finetune4j.params.ParamGroups;
 import io.github.finetune4j.params.ParameterNames;
-import io.github.finetune4j.optim.GroupHyper;
+import io.github.finetune4j.policy.NormMode;
+import io.github.finetune4j.policy.StagePlan;
 import io.github.finetune4j.recipe.BertOnnxModel;
-import io.github.finetune4j.recipe.ModelSpec;
-import io.github.finetune4j.recipe.SafetensorsModel;
 import io.github.finetune4j.recipe.ClipSpec;
 import io.github.finetune4j.recipe.GroupSpec;
+import io.github.finetune4j.recipe.ModelSpec;
 import io.github.finetune4j.recipe.NamePattern;
 import io.github.finetune4j.recipe.Recipe;
 import io.github.finetune4j.recipe.RecipeException;
 import io.github.finetune4j.recipe.RecipeReader;
+import io.github.finetune4j.recipe.SafetensorsModel;
 import io.github.finetune4j.recipe.SourceSpec;
 import io.github.finetune4j.recipe.TextJsonlSplit;
 import io.github.finetune4j.recipe.WeightDecaySpec;
-import io.github.finetune4j.model.NormLayers;
-import io.github.finetune4j.policy.NormMode;
 import io.github.finetune4j.train.Batches;
 import io.github.finetune4j.train.ClassificationTask;
-import io.github.finetune4j.train.Task;
 import io.github.finetune4j.train.FaultPolicy;
 import io.github.finetune4j.train.FineTuner;
 import io.github.finetune4j.train.NormSetup;
 import io.github.finetune4j.train.RunResult;
-import io.github.finetune4j.policy.StagePlan;
+import io.github.finetune4j.train.Task;
 import io.github.finetune4j.train.TextBatches;
 import io.github.finetune4j.train.TrainSetup;
 import java.io.IOException;
@@ -65,18 +60,16 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.stream.Stream;
-import ai.djl.nn.Block;
-import io.github.finetune4j.monitor.ReportException;
-import java.util.Arrays;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /**
  * The one place that turns a {@link Recipe} into objects, and the public facade: plan, run,
@@ -86,6 +79,7 @@ public final class FineTune {
 
   /** Name of the exported model inside a run directory. */
   public static final String MODEL_DIR = Exporter.MODEL_DIR;
+
   private static final ObjectMapper JSON = new ObjectMapper();
 
   static {
@@ -138,17 +132,17 @@ public final class FineTune {
   }
 
   /**
-   * Runs a recipe end to end: reads data, loads the model, trains by stage, evaluates, exports.
-   * Bad input is reported before anything is written; the run is built in {@code DIR.partial} and
-   * moved to {@code DIR} only when complete (see {@link RunDirectory} for what may be replaced).
+   * Runs a recipe end to end: reads data, loads the model, trains by stage, evaluates, exports. Bad
+   * input is reported before anything is written; the run is built in {@code DIR.partial} and moved
+   * to {@code DIR} only when complete (see {@link RunDirectory} for what may be replaced).
    *
    * @param recipe a validated recipe
    * @param out progress output
    * @param extraSinks sinks added to the run's own (may be empty)
    * @return the summary written to {@code summary.json}
    * @throws BadInputException for unusable data, groups or output directory (exit code 2)
-   * @throws RunFailedException when a loss is not finite or too many steps were skipped; the run
-   *     is left in {@code DIR.failed} (exit code 1)
+   * @throws RunFailedException when a loss is not finite or too many steps were skipped; the run is
+   *     left in {@code DIR.failed} (exit code 1)
    * @throws IOException when the run fails otherwise (exit code 1)
    */
   public static ObjectNode run(Recipe recipe, PrintStream out, List<MetricsSink> extraSinks)
@@ -178,8 +172,8 @@ public final class FineTune {
     if (recipeFile != null) {
       inputs.add(recipeFile);
     }
-    for (SourceSpec split : Arrays.asList(
-        recipe.data().train(), recipe.data().valid(), recipe.data().test())) {
+    for (SourceSpec split :
+        Arrays.asList(recipe.data().train(), recipe.data().valid(), recipe.data().test())) {
       if (split != null && split.path() != null) {
         inputs.add(Path.of(split.path()));
       }
@@ -222,32 +216,49 @@ public final class FineTune {
             BertWeights.load(block, source.weights());
           } catch (BadInputException | IllegalArgumentException e) {
             dir.discard(); // holds nothing but its marker yet: bad input leaves nothing behind
-            throw e instanceof BadInputException b ? b
+            throw e instanceof BadInputException b
+                ? b
                 : new BadInputException(List.of("model: " + e.getMessage()));
           }
         }
-        Training training = new Training(model, block, params, groups, norms, plan,
-            new ClassificationTask(recipe.head().classes()), train.size(), test.size(),
-            () -> {
-              out.printf(Locale.ROOT, "Tokenizing %d/%d/%d examples (max length %d)%n",
-                  train.size(), valid.size(), test.size(), recipe.data().maxLength());
-              return new Splits(batches(tokenizer, train),
-                  valid.isEmpty() ? null : batches(tokenizer, valid),
-                  test.isEmpty() ? null : batches(tokenizer, test));
-            },
-            modelDir -> {
-              ObjectNode cfg = JSON.createObjectNode();
-              cfg.set("bert", JSON.valueToTree(block.config()));
-              ArrayNode cls = cfg.putArray("classes");
-              recipe.head().classes().forEach(cls::add);
-              cfg.put("pooling", recipe.head().pooling());
-              cfg.put("dropout", recipe.head().dropout());
-              cfg.put("max_length", recipe.data().maxLength());
-              cfg.put("text_field",
-                  recipe.data().train() instanceof TextJsonlSplit t ? t.text() : "text");
-              Exporter.write(modelDir, model, tokenizer, cfg);
-            },
-            summary -> {});
+        Training training =
+            new Training(
+                model,
+                block,
+                params,
+                groups,
+                norms,
+                plan,
+                new ClassificationTask(recipe.head().classes()),
+                train.size(),
+                test.size(),
+                () -> {
+                  out.printf(
+                      Locale.ROOT,
+                      "Tokenizing %d/%d/%d examples (max length %d)%n",
+                      train.size(),
+                      valid.size(),
+                      test.size(),
+                      recipe.data().maxLength());
+                  return new Splits(
+                      batches(tokenizer, train),
+                      valid.isEmpty() ? null : batches(tokenizer, valid),
+                      test.isEmpty() ? null : batches(tokenizer, test));
+                },
+                modelDir -> {
+                  ObjectNode cfg = JSON.createObjectNode();
+                  cfg.set("bert", JSON.valueToTree(block.config()));
+                  ArrayNode cls = cfg.putArray("classes");
+                  recipe.head().classes().forEach(cls::add);
+                  cfg.put("pooling", recipe.head().pooling());
+                  cfg.put("dropout", recipe.head().dropout());
+                  cfg.put("max_length", recipe.data().maxLength());
+                  cfg.put(
+                      "text_field",
+                      recipe.data().train() instanceof TextJsonlSplit t ? t.text() : "text");
+                  Exporter.write(modelDir, model, tokenizer, cfg);
+                },
+                summary -> {});
         ActiveRun.begin(dir.partial());
         try {
           return train(recipe, training, dir, out, extraSinks, wallStart);
@@ -283,22 +294,35 @@ public final class FineTune {
   }
 
   /**
-   * What a run trains, whichever kind of model and data it is: the model, its block and
-   * parameters, the groups, norm policy and plan, the task, the splits (made on demand) and the
-   * export.
+   * What a run trains, whichever kind of model and data it is: the model, its block and parameters,
+   * the groups, norm policy and plan, the task, the splits (made on demand) and the export.
    */
   record Training(
-      Model model, Block block, Map<String, Parameter> params, ParamGroups groups,
-      NormSetup norms, Plan plan, Task task, int trainExamples, int testExamples,
-      PrepareSplits splits, Export export, Describe describe) {}
+      Model model,
+      Block block,
+      Map<String, Parameter> params,
+      ParamGroups groups,
+      NormSetup norms,
+      Plan plan,
+      Task task,
+      int trainExamples,
+      int testExamples,
+      PrepareSplits splits,
+      Export export,
+      Describe describe) {}
 
   /**
    * Trains, evaluates, exports and completes (or fails) the run directory; the same for every kind
    * of run.
    */
   static ObjectNode train(
-      Recipe recipe, Training t, RunDirectory dir, PrintStream out, List<MetricsSink> extraSinks,
-      long wallStart) throws RunFailedException, IOException {
+      Recipe recipe,
+      Training t,
+      RunDirectory dir,
+      PrintStream out,
+      List<MetricsSink> extraSinks,
+      long wallStart)
+      throws RunFailedException, IOException {
     Path partial = dir.partial();
     ObjectNode summary = JSON.createObjectNode();
     summary.put("status", "running");
@@ -310,36 +334,46 @@ public final class FineTune {
       Files.writeString(partial.resolve("plan.json"), RecipeReader.toJson(plan.toJson()));
 
       Splits splits = t.splits().prepare();
-      List<MetricsSink> sinks = new ArrayList<>(Sinks.forRun(partial, out, recipe.monitor(), out == System.out && ConsoleSink.isTerminal()));
+      List<MetricsSink> sinks =
+          new ArrayList<>(
+              Sinks.forRun(
+                  partial, out, recipe.monitor(), out == System.out && ConsoleSink.isTerminal()));
       sinks.addAll(extraSinks);
       sinks.add(ActiveRun.progressSink());
-      TrainSetup setup = TrainSetup.builder()
-          .setBlock(t.block())
-          .setParams(t.params())
-          .setGroups(t.groups())
-          .setStages(Policies.stages(recipe))
-          .setRule(Policies.rule(recipe.optimizer()))
-          .setHyper(hyperPerParam(recipe, plan))
-          .setTrain(splits.train())
-          .setTask(t.task())
-          .optSchedule(Policies.schedule(recipe.schedule()), "stage".equals(recipe.schedule().per()))
-          .optResetStateOnUnfreeze(recipe.unfreeze() != null && "reset".equals(recipe.unfreeze().state()))
-          .optPinned(plan.rows().stream().filter(r -> "freeze_all".equals(r.norm()))
-              .map(PlanRow::name).collect(Collectors.toSet()))
-          .optClip(clip(recipe).globalNorm() == null ? 0 : clip(recipe).globalNorm(),
-              clip(recipe).value() == null ? 0 : clip(recipe).value())
-          .optValid(splits.valid())
-          .optTest(splits.test())
-          .optBatchSize(recipe.data().batchSize())
-          .optShuffle(recipe.data().shuffle())
-          .optSeed(recipe.train().seed())
-          .optEvalEveryEpoch(recipe.train().evalEveryEpoch())
-          .optEvery(recipe.monitor().every())
-          .optWarnings(new WarningDetector(recipe.monitor().driftBounds()))
-          .optSinks(sinks)
-          .optNorms(t.norms())
-          .optFaults(new FaultPolicy(recipe.train().maxSkippedSteps()))
-          .build();
+      TrainSetup setup =
+          TrainSetup.builder()
+              .setBlock(t.block())
+              .setParams(t.params())
+              .setGroups(t.groups())
+              .setStages(Policies.stages(recipe))
+              .setRule(Policies.rule(recipe.optimizer()))
+              .setHyper(hyperPerParam(recipe, plan))
+              .setTrain(splits.train())
+              .setTask(t.task())
+              .optSchedule(
+                  Policies.schedule(recipe.schedule()), "stage".equals(recipe.schedule().per()))
+              .optResetStateOnUnfreeze(
+                  recipe.unfreeze() != null && "reset".equals(recipe.unfreeze().state()))
+              .optPinned(
+                  plan.rows().stream()
+                      .filter(r -> "freeze_all".equals(r.norm()))
+                      .map(PlanRow::name)
+                      .collect(Collectors.toSet()))
+              .optClip(
+                  clip(recipe).globalNorm() == null ? 0 : clip(recipe).globalNorm(),
+                  clip(recipe).value() == null ? 0 : clip(recipe).value())
+              .optValid(splits.valid())
+              .optTest(splits.test())
+              .optBatchSize(recipe.data().batchSize())
+              .optShuffle(recipe.data().shuffle())
+              .optSeed(recipe.train().seed())
+              .optEvalEveryEpoch(recipe.train().evalEveryEpoch())
+              .optEvery(recipe.monitor().every())
+              .optWarnings(new WarningDetector(recipe.monitor().driftBounds()))
+              .optSinks(sinks)
+              .optNorms(t.norms())
+              .optFaults(new FaultPolicy(recipe.train().maxSkippedSteps()))
+              .build();
       try (NDManager trainManager = t.model().getNDManager().newSubManager();
           FineTuner tuner = new FineTuner(setup, trainManager)) {
         result = tuner.run();
@@ -359,7 +393,8 @@ public final class FineTune {
       }
     } catch (IOException | RuntimeException e) {
       summary.put("status", "failed");
-      summary.put("failure", e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
+      summary.put(
+          "failure", e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
       finishFailed(dir, recipe, summary, wallStart);
       throw e;
     }
@@ -400,8 +435,7 @@ public final class FineTune {
     }
   }
 
-  private static void fillSummary(
-      ObjectNode summary, Recipe recipe, RunResult result, Training t) {
+  private static void fillSummary(ObjectNode summary, Recipe recipe, RunResult result, Training t) {
     boolean classification = t.task() instanceof ClassificationTask;
     summary.put("task", t.task().name());
     if (classification) {
@@ -441,7 +475,8 @@ public final class FineTune {
     }
     summary.put("seed", recipe.train().seed());
     summary.put("djl_version", Engine.getDjlVersion());
-    summary.put("engine", Engine.getInstance().getEngineName() + " " + Engine.getInstance().getVersion());
+    summary.put(
+        "engine", Engine.getInstance().getEngineName() + " " + Engine.getInstance().getVersion());
   }
 
   /**
@@ -451,8 +486,11 @@ public final class FineTune {
   static List<String> newGroups(Recipe recipe, ParamGroups groups) {
     boolean random = "random".equals(init(recipe.model()));
     return groups.groups().stream()
-        .filter(g -> random || (!g.members().isEmpty()
-            && g.members().stream().allMatch(n -> n.startsWith("head."))))
+        .filter(
+            g ->
+                random
+                    || (!g.members().isEmpty()
+                        && g.members().stream().allMatch(n -> n.startsWith("head."))))
         .map(ParamGroup::name)
         .toList();
   }
@@ -467,8 +505,8 @@ public final class FineTune {
   }
 
   /**
-   * Refuses data splits whose kind the model cannot read (a csv split for a text encoder, texts
-   * for a module of feature vectors), before anything is read or loaded.
+   * Refuses data splits whose kind the model cannot read (a csv split for a text encoder, texts for
+   * a module of feature vectors), before anything is read or loaded.
    */
   private static void requireInputs(Recipe recipe, ModelSource source) throws BadInputException {
     List<String> problems = new ArrayList<>();
@@ -480,12 +518,22 @@ public final class FineTune {
       }
       InputKind gives = InputKind.of(splits[i]);
       if (gives != source.inputKind()) {
-        problems.add(names[i] + ": a " + splits[i].kind() + " split gives " + gives.what()
-            + ", but model.type '" + recipe.model().kind() + "' reads "
-            + source.inputKind().what() + " (from " + source.inputKind().splits() + " splits); "
-            + (gives == InputKind.FEATURES
-                ? "tabular data needs a model of feature vectors, e.g. type: torchscript"
-                : "texts need a text encoder, e.g. type: bert-onnx"));
+        problems.add(
+            names[i]
+                + ": a "
+                + splits[i].kind()
+                + " split gives "
+                + gives.what()
+                + ", but model.type '"
+                + recipe.model().kind()
+                + "' reads "
+                + source.inputKind().what()
+                + " (from "
+                + source.inputKind().splits()
+                + " splits); "
+                + (gives == InputKind.FEATURES
+                    ? "tabular data needs a model of feature vectors, e.g. type: torchscript"
+                    : "texts need a text encoder, e.g. type: bert-onnx"));
       }
     }
     if (!problems.isEmpty()) {
@@ -494,17 +542,23 @@ public final class FineTune {
   }
 
   /** A classifier needs at least two classes among its training labels. */
-  private static void requireTwoClasses(SourceSpec spec, List<TextExample> train, List<String> classes)
-      throws BadInputException {
+  private static void requireTwoClasses(
+      SourceSpec spec, List<TextExample> train, List<String> classes) throws BadInputException {
     if (train.isEmpty()) {
       return;
     }
     Set<Integer> seen = new TreeSet<>();
     train.forEach(e -> seen.add(e.label()));
     if (seen.size() < 2) {
-      throw new BadInputException(List.of("data.train: " + spec.path() + ": all " + train.size()
-          + " examples read have the label '" + classes.get(seen.iterator().next())
-          + "'; a classifier needs at least two classes in its training data"));
+      throw new BadInputException(
+          List.of(
+              "data.train: "
+                  + spec.path()
+                  + ": all "
+                  + train.size()
+                  + " examples read have the label '"
+                  + classes.get(seen.iterator().next())
+                  + "'; a classifier needs at least two classes in its training data"));
     }
   }
 
@@ -534,8 +588,13 @@ public final class FineTune {
   private static TextClassifierBlock newBlock(Recipe recipe, BertConfig config)
       throws BadInputException {
     if (recipe.data().maxLength() > config.maxPositions()) {
-      throw new BadInputException(List.of("data.max_length: " + recipe.data().maxLength()
-          + " is more than the " + config.maxPositions() + " positions the model has"));
+      throw new BadInputException(
+          List.of(
+              "data.max_length: "
+                  + recipe.data().maxLength()
+                  + " is more than the "
+                  + config.maxPositions()
+                  + " positions the model has"));
     }
     return new TextClassifierBlock(
         config, recipe.head().classes().size(), recipe.head().pooling(), recipe.head().dropout());
@@ -556,21 +615,24 @@ public final class FineTune {
    * Puts the model's layers with running statistics (BatchNorm) under the groups' norm modes, or
    * returns null when it has none; refuses plans the layers cannot honour.
    */
-  static NormSetup norms(Recipe recipe, Block block, ParamGroups groups)
-      throws BadInputException {
+  static NormSetup norms(Recipe recipe, Block block, ParamGroups groups) throws BadInputException {
     NormLayers layers;
     try {
       layers = NormLayers.attach(block);
     } catch (IOException e) {
-      throw new BadInputException(List.of("model.source: cannot inspect the model: " + e.getMessage()));
+      throw new BadInputException(
+          List.of("model.source: cannot inspect the model: " + e.getMessage()));
     }
     if (layers.layers().isEmpty()) {
       return null;
     }
     NormSetup setup;
     try {
-      setup = NormSetup.byAffine(layers, groups,
-          g -> NormMode.of(recipe.groups().get(groups.group(g).index()).norm()));
+      setup =
+          NormSetup.byAffine(
+              layers,
+              groups,
+              g -> NormMode.of(recipe.groups().get(groups.group(g).index()).norm()));
     } catch (IllegalArgumentException e) {
       throw new BadInputException(List.of("groups: " + e.getMessage()));
     }
@@ -582,11 +644,12 @@ public final class FineTune {
     return setup;
   }
 
-  static ParamGroups groups(Recipe recipe, Map<String, Parameter> params)
-      throws BadInputException {
+  static ParamGroups groups(Recipe recipe, Map<String, Parameter> params) throws BadInputException {
     List<GroupRule> rules = new ArrayList<>();
     for (GroupSpec g : recipe.groups()) {
-      rules.add(new GroupRule(g.name(), g.match(), g.match().stream().map(NamePattern::compile).toList()));
+      rules.add(
+          new GroupRule(
+              g.name(), g.match(), g.match().stream().map(NamePattern::compile).toList()));
     }
     try {
       return ParamGroups.partition(params.keySet(), rules);
@@ -630,16 +693,23 @@ public final class FineTune {
       }
       Shape shape = e.getValue().getArray().getShape();
       Double groupDecay = recipe.groups().get(groups.groupOf(e.getKey()).index()).weightDecay();
-      double decay = wd == null || excluded(e.getKey(), shape, wd.exclude(), isNorm) ? 0.0
-          : groupDecay != null ? groupDecay : wd.value();
+      double decay =
+          wd == null || excluded(e.getKey(), shape, wd.exclude(), isNorm)
+              ? 0.0
+              : groupDecay != null ? groupDecay : wd.value();
       double l2sp = l2spGroups.contains(group) ? recipe.optimizer().regularizer().l2sp() : 0.0;
-      rows.add(new PlanRow(e.getKey(), group, shape.toString(), shape.size(), trainable, lr, decay, l2sp, norm));
+      rows.add(
+          new PlanRow(
+              e.getKey(), group, shape.toString(), shape.size(), trainable, lr, decay, l2sp, norm));
     }
     return new Plan(
-        recipe.optimizer().type(), Policies.schedule(recipe.schedule()).toString(),
-        groups.groups().stream().map(ParamGroup::name).toList(), groupLr,
+        recipe.optimizer().type(),
+        Policies.schedule(recipe.schedule()).toString(),
+        groups.groups().stream().map(ParamGroup::name).toList(),
+        groupLr,
         stages.stream().map(StagePlan::epochs).toList(),
-        wd == null ? "none" : wd.mode(), rows);
+        wd == null ? "none" : wd.mode(),
+        rows);
   }
 
   /** Whether a parameter belongs to a normalization layer (a name segment containing "norm"). */
@@ -656,7 +726,8 @@ public final class FineTune {
             case "bias" -> lower.endsWith(".bias") || lower.equals("bias");
             case "norm" -> isNorm;
             case "1d" -> shape.dimension() == 1;
-            case "embedding" -> Stream.of(lower.split("\\.")).anyMatch(s -> s.contains("embedding"));
+            case "embedding" ->
+                Stream.of(lower.split("\\.")).anyMatch(s -> s.contains("embedding"));
             default -> false;
           };
       if (hit) {
@@ -672,31 +743,45 @@ public final class FineTune {
 
   private static Map<String, GroupHyper> hyperPerParam(Recipe recipe, Plan plan) {
     Map<String, GroupHyper> out = new LinkedHashMap<>();
-    plan.rows().forEach(r -> out.put(r.name(), Policies.hyper(recipe, r, plan.groupLr().get(r.group()))));
+    plan.rows()
+        .forEach(r -> out.put(r.name(), Policies.hyper(recipe, r, plan.groupLr().get(r.group()))));
     return out;
   }
 
   private static List<TextExample> readSplit(
-      String path, SourceSpec spec, List<String> classes, PrintStream out) throws BadInputException {
+      String path, SourceSpec spec, List<String> classes, PrintStream out)
+      throws BadInputException {
     if (spec == null) {
       return List.of();
     }
     if (!(spec instanceof TextJsonlSplit jsonl)) {
-      throw new BadInputException(List.of(
-          path + ".type '" + spec.kind() + "' is not wired into the pipeline yet"));
+      throw new BadInputException(
+          List.of(path + ".type '" + spec.kind() + "' is not wired into the pipeline yet"));
     }
     try {
-      TextData data = new TextJsonlSource(Path.of(spec.path()), jsonl.text(), jsonl.label(),
-          spec.limit()).readData(classes);
+      TextData data =
+          new TextJsonlSource(Path.of(spec.path()), jsonl.text(), jsonl.label(), spec.limit())
+              .readData(classes);
       if (data.emptyTextsSkipped() > 0) {
-        out.printf(Locale.ROOT, "Note: %s: skipped %d example%s with an empty text (%s)%n", path,
-            data.emptyTextsSkipped(), data.emptyTextsSkipped() == 1 ? "" : "s", spec.path());
+        out.printf(
+            Locale.ROOT,
+            "Note: %s: skipped %d example%s with an empty text (%s)%n",
+            path,
+            data.emptyTextsSkipped(),
+            data.emptyTextsSkipped() == 1 ? "" : "s",
+            spec.path());
       }
       if (data.invalidUtf8Lines() > 0) {
-        out.printf(Locale.ROOT, "Warning: %s: %d line%s of %s %s not valid UTF-8 (first: line %d);"
-                + " the invalid bytes were replaced by U+FFFD%n", path, data.invalidUtf8Lines(),
-            data.invalidUtf8Lines() == 1 ? "" : "s", spec.path(),
-            data.invalidUtf8Lines() == 1 ? "is" : "are", data.firstInvalidUtf8Line());
+        out.printf(
+            Locale.ROOT,
+            "Warning: %s: %d line%s of %s %s not valid UTF-8 (first: line %d);"
+                + " the invalid bytes were replaced by U+FFFD%n",
+            path,
+            data.invalidUtf8Lines(),
+            data.invalidUtf8Lines() == 1 ? "" : "s",
+            spec.path(),
+            data.invalidUtf8Lines() == 1 ? "is" : "are",
+            data.firstInvalidUtf8Line());
       }
       return data.examples();
     } catch (DataException e) {

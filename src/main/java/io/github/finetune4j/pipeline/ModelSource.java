@@ -1,11 +1,11 @@
 package io.github.finetune4j.pipeline;
 
 /**
- * Where the pre-trained network comes from: one class per kind of {@code model.type}, registered
- * in {@link ModelSources}. A source says what its block reads ({@link #inputKind()}); the pipeline
+ * Where the pre-trained network comes from: one class per kind of {@code model.type}, registered in
+ * {@link ModelSources}. A source says what its block reads ({@link #inputKind()}); the pipeline
  * refuses data splits of another kind before anything is loaded. The families: {@link
- * TextEncoderSource} (BERT-family encoders of token ids) and {@link FeatureModelSource} (modules
- * of feature vectors).
+ * TextEncoderSource} (BERT-family encoders of token ids) and {@link FeatureModelSource} (modules of
+ * feature vectors).
  */
 interface ModelSource {
 

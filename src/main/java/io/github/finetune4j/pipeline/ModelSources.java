@@ -9,19 +9,20 @@ import java.util.Map;
 import java.util.function.Function;
 
 /**
- * The registration of model sources: one entry per kind of {@code model.type} (the recipe record
- * of the kind, and how to make its source: a {@link TextEncoderSource} or a {@link
- * FeatureModelSource}). A kind of the recipe's sealed {@link ModelSpec} that
- * is not registered is refused with exit 2 before anything is loaded.
+ * The registration of model sources: one entry per kind of {@code model.type} (the recipe record of
+ * the kind, and how to make its source: a {@link TextEncoderSource} or a {@link
+ * FeatureModelSource}). A kind of the recipe's sealed {@link ModelSpec} that is not registered is
+ * refused with exit 2 before anything is loaded.
  */
 final class ModelSources {
 
   private static final Map<Class<? extends ModelSpec>, Function<ModelSpec, ModelSource>> KINDS =
       Map.of(
           BertOnnxModel.class,
-          spec -> ((BertOnnxModel) spec).bundled() != null
-              ? new BundledMiniLmSource()
-              : new OnnxBertSource((BertOnnxModel) spec),
+          spec ->
+              ((BertOnnxModel) spec).bundled() != null
+                  ? new BundledMiniLmSource()
+                  : new OnnxBertSource((BertOnnxModel) spec),
           SafetensorsModel.class,
           spec -> new SafetensorsBertSource((SafetensorsModel) spec),
           TorchScriptModel.class,
@@ -39,9 +40,13 @@ final class ModelSources {
   static ModelSource of(ModelSpec spec) throws BadInputException {
     Function<ModelSpec, ModelSource> make = KINDS.get(spec.getClass());
     if (make == null) {
-      throw new BadInputException(List.of("model.type '" + spec.kind() + "' is not wired into"
-          + " the pipeline yet; this version fine-tunes bert-onnx and safetensors text encoders"
-          + " and torchscript modules"));
+      throw new BadInputException(
+          List.of(
+              "model.type '"
+                  + spec.kind()
+                  + "' is not wired into"
+                  + " the pipeline yet; this version fine-tunes bert-onnx and safetensors text encoders"
+                  + " and torchscript modules"));
     }
     return make.apply(spec);
   }

@@ -44,8 +44,13 @@ final class OnnxBertSource implements TextEncoderSource {
     try {
       return TextTokenizer.fromFile(Path.of(spec.tokenizer()), maxLength);
     } catch (IOException | RuntimeException e) {
-      throw new BadInputException(List.of("model.tokenizer: " + spec.tokenizer()
-          + ": not a usable tokenizer.json (" + e.getMessage() + ")"));
+      throw new BadInputException(
+          List.of(
+              "model.tokenizer: "
+                  + spec.tokenizer()
+                  + ": not a usable tokenizer.json ("
+                  + e.getMessage()
+                  + ")"));
     }
   }
 

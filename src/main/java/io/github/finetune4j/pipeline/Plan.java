@@ -49,8 +49,16 @@ public record Plan(
             Locale.ROOT,
             "%d parameters (%,d elements) in %d groups; %d stage(s); rule %s; schedule %s;"
                 + " weight decay %s%n%n",
-            rows.size(), total, groups.size(), stageEpochs.size(), rule, schedule, decayMode));
-    b.append(String.format(Locale.ROOT, "%-14s %7s %12s %10s", "group", "params", "elements", "base lr"));
+            rows.size(),
+            total,
+            groups.size(),
+            stageEpochs.size(),
+            rule,
+            schedule,
+            decayMode));
+    b.append(
+        String.format(
+            Locale.ROOT, "%-14s %7s %12s %10s", "group", "params", "elements", "base lr"));
     for (int s = 0; s < stageEpochs.size(); s++) {
       b.append(String.format(Locale.ROOT, "  stage %d (%d ep)", s + 1, stageEpochs.get(s)));
     }
@@ -59,8 +67,12 @@ public record Plan(
       List<PlanRow> in = rows.stream().filter(r -> r.group().equals(g)).toList();
       b.append(
           String.format(
-              Locale.ROOT, "%-14s %7d %,12d %10.3g", g, in.size(),
-              in.stream().mapToLong(PlanRow::elements).sum(), groupLr.get(g)));
+              Locale.ROOT,
+              "%-14s %7d %,12d %10.3g",
+              g,
+              in.size(),
+              in.stream().mapToLong(PlanRow::elements).sum(),
+              groupLr.get(g)));
       for (int s = 0; s < stageEpochs.size(); s++) {
         boolean t = !in.isEmpty() && in.get(0).trainable().get(s);
         b.append(String.format(Locale.ROOT, "  %-16s", t ? "train" : "frozen"));
@@ -69,19 +81,26 @@ public record Plan(
     }
     b.append('\n');
     int w = rows.stream().mapToInt(r -> r.name().length()).max().orElse(10);
-    b.append(String.format(Locale.ROOT, "%-" + w + "s  %-12s %-12s", "parameter", "group", "shape"));
+    b.append(
+        String.format(Locale.ROOT, "%-" + w + "s  %-12s %-12s", "parameter", "group", "shape"));
     for (int s = 0; s < stageEpochs.size(); s++) {
       b.append(String.format(Locale.ROOT, " %10s", "lr s" + (s + 1)));
     }
     b.append(String.format(Locale.ROOT, " %8s %8s  %s%n", "wd", "l2sp", "norm"));
     for (PlanRow r : rows) {
-      b.append(String.format(Locale.ROOT, "%-" + w + "s  %-12s %-12s", r.name(), r.group(), r.shape()));
+      b.append(
+          String.format(Locale.ROOT, "%-" + w + "s  %-12s %-12s", r.name(), r.group(), r.shape()));
       for (int s = 0; s < stageEpochs.size(); s++) {
         b.append(
             String.format(
-                Locale.ROOT, " %10s", r.trainable().get(s) ? String.format(Locale.ROOT, "%.3g", r.lr().get(s)) : "frozen"));
+                Locale.ROOT,
+                " %10s",
+                r.trainable().get(s)
+                    ? String.format(Locale.ROOT, "%.3g", r.lr().get(s))
+                    : "frozen"));
       }
-      b.append(String.format(Locale.ROOT, " %8.3g %8.3g  %s%n", r.weightDecay(), r.l2sp(), r.norm()));
+      b.append(
+          String.format(Locale.ROOT, " %8.3g %8.3g  %s%n", r.weightDecay(), r.l2sp(), r.norm()));
     }
     return b.toString();
   }
@@ -106,7 +125,10 @@ public record Plan(
     ArrayNode ps = root.putArray("parameters");
     for (PlanRow r : rows) {
       ObjectNode o = ps.addObject();
-      o.put("name", r.name()).put("group", r.group()).put("shape", r.shape()).put("elements", r.elements());
+      o.put("name", r.name())
+          .put("group", r.group())
+          .put("shape", r.shape())
+          .put("elements", r.elements());
       ArrayNode t = o.putArray("trainable");
       r.trainable().forEach(t::add);
       ArrayNode l = o.putArray("lr");

@@ -43,9 +43,11 @@ final class Policies {
       lr = LrSpread.geometric(n, o.spread().get(0), o.spread().get(1));
     } else {
       double[] mult =
-          o.discriminative() != null ? LrSpread.discriminative(n, o.discriminative().factor())
-              : o.layerDecay() != null ? LrSpread.layerDecay(n, o.layerDecay())
-              : LrSpread.discriminative(n, 1.0);
+          o.discriminative() != null
+              ? LrSpread.discriminative(n, o.discriminative().factor())
+              : o.layerDecay() != null
+                  ? LrSpread.layerDecay(n, o.layerDecay())
+                  : LrSpread.discriminative(n, 1.0);
       for (int i = 0; i < n; i++) {
         lr[i] = o.lr() * mult[i];
       }
@@ -74,15 +76,20 @@ final class Policies {
     OptimizerSpec o = r.optimizer();
     GroupHyper h = GroupHyper.of(lr);
     if (row.weightDecay() > 0) {
-      h = h.withWeightDecay(row.weightDecay(),
-          "coupled".equals(o.weightDecay().mode()) ? DecayMode.COUPLED : DecayMode.DECOUPLED);
+      h =
+          h.withWeightDecay(
+              row.weightDecay(),
+              "coupled".equals(o.weightDecay().mode()) ? DecayMode.COUPLED : DecayMode.DECOUPLED);
     }
     var reg = o.regularizer();
     if (reg != null && reg.l1() > 0) {
       h = h.withL1(reg.l1());
     }
     if (row.l2sp() > 0) {
-      h = h.withL2sp(row.l2sp(), "decoupled".equals(reg.l2spMode()) ? DecayMode.DECOUPLED : DecayMode.COUPLED);
+      h =
+          h.withL2sp(
+              row.l2sp(),
+              "decoupled".equals(reg.l2spMode()) ? DecayMode.DECOUPLED : DecayMode.COUPLED);
     }
     return h;
   }
@@ -93,8 +100,12 @@ final class Policies {
     UnfreezeSpec u = r.unfreeze();
     if (u == null) {
       return r.stages().stream()
-          .map(st -> new StagePlan(st.epochs(), groups.stream().filter(st.train()::contains).toList(),
-              st.lrScale()))
+          .map(
+              st ->
+                  new StagePlan(
+                      st.epochs(),
+                      groups.stream().filter(st.train()::contains).toList(),
+                      st.lrScale()))
           .toList();
     }
     if (u.gradual() != null) {
@@ -116,7 +127,9 @@ final class Policies {
   static Schedule schedule(ScheduleSpec s) {
     Schedule base =
         switch (s.type()) {
-          case "step" -> Schedule.step(s.milestones().stream().mapToDouble(Double::doubleValue).toArray(), s.gamma());
+          case "step" ->
+              Schedule.step(
+                  s.milestones().stream().mapToDouble(Double::doubleValue).toArray(), s.gamma());
           case "exponential" -> Schedule.exponential(s.end());
           case "cosine" -> Schedule.cosine(s.floor());
           case "one_cycle" -> OneCycle.of(s.pctStart(), s.div(), s.divFinal(), 0.95, 0.85);

@@ -96,8 +96,11 @@ public final class Predictor implements AutoCloseable {
     }
     Path metaFile = dir.resolve(MODEL_CONFIG);
     if (FeatureMetadata.KIND.equals(FeatureMetadata.kindOf(metaFile))) {
-      throw new BadInputException(List.of(dir + ": holds a model of feature vectors; it predicts"
-          + " rows of a CSV file (--input FILE.csv, or TabularPredictor), not texts"));
+      throw new BadInputException(
+          List.of(
+              dir
+                  + ": holds a model of feature vectors; it predicts"
+                  + " rows of a CSV file (--input FILE.csv, or TabularPredictor), not texts"));
     }
     ModelMetadata meta = ModelMetadata.read(metaFile);
     Path params = paramsFile(dir);
@@ -200,8 +203,11 @@ public final class Predictor implements AutoCloseable {
       }
       for (float v : p) {
         if (!Float.isFinite(v)) {
-          throw new BadInputException(List.of(tokenizerFile.getParent() + ": the model's outputs are not finite (its"
-              + " weights hold NaN or infinity); it cannot classify anything"));
+          throw new BadInputException(
+              List.of(
+                  tokenizerFile.getParent()
+                      + ": the model's outputs are not finite (its"
+                      + " weights hold NaN or infinity); it cannot classify anything"));
         }
       }
       for (int r = 0; r < b; r++) {

@@ -9,6 +9,7 @@ import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -23,7 +24,6 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.UUID;
 import java.util.stream.Stream;
-import java.nio.file.FileAlreadyExistsException;
 
 /**
  * A run's output directory, handled so that no user file is ever lost.
@@ -89,8 +89,8 @@ public final class RunDirectory implements AutoCloseable {
   }
 
   /**
-   * Checks, before anything is loaded or written, that a run may write to {@code dir}: every
-   * reason it may not is returned as one sentence (empty when it may).
+   * Checks, before anything is loaded or written, that a run may write to {@code dir}: every reason
+   * it may not is returned as one sentence (empty when it may).
    *
    * @param dir the recipe's {@code output.dir}
    * @param overwrite the recipe's {@code output.overwrite}
@@ -129,22 +129,34 @@ public final class RunDirectory implements AutoCloseable {
     Path partial = partialOf(abs);
     if (Files.exists(abs, LinkOption.NOFOLLOW_LINKS)) {
       if (!Files.isDirectory(abs, LinkOption.NOFOLLOW_LINKS)) {
-        problems.add(name + " is a file or a link, not a run directory; it is left as it is"
-            + " (choose another output.dir)");
+        problems.add(
+            name
+                + " is a file or a link, not a run directory; it is left as it is"
+                + " (choose another output.dir)");
       } else if (isEmptyDir(abs)) {
         // an empty directory holds nothing to lose: the run takes its place
       } else if (!isRun(abs)) {
-        problems.add(name + (overwrite ? " exists" : " already exists")
-            + " and was not made by a Finetune4J run (no " + MARKER + " in it); it is never"
-            + " replaced, even with output.overwrite=true: choose another directory");
+        problems.add(
+            name
+                + (overwrite ? " exists" : " already exists")
+                + " and was not made by a Finetune4J run (no "
+                + MARKER
+                + " in it); it is never"
+                + " replaced, even with output.overwrite=true: choose another directory");
       } else if (!overwrite) {
-        problems.add(name + " already exists; choose another directory or set"
-            + " output.overwrite=true to replace that run");
+        problems.add(
+            name
+                + " already exists; choose another directory or set"
+                + " output.overwrite=true to replace that run");
       }
     }
     if (Files.exists(partial, LinkOption.NOFOLLOW_LINKS) && !isRun(partial)) {
-      problems.add("output.dir: " + partial + " exists and was not made by a Finetune4J run (no "
-          + MARKER + " in it); remove or rename it");
+      problems.add(
+          "output.dir: "
+              + partial
+              + " exists and was not made by a Finetune4J run (no "
+              + MARKER
+              + " in it); remove or rename it");
     }
     Path parent = abs.getParent();
     Path existing = parent;
@@ -160,9 +172,9 @@ public final class RunDirectory implements AutoCloseable {
   }
 
   /**
-   * Creates and locks {@code DIR.partial} (after {@link #check} passed): the parent directories
-   * are created, a stale {@code .partial} of a dead run is cleared with one line on {@code out},
-   * and a live one is refused naming its holder.
+   * Creates and locks {@code DIR.partial} (after {@link #check} passed): the parent directories are
+   * created, a stale {@code .partial} of a dead run is cleared with one line on {@code out}, and a
+   * live one is refused naming its holder.
    *
    * @param dir the run directory
    * @param out where the one-line note on a stale partial directory goes
@@ -188,14 +200,22 @@ public final class RunDirectory implements AutoCloseable {
       throw bad("output.dir: cannot create " + partial + ": " + reason(e));
     }
     if (!created && !isRun(partial)) {
-      throw bad("output.dir: " + partial + " exists and was not made by a Finetune4J run (no "
-          + MARKER + " in it); remove or rename it");
+      throw bad(
+          "output.dir: "
+              + partial
+              + " exists and was not made by a Finetune4J run (no "
+              + MARKER
+              + " in it); remove or rename it");
     }
     FileChannel ch;
     FileLock lock;
     try {
-      ch = FileChannel.open(partial.resolve(LOCK), StandardOpenOption.CREATE,
-          StandardOpenOption.READ, StandardOpenOption.WRITE);
+      ch =
+          FileChannel.open(
+              partial.resolve(LOCK),
+              StandardOpenOption.CREATE,
+              StandardOpenOption.READ,
+              StandardOpenOption.WRITE);
     } catch (IOException e) {
       throw bad("output.dir: cannot write in " + partial + ": " + reason(e));
     }
@@ -210,8 +230,12 @@ public final class RunDirectory implements AutoCloseable {
     if (lock == null) {
       String holder = holder(partial);
       closeQuietly(ch);
-      throw bad("output.dir: another run is writing " + partial + " (" + holder
-          + "); wait for it to finish or choose another output.dir");
+      throw bad(
+          "output.dir: another run is writing "
+              + partial
+              + " ("
+              + holder
+              + "); wait for it to finish or choose another output.dir");
     }
     RunDirectory run = new RunDirectory(target, partial, ch, lock);
     try {
@@ -219,11 +243,15 @@ public final class RunDirectory implements AutoCloseable {
         out.println("Removing the stale " + partial + " left by a run that is no longer alive");
         run.clearPartial();
       }
-      Files.writeString(partial.resolve(MARKER),
+      Files.writeString(
+          partial.resolve(MARKER),
           "{\"tool\": \"finetune4j\", \"created\": \"" + Instant.now() + "\"}\n");
       ch.truncate(0);
-      ch.write(ByteBuffer.wrap(("pid " + ProcessHandle.current().pid() + ", started "
-          + Instant.now() + "\n").getBytes(StandardCharsets.UTF_8)), 0);
+      ch.write(
+          ByteBuffer.wrap(
+              ("pid " + ProcessHandle.current().pid() + ", started " + Instant.now() + "\n")
+                  .getBytes(StandardCharsets.UTF_8)),
+          0);
       ch.force(true);
     } catch (IOException e) {
       run.close();
@@ -287,8 +315,11 @@ public final class RunDirectory implements AutoCloseable {
         aside = dest.resolveSibling(dest.getFileName() + ".old-" + UUID.randomUUID());
         Files.move(dest, aside, StandardCopyOption.ATOMIC_MOVE);
       } else {
-        throw new IOException(dest + " appeared during the run and was not made by a Finetune4J"
-            + " run; the run is left in " + partial);
+        throw new IOException(
+            dest
+                + " appeared during the run and was not made by a Finetune4J"
+                + " run; the run is left in "
+                + partial);
       }
     }
     try {
@@ -343,7 +374,8 @@ public final class RunDirectory implements AutoCloseable {
     if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
       return;
     }
-    try (Stream<Path> walk = Files.walk(dir)) { // does not follow links: a link is deleted, not its target
+    try (Stream<Path> walk =
+        Files.walk(dir)) { // does not follow links: a link is deleted, not its target
       for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
         Files.delete(p);
       }

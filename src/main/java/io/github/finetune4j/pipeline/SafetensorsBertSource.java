@@ -11,8 +11,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * {@code model: {type: safetensors, dir}}: a Hugging Face BERT-family checkpoint directory
- * ({@code config.json}, {@code model.safetensors}, {@code tokenizer.json}), F32/F16/BF16.
+ * {@code model: {type: safetensors, dir}}: a Hugging Face BERT-family checkpoint directory ({@code
+ * config.json}, {@code model.safetensors}, {@code tokenizer.json}), F32/F16/BF16.
  */
 final class SafetensorsBertSource implements TextEncoderSource {
 
@@ -39,11 +39,18 @@ final class SafetensorsBertSource implements TextEncoderSource {
   @Override
   public TextTokenizer tokenizer(int maxLength) throws BadInputException {
     try {
-      return TextTokenizer.fromFile(Path.of(spec.dir()).resolve(BertCheckpoint.TOKENIZER_FILE),
-          maxLength);
+      return TextTokenizer.fromFile(
+          Path.of(spec.dir()).resolve(BertCheckpoint.TOKENIZER_FILE), maxLength);
     } catch (IOException | RuntimeException e) {
-      throw new BadInputException(List.of("model.dir: " + spec.dir() + ": "
-          + BertCheckpoint.TOKENIZER_FILE + " is not a usable tokenizer (" + e.getMessage() + ")"));
+      throw new BadInputException(
+          List.of(
+              "model.dir: "
+                  + spec.dir()
+                  + ": "
+                  + BertCheckpoint.TOKENIZER_FILE
+                  + " is not a usable tokenizer ("
+                  + e.getMessage()
+                  + ")"));
     }
   }
 

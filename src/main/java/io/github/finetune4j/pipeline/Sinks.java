@@ -25,7 +25,7 @@ final class Sinks {
         case "jsonl" -> sinks.add(new JsonlSink(runDir));
         case "csv" -> sinks.add(new CsvSink(runDir));
         case "tensorboard" -> sinks.add(new TensorBoardSink(runDir));
-        default -> { } // html is written from metrics.jsonl at the end of the run
+        default -> {} // html is written from metrics.jsonl at the end of the run
       }
     }
     return sinks;

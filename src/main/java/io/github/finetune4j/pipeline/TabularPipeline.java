@@ -40,10 +40,10 @@ import java.util.Map;
 import java.util.TreeSet;
 
 /**
- * The pipeline of a model of feature vectors on csv splits: reads and standardizes the splits
- * (the standardizer fitted on the training split), loads the module from its source, puts the head
- * on (a new linear {@code classifier} on the module's output, or {@code none}: the module's own
- * output, whose width must be the number of classes or targets), and hands the run to {@link
+ * The pipeline of a model of feature vectors on csv splits: reads and standardizes the splits (the
+ * standardizer fitted on the training split), loads the module from its source, puts the head on (a
+ * new linear {@code classifier} on the module's output, or {@code none}: the module's own output,
+ * whose width must be the number of classes or targets), and hands the run to {@link
  * FineTune#train}. Every problem with the data, the module or the fit of the two is exit 2 before
  * anything is written.
  */
@@ -61,7 +61,8 @@ final class TabularPipeline {
    * @param test the test split, or null
    * @param standardizer fitted on the raw training split
    */
-  record Tables(TabularData train, TabularData valid, TabularData test, Standardizer standardizer) {}
+  record Tables(
+      TabularData train, TabularData valid, TabularData test, Standardizer standardizer) {}
 
   /**
    * Loads the module (its file is the architecture) and resolves the plan; reads only the header
@@ -83,14 +84,20 @@ final class TabularPipeline {
 
   /** Runs the recipe (see {@link FineTune#run}). */
   static ObjectNode run(
-      Recipe recipe, FeatureModelSource source, Path runDir, PrintStream out,
-      List<MetricsSink> extraSinks, long wallStart)
+      Recipe recipe,
+      FeatureModelSource source,
+      Path runDir,
+      PrintStream out,
+      List<MetricsSink> extraSinks,
+      long wallStart)
       throws BadInputException, RunFailedException, IOException {
     Tables tables = tables(recipe, out);
     boolean regression = recipe.task() instanceof RegressionTaskSpec;
     List<String> outputs = outputNames(recipe, tables.train());
-    float[][] mapping = regression && ((RegressionTaskSpec) recipe.task()).standardizeTargets()
-        ? targetMapping(tables.train()) : null;
+    float[][] mapping =
+        regression && ((RegressionTaskSpec) recipe.task()).standardizeTargets()
+            ? targetMapping(tables.train())
+            : null;
 
     Engine.getInstance().setRandomSeed((int) (long) recipe.train().seed());
     if (recipe.train().threads() != null) {
@@ -98,36 +105,69 @@ final class TabularPipeline {
     }
     int width = tables.train().featureCount();
     try (Model model = Model.newInstance("finetune4j", Device.cpu())) {
-      out.printf(Locale.ROOT, "Loading %s (%d features, %s)%n", source.describe(), width,
-          "none".equals(recipe.head().replace()) ? "its own output"
-              : "a new linear head of " + outputs.size() + " output"
+      out.printf(
+          Locale.ROOT,
+          "Loading %s (%d features, %s)%n",
+          source.describe(),
+          width,
+          "none".equals(recipe.head().replace())
+              ? "its own output"
+              : "a new linear head of "
+                  + outputs.size()
+                  + " output"
                   + (outputs.size() == 1 ? "" : "s"));
-      FeatureModelBlock block = build(recipe, source, width, outputs, model.getNDManager(), mapping);
+      FeatureModelBlock block =
+          build(recipe, source, width, outputs, model.getNDManager(), mapping);
       block.initialize(model.getNDManager(), DataType.FLOAT32, new Shape(1, width));
       model.setBlock(block);
       Map<String, Parameter> params = parameters(block);
       ParamGroups groups = FineTune.groups(recipe, params);
       NormSetup norms = FineTune.norms(recipe, block, groups);
       Plan plan = FineTune.resolve(recipe, params, groups, FineTune.normParams(norms));
-      Task task = regression
-          ? new RegressionTask(outputs, ((RegressionTaskSpec) recipe.task()).loss(),
-              ((RegressionTaskSpec) recipe.task()).delta())
-          : new ClassificationTask(outputs);
+      Task task =
+          regression
+              ? new RegressionTask(
+                  outputs,
+                  ((RegressionTaskSpec) recipe.task()).loss(),
+                  ((RegressionTaskSpec) recipe.task()).delta())
+              : new ClassificationTask(outputs);
       TabularData train = tables.train();
       TabularData valid = tables.valid();
       TabularData test = tables.test();
-      FineTune.Training training = new FineTune.Training(model, block, params, groups, norms, plan, task,
-          train.rows(), test == null ? 0 : test.rows(),
-          () -> {
-            out.printf(Locale.ROOT, "Standardized %d feature%s (fitted on the %d training rows);"
-                    + " %d/%d/%d rows%n", width, width == 1 ? "" : "s", train.rows(),
-                train.rows(), valid == null ? 0 : valid.rows(), test == null ? 0 : test.rows());
-            return new FineTune.Splits(batches(train), valid == null ? null : batches(valid),
-                test == null ? null : batches(test));
-          },
-          modelDir -> Exporter.writeFeatures(modelDir, model, block.module(),
-              metadata(recipe, source, block, tables, outputs, mapping)),
-          summary -> describe(summary, tables, outputs, regression));
+      FineTune.Training training =
+          new FineTune.Training(
+              model,
+              block,
+              params,
+              groups,
+              norms,
+              plan,
+              task,
+              train.rows(),
+              test == null ? 0 : test.rows(),
+              () -> {
+                out.printf(
+                    Locale.ROOT,
+                    "Standardized %d feature%s (fitted on the %d training rows);"
+                        + " %d/%d/%d rows%n",
+                    width,
+                    width == 1 ? "" : "s",
+                    train.rows(),
+                    train.rows(),
+                    valid == null ? 0 : valid.rows(),
+                    test == null ? 0 : test.rows());
+                return new FineTune.Splits(
+                    batches(train),
+                    valid == null ? null : batches(valid),
+                    test == null ? null : batches(test));
+              },
+              modelDir ->
+                  Exporter.writeFeatures(
+                      modelDir,
+                      model,
+                      block.module(),
+                      metadata(recipe, source, block, tables, outputs, mapping)),
+              summary -> describe(summary, tables, outputs, regression));
       try (RunDirectory dir = RunDirectory.open(runDir, out)) {
         ActiveRun.begin(dir.partial());
         try {
@@ -141,7 +181,8 @@ final class TabularPipeline {
 
   /** The class names, or the target columns of a regression. */
   private static List<String> outputNames(Recipe recipe, TabularData train) {
-    return recipe.task() instanceof RegressionTaskSpec ? train.targetNames()
+    return recipe.task() instanceof RegressionTaskSpec
+        ? train.targetNames()
         : recipe.head().classes();
   }
 
@@ -150,17 +191,27 @@ final class TabularPipeline {
    * measures its output.
    */
   private static FeatureModelBlock build(
-      Recipe recipe, FeatureModelSource source, int featureCount, List<String> outputs,
-      NDManager manager, float[][] mapping) throws BadInputException {
+      Recipe recipe,
+      FeatureModelSource source,
+      int featureCount,
+      List<String> outputs,
+      NDManager manager,
+      float[][] mapping)
+      throws BadInputException {
     long[] example = source.exampleShape(featureCount);
     String method = source.featuresMethod();
     PtSymbolBlock module = source.load(manager);
     if (method != null) {
       List<String> methods = Arrays.asList(JniUtils.getMethodNames(module));
       if (!methods.contains(method)) {
-        throw new BadInputException(List.of("model.features_method: the module has no method '"
-            + method + "' (its methods: " + new TreeSet<>(methods) + "); export it with"
-            + " @torch.jit.export"));
+        throw new BadInputException(
+            List.of(
+                "model.features_method: the module has no method '"
+                    + method
+                    + "' (its methods: "
+                    + new TreeSet<>(methods)
+                    + "); export it with"
+                    + " @torch.jit.export"));
       }
     }
     Shape shape;
@@ -171,33 +222,64 @@ final class TabularPipeline {
       shape = FeatureModelBlock.probe(module, example, method, manager);
     } catch (RuntimeException e) {
       String m = String.valueOf(e.getMessage());
-      throw new BadInputException(List.of("model.path: " + recipe.model().kind() + " module "
-          + source.describe() + " cannot run on a batch of shape " + new Shape(batch) + ": "
-          + m.lines().findFirst().orElse(m) + (recipe.model() instanceof TorchScriptModel t
-              && t.inputShape() == null
-              ? " (the input is [batch, feature columns]; give model.input_shape if it takes"
-                  + " another shape)" : "")));
+      throw new BadInputException(
+          List.of(
+              "model.path: "
+                  + recipe.model().kind()
+                  + " module "
+                  + source.describe()
+                  + " cannot run on a batch of shape "
+                  + new Shape(batch)
+                  + ": "
+                  + m.lines().findFirst().orElse(m)
+                  + (recipe.model() instanceof TorchScriptModel t && t.inputShape() == null
+                      ? " (the input is [batch, feature columns]; give model.input_shape if it takes"
+                          + " another shape)"
+                      : "")));
     }
     if (shape.dimension() != 2) {
-      throw new BadInputException(List.of("model.path: the module's output for a batch of "
-          + new Shape(batch) + " has shape " + shape + "; a head needs [batch, values]"
-          + (method == null ? " (export a method that returns them and name it in"
-              + " model.features_method)" : "")));
+      throw new BadInputException(
+          List.of(
+              "model.path: the module's output for a batch of "
+                  + new Shape(batch)
+                  + " has shape "
+                  + shape
+                  + "; a head needs [batch, values]"
+                  + (method == null
+                      ? " (export a method that returns them and name it in"
+                          + " model.features_method)"
+                      : "")));
     }
     int width = Math.toIntExact(shape.get(1));
     HeadSpec head = recipe.head();
     boolean own = "none".equals(head.replace());
     if (own && width != outputs.size()) {
       boolean regression = recipe.task() instanceof RegressionTaskSpec;
-      throw new BadInputException(List.of("head.replace: 'none' keeps the model's own output,"
-          + " which has " + width + " value" + (width == 1 ? "" : "s") + " per example, but "
-          + (regression ? "data.train.targets names " + outputs.size() + " target"
-              + (outputs.size() == 1 ? "" : "s")
-              : "head.classes lists " + outputs.size() + " classes")
-          + "; use head.replace: classifier to put a new head on it"));
+      throw new BadInputException(
+          List.of(
+              "head.replace: 'none' keeps the model's own output,"
+                  + " which has "
+                  + width
+                  + " value"
+                  + (width == 1 ? "" : "s")
+                  + " per example, but "
+                  + (regression
+                      ? "data.train.targets names "
+                          + outputs.size()
+                          + " target"
+                          + (outputs.size() == 1 ? "" : "s")
+                      : "head.classes lists " + outputs.size() + " classes")
+                  + "; use head.replace: classifier to put a new head on it"));
     }
-    return new FeatureModelBlock(module, example, method, width, own ? 0 : outputs.size(),
-        head.dropout(), mapping == null ? null : mapping[0], mapping == null ? null : mapping[1]);
+    return new FeatureModelBlock(
+        module,
+        example,
+        method,
+        width,
+        own ? 0 : outputs.size(),
+        head.dropout(),
+        mapping == null ? null : mapping[0],
+        mapping == null ? null : mapping[1]);
   }
 
   /** The trainable parameters; a module that already names one like the new head is refused. */
@@ -206,19 +288,26 @@ final class TabularPipeline {
     try {
       return ParameterNames.trainable(block);
     } catch (IllegalStateException e) {
-      throw new BadInputException(List.of("head.replace: the module has a parameter named like"
-          + " the new head's (" + e.getMessage().replace("Two parameters share the name ", "")
-          + "); rename it in the module, or use head.replace: none"));
+      throw new BadInputException(
+          List.of(
+              "head.replace: the module has a parameter named like"
+                  + " the new head's ("
+                  + e.getMessage().replace("Two parameters share the name ", "")
+                  + "); rename it in the module, or use head.replace: none"));
     }
   }
 
   /** Reads the three splits, checks them against each other and standardizes them. */
   static Tables tables(Recipe recipe, PrintStream out) throws BadInputException {
     TabularData train = read("data.train", (CsvSplit) recipe.data().train(), null, recipe);
-    TabularData valid = recipe.data().valid() == null ? null
-        : read("data.valid", (CsvSplit) recipe.data().valid(), null, recipe);
-    TabularData test = recipe.data().test() == null ? null
-        : read("data.test", (CsvSplit) recipe.data().test(), null, recipe);
+    TabularData valid =
+        recipe.data().valid() == null
+            ? null
+            : read("data.valid", (CsvSplit) recipe.data().valid(), null, recipe);
+    TabularData test =
+        recipe.data().test() == null
+            ? null
+            : read("data.test", (CsvSplit) recipe.data().test(), null, recipe);
     if (train.isClassification()) {
       int[] counts = new int[train.classes().size()];
       for (int label : train.labels()) {
@@ -227,36 +316,58 @@ final class TabularPipeline {
       long present = Arrays.stream(counts).filter(c -> c > 0).count();
       if (present < 2) {
         String only = train.classes().get(train.label(0));
-        throw new BadInputException(List.of("data.train: " + recipe.data().train().path()
-            + ": all " + train.rows() + " rows read have the label '" + only + "'; a classifier"
-            + " needs at least two classes in its training data"));
+        throw new BadInputException(
+            List.of(
+                "data.train: "
+                    + recipe.data().train().path()
+                    + ": all "
+                    + train.rows()
+                    + " rows read have the label '"
+                    + only
+                    + "'; a classifier"
+                    + " needs at least two classes in its training data"));
       }
     }
     for (Object[] split : new Object[][] {{"data.valid", valid}, {"data.test", test}}) {
       TabularData t = (TabularData) split[1];
       if (t != null && !t.featureNames().equals(train.featureNames())) {
-        throw new BadInputException(List.of(split[0] + ": the feature columns "
-            + t.featureNames() + " differ from data.train's " + train.featureNames()
-            + " (every split needs the same features, in the same order)"));
+        throw new BadInputException(
+            List.of(
+                split[0]
+                    + ": the feature columns "
+                    + t.featureNames()
+                    + " differ from data.train's "
+                    + train.featureNames()
+                    + " (every split needs the same features, in the same order)"));
       }
     }
     Standardizer standardizer = Standardizer.fit(train);
     if (!standardizer.constantColumns().isEmpty()) {
-      out.printf(Locale.ROOT, "Note: data.train: constant feature column%s %s (standardized to"
-              + " 0)%n", standardizer.constantColumns().size() == 1 ? "" : "s",
+      out.printf(
+          Locale.ROOT,
+          "Note: data.train: constant feature column%s %s (standardized to" + " 0)%n",
+          standardizer.constantColumns().size() == 1 ? "" : "s",
           standardizer.constantColumns());
     }
-    return new Tables(standardizer.apply(train), valid == null ? null : standardizer.apply(valid),
-        test == null ? null : standardizer.apply(test), standardizer);
+    return new Tables(
+        standardizer.apply(train),
+        valid == null ? null : standardizer.apply(valid),
+        test == null ? null : standardizer.apply(test),
+        standardizer);
   }
 
   /** Reads one split (with {@code limit}, when not null, instead of the split's own). */
   private static TabularData read(String path, CsvSplit spec, Integer limit, Recipe recipe)
       throws BadInputException {
     try {
-      CsvSource source = new CsvSource(Path.of(spec.path()), spec.delimiter().charAt(0),
-          spec.features(), limit != null ? limit : spec.limit());
-      return spec.targets() != null ? source.readRegression(spec.targets())
+      CsvSource source =
+          new CsvSource(
+              Path.of(spec.path()),
+              spec.delimiter().charAt(0),
+              spec.features(),
+              limit != null ? limit : spec.limit());
+      return spec.targets() != null
+          ? source.readRegression(spec.targets())
           : source.readClassification(spec.label(), recipe.head().classes());
     } catch (DataException | IllegalArgumentException e) {
       throw new BadInputException(List.of(path + ": " + e.getMessage()));
@@ -264,9 +375,9 @@ final class TabularPipeline {
   }
 
   /**
-   * Per target, {@code std} and {@code mean} of the training split (population standard
-   * deviation in double precision; 1 for a constant target): the network's outputs {@code o} are
-   * read as standardized targets and mapped to {@code o · std + mean}.
+   * Per target, {@code std} and {@code mean} of the training split (population standard deviation
+   * in double precision; 1 for a constant target): the network's outputs {@code o} are read as
+   * standardized targets and mapped to {@code o · std + mean}.
    */
   private static float[][] targetMapping(TabularData train) {
     int k = train.targetNames().size();
@@ -297,7 +408,8 @@ final class TabularPipeline {
   }
 
   private static FeatureBatches batches(TabularData t) {
-    return t.isClassification() ? new FeatureBatches(t.features(), t.labels())
+    return t.isClassification()
+        ? new FeatureBatches(t.features(), t.labels())
         : FeatureBatches.regression(t.features(), t.targets());
   }
 
@@ -311,8 +423,12 @@ final class TabularPipeline {
 
   /** The exported model's {@value Exporter#MODEL_CONFIG} (see {@link FeatureMetadata}). */
   private static ObjectNode metadata(
-      Recipe recipe, FeatureModelSource source, FeatureModelBlock block, Tables tables,
-      List<String> outputs, float[][] mapping) {
+      Recipe recipe,
+      FeatureModelSource source,
+      FeatureModelBlock block,
+      Tables tables,
+      List<String> outputs,
+      float[][] mapping) {
     ObjectNode m = JSON.createObjectNode();
     m.put("kind", FeatureMetadata.KIND);
     m.put("task", recipe.task().kind());
@@ -328,8 +444,8 @@ final class TabularPipeline {
     module.put("outputs", block.moduleOutputs());
     m.put("head", block.hasHead() ? "classifier" : "none");
     m.put("dropout", recipe.head().dropout());
-    ArrayNode names = m.putArray(recipe.task() instanceof RegressionTaskSpec ? "targets"
-        : "classes");
+    ArrayNode names =
+        m.putArray(recipe.task() instanceof RegressionTaskSpec ? "targets" : "classes");
     outputs.forEach(names::add);
     if (mapping != null) {
       ObjectNode map = m.putObject("target_mapping");

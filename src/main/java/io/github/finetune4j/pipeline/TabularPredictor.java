@@ -36,8 +36,7 @@ import java.util.Map;
  * head has one output per class or target on the module's outputs, and the module gives as many
  * values as the metadata records. {@link #predict(Path)} reads the feature columns by name (other
  * columns, a label or targets among them, are ignored), standardizes them with the standardizer
- * fitted on the training split, and runs them in batches of {@value #BATCH_SIZE}. Not
- * thread-safe.
+ * fitted on the training split, and runs them in batches of {@value #BATCH_SIZE}. Not thread-safe.
  */
 public final class TabularPredictor implements AutoCloseable {
 
@@ -50,8 +49,8 @@ public final class TabularPredictor implements AutoCloseable {
   private final ParameterStore ps;
   private final Path dir;
 
-  private TabularPredictor(FeatureMetadata metadata, Model model, FeatureModelBlock block,
-      Path dir) {
+  private TabularPredictor(
+      FeatureMetadata metadata, Model model, FeatureModelBlock block, Path dir) {
     this.metadata = metadata;
     this.model = model;
     this.block = block;
@@ -88,8 +87,7 @@ public final class TabularPredictor implements AutoCloseable {
    *
    * @param runDir a run directory, or its {@code model} directory
    * @return the loaded model; close it when done
-   * @throws BadInputException when there is no such exported model or it is damaged or
-   *     inconsistent
+   * @throws BadInputException when there is no such exported model or it is damaged or inconsistent
    */
   public static TabularPredictor open(Path runDir) throws BadInputException {
     Path dir = Predictor.modelDir(runDir);
@@ -99,17 +97,24 @@ public final class TabularPredictor implements AutoCloseable {
     }
     Path metaFile = dir.resolve(MODEL_CONFIG);
     if (FeatureMetadata.TEXT.equals(FeatureMetadata.kindOf(metaFile))) {
-      throw new BadInputException(List.of(dir + ": holds a text classifier; it predicts texts,"
-          + " not rows of features"));
+      throw new BadInputException(
+          List.of(dir + ": holds a text classifier; it predicts texts," + " not rows of features"));
     }
     FeatureMetadata meta = FeatureMetadata.read(metaFile);
     Model model = Model.newInstance("finetune4j", Device.cpu());
     try {
       PtSymbolBlock module = new PtSymbolBlock((PtNDManager) model.getNDManager());
       int k = meta.outputs().size();
-      FeatureModelBlock block = new FeatureModelBlock(module, meta.exampleShape(), meta.method(),
-          meta.moduleOutputs(), "classifier".equals(meta.head()) ? k : 0, meta.dropout(),
-          meta.scale(), meta.shift());
+      FeatureModelBlock block =
+          new FeatureModelBlock(
+              module,
+              meta.exampleShape(),
+              meta.method(),
+              meta.moduleOutputs(),
+              "classifier".equals(meta.head()) ? k : 0,
+              meta.dropout(),
+              meta.scale(),
+              meta.shift());
       model.setBlock(block);
       load(model, block, dir, meta, metaFile);
       return new TabularPredictor(meta, model, block, dir);
@@ -123,9 +128,15 @@ public final class TabularPredictor implements AutoCloseable {
       Model model, FeatureModelBlock block, Path dir, FeatureMetadata meta, Path metaFile)
       throws BadInputException {
     Path params = dir.resolve(MODEL_NAME + "-0000.params");
-    BadInputException foreign = new BadInputException(List.of(params + ": not a parameter file"
-        + " of the model that " + metaFile + " describes (it is damaged, or the two files do not"
-        + " belong together)"));
+    BadInputException foreign =
+        new BadInputException(
+            List.of(
+                params
+                    + ": not a parameter file"
+                    + " of the model that "
+                    + metaFile
+                    + " describes (it is damaged, or the two files do not"
+                    + " belong together)"));
     if (!Files.isRegularFile(params)) {
       throw new BadInputException(List.of(params + ": missing (the exported parameters)"));
     }
@@ -139,15 +150,23 @@ public final class TabularPredictor implements AutoCloseable {
     List<String> problems = new ArrayList<>();
     Shape out;
     try {
-      out = FeatureModelBlock.probe(block.module(), meta.exampleShape(), meta.method(),
-          model.getNDManager());
+      out =
+          FeatureModelBlock.probe(
+              block.module(), meta.exampleShape(), meta.method(), model.getNDManager());
     } catch (RuntimeException e) {
       throw foreign;
     }
     if (out.dimension() != 2 || out.get(1) != meta.moduleOutputs()) {
-      problems.add(params + ": its module gives " + out + " values for one example, but "
-          + metaFile + " records " + meta.moduleOutputs() + " (the metadata does not match the"
-          + " parameters)");
+      problems.add(
+          params
+              + ": its module gives "
+              + out
+              + " values for one example, but "
+              + metaFile
+              + " records "
+              + meta.moduleOutputs()
+              + " (the metadata does not match the"
+              + " parameters)");
     }
     if (block.hasHead()) {
       Map<String, Parameter> p = ParameterNames.of(block);
@@ -159,10 +178,18 @@ public final class TabularPredictor implements AutoCloseable {
       }
       if (!w.getArray().getShape().equals(want)
           || b.getArray().getShape().size() != meta.outputs().size()) {
-        problems.add(metaFile + ": lists " + meta.outputs().size() + " "
-            + (meta.classification() ? "classes" : "targets") + " on " + meta.moduleOutputs()
-            + " module outputs, but the head in " + params.getFileName() + " has shape "
-            + w.getArray().getShape());
+        problems.add(
+            metaFile
+                + ": lists "
+                + meta.outputs().size()
+                + " "
+                + (meta.classification() ? "classes" : "targets")
+                + " on "
+                + meta.moduleOutputs()
+                + " module outputs, but the head in "
+                + params.getFileName()
+                + " has shape "
+                + w.getArray().getShape());
       }
     }
     if (!problems.isEmpty()) {
@@ -203,8 +230,8 @@ public final class TabularPredictor implements AutoCloseable {
    *
    * @param csv the file (gzip-compressed when its name ends in {@code .gz})
    * @return one prediction per row, in file order
-   * @throws BadInputException when the file cannot be read, lacks a feature column, or holds a
-   *     cell that is not a number
+   * @throws BadInputException when the file cannot be read, lacks a feature column, or holds a cell
+   *     that is not a number
    */
   public List<RowPrediction> predict(Path csv) throws BadInputException {
     TabularData rows;
@@ -243,8 +270,11 @@ public final class TabularPredictor implements AutoCloseable {
       }
       for (float v : y) {
         if (!Float.isFinite(v)) {
-          throw new BadInputException(List.of(dir + ": the model's outputs are not finite (its"
-              + " weights hold NaN or infinity); it cannot predict anything"));
+          throw new BadInputException(
+              List.of(
+                  dir
+                      + ": the model's outputs are not finite (its"
+                      + " weights hold NaN or infinity); it cannot predict anything"));
         }
       }
       for (int r = 0; r < b; r++) {
@@ -255,9 +285,10 @@ public final class TabularPredictor implements AutoCloseable {
           m.put(names.get(c), (double) v);
           best = v > y[r * k + best] ? c : best;
         }
-        out.add(metadata.classification()
-            ? new RowPrediction(names.get(best), m, Map.of())
-            : new RowPrediction(null, Map.of(), m));
+        out.add(
+            metadata.classification()
+                ? new RowPrediction(names.get(best), m, Map.of())
+                : new RowPrediction(null, Map.of(), m));
       }
     }
     return out;

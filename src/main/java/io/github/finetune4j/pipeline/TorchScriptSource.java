@@ -40,9 +40,12 @@ final class TorchScriptSource implements FeatureModelSource {
       String m = e.getMessage() == null ? "cannot be read" : e.getMessage();
       // TorchScriptBlock names the file; libtorch's messages run over many lines.
       String first = m.lines().findFirst().orElse(m);
-      throw new BadInputException(List.of("model.path: " + (first.startsWith(spec.path())
-          ? first : spec.path() + ": " + first) + " (expected a module saved with"
-          + " torch.jit.save)"));
+      throw new BadInputException(
+          List.of(
+              "model.path: "
+                  + (first.startsWith(spec.path()) ? first : spec.path() + ": " + first)
+                  + " (expected a module saved with"
+                  + " torch.jit.save)"));
     }
   }
 
@@ -51,21 +54,36 @@ final class TorchScriptSource implements FeatureModelSource {
     List<Long> declared = spec.inputShape();
     if (declared == null) {
       if (featureCount < 1) {
-        throw new BadInputException(List.of("model.input_shape: not given, and the number of"
-            + " feature columns is not known; give model.input_shape, e.g. [1, 10]"));
+        throw new BadInputException(
+            List.of(
+                "model.input_shape: not given, and the number of"
+                    + " feature columns is not known; give model.input_shape, e.g. [1, 10]"));
       }
       return new long[] {featureCount};
     }
     if (declared.size() < 2) {
-      throw new BadInputException(List.of("model.input_shape: " + declared + " has no batch"
-          + " dimension; give the shape of one input batch, e.g. [1, " + declared.get(0) + "]"));
+      throw new BadInputException(
+          List.of(
+              "model.input_shape: "
+                  + declared
+                  + " has no batch"
+                  + " dimension; give the shape of one input batch, e.g. [1, "
+                  + declared.get(0)
+                  + "]"));
     }
-    long[] example = declared.subList(1, declared.size()).stream().mapToLong(Long::longValue)
-        .toArray();
+    long[] example =
+        declared.subList(1, declared.size()).stream().mapToLong(Long::longValue).toArray();
     long size = Arrays.stream(example).reduce(1, Math::multiplyExact);
     if (featureCount >= 1 && size != featureCount) {
-      throw new BadInputException(List.of("model.input_shape: " + declared + " takes " + size
-          + " values per example, but data.train has " + featureCount + " feature columns"));
+      throw new BadInputException(
+          List.of(
+              "model.input_shape: "
+                  + declared
+                  + " takes "
+                  + size
+                  + " values per example, but data.train has "
+                  + featureCount
+                  + " feature columns"));
     }
     return example;
   }

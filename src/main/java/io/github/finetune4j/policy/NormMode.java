@@ -18,8 +18,8 @@ public enum NormMode {
   /** Statistics and affine parameters are both fixed, whatever the stage. */
   FREEZE_ALL,
   /**
-   * Statistics are re-estimated once, before the first step, on the training split with no
-   * gradient (a cumulative average over batches), then kept fixed; the affine parameters train.
+   * Statistics are re-estimated once, before the first step, on the training split with no gradient
+   * (a cumulative average over batches), then kept fixed; the affine parameters train.
    */
   RECALIBRATE;
 

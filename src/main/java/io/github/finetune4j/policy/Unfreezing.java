@@ -46,9 +46,15 @@ public final class Unfreezing {
    * @return stages
    */
   public static List<StagePlan> at(
-      List<String> groups, List<String> late, int epoch, double warmupFrom, double grow, int epochs) {
+      List<String> groups,
+      List<String> late,
+      int epoch,
+      double warmupFrom,
+      double grow,
+      int epochs) {
     if (epoch < 2 || epoch > epochs) {
-      throw new IllegalArgumentException("epoch must be in [2, epochs=" + epochs + "], got " + epoch);
+      throw new IllegalArgumentException(
+          "epoch must be in [2, epochs=" + epochs + "], got " + epoch);
     }
     if (!(warmupFrom > 0 && warmupFrom <= 1)) {
       throw new IllegalArgumentException("warmup_from must be in (0, 1], got " + warmupFrom);
@@ -90,7 +96,8 @@ public final class Unfreezing {
     positive("probe_epochs", probeEpochs);
     positive("finetune_epochs", finetuneEpochs);
     List<String> ordered = groups.stream().filter(probe::contains).toList();
-    return List.of(new StagePlan(probeEpochs, ordered, Map.of()),
+    return List.of(
+        new StagePlan(probeEpochs, ordered, Map.of()),
         new StagePlan(finetuneEpochs, groups, Map.of()));
   }
 
@@ -117,7 +124,8 @@ public final class Unfreezing {
     for (int i = 0; i < n; i++) {
       scale.put(groups.get(i), mult[i]);
     }
-    return List.of(new StagePlan(frozenEpochs, List.of(groups.get(n - 1)), Map.of()),
+    return List.of(
+        new StagePlan(frozenEpochs, List.of(groups.get(n - 1)), Map.of()),
         new StagePlan(epochs, groups, scale));
   }
 

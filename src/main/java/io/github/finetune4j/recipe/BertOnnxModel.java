@@ -22,7 +22,8 @@ public record BertOnnxModel(
     @Doc("The Hugging Face `config.json` of the ONNX file (with `path`).") String config,
     @Doc("The `tokenizer.json` of the ONNX file (with `path`).") String tokenizer,
     @OneOf({"pretrained", "random"})
-        @Doc("`pretrained` loads the weights; `random` keeps the architecture with fresh weights (baseline).")
+        @Doc(
+            "`pretrained` loads the weights; `random` keeps the architecture with fresh weights (baseline).")
         String init)
     implements ModelSpec {
 
@@ -40,7 +41,9 @@ public record BertOnnxModel(
     return new Builder();
   }
 
-  /** Builder: {@code optX} for every field (exactly one of bundled and path is checked on validate). */
+  /**
+   * Builder: {@code optX} for every field (exactly one of bundled and path is checked on validate).
+   */
   public static final class Builder {
     private String bundled;
     private String path;

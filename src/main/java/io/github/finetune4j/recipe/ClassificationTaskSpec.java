@@ -5,8 +5,9 @@ package io.github.finetune4j.recipe;
  * macro F1 and per-class precision, recall and F1.
  */
 @Kind("classification")
-@Doc("Single-label classification over `head.classes` (softmax cross-entropy); metrics accuracy,"
-    + " macro F1, per-class precision / recall / F1 and the confusion matrix.")
+@Doc(
+    "Single-label classification over `head.classes` (softmax cross-entropy); metrics accuracy,"
+        + " macro F1, per-class precision / recall / F1 and the confusion matrix.")
 public record ClassificationTaskSpec() implements TaskSpec {
 
   /**

@@ -4,8 +4,8 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * A split in CSV with a header row: numeric feature columns and a label (classification) or
- * targets (regression). Exactly one of {@code label} and {@code targets}.
+ * A split in CSV with a header row: numeric feature columns and a label (classification) or targets
+ * (regression). Exactly one of {@code label} and {@code targets}.
  *
  * @param path file path, relative to the working directory
  * @param features the feature columns, names or globs; null for every column but the label/targets
@@ -15,13 +15,15 @@ import java.util.Objects;
  * @param limit keep only the first N rows
  */
 @Kind("csv")
-@Doc("A table in CSV with a header row: feature columns and a `label` (classification) or"
-    + " `targets` (regression) — exactly one of the two.")
+@Doc(
+    "A table in CSV with a header row: feature columns and a `label` (classification) or"
+        + " `targets` (regression) — exactly one of the two.")
 public record CsvSplit(
     @Required @Doc("Path of the file, relative to the working directory.") String path,
-    @Doc("Feature columns, by name or glob (`*` any run of characters, `?` one character), in"
-        + " the order the model reads them (a glob adds its columns in header order); default"
-        + " every column but the label or targets. Columns not named are not read.")
+    @Doc(
+            "Feature columns, by name or glob (`*` any run of characters, `?` one character), in"
+                + " the order the model reads them (a glob adds its columns in header order); default"
+                + " every column but the label or targets. Columns not named are not read.")
         List<String> features,
     @Doc("The class column (classification); give this or `targets`.") String label,
     @Doc("The target columns (regression); give this or `label`.") List<String> targets,

@@ -19,8 +19,9 @@ public record DataSpec(
     @Doc("Test split, evaluated once after training.") SourceSpec test,
     @Doc("Truncate texts to this many tokens (default 128).") Integer maxLength,
     @Doc("Examples per batch (default 16).") Integer batchSize,
-    @Doc("Shuffle the training examples every epoch, seeded by `train.seed` (default true); false"
-        + " keeps the file order.")
+    @Doc(
+            "Shuffle the training examples every epoch, seeded by `train.seed` (default true); false"
+                + " keeps the file order.")
         Boolean shuffle) {
 
   /** Applies defaults. */
@@ -123,9 +124,7 @@ public record DataSpec(
      * @throws IllegalStateException naming every required field that was not set
      */
     public DataSpec build() {
-      BuilderChecks.requireSet(
-          "DataSpec",
-          "train", train);
+      BuilderChecks.requireSet("DataSpec", "train", train);
       return new DataSpec(train, valid, test, maxLength, batchSize, shuffle);
     }
   }

@@ -42,9 +42,7 @@ public record DiscriminativeSpec(
      * @throws IllegalStateException naming every required field that was not set
      */
     public DiscriminativeSpec build() {
-      BuilderChecks.requireSet(
-          "DiscriminativeSpec",
-          "factor", factor);
+      BuilderChecks.requireSet("DiscriminativeSpec", "factor", factor);
       return new DiscriminativeSpec(factor);
     }
   }

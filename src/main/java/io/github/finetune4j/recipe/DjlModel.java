@@ -14,14 +14,13 @@ import java.util.Objects;
 @Doc("A model loaded by DJL's Criteria from a URL.")
 public record DjlModel(
     @Required
-        @Doc("What DJL's Criteria accepts: a local model directory or file, a `file:` URL, a"
-            + " `djl://` zoo id or an `https://` URL. A local path must exist; `djl://` and"
-            + " `https://` are not checked (offline).")
+        @Doc(
+            "What DJL's Criteria accepts: a local model directory or file, a `file:` URL, a"
+                + " `djl://` zoo id or an `https://` URL. A local path must exist; `djl://` and"
+                + " `https://` are not checked (offline).")
         String url,
     @Doc("The model name inside the directory (default: DJL's, the directory name).") String name,
-    @OneOf({"PyTorch"})
-        @Doc("The DJL engine (this build ships PyTorch).")
-        String engine)
+    @OneOf({"PyTorch"}) @Doc("The DJL engine (this build ships PyTorch).") String engine)
     implements ModelSpec {
 
   /** Applies defaults. */

@@ -21,18 +21,20 @@ public record GroupSpec(
                 + " regular expressions prefixed with `re:`. A pattern must match the whole name.")
         List<String> match,
     @Doc("Learning rate for this group; overrides `optimizer.lr` and any spread.") Double lr,
-    @Doc("Weight decay for this group; overrides `optimizer.weight_decay.value` (its mode and"
-            + " exclusions still apply; 0 turns decay off for the group).")
+    @Doc(
+            "Weight decay for this group; overrides `optimizer.weight_decay.value` (its mode and"
+                + " exclusions still apply; 0 turns decay off for the group).")
         Double weightDecay,
     @OneOf({"train", "freeze_stats", "freeze_all", "recalibrate"})
-        @Doc("Normalization layers of the group. `train` (default): BatchNorm running statistics"
-            + " update while the group trains (a frozen group's statistics never move);"
-            + " `freeze_stats`: statistics stay fixed (the layer normalizes with them) while its"
-            + " weight and bias train; `freeze_all`: statistics, weight and bias stay fixed;"
-            + " `recalibrate`: statistics are re-estimated once on the training split before the"
-            + " first step (average over batches, no gradient), then kept fixed. LayerNorm keeps no"
-            + " statistics, so only `train` and `freeze_all` apply to it. A mode the model cannot"
-            + " honour (e.g. mixed modes inside one TorchScript module) is refused before training.")
+        @Doc(
+            "Normalization layers of the group. `train` (default): BatchNorm running statistics"
+                + " update while the group trains (a frozen group's statistics never move);"
+                + " `freeze_stats`: statistics stay fixed (the layer normalizes with them) while its"
+                + " weight and bias train; `freeze_all`: statistics, weight and bias stay fixed;"
+                + " `recalibrate`: statistics are re-estimated once on the training split before the"
+                + " first step (average over batches, no gradient), then kept fixed. LayerNorm keeps no"
+                + " statistics, so only `train` and `freeze_all` apply to it. A mode the model cannot"
+                + " honour (e.g. mixed modes inside one TorchScript module) is refused before training.")
         String norm) {
 
   /** Copies the list. */
@@ -132,10 +134,7 @@ public record GroupSpec(
      * @throws IllegalStateException naming every required field that was not set
      */
     public GroupSpec build() {
-      BuilderChecks.requireSet(
-          "GroupSpec",
-          "name", name,
-          "match", match);
+      BuilderChecks.requireSet("GroupSpec", "name", name, "match", match);
       return new GroupSpec(name, match, lr, weightDecay, norm);
     }
   }

@@ -14,17 +14,20 @@ import java.util.Objects;
 @Doc("The task head: a new linear layer on the backbone's features, or the model's own output.")
 public record HeadSpec(
     @OneOf({"classifier", "none"})
-        @Doc("`classifier` (default): a new linear layer with one output per class (or target)"
-            + " over the pooled token states of a text encoder, or over the output of a"
-            + " TorchScript model (its features). `none` keeps a TorchScript model's own output,"
-            + " which must have one value per class (or target); checked at plan time.")
+        @Doc(
+            "`classifier` (default): a new linear layer with one output per class (or target)"
+                + " over the pooled token states of a text encoder, or over the output of a"
+                + " TorchScript model (its features). `none` keeps a TorchScript model's own output,"
+                + " which must have one value per class (or target); checked at plan time.")
         String replace,
-    @Doc("Class labels in output order; every label in the data must be one of them. Required for"
-        + " a classification; a regression has none (its outputs are the `targets`).")
+    @Doc(
+            "Class labels in output order; every label in the data must be one of them. Required for"
+                + " a classification; a regression has none (its outputs are the `targets`).")
         List<String> classes,
     @OneOf({"mean", "cls"})
-        @Doc("Pooling of a text encoder's token states: masked `mean` (default) or the `cls`"
-            + " token.")
+        @Doc(
+            "Pooling of a text encoder's token states: masked `mean` (default) or the `cls`"
+                + " token.")
         String pooling,
     @Doc("Dropout probability before a new `classifier` head, in training (default 0.1).")
         Double dropout) {

@@ -5,7 +5,8 @@ package io.github.finetune4j.recipe;
  * recipe ({@link BertOnnxModel}, {@link SafetensorsModel}, {@link TorchScriptModel}, {@link
  * DjlModel}).
  */
-@Doc("The pre-trained network to start from; `type` chooses the kind, the other keys are its fields.")
+@Doc(
+    "The pre-trained network to start from; `type` chooses the kind, the other keys are its fields.")
 @Variants(
     retired =
         @Variants.Retired(

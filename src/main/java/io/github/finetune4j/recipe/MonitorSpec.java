@@ -19,8 +19,9 @@ public record MonitorSpec(
                 + " steps (default 10).")
         Integer every,
     @OneOf({"console", "jsonl", "csv", "tensorboard", "html"})
-        @Doc("Metric sinks (default all): console progress, metrics.jsonl, metrics.csv, TensorBoard"
-            + " events, report.html at the end.")
+        @Doc(
+            "Metric sinks (default all): console progress, metrics.jsonl, metrics.csv, TensorBoard"
+                + " events, report.html at the end.")
         List<String> sinks,
     @Doc(
             "Warn when a group drifts further than this from its pre-trained weights (‖w−w₀‖/‖w₀‖),"
@@ -30,7 +31,10 @@ public record MonitorSpec(
   /** Applies defaults. */
   public MonitorSpec {
     every = every == null ? 10 : every;
-    sinks = sinks == null ? List.of("console", "jsonl", "csv", "tensorboard", "html") : List.copyOf(sinks);
+    sinks =
+        sinks == null
+            ? List.of("console", "jsonl", "csv", "tensorboard", "html")
+            : List.copyOf(sinks);
     driftBounds = driftBounds == null ? Map.of() : Map.copyOf(driftBounds);
   }
 
@@ -96,8 +100,7 @@ public record MonitorSpec(
     }
 
     /**
-     * Adds one per-group bound on drift from the pre-trained weights ({@code *} sets the
-     * default).
+     * Adds one per-group bound on drift from the pre-trained weights ({@code *} sets the default).
      *
      * @param group the group name
      * @param value the value

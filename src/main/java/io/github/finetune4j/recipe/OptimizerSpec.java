@@ -1,7 +1,7 @@
 package io.github.finetune4j.recipe;
 
-import java.util.List;
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * How weights are updated.
@@ -32,10 +32,12 @@ public record OptimizerSpec(
     @Required @Doc("Learning rate (of the top group when a spread is given).") Double lr,
     @Doc("Discriminative learning rates: each lower group gets lr/factor^k (ULMFiT uses 2.6).")
         DiscriminativeSpec discriminative,
-    @Doc("`[lo, hi]`: learning rates spread geometrically from the bottom group (lo) to the top"
-            + " group (hi), like fastai's slice(lo, hi); replaces `lr` for the groups.")
+    @Doc(
+            "`[lo, hi]`: learning rates spread geometrically from the bottom group (lo) to the top"
+                + " group (hi), like fastai's slice(lo, hi); replaces `lr` for the groups.")
         List<Double> spread,
-    @Doc("Layer-wise lr decay d in (0,1]: group i of L gets lr·d^(L−1−i) (timm; 0.65–0.75 typical).")
+    @Doc(
+            "Layer-wise lr decay d in (0,1]: group i of L gets lr·d^(L−1−i) (timm; 0.65–0.75 typical).")
         Double layerDecay,
     @Doc("Weight decay; none when absent. Never applied to frozen parameters.")
         WeightDecaySpec weightDecay,
@@ -302,12 +304,25 @@ public record OptimizerSpec(
      * @throws IllegalStateException naming every required field that was not set
      */
     public OptimizerSpec build() {
-      BuilderChecks.requireSet(
-          "OptimizerSpec",
-          "lr", lr);
+      BuilderChecks.requireSet("OptimizerSpec", "lr", lr);
       return new OptimizerSpec(
-          type, lr, discriminative, spread, layerDecay, weightDecay, regularizer, clip, momentum,
-          dampening, nesterov, beta1, beta2, eps, amsgrad, alpha, centered);
+          type,
+          lr,
+          discriminative,
+          spread,
+          layerDecay,
+          weightDecay,
+          regularizer,
+          clip,
+          momentum,
+          dampening,
+          nesterov,
+          beta1,
+          beta2,
+          eps,
+          amsgrad,
+          alpha,
+          centered);
     }
   }
 }

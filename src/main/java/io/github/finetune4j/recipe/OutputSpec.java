@@ -64,9 +64,7 @@ public record OutputSpec(
      * @throws IllegalStateException naming every required field that was not set
      */
     public OutputSpec build() {
-      BuilderChecks.requireSet(
-          "OutputSpec",
-          "dir", dir);
+      BuilderChecks.requireSet("OutputSpec", "dir", dir);
       return new OutputSpec(dir, overwrite);
     }
   }

@@ -46,7 +46,11 @@ public record Recipe(
     task = task == null ? new ClassificationTaskSpec() : task;
     groups = groups == null ? null : List.copyOf(groups);
     stages = stages == null ? null : List.copyOf(stages);
-    schedule = schedule == null ? new ScheduleSpec(null, null, null, null, null, null, null, null, null, null, null, null) : schedule;
+    schedule =
+        schedule == null
+            ? new ScheduleSpec(
+                null, null, null, null, null, null, null, null, null, null, null, null)
+            : schedule;
     monitor = monitor == null ? new MonitorSpec(null, null, null) : monitor;
     train = train == null ? new TrainSpec(null, null, null, null) : train;
   }
@@ -279,15 +283,32 @@ public record Recipe(
     public Recipe build() {
       BuilderChecks.requireSet(
           "Recipe",
-          "model", model,
-          "head", head,
-          "data", data,
-          "groups", groups,
-          "optimizer", optimizer,
-          "output", output);
+          "model",
+          model,
+          "head",
+          head,
+          "data",
+          data,
+          "groups",
+          groups,
+          "optimizer",
+          optimizer,
+          "output",
+          output);
       return new Recipe(
-          description, model, head, task, data, groups, stages, unfreeze, optimizer, schedule, monitor,
-          train, output);
+          description,
+          model,
+          head,
+          task,
+          data,
+          groups,
+          stages,
+          unfreeze,
+          optimizer,
+          schedule,
+          monitor,
+          train,
+          output);
     }
   }
 }

@@ -5,6 +5,7 @@ import java.nio.file.FileSystemNotFoundException;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -13,7 +14,6 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 import java.util.stream.Stream;
-import java.util.ArrayList;
 
 /**
  * Checks that need more than types: ranges, references between sections, files that must exist.
@@ -31,18 +31,24 @@ final class RecipeChecks {
     boolean regression = r.task() instanceof RegressionTaskSpec;
     List<String> classes = r.head() == null ? null : r.head().classes();
     if (r.head() != null && regression && classes != null) {
-      problems.add("head.classes: a regression has no classes (its outputs are the targets of the"
-          + " csv splits); remove head.classes, or set task.type: classification");
+      problems.add(
+          "head.classes: a regression has no classes (its outputs are the targets of the"
+              + " csv splits); remove head.classes, or set task.type: classification");
       classes = null;
-    } else if (r.head() != null && !regression && classes == null
+    } else if (r.head() != null
+        && !regression
+        && classes == null
         && problems.stream().noneMatch(p -> p.startsWith("head.classes"))) { // else reported
-      problems.add("head.classes: required for a classification (the class labels in output"
-          + " order)");
+      problems.add(
+          "head.classes: required for a classification (the class labels in output" + " order)");
     }
-    if (r.head() != null && "none".equals(r.head().replace())
+    if (r.head() != null
+        && "none".equals(r.head().replace())
         && (r.model() instanceof BertOnnxModel || r.model() instanceof SafetensorsModel)) {
-      problems.add("head.replace: 'none' keeps the model's own output, but a " + r.model().kind()
-          + " text encoder has none (it outputs token states); use classifier");
+      problems.add(
+          "head.replace: 'none' keeps the model's own output, but a "
+              + r.model().kind()
+              + " text encoder has none (it outputs token states); use classifier");
     }
     checkTask(r.task(), problems);
     if (classes != null && classes.size() < 2) {
@@ -93,8 +99,12 @@ final class RecipeChecks {
       if (("freeze_stats".equals(g.norm()) || "recalibrate".equals(g.norm()))
           && r.model() instanceof BertOnnxModel b) {
         problems.add(
-            p + ".norm: '" + g.norm() + "' cannot be honoured: "
-                + (b.path() == null ? "all-MiniLM-L6-v2" : "a BERT encoder") + " normalizes with"
+            p
+                + ".norm: '"
+                + g.norm()
+                + "' cannot be honoured: "
+                + (b.path() == null ? "all-MiniLM-L6-v2" : "a BERT encoder")
+                + " normalizes with"
                 + " LayerNorm, which keeps no running statistics; use train or freeze_all");
       }
       if (g.weightDecay() != null && !(g.weightDecay() >= 0)) {
@@ -126,14 +136,17 @@ final class RecipeChecks {
     if (r.monitor().every() < 1) {
       problems.add("monitor.every: must be at least 1, got " + r.monitor().every());
     }
-    r.monitor().driftBounds().forEach((g, v) -> {
-      if (namesKnown && !g.equals("*") && !names.contains(g)) {
-        problems.add("monitor.drift_bounds." + g + ": unknown group '" + g + "'");
-      }
-      if (!(v > 0)) {
-        problems.add("monitor.drift_bounds." + g + ": must be positive, got " + v);
-      }
-    });
+    r.monitor()
+        .driftBounds()
+        .forEach(
+            (g, v) -> {
+              if (namesKnown && !g.equals("*") && !names.contains(g)) {
+                problems.add("monitor.drift_bounds." + g + ": unknown group '" + g + "'");
+              }
+              if (!(v > 0)) {
+                problems.add("monitor.drift_bounds." + g + ": must be positive, got " + v);
+              }
+            });
     if (t.threads() != null && t.threads() < 1) {
       problems.add("train.threads: must be at least 1, got " + t.threads());
     }
@@ -145,7 +158,8 @@ final class RecipeChecks {
     }
   }
 
-  private static void checkStages(List<StageSpec> stages, Set<String> names, List<String> problems) {
+  private static void checkStages(
+      List<StageSpec> stages, Set<String> names, List<String> problems) {
     if (stages.isEmpty()) {
       problems.add("stages: give at least one stage");
     }
@@ -162,14 +176,16 @@ final class RecipeChecks {
         problems.add(p + ".train: name at least one group");
       }
       groupRefs(p + ".train", s.train(), names, problems);
-      s.lrScale().forEach((g, v) -> {
-        if (!s.train().contains(g)) {
-          problems.add(p + ".lr_scale." + g + ": '" + g + "' does not train in this stage");
-        }
-        if (!(v > 0)) {
-          problems.add(p + ".lr_scale." + g + ": must be positive, got " + v);
-        }
-      });
+      s.lrScale()
+          .forEach(
+              (g, v) -> {
+                if (!s.train().contains(g)) {
+                  problems.add(p + ".lr_scale." + g + ": '" + g + "' does not train in this stage");
+                }
+                if (!(v > 0)) {
+                  problems.add(p + ".lr_scale." + g + ": must be positive, got " + v);
+                }
+              });
     }
   }
 
@@ -191,7 +207,11 @@ final class RecipeChecks {
         }
       }
       if (a.epoch() != null && a.epochs() != null && (a.epoch() < 2 || a.epoch() > a.epochs())) {
-        problems.add("unfreeze.at.epoch: must be between 2 and epochs (" + a.epochs() + "), got " + a.epoch());
+        problems.add(
+            "unfreeze.at.epoch: must be between 2 and epochs ("
+                + a.epochs()
+                + "), got "
+                + a.epoch());
       }
       range(problems, "unfreeze.at.warmup_from", a.warmupFrom(), 1e-12, 1);
       if (!(a.grow() >= 1)) {
@@ -209,26 +229,37 @@ final class RecipeChecks {
     }
     if (u.fineTune() != null) {
       given.add("fine_tune");
-      if (u.fineTune().frozenEpochs() < 1 || u.fineTune().epochs() != null && u.fineTune().epochs() < 1) {
+      if (u.fineTune().frozenEpochs() < 1
+          || u.fineTune().epochs() != null && u.fineTune().epochs() < 1) {
         problems.add("unfreeze.fine_tune: frozen_epochs and epochs must be at least 1");
       }
       if (!(u.fineTune().lrMult() >= 1)) {
-        problems.add("unfreeze.fine_tune.lr_mult: must be at least 1, got " + u.fineTune().lrMult());
+        problems.add(
+            "unfreeze.fine_tune.lr_mult: must be at least 1, got " + u.fineTune().lrMult());
       }
     }
     if (given.size() != 1) {
-      problems.add("unfreeze: give exactly one of gradual, at, lp_ft, fine_tune; got " + (given.isEmpty() ? "none" : given));
+      problems.add(
+          "unfreeze: give exactly one of gradual, at, lp_ft, fine_tune; got "
+              + (given.isEmpty() ? "none" : given));
     }
   }
 
   /** Checks group references; skipped when {@code names} is null (group names not known). */
-  private static void groupRefs(String path, List<String> refs, Set<String> names, List<String> problems) {
+  private static void groupRefs(
+      String path, List<String> refs, Set<String> names, List<String> problems) {
     for (int j = 0; names != null && j < refs.size(); j++) {
       String g = refs.get(j);
       if (!names.contains(g)) {
         String hint = RecipeModel.closest(g, names);
-        problems.add(path + "[" + j + "]: unknown group '" + g + "'"
-            + (hint == null ? "; groups are " + names : "; did you mean '" + hint + "'?"));
+        problems.add(
+            path
+                + "["
+                + j
+                + "]: unknown group '"
+                + g
+                + "'"
+                + (hint == null ? "; groups are " + names : "; did you mean '" + hint + "'?"));
       }
     }
   }
@@ -242,7 +273,9 @@ final class RecipeChecks {
     if (o.discriminative() != null) {
       specs.add("discriminative");
       if (o.discriminative().factor() != null && !(o.discriminative().factor() > 0)) {
-        problems.add("optimizer.discriminative.factor: must be positive, got " + o.discriminative().factor());
+        problems.add(
+            "optimizer.discriminative.factor: must be positive, got "
+                + o.discriminative().factor());
       }
     }
     if (o.spread() != null) {
@@ -253,7 +286,8 @@ final class RecipeChecks {
         problems.add("optimizer.spread: expected 0 < lo <= hi, got " + o.spread());
       }
       if (names != null && names.size() < 2) {
-        problems.add("optimizer.spread: a spread needs at least 2 groups, the recipe has " + names.size());
+        problems.add(
+            "optimizer.spread: a spread needs at least 2 groups, the recipe has " + names.size());
       }
     }
     if (o.layerDecay() != null) {
@@ -268,7 +302,8 @@ final class RecipeChecks {
     if (o.weightDecay() != null
         && o.weightDecay().value() != null
         && !(o.weightDecay().value() >= 0)) {
-      problems.add("optimizer.weight_decay.value: must be zero or positive, got " + o.weightDecay().value());
+      problems.add(
+          "optimizer.weight_decay.value: must be zero or positive, got " + o.weightDecay().value());
     }
     if (o.regularizer() != null) {
       RegularizerSpec g = o.regularizer();
@@ -281,7 +316,12 @@ final class RecipeChecks {
       if (g.l2spGroups() != null && names != null) {
         for (int i = 0; i < g.l2spGroups().size(); i++) {
           if (!names.contains(g.l2spGroups().get(i))) {
-            problems.add("optimizer.regularizer.l2sp_groups[" + i + "]: unknown group '" + g.l2spGroups().get(i) + "'");
+            problems.add(
+                "optimizer.regularizer.l2sp_groups["
+                    + i
+                    + "]: unknown group '"
+                    + g.l2spGroups().get(i)
+                    + "'");
           }
         }
       }
@@ -316,7 +356,8 @@ final class RecipeChecks {
     for (int i = 0; i < s.milestones().size(); i++) {
       double m = s.milestones().get(i);
       if (!(m > last && m < 1)) {
-        problems.add("schedule.milestones[" + i + "]: must be increasing fractions in (0, 1), got " + m);
+        problems.add(
+            "schedule.milestones[" + i + "]: must be increasing fractions in (0, 1), got " + m);
       }
       last = m;
     }
@@ -349,7 +390,8 @@ final class RecipeChecks {
       if (b.path() != null) {
         file(problems, "model.path", b.path(), "ONNX file");
         if (b.config() == null) {
-          problems.add("model.config: required with model.path (the model's Hugging Face config.json)");
+          problems.add(
+              "model.config: required with model.path (the model's Hugging Face config.json)");
         }
         if (b.tokenizer() == null) {
           problems.add("model.tokenizer: required with model.path (the model's tokenizer.json)");
@@ -372,9 +414,13 @@ final class RecipeChecks {
                 .filter(f -> !Files.isRegularFile(dir.resolve(f)))
                 .toList();
         if (!missing.isEmpty()) {
-          problems.add("model.dir: " + s.dir() + " lacks " + String.join(", ", missing)
-              + " (a Hugging Face checkpoint directory holds config.json, model.safetensors and"
-              + " tokenizer.json)");
+          problems.add(
+              "model.dir: "
+                  + s.dir()
+                  + " lacks "
+                  + String.join(", ", missing)
+                  + " (a Hugging Face checkpoint directory holds config.json, model.safetensors and"
+                  + " tokenizer.json)");
         }
       }
     } else if (m instanceof TorchScriptModel t) {
@@ -386,7 +432,8 @@ final class RecipeChecks {
       }
       for (int i = 0; t.inputShape() != null && i < t.inputShape().size(); i++) {
         if (t.inputShape().get(i) < 1) {
-          problems.add("model.input_shape[" + i + "]: must be at least 1, got " + t.inputShape().get(i));
+          problems.add(
+              "model.input_shape[" + i + "]: must be at least 1, got " + t.inputShape().get(i));
         }
       }
       if (t.featuresMethod() != null && !t.featuresMethod().matches("[A-Za-z_][A-Za-z0-9_]*")) {
@@ -424,8 +471,11 @@ final class RecipeChecks {
         return;
       }
     } else if (scheme.matches()) {
-      problems.add("model.url: unsupported scheme '" + scheme.group(1) + ":'; give a local path,"
-          + " a file: URL, a djl:// zoo id or an https:// URL");
+      problems.add(
+          "model.url: unsupported scheme '"
+              + scheme.group(1)
+              + ":'; give a local path,"
+              + " a file: URL, a djl:// zoo id or an https:// URL");
       return;
     } else {
       p = path(problems, "model.url", url);
@@ -434,8 +484,11 @@ final class RecipeChecks {
       }
     }
     if (!Files.exists(p)) {
-      problems.add("model.url: not found: " + url + " (a local model must exist; djl:// and"
-          + " https:// URLs are not checked)");
+      problems.add(
+          "model.url: not found: "
+              + url
+              + " (a local model must exist; djl:// and"
+              + " https:// URLs are not checked)");
     }
   }
 
@@ -494,34 +547,63 @@ final class RecipeChecks {
         continue;
       }
       if (regression && s instanceof TextJsonlSplit) {
-        problems.add(names[i] + ": a regression reads numeric targets from csv splits (type: csv,"
-            + " with targets); a text-jsonl split holds class labels");
-      } else if (s instanceof CsvSplit c && regression && c.label() != null && c.targets() == null) {
-        problems.add(names[i] + ".label: a regression reads `targets` columns, not a label; give"
-            + " targets, or set task.type: classification");
-      } else if (s instanceof CsvSplit c && !regression && c.targets() != null
+        problems.add(
+            names[i]
+                + ": a regression reads numeric targets from csv splits (type: csv,"
+                + " with targets); a text-jsonl split holds class labels");
+      } else if (s instanceof CsvSplit c
+          && regression
+          && c.label() != null
+          && c.targets() == null) {
+        problems.add(
+            names[i]
+                + ".label: a regression reads `targets` columns, not a label; give"
+                + " targets, or set task.type: classification");
+      } else if (s instanceof CsvSplit c
+          && !regression
+          && c.targets() != null
           && c.label() == null) {
-        problems.add(names[i] + ".targets: a classification reads a `label` column; give label,"
-            + " or set task.type: regression");
+        problems.add(
+            names[i]
+                + ".targets: a classification reads a `label` column; give label,"
+                + " or set task.type: regression");
       }
       if (i > 0 && d.train() != null && !s.kind().equals(d.train().kind())) {
-        problems.add(names[i] + ".type: '" + s.kind() + "' differs from data.train's '"
-            + d.train().kind() + "'; every split is of the kind of data.train");
-      } else if (i > 0 && s instanceof CsvSplit c && d.train() instanceof CsvSplit t
-          && c.targets() != null && t.targets() != null && !c.targets().equals(t.targets())) {
-        problems.add(names[i] + ".targets: " + c.targets() + " differ from data.train.targets "
-            + t.targets() + "; every split has the same targets");
+        problems.add(
+            names[i]
+                + ".type: '"
+                + s.kind()
+                + "' differs from data.train's '"
+                + d.train().kind()
+                + "'; every split is of the kind of data.train");
+      } else if (i > 0
+          && s instanceof CsvSplit c
+          && d.train() instanceof CsvSplit t
+          && c.targets() != null
+          && t.targets() != null
+          && !c.targets().equals(t.targets())) {
+        problems.add(
+            names[i]
+                + ".targets: "
+                + c.targets()
+                + " differ from data.train.targets "
+                + t.targets()
+                + "; every split has the same targets");
       }
     }
   }
 
   private static void checkCsv(List<String> problems, String path, CsvSplit c) {
     if (c.label() == null && c.targets() == null) {
-      problems.add(path + ": give exactly one of label (classification), targets (regression); got"
-          + " none");
+      problems.add(
+          path
+              + ": give exactly one of label (classification), targets (regression); got"
+              + " none");
     } else if (c.label() != null && c.targets() != null) {
-      problems.add(path + ": give exactly one of label (classification), targets (regression); got"
-          + " both");
+      problems.add(
+          path
+              + ": give exactly one of label (classification), targets (regression); got"
+              + " both");
     }
     if (c.targets() != null && c.targets().isEmpty()) {
       problems.add(path + ".targets: name at least one column");
@@ -540,8 +622,10 @@ final class RecipeChecks {
       outputs.addAll(c.targets());
     }
     if (c.features() != null && c.features().isEmpty()) {
-      problems.add(path + ".features: name at least one column (or leave it out for every column"
-          + " but the label or targets)");
+      problems.add(
+          path
+              + ".features: name at least one column (or leave it out for every column"
+              + " but the label or targets)");
     }
     for (int i = 0; c.features() != null && i < c.features().size(); i++) {
       String f = c.features().get(i);
@@ -549,14 +633,26 @@ final class RecipeChecks {
       if (err != null) {
         problems.add(path + ".features[" + i + "]: " + err);
       } else if (outputs.contains(f)) {
-        problems.add(path + ".features[" + i + "]: '" + f + "' is "
-            + (f.equals(c.label()) ? "the label" : "a target") + " column");
+        problems.add(
+            path
+                + ".features["
+                + i
+                + "]: '"
+                + f
+                + "' is "
+                + (f.equals(c.label()) ? "the label" : "a target")
+                + " column");
       }
     }
-    if (c.delimiter().length() != 1 || c.delimiter().equals("\"") || c.delimiter().equals("\n")
+    if (c.delimiter().length() != 1
+        || c.delimiter().equals("\"")
+        || c.delimiter().equals("\n")
         || c.delimiter().equals("\r")) {
-      problems.add(path + ".delimiter: must be one character other than a quote or line break, got '"
-          + c.delimiter() + "'");
+      problems.add(
+          path
+              + ".delimiter: must be one character other than a quote or line break, got '"
+              + c.delimiter()
+              + "'");
     }
   }
 

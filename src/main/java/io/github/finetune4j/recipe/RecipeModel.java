@@ -159,7 +159,12 @@ public final class RecipeModel {
       long hi = raw == Integer.class ? Integer.MAX_VALUE : MAX_EXACT_LONG;
       if (d < lo || d > hi) {
         problems.add(
-            path + ": expected a whole number from " + lo + " to " + hi + ", got "
+            path
+                + ": expected a whole number from "
+                + lo
+                + " to "
+                + hi
+                + ", got "
                 + describe(node));
         return false;
       }
@@ -186,7 +191,11 @@ public final class RecipeModel {
         problems.add(join(path, name) + ": required field is missing");
       } else if (!absent
           && !validate(
-              child, c.getGenericType(), join(path, name), c.getAnnotation(OneOf.class), problems)) {
+              child,
+              c.getGenericType(),
+              join(path, name),
+              c.getAnnotation(OneOf.class),
+              problems)) {
         obj.remove(name);
       }
     }
@@ -304,7 +313,9 @@ public final class RecipeModel {
             Kind kind = k.getAnnotation(Kind.class);
             if (!k.isRecord() || kind == null) {
               throw new IllegalStateException(
-                  iface.getSimpleName() + " permits " + k.getSimpleName()
+                  iface.getSimpleName()
+                      + " permits "
+                      + k.getSimpleName()
                       + ", which is not a record with @Kind");
             }
             if (fieldNames(k).contains(TYPE)) {
@@ -319,7 +330,11 @@ public final class RecipeModel {
           String def = iface.getAnnotation(Variants.class).defaultKind();
           if (!def.isEmpty() && !out.containsKey(def)) {
             throw new IllegalStateException(
-                iface.getSimpleName() + ": default kind '" + def + "' is not one of " + out.keySet());
+                iface.getSimpleName()
+                    + ": default kind '"
+                    + def
+                    + "' is not one of "
+                    + out.keySet());
           }
           return Collections.unmodifiableMap(out);
         }
@@ -404,7 +419,8 @@ public final class RecipeModel {
       return List.copyOf(out);
     } else if (raw == Map.class) {
       Map<String, Object> out = new LinkedHashMap<>();
-      node.fields().forEachRemaining(e -> out.put(e.getKey(), convert(e.getValue(), typeArg(type, 1))));
+      node.fields()
+          .forEachRemaining(e -> out.put(e.getKey(), convert(e.getValue(), typeArg(type, 1))));
       return Collections.unmodifiableMap(out);
     } else if (raw == String.class) {
       return node.asText();
@@ -498,31 +514,36 @@ public final class RecipeModel {
       String def = raw.getAnnotation(Variants.class).defaultKind();
       s.put("type", "object");
       ArrayNode alternatives = s.putArray("oneOf");
-      kinds(raw).forEach((kind, record) -> {
-        ObjectNode alt = (ObjectNode) schemaOf(record, null, null);
-        ObjectNode props = NODES.objectNode();
-        ObjectNode tag = props.putObject(TYPE);
-        tag.put("const", kind);
-        tag.put("description",
-            kind.equals(def) ? "`" + kind + "` (the default when `type` is absent)" : "`" + kind + "`");
-        props.setAll((ObjectNode) alt.get("properties"));
-        alt.set("properties", props);
-        ArrayNode required = NODES.arrayNode();
-        if (!kind.equals(def)) {
-          required.add(TYPE);
-        }
-        if (alt.has("required")) {
-          required.addAll((ArrayNode) alt.get("required"));
-        }
-        alt.remove("required");
-        if (!required.isEmpty()) {
-          alt.set("required", required);
-        }
-        ObjectNode titled = NODES.objectNode();
-        titled.put("title", "type: " + kind);
-        titled.setAll(alt);
-        alternatives.add(titled);
-      });
+      kinds(raw)
+          .forEach(
+              (kind, record) -> {
+                ObjectNode alt = (ObjectNode) schemaOf(record, null, null);
+                ObjectNode props = NODES.objectNode();
+                ObjectNode tag = props.putObject(TYPE);
+                tag.put("const", kind);
+                tag.put(
+                    "description",
+                    kind.equals(def)
+                        ? "`" + kind + "` (the default when `type` is absent)"
+                        : "`" + kind + "`");
+                props.setAll((ObjectNode) alt.get("properties"));
+                alt.set("properties", props);
+                ArrayNode required = NODES.arrayNode();
+                if (!kind.equals(def)) {
+                  required.add(TYPE);
+                }
+                if (alt.has("required")) {
+                  required.addAll((ArrayNode) alt.get("required"));
+                }
+                alt.remove("required");
+                if (!required.isEmpty()) {
+                  alt.set("required", required);
+                }
+                ObjectNode titled = NODES.objectNode();
+                titled.put("title", "type: " + kind);
+                titled.setAll(alt);
+                alternatives.add(titled);
+              });
     } else if (raw.isRecord()) {
       if (doc == null && raw.getAnnotation(Doc.class) != null) {
         s.put("description", raw.getAnnotation(Doc.class).value());
@@ -533,7 +554,9 @@ public final class RecipeModel {
       ArrayNode required = NODES.arrayNode();
       for (RecordComponent c : raw.getRecordComponents()) {
         String name = jsonName(c.getName());
-        props.set(name, schemaOf(c.getGenericType(), c.getAnnotation(OneOf.class), c.getAnnotation(Doc.class)));
+        props.set(
+            name,
+            schemaOf(c.getGenericType(), c.getAnnotation(OneOf.class), c.getAnnotation(Doc.class)));
         if (c.isAnnotationPresent(Required.class)) {
           required.add(name);
         }

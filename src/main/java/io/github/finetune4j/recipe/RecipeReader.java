@@ -252,7 +252,9 @@ public final class RecipeReader {
     String[] parts = key.split("\\.", -1);
     if (Arrays.asList(parts).contains("")) {
       problems.add(
-          "override '" + key + "': the key has an empty part; separate names by single dots, e.g."
+          "override '"
+              + key
+              + "': the key has an empty part; separate names by single dots, e.g."
               + " optimizer.lr=3e-4");
       return;
     }

@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.Deque;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
@@ -35,7 +36,6 @@ import org.yaml.snakeyaml.nodes.NodeId;
 import org.yaml.snakeyaml.nodes.Tag;
 import org.yaml.snakeyaml.reader.ReaderException;
 import org.yaml.snakeyaml.resolver.Resolver;
-import java.util.Locale;
 
 /**
  * Parses recipe text (YAML or JSON) into a tree, strictly: a key given twice, a second document,
@@ -361,8 +361,7 @@ final class RecipeSyntax {
                 + (lines ? " (line " + line + ")" : ""));
         return false;
       }
-      JsonNode container =
-          e instanceof MappingStartEvent ? NODES.objectNode() : NODES.arrayNode();
+      JsonNode container = e instanceof MappingStartEvent ? NODES.objectNode() : NODES.arrayNode();
       attach(parent, container);
       stack.push(new Frame(container, path));
       return true;
@@ -420,8 +419,13 @@ final class RecipeSyntax {
       return NODES.numberNode(i);
     } else if (Tag.FLOAT.equals(tag)) {
       String t = v.replace("_", "");
-      if (t.contains(":") || t.contains("inf") || t.contains("Inf") || t.contains("INF")
-          || t.contains("nan") || t.contains("NaN") || t.contains("NAN")) {
+      if (t.contains(":")
+          || t.contains("inf")
+          || t.contains("Inf")
+          || t.contains("INF")
+          || t.contains("nan")
+          || t.contains("NaN")
+          || t.contains("NAN")) {
         return NODES.textNode(v); // sexagesimal, .inf and .nan: the field check reports them
       }
       try {

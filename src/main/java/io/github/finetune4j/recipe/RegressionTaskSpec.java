@@ -8,20 +8,23 @@ package io.github.finetune4j.recipe;
  * @param standardizeTargets whether the network predicts standardized targets
  */
 @Kind("regression")
-@Doc("Regression on the csv splits' `targets` columns (one output per target); metrics MAE, RMSE"
-    + " and R², in the targets' own units.")
+@Doc(
+    "Regression on the csv splits' `targets` columns (one output per target); metrics MAE, RMSE"
+        + " and R², in the targets' own units.")
 public record RegressionTaskSpec(
     @OneOf({"mse", "huber"})
-        @Doc("`mse` (mean squared error, the default) or `huber` (squared below `delta`, linear"
-            + " above).")
+        @Doc(
+            "`mse` (mean squared error, the default) or `huber` (squared below `delta`, linear"
+                + " above).")
         String loss,
     @Doc("Huber's threshold δ in the targets' units (default 1.0; only with `loss: huber`).")
         Double delta,
-    @Doc("Standardize each target with the training split's mean and standard deviation (default"
-        + " true): the network's outputs are read as standardized values and mapped back (y ="
-        + " out·std + mean) before the loss, the metrics and predict, which all stay in the"
-        + " targets' units. `false` takes the outputs as the targets themselves (a model that"
-        + " already predicts them).")
+    @Doc(
+            "Standardize each target with the training split's mean and standard deviation (default"
+                + " true): the network's outputs are read as standardized values and mapped back (y ="
+                + " out·std + mean) before the loss, the metrics and predict, which all stay in the"
+                + " targets' units. `false` takes the outputs as the targets themselves (a model that"
+                + " already predicts them).")
         Boolean standardizeTargets)
     implements TaskSpec {
 

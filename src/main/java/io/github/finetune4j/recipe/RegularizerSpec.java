@@ -12,15 +12,18 @@ import java.util.List;
  */
 @Doc("Transfer regularizers; never applied to frozen parameters.")
 public record RegularizerSpec(
-    @Doc("L2-SP (Li et al. 2018): alpha/2·‖w−w₀‖² pulls pre-trained groups toward their loaded"
-            + " weights w₀.")
+    @Doc(
+            "L2-SP (Li et al. 2018): alpha/2·‖w−w₀‖² pulls pre-trained groups toward their loaded"
+                + " weights w₀.")
         Double l2sp,
     @OneOf({"coupled", "decoupled"})
-        @Doc("`coupled` adds alpha·(w−w₀) to the gradient (default); `decoupled` applies"
-            + " w −= lr·alpha·(w−w₀) beside the rule.")
+        @Doc(
+            "`coupled` adds alpha·(w−w₀) to the gradient (default); `decoupled` applies"
+                + " w −= lr·alpha·(w−w₀) beside the rule.")
         String l2spMode,
-    @Doc("Groups pulled toward w₀ (default: every group except the last, the new head; new layers"
-            + " get plain weight decay).")
+    @Doc(
+            "Groups pulled toward w₀ (default: every group except the last, the new head; new layers"
+                + " get plain weight decay).")
         List<String> l2spGroups,
     @Doc("L1 strength, coupled: adds l1·sign(w) to the gradient.") Double l1) {
 

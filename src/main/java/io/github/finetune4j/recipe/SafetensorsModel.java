@@ -12,11 +12,13 @@ import java.util.Objects;
 @Doc("A Hugging Face checkpoint directory (config.json, model.safetensors, tokenizer.json).")
 public record SafetensorsModel(
     @Required
-        @Doc("The checkpoint directory; it must hold `config.json`, `model.safetensors` and"
-            + " `tokenizer.json`.")
+        @Doc(
+            "The checkpoint directory; it must hold `config.json`, `model.safetensors` and"
+                + " `tokenizer.json`.")
         String dir,
     @OneOf({"pretrained", "random"})
-        @Doc("`pretrained` loads the weights; `random` keeps the architecture with fresh weights (baseline).")
+        @Doc(
+            "`pretrained` loads the weights; `random` keeps the architecture with fresh weights (baseline).")
         String init)
     implements ModelSpec {
 

@@ -1,7 +1,7 @@
 package io.github.finetune4j.recipe;
 
-import java.util.List;
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * The learning-rate schedule: a multiplier on every group's lr as a function of run progress.
@@ -19,8 +19,9 @@ import java.util.Arrays;
  * @param div one-cycle start divisor
  * @param divFinal one-cycle end divisor
  */
-@Doc("Learning-rate schedule over the whole run (a multiplier on every group's lr; frozen groups"
-    + " stay at 0).")
+@Doc(
+    "Learning-rate schedule over the whole run (a multiplier on every group's lr; frozen groups"
+        + " stay at 0).")
 public record ScheduleSpec(
     @OneOf({"constant", "step", "exponential", "cosine", "one_cycle", "slanted_triangular"})
         @Doc("Kind (default `constant`).")
@@ -233,7 +234,17 @@ public record ScheduleSpec(
      */
     public ScheduleSpec build() {
       return new ScheduleSpec(
-          type, per, warmup, floor, milestones, gamma, end, cutFrac, ratio, pctStart, div,
+          type,
+          per,
+          warmup,
+          floor,
+          milestones,
+          gamma,
+          end,
+          cutFrac,
+          ratio,
+          pctStart,
+          div,
           divFinal);
     }
   }

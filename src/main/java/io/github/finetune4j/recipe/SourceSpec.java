@@ -4,7 +4,8 @@ package io.github.finetune4j.recipe;
  * One dataset split: one of several kinds, chosen by {@code type:} in the recipe ({@link
  * TextJsonlSplit}, the default, and {@link CsvSplit}).
  */
-@Doc("One dataset split; `type` chooses the kind (default `text-jsonl`), the other keys are its fields.")
+@Doc(
+    "One dataset split; `type` chooses the kind (default `text-jsonl`), the other keys are its fields.")
 @Variants(defaultKind = "text-jsonl")
 public sealed interface SourceSpec permits TextJsonlSplit, CsvSplit {
 

@@ -108,10 +108,7 @@ public record StageSpec(
      * @throws IllegalStateException naming every required field that was not set
      */
     public StageSpec build() {
-      BuilderChecks.requireSet(
-          "StageSpec",
-          "epochs", epochs,
-          "train", train);
+      BuilderChecks.requireSet("StageSpec", "epochs", epochs, "train", train);
       return new StageSpec(epochs, train, lrScale);
     }
   }

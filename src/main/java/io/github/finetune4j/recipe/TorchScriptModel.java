@@ -1,8 +1,8 @@
 package io.github.finetune4j.recipe;
 
+import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
-import java.util.Arrays;
 
 /**
  * A TorchScript module.
@@ -15,13 +15,15 @@ import java.util.Arrays;
 @Doc("A TorchScript module (a `.pt` file saved with `torch.jit.save`).")
 public record TorchScriptModel(
     @Required @Doc("The `.pt` file.") String path,
-    @Doc("Shape of one input batch, batch first, e.g. `[1, 10]`, or `[1, 1, 8, 8]` for a module"
-        + " that takes images: each csv row's feature values are reshaped to it (their count must"
-        + " match). Default: `[1, number of feature columns of data.train]`.")
+    @Doc(
+            "Shape of one input batch, batch first, e.g. `[1, 10]`, or `[1, 1, 8, 8]` for a module"
+                + " that takes images: each csv row's feature values are reshaped to it (their count must"
+                + " match). Default: `[1, number of feature columns of data.train]`.")
         List<Long> inputShape,
-    @Doc("A method exported with `@torch.jit.export` to run instead of `forward` (with gradients,"
-        + " like `forward`): its output is what the head goes on (default: the output of"
-        + " `forward`). Parameters the method does not use get no gradient.")
+    @Doc(
+            "A method exported with `@torch.jit.export` to run instead of `forward` (with gradients,"
+                + " like `forward`): its output is what the head goes on (default: the output of"
+                + " `forward`). Parameters the method does not use get no gradient.")
         String featuresMethod)
     implements ModelSpec {
 

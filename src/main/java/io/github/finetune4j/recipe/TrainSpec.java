@@ -6,17 +6,19 @@ package io.github.finetune4j.recipe;
  * @param seed random seed for initialization, dropout and shuffling
  * @param evalEveryEpoch evaluate on the validation split after every epoch
  * @param threads intra-op threads for the engine
- * @param maxSkippedSteps the most steps that may be skipped for non-finite gradients before the
- *     run fails
+ * @param maxSkippedSteps the most steps that may be skipped for non-finite gradients before the run
+ *     fails
  */
 @Doc("Run-wide training settings.")
 public record TrainSpec(
     @Doc("Random seed for initialization, dropout and data order (default 42).") Long seed,
-    @Doc("Evaluate on the validation split after every epoch (default true).") Boolean evalEveryEpoch,
+    @Doc("Evaluate on the validation split after every epoch (default true).")
+        Boolean evalEveryEpoch,
     @Doc("Intra-op threads for the engine (default: the number of cores).") Integer threads,
-    @Doc("The most steps that may be skipped because their gradients are not finite before the run"
-            + " fails (default 10; 0: the first such step fails the run). A loss that is not finite"
-            + " always fails the run.")
+    @Doc(
+            "The most steps that may be skipped because their gradients are not finite before the run"
+                + " fails (default 10; 0: the first such step fails the run). A loss that is not finite"
+                + " always fails the run.")
         Long maxSkippedSteps) {
 
   /** Applies defaults. */

@@ -12,17 +12,21 @@ import java.util.Objects;
  * @param fineTune fastai fine_tune
  * @param state optimizer state of a group when it unfreezes
  */
-@Doc("Declarative unfreezing, expanded into stages (give this or `stages`, not both). Exactly one"
-    + " of `gradual`, `at`, `lp_ft`, `fine_tune`.")
+@Doc(
+    "Declarative unfreezing, expanded into stages (give this or `stages`, not both). Exactly one"
+        + " of `gradual`, `at`, `lp_ft`, `fine_tune`.")
 public record UnfreezeSpec(
-    @Doc("ULMFiT: start with the top group, unfreeze one more group (top down) every `every` epochs.")
+    @Doc(
+            "ULMFiT: start with the top group, unfreeze one more group (top down) every `every` epochs.")
         GradualSpec gradual,
-    @Doc("Unfreeze `groups` at epoch `epoch`, their lr growing from `warmup_from`× by `grow`× per"
-            + " epoch up to 1× (Lightning BackboneFinetuning).")
+    @Doc(
+            "Unfreeze `groups` at epoch `epoch`, their lr growing from `warmup_from`× by `grow`× per"
+                + " epoch up to 1× (Lightning BackboneFinetuning).")
         UnfreezeAtSpec at,
     @Doc("LP-FT: train only the probe groups (the head), then every group.") LpFtSpec lpFt,
-    @Doc("fastai fine_tune: top group only, then every group with lrs spread from lr/lr_mult (bottom)"
-            + " to lr (top).")
+    @Doc(
+            "fastai fine_tune: top group only, then every group with lrs spread from lr/lr_mult (bottom)"
+                + " to lr (top).")
         FineTuneSpec fineTune,
     @OneOf({"keep", "reset"})
         @Doc("Optimizer state of a group when it unfreezes (again): `keep` (default) or `reset`.")
@@ -229,10 +233,7 @@ public record UnfreezeSpec(
        */
       public UnfreezeAtSpec build() {
         BuilderChecks.requireSet(
-            "UnfreezeSpec.UnfreezeAtSpec",
-            "epoch", epoch,
-            "groups", groups,
-            "epochs", epochs);
+            "UnfreezeSpec.UnfreezeAtSpec", "epoch", epoch, "groups", groups, "epochs", epochs);
         return new UnfreezeAtSpec(epoch, groups, warmupFrom, grow, epochs);
       }
     }
@@ -339,7 +340,8 @@ public record UnfreezeSpec(
   public record FineTuneSpec(
       @Doc("Epochs with only the top group training (default 1).") Integer frozenEpochs,
       @Required @Doc("Epochs with every group training.") Integer epochs,
-      @Doc("Top/bottom lr ratio once unfrozen, spread geometrically (default 100).") Double lrMult) {
+      @Doc("Top/bottom lr ratio once unfrozen, spread geometrically (default 100).")
+          Double lrMult) {
     /** Applies defaults. */
     public FineTuneSpec {
       frozenEpochs = frozenEpochs == null ? 1 : frozenEpochs;
@@ -403,9 +405,7 @@ public record UnfreezeSpec(
        * @throws IllegalStateException naming every required field that was not set
        */
       public FineTuneSpec build() {
-        BuilderChecks.requireSet(
-            "UnfreezeSpec.FineTuneSpec",
-            "epochs", epochs);
+        BuilderChecks.requireSet("UnfreezeSpec.FineTuneSpec", "epochs", epochs);
         return new FineTuneSpec(frozenEpochs, epochs, lrMult);
       }
     }

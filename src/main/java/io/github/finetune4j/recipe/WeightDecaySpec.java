@@ -16,8 +16,9 @@ public record WeightDecaySpec(
         @Doc("`decoupled` (AdamW: w -= lr*wd*w, default) or `coupled` (L2 added to the gradient).")
         String mode,
     @OneOf({"bias", "norm", "1d", "embedding"})
-        @Doc("Parameters that get no decay (default [bias, norm, 1d]): biases, normalization weights,"
-            + " all 1-D parameters, embeddings. `[]` decays everything.")
+        @Doc(
+            "Parameters that get no decay (default [bias, norm, 1d]): biases, normalization weights,"
+                + " all 1-D parameters, embeddings. `[]` decays everything.")
         List<String> exclude) {
 
   /** Applies defaults. */
@@ -93,9 +94,7 @@ public record WeightDecaySpec(
      * @throws IllegalStateException naming every required field that was not set
      */
     public WeightDecaySpec build() {
-      BuilderChecks.requireSet(
-          "WeightDecaySpec",
-          "value", value);
+      BuilderChecks.requireSet("WeightDecaySpec", "value", value);
       return new WeightDecaySpec(value, mode, exclude);
     }
   }

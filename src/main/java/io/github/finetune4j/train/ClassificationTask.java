@@ -2,11 +2,11 @@ package io.github.finetune4j.train;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.training.loss.Loss;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import ai.djl.ndarray.types.DataType;
 
 /**
  * Single-label classification: softmax cross-entropy on logits {@code [batch, classes]} against
@@ -27,7 +27,8 @@ public final class ClassificationTask implements Task {
    */
   public ClassificationTask(List<String> classes) {
     if (classes.size() < 2) {
-      throw new IllegalArgumentException("a classification needs at least 2 classes, got " + classes);
+      throw new IllegalArgumentException(
+          "a classification needs at least 2 classes, got " + classes);
     }
     this.classes = List.copyOf(classes);
   }

@@ -13,9 +13,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * A DJL {@link RandomAccessDataset} (an {@code ArrayDataset}, an {@code ImageFolder}, a user's
- * own) as the loop's {@link Batches}: the records of a batch are fetched by index and their data
- * and labels stacked along a new first axis. The dataset is prepared once, when this is made.
+ * A DJL {@link RandomAccessDataset} (an {@code ArrayDataset}, an {@code ImageFolder}, a user's own)
+ * as the loop's {@link Batches}: the records of a batch are fetched by index and their data and
+ * labels stacked along a new first axis. The dataset is prepared once, when this is made.
  */
 public final class DatasetBatches implements Batches {
 
@@ -73,8 +73,11 @@ public final class DatasetBatches implements Batches {
     }
     NDArray stacked = NDArrays.stack(column);
     // a class index per record stacks to [batch, 1] when each label is [1]: the loop wants [batch]
-    return stacked.getShape().dimension() == 2 && stacked.getShape().get(1) == 1
-        && stacked.getDataType().isInteger() ? stacked.reshape(-1) : stacked;
+    return stacked.getShape().dimension() == 2
+            && stacked.getShape().get(1) == 1
+            && stacked.getDataType().isInteger()
+        ? stacked.reshape(-1)
+        : stacked;
   }
 
   private Record record(NDManager manager, int i) {

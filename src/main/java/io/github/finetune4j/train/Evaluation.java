@@ -6,8 +6,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The metrics of a pass over a split: named scalars in a stable order (e.g. {@code accuracy}, {@code
- * macro_f1}, {@code precision/spam}; or {@code mae}, {@code rmse}, {@code r2}) and, for a
+ * The metrics of a pass over a split: named scalars in a stable order (e.g. {@code accuracy},
+ * {@code macro_f1}, {@code precision/spam}; or {@code mae}, {@code rmse}, {@code r2}) and, for a
  * classification, the confusion matrix.
  *
  * @param metrics named scalars (NaN where undefined)

@@ -79,8 +79,8 @@ public final class FeatureBatches implements Batches {
   }
 
   /**
-   * Class indexes, int64 {@code [batch]}; or, for a regression, the targets, float32 {@code
-   * [batch, targets]}.
+   * Class indexes, int64 {@code [batch]}; or, for a regression, the targets, float32 {@code [batch,
+   * targets]}.
    *
    * @param manager owns the array
    * @param idx example indices

@@ -5,10 +5,11 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
-import ai.djl.nn.Parameter;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
+import io.github.finetune4j.model.NormLayers;
 import io.github.finetune4j.monitor.EpochMetrics;
 import io.github.finetune4j.monitor.GroupStats;
 import io.github.finetune4j.monitor.MetricsSink;
@@ -19,24 +20,22 @@ import io.github.finetune4j.optim.GroupHyper;
 import io.github.finetune4j.optim.ParamSlot;
 import io.github.finetune4j.optim.Updater;
 import io.github.finetune4j.params.ParamGroup;
+import io.github.finetune4j.params.ParameterNames;
 import io.github.finetune4j.policy.OneCycle;
 import io.github.finetune4j.policy.StagePlan;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
-import ai.djl.ndarray.index.NDIndex;
-import io.github.finetune4j.model.NormLayers;
-import io.github.finetune4j.params.ParameterNames;
-import java.util.Collections;
-import java.util.HashSet;
-import java.util.LinkedHashSet;
 import java.util.OptionalDouble;
+import java.util.Random;
 import java.util.Set;
 
 /**
@@ -53,23 +52,29 @@ public final class FineTuner implements AutoCloseable {
   private static final NDIndex ZERO_ALL = new NDIndex("...");
 
   private final TrainSetup s;
+
   /** Parameters that never train: the setup's, plus the affine parameters of freeze_all norms. */
   private final Set<String> pinned;
+
   private long skippedSteps;
   private boolean lastStepSkipped;
   private final FaultPolicy faults;
+
   /** The first step whose gradients were not finite (0: none yet), and its groups. */
   private long firstBadGradientStep;
+
   private List<String> badGradientGroups = List.of();
   private final NDManager manager;
   private final ParameterStore store;
   private final Updater updater;
   private final Map<String, NDArray> initial = new HashMap<>();
+
   /** ‖w0‖² per parameter, computed once in float64. */
   private final Map<String, Double> initialSq = new HashMap<>();
+
   /**
-   * Per parameter {‖w‖², ‖w−w0‖²} as last computed; removed whenever the parameter is updated, so
-   * a frozen parameter's figures are computed once and reused while it stays frozen.
+   * Per parameter {‖w‖², ‖w−w0‖²} as last computed; removed whenever the parameter is updated, so a
+   * frozen parameter's figures are computed once and reused while it stays frozen.
    */
   private final Map<String, double[]> weightSq = new HashMap<>();
 
@@ -83,12 +88,16 @@ public final class FineTuner implements AutoCloseable {
     this.s = setup;
     this.faults = setup.faults();
     this.manager = manager;
-    List<String> statistics = setup.params().entrySet().stream()
-        .filter(e -> ParameterNames.isStatistic(e.getValue()))
-        .map(Map.Entry::getKey).toList();
+    List<String> statistics =
+        setup.params().entrySet().stream()
+            .filter(e -> ParameterNames.isStatistic(e.getValue()))
+            .map(Map.Entry::getKey)
+            .toList();
     if (!statistics.isEmpty()) {
-      throw new IllegalArgumentException("running statistics are not trainable parameters: "
-          + statistics + " (use ParameterNames.trainable)");
+      throw new IllegalArgumentException(
+          "running statistics are not trainable parameters: "
+              + statistics
+              + " (use ParameterNames.trainable)");
     }
     Set<String> pin = new HashSet<>(setup.pinned());
     if (setup.norms() != null) {
@@ -128,8 +137,14 @@ public final class FineTuner implements AutoCloseable {
     if (p.fault == null && s.test() != null && !Double.isFinite(test.loss())) {
       p.fault = fault(0, "the test loss is " + test.loss());
     }
-    return new RunResult(p.step, skippedSteps, p.epochs, test.loss(), test.metrics(),
-        (System.nanoTime() - start) / 1e9, p.fault);
+    return new RunResult(
+        p.step,
+        skippedSteps,
+        p.epochs,
+        test.loss(),
+        test.metrics(),
+        (System.nanoTime() - start) / 1e9,
+        p.fault);
   }
 
   /** Where the run is: counters, the data-order generator, the epochs so far, a fault. */
@@ -173,9 +188,16 @@ public final class FineTuner implements AutoCloseable {
       }
     }
     Pass valid = s.valid() != null && s.evalEveryEpoch() ? evaluate(s.valid()) : Pass.NONE;
-    EpochMetrics em = new EpochMetrics(p.epoch, stageIndex, p.step, lossSum / s.train().size(),
-        trainMetrics.result().metrics(), valid.loss(), valid.metrics().metrics(),
-        (System.nanoTime() - epochStart) / 1e9);
+    EpochMetrics em =
+        new EpochMetrics(
+            p.epoch,
+            stageIndex,
+            p.step,
+            lossSum / s.train().size(),
+            trainMetrics.result().metrics(),
+            valid.loss(),
+            valid.metrics().metrics(),
+            (System.nanoTime() - epochStart) / 1e9);
     p.epochs.add(em);
     for (MetricsSink sink : s.sinks()) {
       sink.onEpoch(em);
@@ -186,20 +208,27 @@ public final class FineTuner implements AutoCloseable {
   }
 
   /** One step: lr from the schedule, forward, loss, backward, then clip and update. */
-  private StepMetrics trainStep(int stageIndex, StagePlan stage, long stageStart, int[] idx,
-      Progress p, Task.Accumulator trainMetrics) {
+  private StepMetrics trainStep(
+      int stageIndex,
+      StagePlan stage,
+      long stageStart,
+      int[] idx,
+      Progress p,
+      Task.Accumulator trainMetrics) {
     long t0 = System.nanoTime();
     long step = p.step;
     boolean sample = step % s.every() == 0 || step == 1;
     long stageSteps = (long) p.perEpoch * stage.epochs();
-    double progress = s.schedulePerStage()
-        ? (step - 1 - stageStart) / (double) Math.max(1, stageSteps - 1)
-        : (step - 1) / (double) Math.max(1, p.totalSteps - 1);
+    double progress =
+        s.schedulePerStage()
+            ? (step - 1 - stageStart) / (double) Math.max(1, stageSteps - 1)
+            : (step - 1) / (double) Math.max(1, p.totalSteps - 1);
     double factor = s.schedule().factor(progress);
     // One-cycle also cycles momentum / beta1 (0.95 -> 0.85 -> 0.95) for rules that have one.
-    OptionalDouble momentum = s.schedule() instanceof OneCycle oc && s.rule().defaultMomentum() > 0
-        ? OptionalDouble.of(oc.momentum(progress))
-        : OptionalDouble.empty();
+    OptionalDouble momentum =
+        s.schedule() instanceof OneCycle oc && s.rule().defaultMomentum() > 0
+            ? OptionalDouble.of(oc.momentum(progress))
+            : OptionalDouble.empty();
     try (NDScope scope = new NDScope();
         NDManager sm = manager.newSubManager()) {
       NDList inputs = s.train().inputs(sm, idx);
@@ -214,8 +243,16 @@ public final class FineTuner implements AutoCloseable {
       }
       Map<String, GroupStats> stats = update(step, stage, factor, momentum, sample);
       double secs = (System.nanoTime() - t0) / 1e9;
-      return new StepMetrics(step, p.totalSteps, p.epoch, stageIndex, batchLoss,
-          idx.length / secs, rss(), appliedLr(stage, factor), stats);
+      return new StepMetrics(
+          step,
+          p.totalSteps,
+          p.epoch,
+          stageIndex,
+          batchLoss,
+          idx.length / secs,
+          rss(),
+          appliedLr(stage, factor),
+          stats);
     }
   }
 
@@ -226,9 +263,14 @@ public final class FineTuner implements AutoCloseable {
     }
     List<RunWarning> warnings = new ArrayList<>();
     if (lastStepSkipped && skippedSteps == 1) { // once per run, like every warning
-      warnings.add(new RunWarning(m.step(), "*", "skipped_step",
-          "gradients are not finite (NaN or infinity): the update of step " + m.step()
-              + " was skipped (later skips are counted in summary.json: skipped_steps)"));
+      warnings.add(
+          new RunWarning(
+              m.step(),
+              "*",
+              "skipped_step",
+              "gradients are not finite (NaN or infinity): the update of step "
+                  + m.step()
+                  + " was skipped (later skips are counted in summary.json: skipped_steps)"));
     }
     warnings.addAll(s.warnings().accept(m));
     for (RunWarning w : warnings) {
@@ -244,8 +286,13 @@ public final class FineTuner implements AutoCloseable {
       return fault(m.step(), "the training loss is " + m.loss());
     }
     if (skippedSteps > faults.maxSkippedSteps()) {
-      return fault(m.step(), skippedSteps + " steps were skipped for non-finite gradients, more"
-          + " than the " + faults.maxSkippedSteps() + " allowed (train.max_skipped_steps)");
+      return fault(
+          m.step(),
+          skippedSteps
+              + " steps were skipped for non-finite gradients, more"
+              + " than the "
+              + faults.maxSkippedSteps()
+              + " allowed (train.max_skipped_steps)");
     }
     return null;
   }
@@ -254,7 +301,8 @@ public final class FineTuner implements AutoCloseable {
     List<String> badWeights = new ArrayList<>();
     try (NDScope scope = new NDScope()) {
       for (ParamGroup g : s.groups().groups()) {
-        if (g.members().stream().anyMatch(n -> !Double.isFinite(sq(s.params().get(n).getArray())))) {
+        if (g.members().stream()
+            .anyMatch(n -> !Double.isFinite(sq(s.params().get(n).getArray())))) {
           badWeights.add(g.name());
         }
       }
@@ -303,14 +351,16 @@ public final class FineTuner implements AutoCloseable {
    */
   private void applyFreezing(StagePlan stage, StagePlan previous) {
     List<String> restarted = new ArrayList<>();
-    s.params().forEach((name, p) -> {
-      String group = s.groups().groupOf(name).name();
-      boolean trains = stage.trainable().contains(group) && !pinned.contains(name);
-      p.getArray().setRequiresGradient(trains);
-      if (trains && previous != null && !previous.trainable().contains(group)) {
-        restarted.add(name);
-      }
-    });
+    s.params()
+        .forEach(
+            (name, p) -> {
+              String group = s.groups().groupOf(name).name();
+              boolean trains = stage.trainable().contains(group) && !pinned.contains(name);
+              p.getArray().setRequiresGradient(trains);
+              if (trains && previous != null && !previous.trainable().contains(group)) {
+                restarted.add(name);
+              }
+            });
     if (s.resetStateOnUnfreeze()) {
       updater.reset(restarted);
     }
@@ -322,8 +372,8 @@ public final class FineTuner implements AutoCloseable {
   /**
    * Checks that every layer with running statistics is reached by a forward pass (one inference
    * pass over the first batch: nothing changes), then re-estimates the statistics of the layers in
-   * {@code recalibrate} mode: one pass over the training split in training mode without
-   * gradients, every other layer's statistics fixed.
+   * {@code recalibrate} mode: one pass over the training split in training mode without gradients,
+   * every other layer's statistics fixed.
    */
   private void prepareNorms() {
     if (s.norms() == null || s.norms().layers().layers().isEmpty() || s.train().size() == 0) {
@@ -338,8 +388,10 @@ public final class FineTuner implements AutoCloseable {
     }
     List<String> unreached = layers.unreached();
     if (!unreached.isEmpty()) {
-      throw new IllegalStateException("the norm policy cannot act on BatchNorm layers " + unreached
-          + ": a forward pass does not go through them as children of their parent block");
+      throw new IllegalStateException(
+          "the norm policy cannot act on BatchNorm layers "
+              + unreached
+              + ": a forward pass does not go through them as children of their parent block");
     }
     Set<String> recal = s.norms().recalibrated();
     if (recal.isEmpty()) {
@@ -361,8 +413,8 @@ public final class FineTuner implements AutoCloseable {
   }
 
   /**
-   * Clips and applies one update to every trainable parameter, then zeroes their gradients.
-   * Returns per-group diagnostics when {@code sample} (gradient norms are taken before clipping).
+   * Clips and applies one update to every trainable parameter, then zeroes their gradients. Returns
+   * per-group diagnostics when {@code sample} (gradient norms are taken before clipping).
    */
   private Map<String, GroupStats> update(
       long step, StagePlan stage, double factor, OptionalDouble momentum, boolean sample) {
@@ -377,8 +429,8 @@ public final class FineTuner implements AutoCloseable {
   }
 
   /**
-   * The trainable parameters of a step with their gradients and this step's hyper-parameters;
-   * when sampled, also each group's squared gradient norm and a copy of the weights before.
+   * The trainable parameters of a step with their gradients and this step's hyper-parameters; when
+   * sampled, also each group's squared gradient norm and a copy of the weights before.
    */
   private record Collected(
       List<ParamSlot> slots,
@@ -389,8 +441,13 @@ public final class FineTuner implements AutoCloseable {
 
   private Collected collect(
       StagePlan stage, double factor, OptionalDouble momentum, boolean sample) {
-    Collected c = new Collected(
-        new ArrayList<>(), new ArrayList<>(), new ArrayList<>(), new HashMap<>(), new HashMap<>());
+    Collected c =
+        new Collected(
+            new ArrayList<>(),
+            new ArrayList<>(),
+            new ArrayList<>(),
+            new HashMap<>(),
+            new HashMap<>());
     for (ParamGroup g : s.groups().groups()) {
       if (!stage.trainable().contains(g.name())) {
         continue;
@@ -408,9 +465,14 @@ public final class FineTuner implements AutoCloseable {
         if (momentum.isPresent()) {
           h = h.withMomentum(momentum.getAsDouble());
         }
-        c.slots().add(new ParamSlot(name, w, grad,
-            h.withLr(h.lr() * factor * stage.scale(g.name())),
-            h.l2sp() > 0 ? initial.get(name) : null));
+        c.slots()
+            .add(
+                new ParamSlot(
+                    name,
+                    w,
+                    grad,
+                    h.withLr(h.lr() * factor * stage.scale(g.name())),
+                    h.l2sp() > 0 ? initial.get(name) : null));
         weightSq.remove(name); // about to change
         if (sample) {
           sum += sq(grad);
@@ -431,8 +493,9 @@ public final class FineTuner implements AutoCloseable {
       Clipping.clipValue(c.grads(), s.clipValue());
     }
     double[] gradSqEach = new double[c.grads().size()];
-    double total = Clipping.clipGlobalNorm(
-        c.grads(), s.clipNorm() > 0 ? s.clipNorm() : Double.MAX_VALUE, gradSqEach);
+    double total =
+        Clipping.clipGlobalNorm(
+            c.grads(), s.clipNorm() > 0 ? s.clipNorm() : Double.MAX_VALUE, gradSqEach);
     boolean finite = Double.isFinite(total);
     if (finite) {
       updater.step(c.slots());
@@ -482,12 +545,17 @@ public final class FineTuner implements AutoCloseable {
         elements += w.size();
         frozen += !trains || isPinned ? w.size() : 0;
       }
-      double lr = trains
-          ? s.hyper().get(g.members().get(0)).lr() * factor * stage.scale(g.name()) : 0.0;
-      stats.put(g.name(), new GroupStats(lr, Math.sqrt(c.gradSq().getOrDefault(g.name(), 0.0)),
-          Math.sqrt(w2), trains && !lastStepSkipped ? Math.sqrt(u2) / Math.sqrt(w2) : Double.NaN,
-          w02 > 0 ? Math.sqrt(d2 / w02) : Double.NaN,
-          elements == 0 ? 0.0 : (double) frozen / elements));
+      double lr =
+          trains ? s.hyper().get(g.members().get(0)).lr() * factor * stage.scale(g.name()) : 0.0;
+      stats.put(
+          g.name(),
+          new GroupStats(
+              lr,
+              Math.sqrt(c.gradSq().getOrDefault(g.name(), 0.0)),
+              Math.sqrt(w2),
+              trains && !lastStepSkipped ? Math.sqrt(u2) / Math.sqrt(w2) : Double.NaN,
+              w02 > 0 ? Math.sqrt(d2 / w02) : Double.NaN,
+              elements == 0 ? 0.0 : (double) frozen / elements));
     }
     return stats;
   }
@@ -496,15 +564,16 @@ public final class FineTuner implements AutoCloseable {
     Map<String, Double> out = new LinkedHashMap<>();
     for (ParamGroup g : s.groups().groups()) {
       boolean trains = stage.trainable().contains(g.name()) && !g.members().isEmpty();
-      out.put(g.name(),
+      out.put(
+          g.name(),
           trains ? s.hyper().get(g.members().get(0)).lr() * factor * stage.scale(g.name()) : 0.0);
     }
     return out;
   }
 
   /**
-   * Squared L2 norm from one fused native reduction in the array's own type (no float64 copy of
-   * the tensor, no squared temporary); used every sampled step.
+   * Squared L2 norm from one fused native reduction in the array's own type (no float64 copy of the
+   * tensor, no squared temporary); used every sampled step.
    */
   private static double sq(NDArray a) {
     double n = a.norm().getFloat();

@@ -20,7 +20,8 @@ import java.util.function.Function;
  * @param groupOf group name per layer name
  * @param modeOf mode per layer name
  */
-public record NormSetup(NormLayers layers, Map<String, String> groupOf, Map<String, NormMode> modeOf) {
+public record NormSetup(
+    NormLayers layers, Map<String, String> groupOf, Map<String, NormMode> modeOf) {
 
   /** Copies the maps. */
   public NormSetup {
@@ -48,8 +49,11 @@ public record NormSetup(NormLayers layers, Map<String, String> groupOf, Map<Stri
     Map<String, NormMode> m = new LinkedHashMap<>();
     for (NormLayers.Layer l : layers.layers()) {
       if (l.affine().isEmpty()) {
-        throw new IllegalArgumentException("layer " + l.name() + " has no weight or bias, so its"
-            + " group cannot be derived from them; give its group explicitly");
+        throw new IllegalArgumentException(
+            "layer "
+                + l.name()
+                + " has no weight or bias, so its"
+                + " group cannot be derived from them; give its group explicitly");
       }
       String group = groups.groupOf(l.affine().get(0)).name();
       g.put(l.name(), group);
@@ -81,11 +85,12 @@ public record NormSetup(NormLayers layers, Map<String, String> groupOf, Map<Stri
    */
   public Set<String> recalibrated() {
     Set<String> out = new LinkedHashSet<>();
-    modeOf.forEach((layer, mode) -> {
-      if (mode == NormMode.RECALIBRATE) {
-        out.add(layer);
-      }
-    });
+    modeOf.forEach(
+        (layer, mode) -> {
+          if (mode == NormMode.RECALIBRATE) {
+            out.add(layer);
+          }
+        });
     return out;
   }
 
@@ -118,7 +123,8 @@ public record NormSetup(NormLayers layers, Map<String, String> groupOf, Map<Stri
     for (StagePlan st : stages) {
       fixed.add(fixedIn(st));
       Set<String> t = new LinkedHashSet<>();
-      groups.groups().stream().filter(g -> st.trainable().contains(g.name()))
+      groups.groups().stream()
+          .filter(g -> st.trainable().contains(g.name()))
           .forEach(g -> g.members().stream().filter(p -> !pinned.contains(p)).forEach(t::add));
       training.add(t);
     }

@@ -9,12 +9,12 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Regression on one or more float targets: outputs and targets are {@code [batch, outputs]}
- * (or {@code [batch]} for one). Loss {@code mse} (torch's {@code MSELoss}: mean of squared errors)
- * or {@code huber} (torch's {@code HuberLoss}: {@code 0.5 e²} where {@code |e| < δ}, else {@code
- * δ (|e| − 0.5 δ)}, mean); metrics {@code mae}, {@code rmse} and {@code r2} (coefficient of
- * determination), each averaged over outputs as scikit-learn's {@code uniform_average} does, and per output {@code mae/NAME}, {@code rmse/NAME}, {@code r2/NAME} when there are
- * several.
+ * Regression on one or more float targets: outputs and targets are {@code [batch, outputs]} (or
+ * {@code [batch]} for one). Loss {@code mse} (torch's {@code MSELoss}: mean of squared errors) or
+ * {@code huber} (torch's {@code HuberLoss}: {@code 0.5 e²} where {@code |e| < δ}, else {@code δ
+ * (|e| − 0.5 δ)}, mean); metrics {@code mae}, {@code rmse} and {@code r2} (coefficient of
+ * determination), each averaged over outputs as scikit-learn's {@code uniform_average} does, and
+ * per output {@code mae/NAME}, {@code rmse/NAME}, {@code r2/NAME} when there are several.
  */
 public final class RegressionTask implements Task {
 
@@ -60,7 +60,8 @@ public final class RegressionTask implements Task {
 
   @Override
   public NDArray loss(NDArray outputs, NDArray targetValues) {
-    NDArray e = outputs.sub(targetValues.toType(outputs.getDataType(), false).reshape(outputs.getShape()));
+    NDArray e =
+        outputs.sub(targetValues.toType(outputs.getDataType(), false).reshape(outputs.getShape()));
     if (loss.equals("mse")) {
       return e.square().mean();
     }
@@ -93,8 +94,14 @@ public final class RegressionTask implements Task {
         float[] p = outputs.toType(DataType.FLOAT32, false).toFloatArray();
         float[] y = targetValues.toType(DataType.FLOAT32, false).toFloatArray();
         if (p.length != y.length || p.length % k != 0) {
-          throw new IllegalArgumentException("outputs " + outputs.getShape() + " do not match targets "
-              + targetValues.getShape() + " for " + k + " target(s)");
+          throw new IllegalArgumentException(
+              "outputs "
+                  + outputs.getShape()
+                  + " do not match targets "
+                  + targetValues.getShape()
+                  + " for "
+                  + k
+                  + " target(s)");
         }
         for (int i = 0; i < p.length; i++) {
           int j = i % k;

@@ -15,7 +15,12 @@ import java.util.List;
  * @param fault why the run failed, or null when it succeeded
  */
 public record RunResult(
-    long steps, long skippedSteps, List<EpochMetrics> epochs, double testLoss, Evaluation test, double trainSeconds,
+    long steps,
+    long skippedSteps,
+    List<EpochMetrics> epochs,
+    double testLoss,
+    Evaluation test,
+    double trainSeconds,
     TrainingFault fault) {
   /** Copies the list. */
   public RunResult {

@@ -17,8 +17,8 @@ import java.util.Set;
 /**
  * Everything the loop needs, already resolved (from a recipe by the pipeline, or by a Java user).
  * Build it with {@link #builder()}: the model, its parameters and groups, the stages, the rule, the
- * per-parameter hyper-parameters, the task and the training split are required; everything else has a
- * default.
+ * per-parameter hyper-parameters, the task and the training split are required; everything else has
+ * a default.
  *
  * @param block the model: {@code inputs -> logits}
  * @param params every trainable parameter by dotted name (no running statistics)
@@ -407,10 +407,32 @@ public record TrainSetup(
       if (!missing.isEmpty()) {
         throw new IllegalStateException("TrainSetup: required parts not set: " + missing);
       }
-      return new TrainSetup(block, params, groups, stages, rule, hyper, schedule, schedulePerStage,
-          resetStateOnUnfreeze, pinned, clipNorm, clipValue, train, valid, test, batchSize, seed,
-          evalEveryEpoch, every, warnings == null ? new WarningDetector() : warnings, sinks, norms,
-          faults, task, shuffle);
+      return new TrainSetup(
+          block,
+          params,
+          groups,
+          stages,
+          rule,
+          hyper,
+          schedule,
+          schedulePerStage,
+          resetStateOnUnfreeze,
+          pinned,
+          clipNorm,
+          clipValue,
+          train,
+          valid,
+          test,
+          batchSize,
+          seed,
+          evalEveryEpoch,
+          every,
+          warnings == null ? new WarningDetector() : warnings,
+          sinks,
+          norms,
+          faults,
+          task,
+          shuffle);
     }
   }
 }

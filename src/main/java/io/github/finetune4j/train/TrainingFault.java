@@ -34,14 +34,18 @@ public record TrainingFault(
     StringBuilder b = new StringBuilder();
     b.append(step > 0 ? "at step " + step + ": " : "").append(reason);
     if (firstBadGradientStep > 0) {
-      b.append("; the gradient first went non-finite at step ").append(firstBadGradientStep)
-          .append(" in group").append(badGradientGroups.size() == 1 ? " " : "s ")
+      b.append("; the gradient first went non-finite at step ")
+          .append(firstBadGradientStep)
+          .append(" in group")
+          .append(badGradientGroups.size() == 1 ? " " : "s ")
           .append(String.join(", ", badGradientGroups));
     }
     if (!badWeightGroups.isEmpty()) {
-      b.append("; the weights of group").append(badWeightGroups.size() == 1 ? " " : "s ")
+      b.append("; the weights of group")
+          .append(badWeightGroups.size() == 1 ? " " : "s ")
           .append(String.join(", ", badWeightGroups))
-          .append(badWeightGroups.size() == 1 ? " are" : " are").append(" no longer finite");
+          .append(badWeightGroups.size() == 1 ? " are" : " are")
+          .append(" no longer finite");
     }
     return b.toString();
   }

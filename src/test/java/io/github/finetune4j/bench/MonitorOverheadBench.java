@@ -9,17 +9,16 @@ import io.github.finetune4j.model.TextClassifierBlock;
 import io.github.finetune4j.model.bert.BertConfig;
 import io.github.finetune4j.monitor.MetricsSink;
 import io.github.finetune4j.monitor.StepMetrics;
-import io.github.finetune4j.monitor.WarningDetector;
 import io.github.finetune4j.optim.AdamW;
 import io.github.finetune4j.optim.DecayMode;
 import io.github.finetune4j.optim.GroupHyper;
 import io.github.finetune4j.params.GroupRule;
 import io.github.finetune4j.params.ParamGroups;
 import io.github.finetune4j.params.ParameterNames;
-import io.github.finetune4j.policy.Schedule;
-import io.github.finetune4j.recipe.NamePattern;
-import io.github.finetune4j.train.FineTuner;
 import io.github.finetune4j.policy.StagePlan;
+import io.github.finetune4j.recipe.NamePattern;
+import io.github.finetune4j.train.ClassificationTask;
+import io.github.finetune4j.train.FineTuner;
 import io.github.finetune4j.train.TextBatches;
 import io.github.finetune4j.train.TrainSetup;
 import java.util.ArrayList;
@@ -30,23 +29,22 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
-import io.github.finetune4j.train.ClassificationTask;
 
 /**
- * Times training steps of the real all-MiniLM-L6-v2 classifier (random init, 22.7M parameters,
- * the quickstart's four groups all trainable, AdamW) through {@link FineTuner} with per-group
+ * Times training steps of the real all-MiniLM-L6-v2 classifier (random init, 22.7M parameters, the
+ * quickstart's four groups all trainable, AdamW) through {@link FineTuner} with per-group
  * diagnostics every N steps versus never, on one fixed batch of 16 x 64 tokens.
  *
  * <p>Each configuration has its own {@link FineTuner} over the same model; their runs (blocks) are
- * interleaved in one process, rotating the order every round, so machine noise hits all of them.
- * A block is one {@code run()} of {@code 1 + steps} steps; its first step is always sampled (and
- * warms up) and is dropped, so a block's remaining {@code steps} steps hold exactly {@code
- * steps / N} sampled ones. A step's time is the wall time between consecutive {@code onStep}
- * calls (data, forward, backward, update, diagnostics, freeing the step's temporaries); there is
- * no separate warm-up block, the dropped first step of each block takes the first-call costs
- * (optimizer state allocation included) and the order rotates every round. Reported:
- * per configuration the median over blocks of the mean step time of a block, and the overhead of
- * each sampled configuration against "never".
+ * interleaved in one process, rotating the order every round, so machine noise hits all of them. A
+ * block is one {@code run()} of {@code 1 + steps} steps; its first step is always sampled (and
+ * warms up) and is dropped, so a block's remaining {@code steps} steps hold exactly {@code steps /
+ * N} sampled ones. A step's time is the wall time between consecutive {@code onStep} calls (data,
+ * forward, backward, update, diagnostics, freeing the step's temporaries); there is no separate
+ * warm-up block, the dropped first step of each block takes the first-call costs (optimizer state
+ * allocation included) and the order rotates every round. Reported: per configuration the median
+ * over blocks of the mean step time of a block, and the overhead of each sampled configuration
+ * against "never".
  *
  * <p>Arguments (optional): {@code rounds steps}, default {@code 5 30}. Not a test: no {@code @Test}
  * and a name surefire does not match. Command line in {@code docs/benchmarks.md}.
@@ -84,8 +82,7 @@ public final class MonitorOverheadBench {
     Engine.getInstance().setRandomSeed(0);
     try (Model model = Model.newInstance("bench")) {
       TextClassifierBlock block = new TextClassifierBlock(BertConfig.miniLmL6(), 2, "mean", 0.1);
-      block.initialize(
-          model.getNDManager(), DataType.FLOAT32, new Shape(1, 8), new Shape(1, 8));
+      block.initialize(model.getNDManager(), DataType.FLOAT32, new Shape(1, 8), new Shape(1, 8));
       model.setBlock(block);
       Map<String, Parameter> params = ParameterNames.of(block);
       ParamGroups groups =
@@ -128,11 +125,20 @@ public final class MonitorOverheadBench {
         for (Config c : configs) {
           StepClock clock = new StepClock();
           TrainSetup setup =
-              TrainSetup.builder().setBlock(block).setParams(params).setGroups(groups)
+              TrainSetup.builder()
+                  .setBlock(block)
+                  .setParams(params)
+                  .setGroups(groups)
                   .setStages(List.of(new StagePlan(1 + steps, List.copyOf(all), Map.of())))
-                  .setRule(AdamW.defaults()).setHyper(hyper).setTrain(batch).optBatchSize(BATCH)
+                  .setRule(AdamW.defaults())
+                  .setHyper(hyper)
+                  .setTrain(batch)
+                  .optBatchSize(BATCH)
                   .setTask(new ClassificationTask(List.of("ham", "spam")))
-                  .optEvalEveryEpoch(false).optEvery(c.every()).optSinks(List.of(clock)).build();
+                  .optEvalEveryEpoch(false)
+                  .optEvery(c.every())
+                  .optSinks(List.of(clock))
+                  .build();
           tuners.add(new FineTuner(setup, model.getNDManager().newSubManager()));
           clocks.add(clock);
           blockMeans.put(c.name(), new double[rounds]);

@@ -2,6 +2,7 @@ package io.github.finetune4j.bench;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import io.github.finetune4j.optim.AdamW;
 import io.github.finetune4j.optim.GroupHyper;
@@ -14,7 +15,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
-import ai.djl.ndarray.types.DataType;
 
 /**
  * Times one optimizer step of {@link Updater} over the 62 parameter tensors of ResNet-18 (11.7M
@@ -24,9 +24,9 @@ import ai.djl.ndarray.types.DataType;
  * <p>Arguments (optional): {@code runs stepsPerRun warmupSteps}, default {@code 7 10 5}. Prints the
  * median over runs of the mean step time of each run.
  *
- * <p>{@code sgd_momentum} is the default path (TorchScript kernels, {@code FusedKernels});
- * {@code sgd_momentum_djl} the same step with the fused kernels switched off (DJL operations, as
- * before them). The gradients are fixed, as in the torch script; on the fused path SGD uses them as
+ * <p>{@code sgd_momentum} is the default path (TorchScript kernels, {@code FusedKernels}); {@code
+ * sgd_momentum_djl} the same step with the fused kernels switched off (DJL operations, as before
+ * them). The gradients are fixed, as in the torch script; on the fused path SGD uses them as
  * scratch (it adds {@code wd * w} to them in place), so they drift by about {@code 1e-6} per step,
  * which changes no work done.
  */
@@ -110,7 +110,9 @@ public final class OptimizerBench {
         true);
   }
 
-  /** Calls the package-private {@code Updater.useFusedKernels} (a switch for tests and this bench). */
+  /**
+   * Calls the package-private {@code Updater.useFusedKernels} (a switch for tests and this bench).
+   */
   private static void useFusedKernels(Updater updater, boolean enabled) {
     try {
       Method m = Updater.class.getDeclaredMethod("useFusedKernels", boolean.class);

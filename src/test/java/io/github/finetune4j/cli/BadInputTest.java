@@ -109,7 +109,9 @@ class BadInputTest {
                 + "{\"text\": \"lunch?\", \"label\": \"ham\"}\n");
     assertBadInput(
         runQuickstart(List.of("data.train.path=" + ham)),
-        "data.train: " + ham + ": all 2 examples read have the label 'ham'; a classifier needs at"
+        "data.train: "
+            + ham
+            + ": all 2 examples read have the label 'ham'; a classifier needs at"
             + " least two classes in its training data");
   }
 

@@ -26,8 +26,8 @@ class FailedRunTest {
 
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Set<String> TEXT_FIELDS =
-      Set.of("status", "failure", "recipe_description", "djl_version", "engine", "task",
-          "new_groups");
+      Set.of(
+          "status", "failure", "recipe_description", "djl_version", "engine", "task", "new_groups");
 
   @TempDir static Path tmp;
   private static Path runDir;
@@ -36,10 +36,20 @@ class FailedRunTest {
   @BeforeAll
   static void explode() {
     runDir = tmp.resolve("exploded");
-    result = CliResult.run("run", "recipes/quickstart.yaml", "data.train.limit=32",
-        "data.valid.limit=8", "data.test.limit=8", "data.max_length=24", "stages.0.epochs=1",
-        "stages.1.epochs=1", "optimizer.lr=1e30", "groups.3.lr=1e30", "monitor.every=1",
-        "output.dir=" + runDir);
+    result =
+        CliResult.run(
+            "run",
+            "recipes/quickstart.yaml",
+            "data.train.limit=32",
+            "data.valid.limit=8",
+            "data.test.limit=8",
+            "data.max_length=24",
+            "stages.0.epochs=1",
+            "stages.1.epochs=1",
+            "optimizer.lr=1e30",
+            "groups.3.lr=1e30",
+            "monitor.every=1",
+            "output.dir=" + runDir);
   }
 
   @Test
@@ -47,10 +57,15 @@ class FailedRunTest {
     assertEquals(1, result.code(), result::toString);
     // 1e30 makes the head's weights infinite at step 1; what is reported first depends on how
     // the infinity spreads (training or validation loss), but the step and the group are named.
-    assertTrue(result.err().matches("(?s)finetune: the run failed at step \\d+: the (training|validation)"
-        + " loss.* is (NaN|Infinity);.* groups? (embeddings, lower, upper, )?head.*"),
+    assertTrue(
+        result
+            .err()
+            .matches(
+                "(?s)finetune: the run failed at step \\d+: the (training|validation)"
+                    + " loss.* is (NaN|Infinity);.* groups? (embeddings, lower, upper, )?head.*"),
         result::toString);
-    assertTrue(result.err().contains("is in " + RunDirectory.failedOf(runDir.toAbsolutePath())),
+    assertTrue(
+        result.err().contains("is in " + RunDirectory.failedOf(runDir.toAbsolutePath())),
         result::toString);
     assertFalse(result.out().contains("Done"), result::toString);
     assertFalse(result.err().contains("Exception"), result::toString);
@@ -71,7 +86,9 @@ class FailedRunTest {
 
   @Test
   void summaryHasAnExplicitStatusAndNoNumberAsAString() throws Exception {
-    JsonNode s = JSON.readTree(RunDirectory.failedOf(runDir.toAbsolutePath()).resolve("summary.json").toFile());
+    JsonNode s =
+        JSON.readTree(
+            RunDirectory.failedOf(runDir.toAbsolutePath()).resolve("summary.json").toFile());
     assertEquals("failed", s.get("status").asText());
     assertTrue(s.get("failure").asText().startsWith("at step "), s.toString());
     assertTrue(s.get("test_loss").isNull(), "not evaluated: null, got " + s.get("test_loss"));

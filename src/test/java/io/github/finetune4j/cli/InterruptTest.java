@@ -15,13 +15,13 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
- * SIGTERM and SIGINT stop a real {@code finetune run} process mid-training with one line that
- * says where it stopped and what it left, and the shell's exit codes 143 and 130.
+ * SIGTERM and SIGINT stop a real {@code finetune run} process mid-training with one line that says
+ * where it stopped and what it left, and the shell's exit codes 143 and 130.
  */
 class InterruptTest {
 
@@ -29,14 +29,26 @@ class InterruptTest {
 
   @ParameterizedTest
   @CsvSource({"TERM, 143", "INT, 130"})
-  void aSignalMidRunPrintsOneLineAndExitsWithTheShellsCode(String signal, int code) throws Exception {
+  void aSignalMidRunPrintsOneLineAndExitsWithTheShellsCode(String signal, int code)
+      throws Exception {
     Path runDir = tmp.resolve("run");
-    List<String> cmd = new ArrayList<>(List.of(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx2g",
-        "-Dai.djl.offline=true", "-cp", System.getProperty("java.class.path"),
-        Main.class.getName(), "run", "recipes/quickstart.yaml", "data.train.limit=400",
-        "data.valid.limit=8", "data.test.limit=8", "data.max_length=24", "monitor.every=1",
-        "output.dir=" + runDir));
+    List<String> cmd =
+        new ArrayList<>(
+            List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx2g",
+                "-Dai.djl.offline=true",
+                "-cp",
+                System.getProperty("java.class.path"),
+                Main.class.getName(),
+                "run",
+                "recipes/quickstart.yaml",
+                "data.train.limit=400",
+                "data.valid.limit=8",
+                "data.test.limit=8",
+                "data.max_length=24",
+                "monitor.every=1",
+                "output.dir=" + runDir));
     Process p = new ProcessBuilder(cmd).redirectError(tmp.resolve("err.txt").toFile()).start();
     try {
       BufferedReader out =
@@ -55,8 +67,15 @@ class InterruptTest {
       assertEquals(code, p.exitValue());
       String err = Files.readString(tmp.resolve("err.txt"), StandardCharsets.UTF_8).strip();
       Path partial = RunDirectory.partialOf(runDir.toAbsolutePath());
-      Matcher m = Pattern.compile("finetune: interrupted \\(SIG" + signal + "\\) at step (\\d+);"
-          + " the partial run is left in " + Pattern.quote(partial.toString()) + " .*").matcher(err);
+      Matcher m =
+          Pattern.compile(
+                  "finetune: interrupted \\(SIG"
+                      + signal
+                      + "\\) at step (\\d+);"
+                      + " the partial run is left in "
+                      + Pattern.quote(partial.toString())
+                      + " .*")
+              .matcher(err);
       assertTrue(m.find(), err);
       assertTrue(Long.parseLong(m.group(1)) >= seen, err);
       assertEquals(1, err.lines().filter(l -> l.startsWith("finetune:")).count(), err);

@@ -17,6 +17,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -25,7 +26,6 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import java.util.Arrays;
 
 /**
  * {@code output.overwrite=true} never destroys a user's files: every destructive case runs against
@@ -45,7 +45,9 @@ class OutputSafetyTest {
     user = Files.createDirectories(tmp.resolve("work"));
     Files.writeString(user.resolve("precious.txt"), "my thesis, no backup\n");
     Files.createDirectories(user.resolve("data"));
-    train = Files.copy(Path.of("data/spamassassin/train.jsonl.gz"), user.resolve("data/train.jsonl.gz"));
+    train =
+        Files.copy(
+            Path.of("data/spamassassin/train.jsonl.gz"), user.resolve("data/train.jsonl.gz"));
     Files.writeString(user.resolve("data/notes.md"), "# notes\n");
     before = snapshot(tmp);
   }
@@ -73,7 +75,8 @@ class OutputSafetyTest {
     Path recipeDir = Files.createDirectories(tmp.resolve("recipes"));
     Path recipe = write(recipeDir, "r.yaml", tree());
     before = snapshot(tmp);
-    CliResult r = CliResult.run("run", recipe.toString(), "output.dir=" + recipeDir, "output.overwrite=true");
+    CliResult r =
+        CliResult.run("run", recipe.toString(), "output.dir=" + recipeDir, "output.overwrite=true");
     assertRefused(r, "contains " + recipe + ", which the run reads");
   }
 
@@ -105,7 +108,8 @@ class OutputSafetyTest {
   @Test
   void aPathUnderARegularFileIsRefusedUpFront() throws Exception {
     CliResult r = run(recipe(), user.resolve("precious.txt/run").toString());
-    assertRefused(r, "cannot be created: " + user.resolve("precious.txt") + " is a file, not a directory");
+    assertRefused(
+        r, "cannot be created: " + user.resolve("precious.txt") + " is a file, not a directory");
   }
 
   @Test
@@ -120,8 +124,14 @@ class OutputSafetyTest {
   void theWorkingDirectoryIsRefusedInARealProcess() throws Exception {
     Path recipe = recipe();
     before = snapshot(tmp);
-    Process p = java(user, "io.github.finetune4j.cli.Main", "run", recipe.toString(),
-        "output.dir=.", "output.overwrite=true");
+    Process p =
+        java(
+            user,
+            "io.github.finetune4j.cli.Main",
+            "run",
+            recipe.toString(),
+            "output.dir=.",
+            "output.overwrite=true");
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertTrue(p.waitFor(60, TimeUnit.SECONDS));
     assertEquals(2, p.exitValue(), out);
@@ -138,7 +148,8 @@ class OutputSafetyTest {
     Process holder = java(tmp, LockHolder.class.getName(), runDir.toString());
     try {
       BufferedReader lines =
-          new BufferedReader(new InputStreamReader(holder.getInputStream(), StandardCharsets.UTF_8));
+          new BufferedReader(
+              new InputStreamReader(holder.getInputStream(), StandardCharsets.UTF_8));
       String first = lines.readLine();
       assertTrue(first != null && first.startsWith("locked "), String.valueOf(first));
       Path partial = RunDirectory.partialOf(runDir);
@@ -223,7 +234,8 @@ class OutputSafetyTest {
     Map<String, byte[]> out = new TreeMap<>();
     try (Stream<Path> walk = Files.walk(root)) {
       for (Path p : walk.toList()) {
-        out.put(root.relativize(p) + (Files.isDirectory(p) ? "/" : ""),
+        out.put(
+            root.relativize(p) + (Files.isDirectory(p) ? "/" : ""),
             Files.isDirectory(p) ? new byte[0] : Files.readAllBytes(p));
       }
     }
@@ -231,9 +243,14 @@ class OutputSafetyTest {
   }
 
   private static Process java(Path cwd, String mainClass, String... args) throws Exception {
-    List<String> cmd = new ArrayList<>(List.of(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Dai.djl.offline=true", "-cp", System.getProperty("java.class.path"), mainClass));
+    List<String> cmd =
+        new ArrayList<>(
+            List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Dai.djl.offline=true",
+                "-cp",
+                System.getProperty("java.class.path"),
+                mainClass));
     cmd.addAll(List.of(args));
     return new ProcessBuilder(cmd).directory(cwd.toFile()).redirectErrorStream(true).start();
   }

@@ -22,9 +22,9 @@ import org.junit.jupiter.api.io.TempDir;
  * with the real engine: a classification (the BatchNorm body pre-trained on digits 0-4, a new head,
  * digits 5-9) and a regression (a random-initialised MLP on diabetes), each exported and reloaded
  * by {@code predict}, whose output reproduces the run's test metrics; and the refusals, each exit 2
- * with nothing written: a module whose own output does not fit the classes, a csv split for a
- * text encoder (and texts for a module of feature vectors), a {@code .pt} that is not TorchScript,
- * a missing column, a training split of one class.
+ * with nothing written: a module whose own output does not fit the classes, a csv split for a text
+ * encoder (and texts for a module of feature vectors), a {@code .pt} that is not TorchScript, a
+ * missing column, a training split of one class.
  */
 class TabularCliTest {
 
@@ -41,8 +41,14 @@ class TabularCliTest {
   @BeforeAll
   static void runBoth() {
     digitsRun = tmp.resolve("digits");
-    digits = CliResult.run("run", DIGITS, "stages.0.epochs=2", "stages.1.epochs=4",
-        "monitor.sinks=[jsonl]", "output.dir=" + digitsRun);
+    digits =
+        CliResult.run(
+            "run",
+            DIGITS,
+            "stages.0.epochs=2",
+            "stages.1.epochs=4",
+            "monitor.sinks=[jsonl]",
+            "output.dir=" + digitsRun);
     diabetesRun = tmp.resolve("diabetes");
     diabetes = CliResult.run("run", DIABETES, "monitor.sinks=[jsonl]", "output.dir=" + diabetesRun);
   }
@@ -65,8 +71,13 @@ class TabularCliTest {
   @Test
   void theDigitsTransferTrainsAndPredictReproducesItsTestAccuracy() throws Exception {
     assertEquals(0, digits.code(), digits::toString);
-    assertTrue(digits.out().contains("Loading torchscript models/tabular/digits-bn-body.pt"
-        + " (64 features, a new linear head of 5 outputs)"), digits::toString);
+    assertTrue(
+        digits
+            .out()
+            .contains(
+                "Loading torchscript models/tabular/digits-bn-body.pt"
+                    + " (64 features, a new linear head of 5 outputs)"),
+        digits::toString);
     assertTrue(digits.out().contains("Done: test accuracy"), digits::toString);
     JsonNode s = summary(digitsRun);
     assertEquals("classification", s.get("task").asText());
@@ -74,16 +85,22 @@ class TabularCliTest {
     assertTrue(acc > 0.8, "the pre-trained body transfers to the digits 5-9: " + acc);
     assertEquals(acc, s.get("test_metrics").get("accuracy").asDouble(), 0.0);
     assertEquals(200, s.get("test_examples").asInt());
-    for (String f : List.of("model-0000.params", "model.pt", "finetune4j-model.json",
-        "manifest.json")) {
+    for (String f :
+        List.of("model-0000.params", "model.pt", "finetune4j-model.json", "manifest.json")) {
       assertTrue(Files.isRegularFile(digitsRun.resolve("model").resolve(f)), f);
     }
     JsonNode meta = JSON.readTree(digitsRun.resolve("model/finetune4j-model.json").toFile());
     assertEquals("features", meta.get("kind").asText());
     assertEquals(64, meta.at("/standardizer/features").size());
 
-    CliResult p = CliResult.run("predict", digitsRun.toString(), "--input",
-        "data/digits/test.csv", "--format", "jsonl");
+    CliResult p =
+        CliResult.run(
+            "predict",
+            digitsRun.toString(),
+            "--input",
+            "data/digits/test.csv",
+            "--format",
+            "jsonl");
     assertEquals(0, p.code(), p::toString);
     List<String> truth = column(Path.of("data/digits/test.csv"), "digit");
     List<String> lines = p.out().lines().toList();
@@ -100,8 +117,8 @@ class TabularCliTest {
     }
     assertEquals(acc, correct / (double) truth.size(), 1e-12, "predict = the run's evaluation");
 
-    CliResult tsv = CliResult.run("predict", digitsRun.toString(), "--input",
-        "data/digits/test.csv");
+    CliResult tsv =
+        CliResult.run("predict", digitsRun.toString(), "--input", "data/digits/test.csv");
     assertTrue(tsv.out().lines().allMatch(l -> l.matches("[5-9]\\t[01]\\.\\d{4}")), tsv::toString);
     CliResult texts = CliResult.run("predict", digitsRun.toString(), "a text");
     assertEquals(2, texts.code(), texts::toString);
@@ -111,7 +128,8 @@ class TabularCliTest {
   @Test
   void theDiabetesRegressionBeatsTheTrainingMeanAndPredictReproducesItsMetrics() throws Exception {
     assertEquals(0, diabetes.code(), diabetes::toString);
-    assertTrue(diabetes.out().matches("(?s).*Done: test rmse \\d+\\.\\d{4} \\(r2 0\\.\\d{4}\\).*"),
+    assertTrue(
+        diabetes.out().matches("(?s).*Done: test rmse \\d+\\.\\d{4} \\(r2 0\\.\\d{4}\\).*"),
         diabetes::toString);
     JsonNode s = summary(diabetesRun);
     assertEquals("regression", s.get("task").asText());
@@ -119,19 +137,24 @@ class TabularCliTest {
     assertEquals("[\"progression\"]", s.get("targets").toString());
     JsonNode m = s.get("test_metrics");
 
-    List<Double> train = column(Path.of("data/diabetes/train.csv"), "progression").stream()
-        .map(Double::valueOf).toList();
-    List<Double> y = column(Path.of("data/diabetes/test.csv"), "progression").stream()
-        .map(Double::valueOf).toList();
+    List<Double> train =
+        column(Path.of("data/diabetes/train.csv"), "progression").stream()
+            .map(Double::valueOf)
+            .toList();
+    List<Double> y =
+        column(Path.of("data/diabetes/test.csv"), "progression").stream()
+            .map(Double::valueOf)
+            .toList();
     double mean = train.stream().mapToDouble(Double::doubleValue).average().orElseThrow();
-    double baseline = Math.sqrt(y.stream().mapToDouble(v -> (v - mean) * (v - mean)).sum()
-        / y.size());
+    double baseline =
+        Math.sqrt(y.stream().mapToDouble(v -> (v - mean) * (v - mean)).sum() / y.size());
     assertTrue(m.get("r2").asDouble() > 0.3, "R² " + m.get("r2"));
-    assertTrue(m.get("rmse").asDouble() < 0.8 * baseline,
+    assertTrue(
+        m.get("rmse").asDouble() < 0.8 * baseline,
         "RMSE " + m.get("rmse") + " vs predicting the training mean: " + baseline);
 
-    CliResult p = CliResult.run("predict", diabetesRun.toString(), "--input",
-        "data/diabetes/test.csv");
+    CliResult p =
+        CliResult.run("predict", diabetesRun.toString(), "--input", "data/diabetes/test.csv");
     assertEquals(0, p.code(), p::toString);
     List<Double> pred = p.out().lines().map(Double::valueOf).toList();
     assertEquals(y.size(), pred.size());
@@ -152,56 +175,99 @@ class TabularCliTest {
     assertEquals(m.get("r2").asDouble(), 1 - sq / tot, 1e-4);
     assertEquals(s.get("test_loss").asDouble(), sq / n, 1e-4 * sq / n, "the MSE loss");
 
-    CliResult jsonl = CliResult.run("predict", diabetesRun.toString(), "--input",
-        "data/diabetes/test.csv", "--format", "jsonl");
-    assertEquals(pred.get(0), JSON.readTree(jsonl.out().lines().findFirst().orElseThrow())
-        .get("progression").asDouble(), 1e-4);
+    CliResult jsonl =
+        CliResult.run(
+            "predict",
+            diabetesRun.toString(),
+            "--input",
+            "data/diabetes/test.csv",
+            "--format",
+            "jsonl");
+    assertEquals(
+        pred.get(0),
+        JSON.readTree(jsonl.out().lines().findFirst().orElseThrow()).get("progression").asDouble(),
+        1e-4);
   }
 
   @Test
   void aModuleWhoseOwnOutputDoesNotFitTheClassesIsRefusedAtPlanTime() {
     Path out = tmp.resolve("wrong-count");
-    String[] fit = {"task={type: classification}", "head.classes=[setosa, versicolor, virginica]",
-        "data.train={type: csv, path: data/iris/iris.csv, label: species}", "data.valid=~",
-        "data.test=~", "output.dir=" + out};
+    String[] fit = {
+      "task={type: classification}",
+      "head.classes=[setosa, versicolor, virginica]",
+      "data.train={type: csv, path: data/iris/iris.csv, label: species}",
+      "data.valid=~",
+      "data.test=~",
+      "output.dir=" + out
+    };
     for (String command : List.of("validate", "run")) {
       List<String> args = new ArrayList<>(List.of(command, DIABETES));
       args.addAll(List.of(fit));
       CliResult r = CliResult.run(args.toArray(String[]::new));
       assertEquals(2, r.code(), r::toString);
       // iris has 4 features: the module is probed with the declared shape first
-      assertTrue(r.err().contains("model.input_shape") || r.err().contains("cannot run"),
-          r::toString);
+      assertTrue(
+          r.err().contains("model.input_shape") || r.err().contains("cannot run"), r::toString);
     }
     // with the right number of features, the output count is what does not fit
-    List<String> args = new ArrayList<>(List.of("run", DIABETES, "task={type: classification}",
-        "head.classes=[1, 2, 3]", "data.valid=~", "data.test=~", "output.dir=" + out,
-        "data.train={type: csv, path: data/diabetes/train.csv, label: sex,"
-            + " features: [age, bmi, bp, s1, s2, s3, s4, s5, s6, progression]}"));
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "run",
+                DIABETES,
+                "task={type: classification}",
+                "head.classes=[1, 2, 3]",
+                "data.valid=~",
+                "data.test=~",
+                "output.dir=" + out,
+                "data.train={type: csv, path: data/diabetes/train.csv, label: sex,"
+                    + " features: [age, bmi, bp, s1, s2, s3, s4, s5, s6, progression]}"));
     CliResult r = CliResult.run(args.toArray(String[]::new));
     assertEquals(2, r.code(), r::toString);
-    assertTrue(r.err().contains("head.replace: 'none' keeps the model's own output, which has 1"
-        + " value per example, but head.classes lists 3 classes"), r::toString);
+    assertTrue(
+        r.err()
+            .contains(
+                "head.replace: 'none' keeps the model's own output, which has 1"
+                    + " value per example, but head.classes lists 3 classes"),
+        r::toString);
     assertFalse(Files.exists(out), "nothing written");
     assertFalse(Files.exists(RunDirectory.partialOf(out)));
   }
 
   @Test
   void dataOfTheWrongKindForTheModelIsRefusedBeforeAnythingLoads() {
-    CliResult csvForText = CliResult.run("validate", "recipes/quickstart.yaml",
-        "data.train={type: csv, path: data/iris/iris.csv, label: species}", "data.valid=~",
-        "data.test=~");
+    CliResult csvForText =
+        CliResult.run(
+            "validate",
+            "recipes/quickstart.yaml",
+            "data.train={type: csv, path: data/iris/iris.csv, label: species}",
+            "data.valid=~",
+            "data.test=~");
     assertEquals(2, csvForText.code(), csvForText::toString);
-    assertTrue(csvForText.err().contains("data.train: a csv split gives feature vectors, but"
-        + " model.type 'bert-onnx' reads token ids of texts (from text-jsonl splits)"),
+    assertTrue(
+        csvForText
+            .err()
+            .contains(
+                "data.train: a csv split gives feature vectors, but"
+                    + " model.type 'bert-onnx' reads token ids of texts (from text-jsonl splits)"),
         csvForText::toString);
     Path out = tmp.resolve("wrong-kind");
-    CliResult textForModule = CliResult.run("run", DIGITS,
-        "data.train={path: data/spamassassin/train.jsonl.gz}", "data.valid=~", "data.test=~",
-        "output.dir=" + out);
+    CliResult textForModule =
+        CliResult.run(
+            "run",
+            DIGITS,
+            "data.train={path: data/spamassassin/train.jsonl.gz}",
+            "data.valid=~",
+            "data.test=~",
+            "output.dir=" + out);
     assertEquals(2, textForModule.code(), textForModule::toString);
-    assertTrue(textForModule.err().contains("data.train: a text-jsonl split gives token ids of"
-        + " texts, but model.type 'torchscript' reads feature vectors"), textForModule::toString);
+    assertTrue(
+        textForModule
+            .err()
+            .contains(
+                "data.train: a text-jsonl split gives token ids of"
+                    + " texts, but model.type 'torchscript' reads feature vectors"),
+        textForModule::toString);
     assertFalse(Files.exists(out));
   }
 
@@ -221,19 +287,41 @@ class TabularCliTest {
   @Test
   void aMissingColumnOrASingleClassIsRefusedBeforeTheModelLoads() {
     Path out = tmp.resolve("bad-data");
-    CliResult missing = CliResult.run("run", DIABETES, "data.train.targets=[nope]",
-        "data.valid.targets=[nope]", "data.test.targets=[nope]", "output.dir=" + out);
+    CliResult missing =
+        CliResult.run(
+            "run",
+            DIABETES,
+            "data.train.targets=[nope]",
+            "data.valid.targets=[nope]",
+            "data.test.targets=[nope]",
+            "output.dir=" + out);
     assertEquals(2, missing.code(), missing::toString);
-    assertTrue(missing.err().contains("data.train: data/diabetes/train.csv: target column 'nope'"
-        + " is not in the header"), missing::toString);
+    assertTrue(
+        missing
+            .err()
+            .contains(
+                "data.train: data/diabetes/train.csv: target column 'nope'"
+                    + " is not in the header"),
+        missing::toString);
     assertFalse(missing.out().contains("Loading"), "refused before the model loads");
     // iris starts with 50 setosa: the first 10 rows hold one class
-    CliResult oneClass = CliResult.run("run", DIGITS, "head.classes=[setosa, versicolor, virginica]",
-        "data.train={type: csv, path: data/iris/iris.csv, label: species, limit: 10}",
-        "data.valid=~", "data.test=~", "output.dir=" + out);
+    CliResult oneClass =
+        CliResult.run(
+            "run",
+            DIGITS,
+            "head.classes=[setosa, versicolor, virginica]",
+            "data.train={type: csv, path: data/iris/iris.csv, label: species, limit: 10}",
+            "data.valid=~",
+            "data.test=~",
+            "output.dir=" + out);
     assertEquals(2, oneClass.code(), oneClass::toString);
-    assertTrue(oneClass.err().contains("all 10 rows read have the label 'setosa'; a classifier"
-        + " needs at least two classes"), oneClass::toString);
+    assertTrue(
+        oneClass
+            .err()
+            .contains(
+                "all 10 rows read have the label 'setosa'; a classifier"
+                    + " needs at least two classes"),
+        oneClass::toString);
     assertFalse(oneClass.out().contains("Loading"), "refused before the model loads");
     assertFalse(Files.exists(out));
   }
@@ -241,12 +329,20 @@ class TabularCliTest {
   @Test
   void anExportedMethodCanFeedANewHead() throws Exception {
     Path out = tmp.resolve("features-method");
-    CliResult r = CliResult.run("run", DIABETES, "model.features_method=features",
-        "head.replace=classifier", "stages.0.epochs=8",
-        "groups=[{name: body, match: [\"body.*\"]}, {name: out, match: [\"out.*\"]},"
-            + " {name: head, match: [\"head.*\"]}]",
-        "stages=[{epochs: 8, train: [body, head]}]", "task.loss=huber", "task.delta=20",
-        "monitor.sinks=[jsonl]", "output.dir=" + out);
+    CliResult r =
+        CliResult.run(
+            "run",
+            DIABETES,
+            "model.features_method=features",
+            "head.replace=classifier",
+            "stages.0.epochs=8",
+            "groups=[{name: body, match: [\"body.*\"]}, {name: out, match: [\"out.*\"]},"
+                + " {name: head, match: [\"head.*\"]}]",
+            "stages=[{epochs: 8, train: [body, head]}]",
+            "task.loss=huber",
+            "task.delta=20",
+            "monitor.sinks=[jsonl]",
+            "output.dir=" + out);
     assertEquals(0, r.code(), r::toString);
     assertTrue(r.out().contains("(10 features, a new linear head of 1 output)"), r::toString);
     JsonNode meta = JSON.readTree(out.resolve("model/finetune4j-model.json").toFile());
@@ -259,7 +355,11 @@ class TabularCliTest {
     CliResult bad = CliResult.run("validate", DIABETES, "model.features_method=nope");
     assertEquals(2, bad.code(), bad::toString);
     assertNotNull(bad.err());
-    assertTrue(bad.err().contains("model.features_method: the module has no method 'nope' (its"
-        + " methods: [features, forward])"), bad::toString);
+    assertTrue(
+        bad.err()
+            .contains(
+                "model.features_method: the module has no method 'nope' (its"
+                    + " methods: [features, forward])"),
+        bad::toString);
   }
 }

@@ -51,8 +51,7 @@ class CsvSourceTest {
     assertEquals(3, data.rows());
     assertEquals(List.of("sepal", "petal"), data.featureNames(), "in the order asked for");
     assertEquals(2, data.featureCount());
-    assertArrayEquals(
-        new float[][] {{-2f, 1.5f}, {42.5f, 3f}, {0.5f, -0.5f}}, data.features());
+    assertArrayEquals(new float[][] {{-2f, 1.5f}, {42.5f, 3f}, {0.5f, -0.5f}}, data.features());
     assertArrayEquals(new int[] {1, 0, 1}, data.labels());
     assertEquals(List.of("dog", "cat"), data.classes());
     assertEquals(0, data.label(1));
@@ -117,10 +116,12 @@ class CsvSourceTest {
     assertEquals(List.of("7", "8"), data.classes());
 
     TabularData all = new CsvSource(f, ',', List.of("*"), null).readClassification("label", null);
-    assertEquals(List.of("pixel_1", "pixel_0", "pixel_10", "pixel_label", "bias", "b2"),
-        all.featureNames());
-    assertEquals(List.of("pixel_1", "pixel_10"),
-        new CsvSource(f, ',', List.of("pixel_1*"), null).readClassification("label", null)
+    assertEquals(
+        List.of("pixel_1", "pixel_0", "pixel_10", "pixel_label", "bias", "b2"), all.featureNames());
+    assertEquals(
+        List.of("pixel_1", "pixel_10"),
+        new CsvSource(f, ',', List.of("pixel_1*"), null)
+            .readClassification("label", null)
             .featureNames());
   }
 
@@ -195,8 +196,7 @@ class CsvSourceTest {
         List.of(
             writeBytes("bom.csv", concat(bom, body)),
             writeBytes("bom.csv.gz", gzip(concat(bom, body))))) {
-      TabularData data =
-          new CsvSource(f, ',', List.of("size"), null).readClassification("y", null);
+      TabularData data = new CsvSource(f, ',', List.of("size"), null).readClassification("y", null);
       assertEquals(List.of("size"), data.featureNames(), f.toString());
       assertArrayEquals(new float[][] {{1f}, {2f}}, data.features());
     }
@@ -213,7 +213,11 @@ class CsvSourceTest {
     for (int i = 0; i < 3000; i++) {
       String label = i % 3 == 0 ? "ham" : "spam";
       csv.append(i).append(',').append(i * 0.5).append(',').append(label).append('\n');
-      jsonl.append("{\"text\": \"").append(i).append("\", \"label\": \"").append(label)
+      jsonl
+          .append("{\"text\": \"")
+          .append(i)
+          .append("\", \"label\": \"")
+          .append(label)
           .append("\"}\n");
     }
     byte[] whole = gzip(utf8(csv.toString()));
@@ -312,7 +316,8 @@ class CsvSourceTest {
         fails(new CsvSource(empty, ',', null, null), "species").getMessage());
     Path undeclared = write("undeclared.csv", "x,species\n1,cat\n2,cow\n");
     assertEquals(
-        undeclared + " line 3, column 'species': label 'cow' is not one of the declared classes"
+        undeclared
+            + " line 3, column 'species': label 'cow' is not one of the declared classes"
             + " [cat, dog] (head.classes)",
         assertThrows(
                 DataException.class,
@@ -322,7 +327,8 @@ class CsvSourceTest {
             .getMessage());
     Path one = write("one.csv", "x,species\n1,cat\n2,cat\n");
     assertEquals(
-        one + ": column 'species' holds only the label 'cat'; a classifier needs two or more"
+        one
+            + ": column 'species' holds only the label 'cat'; a classifier needs two or more"
             + " classes",
         fails(new CsvSource(one, ',', null, null), "species").getMessage());
   }
@@ -334,8 +340,7 @@ class CsvSourceTest {
     assertEquals(
         cell + " line 2, column 'x': '1\uFFFD' is not a number",
         fails(new CsvSource(cell, ',', null, null), "y").getMessage());
-    Path label =
-        writeBytes("latin1label.csv", concat(utf8("x,y\n1,caf"), e9, utf8("\n")));
+    Path label = writeBytes("latin1label.csv", concat(utf8("x,y\n1,caf"), e9, utf8("\n")));
     assertEquals(
         label + " line 2, column 'y': the label 'caf\uFFFD' holds bytes that are not valid UTF-8",
         fails(new CsvSource(label, ',', null, null), "y").getMessage());
@@ -359,12 +364,14 @@ class CsvSourceTest {
   void brokenQuotingIsNamedWithItsLine() throws Exception {
     Path open = write("open.csv", "a,y\n1,p\n2,\"q\n3,r\n");
     assertEquals(
-        open + " line 3: a quoted cell is not closed (its closing quote is missing before the end"
+        open
+            + " line 3: a quoted cell is not closed (its closing quote is missing before the end"
             + " of the file)",
         fails(new CsvSource(open, ',', null, null), "y").getMessage());
     Path after = write("after.csv", "a,y\n1,p\n2,\"q\"x\n");
     assertEquals(
-        after + " line 3: text follows the closing quote of a quoted cell (a quote inside a quoted"
+        after
+            + " line 3: text follows the closing quote of a quoted cell (a quote inside a quoted"
             + " cell is written twice: \"\")",
         fails(new CsvSource(after, ',', null, null), "y").getMessage());
   }
@@ -415,7 +422,8 @@ class CsvSourceTest {
   void unnamedColumnsCanOnlyBeSkipped() throws Exception {
     Path f = write("index.csv", ",x,,y\n0,1.5,a,p\n1,2.5,b,q\n");
     assertEquals(
-        f + " line 1: column 1 has no name in the header; name it, or list the feature columns to"
+        f
+            + " line 1: column 1 has no name in the header; name it, or list the feature columns to"
             + " read",
         fails(new CsvSource(f, ',', null, null), "y").getMessage());
     TabularData data = new CsvSource(f, ',', List.of("*"), null).readClassification("y", null);
@@ -470,12 +478,16 @@ class CsvSourceTest {
       listed.append(i == 0 ? "" : ", ").append("column_").append(i);
     }
     assertEquals(
-        wide + ": label column 'label' is not in the header (columns: " + listed
-            + " and 6 more)",
+        wide + ": label column 'label' is not in the header (columns: " + listed + " and 6 more)",
         fails(new CsvSource(wide, ',', null, null), "label").getMessage());
     assertEquals(
-        wide + ": feature column '" + "x".repeat(40) + "…' (50 characters) is not in the header"
-            + " (columns: " + listed + " and 6 more)",
+        wide
+            + ": feature column '"
+            + "x".repeat(40)
+            + "…' (50 characters) is not in the header"
+            + " (columns: "
+            + listed
+            + " and 6 more)",
         fails(new CsvSource(wide, ',', List.of("x".repeat(50)), null), "column_0").getMessage());
   }
 
@@ -586,12 +598,13 @@ class CsvSourceTest {
     }
     assertArrayEquals(train.labels(), z.labels(), "labels are kept");
     assertArrayEquals(
-        new float[] {(float) r5, -3f, 0f}, s.apply(validation).row(0), 1e-6f,
+        new float[] {(float) r5, -3f, 0f},
+        s.apply(validation).row(0),
+        1e-6f,
         "the validation row uses the training statistics: (5 - 2.5) / √1.25 = √5,"
             + " (7 - 10) / 1");
     assertArrayEquals(s.apply(validation).row(0), s.apply(new float[] {5, 7, 1}));
-    assertEquals(
-        -1f, Standardizer.fit(train).apply(train).feature(0, 2), 1e-7f, "(-2 - 1) / 3");
+    assertEquals(-1f, Standardizer.fit(train).apply(train).feature(0, 2), 1e-7f, "(-2 - 1) / 3");
   }
 
   @Test
@@ -611,7 +624,10 @@ class CsvSourceTest {
       assertEquals(0f, z.feature(r, 0), "row " + r);
       assertEquals(0f, z.feature(r, 2), "row " + r);
     }
-    assertArrayEquals(new float[] {0.5f, 0f, -0.25f}, s.apply(new float[] {0.6f, 2, -7.5f}), 1e-6f,
+    assertArrayEquals(
+        new float[] {0.5f, 0f, -0.25f},
+        s.apply(new float[] {0.6f, 2, -7.5f}),
+        1e-6f,
         "a value unseen in training moves by its difference only");
     assertArrayEquals(new float[][] {{1}, {2}, {3}}, z.targets(), "targets are kept");
   }
@@ -641,8 +657,8 @@ class CsvSourceTest {
   @Test
   void standardizerRejectsWhatItCannotUse() throws Exception {
     TabularData t =
-        TabularData.regression(List.of("a", "b"), new float[] {1, 2, 4, 6}, List.of("y"),
-            new float[] {0, 1});
+        TabularData.regression(
+            List.of("a", "b"), new float[] {1, 2, 4, 6}, List.of("y"), new float[] {0, 1});
     Standardizer s = Standardizer.fit(t);
     TabularData other =
         TabularData.regression(
@@ -672,8 +688,11 @@ class CsvSourceTest {
         "\"features\":[\"a\",\"a\"]",
         "standardizer: field 'features' repeats a name"
       },
-      {"\"constant\":[]", "\"constant\":[\"a\"]",
-        "standardizer: field 'constant' must list, in feature order, features whose 'std' is 1"},
+      {
+        "\"constant\":[]",
+        "\"constant\":[\"a\"]",
+        "standardizer: field 'constant' must list, in feature order, features whose 'std' is 1"
+      },
     };
     for (String[] b : bad) {
       assertTrue(good.contains(b[0]), good);
@@ -695,9 +714,9 @@ class CsvSourceTest {
 
   /**
    * Fisher's iris data (data/iris/iris.csv, from scikit-learn's copy with a header row and the
-   * species named). The means and population standard deviations were computed independently
-   * (the sums of the 150 values are 876.5, 458.6, 563.7 and 179.9; the data set's description
-   * gives them rounded as 5.84, 3.05, 3.76, 1.20 and SDs 0.83, 0.43, 1.76, 0.76).
+   * species named). The means and population standard deviations were computed independently (the
+   * sums of the 150 values are 876.5, 458.6, 563.7 and 179.9; the data set's description gives them
+   * rounded as 5.84, 3.05, 3.76, 1.20 and SDs 0.83, 0.43, 1.76, 0.76).
    */
   @Test
   void readsTheCommittedIris() throws Exception {
@@ -705,8 +724,7 @@ class CsvSourceTest {
     TabularData data = new CsvSource(iris, ',', null, null).readClassification("species", null);
     assertEquals(150, data.rows());
     assertEquals(
-        List.of("sepal_length", "sepal_width", "petal_length", "petal_width"),
-        data.featureNames());
+        List.of("sepal_length", "sepal_width", "petal_length", "petal_width"), data.featureNames());
     assertEquals(List.of("setosa", "versicolor", "virginica"), data.classes());
     int[] counts = new int[3];
     for (int label : data.labels()) {
@@ -720,8 +738,7 @@ class CsvSourceTest {
     Standardizer s = Standardizer.fit(data);
     assertArrayEquals(
         new double[] {876.5 / 150, 458.6 / 150, 563.7 / 150, 179.9 / 150}, s.means(), 1e-6);
-    assertArrayEquals(
-        new double[] {0.8253013, 0.4344110, 1.7594041, 0.7596926}, s.stds(), 1e-6);
+    assertArrayEquals(new double[] {0.8253013, 0.4344110, 1.7594041, 0.7596926}, s.stds(), 1e-6);
     assertEquals(List.of(), s.constantColumns());
     TabularData z = s.apply(data);
     Standardizer again = Standardizer.fit(z);
@@ -748,8 +765,7 @@ class CsvSourceTest {
     assertArrayEquals(new float[] {2, 110, 43}, data.row(19));
     assertArrayEquals(new float[] {138, 33, 68}, data.targets()[19]);
     assertEquals(247f, data.target(13, 0));
-    assertArrayEquals(
-        new double[] {9.45, 145.55, 70.3}, Standardizer.fit(data).means(), 1e-9);
+    assertArrayEquals(new double[] {9.45, 145.55, 70.3}, Standardizer.fit(data).means(), 1e-9);
 
     Path spaced = write("linnerud.txt", Files.readString(f).replace(',', ' '));
     TabularData jumps =
@@ -766,9 +782,9 @@ class CsvSourceTest {
   /**
    * The raw diabetes data's training split (data/diabetes/train.csv) as regression on
    * 'progression'. Its rows keep source order: row 5 is line 7 of scikit-learn's
-   * diabetes_data_raw.csv.gz and diabetes_target.csv.gz (line 6 went to valid.csv), the last row
-   * is line 442; the expected values are those lines, "36 2 22.0 90.0 160 99.6 50.0 3.0 3.9512
-   * 82" with "1.380000000000000000e+02" and "36 1 19.6 71.0 250 133.2 97.0 3.0 4.5951 92" with
+   * diabetes_data_raw.csv.gz and diabetes_target.csv.gz (line 6 went to valid.csv), the last row is
+   * line 442; the expected values are those lines, "36 2 22.0 90.0 160 99.6 50.0 3.0 3.9512 82"
+   * with "1.380000000000000000e+02" and "36 1 19.6 71.0 250 133.2 97.0 3.0 4.5951 92" with
    * "5.700000000000000000e+01".
    */
   @Test

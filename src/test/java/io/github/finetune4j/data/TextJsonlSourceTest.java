@@ -206,12 +206,14 @@ class TextJsonlSourceTest {
                 "{\"text\": \"\", \"label\": \"ham\"}\n\n"
                     + "{\"text\": \"  \", \"label\": \"spam\"}\n"));
     assertEquals(
-        f + ": the dataset is empty (no examples; 2 texts were empty or only whitespace and were"
+        f
+            + ": the dataset is empty (no examples; 2 texts were empty or only whitespace and were"
             + " skipped)",
         fails(f, "text", "label").getMessage());
     Path one = write("oneblank.jsonl", utf8("{\"text\": \"\", \"label\": \"ham\"}\n"));
     assertEquals(
-        one + ": the dataset is empty (no examples; 1 text was empty or only whitespace and was"
+        one
+            + ": the dataset is empty (no examples; 1 text was empty or only whitespace and was"
             + " skipped)",
         fails(one, "text", "label").getMessage());
     Path none = write("none.jsonl", utf8("\n\n"));
@@ -222,10 +224,10 @@ class TextJsonlSourceTest {
   @Test
   void aTextReadAsTheLabelIsNotQuotedWhole() throws Exception {
     String text = "Dear friend, ".repeat(400);
-    Path f =
-        write("swapped.jsonl", utf8("{\"text\": \"" + text + "\", \"label\": \"spam\"}\n"));
+    Path f = write("swapped.jsonl", utf8("{\"text\": \"" + text + "\", \"label\": \"spam\"}\n"));
     assertEquals(
-        f + " line 1: label 'Dear friend, Dear friend, Dear friend, D…' (5200 characters) is not"
+        f
+            + " line 1: label 'Dear friend, Dear friend, Dear friend, D…' (5200 characters) is not"
             + " one of the declared classes [ham, spam] (head.classes)",
         fails(f, "label", "text").getMessage());
   }
@@ -233,22 +235,24 @@ class TextJsonlSourceTest {
   @Test
   void parserMessagesShowNeitherTheWholeLineNorTheParsersInternals() throws Exception {
     String unquoted = "buynow".repeat(100);
-    Path f =
-        write("unquoted.jsonl", utf8("{\"text\": " + unquoted + ", \"label\": \"spam\"}\n"));
+    Path f = write("unquoted.jsonl", utf8("{\"text\": " + unquoted + ", \"label\": \"spam\"}\n"));
     assertEquals(
-        f + " line 1: not a JSON object: Unrecognized token"
+        f
+            + " line 1: not a JSON object: Unrecognized token"
             + " 'buynowbuynowbuynowbuynowbuynowbuynowbuyn…': was expecting (JSON String, Number,"
             + " Array, Object or token 'null', 'true' or 'false')",
         fails(f, "text", "label").getMessage());
     Path open = write("open.jsonl", utf8("{\"text\": \"a\", \"label\": \"ham\"\n"));
     assertEquals(
-        open + " line 1: not a JSON object: Unexpected end-of-input: expected close marker for"
+        open
+            + " line 1: not a JSON object: Unexpected end-of-input: expected close marker for"
             + " Object (opened at column 1)",
         fails(open, "text", "label").getMessage());
     Path deep =
         write("deep.jsonl", utf8("{\"text\": " + "[".repeat(1001) + "]".repeat(1001) + "}\n"));
     assertEquals(
-        deep + " line 1: not a JSON object: Document nesting depth (1001) exceeds the maximum"
+        deep
+            + " line 1: not a JSON object: Document nesting depth (1001) exceeds the maximum"
             + " allowed (1000)",
         fails(deep, "text", "label").getMessage());
   }

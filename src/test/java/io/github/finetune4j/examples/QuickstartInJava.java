@@ -31,10 +31,7 @@ public final class QuickstartInJava {
         .optDescription(
             "all-MiniLM-L6-v2 -> SpamAssassin spam/ham, 200 training emails, head first then all")
         .setModel(
-            BertOnnxModel.builder()
-                .optBundled("all-minilm-l6-v2")
-                .optInit("pretrained")
-                .build())
+            BertOnnxModel.builder().optBundled("all-minilm-l6-v2").optInit("pretrained").build())
         .setHead(
             HeadSpec.builder()
                 .optReplace("classifier")

@@ -37,8 +37,10 @@ class FeatureModelBlockTest {
   private static float[] run(Block block, NDManager manager, float[] x) {
     try (NDManager sm = manager.newSubManager()) {
       NDArray in = sm.create(x, new Shape(2, 4));
-      return block.forward(new ParameterStore(sm, false), new NDList(in), false)
-          .singletonOrThrow().toFloatArray();
+      return block
+          .forward(new ParameterStore(sm, false), new NDList(in), false)
+          .singletonOrThrow()
+          .toFloatArray();
     }
   }
 
@@ -46,17 +48,30 @@ class FeatureModelBlockTest {
   void theModuleKeepsItsNamesAndTheHeadIsAdded() throws Exception {
     try (Model model = Model.newInstance("t", "PyTorch")) {
       TorchScriptBlock ts = TorchScriptBlock.load(BN_MLP, model.getNDManager());
-      FeatureModelBlock block = new FeatureModelBlock(ts, new long[] {4}, null, 3, 2, 0, null, null);
+      FeatureModelBlock block =
+          new FeatureModelBlock(ts, new long[] {4}, null, 3, 2, 0, null, null);
       block.initialize(model.getNDManager(), DataType.FLOAT32, new Shape(1, 4));
-      assertEquals(List.of("fc1.weight", "fc1.bias", "bn1.weight", "bn1.bias", "fc2.weight",
-          "fc2.bias", "bn2.weight", "bn2.bias", "out.weight", "out.bias", "head.weight",
-          "head.bias"), List.copyOf(ParameterNames.trainable(block).keySet()));
+      assertEquals(
+          List.of(
+              "fc1.weight",
+              "fc1.bias",
+              "bn1.weight",
+              "bn1.bias",
+              "fc2.weight",
+              "fc2.bias",
+              "bn2.weight",
+              "bn2.bias",
+              "out.weight",
+              "out.bias",
+              "head.weight",
+              "head.bias"),
+          List.copyOf(ParameterNames.trainable(block).keySet()));
       NormLayers layers = NormLayers.attach(block);
-      assertEquals(List.of("bn1", "bn2"), layers.layers().stream().map(NormLayers.Layer::name)
-          .toList());
+      assertEquals(
+          List.of("bn1", "bn2"), layers.layers().stream().map(NormLayers.Layer::name).toList());
       assertEquals(List.of("bn1.weight", "bn1.bias"), layers.layers().get(0).affine());
-      assertEquals(new Shape(1, 3),
-          FeatureModelBlock.probe(ts, new long[] {4}, null, model.getNDManager()));
+      assertEquals(
+          new Shape(1, 3), FeatureModelBlock.probe(ts, new long[] {4}, null, model.getNDManager()));
     }
   }
 
@@ -75,8 +90,13 @@ class FeatureModelBlockTest {
         params.get("out.weight").getArray().setRequiresGradient(true);
         try (NDManager sm = model.getNDManager().newSubManager();
             GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-          NDArray out = block.forward(new ParameterStore(sm, false),
-              new NDList(sm.randomNormal(new Shape(8, 4))), true).singletonOrThrow();
+          NDArray out =
+              block
+                  .forward(
+                      new ParameterStore(sm, false),
+                      new NDList(sm.randomNormal(new Shape(8, 4))),
+                      true)
+                  .singletonOrThrow();
           gc.backward(out.sum());
         }
         // DJL would "initialize" a block at its first training forward: every parameter of a

@@ -4,15 +4,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.djl.Model;
+import io.github.finetune4j.params.ParameterNames;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import ai.djl.Model;
-import io.github.finetune4j.params.ParameterNames;
-import java.util.Set;
 
 /** The module tree read from TorchScript archives written by torch 1.13 (gen_bn_torchscript.py). */
 class TorchScriptStructureTest {
@@ -22,15 +22,18 @@ class TorchScriptStructureTest {
   @Test
   void readsSubmodulesTheirClassesParametersAndBuffers() throws IOException {
     TorchScriptStructure s = TorchScriptStructure.read(TS.resolve("bn-mlp-dropout.pt"));
-    assertEquals(List.of("", "fc1", "bn1", "fc2", "bn2", "drop", "out"),
+    assertEquals(
+        List.of("", "fc1", "bn1", "fc2", "bn2", "drop", "out"),
         s.modules().stream().map(TorchScriptStructure.Module::path).toList());
     TorchScriptStructure.Module bn1 = s.modules().get(2);
     assertEquals("__torch__.torch.nn.modules.batchnorm.BatchNorm1d", bn1.type());
     assertEquals(List.of("weight", "bias"), bn1.parameters());
     assertEquals(List.of("running_mean", "running_var", "num_batches_tracked"), bn1.buffers());
-    assertEquals(List.of("bn1", "bn2"),
+    assertEquals(
+        List.of("bn1", "bn2"),
         s.statisticsModules().stream().map(TorchScriptStructure.Module::path).toList());
-    assertEquals(List.of("drop"),
+    assertEquals(
+        List.of("drop"),
         s.modeDependentModules().stream().map(TorchScriptStructure.Module::path).toList());
     assertEquals("Dropout", s.modeDependentModules().get(0).shortType());
   }
@@ -46,12 +49,20 @@ class TorchScriptStructureTest {
   void readsResNetShapedNestingWithMangledClasses() throws IOException {
     TorchScriptStructure s = TorchScriptStructure.read(TS.resolve("tiny-resnet.pt"));
     assertEquals(
-        List.of("stem.1", "stages.0.0.bn1", "stages.0.0.bn2", "stages.0.1.bn1", "stages.0.1.bn2",
-            "stages.0.1.downsample.1", "stages.1.0.bn1", "stages.1.0.bn2",
+        List.of(
+            "stem.1",
+            "stages.0.0.bn1",
+            "stages.0.0.bn2",
+            "stages.0.1.bn1",
+            "stages.0.1.bn2",
+            "stages.0.1.downsample.1",
+            "stages.1.0.bn1",
+            "stages.1.0.bn2",
             "stages.1.0.downsample.1"),
         s.statisticsModules().stream().map(TorchScriptStructure.Module::path).toList());
     assertTrue(s.statisticsModules().stream().allMatch(m -> m.shortType().equals("BatchNorm2d")));
-    assertEquals(List.of("drop"),
+    assertEquals(
+        List.of("drop"),
         s.modeDependentModules().stream().map(TorchScriptStructure.Module::path).toList());
   }
 
@@ -59,10 +70,9 @@ class TorchScriptStructureTest {
   @Test
   void layerNamesAgreeWithTheEnginesParameterNames() throws Exception {
     try (Model model = Model.newInstance("resnet", "PyTorch")) {
-      TorchScriptBlock block = TorchScriptBlock.load(TS.resolve("tiny-resnet.pt"),
-          model.getNDManager());
-      Set<String> params =
-          ParameterNames.trainable(block).keySet();
+      TorchScriptBlock block =
+          TorchScriptBlock.load(TS.resolve("tiny-resnet.pt"), model.getNDManager());
+      Set<String> params = ParameterNames.trainable(block).keySet();
       NormLayers layers = NormLayers.attach(block);
       assertEquals(9, layers.layers().size());
       for (NormLayers.Layer l : layers.layers()) {

@@ -12,8 +12,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Opens a generated report in headless Chromium (see {@link ReportBrowser}): the DOM after the
  * scripts ran must show every chart drawn and no JavaScript error, and a screenshot must not be
- * blank. Copies of the report and screenshot are left under {@code target/report-browser-test/}
- * for a human look.
+ * blank. Copies of the report and screenshot are left under {@code target/report-browser-test/} for
+ * a human look.
  */
 class HtmlReportBrowserTest {
 

@@ -70,7 +70,10 @@ final class ReportBrowser {
   /** Takes a 1200 x 2000 screenshot and asserts it shows charts rather than a blank page. */
   void assertScreenshotNotBlank(Path report) throws IOException, InterruptedException {
     Path png = Files.createTempFile(workDir, "report", ".png");
-    run("--screenshot=" + png, "--window-size=1200,2000", "--virtual-time-budget=5000",
+    run(
+        "--screenshot=" + png,
+        "--window-size=1200,2000",
+        "--virtual-time-budget=5000",
         report.toUri().toString());
     assertTrue(Files.size(png) > 0, "screenshot written");
     Files.createDirectories(keepDir);

@@ -28,10 +28,10 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Runs the real CLI in-process on {@code recipes/quickstart.yaml} (pre-trained MiniLM, shrunk to 4
  * steps: 2 with only the head training, then 2 with every group) and checks every monitoring output
- * of that one run with the same independent checks as the sink-level tests: metrics.jsonl read back,
- * metrics.csv header, the TensorBoard file decoded by protoc with bitwise CRCs, report.html rendered
- * by headless Chromium, summary.json. Also {@code finetune report} on unusable run directories, and
- * an exploding learning rate set through the recipe.
+ * of that one run with the same independent checks as the sink-level tests: metrics.jsonl read
+ * back, metrics.csv header, the TensorBoard file decoded by protoc with bitwise CRCs, report.html
+ * rendered by headless Chromium, summary.json. Also {@code finetune report} on unusable run
+ * directories, and an exploding learning rate set through the recipe.
  */
 class RunOutputsEndToEndTest {
 
@@ -54,7 +54,8 @@ class RunOutputsEndToEndTest {
         PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
       code = Main.run(args, o, e);
     }
-    return new Cli(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    return new Cli(
+        code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
   }
 
   /** The quickstart recipe made fast; {@code extra} overrides are appended. */
@@ -130,8 +131,7 @@ class RunOutputsEndToEndTest {
     List<String> lines = Files.readAllLines(runDir.resolve("metrics.csv"));
     List<String> header = List.of(lines.get(0).split(","));
     for (String g : GROUPS) {
-      for (String col :
-          List.of("lr/" + g, g + "/grad_norm", g + "/update_ratio", g + "/drift")) {
+      for (String col : List.of("lr/" + g, g + "/grad_norm", g + "/update_ratio", g + "/drift")) {
         assertTrue(header.contains(col), "column " + col + " in " + header);
       }
     }
@@ -178,7 +178,8 @@ class RunOutputsEndToEndTest {
     // the new head's drift from its random init is listed apart, not drawn with the others
     Matcher note = Pattern.compile("id=\"drift-new-groups\"[^>]*>([^<]*)<").matcher(dom);
     assertTrue(note.find(), "drift note");
-    assertTrue(note.group(1).startsWith("Not drawn (new weights, no pre-trained w₀): head (last drift "),
+    assertTrue(
+        note.group(1).startsWith("Not drawn (new weights, no pre-trained w₀): head (last drift "),
         note.group(1));
     assertTrue(dom.contains("learning rate (log)"), "lr axis on a log scale");
     assertTrue(dom.contains("id=\"confusion\""), "confusion matrix table");

@@ -55,7 +55,6 @@ class WarningDetectorTest {
     assertEquals(List.of("body"), other.stream().map(RunWarning::group).toList());
   }
 
-
   @Test
   void unfreezingIsNotAGradientSpike() {
     WarningDetector d = new WarningDetector();
@@ -67,7 +66,8 @@ class WarningDetectorTest {
     for (int i = 22; i <= 32; i++) {
       d.accept(step(i, grad(1.0)));
     }
-    assertEquals(List.of("grad_spike"),
+    assertEquals(
+        List.of("grad_spike"),
         d.accept(step(33, grad(50.0))).stream().map(RunWarning::cause).toList());
   }
 

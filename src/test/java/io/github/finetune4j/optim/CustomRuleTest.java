@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,7 +17,6 @@ import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import ai.djl.ndarray.types.Shape;
 
 /**
  * Update rules written by a user, outside the library's rules, plugged into {@link Updater} through
@@ -128,7 +128,8 @@ class CustomRuleTest {
   void signSgdWithTheUpdatersPenalties() {
     // w - 0.1 sign(g), sign(0) = 0
     assertArrayEquals(
-        new float[] {0.4f, -0.15f, -0.1f, 1.0f}, oneStep(new SignSgd(), GroupHyper.of(0.1), null),
+        new float[] {0.4f, -0.15f, -0.1f, 1.0f},
+        oneStep(new SignSgd(), GroupHyper.of(0.1), null),
         TOL);
     // coupled decay (the interface's default mode): g' = g + 0.5 w = [0.35, -0.325, 0.3, 0.5]
     assertArrayEquals(
@@ -158,13 +159,15 @@ class CustomRuleTest {
     float[] expected = {0.38f, -0.1425f, -0.095f, 0.95f};
     assertArrayEquals(
         expected,
-        oneStep(new DecayAfterStep(), GroupHyper.of(0.1).withWeightDecay(0.5, DecayMode.COUPLED),
-            null),
+        oneStep(
+            new DecayAfterStep(), GroupHyper.of(0.1).withWeightDecay(0.5, DecayMode.COUPLED), null),
         TOL);
     assertArrayEquals(
         expected,
-        oneStep(new DecayAfterStep(),
-            GroupHyper.of(0.1).withWeightDecay(0.5, DecayMode.DECOUPLED), null),
+        oneStep(
+            new DecayAfterStep(),
+            GroupHyper.of(0.1).withWeightDecay(0.5, DecayMode.DECOUPLED),
+            null),
         TOL);
     // L1 is still the updater's: g' = [0.15, -0.25, 0.3, 0.05], so w3 = (1 - 0.1) * 0.95
     assertArrayEquals(
@@ -405,12 +408,15 @@ class CustomRuleTest {
       for (int t = 0; t < 2; t++) {
         u.step(
             List.of(
-                ParamSlot.of("fast", fast, manager.create(new float[] {0.1f, -0.2f}),
-                    GroupHyper.of(0.1)),
-                ParamSlot.of("fastL1", fastL1, manager.create(new float[] {0.1f, -0.2f}),
+                ParamSlot.of(
+                    "fast", fast, manager.create(new float[] {0.1f, -0.2f}), GroupHyper.of(0.1)),
+                ParamSlot.of(
+                    "fastL1",
+                    fastL1,
+                    manager.create(new float[] {0.1f, -0.2f}),
                     GroupHyper.of(0.1).withL1(0.01)),
-                ParamSlot.of("slow", slow, manager.create(new float[] {0.1f, -0.2f}),
-                    GroupHyper.of(0.1))));
+                ParamSlot.of(
+                    "slow", slow, manager.create(new float[] {0.1f, -0.2f}), GroupHyper.of(0.1))));
         if (t == 0) {
           before = manager.getManagedArrays().size();
         }
@@ -424,8 +430,10 @@ class CustomRuleTest {
       assertEquals(before + 3, manager.getManagedArrays().size(), "only the step's gradients");
       // With batches switched off every slot takes update().
       u.useFusedKernels(false);
-      u.step(List.of(ParamSlot.of("fast", fast, manager.create(new float[] {0.1f, -0.2f}),
-          GroupHyper.of(0.1))));
+      u.step(
+          List.of(
+              ParamSlot.of(
+                  "fast", fast, manager.create(new float[] {0.1f, -0.2f}), GroupHyper.of(0.1))));
       assertArrayEquals(new float[] {0.38f, -0.11f}, fast.toFloatArray(), TOL);
       assertFalse(calls[0] > 2, "newBatch is not called when batches are off");
     }

@@ -11,14 +11,14 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.GradientCollector;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.TreeMap;
 
 /**
  * Single steps whose results are worked out by hand in the comments (penalties, decay modes,
@@ -174,7 +174,9 @@ class UpdaterTest {
   @Test
   void fusedAdamAgreesWithTheDjlOperations() {
     UpdateRule[] rules = {
-      Adam.defaults(), new Adam(0.9, 0.99, 1e-6, true), AdamW.defaults(),
+      Adam.defaults(),
+      new Adam(0.9, 0.99, 1e-6, true),
+      AdamW.defaults(),
       new AdamW(0.9, 0.999, 1e-8, true)
     };
     for (UpdateRule rule : rules) {
@@ -190,7 +192,8 @@ class UpdaterTest {
         }
         assertTrue(diff <= 1e-6 * Math.max(scale, 0.1), rule + " array " + k + ": " + diff);
       }
-      assertFalse(Arrays.deepEquals(sgdTrajectory(rule, true), sgdTrajectory(Sgd.plain(), true)),
+      assertFalse(
+          Arrays.deepEquals(sgdTrajectory(rule, true), sgdTrajectory(Sgd.plain(), true)),
           "the rule matters");
     }
   }
@@ -204,19 +207,22 @@ class UpdaterTest {
   void theBuiltInRulesTakeTheFusedKernels() {
     // SGD with momentum: the first step clones the buffer (DJL), the second is fused.
     assertEquals(List.of(0L, 2L), fusedCounts(Sgd.momentum(0.9), GroupHyper.of(0.1), true));
-    assertEquals(List.of(2L, 4L), fusedCounts(Sgd.plain(), GroupHyper.of(0.1).withWeightDecay(0.1),
-        true));
+    assertEquals(
+        List.of(2L, 4L), fusedCounts(Sgd.plain(), GroupHyper.of(0.1).withWeightDecay(0.1), true));
     assertEquals(List.of(2L, 4L), fusedCounts(Adam.defaults(), GroupHyper.of(0.1), true));
-    assertEquals(List.of(2L, 4L),
+    assertEquals(
+        List.of(2L, 4L),
         fusedCounts(AdamW.defaults(), GroupHyper.of(0.1).withWeightDecay(0.1), true));
-    assertEquals(List.of(2L, 4L),
+    assertEquals(
+        List.of(2L, 4L),
         fusedCounts(new AdamW(0.9, 0.99, 1e-8, true), GroupHyper.of(0.1).withMomentum(0.5), true));
     // What the kernels do not cover takes the DJL operations of the rule's update().
-    assertEquals(List.of(0L, 0L), fusedCounts(Adam.defaults(), GroupHyper.of(0.1).withL1(0.01),
-        true));
-    assertEquals(List.of(0L, 0L),
-        fusedCounts(Sgd.plain(), GroupHyper.of(0.1).withWeightDecay(0.1, DecayMode.DECOUPLED),
-            true));
+    assertEquals(
+        List.of(0L, 0L), fusedCounts(Adam.defaults(), GroupHyper.of(0.1).withL1(0.01), true));
+    assertEquals(
+        List.of(0L, 0L),
+        fusedCounts(
+            Sgd.plain(), GroupHyper.of(0.1).withWeightDecay(0.1, DecayMode.DECOUPLED), true));
     assertEquals(List.of(0L, 0L), fusedCounts(RmsProp.defaults(), GroupHyper.of(0.1), true));
     assertEquals(List.of(0L, 0L), fusedCounts(AdamW.defaults(), GroupHyper.of(0.1), false));
   }
@@ -230,9 +236,10 @@ class UpdaterTest {
       NDArray a = m.create(new float[] {0.5f, -0.25f});
       NDArray b = m.create(new float[] {1f, 2f, 3f});
       for (int t = 0; t < 2; t++) {
-        u.step(List.of(
-            ParamSlot.of("a", a, m.create(new float[] {0.1f, 0.2f}), h),
-            ParamSlot.of("b", b, m.create(new float[] {-0.1f, 0.3f, 0.2f}), h)));
+        u.step(
+            List.of(
+                ParamSlot.of("a", a, m.create(new float[] {0.1f, 0.2f}), h),
+                ParamSlot.of("b", b, m.create(new float[] {-0.1f, 0.3f, 0.2f}), h)));
         out.add(u.fusedTensorUpdates());
       }
     }

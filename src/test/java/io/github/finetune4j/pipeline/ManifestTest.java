@@ -40,7 +40,10 @@ class ManifestTest {
               .toList();
     }
     // No temporary file is left behind; every other file is listed.
-    assertEquals(List.of("finetune4j-model.json", "model-0000.params", "serving.properties", "tokenizer.json"), onDisk);
+    assertEquals(
+        List.of(
+            "finetune4j-model.json", "model-0000.params", "serving.properties", "tokenizer.json"),
+        onDisk);
     assertEquals(onDisk, names.stream().sorted().toList());
     assertEquals(List.of(), Manifest.verify(model));
   }

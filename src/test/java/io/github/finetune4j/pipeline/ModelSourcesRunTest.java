@@ -16,18 +16,18 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import java.util.Arrays;
 
 /**
- * The same MiniLM weights reached through three model sources — the bundled ONNX file, an ONNX
- * file given by path with its config.json and tokenizer.json, and a safetensors checkpoint
- * directory written by the independent Python writer — fine-tune to byte-identical exported
- * parameters (same recipe, same seed). A damaged checkpoint is exit 2 with nothing written.
+ * The same MiniLM weights reached through three model sources — the bundled ONNX file, an ONNX file
+ * given by path with its config.json and tokenizer.json, and a safetensors checkpoint directory
+ * written by the independent Python writer — fine-tune to byte-identical exported parameters (same
+ * recipe, same seed). A damaged checkpoint is exit 2 with nothing written.
  */
 class ModelSourcesRunTest {
 
@@ -45,15 +45,27 @@ class ModelSourcesRunTest {
     checkpoint = MiniLmCheckpoint.write(Files.createDirectories(tmp.resolve("work")), "F32");
     onnx = tmp.resolve("minilm.onnx");
     try (InputStream in =
-        ModelSourcesRunTest.class.getClassLoader().getResourceAsStream(MiniLmImporter.ONNX_RESOURCE)) {
+        ModelSourcesRunTest.class
+            .getClassLoader()
+            .getResourceAsStream(MiniLmImporter.ONNX_RESOURCE)) {
       Files.write(onnx, in.readAllBytes());
     }
   }
 
   private static String[] run(Path out, String model) {
-    List<String> args = new ArrayList<>(List.of("run", "recipes/quickstart.yaml",
-        "data.train.limit=16", "data.valid.limit=8", "data.test.limit=8", "data.max_length=24",
-        "stages.0.epochs=1", "stages.1.epochs=1", "monitor.sinks=[jsonl]", "output.dir=" + out));
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "run",
+                "recipes/quickstart.yaml",
+                "data.train.limit=16",
+                "data.valid.limit=8",
+                "data.test.limit=8",
+                "data.max_length=24",
+                "stages.0.epochs=1",
+                "stages.1.epochs=1",
+                "monitor.sinks=[jsonl]",
+                "output.dir=" + out));
     if (model != null) {
       args.add("model=" + model);
     }
@@ -64,8 +76,9 @@ class ModelSourcesRunTest {
         PrintStream pe = new PrintStream(e, true, StandardCharsets.UTF_8)) {
       code = Main.run(args.toArray(String[]::new), po, pe);
     }
-    return new String[] {Integer.toString(code), o.toString(StandardCharsets.UTF_8),
-        e.toString(StandardCharsets.UTF_8)};
+    return new String[] {
+      Integer.toString(code), o.toString(StandardCharsets.UTF_8), e.toString(StandardCharsets.UTF_8)
+    };
   }
 
   private static String paramsHash(Path runDir) throws Exception {
@@ -80,15 +93,25 @@ class ModelSourcesRunTest {
 
   @Test
   void threeSourcesOfTheSameWeightsFineTuneIdentically() throws Exception {
-    Assumptions.assumeTrue(checkpoint != null || "true".equalsIgnoreCase(System.getenv("CI")),
+    Assumptions.assumeTrue(
+        checkpoint != null || "true".equalsIgnoreCase(System.getenv("CI")),
         "Skipped: /usr/bin/python3 is needed to write the safetensors checkpoint");
     String[] bundled = run(tmp.resolve("bundled"), null);
     assertEquals("0", bundled[0], bundled[1] + bundled[2]);
     String[] st = run(tmp.resolve("safetensors"), "{type: safetensors, dir: " + checkpoint + "}");
     assertEquals("0", st[0], st[1] + st[2]);
-    assertTrue(st[1].contains("Loading safetensors " + checkpoint + " (pretrained weights)"), st[1]);
-    String[] byPath = run(tmp.resolve("onnx-path"), "{type: bert-onnx, path: " + onnx + ", config: "
-        + checkpoint.resolve("config.json") + ", tokenizer: " + checkpoint.resolve("tokenizer.json") + "}");
+    assertTrue(
+        st[1].contains("Loading safetensors " + checkpoint + " (pretrained weights)"), st[1]);
+    String[] byPath =
+        run(
+            tmp.resolve("onnx-path"),
+            "{type: bert-onnx, path: "
+                + onnx
+                + ", config: "
+                + checkpoint.resolve("config.json")
+                + ", tokenizer: "
+                + checkpoint.resolve("tokenizer.json")
+                + "}");
     assertEquals("0", byPath[0], byPath[1] + byPath[2]);
     String reference = paramsHash(tmp.resolve("bundled"));
     assertEquals(reference, paramsHash(tmp.resolve("safetensors")), "safetensors = bundled ONNX");
@@ -100,15 +123,15 @@ class ModelSourcesRunTest {
 
   @Test
   void aDamagedCheckpointIsBadInputAndLeavesNothing() throws Exception {
-    Assumptions.assumeTrue(checkpoint != null || "true".equalsIgnoreCase(System.getenv("CI")),
+    Assumptions.assumeTrue(
+        checkpoint != null || "true".equalsIgnoreCase(System.getenv("CI")),
         "Skipped: /usr/bin/python3 is needed to write the safetensors checkpoint");
     Path damaged = Files.createDirectories(tmp.resolve("damaged"));
     for (String f : List.of("config.json", "tokenizer.json")) {
       Files.copy(checkpoint.resolve(f), damaged.resolve(f));
     }
     byte[] weights = Files.readAllBytes(checkpoint.resolve("model.safetensors"));
-    Files.write(damaged.resolve("model.safetensors"),
-        Arrays.copyOf(weights, weights.length / 2));
+    Files.write(damaged.resolve("model.safetensors"), Arrays.copyOf(weights, weights.length / 2));
     Path out = tmp.resolve("runs/damaged");
     String[] r = run(out, "{type: safetensors, dir: " + damaged + "}");
     assertEquals("2", r[0], r[1] + r[2]);

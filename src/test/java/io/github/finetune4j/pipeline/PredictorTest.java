@@ -118,8 +118,13 @@ class PredictorTest {
     Path run = TinyExport.writeDiverged(tmp.resolve("diverged"));
     try (Predictor p = Predictor.open(run)) {
       BadInputException e = assertThrows(BadInputException.class, () -> p.predict(List.of("hi")));
-      assertTrue(e.problems().get(0).endsWith(": the model's outputs are not finite (its weights"
-          + " hold NaN or infinity); it cannot classify anything"), e.problems().get(0));
+      assertTrue(
+          e.problems()
+              .get(0)
+              .endsWith(
+                  ": the model's outputs are not finite (its weights"
+                      + " hold NaN or infinity); it cannot classify anything"),
+          e.problems().get(0));
     }
   }
 

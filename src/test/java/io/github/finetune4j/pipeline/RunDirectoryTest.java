@@ -44,7 +44,8 @@ class RunDirectoryTest {
     assertTrue(RunDirectory.check(dir, false, List.of()).get(0).contains("already exists"));
     assertEquals(List.of(), RunDirectory.check(dir, true, List.of()));
     try (RunDirectory run = RunDirectory.open(dir, QUIET)) {
-      assertTrue(Files.exists(dir.resolve("old.txt")), "the previous run stays until the new one is in");
+      assertTrue(
+          Files.exists(dir.resolve("old.txt")), "the previous run stays until the new one is in");
       Files.writeString(run.partial().resolve("new.txt"), "new");
       run.complete();
     }
@@ -76,9 +77,17 @@ class RunDirectoryTest {
   void aSecondOpenInTheSameProcessIsRefusedWhileTheFirstHoldsTheLock() throws Exception {
     Path dir = tmp.resolve("d");
     try (RunDirectory first = RunDirectory.open(dir, QUIET)) {
-      BadInputException e = assertThrows(BadInputException.class, () -> RunDirectory.open(dir, QUIET));
-      assertTrue(e.problems().get(0).contains("another run is writing " + first.partial()
-          + " (pid " + ProcessHandle.current().pid()), e.problems().get(0));
+      BadInputException e =
+          assertThrows(BadInputException.class, () -> RunDirectory.open(dir, QUIET));
+      assertTrue(
+          e.problems()
+              .get(0)
+              .contains(
+                  "another run is writing "
+                      + first.partial()
+                      + " (pid "
+                      + ProcessHandle.current().pid()),
+          e.problems().get(0));
     }
   }
 
@@ -86,8 +95,10 @@ class RunDirectoryTest {
   void aPartialDirectoryWithoutTheMarkerIsNeverCleared() throws Exception {
     Path partial = Files.createDirectories(tmp.resolve("e.partial"));
     Files.writeString(partial.resolve("mine.txt"), "mine");
-    assertTrue(RunDirectory.check(tmp.resolve("e"), true, List.of()).get(0)
-        .contains("was not made by a Finetune4J run"));
+    assertTrue(
+        RunDirectory.check(tmp.resolve("e"), true, List.of())
+            .get(0)
+            .contains("was not made by a Finetune4J run"));
     assertThrows(BadInputException.class, () -> RunDirectory.open(tmp.resolve("e"), QUIET));
     assertEquals(List.of("mine.txt"), names(partial));
   }

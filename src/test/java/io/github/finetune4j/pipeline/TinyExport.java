@@ -5,6 +5,8 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
+import ai.djl.training.initializer.ConstantInitializer;
+import ai.djl.training.initializer.Initializer;
 import ai.djl.training.initializer.NormalInitializer;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -16,8 +18,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.List;
-import ai.djl.training.initializer.ConstantInitializer;
-import ai.djl.training.initializer.Initializer;
 
 /**
  * A real export without training, in well under a second: a one-layer, 8-wide encoder over the
@@ -78,13 +78,11 @@ public final class TinyExport {
    * @return {@code runDir}
    */
   public static Path writeDiverged(Path runDir) {
-    return write(runDir, List.of("neg", "pos"), 7, BERT,
-        new ConstantInitializer(Float.NaN));
+    return write(runDir, List.of("neg", "pos"), 7, BERT, new ConstantInitializer(Float.NaN));
   }
 
   private static Path write(
-      Path runDir, List<String> classes, int seed, BertConfig bert,
-      Initializer bias) {
+      Path runDir, List<String> classes, int seed, BertConfig bert, Initializer bias) {
     Engine.getInstance().setRandomSeed(seed);
     TextClassifierBlock block = new TextClassifierBlock(bert, classes.size(), "mean", 0.1);
     // Weights larger than BERT's 0.02 so that the texts get clearly different probabilities.

@@ -14,11 +14,13 @@ class UnfreezingTest {
   @Test
   void gradualUnfreezesOneMoreGroupTopDown() {
     List<StagePlan> s = Unfreezing.gradual(G, 1, 2);
-    assertEquals(List.of(
-        new StagePlan(1, List.of("head"), Map.of()),
-        new StagePlan(1, List.of("upper", "head"), Map.of()),
-        new StagePlan(1, List.of("lower", "upper", "head"), Map.of()),
-        new StagePlan(2, G, Map.of())), s);
+    assertEquals(
+        List.of(
+            new StagePlan(1, List.of("head"), Map.of()),
+            new StagePlan(1, List.of("upper", "head"), Map.of()),
+            new StagePlan(1, List.of("lower", "upper", "head"), Map.of()),
+            new StagePlan(2, G, Map.of())),
+        s);
   }
 
   @Test
@@ -43,7 +45,8 @@ class UnfreezingTest {
 
   @Test
   void lpFtAndFastaiFineTune() {
-    assertEquals(List.of(new StagePlan(1, List.of("head"), Map.of()), new StagePlan(3, G, Map.of())),
+    assertEquals(
+        List.of(new StagePlan(1, List.of("head"), Map.of()), new StagePlan(3, G, Map.of())),
         Unfreezing.lpFt(G, List.of("head"), 1, 3));
     List<StagePlan> ft = Unfreezing.fineTune(G, 1, 4, 100);
     assertEquals(List.of("head"), ft.get(0).trainable());
@@ -57,8 +60,10 @@ class UnfreezingTest {
 
   @Test
   void badArgumentsAreRefused() {
-    assertThrows(IllegalArgumentException.class, () -> Unfreezing.at(G, List.of("lower"), 1, 0.1, 2, 5));
-    assertThrows(IllegalArgumentException.class, () -> Unfreezing.at(G, List.of("lower"), 2, 0, 2, 5));
+    assertThrows(
+        IllegalArgumentException.class, () -> Unfreezing.at(G, List.of("lower"), 1, 0.1, 2, 5));
+    assertThrows(
+        IllegalArgumentException.class, () -> Unfreezing.at(G, List.of("lower"), 2, 0, 2, 5));
     assertThrows(IllegalArgumentException.class, () -> Unfreezing.gradual(G, 0, 1));
     assertThrows(IllegalArgumentException.class, () -> Unfreezing.fineTune(G, 1, 1, 0.5));
   }

@@ -108,8 +108,13 @@ class BuildersTest {
             Arrays.stream(builder.getMethods()).filter(m -> m.getName().equals(want)).toList();
         if (wanted.isEmpty()) {
           problems.add(
-              name + "." + c.getName() + (required ? " (required)" : " (optional)")
-                  + ": no Builder." + want + "(...)");
+              name
+                  + "."
+                  + c.getName()
+                  + (required ? " (required)" : " (optional)")
+                  + ": no Builder."
+                  + want
+                  + "(...)");
         }
         for (Method m : wanted) {
           if (m.getReturnType() != builder) {
@@ -117,8 +122,12 @@ class BuildersTest {
           }
         }
         if (Arrays.stream(builder.getMethods()).anyMatch(m -> m.getName().equals(other))) {
-          problems.add(name + ".Builder." + other + ": wrong prefix, the field is "
-              + (required ? "required (setX)" : "optional (optX)"));
+          problems.add(
+              name
+                  + ".Builder."
+                  + other
+                  + ": wrong prefix, the field is "
+                  + (required ? "required (setX)" : "optional (optX)"));
         }
       }
     }
@@ -137,7 +146,8 @@ class BuildersTest {
   @Test
   void missingRequiredFieldsAreAllNamed() {
     IllegalStateException e =
-        assertThrows(IllegalStateException.class, () -> Recipe.builder().optDescription("x").build());
+        assertThrows(
+            IllegalStateException.class, () -> Recipe.builder().optDescription("x").build());
     assertEquals(
         "Recipe: required fields not set: model, head, data, groups, optimizer, output",
         e.getMessage());
@@ -154,8 +164,9 @@ class BuildersTest {
 
     // records without required fields build with their defaults
     assertEquals(new ClipSpec(null, null), ClipSpec.builder().build());
-    assertEquals(new ScheduleSpec(null, null, null, null, null, null, null, null, null, null, null,
-        null), ScheduleSpec.builder().build());
+    assertEquals(
+        new ScheduleSpec(null, null, null, null, null, null, null, null, null, null, null, null),
+        ScheduleSpec.builder().build());
   }
 
   @Test
@@ -208,7 +219,8 @@ class BuildersTest {
         e.problems().toString());
 
     // a recipe made with the canonical constructor may lack required fields
-    Recipe empty = new Recipe(null, null, null, null, null, null, null, null, null, null, null, null, null);
+    Recipe empty =
+        new Recipe(null, null, null, null, null, null, null, null, null, null, null, null, null);
     e = assertThrows(RecipeException.class, () -> FineTune.validate(empty));
     assertTrue(e.problems().contains("model: required field is missing"), e.problems().toString());
     assertTrue(e.problems().contains("output: required field is missing"), e.problems().toString());
@@ -221,8 +233,23 @@ class BuildersTest {
         StageSpec.builder().setEpochs(2).setTrain(List.of("a", "b")).addLrScale("a", 0.5).build());
     assertEquals(
         new OptimizerSpec(
-            "sgd", 0.1, null, List.of(1e-4, 1e-2), 0.7, null, null, new ClipSpec(1.0, null), 0.9,
-            0.1, true, null, null, null, null, null, null),
+            "sgd",
+            0.1,
+            null,
+            List.of(1e-4, 1e-2),
+            0.7,
+            null,
+            null,
+            new ClipSpec(1.0, null),
+            0.9,
+            0.1,
+            true,
+            null,
+            null,
+            null,
+            null,
+            null,
+            null),
         OptimizerSpec.builder()
             .optType("sgd")
             .setLr(0.1)
@@ -237,12 +264,13 @@ class BuildersTest {
         Recipe.builder()
             .setModel(SafetensorsModel.builder().setDir("s").build())
             .setHead(HeadSpec.builder().optClasses("a", "b").build())
-            .setData(DataSpec.builder().setTrain(TextJsonlSplit.builder().setPath("p").build()).build())
+            .setData(
+                DataSpec.builder().setTrain(TextJsonlSplit.builder().setPath("p").build()).build())
             .setOptimizer(OptimizerSpec.builder().setLr(1).build())
             .setOutput(OutputSpec.builder().setDir("d").build());
     GroupSpec g1 = GroupSpec.builder().setName("g1").setMatch("x.*").build();
-    GroupSpec g2 = GroupSpec.builder().setName("g2").setMatch(List.of("y.*")).optNorm("freeze_all")
-        .build();
+    GroupSpec g2 =
+        GroupSpec.builder().setName("g2").setMatch(List.of("y.*")).optNorm("freeze_all").build();
     Recipe added = b.addGroup(g1).addGroup(g2).build();
     Recipe set = b.setGroups(g1, g2).build();
     assertEquals(List.of(g1, g2), added.groups());
@@ -256,7 +284,8 @@ class BuildersTest {
   @Test
   void docsShowTheJavaExampleVerbatim() throws Exception {
     String example =
-        Files.readString(Path.of("src/test/java/io/github/finetune4j/examples/QuickstartInJava.java"));
+        Files.readString(
+            Path.of("src/test/java/io/github/finetune4j/examples/QuickstartInJava.java"));
     String doc = Files.readString(Path.of("docs/java-api.md"));
     assertTrue(
         doc.contains("```java\n" + example + "```"),

@@ -17,8 +17,8 @@ import java.util.stream.Collectors;
  * record (by its path in a recipe), a table of key / type / default / description; a tagged variant
  * ({@link Variants}) gets one section per kind, titled by its {@code type}. Types come from the
  * component types and {@link OneOf}, descriptions from {@link Doc}, and defaults from constructing
- * each record with every field absent. The reference lives between two markers; the
- * hand-written text around it is kept.
+ * each record with every field absent. The reference lives between two markers; the hand-written
+ * text around it is kept.
  *
  * <p>Regenerate with {@code mvn -B -q -o test -Dtest=SchemaTest -Dfinetune4j.regenerateDocs=true}.
  */
@@ -78,8 +78,8 @@ public final class DocsGenerator {
   }
 
   /**
-   * One table: the fields of {@code record} at {@code path}; for a kind of a tagged variant
-   * ({@code kind} not null) the title names it and the first row is its {@code type}.
+   * One table: the fields of {@code record} at {@code path}; for a kind of a tagged variant ({@code
+   * kind} not null) the title names it and the first row is its {@code type}.
    */
   private static void section(
       StringBuilder out, String title, String path, Class<?> record, String kind, Class<?> iface) {
@@ -121,7 +121,8 @@ public final class DocsGenerator {
             .append(" | ")
             .append(c.isAnnotationPresent(Required.class) ? "**required**" : "—")
             .append(" | ")
-            .append(c.isAnnotationPresent(Doc.class) ? cell(c.getAnnotation(Doc.class).value()) : "")
+            .append(
+                c.isAnnotationPresent(Doc.class) ? cell(c.getAnnotation(Doc.class).value()) : "")
             .append(" |\n");
         RecipeModel.kinds(variant)
             .forEach((k, rec) -> nested.add(new Object[] {key, rec, k, variant}));

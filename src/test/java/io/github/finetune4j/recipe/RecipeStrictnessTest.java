@@ -81,8 +81,10 @@ class RecipeStrictnessTest {
   void secondYamlDocumentIsRefusedWithItsLine() {
     Path file = writeText(tmp, "recipe.yaml", MINIMAL + "---\noptimizer: { lr: 100 }\n");
     assertEquals(
-        List.of(file + ": a second YAML document starts at line 10; a recipe must be a single"
-            + " document"),
+        List.of(
+            file
+                + ": a second YAML document starts at line 10; a recipe must be a single"
+                + " document"),
         problems(file));
   }
 
@@ -90,8 +92,10 @@ class RecipeStrictnessTest {
   void trailingContentAfterJsonIsRefused() {
     Path file = writeText(tmp, "recipe.json", "{\"a\": 1}\n{\"b\": 2}\n");
     assertEquals(
-        List.of(file + ": more content follows the recipe at line 2; a recipe is a single JSON"
-            + " object"),
+        List.of(
+            file
+                + ": more content follows the recipe at line 2; a recipe is a single JSON"
+                + " object"),
         problems(file));
   }
 
@@ -107,9 +111,11 @@ class RecipeStrictnessTest {
     List<String> ps = problems(file);
     assertEquals(
         List.of(
-            file + ": groups[0] (line 5): anchors and aliases are not supported in recipes;"
+            file
+                + ": groups[0] (line 5): anchors and aliases are not supported in recipes;"
                 + " remove the anchor '&g' and write the value out where it is used",
-            file + ": stages[0].train (line 7): anchors and aliases are not supported in recipes;"
+            file
+                + ": stages[0].train (line 7): anchors and aliases are not supported in recipes;"
                 + " write the value out instead of '*all'"),
         ps);
   }
@@ -125,17 +131,18 @@ class RecipeStrictnessTest {
                 .replace("optimizer: { lr: 0.001 }", "optimizer: !!python/object { lr: 0.001 }"));
     assertEquals(
         List.of(
-            file + ": model.init (line 1): explicit tags such as '!foo' are not supported in"
+            file
+                + ": model.init (line 1): explicit tags such as '!foo' are not supported in"
                 + " recipes; remove the tag",
-            file + ": optimizer (line 8): explicit tags such as '!!python/object' are not"
+            file
+                + ": optimizer (line 8): explicit tags such as '!!python/object' are not"
                 + " supported in recipes; remove the tag"),
         problems(file));
   }
 
   @Test
   void yamlNotANumberInAFileReachesTheFieldCheck() {
-    Path file =
-        writeText(tmp, "recipe.yaml", MINIMAL.replace("lr: 0.001", "lr: .nan, eps: -.inf"));
+    Path file = writeText(tmp, "recipe.yaml", MINIMAL.replace("lr: 0.001", "lr: .nan, eps: -.inf"));
     assertEquals(
         List.of(
             "optimizer.lr: expected a finite number, got .nan",
@@ -148,10 +155,8 @@ class RecipeStrictnessTest {
     String deep = "[".repeat(5000) + "]".repeat(5000);
     Path yaml = writeText(tmp, "deep.yaml", "a: " + deep + "\n");
     Path json = writeText(tmp, "deep.json", "{\"a\": " + deep + "}\n");
-    assertEquals(
-        List.of(yaml + ": nested deeper than 64 levels (line 1)"), problems(yaml));
-    assertEquals(
-        List.of(json + ": nested deeper than 64 levels (line 1)"), problems(json));
+    assertEquals(List.of(yaml + ": nested deeper than 64 levels (line 1)"), problems(yaml));
+    assertEquals(List.of(json + ": nested deeper than 64 levels (line 1)"), problems(json));
   }
 
   @Test
@@ -181,11 +186,14 @@ class RecipeStrictnessTest {
       }
     }
     long size = Files.size(file);
-    List<String> ps =
-        assertTimeoutPreemptively(Duration.ofSeconds(2), () -> problems(file));
+    List<String> ps = assertTimeoutPreemptively(Duration.ofSeconds(2), () -> problems(file));
     assertEquals(
-        List.of(file + ": is " + size + " bytes, larger than a recipe may be (1048576 bytes, 1"
-            + " MiB)"),
+        List.of(
+            file
+                + ": is "
+                + size
+                + " bytes, larger than a recipe may be (1048576 bytes, 1"
+                + " MiB)"),
         ps);
   }
 
@@ -207,8 +215,10 @@ class RecipeStrictnessTest {
     Path file = tmp.resolve("latin1.yaml");
     Files.write(file, "description: caf\u00e9\n".getBytes(StandardCharsets.ISO_8859_1));
     assertEquals(
-        List.of(file + ": is not UTF-8 text: the first bad byte, 0xE9, is at byte offset 16"
-            + " (line 1); save the recipe as UTF-8"),
+        List.of(
+            file
+                + ": is not UTF-8 text: the first bad byte, 0xE9, is at byte offset 16"
+                + " (line 1); save the recipe as UTF-8"),
         problems(file));
   }
 
@@ -303,8 +313,9 @@ class RecipeStrictnessTest {
             tmp,
             "recipe.yaml",
             MINIMAL
-                .replace("- { name: all, match: [\"*\"] }", "- { name: all, match: [\"e*\"] }\n"
-                    + "  - { name: '', match: [\"*\"] }")
+                .replace(
+                    "- { name: all, match: [\"*\"] }",
+                    "- { name: all, match: [\"e*\"] }\n" + "  - { name: '', match: [\"*\"] }")
                 .replace("train: [all]", "train: [all, '']"));
     assertEquals(List.of("groups[1].name: must not be empty"), problems(file));
   }

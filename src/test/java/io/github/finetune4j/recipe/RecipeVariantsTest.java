@@ -5,7 +5,6 @@ import static io.github.finetune4j.TestRecipes.quickstart;
 import static io.github.finetune4j.TestRecipes.write;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -123,8 +122,17 @@ class RecipeVariantsTest {
     assertEquals(new BertOnnxModel("all-minilm-l6-v2", null, null, null, "pretrained"), r.model());
     assertEquals("bert-onnx", r.model().kind());
 
-    r = roundTrip(withModel("{type: bert-onnx, path: " + onnx + ", config: " + config
-        + ", tokenizer: " + tokenizer + ", init: random}"), "/model");
+    r =
+        roundTrip(
+            withModel(
+                "{type: bert-onnx, path: "
+                    + onnx
+                    + ", config: "
+                    + config
+                    + ", tokenizer: "
+                    + tokenizer
+                    + ", init: random}"),
+            "/model");
     assertEquals(
         new BertOnnxModel(null, onnx.toString(), config.toString(), tokenizer.toString(), "random"),
         r.model());
@@ -132,15 +140,23 @@ class RecipeVariantsTest {
     r = roundTrip(withModel("{type: safetensors, dir: " + checkpoint + "}"), "/model");
     assertEquals(new SafetensorsModel(checkpoint.toString(), "pretrained"), r.model());
 
-    r = roundTrip(withModel("{type: torchscript, path: " + pt
-        + ", input_shape: [1, 3, 28, 28], features_method: features}"), "/model");
-    assertEquals(new TorchScriptModel(pt.toString(), List.of(1L, 3L, 28L, 28L), "features"),
-        r.model());
+    r =
+        roundTrip(
+            withModel(
+                "{type: torchscript, path: "
+                    + pt
+                    + ", input_shape: [1, 3, 28, 28], features_method: features}"),
+            "/model");
+    assertEquals(
+        new TorchScriptModel(pt.toString(), List.of(1L, 3L, 28L, 28L), "features"), r.model());
 
     r = roundTrip(withModel("{type: djl, url: " + checkpoint + ", name: m}"), "/model");
     assertEquals(new DjlModel(checkpoint.toString(), "m", "PyTorch"), r.model());
-    for (String url : List.of("djl://ai.djl.pytorch/resnet", "https://example.org/m.zip",
-        checkpoint.toUri().toString())) {
+    for (String url :
+        List.of(
+            "djl://ai.djl.pytorch/resnet",
+            "https://example.org/m.zip",
+            checkpoint.toUri().toString())) {
       r = roundTrip(withModel("{type: djl, url: '" + url + "'}"), "/model");
       assertEquals(url, ((DjlModel) r.model()).url());
     }
@@ -149,35 +165,46 @@ class RecipeVariantsTest {
   @Test
   void everySplitKindParsesAndRoundTrips() throws Exception {
     Recipe r = roundTrip(quickstart(), "/data/train");
-    assertEquals(new TextJsonlSplit("data/spamassassin/train.jsonl.gz", "text", "label", 200),
+    assertEquals(
+        new TextJsonlSplit("data/spamassassin/train.jsonl.gz", "text", "label", 200),
         r.data().train());
     assertTrue(r.data().shuffle());
 
-    r = roundTrip(withTrain("{type: csv, path: " + csv + ", features: [a, 'b*'], label: species,"
-        + " delimiter: ';', limit: 5}"), "/data/train");
-    assertEquals(new CsvSplit(csv.toString(), List.of("a", "b*"), "species", null, ";", 5),
+    r =
+        roundTrip(
+            withTrain(
+                "{type: csv, path: "
+                    + csv
+                    + ", features: [a, 'b*'], label: species,"
+                    + " delimiter: ';', limit: 5}"),
+            "/data/train");
+    assertEquals(
+        new CsvSplit(csv.toString(), List.of("a", "b*"), "species", null, ";", 5),
         r.data().train());
     assertEquals("csv", r.data().train().kind());
 
-    r = roundTrip(regression(withTrain("{type: csv, path: " + csv + ", targets: [a, b]}")),
-        "/data/train");
-    assertEquals(new CsvSplit(csv.toString(), null, null, List.of("a", "b"), ",", null),
-        r.data().train());
+    r =
+        roundTrip(
+            regression(withTrain("{type: csv, path: " + csv + ", targets: [a, b]}")),
+            "/data/train");
+    assertEquals(
+        new CsvSplit(csv.toString(), null, null, List.of("a", "b"), ",", null), r.data().train());
   }
 
   @Test
   void aSplitWithoutTypeIsTextJsonlAndIsWrittenWithIt() throws Exception {
     ObjectNode tree = withTrain("{path: data/spamassassin/train.jsonl.gz, limit: 10}");
     Recipe r = parse(tree);
-    assertEquals(new TextJsonlSplit("data/spamassassin/train.jsonl.gz", null, null, 10),
-        r.data().train());
+    assertEquals(
+        new TextJsonlSplit("data/spamassassin/train.jsonl.gz", null, null, 10), r.data().train());
     JsonNode back = RecipeModel.toTree(r).at("/data/train");
     assertEquals("text-jsonl", back.get("type").asText());
     assertEquals("type", back.fieldNames().next());
     // a key of the other kind names it
     assertEquals(
-        List.of("data.train.delimiter: not a field of type 'text-jsonl' (fields: path, text, label,"
-            + " limit); it is a field of type 'csv'"),
+        List.of(
+            "data.train.delimiter: not a field of type 'text-jsonl' (fields: path, text, label,"
+                + " limit); it is a field of type 'csv'"),
         problems(withTrain("{path: data/spamassassin/train.jsonl.gz, delimiter: ';'}")));
   }
 
@@ -185,140 +212,201 @@ class RecipeVariantsTest {
   void shuffleIsABooleanDefaultingToTrue() throws Exception {
     Recipe r = RecipeReader.parse(quickstart(), "recipe", List.of("data.shuffle=false"));
     assertFalse(r.data().shuffle());
-    assertTrue(assertThrows(RecipeException.class,
-        () -> RecipeReader.parse(quickstart(), "recipe", List.of("data.shuffle=sometimes")))
-        .problems().contains("data.shuffle: expected true or false, got \"sometimes\""));
+    assertTrue(
+        assertThrows(
+                RecipeException.class,
+                () -> RecipeReader.parse(quickstart(), "recipe", List.of("data.shuffle=sometimes")))
+            .problems()
+            .contains("data.shuffle: expected true or false, got \"sometimes\""));
   }
 
   // --- what is reported
 
   @Test
   void missingTypeNamesTheKinds() {
-    assertEquals(List.of("model.type: required; " + KINDS),
+    assertEquals(
+        List.of("model.type: required; " + KINDS),
         problems(withModel("{bundled: all-minilm-l6-v2}")));
-    assertEquals(List.of("model.type: expected a string, got 3; " + KINDS),
+    assertEquals(
+        List.of("model.type: expected a string, got 3; " + KINDS),
         problems(withModel("{type: 3, bundled: all-minilm-l6-v2}")));
   }
 
   @Test
   void unknownTypeGetsAHint() {
-    assertEquals(List.of("model.type: 'bert-onx' is not " + KINDS + "; did you mean 'bert-onnx'?"),
+    assertEquals(
+        List.of("model.type: 'bert-onx' is not " + KINDS + "; did you mean 'bert-onnx'?"),
         problems(withModel("{type: bert-onx, bundled: all-minilm-l6-v2}")));
-    assertEquals(List.of("data.train.type: 'parquet' is not one of [text-jsonl, csv]"),
+    assertEquals(
+        List.of("data.train.type: 'parquet' is not one of [text-jsonl, csv]"),
         problems(withTrain("{type: parquet, path: x}")));
   }
 
   @Test
   void aFieldOfAnotherKindNamesItsKind() {
     assertEquals(
-        List.of("model.dir: not a field of type 'bert-onnx' (fields: bundled, path, config,"
-            + " tokenizer, init); it is a field of type 'safetensors'"),
+        List.of(
+            "model.dir: not a field of type 'bert-onnx' (fields: bundled, path, config,"
+                + " tokenizer, init); it is a field of type 'safetensors'"),
         problems(withModel("{type: bert-onnx, bundled: all-minilm-l6-v2, dir: /x}")));
     assertEquals(
-        List.of("model.init: not a field of type 'djl' (fields: url, name, engine); it is a field"
-            + " of type 'bert-onnx', 'safetensors'"),
+        List.of(
+            "model.init: not a field of type 'djl' (fields: url, name, engine); it is a field"
+                + " of type 'bert-onnx', 'safetensors'"),
         problems(withModel("{type: djl, url: 'djl://x', init: random}")));
     // a key no kind has: "did you mean", among this kind's keys
-    assertEquals(List.of("model.bundeld: unknown key; did you mean 'bundled'?"),
+    assertEquals(
+        List.of("model.bundeld: unknown key; did you mean 'bundled'?"),
         problems(withModel("{type: bert-onnx, bundled: all-minilm-l6-v2, bundeld: x}")));
     // and every other problem as before
     assertEquals(
-        List.of("model.bundled: 'minilm' is not one of [all-minilm-l6-v2]",
+        List.of(
+            "model.bundled: 'minilm' is not one of [all-minilm-l6-v2]",
             "model.init: 'warm' is not one of [pretrained, random]",
             "model: give exactly one of bundled, path; got none"),
         problems(withModel("{type: bert-onnx, bundled: minilm, init: warm}")));
-    assertEquals(List.of("model.dir: required field is missing"),
+    assertEquals(
+        List.of("model.dir: required field is missing"),
         problems(withModel("{type: safetensors}")));
   }
 
   @Test
   void exactlyOneOfRules() {
-    assertEquals(List.of("model: give exactly one of bundled, path; got none"),
+    assertEquals(
+        List.of("model: give exactly one of bundled, path; got none"),
         problems(withModel("{type: bert-onnx}")));
-    assertEquals(List.of("model: give exactly one of bundled, path; got both",
+    assertEquals(
+        List.of(
+            "model: give exactly one of bundled, path; got both",
             "model.config: required with model.path (the model's Hugging Face config.json)",
             "model.tokenizer: required with model.path (the model's tokenizer.json)"),
         problems(withModel("{type: bert-onnx, bundled: all-minilm-l6-v2, path: " + onnx + "}")));
-    assertEquals(List.of("model.config: only with model.path; a bundled model brings its own"),
-        problems(withModel("{type: bert-onnx, bundled: all-minilm-l6-v2, config: " + config + "}")));
     assertEquals(
-        List.of("data.train: give exactly one of label (classification), targets (regression); got"
-            + " none"),
+        List.of("model.config: only with model.path; a bundled model brings its own"),
+        problems(
+            withModel("{type: bert-onnx, bundled: all-minilm-l6-v2, config: " + config + "}")));
+    assertEquals(
+        List.of(
+            "data.train: give exactly one of label (classification), targets (regression); got"
+                + " none"),
         problems(withTrain("{type: csv, path: " + csv + "}")));
     assertEquals(
-        List.of("data.train: give exactly one of label (classification), targets (regression); got"
-            + " both"),
+        List.of(
+            "data.train: give exactly one of label (classification), targets (regression); got"
+                + " both"),
         problems(withTrain("{type: csv, path: " + csv + ", label: a, targets: [b]}")));
-    assertEquals(List.of("data.train.targets: name at least one column"),
+    assertEquals(
+        List.of("data.train.targets: name at least one column"),
         problems(regression(withTrain("{type: csv, path: " + csv + ", targets: []}"))));
     assertEquals(
-        List.of("data.train.targets[1]: duplicate column 'b'",
+        List.of(
+            "data.train.targets[1]: duplicate column 'b'",
             "data.train.features[0]: 'b' is a target column",
             "data.train.features[1]: invalid pattern 'c[': unclosed '['",
             "data.train.delimiter: must be one character other than a quote or line break, got"
                 + " ';;'"),
-        problems(regression(withTrain("{type: csv, path: " + csv + ", targets: [b, b], features:"
-            + " [b, 'c['], delimiter: ';;'}"))));
+        problems(
+            regression(
+                withTrain(
+                    "{type: csv, path: "
+                        + csv
+                        + ", targets: [b, b], features:"
+                        + " [b, 'c['], delimiter: ';;'}"))));
   }
 
   @Test
   void filesMustExistUnlessRemote() {
     Path none = tmp.resolve("none");
     assertEquals(
-        List.of("model.path: ONNX file not found: " + none,
+        List.of(
+            "model.path: ONNX file not found: " + none,
             "model.config: config file not found: " + none,
             "model.tokenizer: tokenizer file not found: " + none),
-        problems(withModel("{type: bert-onnx, path: " + none + ", config: " + none
-            + ", tokenizer: " + none + "}")));
-    assertEquals(List.of("model.dir: checkpoint directory not found: " + none),
+        problems(
+            withModel(
+                "{type: bert-onnx, path: "
+                    + none
+                    + ", config: "
+                    + none
+                    + ", tokenizer: "
+                    + none
+                    + "}")));
+    assertEquals(
+        List.of("model.dir: checkpoint directory not found: " + none),
         problems(withModel("{type: safetensors, dir: " + none + "}")));
     assertEquals(
-        List.of("model.dir: " + tmp + " lacks model.safetensors (a Hugging Face checkpoint"
-            + " directory holds config.json, model.safetensors and tokenizer.json)"),
+        List.of(
+            "model.dir: "
+                + tmp
+                + " lacks model.safetensors (a Hugging Face checkpoint"
+                + " directory holds config.json, model.safetensors and tokenizer.json)"),
         problems(withModel("{type: safetensors, dir: " + tmp + "}")));
     assertEquals(
-        List.of("model.path: TorchScript file not found: " + none,
+        List.of(
+            "model.path: TorchScript file not found: " + none,
             "model.input_shape[1]: must be at least 1, got 0",
             "model.features_method: 'not a name' is not a method name"),
-        problems(withModel("{type: torchscript, path: " + none + ", input_shape: [1, 0],"
-            + " features_method: not a name}")));
-    assertEquals(List.of("model.input_shape[1]: expected a whole number, got 2.5"),
+        problems(
+            withModel(
+                "{type: torchscript, path: "
+                    + none
+                    + ", input_shape: [1, 0],"
+                    + " features_method: not a name}")));
+    assertEquals(
+        List.of("model.input_shape[1]: expected a whole number, got 2.5"),
         problems(withModel("{type: torchscript, path: " + pt + ", input_shape: [1, 2.5]}")));
     assertEquals(
-        List.of("model.url: not found: " + none + " (a local model must exist; djl:// and"
-            + " https:// URLs are not checked)"),
+        List.of(
+            "model.url: not found: "
+                + none
+                + " (a local model must exist; djl:// and"
+                + " https:// URLs are not checked)"),
         problems(withModel("{type: djl, url: " + none + "}")));
     assertEquals(
-        List.of("model.url: not found: " + none.toUri() + " (a local model must exist; djl:// and"
-            + " https:// URLs are not checked)"),
+        List.of(
+            "model.url: not found: "
+                + none.toUri()
+                + " (a local model must exist; djl:// and"
+                + " https:// URLs are not checked)"),
         problems(withModel("{type: djl, url: '" + none.toUri() + "'}")));
     assertEquals(
-        List.of("model.url: unsupported scheme 'ftp:'; give a local path, a file: URL, a djl://"
-            + " zoo id or an https:// URL"),
+        List.of(
+            "model.url: unsupported scheme 'ftp:'; give a local path, a file: URL, a djl://"
+                + " zoo id or an https:// URL"),
         problems(withModel("{type: djl, url: 'ftp://host/m'}")));
-    assertEquals(List.of("model.engine: 'TensorFlow' is not one of [PyTorch]"),
+    assertEquals(
+        List.of("model.engine: 'TensorFlow' is not one of [PyTorch]"),
         problems(withModel("{type: djl, url: 'djl://x', engine: TensorFlow}")));
-    assertEquals(List.of("data.train.path: data file not found: " + none),
+    assertEquals(
+        List.of("data.train.path: data file not found: " + none),
         problems(withTrain("{type: csv, path: " + none + ", label: y}")));
   }
 
   @Test
   void theOldModelSourceSaysWhatToWrite() throws Exception {
-    String migration = "model.source: replaced by model.type; write `model: {type: bert-onnx,"
-        + " bundled: all-minilm-l6-v2}`";
-    assertEquals(List.of(migration),
+    String migration =
+        "model.source: replaced by model.type; write `model: {type: bert-onnx,"
+            + " bundled: all-minilm-l6-v2}`";
+    assertEquals(
+        List.of(migration),
         problems(withModel("{source: 'import:onnx:all-minilm-l6-v2', init: pretrained}")));
     // with a type, the rest is checked as usual
-    assertEquals(List.of(migration),
+    assertEquals(
+        List.of(migration),
         problems(withModel("{type: bert-onnx, bundled: all-minilm-l6-v2, source: x}")));
     // exit code 2, like every recipe problem
-    Path file = write(tmp, "old.yaml",
-        withModel("{source: 'import:onnx:all-minilm-l6-v2', init: pretrained}"));
+    Path file =
+        write(
+            tmp,
+            "old.yaml",
+            withModel("{source: 'import:onnx:all-minilm-l6-v2', init: pretrained}"));
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ByteArrayOutputStream err = new ByteArrayOutputStream();
-    int code = Main.run(new String[] {"validate", file.toString()},
-        new PrintStream(out, true, StandardCharsets.UTF_8),
-        new PrintStream(err, true, StandardCharsets.UTF_8));
+    int code =
+        Main.run(
+            new String[] {"validate", file.toString()},
+            new PrintStream(out, true, StandardCharsets.UTF_8),
+            new PrintStream(err, true, StandardCharsets.UTF_8));
     String e = err.toString(StandardCharsets.UTF_8);
     assertEquals(2, code, e);
     assertTrue(e.contains(migration), e);
@@ -329,15 +417,17 @@ class RecipeVariantsTest {
     Recipe r = parse(withModel("{type: djl, url: " + checkpoint + "}"));
     BadInputException e = assertThrows(BadInputException.class, () -> FineTune.plan(r));
     assertEquals(1, e.problems().size(), e.problems()::toString);
-    assertTrue(e.problems().get(0).startsWith("model.type 'djl' is not wired into the pipeline"
-        + " yet"), e.problems().get(0));
+    assertTrue(
+        e.problems().get(0).startsWith("model.type 'djl' is not wired into the pipeline" + " yet"),
+        e.problems().get(0));
   }
 
   @Test
   void aSafetensorsDirectoryWithABrokenConfigIsRefusedAtPlanTime() throws Exception {
     Recipe r = parse(withModel("{type: safetensors, dir: " + checkpoint + "}"));
     BadInputException e = assertThrows(BadInputException.class, () -> FineTune.plan(r));
-    assertEquals(List.of("model.dir: config.json: not valid JSON (error at line 1, column 2)"),
+    assertEquals(
+        List.of("model.dir: config.json: not valid JSON (error at line 1, column 2)"),
         e.problems());
   }
 
@@ -345,26 +435,35 @@ class RecipeVariantsTest {
 
   @Test
   void schemaOneOfAcceptsEveryKindAndRefusesMixedOrUntyped() {
-    JsonSchema schema = JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012)
-        .getSchema(RecipeModel.schema(Recipe.class));
+    JsonSchema schema =
+        JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012)
+            .getSchema(RecipeModel.schema(Recipe.class));
     JsonNode model = RecipeModel.schema(Recipe.class).at("/properties/model");
     assertEquals(4, model.get("oneOf").size(), model::toString);
     assertEquals("bert-onnx", model.at("/oneOf/0/properties/type/const").asText());
     assertFalse(model.at("/oneOf/0/additionalProperties").asBoolean(true));
 
-    for (String good : List.of("{type: bert-onnx, bundled: all-minilm-l6-v2}",
-        "{type: safetensors, dir: d}", "{type: torchscript, path: p, input_shape: [1, 3]}",
-        "{type: djl, url: 'djl://x'}")) {
+    for (String good :
+        List.of(
+            "{type: bert-onnx, bundled: all-minilm-l6-v2}",
+            "{type: safetensors, dir: d}",
+            "{type: torchscript, path: p, input_shape: [1, 3]}",
+            "{type: djl, url: 'djl://x'}")) {
       Set<ValidationMessage> errors = schema.validate(withModel(good));
       assertTrue(errors.isEmpty(), () -> good + ": " + errors);
     }
-    for (String bad : List.of("{bundled: all-minilm-l6-v2}",
-        "{type: bert-onnx, bundled: all-minilm-l6-v2, dir: d}", "{type: onnx, bundled: x}",
-        "{source: 'import:onnx:all-minilm-l6-v2'}", "{type: torchscript}")) {
+    for (String bad :
+        List.of(
+            "{bundled: all-minilm-l6-v2}",
+            "{type: bert-onnx, bundled: all-minilm-l6-v2, dir: d}",
+            "{type: onnx, bundled: x}",
+            "{source: 'import:onnx:all-minilm-l6-v2'}",
+            "{type: torchscript}")) {
       Set<ValidationMessage> errors = schema.validate(withModel(bad));
       assertFalse(errors.isEmpty(), bad);
-      assertTrue(errors.stream().allMatch(m -> m.getInstanceLocation().toString()
-          .startsWith("$.model")), () -> bad + ": " + errors);
+      assertTrue(
+          errors.stream().allMatch(m -> m.getInstanceLocation().toString().startsWith("$.model")),
+          () -> bad + ": " + errors);
     }
     // a split: text-jsonl without type is fine, csv needs its type
     assertTrue(schema.validate(withTrain("{path: p}")).isEmpty());
@@ -376,49 +475,97 @@ class RecipeVariantsTest {
 
   @Test
   void everyKindHasABuilderAndValidatesLikeAFile() throws Exception {
-    assertEquals(new BertOnnxModel(null, onnx.toString(), config.toString(),
-            tokenizer.toString(), "pretrained"),
-        BertOnnxModel.builder().optPath(onnx.toString()).optConfig(config.toString())
-            .optTokenizer(tokenizer.toString()).build());
-    assertEquals(new SafetensorsModel(checkpoint.toString(), "random"),
-        SafetensorsModel.builder().setDir(checkpoint.toString()).optInit("random").build());
-    assertEquals(new TorchScriptModel(pt.toString(), List.of(1L, 8L), "f"),
-        TorchScriptModel.builder().setPath(pt.toString()).optInputShape(1, 8)
-            .optFeaturesMethod("f").build());
-    assertEquals(new DjlModel("djl://x", "n", "PyTorch"),
-        DjlModel.builder().setUrl("djl://x").optName("n").build());
-    assertEquals(new CsvSplit(csv.toString(), List.of("a"), null, List.of("y"), ",", 3),
-        CsvSplit.builder().setPath(csv.toString()).optFeatures("a").optTargets("y").optLimit(3)
+    assertEquals(
+        new BertOnnxModel(
+            null, onnx.toString(), config.toString(), tokenizer.toString(), "pretrained"),
+        BertOnnxModel.builder()
+            .optPath(onnx.toString())
+            .optConfig(config.toString())
+            .optTokenizer(tokenizer.toString())
             .build());
-    assertEquals(new TextJsonlSplit("p", "text", "label", null),
+    assertEquals(
+        new SafetensorsModel(checkpoint.toString(), "random"),
+        SafetensorsModel.builder().setDir(checkpoint.toString()).optInit("random").build());
+    assertEquals(
+        new TorchScriptModel(pt.toString(), List.of(1L, 8L), "f"),
+        TorchScriptModel.builder()
+            .setPath(pt.toString())
+            .optInputShape(1, 8)
+            .optFeaturesMethod("f")
+            .build());
+    assertEquals(
+        new DjlModel("djl://x", "n", "PyTorch"),
+        DjlModel.builder().setUrl("djl://x").optName("n").build());
+    assertEquals(
+        new CsvSplit(csv.toString(), List.of("a"), null, List.of("y"), ",", 3),
+        CsvSplit.builder()
+            .setPath(csv.toString())
+            .optFeatures("a")
+            .optTargets("y")
+            .optLimit(3)
+            .build());
+    assertEquals(
+        new TextJsonlSplit("p", "text", "label", null),
         TextJsonlSplit.builder().setPath("p").build());
-    assertEquals("SafetensorsModel: required field not set: dir",
+    assertEquals(
+        "SafetensorsModel: required field not set: dir",
         assertThrows(IllegalStateException.class, () -> SafetensorsModel.builder().build())
             .getMessage());
 
     Recipe q = QuickstartInJava.recipe();
-    for (ModelSpec m : List.<ModelSpec>of(
-        SafetensorsModel.builder().setDir(checkpoint.toString()).build(),
-        TorchScriptModel.builder().setPath(pt.toString()).build(),
-        DjlModel.builder().setUrl(checkpoint.toString()).build())) {
-      Recipe r = new Recipe(q.description(), m, q.head(), q.task(), q.data(), q.groups(), q.stages(),
-          q.unfreeze(), q.optimizer(), q.schedule(), q.monitor(), q.train(), q.output());
+    for (ModelSpec m :
+        List.<ModelSpec>of(
+            SafetensorsModel.builder().setDir(checkpoint.toString()).build(),
+            TorchScriptModel.builder().setPath(pt.toString()).build(),
+            DjlModel.builder().setUrl(checkpoint.toString()).build())) {
+      Recipe r =
+          new Recipe(
+              q.description(),
+              m,
+              q.head(),
+              q.task(),
+              q.data(),
+              q.groups(),
+              q.stages(),
+              q.unfreeze(),
+              q.optimizer(),
+              q.schedule(),
+              q.monitor(),
+              q.train(),
+              q.output());
       assertEquals(r, FineTune.validate(r));
     }
-    Recipe bad = new Recipe(q.description(), BertOnnxModel.builder().build(), q.head(), q.task(), q.data(),
-        q.groups(), q.stages(), q.unfreeze(), q.optimizer(), q.schedule(), q.monitor(), q.train(),
-        q.output());
-    assertEquals(List.of("model: give exactly one of bundled, path; got none"),
+    Recipe bad =
+        new Recipe(
+            q.description(),
+            BertOnnxModel.builder().build(),
+            q.head(),
+            q.task(),
+            q.data(),
+            q.groups(),
+            q.stages(),
+            q.unfreeze(),
+            q.optimizer(),
+            q.schedule(),
+            q.monitor(),
+            q.train(),
+            q.output());
+    assertEquals(
+        List.of("model: give exactly one of bundled, path; got none"),
         assertThrows(RecipeException.class, () -> FineTune.validate(bad)).problems());
   }
 
   @Test
   void docsHaveATablePerKind() throws Exception {
     String docs = Files.readString(DocsGenerator.DOCS);
-    for (String heading : List.of("### `model` (type: `bert-onnx`)",
-        "### `model` (type: `safetensors`)", "### `model` (type: `torchscript`)",
-        "### `model` (type: `djl`)", "### `data.train` (type: `text-jsonl`)",
-        "### `data.test` (type: `csv`)")) {
+    for (String heading :
+        List.of(
+            "### `model` (type: `bert-onnx`)",
+            "### `model` (type: `safetensors`)",
+            "### `model` (type: `torchscript`)",
+            "### `model` (type: `djl`)",
+            "### `data.train` (type: `text-jsonl`)",
+            "### `data.test` (type: `csv`)")) {
       assertTrue(docs.contains(heading), heading);
     }
     assertTrue(docs.contains("| `data.valid.type` | `text-jsonl` | `text-jsonl` |"), docs);

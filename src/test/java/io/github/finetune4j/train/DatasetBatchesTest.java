@@ -30,9 +30,9 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 /**
- * A user's own DJL block and DJL {@link ArrayDataset} train through the loop: the adapter hands
- * the records the loop asks for, a classification learns a separable toy problem and a
- * regression fits a linear target.
+ * A user's own DJL block and DJL {@link ArrayDataset} train through the loop: the adapter hands the
+ * records the loop asks for, a classification learns a separable toy problem and a regression fits
+ * a linear target.
  */
 class DatasetBatchesTest {
 
@@ -45,26 +45,38 @@ class DatasetBatchesTest {
     return x;
   }
 
-  private static RunResult train(Model model, ArrayDataset data, ArrayDataset test, Task task, int outputs)
-      throws Exception {
+  private static RunResult train(
+      Model model, ArrayDataset data, ArrayDataset test, Task task, int outputs) throws Exception {
     Engine.getInstance().setRandomSeed(5);
-    SequentialBlock block = new SequentialBlock()
-        .add(Linear.builder().setUnits(16).build())
-        .add(Activation::relu)
-        .add(Linear.builder().setUnits(outputs).build());
+    SequentialBlock block =
+        new SequentialBlock()
+            .add(Linear.builder().setUnits(16).build())
+            .add(Activation::relu)
+            .add(Linear.builder().setUnits(outputs).build());
     block.initialize(model.getNDManager(), DataType.FLOAT32, new Shape(1, 4));
     model.setBlock(block);
     var params = ParameterNames.trainable(block);
-    ParamGroups groups = ParamGroups.partition(params.keySet(), List.of(
-        new GroupRule("body", List.of("0.*"), List.of(NamePattern.compile("0.*"))),
-        new GroupRule("head", List.of("2.*"), List.of(NamePattern.compile("2.*")))));
+    ParamGroups groups =
+        ParamGroups.partition(
+            params.keySet(),
+            List.of(
+                new GroupRule("body", List.of("0.*"), List.of(NamePattern.compile("0.*"))),
+                new GroupRule("head", List.of("2.*"), List.of(NamePattern.compile("2.*")))));
     Map<String, GroupHyper> h = new LinkedHashMap<>();
     params.keySet().forEach(n -> h.put(n, GroupHyper.of(1e-2)));
-    TrainSetup setup = TrainSetup.builder().setBlock(block).setParams(params).setGroups(groups)
-        .setStages(List.of(new StagePlan(30, List.of("body", "head"), Map.of())))
-        .setRule(AdamW.defaults()).setHyper(h).setTask(task)
-        .setTrain(new DatasetBatches(data)).optTest(new DatasetBatches(test)).optBatchSize(16)
-        .build();
+    TrainSetup setup =
+        TrainSetup.builder()
+            .setBlock(block)
+            .setParams(params)
+            .setGroups(groups)
+            .setStages(List.of(new StagePlan(30, List.of("body", "head"), Map.of())))
+            .setRule(AdamW.defaults())
+            .setHyper(h)
+            .setTask(task)
+            .setTrain(new DatasetBatches(data))
+            .optTest(new DatasetBatches(test))
+            .optBatchSize(16)
+            .build();
     try (NDManager m = model.getNDManager().newSubManager();
         FineTuner t = new FineTuner(setup, m)) {
       return t.run();
@@ -75,10 +87,12 @@ class DatasetBatchesTest {
   void batchesAreTheRecordsStacked() throws Exception {
     try (NDManager m = NDManager.newBaseManager()) {
       float[] x = features(10, 1);
-      ArrayDataset ds = new ArrayDataset.Builder()
-          .setData(m.create(x, new Shape(10, 4)))
-          .optLabels(m.create(new long[] {0, 1, 0, 1, 0, 1, 0, 1, 0, 1}))
-          .setSampling(2, false).build();
+      ArrayDataset ds =
+          new ArrayDataset.Builder()
+              .setData(m.create(x, new Shape(10, 4)))
+              .optLabels(m.create(new long[] {0, 1, 0, 1, 0, 1, 0, 1, 0, 1}))
+              .setSampling(2, false)
+              .build();
       DatasetBatches b = new DatasetBatches(ds);
       assertEquals(10, b.size());
       NDList in = b.inputs(m, new int[] {3, 7});
@@ -93,7 +107,8 @@ class DatasetBatchesTest {
 
   @Test
   void aUsersBlockAndArrayDatasetLearnAClassification() throws Exception {
-    try (Model model = Model.newInstance("own"); NDManager m = NDManager.newBaseManager()) {
+    try (Model model = Model.newInstance("own");
+        NDManager m = NDManager.newBaseManager()) {
       ArrayDataset[] splits = new ArrayDataset[2];
       for (int s = 0; s < 2; s++) {
         float[] x = features(128, 10 + s);
@@ -101,11 +116,15 @@ class DatasetBatchesTest {
         for (int i = 0; i < 128; i++) {
           y[i] = x[i * 4] + x[i * 4 + 1] > 0 ? 1 : 0; // separable by a line
         }
-        splits[s] = new ArrayDataset.Builder().setData(m.create(x, new Shape(128, 4)))
-            .optLabels(m.create(y)).setSampling(16, false).build();
+        splits[s] =
+            new ArrayDataset.Builder()
+                .setData(m.create(x, new Shape(128, 4)))
+                .optLabels(m.create(y))
+                .setSampling(16, false)
+                .build();
       }
-      RunResult r = train(model, splits[0], splits[1],
-          new ClassificationTask(List.of("neg", "pos")), 2);
+      RunResult r =
+          train(model, splits[0], splits[1], new ClassificationTask(List.of("neg", "pos")), 2);
       assertNull(r.fault());
       assertTrue(r.testAccuracy() > 0.9, "test accuracy " + r.testAccuracy());
     }
@@ -113,7 +132,8 @@ class DatasetBatchesTest {
 
   @Test
   void aUsersBlockAndArrayDatasetFitARegression() throws Exception {
-    try (Model model = Model.newInstance("own"); NDManager m = NDManager.newBaseManager()) {
+    try (Model model = Model.newInstance("own");
+        NDManager m = NDManager.newBaseManager()) {
       ArrayDataset[] splits = new ArrayDataset[2];
       for (int s = 0; s < 2; s++) {
         float[] x = features(128, 20 + s);
@@ -122,10 +142,15 @@ class DatasetBatchesTest {
           y[i] = 2 * x[i * 4] - x[i * 4 + 1];
         }
         NDArray labels = m.create(y, new Shape(128, 1));
-        splits[s] = new ArrayDataset.Builder().setData(m.create(x, new Shape(128, 4)))
-            .optLabels(labels).setSampling(16, false).build();
+        splits[s] =
+            new ArrayDataset.Builder()
+                .setData(m.create(x, new Shape(128, 4)))
+                .optLabels(labels)
+                .setSampling(16, false)
+                .build();
       }
-      RunResult r = train(model, splits[0], splits[1], new RegressionTask(List.of("y"), "mse", 1), 1);
+      RunResult r =
+          train(model, splits[0], splits[1], new RegressionTask(List.of("y"), "mse", 1), 1);
       assertNull(r.fault());
       assertTrue(r.test().get("r2") > 0.9, "test R² " + r.test().get("r2"));
     }

@@ -5,12 +5,17 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.index.NDIndex;
 import io.github.finetune4j.monitor.GroupStats;
 import io.github.finetune4j.monitor.StepMetrics;
 import io.github.finetune4j.optim.AdamW;
 import io.github.finetune4j.optim.DecayMode;
 import io.github.finetune4j.optim.GroupHyper;
+import io.github.finetune4j.optim.ParamContext;
 import io.github.finetune4j.optim.Sgd;
+import io.github.finetune4j.optim.UpdateRule;
+import io.github.finetune4j.policy.OneCycle;
 import io.github.finetune4j.policy.Schedule;
 import io.github.finetune4j.policy.StagePlan;
 import java.util.ArrayList;
@@ -19,11 +24,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.index.NDIndex;
-import io.github.finetune4j.optim.ParamContext;
-import io.github.finetune4j.optim.UpdateRule;
-import io.github.finetune4j.policy.OneCycle;
 
 /** The loop on a tiny real-engine BERT classifier. */
 class FineTunerTest {
@@ -39,8 +39,12 @@ class FineTunerTest {
   void frozenParametersAreBitIdenticalAndTrainedOnesMove() throws Exception {
     try (TinyRun run = new TinyRun(1)) {
       Map<String, float[]> before = run.snapshot();
-      run.run(List.of(new StagePlan(2, List.of("head"), Map.of())), AdamW.defaults(), FineTunerTest::hyper,
-          Schedule.constant(), 0);
+      run.run(
+          List.of(new StagePlan(2, List.of("head"), Map.of())),
+          AdamW.defaults(),
+          FineTunerTest::hyper,
+          Schedule.constant(),
+          0);
       Map<String, float[]> after = run.snapshot();
       int frozen = 0;
       for (String name : before.keySet()) {
@@ -59,14 +63,21 @@ class FineTunerTest {
   void unfreezingInALaterStageTrainsTheGroupFromThere() throws Exception {
     try (TinyRun run = new TinyRun(2)) {
       Map<String, float[]> before = run.snapshot();
-      run.run(List.of(new StagePlan(1, List.of("head"), Map.of()), new StagePlan(1, List.of("encoder", "head"), Map.of())),
-          AdamW.defaults(), FineTunerTest::hyper, Schedule.constant(), 0);
+      run.run(
+          List.of(
+              new StagePlan(1, List.of("head"), Map.of()),
+              new StagePlan(1, List.of("encoder", "head"), Map.of())),
+          AdamW.defaults(),
+          FineTunerTest::hyper,
+          Schedule.constant(),
+          0);
       Map<String, float[]> after = run.snapshot();
       String q = "encoder.layer.0.attention.self.query.weight";
       assertFalse(Arrays.equals(before.get(q), after.get(q)), "encoder did not train in stage 2");
       String emb = "embeddings.word_embeddings.weight";
       assertArrayEquals(before.get(emb), after.get(emb), 0f, "embeddings were never unfrozen");
-      // Stage 1 steps log lr 0 for the encoder, stage 2 steps its base lr; the group stays registered.
+      // Stage 1 steps log lr 0 for the encoder, stage 2 steps its base lr; the group stays
+      // registered.
       StepMetrics first = run.capture.steps.get(0);
       StepMetrics last = run.capture.steps.get(run.capture.steps.size() - 1);
       assertEquals(0.0, first.lr().get("encoder"));
@@ -81,8 +92,13 @@ class FineTunerTest {
   @Test
   void learnsTheToyTaskAndLogsScheduledLr() throws Exception {
     try (TinyRun run = new TinyRun(3)) {
-      RunResult r = run.run(List.of(new StagePlan(12, List.of("embeddings", "encoder", "head"), Map.of())),
-          AdamW.defaults(), g -> GroupHyper.of(1e-2), Schedule.cosine(0.0), 1.0);
+      RunResult r =
+          run.run(
+              List.of(new StagePlan(12, List.of("embeddings", "encoder", "head"), Map.of())),
+              AdamW.defaults(),
+              g -> GroupHyper.of(1e-2),
+              Schedule.cosine(0.0),
+              1.0);
       assertTrue(r.testAccuracy() >= 0.9, "toy task test accuracy " + r.testAccuracy());
       assertEquals(12 * 8, r.steps());
       // cosine over the run: step 1 at the peak, the last step at the floor (0).
@@ -102,23 +118,28 @@ class FineTunerTest {
   @Test
   void anExplodingLearningRateFiresTheWarningOnce() throws Exception {
     try (TinyRun run = new TinyRun(4)) {
-      run.run(List.of(new StagePlan(2, List.of("embeddings", "encoder", "head"), Map.of())), Sgd.plain(),
-          g -> GroupHyper.of(50.0), Schedule.constant(), 0);
+      run.run(
+          List.of(new StagePlan(2, List.of("embeddings", "encoder", "head"), Map.of())),
+          Sgd.plain(),
+          g -> GroupHyper.of(50.0),
+          Schedule.constant(),
+          0);
       long exploding =
           run.capture.warnings.stream().filter(w -> w.cause().equals("exploding")).count();
       assertTrue(exploding >= 1, "no exploding warning: " + run.capture.warnings);
-      long perGroupDuplicates = run.capture.warnings.stream()
-          .map(w -> w.cause() + "/" + w.group()).distinct().count();
+      long perGroupDuplicates =
+          run.capture.warnings.stream().map(w -> w.cause() + "/" + w.group()).distinct().count();
       assertEquals(run.capture.warnings.size(), perGroupDuplicates, "a warning fired twice");
     }
   }
 
   @Test
   void optimizerStateOfAReUnfrozenGroupIsKeptOrResetAsDeclared() throws Exception {
-    List<StagePlan> stages = List.of(
-        new StagePlan(1, List.of("embeddings", "encoder", "head"), Map.of()),
-        new StagePlan(1, List.of("head"), Map.of()),
-        new StagePlan(1, List.of("embeddings", "encoder", "head"), Map.of()));
+    List<StagePlan> stages =
+        List.of(
+            new StagePlan(1, List.of("embeddings", "encoder", "head"), Map.of()),
+            new StagePlan(1, List.of("head"), Map.of()),
+            new StagePlan(1, List.of("embeddings", "encoder", "head"), Map.of()));
     String q = "encoder.layer.1.output.dense.weight";
     for (boolean reset : new boolean[] {false, true}) {
       try (TinyRun run = new TinyRun(5)) {
@@ -134,8 +155,12 @@ class FineTunerTest {
   @Test
   void stageLrScaleMultipliesTheGroupLr() throws Exception {
     try (TinyRun run = new TinyRun(6)) {
-      run.run(List.of(new StagePlan(1, List.of("encoder", "head"), Map.of("encoder", 0.25))),
-          AdamW.defaults(), FineTunerTest::hyper, Schedule.constant(), 0);
+      run.run(
+          List.of(new StagePlan(1, List.of("encoder", "head"), Map.of("encoder", 0.25))),
+          AdamW.defaults(),
+          FineTunerTest::hyper,
+          Schedule.constant(),
+          0);
       StepMetrics m = run.capture.steps.get(0);
       assertEquals(1e-3 * 0.25, m.lr().get("encoder"), 1e-15);
       assertEquals(1e-2, m.lr().get("head"), 1e-15);
@@ -148,8 +173,12 @@ class FineTunerTest {
     try (TinyRun run = new TinyRun(7)) {
       run.params.keySet().stream().filter(n -> n.contains("LayerNorm")).forEach(run.pinned::add);
       Map<String, float[]> before = run.snapshot();
-      run.run(List.of(new StagePlan(1, List.of("embeddings", "encoder", "head"), Map.of())),
-          AdamW.defaults(), FineTunerTest::hyper, Schedule.constant(), 0);
+      run.run(
+          List.of(new StagePlan(1, List.of("embeddings", "encoder", "head"), Map.of())),
+          AdamW.defaults(),
+          FineTunerTest::hyper,
+          Schedule.constant(),
+          0);
       Map<String, float[]> after = run.snapshot();
       assertTrue(run.pinned.size() >= 10, "pinned " + run.pinned);
       for (String n : before.keySet()) {
@@ -160,7 +189,8 @@ class FineTunerTest {
         }
       }
       GroupStats enc = run.capture.steps.get(0).groups().get("encoder");
-      assertTrue(enc.frozenFraction() > 0 && enc.frozenFraction() < 0.1, "frozen " + enc.frozenFraction());
+      assertTrue(
+          enc.frozenFraction() > 0 && enc.frozenFraction() < 0.1, "frozen " + enc.frozenFraction());
     }
   }
 
@@ -171,9 +201,14 @@ class FineTunerTest {
       snaps.add(run.snapshot()); // w0
       run.capture.afterStep = () -> snaps.add(run.snapshot());
       // Stage 1 trains everything, stage 2 only the head: the encoder then keeps its drift.
-      run.run(List.of(new StagePlan(1, List.of("embeddings", "encoder", "head"), Map.of()),
+      run.run(
+          List.of(
+              new StagePlan(1, List.of("embeddings", "encoder", "head"), Map.of()),
               new StagePlan(1, List.of("head"), Map.of())),
-          AdamW.defaults(), g -> GroupHyper.of(1e-2), Schedule.constant(), 0);
+          AdamW.defaults(),
+          g -> GroupHyper.of(1e-2),
+          Schedule.constant(),
+          0);
       List<StepMetrics> steps = run.capture.steps;
       assertEquals(16, steps.size());
       for (int k = 1; k <= steps.size(); k++) {
@@ -222,7 +257,8 @@ class FineTunerTest {
   void oneCycleAlsoCyclesMomentumForRulesThatHaveOne() throws Exception {
     OneCycle oc = OneCycle.of(0.25, 25, 1e5, 0.95, 0.85);
     Schedule lrOnly = oc::factor; // same lr curve, not a OneCycle: no momentum cycling
-    List<StagePlan> all = List.of(new StagePlan(1, List.of("embeddings", "encoder", "head"), Map.of()));
+    List<StagePlan> all =
+        List.of(new StagePlan(1, List.of("embeddings", "encoder", "head"), Map.of()));
     String q = "encoder.layer.0.attention.self.query.weight";
     for (var rule : List.of(AdamW.defaults(), Sgd.plain())) {
       float[] cycled;
@@ -251,8 +287,7 @@ class FineTunerTest {
     }
 
     @Override
-    public void update(NDArray weight, NDArray grad,
-        ParamContext ctx) {
+    public void update(NDArray weight, NDArray grad, ParamContext ctx) {
       weight.subi(grad.sign().muli((float) ctx.lr())); // w -= lr * sign(g)
     }
   }
@@ -264,8 +299,12 @@ class FineTunerTest {
       List<Map<String, float[]>> snapshots = new ArrayList<>();
       snapshots.add(run.snapshot());
       run.capture.afterStep = () -> snapshots.add(run.snapshot());
-      run.run(List.of(new StagePlan(1, List.of("embeddings", "encoder", "head"), Map.of())),
-          new SignSgd(), g -> GroupHyper.of(lr), Schedule.constant(), 0);
+      run.run(
+          List.of(new StagePlan(1, List.of("embeddings", "encoder", "head"), Map.of())),
+          new SignSgd(),
+          g -> GroupHyper.of(lr),
+          Schedule.constant(),
+          0);
       assertEquals(9, snapshots.size(), "8 steps");
       long moved = 0;
       for (int t = 1; t < snapshots.size(); t++) {
@@ -275,7 +314,8 @@ class FineTunerTest {
           for (int i = 0; i < after.length; i++) {
             // sign SGD moves every weight by exactly lr or not at all (float32 rounding aside)
             double d = Math.abs((double) after[i] - before[i]);
-            assertTrue(d == 0.0 || Math.abs(d - lr) < 1e-6,
+            assertTrue(
+                d == 0.0 || Math.abs(d - lr) < 1e-6,
                 "step " + t + " " + e.getKey() + "[" + i + "] moved by " + d);
             moved += d == 0.0 ? 0 : 1;
           }
@@ -294,16 +334,23 @@ class FineTunerTest {
       // A NaN in the head makes the loss and every gradient NaN.
       run.params.get("head.bias").getArray().set(new NDIndex("0"), Float.NaN);
       Map<String, float[]> before = run.snapshot();
-      RunResult r = run.run(List.of(new StagePlan(1, List.of("embeddings", "encoder", "head"), Map.of())),
-          AdamW.defaults(), FineTunerTest::hyper, Schedule.constant(), 0);
+      RunResult r =
+          run.run(
+              List.of(new StagePlan(1, List.of("embeddings", "encoder", "head"), Map.of())),
+              AdamW.defaults(),
+              FineTunerTest::hyper,
+              Schedule.constant(),
+              0);
       // The loss is NaN too, so the run stops as failed at that first step (FaultPolicyTest).
       assertEquals(1, r.skippedSteps());
       assertEquals(1, r.fault().step());
       assertEquals("the training loss is NaN", r.fault().reason());
       String q = "encoder.layer.0.attention.self.query.weight";
       assertArrayEquals(before.get(q), run.snapshot().get(q), 0f, "a skipped step wrote weights");
-      assertEquals(1, run.capture.warnings.stream().filter(w -> w.cause().equals("skipped_step")).count());
-      assertTrue(run.capture.warnings.stream().noneMatch(w -> w.cause().equals("vanishing")),
+      assertEquals(
+          1, run.capture.warnings.stream().filter(w -> w.cause().equals("skipped_step")).count());
+      assertTrue(
+          run.capture.warnings.stream().noneMatch(w -> w.cause().equals("vanishing")),
           "a skipped step is not a vanishing update: " + run.capture.warnings);
       assertTrue(Double.isNaN(run.capture.steps.get(0).groups().get("encoder").updateRatio()));
     }

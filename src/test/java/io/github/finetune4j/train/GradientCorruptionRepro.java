@@ -20,10 +20,10 @@ import java.util.Map;
  *
  * <p>Arguments (optional): {@code runs epochs gcStormMillis}, default {@code 40 4 0}. With {@code
  * gcStormMillis > 0} a daemon thread calls {@code System.gc()} every that many milliseconds, which
- * makes collections (and the freeing of unreachable direct buffers) land between a forward pass
- * and its backward pass far more often than they do naturally. Prints {@code k/n} runs corrupted.
- * Has a {@code main} and no {@code @Test}; its name does not match surefire's patterns, so {@code
- * mvn test} never runs it. The command line is in docs/decisions.md.
+ * makes collections (and the freeing of unreachable direct buffers) land between a forward pass and
+ * its backward pass far more often than they do naturally. Prints {@code k/n} runs corrupted. Has a
+ * {@code main} and no {@code @Test}; its name does not match surefire's patterns, so {@code mvn
+ * test} never runs it. The command line is in docs/decisions.md.
  */
 public final class GradientCorruptionRepro {
 
@@ -43,16 +43,19 @@ public final class GradientCorruptionRepro {
     int epochs = args.length > 1 ? Integer.parseInt(args[1]) : 4;
     long storm = args.length > 2 ? Long.parseLong(args[2]) : 0;
     if (storm > 0) {
-      Thread t = new Thread(() -> {
-        while (true) {
-          System.gc();
-          try {
-            Thread.sleep(storm);
-          } catch (InterruptedException e) {
-            return;
-          }
-        }
-      }, "gc-storm");
+      Thread t =
+          new Thread(
+              () -> {
+                while (true) {
+                  System.gc();
+                  try {
+                    Thread.sleep(storm);
+                  } catch (InterruptedException e) {
+                    return;
+                  }
+                }
+              },
+              "gc-storm");
       t.setDaemon(true);
       t.start();
     }
@@ -65,9 +68,13 @@ public final class GradientCorruptionRepro {
       Map<String, float[]> weights;
       long skipped;
       try (TinyRun run = new TinyRun(11)) {
-        RunResult res = run.run(
-            List.of(new StagePlan(epochs, List.of("embeddings", "encoder", "head"), Map.of())),
-            AdamW.defaults(), g -> GroupHyper.of(1e-2), Schedule.constant(), 0);
+        RunResult res =
+            run.run(
+                List.of(new StagePlan(epochs, List.of("embeddings", "encoder", "head"), Map.of())),
+                AdamW.defaults(),
+                g -> GroupHyper.of(1e-2),
+                Schedule.constant(),
+                0);
         skipped = res.skippedSteps();
         norms = gradNorms(run.capture.steps);
         weights = run.snapshot();
@@ -88,8 +95,13 @@ public final class GradientCorruptionRepro {
       } else {
         for (int i = 0; i < norms.length; i++) {
           if (Double.compare(norms[i], reference[i]) != 0) {
-            problems.add("step " + (i / 3 + 1) + " differs from run 0: gradient norm " + norms[i]
-                + " vs " + reference[i]);
+            problems.add(
+                "step "
+                    + (i / 3 + 1)
+                    + " differs from run 0: gradient norm "
+                    + norms[i]
+                    + " vs "
+                    + reference[i]);
             break;
           }
         }
@@ -105,8 +117,14 @@ public final class GradientCorruptionRepro {
         System.out.println("run " + r + ": " + problems);
       }
     }
-    System.out.printf(Locale.ROOT, "corrupted %d/%d runs (%d epochs, gc storm %d ms) in %.1f s%n",
-        corrupted, runs, epochs, storm, (System.nanoTime() - start) / 1e9);
+    System.out.printf(
+        Locale.ROOT,
+        "corrupted %d/%d runs (%d epochs, gc storm %d ms) in %.1f s%n",
+        corrupted,
+        runs,
+        epochs,
+        storm,
+        (System.nanoTime() - start) / 1e9);
   }
 
   /** Per step, the gradient norm of each of the three groups, flattened. */

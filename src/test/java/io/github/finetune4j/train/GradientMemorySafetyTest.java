@@ -17,12 +17,12 @@ import java.lang.ref.WeakReference;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
-import java.util.Arrays;
 
 /**
  * The backward pass must not read memory that Java has freed since the forward pass (the
@@ -83,8 +83,10 @@ class GradientMemorySafetyTest {
         }
       }
     }
-    assertTrue(corrupted > 0, "the free-and-poison disturbance no longer corrupts DJL's x.div(Number)"
-        + " (DJL may have stopped aliasing Java memory): the real test below proves nothing now");
+    assertTrue(
+        corrupted > 0,
+        "the free-and-poison disturbance no longer corrupts DJL's x.div(Number)"
+            + " (DJL may have stopped aliasing Java memory): the real test below proves nothing now");
   }
 
   @Test
@@ -111,14 +113,17 @@ class GradientMemorySafetyTest {
           }
         }
       }
-      assertTrue(problems.isEmpty(), "the backward pass read freed Java memory: gradients of "
-          + problems + " differ from an undisturbed pass");
+      assertTrue(
+          problems.isEmpty(),
+          "the backward pass read freed Java memory: gradients of "
+              + problems
+              + " differ from an undisturbed pass");
     }
   }
 
   /** One forward/backward pass like FineTuner's; returns every gradient, then zeroes them. */
-  private static Map<String, float[]> backward(TinyRun run, ParameterStore store, Loss loss,
-      TextBatches data, int[] idx, boolean disturb) {
+  private static Map<String, float[]> backward(
+      TinyRun run, ParameterStore store, Loss loss, TextBatches data, int[] idx, boolean disturb) {
     Map<String, float[]> out = new LinkedHashMap<>();
     try (NDScope scope = new NDScope();
         NDManager sm = run.model.getNDManager().newSubManager()) {

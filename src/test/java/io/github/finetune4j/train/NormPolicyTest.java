@@ -9,8 +9,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.Model;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.Activation;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
@@ -21,16 +23,16 @@ import ai.djl.pytorch.engine.PtNDManager;
 import ai.djl.pytorch.engine.PtSymbolBlock;
 import ai.djl.pytorch.jni.IValue;
 import ai.djl.pytorch.jni.IValueUtils;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.PairList;
 import io.github.finetune4j.model.NormLayers;
 import io.github.finetune4j.model.TorchScriptBlock;
-import io.github.finetune4j.monitor.WarningDetector;
 import io.github.finetune4j.optim.AdamW;
 import io.github.finetune4j.optim.GroupHyper;
 import io.github.finetune4j.params.GroupRule;
 import io.github.finetune4j.params.ParamGroups;
 import io.github.finetune4j.params.ParameterNames;
 import io.github.finetune4j.policy.NormMode;
-import io.github.finetune4j.policy.Schedule;
 import io.github.finetune4j.policy.StagePlan;
 import io.github.finetune4j.recipe.NamePattern;
 import java.nio.file.Path;
@@ -42,10 +44,6 @@ import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
-import ai.djl.ndarray.NDManager;
-import ai.djl.nn.AbstractBlock;
-import ai.djl.training.ParameterStore;
-import ai.djl.util.PairList;
 
 /**
  * The norm-statistics policy on real engine blocks: DJL-native BatchNorm and BatchNorm inside a
@@ -71,8 +69,8 @@ class NormPolicyTest {
   }
 
   private static GroupRule rule(String name, String... patterns) {
-    return new GroupRule(name, List.of(patterns),
-        Arrays.stream(patterns).map(NamePattern::compile).toList());
+    return new GroupRule(
+        name, List.of(patterns), Arrays.stream(patterns).map(NamePattern::compile).toList());
   }
 
   /** A model, its groups, and a run of it under a norm policy. */
@@ -95,13 +93,25 @@ class NormPolicyTest {
         throws Exception {
       Map<String, GroupHyper> h = new LinkedHashMap<>();
       params.keySet().forEach(n -> h.put(n, GroupHyper.of(3e-2)));
-      NormSetup ns = NormSetup.byAffine(norms, groups,
-          g -> modeOfGroup.getOrDefault(g, NormMode.TRAIN));
-      TrainSetup setup = TrainSetup.builder().setBlock(block).setParams(params).setGroups(groups)
-          .setStages(stages).setRule(AdamW.defaults()).setHyper(h).setTrain(train)
-          .setTask(new ClassificationTask(List.of("a", "b", "c")))
-          .optTest(blobs(48, 9)).optBatchSize(16).optSeed(3).optEvalEveryEpoch(false)
-          .optEvery(1000).optNorms(ns).build();
+      NormSetup ns =
+          NormSetup.byAffine(norms, groups, g -> modeOfGroup.getOrDefault(g, NormMode.TRAIN));
+      TrainSetup setup =
+          TrainSetup.builder()
+              .setBlock(block)
+              .setParams(params)
+              .setGroups(groups)
+              .setStages(stages)
+              .setRule(AdamW.defaults())
+              .setHyper(h)
+              .setTrain(train)
+              .setTask(new ClassificationTask(List.of("a", "b", "c")))
+              .optTest(blobs(48, 9))
+              .optBatchSize(16)
+              .optSeed(3)
+              .optEvalEveryEpoch(false)
+              .optEvery(1000)
+              .optNorms(ns)
+              .build();
       try (var m = model.getNDManager().newSubManager();
           FineTuner t = new FineTuner(setup, m)) {
         return t.run();
@@ -125,7 +135,9 @@ class NormPolicyTest {
     Model model = Model.newInstance("bn-djl", "PyTorch");
     net.initialize(model.getNDManager(), DataType.FLOAT32, new Shape(1, 4));
     model.setBlock(net);
-    return new Rig(model, net,
+    return new Rig(
+        model,
+        net,
         List.of(rule("low", "0.*", "1.*"), rule("mid", "3.*", "4.*"), rule("head", "6.*")));
   }
 
@@ -133,7 +145,9 @@ class NormPolicyTest {
     Model model = Model.newInstance("bn-ts", "PyTorch");
     TorchScriptBlock block = TorchScriptBlock.load(TS.resolve(file), model.getNDManager());
     model.setBlock(block);
-    return new Rig(model, block,
+    return new Rig(
+        model,
+        block,
         List.of(rule("low", "fc1.*", "bn1.*"), rule("high", "fc2.*", "bn2.*", "out.*")));
   }
 
@@ -158,7 +172,8 @@ class NormPolicyTest {
   void djlFreezeStatsKeepsStatisticsBitIdenticalWhileWeightsAndOtherStatisticsTrain()
       throws Exception {
     try (Rig rig = djl(1)) {
-      assertEquals(List.of("1", "4"), rig.norms.layers().stream().map(NormLayers.Layer::name).toList());
+      assertEquals(
+          List.of("1", "4"), rig.norms.layers().stream().map(NormLayers.Layer::name).toList());
       float[] mean1 = rig.values("1.running_mean");
       float[] var1 = rig.values("1.running_var");
       float[] gamma1 = rig.values("1.weight");
@@ -185,8 +200,8 @@ class NormPolicyTest {
         plain.setBlock(net);
         plain.load(dir, "bn");
         Map<String, Parameter> loaded = ParameterNames.of(net);
-        for (String name : List.of("1.running_mean", "1.running_var", "1.weight", "4.running_var",
-            "6.weight")) {
+        for (String name :
+            List.of("1.running_mean", "1.running_var", "1.weight", "4.running_var", "6.weight")) {
           assertArrayEquals(rig.values(name), loaded.get(name).getArray().toFloatArray(), name);
         }
         plain.close();
@@ -288,13 +303,16 @@ class NormPolicyTest {
   @Test
   void torchScriptFreezeStatsKeepsBuffersBitIdentical() throws Exception {
     try (Rig rig = torchScript("bn-mlp.pt")) {
-      assertEquals(List.of("bn1", "bn2"),
-          rig.norms.layers().stream().map(NormLayers.Layer::name).toList());
+      assertEquals(
+          List.of("bn1", "bn2"), rig.norms.layers().stream().map(NormLayers.Layer::name).toList());
       assertEquals(NormLayers.Kind.TORCHSCRIPT_BATCH_NORM, rig.norms.layers().get(0).kind());
       List<float[]> before = scriptedStatistics(rig);
       float[] gamma1 = rig.values("bn1.weight");
-      RunResult r = rig.run(ALL_TS,
-          Map.of("low", NormMode.FREEZE_STATS, "high", NormMode.FREEZE_STATS), blobs(96, 1));
+      RunResult r =
+          rig.run(
+              ALL_TS,
+              Map.of("low", NormMode.FREEZE_STATS, "high", NormMode.FREEZE_STATS),
+              blobs(96, 1));
       List<float[]> after = scriptedStatistics(rig);
       for (int i = 0; i < before.size(); i++) {
         assertArrayEquals(before.get(i), after.get(i), "buffer " + i);
@@ -320,26 +338,43 @@ class NormPolicyTest {
   void torchScriptPlansThatCannotBeHonouredAreRefusedBeforeTraining() throws Exception {
     try (Rig rig = torchScript("bn-mlp.pt")) {
       List<float[]> before = scriptedStatistics(rig);
-      IllegalArgumentException mixed = assertThrows(IllegalArgumentException.class,
-          () -> rig.run(ALL_TS, Map.of("low", NormMode.FREEZE_STATS), blobs(96, 1)));
-      assertTrue(mixed.getMessage().contains("switches all its BatchNorm layers together"),
+      IllegalArgumentException mixed =
+          assertThrows(
+              IllegalArgumentException.class,
+              () -> rig.run(ALL_TS, Map.of("low", NormMode.FREEZE_STATS), blobs(96, 1)));
+      assertTrue(
+          mixed.getMessage().contains("switches all its BatchNorm layers together"),
           mixed.getMessage());
-      assertTrue(mixed.getMessage().contains("[bn1]") && mixed.getMessage().contains("[bn2]"),
+      assertTrue(
+          mixed.getMessage().contains("[bn1]") && mixed.getMessage().contains("[bn2]"),
           mixed.getMessage());
-      IllegalArgumentException recal = assertThrows(IllegalArgumentException.class,
-          () -> rig.run(ALL_TS, Map.of("low", NormMode.RECALIBRATE, "high", NormMode.FREEZE_STATS),
-              blobs(96, 1)));
-      assertTrue(recal.getMessage().contains("'recalibrate' cannot be honoured"), recal.getMessage());
+      IllegalArgumentException recal =
+          assertThrows(
+              IllegalArgumentException.class,
+              () ->
+                  rig.run(
+                      ALL_TS,
+                      Map.of("low", NormMode.RECALIBRATE, "high", NormMode.FREEZE_STATS),
+                      blobs(96, 1)));
+      assertTrue(
+          recal.getMessage().contains("'recalibrate' cannot be honoured"), recal.getMessage());
       assertArrayEquals(before.get(0), scriptedStatistics(rig).get(0), "nothing ran");
     }
     try (Rig rig = torchScript("bn-mlp-dropout.pt")) {
-      IllegalArgumentException drop = assertThrows(IllegalArgumentException.class,
-          () -> rig.run(ALL_TS, Map.of("low", NormMode.FREEZE_STATS, "high", NormMode.FREEZE_STATS),
-              blobs(96, 1)));
+      IllegalArgumentException drop =
+          assertThrows(
+              IllegalArgumentException.class,
+              () ->
+                  rig.run(
+                      ALL_TS,
+                      Map.of("low", NormMode.FREEZE_STATS, "high", NormMode.FREEZE_STATS),
+                      blobs(96, 1)));
       assertTrue(drop.getMessage().contains("drop (Dropout)"), drop.getMessage());
       // Everything frozen but nothing in the module trains: inference mode is what is wanted.
-      assertEquals(List.of(), NormSetup.byAffine(rig.norms, rig.groups, g -> NormMode.FREEZE_STATS)
-          .check(List.of(new StagePlan(1, List.of(), Map.of())), rig.groups, Set.of()));
+      assertEquals(
+          List.of(),
+          NormSetup.byAffine(rig.norms, rig.groups, g -> NormMode.FREEZE_STATS)
+              .check(List.of(new StagePlan(1, List.of(), Map.of())), rig.groups, Set.of()));
     }
   }
 
@@ -351,7 +386,8 @@ class NormPolicyTest {
       assertFalse(model.getBlock() instanceof TorchScriptBlock);
       NormLayers norms = NormLayers.attach(model.getBlock());
       assertEquals(NormLayers.Kind.FOREIGN_TORCHSCRIPT_BATCH_NORM, norms.layers().get(0).kind());
-      List<String> problems = norms.check(List.of(Set.of("bn1", "bn2")), List.of(Set.of()), Set.of());
+      List<String> problems =
+          norms.check(List.of(Set.of("bn1", "bn2")), List.of(Set.of()), Set.of());
       assertEquals(1, problems.size(), problems.toString());
       assertTrue(problems.get(0).contains("TorchScriptBlock.load"), problems.get(0));
       assertEquals(List.of(), norms.check(List.of(Set.of()), List.of(Set.of()), Set.of()));
@@ -366,9 +402,14 @@ class NormPolicyTest {
       net.initialize(model.getNDManager(), DataType.FLOAT32, new Shape(1, 4));
       model.setBlock(net);
       Rig rig = new Rig(model, net, List.of(rule("all", "*")));
-      IllegalStateException e = assertThrows(IllegalStateException.class,
-          () -> rig.run(List.of(new StagePlan(1, List.of("all"), Map.of())),
-              Map.of("all", NormMode.FREEZE_STATS), blobs(32, 1)));
+      IllegalStateException e =
+          assertThrows(
+              IllegalStateException.class,
+              () ->
+                  rig.run(
+                      List.of(new StagePlan(1, List.of("all"), Map.of())),
+                      Map.of("all", NormMode.FREEZE_STATS),
+                      blobs(32, 1)));
       assertTrue(e.getMessage().contains("[bn]"), e.getMessage());
     }
   }
@@ -384,8 +425,8 @@ class NormPolicyTest {
     }
 
     @Override
-    protected NDList forwardInternal(ParameterStore ps, NDList in, boolean training,
-        PairList<String, Object> params) {
+    protected NDList forwardInternal(
+        ParameterStore ps, NDList in, boolean training, PairList<String, Object> params) {
       return fc.forward(ps, bn.forward(ps, in, training), training);
     }
 
@@ -395,8 +436,7 @@ class NormPolicyTest {
     }
 
     @Override
-    public void initializeChildBlocks(NDManager manager, DataType dataType,
-        Shape... inputShapes) {
+    public void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
       bn.initialize(manager, dataType, inputShapes);
       fc.initialize(manager, dataType, inputShapes);
     }

@@ -18,12 +18,16 @@ class TaskTest {
     try (NDManager m = NDManager.newBaseManager()) {
       ClassificationTask task = new ClassificationTask(List.of("a", "b", "c"));
       // predictions (argmax) 0 1 1 2 0 against truth 0 1 2 2 1
-      NDArray logits = m.create(new float[] {
-          5, 0, 0,
-          0, 5, 0,
-          0, 5, 0,
-          0, 0, 5,
-          5, 0, 0}, new Shape(5, 3));
+      NDArray logits =
+          m.create(
+              new float[] {
+                5, 0, 0,
+                0, 5, 0,
+                0, 5, 0,
+                0, 0, 5,
+                5, 0, 0
+              },
+              new Shape(5, 3));
       NDArray truth = m.create(new long[] {0, 1, 2, 2, 1});
       Task.Accumulator acc = task.accumulator();
       acc.add(logits.get("0:2"), truth.get("0:2")); // two batches: counts add up
@@ -56,7 +60,9 @@ class TaskTest {
   void crossEntropyOfEqualLogitsIsLnOfTheClassCount() {
     try (NDManager m = NDManager.newBaseManager()) {
       ClassificationTask task = new ClassificationTask(List.of("a", "b"));
-      NDArray l = task.loss(m.create(new float[] {0, 0, 0, 0}, new Shape(2, 2)), m.create(new long[] {0, 1}));
+      NDArray l =
+          task.loss(
+              m.create(new float[] {0, 0, 0, 0}, new Shape(2, 2)), m.create(new long[] {0, 1}));
       assertEquals(Math.log(2), l.getFloat(), 1e-6);
     }
   }

@@ -11,7 +11,6 @@ import io.github.finetune4j.monitor.EpochMetrics;
 import io.github.finetune4j.monitor.MetricsSink;
 import io.github.finetune4j.monitor.RunWarning;
 import io.github.finetune4j.monitor.StepMetrics;
-import io.github.finetune4j.monitor.WarningDetector;
 import io.github.finetune4j.optim.GroupHyper;
 import io.github.finetune4j.optim.UpdateRule;
 import io.github.finetune4j.params.GroupRule;
@@ -21,13 +20,13 @@ import io.github.finetune4j.policy.Schedule;
 import io.github.finetune4j.policy.StagePlan;
 import io.github.finetune4j.recipe.NamePattern;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.function.Function;
-import java.util.HashSet;
 import java.util.Set;
+import java.util.function.Function;
 
 /** A tiny real-engine BERT classifier and a learnable toy task, for fast loop tests. */
 final class TinyRun implements AutoCloseable {
@@ -37,8 +36,9 @@ final class TinyRun implements AutoCloseable {
     final List<StepMetrics> steps = new ArrayList<>();
     final List<EpochMetrics> epochs = new ArrayList<>();
     final List<RunWarning> warnings = new ArrayList<>();
+
     /** Called after each step is recorded (the weights are those after the step's update). */
-    Runnable afterStep = () -> { };
+    Runnable afterStep = () -> {};
 
     @Override
     public void onStep(StepMetrics m) {
@@ -74,8 +74,13 @@ final class TinyRun implements AutoCloseable {
     block.initialize(model.getNDManager(), DataType.FLOAT32, new Shape(1, 8), new Shape(1, 8));
     model.setBlock(block);
     params = ParameterNames.of(block);
-    groups = ParamGroups.partition(params.keySet(), List.of(
-        rule("embeddings", "embeddings.*"), rule("encoder", "encoder.*"), rule("head", "head.*")));
+    groups =
+        ParamGroups.partition(
+            params.keySet(),
+            List.of(
+                rule("embeddings", "embeddings.*"),
+                rule("encoder", "encoder.*"),
+                rule("head", "head.*")));
   }
 
   private static GroupRule rule(String name, String pattern) {
@@ -101,16 +106,35 @@ final class TinyRun implements AutoCloseable {
     return new TextBatches(ids, labels);
   }
 
-  RunResult run(List<StagePlan> stages, UpdateRule rule, Function<String, GroupHyper> hyper,
-      Schedule schedule, double clipNorm) throws Exception {
+  RunResult run(
+      List<StagePlan> stages,
+      UpdateRule rule,
+      Function<String, GroupHyper> hyper,
+      Schedule schedule,
+      double clipNorm)
+      throws Exception {
     Map<String, GroupHyper> h = new LinkedHashMap<>();
     params.keySet().forEach(n -> h.put(n, hyper.apply(groups.groupOf(n).name())));
-    TrainSetup setup = TrainSetup.builder().setBlock(block).setParams(params).setGroups(groups)
-        .setStages(stages).setRule(rule).setHyper(h).setTrain(toy(64, 1))
-        .setTask(new ClassificationTask(List.of("no7", "has7")))
-        .optSchedule(schedule, false).optResetStateOnUnfreeze(resetOnUnfreeze).optPinned(pinned)
-        .optClip(clipNorm, 0).optValid(toy(32, 2)).optTest(toy(32, 3)).optBatchSize(8)
-        .optEvery(1).optSinks(List.of(capture)).build();
+    TrainSetup setup =
+        TrainSetup.builder()
+            .setBlock(block)
+            .setParams(params)
+            .setGroups(groups)
+            .setStages(stages)
+            .setRule(rule)
+            .setHyper(h)
+            .setTrain(toy(64, 1))
+            .setTask(new ClassificationTask(List.of("no7", "has7")))
+            .optSchedule(schedule, false)
+            .optResetStateOnUnfreeze(resetOnUnfreeze)
+            .optPinned(pinned)
+            .optClip(clipNorm, 0)
+            .optValid(toy(32, 2))
+            .optTest(toy(32, 3))
+            .optBatchSize(8)
+            .optEvery(1)
+            .optSinks(List.of(capture))
+            .build();
     try (var m = model.getNDManager().newSubManager();
         FineTuner t = new FineTuner(setup, m)) {
       RunResult r = t.run();

@@ -53,9 +53,9 @@ final class BertModules {
    * Java array keeps alive, and closes that array as soon as the operation returns. Autograd,
    * however, saves the scalar for the backward pass ({@code DivBackward0} keeps the divisor): once
    * a garbage collection frees the unreachable buffer, the backward pass reads freed memory, and
-   * the gradients get scaled by whatever lives there now (1e15..1e20, infinity, NaN). A tensor
-   * from {@code full} owns its storage, so autograd's reference keeps it alive. The result is
-   * bitwise that of {@code x.div(Number)} (the same float32 0-dim operand).
+   * the gradients get scaled by whatever lives there now (1e15..1e20, infinity, NaN). A tensor from
+   * {@code full} owns its storage, so autograd's reference keeps it alive. The result is bitwise
+   * that of {@code x.div(Number)} (the same float32 0-dim operand).
    */
   static NDArray ownedScalar(NDArray like, float value) {
     return like.getManager().full(new Shape(), value, DataType.FLOAT32, like.getDevice());

@@ -9,9 +9,9 @@ package io.github.finetune4j.model.bert;
  * embeddings.word_embeddings.weight}, {@code encoder.layer.0.attention.self.query.weight}, ...).
  * Checkpoints of the {@code BertFor*} classes keep the same names under the prefix {@value
  * #MODEL_PREFIX}; checkpoints converted from the original TensorFlow BERT name the LayerNorm
- * parameters {@code gamma} and {@code beta} (Hugging Face Transformers renames them on load, and
- * so does {@link #toBlockName}). Besides the encoder, checkpoints may hold tensors the block has
- * no parameter for: the position and token-type id buffers, the pooler and the pre-training heads
+ * parameters {@code gamma} and {@code beta} (Hugging Face Transformers renames them on load, and so
+ * does {@link #toBlockName}). Besides the encoder, checkpoints may hold tensors the block has no
+ * parameter for: the position and token-type id buffers, the pooler and the pre-training heads
  * ({@link #isSkippable}).
  */
 public final class HfBertNames {

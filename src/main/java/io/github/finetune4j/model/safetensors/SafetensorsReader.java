@@ -27,26 +27,26 @@ import java.util.Comparator;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.Locale;
 
 /**
  * Reads a <a href="https://github.com/huggingface/safetensors">safetensors</a> file: an 8-byte
  * little-endian unsigned header length {@code N}, {@code N} bytes of UTF-8 JSON, then the data
  * area, the tensors' raw little-endian bytes.
  *
- * <p>The header is a JSON object mapping each tensor name to {@code {"dtype": "F32", "shape":
- * [384, 384], "data_offsets": [begin, end]}} (offsets relative to the data area), plus an optional
- * {@code "__metadata__"} object of strings. {@link #open} validates all of it before any tensor is
- * read, and refuses, with one sentence naming the file and the tensor:
+ * <p>The header is a JSON object mapping each tensor name to {@code {"dtype": "F32", "shape": [384,
+ * 384], "data_offsets": [begin, end]}} (offsets relative to the data area), plus an optional {@code
+ * "__metadata__"} object of strings. {@link #open} validates all of it before any tensor is read,
+ * and refuses, with one sentence naming the file and the tensor:
  *
  * <ul>
  *   <li>a file shorter than the header length says (truncated), or a header length over {@value
  *       #MAX_HEADER_BYTES} bytes (not a safetensors file: a Git LFS pointer or a PyTorch ZIP is
  *       named as such);
- *   <li>a header that is not UTF-8, not JSON, not an object, has a duplicate name, or an entry
- *       with a missing, mistyped or unknown field;
+ *   <li>a header that is not UTF-8, not JSON, not an object, has a duplicate name, or an entry with
+ *       a missing, mistyped or unknown field;
  *   <li>an unknown {@code dtype} (see {@link SafetensorsDtype});
  *   <li>offsets out of order (begin after end), past the end of the data area, or whose length is
  *       not the shape's element count times the dtype's size;
@@ -55,11 +55,11 @@ import java.util.Locale;
  *       requires, so bytes that no tensor claims mean a header that lies.
  * </ul>
  *
- * <p>Nothing is read into the heap but the header: {@link #read} memory-maps one tensor's bytes.
- * A float32 tensor is returned as a read-only view of that mapping (no copy); float16 and bfloat16
+ * <p>Nothing is read into the heap but the header: {@link #read} memory-maps one tensor's bytes. A
+ * float32 tensor is returned as a read-only view of that mapping (no copy); float16 and bfloat16
  * tensors are converted into one new float array each. A mapping outlives {@link #close()} (Java
- * unmaps it when the buffer is garbage-collected); do not shorten the file while its tensors are
- * in use.
+ * unmaps it when the buffer is garbage-collected); do not shorten the file while its tensors are in
+ * use.
  */
 public final class SafetensorsReader implements AutoCloseable {
 
@@ -173,8 +173,8 @@ public final class SafetensorsReader implements AutoCloseable {
    * Reads one tensor as float32 values, exactly (every F16 and BF16 value is a float32).
    *
    * @param name the tensor's name in the file
-   * @return the values with the tensor's shape: a view of the mapped file for F32, a new array
-   *     for F16 and BF16
+   * @return the values with the tensor's shape: a view of the mapped file for F32, a new array for
+   *     F16 and BF16
    * @throws IllegalArgumentException if the file has no such tensor
    * @throws CheckpointFormatException if its type is not F32, F16 or BF16, or it is over 2 GiB
    * @throws IOException if it cannot be read, for example after {@link #close()}
@@ -389,8 +389,7 @@ public final class SafetensorsReader implements AutoCloseable {
   private Map<String, TensorEntry> checkLayout(List<TensorEntry> entries)
       throws CheckpointFormatException {
     List<TensorEntry> sorted = new ArrayList<>(entries);
-    sorted.sort(
-        Comparator.comparingLong(TensorEntry::begin).thenComparingLong(TensorEntry::end));
+    sorted.sort(Comparator.comparingLong(TensorEntry::begin).thenComparingLong(TensorEntry::end));
     Map<String, TensorEntry> out = new LinkedHashMap<>();
     long pos = 0;
     TensorEntry previous = null;

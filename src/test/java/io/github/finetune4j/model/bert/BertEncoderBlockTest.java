@@ -19,20 +19,20 @@ import ai.djl.nn.Parameter;
 import ai.djl.nn.core.Linear;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
+import ai.djl.training.initializer.NormalInitializer;
 import ai.djl.util.PairList;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.finetune4j.params.ParameterNames;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
-import org.junit.jupiter.api.Test;
-import ai.djl.training.initializer.NormalInitializer;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Random;
+import org.junit.jupiter.api.Test;
 
 class BertEncoderBlockTest {
 
@@ -215,8 +215,7 @@ class BertEncoderBlockTest {
       ByteArrayOutputStream bytes = new ByteArrayOutputStream();
       block.saveParameters(new DataOutputStream(bytes));
       BertEncoderBlock copy = new BertEncoderBlock(TINY);
-      copy.loadParameters(
-          m, new DataInputStream(new ByteArrayInputStream(bytes.toByteArray())));
+      copy.loadParameters(m, new DataInputStream(new ByteArrayInputStream(bytes.toByteArray())));
       NDArray ids = m.create(new long[][] {{1, 7, 9, 2, 5}});
       NDList in = new NDList(ids, ids.onesLike());
       ParameterStore ps = new ParameterStore(m, false);
@@ -286,8 +285,7 @@ class BertEncoderBlockTest {
       NDArray before =
           ParameterNames.of(bert).get("encoder.layer.0.output.dense.weight").getArray().duplicate();
       Classifier classifier = new Classifier(bert);
-      classifier.setInitializer(
-          new NormalInitializer(0.02f), Parameter.Type.WEIGHT);
+      classifier.setInitializer(new NormalInitializer(0.02f), Parameter.Type.WEIGHT);
       classifier.initialize(m, DataType.FLOAT32, new Shape(2, 5), new Shape(2, 5));
 
       List<String> names = List.copyOf(ParameterNames.of(classifier).keySet());

@@ -12,16 +12,16 @@ import dev.langchain4j.model.embedding.onnx.allminilml6v2.AllMiniLmL6V2Embedding
 import io.github.finetune4j.model.onnx.OnnxGraph;
 import io.github.finetune4j.model.onnx.OnnxTensor;
 import io.github.finetune4j.model.text.TextTokenizer;
+import io.github.finetune4j.params.ParameterNames;
 import java.io.IOException;
 import java.nio.FloatBuffer;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import io.github.finetune4j.params.ParameterNames;
-import java.util.Arrays;
-import java.util.Set;
 
 /**
  * The imported encoder against an independent implementation: langchain4j's all-MiniLM-L6-v2 run by
@@ -109,10 +109,7 @@ class MiniLmOracleTest {
       }
       System.out.printf(
           "all-MiniLM-L6-v2 oracle: %d sentences, %d..%d tokens, max abs error %.3g%n",
-          SENTENCES.size(),
-          Arrays.stream(lengths).min().orElseThrow(),
-          longest,
-          maxError);
+          SENTENCES.size(), Arrays.stream(lengths).min().orElseThrow(), longest, maxError);
       for (int i = 0; i < SENTENCES.size(); i++) {
         assertArrayEquals(expected[i], actual[i], 1e-4f, "sentence " + i);
       }

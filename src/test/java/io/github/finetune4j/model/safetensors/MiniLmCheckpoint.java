@@ -61,7 +61,6 @@ public final class MiniLmCheckpoint {
       }
       """;
 
-
   private MiniLmCheckpoint() {}
 
   /**
@@ -78,8 +77,9 @@ public final class MiniLmCheckpoint {
     int i = 0;
     for (Map.Entry<String, WeightTensor> e : weights.entrySet()) {
       Path bin = writeFloats(work.resolve("w" + i++ + ".bin"), e.getValue().data());
-      tensors.add(Map.of("name", "bert." + e.getKey(), "shape", e.getValue().shape(),
-          "file", bin.toString()));
+      tensors.add(
+          Map.of(
+              "name", "bert." + e.getKey(), "shape", e.getValue().shape(), "file", bin.toString()));
     }
     Map<String, Object> index = new LinkedHashMap<>();
     index.put("metadata", Map.of("format", "pt"));
@@ -90,7 +90,9 @@ public final class MiniLmCheckpoint {
     runWriter(indexFile, checkpoint.resolve("model.safetensors"), dtype, false);
     Files.writeString(checkpoint.resolve("config.json"), MINILM_CONFIG);
     try (InputStream in =
-        MiniLmCheckpoint.class.getClassLoader().getResourceAsStream(MiniLmImporter.TOKENIZER_RESOURCE)) {
+        MiniLmCheckpoint.class
+            .getClassLoader()
+            .getResourceAsStream(MiniLmImporter.TOKENIZER_RESOURCE)) {
       Files.write(checkpoint.resolve("tokenizer.json"), in.readAllBytes());
     }
     for (int k = 0; k < i; k++) {
@@ -111,12 +113,16 @@ public final class MiniLmCheckpoint {
     return file;
   }
 
-  static void runWriter(Path index, Path out, String dtype, boolean pure)
-      throws IOException {
+  static void runWriter(Path index, Path out, String dtype, boolean pure) throws IOException {
     List<String> command =
         new ArrayList<>(
-            List.of(PYTHON.toString(), SCRIPT.toString(), index.toString(), out.toString(),
-                "--dtype", dtype));
+            List.of(
+                PYTHON.toString(),
+                SCRIPT.toString(),
+                index.toString(),
+                out.toString(),
+                "--dtype",
+                dtype));
     if (pure) {
       command.add("--pure");
     }

@@ -33,8 +33,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Checkpoint directories of a tiny BERT (2 layers of 2 heads, 8 wide) written byte by byte:
- * names with and without {@code bert.}, skipped heads, and every refusal with its message.
+ * Checkpoint directories of a tiny BERT (2 layers of 2 heads, 8 wide) written byte by byte: names
+ * with and without {@code bert.}, skipped heads, and every refusal with its message.
  */
 class SafetensorsCheckpointTest {
 
@@ -42,6 +42,7 @@ class SafetensorsCheckpointTest {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private static NDManager manager;
+
   /** Random values for every parameter of {@link #TINY}, by block name. */
   private static Map<String, WeightTensor> weights;
 
@@ -109,8 +110,7 @@ class SafetensorsCheckpointTest {
     return t;
   }
 
-  private Path checkpoint(Map<String, Object> config, Map<String, Raw> tensors)
-      throws IOException {
+  private Path checkpoint(Map<String, Object> config, Map<String, Raw> tensors) throws IOException {
     Files.createDirectories(dir);
     JSON.writerWithDefaultPrettyPrinter().writeValue(dir.resolve("config.json").toFile(), config);
     TestFiles.write(dir.resolve("model.safetensors"), tensors);

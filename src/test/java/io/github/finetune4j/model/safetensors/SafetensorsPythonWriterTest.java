@@ -24,17 +24,13 @@ import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
-import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
@@ -45,8 +41,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The reader against an independent writer: {@code src/test/python/write_safetensors.py} (struct +
- * json, numpy optional) writes the bundled all-MiniLM-L6-v2 weights as a Hugging Face checkpoint
- * in F32, F16 and BF16, and {@link BertCheckpoint} reads them back into an encoder.
+ * json, numpy optional) writes the bundled all-MiniLM-L6-v2 weights as a Hugging Face checkpoint in
+ * F32, F16 and BF16, and {@link BertCheckpoint} reads them back into an encoder.
  *
  * <ul>
  *   <li>F32: every weight and the sentence embeddings are bit-identical to those of the weights
@@ -80,10 +76,13 @@ class SafetensorsPythonWriterTest {
 
   private static NDManager manager;
   private static Map<String, WeightTensor> weights;
+
   /** The .bin file holding each weight's float32 values, by block name. */
   private static Map<String, Path> bins;
+
   /** One encoder, reloaded by each test. */
   private static BertEncoderBlock block;
+
   private static TextTokenizer tokenizer;
   private static float[][] reference;
 
@@ -97,7 +96,9 @@ class SafetensorsPythonWriterTest {
     bins = new LinkedHashMap<>();
     int i = 0;
     for (Map.Entry<String, WeightTensor> e : weights.entrySet()) {
-      bins.put(e.getKey(), MiniLmCheckpoint.writeFloats(shared.resolve("t" + i++ + ".bin"), e.getValue().data()));
+      bins.put(
+          e.getKey(),
+          MiniLmCheckpoint.writeFloats(shared.resolve("t" + i++ + ".bin"), e.getValue().data()));
     }
     block = new BertEncoderBlock(BertConfig.miniLmL6());
     block.setInitializer(Initializer.ZEROS, Parameter.Type.WEIGHT); // overwritten: skip sampling
@@ -148,10 +149,14 @@ class SafetensorsPythonWriterTest {
     tensors(index)
         .add(
             Map.of(
-                "name", "bert.embeddings.position_ids",
-                "shape", List.of(1, 512),
-                "file", idsFile.toString(),
-                "raw_dtype", "I64"));
+                "name",
+                "bert.embeddings.position_ids",
+                "shape",
+                List.of(1, 512),
+                "file",
+                idsFile.toString(),
+                "raw_dtype",
+                "I64"));
 
     Path checkpoint = writeCheckpoint(index, "F32");
     try (BertCheckpoint c = BertCheckpoint.open(checkpoint);
@@ -223,20 +228,46 @@ class SafetensorsPythonWriterTest {
   }
 
   /**
-   * Values where rounding is delicate (ties, subnormals, overflow, the largest and smallest
-   * values) and random values of every magnitude, through the writer's numpy and pure-Python
-   * paths, in F16 and BF16.
+   * Values where rounding is delicate (ties, subnormals, overflow, the largest and smallest values)
+   * and random values of every magnitude, through the writer's numpy and pure-Python paths, in F16
+   * and BF16.
    */
   @Test
   void edgeValuesRoundTheSameInPythonAndJava() throws IOException {
     List<Float> values =
         new ArrayList<>(
             List.of(
-                0f, -0f, 1f, -1f, 65504f, 65519.99f, 65520f, -65520f, 70000f, 1e-8f, 0x1p-25f,
-                0x1.000002p-25f, 0x1.8p-24f, 0x1p-24f, 0x1p-14f, 0x1.ffcp-15f, 6.1e-5f,
-                1 + 0x1p-11f, 1 + 0x3p-11f, 1 + 0x1p-8f, 1 + 0x3p-8f, 1 / 3f, (float) Math.PI,
-                Float.MAX_VALUE, -Float.MAX_VALUE, Float.MIN_VALUE, Float.MIN_NORMAL,
-                0x1.fffffep-127f, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.NaN));
+                0f,
+                -0f,
+                1f,
+                -1f,
+                65504f,
+                65519.99f,
+                65520f,
+                -65520f,
+                70000f,
+                1e-8f,
+                0x1p-25f,
+                0x1.000002p-25f,
+                0x1.8p-24f,
+                0x1p-24f,
+                0x1p-14f,
+                0x1.ffcp-15f,
+                6.1e-5f,
+                1 + 0x1p-11f,
+                1 + 0x3p-11f,
+                1 + 0x1p-8f,
+                1 + 0x3p-8f,
+                1 / 3f,
+                (float) Math.PI,
+                Float.MAX_VALUE,
+                -Float.MAX_VALUE,
+                Float.MIN_VALUE,
+                Float.MIN_NORMAL,
+                0x1.fffffep-127f,
+                Float.POSITIVE_INFINITY,
+                Float.NEGATIVE_INFINITY,
+                Float.NaN));
     Random random = new Random(11);
     for (int i = 0; i < 2000; i++) {
       values.add((float) (random.nextGaussian() * Math.pow(10, random.nextInt(13) - 9)));
@@ -402,5 +433,4 @@ class SafetensorsPythonWriterTest {
     }
     return checkpoint;
   }
-
 }

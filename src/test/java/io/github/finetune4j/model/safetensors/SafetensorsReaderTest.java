@@ -13,6 +13,7 @@ import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.LinkedHashMap;
@@ -21,7 +22,6 @@ import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import java.nio.file.Files;
 
 /** The safetensors reader on small hand-written files: values, conversions, every refusal. */
 class SafetensorsReaderTest {
@@ -149,8 +149,7 @@ class SafetensorsReaderTest {
         }
         continue;
       }
-      double magnitude =
-          e == 0 ? Math.scalb(m / 1024.0, -14) : Math.scalb(1 + m / 1024.0, e - 15);
+      double magnitude = e == 0 ? Math.scalb(m / 1024.0, -14) : Math.scalb(1 + m / 1024.0, e - 15);
       float expected = (float) (s == 0 ? magnitude : -magnitude);
       assertEquals(
           Float.floatToRawIntBits(expected),
@@ -363,8 +362,8 @@ class SafetensorsReaderTest {
   @Test
   void overlappingTensors() throws IOException {
     refused(
-        file("{" + entry("a", "F32", "[2]", 0, 8) + "," + entry("b", "F32", "[2]", 4, 12) + "}",
-            12),
+        file(
+            "{" + entry("a", "F32", "[2]", 0, 8) + "," + entry("b", "F32", "[2]", 4, 12) + "}", 12),
         "model.safetensors: tensor 'b': data_offsets [4, 12] overlap those of tensor 'a' [0, 8]",
         "b");
   }
@@ -372,7 +371,8 @@ class SafetensorsReaderTest {
   @Test
   void gapBetweenTensors() throws IOException {
     refused(
-        file("{" + entry("b", "F32", "[2]", 12, 20) + "," + entry("a", "F32", "[2]", 0, 8) + "}",
+        file(
+            "{" + entry("b", "F32", "[2]", 12, 20) + "," + entry("a", "F32", "[2]", 0, 8) + "}",
             20),
         "model.safetensors: the data bytes [8, 12) before tensor 'b' belong to no tensor: the"
             + " header is wrong",

@@ -66,8 +66,10 @@ final class TestFiles {
           .append("\":{\"dtype\":\"")
           .append(r.dtype())
           .append("\",\"shape\":")
-          .append(Arrays.stream(r.shape()).mapToObj(Long::toString)
-              .collect(Collectors.joining(",", "[", "]")))
+          .append(
+              Arrays.stream(r.shape())
+                  .mapToObj(Long::toString)
+                  .collect(Collectors.joining(",", "[", "]")))
           .append(",\"data_offsets\":[")
           .append(offset)
           .append(',')
