@@ -323,6 +323,22 @@ public final class FineTune {
       List<MetricsSink> extraSinks,
       long wallStart)
       throws RunFailedException, IOException {
+    return train(recipe, RecipeReader.toYaml(recipe), t, dir, out, extraSinks, wallStart);
+  }
+
+  /**
+   * {@link #train(Recipe, Training, RunDirectory, PrintStream, List, long)} with the text of {@code
+   * recipe.resolved.yaml} given (a policy recipe writes only its policy sections).
+   */
+  static ObjectNode train(
+      Recipe recipe,
+      String resolvedRecipe,
+      Training t,
+      RunDirectory dir,
+      PrintStream out,
+      List<MetricsSink> extraSinks,
+      long wallStart)
+      throws RunFailedException, IOException {
     Path partial = dir.partial();
     ObjectNode summary = JSON.createObjectNode();
     summary.put("status", "running");
@@ -330,7 +346,7 @@ public final class FineTune {
     RunResult result = null;
     Plan plan = t.plan();
     try {
-      Files.writeString(partial.resolve("recipe.resolved.yaml"), RecipeReader.toYaml(recipe));
+      Files.writeString(partial.resolve("recipe.resolved.yaml"), resolvedRecipe);
       Files.writeString(partial.resolve("plan.json"), RecipeReader.toJson(plan.toJson()));
 
       Splits splits = t.splits().prepare();

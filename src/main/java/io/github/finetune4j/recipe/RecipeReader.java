@@ -54,6 +54,60 @@ public final class RecipeReader {
     return parse(readTree(file), file.toString(), overrides);
   }
 
+  /**
+   * Reads a <em>policy</em> recipe: only the sections that say how a model is fine-tuned ({@code
+   * groups}, {@code stages} or {@code unfreeze}, {@code optimizer}, {@code schedule}, {@code
+   * monitor}, {@code train}, {@code output}, and of {@code data} only {@code batch_size} and {@code
+   * shuffle}), for a Java user who brings the block, the data and the task ({@code
+   * pipeline.FineTuning}). A {@code model}, {@code head}, {@code task} section or a data split is
+   * refused, since it would be silently ignored. Every other check is a full recipe's.
+   *
+   * @param file the policy file
+   * @param overrides {@code key=value} strings
+   * @return a recipe whose model, head, task and data splits are placeholders, never read
+   * @throws RecipeException listing every problem
+   */
+  public static Recipe readPolicy(Path file, List<String> overrides) throws RecipeException {
+    JsonNode tree = readTree(file);
+    ObjectNode root = tree.deepCopy();
+    List<String> problems = new ArrayList<>();
+    for (String section : List.of("model", "head", "task")) {
+      if (root.has(section)) {
+        problems.add(
+            file
+                + ": "
+                + section
+                + ": a policy recipe has no "
+                + section
+                + " section (the "
+                + (section.equals("model") ? "block" : section)
+                + " is given in Java); remove it");
+      }
+    }
+    JsonNode data = root.get("data");
+    if (data != null && data.isObject()) {
+      for (String split : List.of("train", "valid", "test")) {
+        if (data.has(split)) {
+          problems.add(
+              file
+                  + ": data."
+                  + split
+                  + ": a policy recipe has no data splits (the"
+                  + " datasets are given in Java); keep only data.batch_size and data.shuffle");
+        }
+      }
+    }
+    if (!problems.isEmpty()) {
+      throw new RecipeException(problems);
+    }
+    ObjectNode model = root.putObject("model");
+    model.put("type", "bert-onnx").put("bundled", "all-minilm-l6-v2");
+    root.putObject("head").putArray("classes").add("class 0").add("class 1");
+    ObjectNode d = data != null && data.isObject() ? (ObjectNode) data : root.putObject("data");
+    d.putObject("train").put("path", file.toString());
+    return parse(root, file.toString(), overrides);
+  }
+
   /** The largest recipe file read, in bytes. */
   static final int MAX_BYTES = 1 << 20;
 
@@ -216,6 +270,26 @@ public final class RecipeReader {
   public static String toYaml(Recipe recipe) {
     try {
       return YAML.writeValueAsString(RecipeModel.toTree(recipe));
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /**
+   * Writes the policy sections of a recipe read by {@link #readPolicy} as YAML, with every default
+   * filled in: its placeholder model, head, task and data splits are left out.
+   *
+   * @param recipe a policy recipe
+   * @return YAML text
+   */
+  public static String toPolicyYaml(Recipe recipe) {
+    ObjectNode tree = (ObjectNode) RecipeModel.toTree(recipe);
+    tree.remove(List.of("model", "head", "task"));
+    if (tree.get("data") instanceof ObjectNode data) {
+      data.remove(List.of("train", "valid", "test", "max_length"));
+    }
+    try {
+      return YAML.writeValueAsString(tree);
     } catch (JsonProcessingException e) {
       throw new IllegalStateException(e);
     }
