@@ -320,4 +320,42 @@ class RecipeReaderTest {
     assertFalse(e.problems().isEmpty());
     return e;
   }
+
+  @Test
+  void aPolicyRecipeRefusesWhatJavaGives() {
+    Path file =
+        writeText(
+            tmp,
+            "policy.yaml",
+            """
+            model: { type: bert-onnx, bundled: all-minilm-l6-v2 }
+            data: { batch_size: 8, train: { path: data/spamassassin/train.jsonl.gz } }
+            groups: [{ name: all, match: ["*"] }]
+            stages: [{ epochs: 1, train: [all] }]
+            optimizer: { lr: 0.001 }
+            output: { dir: runs/p }
+            """);
+    RecipeException e =
+        assertThrows(RecipeException.class, () -> RecipeReader.readPolicy(file, List.of()));
+    assertEquals(
+        List.of(
+            file
+                + ": model: a policy recipe has no model section (the block is given in Java);"
+                + " remove it",
+            file
+                + ": data.train: a policy recipe has no data splits (the datasets are given in"
+                + " Java); keep only data.batch_size and data.shuffle"),
+        e.problems());
+  }
+
+  @Test
+  void aPolicyRecipeKeepsItsPolicyAndWritesOnlyThat() throws Exception {
+    Recipe r = RecipeReader.readPolicy(Path.of("examples/iris-mlp-policy.yaml"), List.of());
+    assertEquals(2, r.groups().size());
+    assertEquals(16, r.data().batchSize());
+    String yaml = RecipeReader.toPolicyYaml(r);
+    assertFalse(yaml.contains("model:"), yaml);
+    assertFalse(yaml.contains("head:"), yaml);
+    assertTrue(yaml.contains("groups:"), yaml);
+  }
 }
