@@ -4,15 +4,17 @@
 # instead of skipping when a program is missing.
 #   protoc   (protobuf-compiler): TensorBoardSinkIndependentTest decodes every event record
 #   chromium (chromium):          HtmlReportBrowserTest renders report.html headless
+#   torch    (python3-torch):     TorchScriptExportTorchTest loads exported model.pt with torch.jit.load
 set -euo pipefail
 
 missing=()
 command -v protoc >/dev/null 2>&1 || missing+=(protobuf-compiler)
 command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 \
   || missing+=(chromium)
+/usr/bin/python3 -c "import torch" >/dev/null 2>&1 || missing+=(python3-torch)
 
 if ((${#missing[@]} == 0)); then
-  echo "install-test-tools: protoc and chromium already installed"
+  echo "install-test-tools: protoc, chromium and python3-torch already installed"
   exit 0
 fi
 
