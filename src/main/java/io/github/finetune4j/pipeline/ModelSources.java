@@ -1,6 +1,7 @@
 package io.github.finetune4j.pipeline;
 
 import io.github.finetune4j.recipe.BertOnnxModel;
+import io.github.finetune4j.recipe.DjlModel;
 import io.github.finetune4j.recipe.ModelSpec;
 import io.github.finetune4j.recipe.SafetensorsModel;
 import io.github.finetune4j.recipe.TorchScriptModel;
@@ -26,7 +27,9 @@ final class ModelSources {
           SafetensorsModel.class,
           spec -> new SafetensorsBertSource((SafetensorsModel) spec),
           TorchScriptModel.class,
-          spec -> new TorchScriptSource((TorchScriptModel) spec));
+          spec -> new TorchScriptSource((TorchScriptModel) spec),
+          DjlModel.class,
+          spec -> new DjlSource((DjlModel) spec));
 
   private ModelSources() {}
 

@@ -413,12 +413,15 @@ class RecipeVariantsTest {
   }
 
   @Test
-  void kindsThePipelineDoesNotRunYetAreRefusedThere() throws Exception {
+  void aDjlModelReadsFeaturesSoTextSplitsAreRefusedAtPlanTime() throws Exception {
     Recipe r = parse(withModel("{type: djl, url: " + checkpoint + "}"));
     BadInputException e = assertThrows(BadInputException.class, () -> FineTune.plan(r));
-    assertEquals(1, e.problems().size(), e.problems()::toString);
     assertTrue(
-        e.problems().get(0).startsWith("model.type 'djl' is not wired into the pipeline" + " yet"),
+        e.problems()
+            .get(0)
+            .startsWith(
+                "data.train: a text-jsonl split gives token ids of texts,"
+                    + " but model.type 'djl' reads feature vectors"),
         e.problems().get(0));
   }
 
