@@ -17,10 +17,13 @@ import io.github.finetune4j.recipe.Recipe;
 import io.github.finetune4j.recipe.RecipeException;
 import io.github.finetune4j.recipe.RecipeModel;
 import io.github.finetune4j.recipe.RecipeReader;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -418,18 +421,29 @@ public final class Main implements Callable<Integer> {
             runDir
                 + " holds a model of feature vectors: give its rows with --input"
                 + " FILE.csv, not texts as arguments";
-      } else if (input == null || input.equals("-")) {
+      } else if (input == null) {
         problem =
             runDir
                 + " holds a model of feature vectors: give its rows with --input"
-                + " FILE.csv (a file with a header row)";
+                + " FILE.csv or --input - (CSV with a header row)";
       } else if (jsonl || textField != null) {
         problem = "--jsonl and --text-field apply only to texts";
       }
       if (problem != null) {
         throw new BadInputException(List.of(problem));
       }
-      Path file = inputPath();
+      boolean stdin = input.equals("-");
+      Path file;
+      if (stdin) { // CSV rows from standard input, kept in a temporary file the reader can reopen
+        try {
+          file = Files.createTempFile("finetune-rows-", ".csv");
+          Files.copy(System.in, file, StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+          throw new BadInputException(List.of("standard input: cannot be read: " + e.getMessage()));
+        }
+      } else {
+        file = inputPath();
+      }
       try (TabularPredictor predictor = TabularPredictor.open(runDir)) {
         StringBuilder b = new StringBuilder();
         for (TabularPredictor.RowPrediction p : predictor.predict(file)) {
@@ -437,6 +451,14 @@ public final class Main implements Callable<Integer> {
         }
         main.out.print(b);
         main.out.flush();
+      } finally {
+        if (stdin) {
+          try {
+            Files.deleteIfExists(file);
+          } catch (IOException e) {
+            // a temporary file; the system cleans its temporary directory
+          }
+        }
       }
       return OK;
     }
