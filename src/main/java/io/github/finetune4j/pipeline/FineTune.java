@@ -350,12 +350,13 @@ public final class FineTune {
       Files.writeString(partial.resolve("plan.json"), RecipeReader.toJson(plan.toJson()));
 
       Splits splits = t.splits().prepare();
-      List<MetricsSink> sinks =
-          new ArrayList<>(
-              Sinks.forRun(
-                  partial, out, recipe.monitor(), out == System.out && ConsoleSink.isTerminal()));
+      // The progress sink first: a signal that arrives while the console prints step N must
+      // report step N, not N - 1.
+      List<MetricsSink> sinks = new ArrayList<>(List.of(ActiveRun.progressSink()));
+      sinks.addAll(
+          Sinks.forRun(
+              partial, out, recipe.monitor(), out == System.out && ConsoleSink.isTerminal()));
       sinks.addAll(extraSinks);
-      sinks.add(ActiveRun.progressSink());
       TrainSetup setup =
           TrainSetup.builder()
               .setBlock(t.block())
