@@ -116,6 +116,22 @@ public final class TorchScriptStructure {
   }
 
   /**
+   * The BatchNorm and Dropout modules whose code never reads {@code self.training}: a module saved
+   * with {@code torch.jit.trace} records the operations of one forward pass, so these layers run in
+   * the mode it was traced in (e.g. {@code torch.batch_norm(..., False, ...)}) whatever mode the
+   * module is put in. Empty for a scripted module.
+   *
+   * @return the modules whose training mode is fixed in the archive
+   */
+  public List<Module> modeFixedByTracing() {
+    return modules().stream()
+        .filter(m -> !m.readsTrainingFlag())
+        .filter(
+            m -> m.keepsStatistics() || m.shortType().matches("(Alpha|FeatureAlpha)?Dropout\\d?d?"))
+        .toList();
+  }
+
+  /**
    * Every module, root first.
    *
    * @return the modules

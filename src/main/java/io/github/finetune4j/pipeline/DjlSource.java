@@ -46,7 +46,8 @@ final class DjlSource implements FeatureModelSource {
   public PtSymbolBlock load(NDManager manager) throws BadInputException {
     Path module = resolve();
     try {
-      return TorchScriptBlock.load(module, manager);
+      return FeatureModelSource.requireScripted(
+          TorchScriptBlock.load(module, manager), "model.url", module);
     } catch (IOException e) {
       throw bad(module + ": " + firstLine(e) + " (expected a TorchScript module)");
     }

@@ -2,6 +2,8 @@ package io.github.finetune4j.pipeline;
 
 import ai.djl.ndarray.NDManager;
 import ai.djl.pytorch.engine.PtSymbolBlock;
+import io.github.finetune4j.model.TorchScriptBlock;
+import java.util.List;
 
 /**
  * A model source of modules that read fixed-length feature vectors (tabular rows), whose own output
@@ -47,4 +49,37 @@ interface FeatureModelSource extends ModelSource {
    * @return the method name, or null
    */
   String featuresMethod();
+
+  /**
+   * Refuses a module saved with {@code torch.jit.trace} whose BatchNorm or Dropout layers are fixed
+   * in the mode it was traced in: the norm policy and the training mode would silently not apply to
+   * them.
+   *
+   * @param block the loaded module
+   * @param key the recipe key that names it, e.g. {@code model.path}
+   * @param file the file, for the message
+   * @return the block
+   * @throws BadInputException naming the layers and the fix
+   */
+  static TorchScriptBlock requireScripted(TorchScriptBlock block, String key, Object file)
+      throws BadInputException {
+    List<String> fixed =
+        block.structure().modeFixedByTracing().stream()
+            .map(m -> (m.path().isEmpty() ? "(root)" : m.path()) + " (" + m.shortType() + ")")
+            .toList();
+    if (fixed.isEmpty()) {
+      return block;
+    }
+    block.close();
+    throw new BadInputException(
+        List.of(
+            key
+                + ": "
+                + file
+                + " was saved with torch.jit.trace: its layers "
+                + String.join(", ", fixed)
+                + " run in the mode they were traced in (their code never reads self.training),"
+                + " whatever the recipe's norm policy and training mode say; save the model with"
+                + " torch.jit.script instead"));
+  }
 }

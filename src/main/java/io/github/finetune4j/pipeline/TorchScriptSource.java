@@ -35,7 +35,8 @@ final class TorchScriptSource implements FeatureModelSource {
   @Override
   public PtSymbolBlock load(NDManager manager) throws BadInputException {
     try {
-      return TorchScriptBlock.load(Path.of(spec.path()), manager);
+      return FeatureModelSource.requireScripted(
+          TorchScriptBlock.load(Path.of(spec.path()), manager), "model.path", spec.path());
     } catch (IOException e) {
       String m = e.getMessage() == null ? "cannot be read" : e.getMessage();
       // TorchScriptBlock names the file; libtorch's messages run over many lines.
