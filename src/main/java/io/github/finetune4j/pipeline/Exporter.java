@@ -4,6 +4,7 @@ import ai.djl.Model;
 import ai.djl.pytorch.engine.PtSymbolBlock;
 import ai.djl.pytorch.jni.JniUtils;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.github.finetune4j.model.FeatureModelFactory;
 import io.github.finetune4j.model.TextClassifierFactory;
 import io.github.finetune4j.model.text.TextTokenizer;
 import io.github.finetune4j.recipe.RecipeReader;
@@ -54,20 +55,19 @@ final class Exporter {
     model.save(modelDir, MODEL_NAME);
     tokenizer.save(modelDir);
     Files.writeString(modelDir.resolve(MODEL_CONFIG), RecipeReader.toJson(config));
-    // Plain DJL loads the directory: Criteria reads these and asks our factory for the block
-    // and the translator.
-    String factory = TextClassifierFactory.class.getName();
-    Files.writeString(
-        modelDir.resolve(SERVING_PROPERTIES),
-        "engine=PyTorch\n"
-            + "blockFactory="
-            + factory
-            + "\n"
-            + "translatorFactory="
-            + factory
-            + "\n");
+    writeServingProperties(modelDir, TextClassifierFactory.class.getName());
     // Last, after every other file: a directory with a manifest was exported completely.
     Manifest.write(modelDir);
+  }
+
+  /**
+   * Plain DJL loads the directory: {@code Criteria} reads these and asks the factory for the block
+   * and the translator.
+   */
+  private static void writeServingProperties(Path modelDir, String factory) throws IOException {
+    Files.writeString(
+        modelDir.resolve(SERVING_PROPERTIES),
+        "engine=PyTorch\nblockFactory=" + factory + "\ntranslatorFactory=" + factory + "\n");
   }
 
   /**
@@ -91,6 +91,7 @@ final class Exporter {
       JniUtils.writeModule(module, os, false);
     }
     Files.writeString(modelDir.resolve(MODEL_CONFIG), RecipeReader.toJson(config));
+    writeServingProperties(modelDir, FeatureModelFactory.class.getName());
     Manifest.write(modelDir);
   }
 }

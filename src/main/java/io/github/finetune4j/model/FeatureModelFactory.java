@@ -1,0 +1,239 @@
+package io.github.finetune4j.model;
+
+import ai.djl.Model;
+import ai.djl.modality.Classifications;
+import ai.djl.modality.Input;
+import ai.djl.modality.Output;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Block;
+import ai.djl.nn.BlockFactory;
+import ai.djl.pytorch.engine.PtNDManager;
+import ai.djl.pytorch.engine.PtSymbolBlock;
+import ai.djl.translate.NoBatchifyTranslator;
+import ai.djl.translate.Translator;
+import ai.djl.translate.TranslatorContext;
+import ai.djl.translate.TranslatorFactory;
+import ai.djl.util.JsonUtils;
+import ai.djl.util.Pair;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.lang.reflect.Type;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Lets plain DJL load a model of feature vectors exported by Finetune4J (a TorchScript or DJL
+ * module fine-tuned on tabular data): its {@code serving.properties} names this class as {@code
+ * blockFactory} (the module and its head are rebuilt from {@value #METADATA}, then DJL loads {@code
+ * model-0000.params}) and as {@code translatorFactory}. A row goes in as the raw feature values in
+ * the export's feature order ({@code float[]}); the export's standardizer is applied. Out comes
+ * {@link Classifications} for a classification, or the predicted values ({@code float[]}, in the
+ * targets' own units) for a regression. {@code Criteria<Input, Output>} given only the path takes a
+ * JSON object of feature values and answers JSON.
+ */
+public final class FeatureModelFactory implements BlockFactory, TranslatorFactory {
+
+  private static final long serialVersionUID = 1L;
+
+  /** The metadata file of an export. */
+  public static final String METADATA = "finetune4j-model.json";
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  /** Creates the factory (DJL instantiates it by name). */
+  public FeatureModelFactory() {}
+
+  @Override
+  public Block newBlock(Model model, Path modelPath, Map<String, ?> arguments) throws IOException {
+    JsonNode m = metadata(modelPath);
+    JsonNode module = m.get("module");
+    long[] example = longs(module.get("example_shape"));
+    String method = module.hasNonNull("method") ? module.get("method").asText() : null;
+    int features = module.get("outputs").asInt();
+    int outputs = outputNames(m).size();
+    boolean head = "classifier".equals(m.get("head").asText());
+    JsonNode mapping = m.get("target_mapping");
+    return new FeatureModelBlock(
+        new PtSymbolBlock((PtNDManager) model.getNDManager()),
+        example,
+        method,
+        features,
+        head ? outputs : 0,
+        m.get("dropout").asDouble(),
+        mapping == null || mapping.isNull() ? null : floats(mapping.get("scale")),
+        mapping == null || mapping.isNull() ? null : floats(mapping.get("shift")));
+  }
+
+  @Override
+  public Set<Pair<Type, Type>> getSupportedTypes() {
+    return Set.of(
+        new Pair<>(float[].class, Classifications.class),
+        new Pair<>(float[].class, float[].class),
+        new Pair<>(Input.class, Output.class));
+  }
+
+  @Override
+  @SuppressWarnings("unchecked")
+  public <I, O> Translator<I, O> newInstance(
+      Class<I> input, Class<O> output, Model model, Map<String, ?> arguments) {
+    if (!isSupported(input, output)) {
+      throw new IllegalArgumentException(
+          "a Finetune4J model of feature vectors maps float[] to Classifications or float[], or"
+              + " Input to Output, not "
+              + input.getSimpleName()
+              + " to "
+              + output.getSimpleName());
+    }
+    if (input == Input.class) {
+      return (Translator<I, O>) new ServingRows();
+    }
+    return (Translator<I, O>) new Rows(output == Classifications.class);
+  }
+
+  private static JsonNode metadata(Path dir) throws IOException {
+    Path file = dir.resolve(METADATA);
+    if (!Files.isRegularFile(file)) {
+      throw new IOException(dir + ": no " + METADATA + " (not a Finetune4J export)");
+    }
+    JsonNode m = JSON.readTree(file.toFile());
+    if (!"features".equals(m.path("kind").asText())) {
+      throw new IOException(
+          dir + ": " + METADATA + " does not describe a model of feature vectors");
+    }
+    return m;
+  }
+
+  private static List<String> outputNames(JsonNode m) {
+    List<String> out = new ArrayList<>();
+    JsonNode names = m.has("classes") ? m.get("classes") : m.get("targets");
+    names.forEach(n -> out.add(n.asText()));
+    return out;
+  }
+
+  private static long[] longs(JsonNode a) {
+    long[] out = new long[a.size()];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = a.get(i).asLong();
+    }
+    return out;
+  }
+
+  private static float[] floats(JsonNode a) {
+    float[] out = new float[a.size()];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = (float) a.get(i).asDouble();
+    }
+    return out;
+  }
+
+  /** One row at a time: raw features in, standardized, through the block. */
+  private static final class Rows implements NoBatchifyTranslator<float[], Object> {
+    private final boolean classify;
+    private List<String> names;
+    private List<String> features;
+    private double[] mean;
+    private double[] std;
+    private long[] example;
+
+    Rows(boolean classify) {
+      this.classify = classify;
+    }
+
+    @Override
+    public void prepare(TranslatorContext ctx) throws IOException {
+      JsonNode m = metadata(ctx.getModel().getModelPath());
+      names = outputNames(m);
+      JsonNode s = m.get("standardizer");
+      features = new ArrayList<>();
+      s.get("features").forEach(f -> features.add(f.asText()));
+      mean = new double[features.size()];
+      std = new double[features.size()];
+      for (int i = 0; i < mean.length; i++) {
+        mean[i] = s.get("mean").get(i).asDouble();
+        std[i] = s.get("std").get(i).asDouble();
+      }
+      example = longs(m.get("module").get("example_shape"));
+    }
+
+    @Override
+    public NDList processInput(TranslatorContext ctx, float[] row) {
+      if (row.length != features.size()) {
+        throw new IllegalArgumentException(
+            "expected " + features.size() + " feature values " + features + ", got " + row.length);
+      }
+      float[] x = new float[row.length];
+      for (int i = 0; i < x.length; i++) {
+        x[i] = (float) ((row[i] - mean[i]) / std[i]);
+      }
+      long[] shape = new long[example.length + 1];
+      shape[0] = 1;
+      System.arraycopy(example, 0, shape, 1, example.length);
+      return new NDList(ctx.getNDManager().create(x, new Shape(shape)));
+    }
+
+    @Override
+    public Object processOutput(TranslatorContext ctx, NDList list) {
+      NDArray out = list.singletonOrThrow().reshape(-1);
+      return classify ? new Classifications(names, out.softmax(0)) : out.toFloatArray();
+    }
+
+    List<String> features() {
+      return features;
+    }
+
+    List<String> names() {
+      return names;
+    }
+  }
+
+  /** DJL Serving's types: a JSON object of feature values in, JSON out. */
+  private static final class ServingRows implements NoBatchifyTranslator<Input, Output> {
+    private Rows rows;
+
+    @Override
+    public void prepare(TranslatorContext ctx) throws IOException {
+      JsonNode m = metadata(ctx.getModel().getModelPath());
+      rows = new Rows("classification".equals(m.path("task").asText()));
+      rows.prepare(ctx);
+    }
+
+    @Override
+    public NDList processInput(TranslatorContext ctx, Input input) throws IOException {
+      JsonNode row = JSON.readTree(input.getData().getAsString());
+      float[] x = new float[rows.features().size()];
+      for (int i = 0; i < x.length; i++) {
+        JsonNode v = row.get(rows.features().get(i));
+        if (v == null || !v.isNumber()) {
+          throw new IllegalArgumentException("feature '" + rows.features().get(i) + "' missing");
+        }
+        x[i] = (float) v.asDouble();
+      }
+      return rows.processInput(ctx, x);
+    }
+
+    @Override
+    public Output processOutput(TranslatorContext ctx, NDList list) {
+      Object o = rows.processOutput(ctx, list);
+      Output out = new Output();
+      if (o instanceof Classifications c) {
+        out.add(c);
+      } else {
+        float[] v = (float[]) o;
+        Map<String, Float> values = new LinkedHashMap<>();
+        for (int i = 0; i < v.length; i++) {
+          values.put(rows.names().get(i), v[i]);
+        }
+        out.add(JsonUtils.GSON.toJson(values));
+      }
+      return out;
+    }
+  }
+}
