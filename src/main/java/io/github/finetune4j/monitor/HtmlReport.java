@@ -41,6 +41,9 @@ public final class HtmlReport {
   /** File name of the report inside the run directory. */
   public static final String FILE_NAME = "report.html";
 
+  /** Optional test residuals of a regression run (predicted and actual values). */
+  public static final String RESIDUALS_FILE = "test_residuals.json";
+
   /** Optional run summary read from the run directory. */
   public static final String SUMMARY_FILE = "summary.json";
 
@@ -100,6 +103,7 @@ public final class HtmlReport {
       problems.add(JsonlSink.FILE_NAME + " " + p);
     }
     JsonNode summary = readSummary(runDir.resolve(SUMMARY_FILE), problems);
+    JsonNode residuals = readSummary(runDir.resolve(RESIDUALS_FILE), problems);
 
     String title =
         runDir.toAbsolutePath().normalize().getFileName() == null
@@ -121,7 +125,11 @@ public final class HtmlReport {
     parts.put("SUMMARY_TABLE", summaryTable(summary));
     parts.put("WARNINGS_TABLE", warningsTable(log.warnings()));
     parts.put("PROBLEMS_LIST", problemsList(problems));
-    parts.put("DATA", scriptSafeJson(data(log, summary, problems)));
+    ObjectNode data = data(log, summary, problems);
+    if (residuals != null) {
+      data.set("residuals", residuals);
+    }
+    parts.put("DATA", scriptSafeJson(data));
     parts.put("UPLOT_CSS", resource("uPlot.min.css"));
     parts.put("UPLOT_JS", resource("uPlot.iife.min.js"));
     parts.put("UPLOT_LICENSE", resource("uPlot.LICENSE").replace("--", "- -"));
@@ -136,12 +144,12 @@ public final class HtmlReport {
     try {
       JsonNode n = MAPPER.readTree(file.toFile());
       if (n == null || !n.isObject()) {
-        problems.add(SUMMARY_FILE + ": not a JSON object, ignored");
+        problems.add(file.getFileName() + ": not a JSON object, ignored");
         return null;
       }
       return n;
     } catch (JsonProcessingException e) {
-      problems.add(SUMMARY_FILE + ": not valid JSON, ignored: " + e.getOriginalMessage());
+      problems.add(file.getFileName() + ": not valid JSON, ignored: " + e.getOriginalMessage());
       return null;
     }
   }
@@ -253,14 +261,24 @@ public final class HtmlReport {
     if (!log.epochs().isEmpty()) {
       EpochMetrics e = log.epochs().get(log.epochs().size() - 1);
       rows.add(new String[] {"last valid loss", fmt(e.validLoss())});
-      rows.add(new String[] {"last valid accuracy", fmt(e.validAccuracy())});
+      // the task's headline metric: accuracy (higher is better) or RMSE (lower is better)
+      boolean rmse = !e.valid().containsKey("accuracy") && e.valid().containsKey("rmse");
+      String metric = rmse ? "rmse" : "accuracy";
+      rows.add(
+          new String[] {"last valid " + metric, fmt(e.valid().getOrDefault(metric, Double.NaN))});
       double best =
-          log.epochs().stream()
-              .mapToDouble(EpochMetrics::validAccuracy)
-              .filter(v -> !Double.isNaN(v))
-              .max()
-              .orElse(Double.NaN);
-      rows.add(new String[] {"best valid accuracy", fmt(best)});
+          rmse
+              ? log.epochs().stream()
+                  .mapToDouble(x -> x.valid().getOrDefault("rmse", Double.NaN))
+                  .filter(v -> !Double.isNaN(v))
+                  .min()
+                  .orElse(Double.NaN)
+              : log.epochs().stream()
+                  .mapToDouble(EpochMetrics::validAccuracy)
+                  .filter(v -> !Double.isNaN(v))
+                  .max()
+                  .orElse(Double.NaN);
+      rows.add(new String[] {"best valid " + metric, fmt(best)});
     }
     rows.add(new String[] {"warnings", Integer.toString(log.warnings().size())});
     StringBuilder b = new StringBuilder("<table class=\"kv\" id=\"run-table\">");

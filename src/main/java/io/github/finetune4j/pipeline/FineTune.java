@@ -51,6 +51,7 @@ import io.github.finetune4j.train.ClassificationTask;
 import io.github.finetune4j.train.FaultPolicy;
 import io.github.finetune4j.train.FineTuner;
 import io.github.finetune4j.train.NormSetup;
+import io.github.finetune4j.train.RegressionTask;
 import io.github.finetune4j.train.RunResult;
 import io.github.finetune4j.train.Task;
 import io.github.finetune4j.train.TextBatches;
@@ -398,6 +399,7 @@ public final class FineTune {
         new MonitorSet(sinks).close();
       }
       fillSummary(summary, recipe, result, t);
+      writeResiduals(partial, result, t);
       ArrayNode fresh = summary.putArray("new_groups");
       newGroups(recipe, t.groups()).forEach(fresh::add);
       if (result.succeeded()) {
@@ -451,6 +453,29 @@ public final class FineTune {
       }
     }
   }
+
+  /**
+   * For a regression, {@value #RESIDUALS_FILE}: the first target's test predictions and values (the
+   * first {@link io.github.finetune4j.train.Evaluation#MAX_POINTS} examples), for the report's
+   * residual plot.
+   */
+  private static void writeResiduals(Path runDir, RunResult result, Training t) throws IOException {
+    if (!(t.task() instanceof RegressionTask r) || result.test().predicted() == null) {
+      return;
+    }
+    ObjectNode o = JSON.createObjectNode();
+    o.put("target", r.targets().get(0));
+    ArrayNode p = o.putArray("predicted");
+    ArrayNode a = o.putArray("actual");
+    for (int i = 0; i < result.test().predicted().length; i++) {
+      p.add(result.test().predicted()[i]);
+      a.add(result.test().actual()[i]);
+    }
+    Files.writeString(runDir.resolve(RESIDUALS_FILE), RecipeReader.toJson(o));
+  }
+
+  /** The test residuals of a regression run, read by the report. */
+  static final String RESIDUALS_FILE = HtmlReport.RESIDUALS_FILE;
 
   private static void fillSummary(ObjectNode summary, Recipe recipe, RunResult result, Training t) {
     boolean classification = t.task() instanceof ClassificationTask;

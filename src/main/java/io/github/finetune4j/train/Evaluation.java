@@ -13,8 +13,19 @@ import java.util.Map;
  * @param metrics named scalars (NaN where undefined)
  * @param classes the class names of the confusion matrix (empty without one)
  * @param confusion counts, {@code confusion[true][predicted]}, or null
+ * @param predicted for a regression, the first output's predictions of the first {@value
+ *     #MAX_POINTS} examples (for a residual plot), or null
+ * @param actual their targets, or null
  */
-public record Evaluation(Map<String, Double> metrics, List<String> classes, long[][] confusion) {
+public record Evaluation(
+    Map<String, Double> metrics,
+    List<String> classes,
+    long[][] confusion,
+    float[] predicted,
+    float[] actual) {
+
+  /** The most (prediction, target) pairs kept for a residual plot. */
+  public static final int MAX_POINTS = 2000;
 
   /** An evaluation with no metrics (no split). */
   public static final Evaluation NONE = new Evaluation(Map.of(), List.of(), null);
@@ -23,6 +34,17 @@ public record Evaluation(Map<String, Double> metrics, List<String> classes, long
   public Evaluation {
     metrics = Collections.unmodifiableMap(new LinkedHashMap<>(metrics));
     classes = List.copyOf(classes);
+  }
+
+  /**
+   * An evaluation without residuals.
+   *
+   * @param metrics named scalars
+   * @param classes class names of the confusion matrix
+   * @param confusion counts, or null
+   */
+  public Evaluation(Map<String, Double> metrics, List<String> classes, long[][] confusion) {
+    this(metrics, classes, confusion, null, null);
   }
 
   /**

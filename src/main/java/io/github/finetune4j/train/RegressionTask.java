@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -86,6 +87,9 @@ public final class RegressionTask implements Task {
       private final double[] absSum = new double[k];
       private final double[] sqSum = new double[k];
       private final long[] count = new long[k];
+      private final float[] predicted = new float[Evaluation.MAX_POINTS];
+      private final float[] actual = new float[Evaluation.MAX_POINTS];
+      private int points;
       private final double[] yMean = new double[k]; // Welford: no cancellation in sum(y - mean)^2
       private final double[] yM2 = new double[k];
 
@@ -102,6 +106,12 @@ public final class RegressionTask implements Task {
                   + " for "
                   + k
                   + " target(s)");
+        }
+        for (int i = 0; i < p.length; i += k) {
+          if (points < Evaluation.MAX_POINTS) { // the first output, for a residual plot
+            predicted[points] = p[i];
+            actual[points++] = y[i];
+          }
         }
         for (int i = 0; i < p.length; i++) {
           int j = i % k;
@@ -142,7 +152,8 @@ public final class RegressionTask implements Task {
         if (k > 1 && n > 0) {
           m.putAll(each);
         }
-        return new Evaluation(m, List.of(), null);
+        return new Evaluation(
+            m, List.of(), null, Arrays.copyOf(predicted, points), Arrays.copyOf(actual, points));
       }
     };
   }

@@ -104,6 +104,8 @@
   function accuracyChart(host) {
     var xs = data.epochs.map(function (e) { return e.epoch; });
     var metric = data.epochs.length && data.epochs[0].metric ? data.epochs[0].metric : 'accuracy';
+    var title = document.getElementById('metric-title');
+    if (title && metric !== 'accuracy') { title.textContent = metric.toUpperCase() + ' per epoch'; }
     function value(e, split) {
       var v = e[split + '_metric'];
       return v === undefined ? e[split + '_accuracy'] : v;
@@ -114,6 +116,30 @@
       { label: 'valid', values: data.epochs.map(function (e) { return value(e, 'valid'); }),
         points: true, color: '#d62728' }
     ], false);
+  }
+
+  // Regression: residual (actual - predicted) against predicted, points only, with a zero line.
+  function residualChart(host) {
+    var r = data.residuals;
+    if (!r || !r.predicted || !r.predicted.length) { return; }
+    document.getElementById('residuals-section').hidden = false;
+    var idx = r.predicted.map(function (_, i) { return i; });
+    idx.sort(function (a, b) { return r.predicted[a] - r.predicted[b]; });
+    var xs = idx.map(function (i) { return r.predicted[i]; });
+    var res = idx.map(function (i) { return r.actual[i] - r.predicted[i]; });
+    var zero = xs.map(function () { return 0; });
+    var opts = {
+      width: width(host), height: 300,
+      scales: { x: { time: false } },
+      series: [{ label: 'predicted ' + r.target },
+        { label: 'actual − predicted', stroke: '#1f77b4', width: 0, paths: function () { return null; },
+          points: { show: true, size: 5, fill: '#1f77b4' } },
+        { label: 'zero', stroke: '#999', width: 1, dash: [4, 4], points: { show: false } }],
+      axes: [{ label: 'predicted ' + r.target, values: formatTicks },
+        { label: 'residual', size: 70, values: formatTicks }]
+    };
+    host.setAttribute('data-residuals', String(xs.length));
+    return new uPlot(opts, [xs, res, zero], host);
   }
 
   // Log scale: discriminative rates (1e-4 / 2.6^k) lie decades below a head's 2e-3. A frozen
@@ -222,6 +248,9 @@
   var charts = [
     ['chart-loss', lossChart], ['chart-accuracy', accuracyChart], ['chart-lr', lrChart],
     ['chart-heatmap', heatmap], ['chart-drift', driftChart], ['chart-grad', gradChart]];
+  if (data.residuals && data.residuals.predicted && data.residuals.predicted.length) {
+    charts.push(['chart-residuals', residualChart]); // a regression run only
+  }
   var rendered = 0;
   document.body.setAttribute('data-charts-expected', String(charts.length));
   charts.forEach(function (c) {
