@@ -15,6 +15,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.DynamicTest;
@@ -33,17 +34,20 @@ class ShippedRecipesRunTest {
   @TempDir static Path tmp;
 
   static String[] shrunk(Path recipe, Path out) {
-    return new String[] {
-      "run",
-      recipe.toString(),
-      "data.train.limit=16",
-      "data.valid.limit=8",
-      "data.test.limit=24",
-      "data.max_length=24",
-      "data.batch_size=8",
-      "monitor.sinks=[jsonl]",
-      "output.dir=" + out
-    };
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "run",
+                recipe.toString(),
+                "data.train.limit=16",
+                "data.valid.limit=8",
+                "data.test.limit=24",
+                "data.max_length=24",
+                "data.batch_size=8",
+                "monitor.sinks=[jsonl]",
+                "output.dir=" + out));
+    args.addAll(TestRecipes.fixtureOverrides(recipe));
+    return args.toArray(String[]::new);
   }
 
   @TestFactory

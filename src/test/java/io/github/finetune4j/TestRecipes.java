@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import io.github.finetune4j.pipeline.FineTune;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -112,5 +113,45 @@ public final class TestRecipes {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  private static Path checkpoint;
+
+  /**
+   * The overrides a shipped recipe needs to run in a test on a fresh clone: a recipe that reads the
+   * safetensors checkpoint {@code models/minilm-safetensors} (which users write once with {@code
+   * finetune checkpoint}, and git ignores) gets {@code model.dir} pointed at one written into a
+   * temporary directory, once per test JVM, unless the directory exists.
+   *
+   * @param recipe a shipped recipe
+   * @return overrides, possibly none
+   */
+  public static synchronized List<String> fixtureOverrides(Path recipe) {
+    JsonNode model = readTree(recipe).path("model");
+    String dir = model.path("dir").asText("");
+    if (!"safetensors".equals(model.path("type").asText()) || Files.isDirectory(Path.of(dir))) {
+      return List.of();
+    }
+    if (!"models/minilm-safetensors".equals(dir)) {
+      throw new IllegalStateException(
+          recipe
+              + ": a shipped safetensors recipe must read"
+              + " models/minilm-safetensors, which tests can write");
+    }
+    try {
+      if (checkpoint == null) {
+        Path tmp = Files.createTempDirectory("finetune4j-checkpoint");
+        tmp.toFile().deleteOnExit();
+        checkpoint = tmp.resolve("minilm-safetensors");
+        FineTune.writeCheckpoint("all-minilm-l6-v2", checkpoint);
+        for (String f : List.of("config.json", "model.safetensors", "tokenizer.json")) {
+          checkpoint.resolve(f).toFile().deleteOnExit();
+        }
+        checkpoint.toFile().deleteOnExit();
+      }
+    } catch (Exception e) {
+      throw new IllegalStateException("cannot write the test checkpoint: " + e.getMessage(), e);
+    }
+    return List.of("model.dir=" + checkpoint);
   }
 }

@@ -48,7 +48,8 @@ import picocli.CommandLine.Parameters;
       Main.PlanCmd.class,
       Main.Schema.class,
       Main.Predict.class,
-      Main.Report.class
+      Main.Report.class,
+      Main.Checkpoint.class
     })
 public final class Main implements Callable<Integer> {
 
@@ -292,6 +293,41 @@ public final class Main implements Callable<Integer> {
       } catch (ReportException e) {
         main.err.println("finetune: cannot write a report: " + e.getMessage());
         return BAD_INPUT;
+      }
+    }
+  }
+
+  @Command(
+      name = "checkpoint",
+      mixinStandardHelpOptions = true,
+      version = Main.VERSION,
+      description =
+          "Write the bundled all-MiniLM-L6-v2 as a Hugging Face checkpoint directory (config.json,"
+              + " model.safetensors, tokenizer.json) for model.type: safetensors.")
+  static final class Checkpoint implements Callable<Integer> {
+    @CommandLine.ParentCommand Main main;
+
+    @Option(
+        names = "--bundled",
+        defaultValue = "all-minilm-l6-v2",
+        description = "The bundled model (default: ${DEFAULT-VALUE}).")
+    String bundled;
+
+    @Parameters(index = "0", paramLabel = "DIR", description = "A new directory.")
+    Path dir;
+
+    @Override
+    public Integer call() throws Exception {
+      try {
+        FineTune.writeCheckpoint(bundled, dir);
+        main.out.println(
+            "Wrote "
+                + Escapes.escape(dir.toString())
+                + " (config.json,"
+                + " model.safetensors, tokenizer.json)");
+        return OK;
+      } catch (BadInputException e) {
+        return main.badInput("cannot write the checkpoint", e);
       }
     }
   }

@@ -19,6 +19,8 @@ import io.github.finetune4j.model.NormLayers;
 import io.github.finetune4j.model.TextClassifierBlock;
 import io.github.finetune4j.model.bert.BertConfig;
 import io.github.finetune4j.model.bert.BertWeights;
+import io.github.finetune4j.model.bert.MiniLmImporter;
+import io.github.finetune4j.model.safetensors.BertCheckpoint;
 import io.github.finetune4j.model.text.TextTokenizer;
 import io.github.finetune4j.monitor.ConsoleSink;
 import io.github.finetune4j.monitor.HtmlReport;
@@ -57,6 +59,7 @@ import io.github.finetune4j.train.Task;
 import io.github.finetune4j.train.TextBatches;
 import io.github.finetune4j.train.TrainSetup;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -601,6 +604,44 @@ public final class FineTune {
                   + " examples read have the label '"
                   + classes.get(seen.iterator().next())
                   + "'; a classifier needs at least two classes in its training data"));
+    }
+  }
+
+  /**
+   * Writes a bundled pre-trained encoder as a Hugging Face checkpoint directory ({@code
+   * config.json}, {@code model.safetensors}, {@code tokenizer.json}) that {@code model: {type:
+   * safetensors, dir}} reads — e.g. to fine-tune the quickstart's MiniLM from safetensors.
+   *
+   * @param bundled the bundled model, {@code all-minilm-l6-v2}
+   * @param dir a new (or empty) directory
+   * @throws BadInputException for an unknown model, or a directory that exists and is not empty
+   * @throws IOException when writing fails
+   */
+  public static void writeCheckpoint(String bundled, Path dir)
+      throws BadInputException, IOException {
+    if (!"all-minilm-l6-v2".equals(bundled)) {
+      throw new BadInputException(
+          List.of("--bundled: '" + bundled + "' is not bundled; the one is all-minilm-l6-v2"));
+    }
+    if (Files.exists(dir) && !(Files.isDirectory(dir) && isEmptyDirectory(dir))) {
+      throw new BadInputException(
+          List.of(dir + ": exists and is not an empty directory; give a new directory"));
+    }
+    BundledMiniLmSource source = new BundledMiniLmSource();
+    byte[] tokenizer;
+    try (InputStream in =
+        FineTune.class.getClassLoader().getResourceAsStream(MiniLmImporter.TOKENIZER_RESOURCE)) {
+      if (in == null) {
+        throw new IOException("the bundled tokenizer is not on the class path");
+      }
+      tokenizer = in.readAllBytes();
+    }
+    BertCheckpoint.write(dir, source.config(), source.weights(), tokenizer);
+  }
+
+  private static boolean isEmptyDirectory(Path dir) throws IOException {
+    try (Stream<Path> s = Files.list(dir)) {
+      return s.findAny().isEmpty();
     }
   }
 

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import io.github.finetune4j.TestRecipes;
 import io.github.finetune4j.recipe.RecipeReader;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -50,7 +51,9 @@ class PlanGoldenTest {
                               + ".plan.json";
                       String actual =
                           RecipeReader.toJson(
-                                  FineTune.plan(RecipeReader.read(r, List.of())).toJson())
+                                  FineTune.plan(
+                                          RecipeReader.read(r, TestRecipes.fixtureOverrides(r)))
+                                      .toJson())
                               + "\n";
                       Path golden = GOLDEN.resolve(name);
                       if (update) {

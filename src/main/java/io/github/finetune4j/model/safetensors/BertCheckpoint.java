@@ -526,4 +526,49 @@ public final class BertCheckpoint implements AutoCloseable {
       return v.doubleValue();
     }
   }
+
+  /**
+   * Writes a Hugging Face BERT checkpoint directory that {@link #open} reads back: {@value
+   * #CONFIG_FILE} (the configuration as {@code save_pretrained} writes it), {@value #WEIGHTS_FILE}
+   * (float32, block parameter names without a prefix, as {@code BertModel} saves them) and {@value
+   * #TOKENIZER_FILE}.
+   *
+   * @param dir the directory (created; must not exist or be empty)
+   * @param config the architecture
+   * @param weights the weights by block parameter name
+   * @param tokenizerJson the bytes of {@code tokenizer.json}
+   * @throws IOException when the directory is not empty or writing fails
+   */
+  public static void write(
+      Path dir, BertConfig config, Map<String, WeightTensor> weights, byte[] tokenizerJson)
+      throws IOException {
+    if (Files.exists(dir)) {
+      try (var s = Files.list(dir)) {
+        if (s.findAny().isPresent()) {
+          throw new IOException(dir + " exists and is not empty; give a new directory");
+        }
+      }
+    }
+    Files.createDirectories(dir);
+    com.fasterxml.jackson.databind.node.ObjectNode c = new ObjectMapper().createObjectNode();
+    c.putArray("architectures").add("BertModel");
+    c.put("model_type", "bert");
+    c.put("hidden_act", "gelu");
+    c.put("position_embedding_type", "absolute");
+    c.put("vocab_size", config.vocabSize());
+    c.put("hidden_size", config.hiddenSize());
+    c.put("num_hidden_layers", config.numLayers());
+    c.put("num_attention_heads", config.numHeads());
+    c.put("intermediate_size", config.intermediateSize());
+    c.put("max_position_embeddings", config.maxPositions());
+    c.put("type_vocab_size", config.typeVocabSize());
+    c.put("layer_norm_eps", config.layerNormEps());
+    c.put("hidden_dropout_prob", config.hiddenDropout());
+    c.put("attention_probs_dropout_prob", config.attentionDropout());
+    Files.writeString(
+        dir.resolve(CONFIG_FILE),
+        new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(c) + "\n");
+    Files.write(dir.resolve(TOKENIZER_FILE), tokenizerJson);
+    SafetensorsWriter.write(dir.resolve(WEIGHTS_FILE), weights, Map.of("format", "pt"));
+  }
 }
