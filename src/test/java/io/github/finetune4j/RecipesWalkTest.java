@@ -9,6 +9,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.DynamicTest;
@@ -32,9 +33,11 @@ class RecipesWalkTest {
   private static void expectOk(String command, Path recipe) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ByteArrayOutputStream err = new ByteArrayOutputStream();
+    List<String> args = new ArrayList<>(List.of(command, recipe.toString()));
+    args.addAll(TestRecipes.fixtureOverrides(recipe));
     int code =
         Main.run(
-            new String[] {command, recipe.toString()},
+            args.toArray(String[]::new),
             new PrintStream(out, true, StandardCharsets.UTF_8),
             new PrintStream(err, true, StandardCharsets.UTF_8));
     String o = out.toString(StandardCharsets.UTF_8);
