@@ -1,7 +1,5 @@
 package io.github.finetune4j.pipeline;
 
-import com.fasterxml.jackson.core.JsonLocation;
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.finetune4j.data.Standardizer;
@@ -111,20 +109,7 @@ record FeatureMetadata(
    * @throws BadInputException with one sentence, naming the file, per problem
    */
   static FeatureMetadata read(Path file) throws BadInputException {
-    JsonNode root;
-    try {
-      root = JSON.readTree(Files.readAllBytes(file));
-    } catch (JsonProcessingException e) {
-      JsonLocation at = e.getLocation();
-      throw bad(
-          file
-              + ": not valid JSON"
-              + (at == null
-                  ? ""
-                  : " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")"));
-    } catch (IOException e) {
-      throw bad(Problems.unreadable(file, e));
-    }
+    JsonNode root = Problems.readJson(file);
     if (root == null || !root.isObject()) {
       throw bad(
           file

@@ -1,12 +1,8 @@
 package io.github.finetune4j.pipeline;
 
-import com.fasterxml.jackson.core.JsonLocation;
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.finetune4j.model.bert.BertConfig;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -58,20 +54,7 @@ record ModelMetadata(
    * @throws BadInputException with one sentence, naming the file, per problem
    */
   static ModelMetadata read(Path file) throws BadInputException {
-    JsonNode root;
-    try {
-      root = JSON.readTree(Files.readAllBytes(file));
-    } catch (JsonProcessingException e) {
-      JsonLocation at = e.getLocation();
-      throw bad(
-          file
-              + ": not valid JSON"
-              + (at == null
-                  ? ""
-                  : " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")"));
-    } catch (IOException e) {
-      throw bad(Problems.unreadable(file, e));
-    }
+    JsonNode root = Problems.readJson(file);
     if (root == null || root.isMissingNode()) {
       throw bad(file + ": empty, expected the JSON object written at export");
     }

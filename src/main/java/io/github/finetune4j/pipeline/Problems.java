@@ -5,8 +5,10 @@ import java.io.IOException;
 import java.nio.charset.CharacterCodingException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileSystemException;
+import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.List;
 
 /** Sentences for {@link BadInputException}s about files: each starts with the file's path. */
 final class Problems {
@@ -63,5 +65,29 @@ final class Problems {
       return "an object";
     }
     return node.asText();
+  }
+
+  /**
+   * Reads a JSON file of an export.
+   *
+   * @param file the file
+   * @return its tree (null for an empty file)
+   * @throws BadInputException naming the file and, for invalid JSON, the line and column
+   */
+  static JsonNode readJson(Path file) throws BadInputException {
+    try {
+      return new com.fasterxml.jackson.databind.ObjectMapper().readTree(Files.readAllBytes(file));
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      com.fasterxml.jackson.core.JsonLocation at = e.getLocation();
+      throw new BadInputException(
+          List.of(
+              file
+                  + ": not valid JSON"
+                  + (at == null
+                      ? ""
+                      : " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")")));
+    } catch (IOException e) {
+      throw new BadInputException(List.of(unreadable(file, e)));
+    }
   }
 }
