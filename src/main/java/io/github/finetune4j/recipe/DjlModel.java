@@ -11,7 +11,11 @@ import java.util.Objects;
  * @param engine the DJL engine
  */
 @Kind("djl")
-@Doc("A model loaded by DJL's Criteria from a URL.")
+@Doc(
+    "A model loaded by DJL's Criteria from a URL, as DJL users write it; fine-tuned like"
+        + " `torchscript` when what DJL loads is a TorchScript module (the PyTorch engine's"
+        + " `NAME.pt`). Zoo ids and https URLs need the network (offline they are refused with"
+        + " that reason); tests use local model directories.")
 public record DjlModel(
     @Required
         @Doc(
