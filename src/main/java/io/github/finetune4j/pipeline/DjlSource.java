@@ -114,7 +114,7 @@ final class DjlSource implements FeatureModelSource {
 
   @Override
   public String featuresMethod() {
-    return null;
+    return spec.featuresMethod();
   }
 
   private static String firstLine(Exception e) {

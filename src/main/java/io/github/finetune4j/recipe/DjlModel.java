@@ -24,7 +24,12 @@ public record DjlModel(
                 + " `https://` are not checked (offline).")
         String url,
     @Doc("The model name inside the directory (default: DJL's, the directory name).") String name,
-    @OneOf({"PyTorch"}) @Doc("The DJL engine (this build ships PyTorch).") String engine)
+    @OneOf({"PyTorch"}) @Doc("The DJL engine (this build ships PyTorch).") String engine,
+    @Doc(
+            "A method of the TorchScript module, exported with `@torch.jit.export`, whose output"
+                + " the new head is put on instead of `forward`'s (the cut point); as"
+                + " `torchscript`'s `features_method`.")
+        String featuresMethod)
     implements ModelSpec {
 
   /** Applies defaults. */
@@ -46,6 +51,7 @@ public record DjlModel(
     private String url;
     private String name;
     private String engine;
+    private String featuresMethod;
 
     private Builder() {}
 
@@ -83,6 +89,17 @@ public record DjlModel(
     }
 
     /**
+     * Sets the exported method to cut the module at (default: its {@code forward}).
+     *
+     * @param featuresMethod the method name
+     * @return this builder
+     */
+    public Builder optFeaturesMethod(String featuresMethod) {
+      this.featuresMethod = featuresMethod;
+      return this;
+    }
+
+    /**
      * Builds the value, with defaults filled in.
      *
      * @return the DjlModel
@@ -90,7 +107,7 @@ public record DjlModel(
      */
     public DjlModel build() {
       BuilderChecks.requireSet("DjlModel", "url", url);
-      return new DjlModel(url, name, engine);
+      return new DjlModel(url, name, engine, featuresMethod);
     }
   }
 }

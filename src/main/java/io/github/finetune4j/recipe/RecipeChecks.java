@@ -444,6 +444,9 @@ final class RecipeChecks {
       if (d.name() != null && d.name().isBlank()) {
         problems.add("model.name: must not be empty");
       }
+      if (d.featuresMethod() != null && !d.featuresMethod().matches("[A-Za-z_][A-Za-z0-9_]*")) {
+        problems.add("model.features_method: '" + d.featuresMethod() + "' is not a method name");
+      }
     }
   }
 

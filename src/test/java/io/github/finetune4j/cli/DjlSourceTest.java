@@ -9,6 +9,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.finetune4j.pipeline.RunDirectory;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -88,5 +90,38 @@ class DjlSourceTest {
     assertTrue(r.err().contains("model.url: "), r::toString);
     assertFalse(Files.exists(out));
     assertFalse(Files.exists(RunDirectory.partialOf(out)));
+  }
+
+  /** The cut point of a djl model: an exported method feeds a new head, as for torchscript. */
+  @Test
+  void anExportedMethodOfADjlModelCanFeedANewHeadAndAMissingOneIsRefused() throws Exception {
+    Path dir = Files.createDirectories(tmp.resolve("diabetes-mlp"));
+    Files.copy(Path.of("models/tabular/diabetes-mlp.pt"), dir.resolve("diabetes-mlp.pt"));
+    String[] common = {
+      "head.replace=classifier",
+      "groups=[{name: body, match: [\"body.*\"]}, {name: out, match: [\"out.*\"]},"
+          + " {name: head, match: [\"head.*\"]}]",
+      "stages=[{epochs: 4, train: [body, head]}]",
+      "monitor.sinks=[jsonl]"
+    };
+    Path out = tmp.resolve("cut");
+    List<String> args = new ArrayList<>(List.of("run", RECIPE));
+    args.add("model={type: djl, url: " + dir + ", features_method: features}");
+    args.addAll(List.of(common));
+    args.add("output.dir=" + out);
+    CliResult r = CliResult.run(args.toArray(String[]::new));
+    assertEquals(0, r.code(), r::toString);
+    assertTrue(r.out().contains("a new linear head of 1 output"), r::toString);
+    assertEquals(
+        "features",
+        JSON.readTree(out.resolve("model/finetune4j-model.json").toFile())
+            .at("/module/method")
+            .asText());
+    List<String> bad = new ArrayList<>(List.of("validate", RECIPE));
+    bad.add("model={type: djl, url: " + dir + ", features_method: nope}");
+    bad.addAll(List.of(common));
+    CliResult v = CliResult.run(bad.toArray(String[]::new));
+    assertEquals(2, v.code(), v::toString);
+    assertTrue(v.err().contains("the module has no method 'nope'"), v::toString);
   }
 }
