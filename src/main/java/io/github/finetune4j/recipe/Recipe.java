@@ -56,6 +56,53 @@ public record Recipe(
   }
 
   /**
+   * This recipe with another model section (e.g. the same policy on another checkpoint); validate
+   * the result with {@code FineTune.validate}.
+   *
+   * @param other the model section
+   * @return a new recipe
+   */
+  public Recipe withModel(ModelSpec other) {
+    return new Recipe(
+        description,
+        other,
+        head,
+        task,
+        data,
+        groups,
+        stages,
+        unfreeze,
+        optimizer,
+        schedule,
+        monitor,
+        train,
+        output);
+  }
+
+  /**
+   * This recipe writing to another output section.
+   *
+   * @param other the output section
+   * @return a new recipe
+   */
+  public Recipe withOutput(OutputSpec other) {
+    return new Recipe(
+        description,
+        model,
+        head,
+        task,
+        data,
+        groups,
+        stages,
+        unfreeze,
+        optimizer,
+        schedule,
+        monitor,
+        train,
+        other);
+  }
+
+  /**
    * Starts a builder: the Java equivalent of a recipe file.
    *
    * @return a new builder

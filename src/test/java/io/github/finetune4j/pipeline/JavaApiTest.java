@@ -35,21 +35,7 @@ class JavaApiTest {
     Path existing = Files.createDirectories(tmp.resolve("run"));
     Files.writeString(existing.resolve("notes.txt"), "the user's");
     Recipe q = QuickstartInJava.recipe();
-    Recipe recipe =
-        new Recipe(
-            q.description(),
-            q.model(),
-            q.head(),
-            q.task(),
-            q.data(),
-            q.groups(),
-            q.stages(),
-            q.unfreeze(),
-            q.optimizer(),
-            q.schedule(),
-            q.monitor(),
-            q.train(),
-            OutputSpec.builder().setDir(existing.toString()).build());
+    Recipe recipe = q.withOutput(OutputSpec.builder().setDir(existing.toString()).build());
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     BadInputException e =
         assertThrows(

@@ -521,38 +521,10 @@ class RecipeVariantsTest {
             SafetensorsModel.builder().setDir(checkpoint.toString()).build(),
             TorchScriptModel.builder().setPath(pt.toString()).build(),
             DjlModel.builder().setUrl(checkpoint.toString()).build())) {
-      Recipe r =
-          new Recipe(
-              q.description(),
-              m,
-              q.head(),
-              q.task(),
-              q.data(),
-              q.groups(),
-              q.stages(),
-              q.unfreeze(),
-              q.optimizer(),
-              q.schedule(),
-              q.monitor(),
-              q.train(),
-              q.output());
+      Recipe r = q.withModel(m);
       assertEquals(r, FineTune.validate(r));
     }
-    Recipe bad =
-        new Recipe(
-            q.description(),
-            BertOnnxModel.builder().build(),
-            q.head(),
-            q.task(),
-            q.data(),
-            q.groups(),
-            q.stages(),
-            q.unfreeze(),
-            q.optimizer(),
-            q.schedule(),
-            q.monitor(),
-            q.train(),
-            q.output());
+    Recipe bad = q.withModel(BertOnnxModel.builder().build());
     assertEquals(
         List.of("model: give exactly one of bundled, path; got none"),
         assertThrows(RecipeException.class, () -> FineTune.validate(bad)).problems());
