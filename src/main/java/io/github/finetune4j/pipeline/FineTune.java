@@ -560,6 +560,27 @@ public final class FineTune {
   }
 
   /**
+   * What a recipe's policy makes of a block's trainable parameters: their groups, the norm policy
+   * of its BatchNorm layers, and the resolved plan.
+   *
+   * @param params the trainable parameters by name
+   * @param groups their partition
+   * @param norms the norm policy, or null without running statistics
+   * @param plan the plan
+   */
+  record Resolved(Map<String, Parameter> params, ParamGroups groups, NormSetup norms, Plan plan) {}
+
+  /**
+   * Groups, norm policy and plan of {@code block} (whose trainable parameters are {@code params}).
+   */
+  static Resolved resolved(Recipe recipe, Block block, Map<String, Parameter> params)
+      throws BadInputException {
+    ParamGroups groups = groups(recipe, params);
+    NormSetup norms = norms(recipe, block, groups);
+    return new Resolved(params, groups, norms, resolve(recipe, params, groups, normParams(norms)));
+  }
+
+  /**
    * Puts the model's layers with running statistics (BatchNorm) under the groups' norm modes, or
    * returns null when it has none; refuses plans the layers cannot honour.
    */

@@ -4,12 +4,10 @@ import ai.djl.Device;
 import ai.djl.Model;
 import ai.djl.engine.Engine;
 import ai.djl.nn.Block;
-import ai.djl.nn.Parameter;
 import ai.djl.training.dataset.RandomAccessDataset;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.finetune4j.monitor.MetricsSink;
-import io.github.finetune4j.params.ParamGroups;
 import io.github.finetune4j.params.ParameterNames;
 import io.github.finetune4j.recipe.Recipe;
 import io.github.finetune4j.recipe.RecipeException;
@@ -17,7 +15,6 @@ import io.github.finetune4j.recipe.RecipeReader;
 import io.github.finetune4j.train.Batches;
 import io.github.finetune4j.train.ClassificationTask;
 import io.github.finetune4j.train.DatasetBatches;
-import io.github.finetune4j.train.NormSetup;
 import io.github.finetune4j.train.RegressionTask;
 import io.github.finetune4j.train.Task;
 import java.io.IOException;
@@ -26,7 +23,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 /**
  * The Java door for your own DJL {@link Block} and datasets: the toolkit's policies — groups,
@@ -89,10 +85,7 @@ public final class FineTuning {
    *     policy cannot be honoured
    */
   public Plan plan() throws BadInputException {
-    Map<String, Parameter> params = ParameterNames.trainable(block);
-    ParamGroups groups = FineTune.groups(policy, params);
-    NormSetup norms = FineTune.norms(policy, block, groups);
-    return FineTune.resolve(policy, params, groups, FineTune.normParams(norms));
+    return FineTune.resolved(policy, block, ParameterNames.trainable(block)).plan();
   }
 
   /**
@@ -128,10 +121,7 @@ public final class FineTuning {
     if (!problems.isEmpty()) {
       throw new BadInputException(problems);
     }
-    Map<String, Parameter> params = ParameterNames.trainable(block);
-    ParamGroups groups = FineTune.groups(policy, params);
-    NormSetup norms = FineTune.norms(policy, block, groups);
-    Plan plan = FineTune.resolve(policy, params, groups, FineTune.normParams(norms));
+    FineTune.Resolved r = FineTune.resolved(policy, block, ParameterNames.trainable(block));
     Engine.getInstance().setRandomSeed((int) (long) policy.train().seed());
     try (Model model = Model.newInstance("finetune4j", Device.cpu());
         RunDirectory dir = RunDirectory.open(runDir, out)) {
@@ -140,10 +130,10 @@ public final class FineTuning {
           new FineTune.Training(
               model,
               block,
-              params,
-              groups,
-              norms,
-              plan,
+              r.params(),
+              r.groups(),
+              r.norms(),
+              r.plan(),
               task,
               train.size(),
               test == null ? 0 : test.size(),

@@ -18,7 +18,6 @@ import io.github.finetune4j.data.Standardizer;
 import io.github.finetune4j.data.TabularData;
 import io.github.finetune4j.model.FeatureModelBlock;
 import io.github.finetune4j.monitor.MetricsSink;
-import io.github.finetune4j.params.ParamGroups;
 import io.github.finetune4j.params.ParameterNames;
 import io.github.finetune4j.recipe.CsvSplit;
 import io.github.finetune4j.recipe.HeadSpec;
@@ -27,7 +26,6 @@ import io.github.finetune4j.recipe.RegressionTaskSpec;
 import io.github.finetune4j.recipe.TorchScriptModel;
 import io.github.finetune4j.train.ClassificationTask;
 import io.github.finetune4j.train.FeatureBatches;
-import io.github.finetune4j.train.NormSetup;
 import io.github.finetune4j.train.RegressionTask;
 import io.github.finetune4j.train.Task;
 import java.io.IOException;
@@ -75,10 +73,7 @@ final class TabularPipeline {
       FeatureModelBlock block =
           build(recipe, source, first.featureCount(), outputNames(recipe, first), manager, null);
       block.initialize(manager, DataType.FLOAT32, new Shape(1, first.featureCount()));
-      Map<String, Parameter> params = parameters(block);
-      ParamGroups groups = FineTune.groups(recipe, params);
-      NormSetup norms = FineTune.norms(recipe, block, groups);
-      return FineTune.resolve(recipe, params, groups, FineTune.normParams(norms));
+      return FineTune.resolved(recipe, block, parameters(block)).plan();
     }
   }
 
@@ -120,10 +115,7 @@ final class TabularPipeline {
           build(recipe, source, width, outputs, model.getNDManager(), mapping);
       block.initialize(model.getNDManager(), DataType.FLOAT32, new Shape(1, width));
       model.setBlock(block);
-      Map<String, Parameter> params = parameters(block);
-      ParamGroups groups = FineTune.groups(recipe, params);
-      NormSetup norms = FineTune.norms(recipe, block, groups);
-      Plan plan = FineTune.resolve(recipe, params, groups, FineTune.normParams(norms));
+      FineTune.Resolved r = FineTune.resolved(recipe, block, parameters(block));
       Task task =
           regression
               ? new RegressionTask(
@@ -138,10 +130,10 @@ final class TabularPipeline {
           new FineTune.Training(
               model,
               block,
-              params,
-              groups,
-              norms,
-              plan,
+              r.params(),
+              r.groups(),
+              r.norms(),
+              r.plan(),
               task,
               train.rows(),
               test == null ? 0 : test.rows(),

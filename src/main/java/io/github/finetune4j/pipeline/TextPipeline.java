@@ -6,7 +6,6 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.Parameter;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.finetune4j.data.DataException;
@@ -18,20 +17,17 @@ import io.github.finetune4j.model.bert.BertConfig;
 import io.github.finetune4j.model.bert.BertWeights;
 import io.github.finetune4j.model.text.TextTokenizer;
 import io.github.finetune4j.monitor.MetricsSink;
-import io.github.finetune4j.params.ParamGroups;
 import io.github.finetune4j.params.ParameterNames;
 import io.github.finetune4j.recipe.Recipe;
 import io.github.finetune4j.recipe.SourceSpec;
 import io.github.finetune4j.recipe.TextJsonlSplit;
 import io.github.finetune4j.train.ClassificationTask;
-import io.github.finetune4j.train.NormSetup;
 import io.github.finetune4j.train.TextBatches;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -50,10 +46,7 @@ final class TextPipeline {
     try (NDManager manager = NDManager.newBaseManager()) {
       TextClassifierBlock block = newBlock(recipe, source.config());
       block.initialize(manager, DataType.FLOAT32, new Shape(1, 8), new Shape(1, 8));
-      Map<String, Parameter> params = ParameterNames.trainable(block);
-      ParamGroups groups = FineTune.groups(recipe, params);
-      return FineTune.resolve(
-          recipe, params, groups, FineTune.normParams(FineTune.norms(recipe, block, groups)));
+      return FineTune.resolved(recipe, block, ParameterNames.trainable(block)).plan();
     }
   }
 
@@ -82,10 +75,7 @@ final class TextPipeline {
       TextClassifierBlock block = newBlock(recipe, config);
       block.initialize(model.getNDManager(), DataType.FLOAT32, new Shape(1, 8), new Shape(1, 8));
       model.setBlock(block);
-      Map<String, Parameter> params = ParameterNames.trainable(block);
-      ParamGroups groups = FineTune.groups(recipe, params);
-      NormSetup norms = FineTune.norms(recipe, block, groups);
-      Plan plan = FineTune.resolve(recipe, params, groups, FineTune.normParams(norms));
+      FineTune.Resolved r = FineTune.resolved(recipe, block, ParameterNames.trainable(block));
       try (RunDirectory dir = RunDirectory.open(runDir, out)) {
         String init = FineTune.init(recipe.model());
         out.printf(Locale.ROOT, "Loading %s (%s weights)%n", source.describe(), init);
@@ -103,10 +93,10 @@ final class TextPipeline {
             new FineTune.Training(
                 model,
                 block,
-                params,
-                groups,
-                norms,
-                plan,
+                r.params(),
+                r.groups(),
+                r.norms(),
+                r.plan(),
                 new ClassificationTask(recipe.head().classes()),
                 train.size(),
                 test.size(),
