@@ -15,8 +15,9 @@ import ai.djl.util.PairList;
 import java.util.Arrays;
 
 /**
- * A TorchScript module that reads feature vectors, with an optional new linear head and an optional
- * fixed output mapping: {@code x [batch, F] -> module -> [dropout, head] -> [out · scale + shift]}.
+ * A module that reads feature vectors — a TorchScript module, or a DJL-native block — with an
+ * optional new linear head and an optional fixed output mapping: {@code x [batch, F] -> module ->
+ * [dropout, head] -> [out · scale + shift]}.
  *
  * <p>The module is a child under the empty name, so its parameters keep their PyTorch names ({@code
  * body.0.weight}); the head is the child {@code head} ({@code head.weight}, {@code head.bias}). A
@@ -35,7 +36,7 @@ public final class FeatureModelBlock extends AbstractBlock {
   /** Prefix of DJL's input name that selects a module method other than forward. */
   private static final String METHOD_INPUT = "module_method:";
 
-  private final PtSymbolBlock module;
+  private final Block module;
   private final Block head;
   private final long[] exampleShape;
   private final String method;
@@ -48,7 +49,8 @@ public final class FeatureModelBlock extends AbstractBlock {
   /**
    * Creates the block; call {@link #initialize} (which sets up the head) before training.
    *
-   * @param module the TorchScript module (loaded, or an empty {@link PtSymbolBlock} to load into)
+   * @param module the TorchScript module (loaded, or an empty {@link PtSymbolBlock} to load into),
+   *     or a DJL-native block
    * @param exampleShape the module's input shape of one example, e.g. {@code [10]} or {@code [1, 8,
    *     8]}
    * @param method the exported method that returns the outputs, or null for {@code forward}
@@ -60,7 +62,7 @@ public final class FeatureModelBlock extends AbstractBlock {
    * @param shift per output, the offset of the output mapping (with {@code scale})
    */
   public FeatureModelBlock(
-      PtSymbolBlock module,
+      Block module,
       long[] exampleShape,
       String method,
       int features,
@@ -70,6 +72,9 @@ public final class FeatureModelBlock extends AbstractBlock {
       float[] shift) {
     super(VERSION);
     int outputs = head > 0 ? head : features;
+    if (method != null && !(module instanceof PtSymbolBlock)) {
+      throw new IllegalArgumentException("only a TorchScript module has exported methods");
+    }
     if (scale != null && (shift == null || scale.length != outputs || shift.length != outputs)) {
       throw new IllegalArgumentException(
           "the output mapping needs " + outputs + " factors and offsets");
@@ -86,11 +91,11 @@ public final class FeatureModelBlock extends AbstractBlock {
   }
 
   /**
-   * The TorchScript module.
+   * The module: a TorchScript module ({@link PtSymbolBlock}) or a DJL-native block.
    *
    * @return the module
    */
-  public PtSymbolBlock module() {
+  public Block module() {
     return module;
   }
 
@@ -140,8 +145,7 @@ public final class FeatureModelBlock extends AbstractBlock {
    * @param manager owns the temporaries
    * @return the output shape, {@code [1, ...]}
    */
-  public static Shape probe(
-      PtSymbolBlock module, long[] exampleShape, String method, NDManager manager) {
+  public static Shape probe(Block module, long[] exampleShape, String method, NDManager manager) {
     try (NDManager sm = manager.newSubManager()) {
       long[] shape = new long[exampleShape.length + 1];
       shape[0] = 1;

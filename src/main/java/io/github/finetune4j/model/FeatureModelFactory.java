@@ -28,6 +28,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 
 /**
  * Lets plain DJL load a model of feature vectors exported by Finetune4J (a TorchScript or DJL
@@ -61,8 +62,25 @@ public final class FeatureModelFactory implements BlockFactory, TranslatorFactor
     int outputs = outputNames(m).size();
     boolean head = "classifier".equals(m.get("head").asText());
     JsonNode mapping = m.get("target_mapping");
+    Block inner;
+    if ("djl-block".equals(module.path("type").asText())) {
+      Map<String, String> args = new TreeMap<>();
+      module
+          .path("arguments")
+          .fields()
+          .forEachRemaining(e -> args.put(e.getKey(), e.getValue().asText()));
+      inner =
+          DjlModules.build(
+              module.path("block_factory").asText(),
+              model,
+              modelPath,
+              args,
+              module.hasNonNull("features_block") ? module.get("features_block").asText() : null);
+    } else {
+      inner = new PtSymbolBlock((PtNDManager) model.getNDManager());
+    }
     return new FeatureModelBlock(
-        new PtSymbolBlock((PtNDManager) model.getNDManager()),
+        inner,
         example,
         method,
         features,

@@ -3,30 +3,45 @@ package io.github.finetune4j.pipeline;
 import ai.djl.MalformedModelException;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.nn.Block;
+import ai.djl.nn.Parameter;
 import ai.djl.pytorch.engine.PtSymbolBlock;
 import ai.djl.repository.zoo.Criteria;
 import ai.djl.repository.zoo.ModelNotFoundException;
 import ai.djl.repository.zoo.ZooModel;
 import ai.djl.translate.NoopTranslator;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.github.finetune4j.model.DjlModules;
 import io.github.finetune4j.model.TorchScriptBlock;
 import io.github.finetune4j.recipe.DjlModel;
 import java.io.IOException;
+import java.io.Reader;
+import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.TreeMap;
 import java.util.stream.Stream;
 
 /**
- * {@code model: {type: djl, url, name, engine}}: anything DJL's {@link Criteria} loads — a local
- * model directory, a {@code file:} URL, a zoo id such as {@code djl://ai.djl.pytorch/...}, an https
- * URL — exactly as DJL users write it. DJL resolves and loads the model (downloading it when the
- * network is there); this version fine-tunes what it loads when that is a TorchScript module (the
- * PyTorch engine's {@code NAME.pt}), which is then read with {@link TorchScriptBlock#load} so that
- * the norm policy reaches its BatchNorm layers. It reads feature vectors, like {@code torchscript}.
+ * {@code model: {type: djl, url, name, engine, input_shape, features_method | features_block}}:
+ * anything DJL's {@link Criteria} loads — a local model directory, a {@code file:} URL, a zoo id
+ * such as {@code djl://ai.djl.pytorch/...}, an https URL — exactly as DJL users write it. DJL
+ * resolves and loads the model (downloading it when the network is there). What it loads is either
+ * a TorchScript module (the PyTorch engine's {@code NAME.pt}), read again with {@link
+ * TorchScriptBlock#load} so that the norm policy reaches its BatchNorm layers and cut at an
+ * exported method ({@code features_method}); or a DJL-native block that the directory's {@code
+ * serving.properties} {@code blockFactory} built and DJL loaded the parameters into, cut at a child
+ * of its {@code SequentialBlock} ({@code features_block}) and exported with the factory's name and
+ * arguments so that plain DJL rebuilds it. It reads feature vectors, like {@code torchscript}.
  */
 final class DjlSource implements FeatureModelSource {
 
   private final DjlModel spec;
+  private String blockFactory;
+  private Map<String, String> arguments;
 
   DjlSource(DjlModel spec) {
     this.spec = spec;
@@ -43,38 +58,23 @@ final class DjlSource implements FeatureModelSource {
   }
 
   @Override
-  public PtSymbolBlock load(NDManager manager) throws BadInputException {
-    Path module = resolve();
-    try {
-      return FeatureModelSource.requireScripted(
-          TorchScriptBlock.load(module, manager), "model.url", module);
-    } catch (IOException e) {
-      throw bad(module + ": " + firstLine(e) + " (expected a TorchScript module)");
-    }
-  }
-
-  /** Lets DJL resolve and load the model, and finds its TorchScript file. */
-  private Path resolve() throws BadInputException {
+  public Block load(NDManager manager) throws BadInputException {
     String url = spec.url();
+    Path module;
     try (ZooModel<NDList, NDList> model = criteria(url).loadModel()) {
-      Path dir = model.getModelPath();
-      Path named = dir.resolve(model.getName() + ".pt");
-      if (Files.isRegularFile(named)) {
-        return named;
+      if (!(model.getBlock() instanceof PtSymbolBlock)) {
+        return nativeBlock(model, manager);
       }
-      try (Stream<Path> files = Files.list(dir)) {
-        List<Path> pts = files.filter(p -> p.toString().endsWith(".pt")).toList();
-        if (pts.size() == 1) {
-          return pts.get(0);
-        }
+      if (spec.featuresBlock() != null) {
+        throw new BadInputException(
+            List.of(
+                "model.features_block: "
+                    + url
+                    + " is a TorchScript module, which DJL cannot cut at a child; export the"
+                    + " features as a method (@torch.jit.export) and name it in"
+                    + " model.features_method"));
       }
-      throw bad(
-          "DJL loaded "
-              + url
-              + ", but "
-              + dir
-              + " holds no single TorchScript file (NAME.pt); this version fine-tunes TorchScript"
-              + " models through djl");
+      module = torchScriptFile(model);
     } catch (ModelNotFoundException | MalformedModelException | IOException | RuntimeException e) {
       throw bad(
           "DJL cannot load "
@@ -84,6 +84,102 @@ final class DjlSource implements FeatureModelSource {
               + (url.startsWith("djl://") || url.startsWith("http")
                   ? " (zoo ids and https URLs need the network)"
                   : ""));
+    }
+    try {
+      return FeatureModelSource.requireScripted(
+          TorchScriptBlock.load(module, manager), "model.url", module);
+    } catch (IOException e) {
+      throw bad(module + ": " + firstLine(e) + " (expected a TorchScript module)");
+    }
+  }
+
+  /** The TorchScript file of a model DJL loaded as one. */
+  private static Path torchScriptFile(ZooModel<NDList, NDList> model)
+      throws IOException, BadInputException {
+    Path dir = model.getModelPath();
+    Path named = dir.resolve(model.getName() + ".pt");
+    if (Files.isRegularFile(named)) {
+      return named;
+    }
+    try (Stream<Path> files = Files.list(dir)) {
+      List<Path> pts = files.filter(p -> p.toString().endsWith(".pt")).toList();
+      if (pts.size() == 1) {
+        return pts.get(0);
+      }
+    }
+    throw bad(
+        "DJL loaded "
+            + dir
+            + ", but it holds no single TorchScript file (NAME.pt) and names no blockFactory in"
+            + " serving.properties");
+  }
+
+  /**
+   * A DJL-native block that DJL built with the directory's {@code blockFactory} and loaded the
+   * parameters into: cut at {@code features_block} when given, its parameters handed to {@code
+   * manager} (the loaded model is closed), and what rebuilding it needs kept for the export.
+   */
+  private Block nativeBlock(ZooModel<NDList, NDList> model, NDManager manager)
+      throws BadInputException, IOException {
+    if (spec.featuresMethod() != null) {
+      throw new BadInputException(
+          List.of(
+              "model.features_method: "
+                  + spec.url()
+                  + " is a DJL-native block ("
+                  + model.getBlock().getClass().getSimpleName()
+                  + "), which has no exported methods; name the child to cut at in"
+                  + " model.features_block"));
+    }
+    Properties serving = new Properties();
+    Path file = model.getModelPath().resolve("serving.properties");
+    if (Files.isRegularFile(file)) {
+      try (Reader r = Files.newBufferedReader(file)) {
+        serving.load(r);
+      }
+    }
+    String factory = serving.getProperty("blockFactory");
+    if (factory == null) {
+      throw bad(
+          "DJL loaded a "
+              + model.getBlock().getClass().getSimpleName()
+              + " from "
+              + spec.url()
+              + ", but its serving.properties names no blockFactory, so the fine-tuned model could"
+              + " not be rebuilt; add blockFactory=<your BlockFactory class>");
+    }
+    Block block = model.getBlock();
+    if (spec.featuresBlock() != null) {
+      try {
+        block = DjlModules.cut(block, spec.featuresBlock());
+      } catch (IllegalArgumentException e) {
+        throw new BadInputException(List.of("model.features_block: " + e.getMessage()));
+      }
+    }
+    if (block.getParameters().isEmpty()) {
+      throw bad(spec.url() + ": the model has no parameters (nothing to fine-tune)");
+    }
+    for (Parameter p : block.getParameters().values()) {
+      if (p.isInitialized()) {
+        p.getArray().attach(manager); // outlives the loaded model, which is closed now
+      }
+    }
+    arguments = new TreeMap<>();
+    serving.stringPropertyNames().forEach(k -> arguments.put(k, serving.getProperty(k)));
+    blockFactory = factory;
+    return block;
+  }
+
+  @Override
+  public void describeModule(ObjectNode module) {
+    if (blockFactory == null) {
+      return;
+    }
+    module.put("block_factory", blockFactory);
+    ObjectNode args = module.putObject("arguments");
+    arguments.forEach(args::put);
+    if (spec.featuresBlock() != null) {
+      module.put("features_block", spec.featuresBlock());
     }
   }
 
@@ -106,10 +202,7 @@ final class DjlSource implements FeatureModelSource {
 
   @Override
   public long[] exampleShape(int featureCount) throws BadInputException {
-    if (featureCount < 1) {
-      throw bad("the number of feature columns of data.train is not known");
-    }
-    return new long[] {featureCount};
+    return FeatureModelSource.exampleShape(spec.inputShape(), featureCount);
   }
 
   @Override
@@ -119,7 +212,7 @@ final class DjlSource implements FeatureModelSource {
 
   private static String firstLine(Exception e) {
     for (Throwable t = e; t != null; t = t.getCause()) {
-      if (t instanceof java.net.UnknownHostException u) {
+      if (t instanceof UnknownHostException u) {
         return "cannot reach " + u.getMessage();
       }
     }

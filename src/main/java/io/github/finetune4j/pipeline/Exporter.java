@@ -1,6 +1,7 @@
 package io.github.finetune4j.pipeline;
 
 import ai.djl.Model;
+import ai.djl.nn.Block;
 import ai.djl.pytorch.engine.PtSymbolBlock;
 import ai.djl.pytorch.jni.JniUtils;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -71,24 +72,29 @@ final class Exporter {
   }
 
   /**
-   * Writes a model of feature vectors: DJL's parameter file (which holds the TorchScript module,
-   * serialized by DJL's {@code PtSymbolBlock}, and the new head's parameters), the fine-tuned
-   * module alone as {@value #TORCHSCRIPT_FILE} (in inference mode; {@code torch.jit.load} and DJL's
-   * {@code Criteria} read it), the metadata, and then the manifest.
+   * Writes a model of feature vectors: DJL's parameter file (which holds the module — a TorchScript
+   * module serialized by DJL's {@code PtSymbolBlock}, or a DJL-native block's parameters — and the
+   * new head's), for a TorchScript module the fine-tuned module alone as {@value #TORCHSCRIPT_FILE}
+   * (in inference mode; {@code torch.jit.load} and DJL's {@code Criteria} read it), the metadata,
+   * and then the manifest.
    *
    * @param modelDir the directory to create
    * @param model the trained model
-   * @param module its TorchScript module
+   * @param module its module
    * @param config the metadata (see {@link FeatureMetadata})
    * @throws IOException when writing fails
    */
-  static void writeFeatures(Path modelDir, Model model, PtSymbolBlock module, ObjectNode config)
+  static void writeFeatures(Path modelDir, Model model, Block module, ObjectNode config)
       throws IOException {
     Files.createDirectories(modelDir);
-    JniUtils.enableInferenceMode(module);
+    if (module instanceof PtSymbolBlock pt) {
+      JniUtils.enableInferenceMode(pt);
+    }
     model.save(modelDir, MODEL_NAME);
-    try (OutputStream os = Files.newOutputStream(modelDir.resolve(TORCHSCRIPT_FILE))) {
-      JniUtils.writeModule(module, os, false);
+    if (module instanceof PtSymbolBlock pt) {
+      try (OutputStream os = Files.newOutputStream(modelDir.resolve(TORCHSCRIPT_FILE))) {
+        JniUtils.writeModule(pt, os, false);
+      }
     }
     Files.writeString(modelDir.resolve(MODEL_CONFIG), RecipeReader.toJson(config));
     writeServingProperties(modelDir, FeatureModelFactory.class.getName());

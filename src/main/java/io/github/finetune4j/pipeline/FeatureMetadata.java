@@ -9,7 +9,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 
 /**
  * The checked contents of the {@value Exporter#MODEL_CONFIG} of an exported model of feature
@@ -17,7 +19,12 @@ import java.util.Set;
  *
  * <pre>{@code
  * {"kind": "features", "task": "classification" | "regression",
- *  "module": {"type": "torchscript", "example_shape": [10], "method": "features", "outputs": 32},
+ *  "module": {"type": "torchscript", "source": "torchscript" | "djl",
+ *             "example_shape": [10], "method": "features", "outputs": 32},
+ *   or for a DJL-native block
+ *  "module": {"type": "djl-block", "source": "djl", "example_shape": [4], "outputs": 16,
+ *             "block_factory": "com.example.MyFactory", "arguments": {...},
+ *             "features_block": "03LambdaBlock"},
  *  "head": "classifier" | "none", "dropout": 0.1,
  *  "classes": [...]  (classification) | "targets": [...]  (regression),
  *  "target_mapping": {"scale": [...], "shift": [...]}  (optional: outputs * scale + shift),
@@ -28,7 +35,7 @@ import java.util.Set;
  * classifier's ({@link ModelMetadata}).
  *
  * @param task {@code classification} or {@code regression}
- * @param moduleType the module's kind, {@code torchscript}
+ * @param moduleType the module's format, {@code torchscript} or {@code djl-block}
  * @param exampleShape the module's input shape of one example
  * @param method the exported method run instead of forward, or null
  * @param moduleOutputs the width of the module's own output
@@ -39,6 +46,9 @@ import java.util.Set;
  * @param shift per output, the offset of the output mapping, or null
  * @param delimiter the field separator of the csv files
  * @param standardizer fitted on the training split; its feature names are the feature columns
+ * @param blockFactory a DJL-native module's block factory class, or null
+ * @param arguments the arguments its factory is given (empty for TorchScript)
+ * @param featuresBlock the child a DJL-native module was cut at, or null
  */
 record FeatureMetadata(
     String task,
@@ -52,7 +62,10 @@ record FeatureMetadata(
     float[] scale,
     float[] shift,
     char delimiter,
-    Standardizer standardizer) {
+    Standardizer standardizer,
+    String blockFactory,
+    Map<String, String> arguments,
+    String featuresBlock) {
 
   /** The value of {@code kind}. */
   static final String KIND = "features";
@@ -135,11 +148,39 @@ record FeatureMetadata(
     }
     JsonNode module = root.path("module");
     String moduleType = module.path("type").asText(null);
-    if (!"torchscript".equals(moduleType)) {
+    boolean nativeBlock = "djl-block".equals(moduleType);
+    if (!"torchscript".equals(moduleType) && !nativeBlock) {
       problems.add(
           file
-              + ": \"module.type\" must be \"torchscript\", got "
+              + ": \"module.type\" must be \"torchscript\" or \"djl-block\", got "
               + Problems.describe(module.path("type")));
+    }
+    JsonNode factory = module.path("block_factory");
+    if (nativeBlock && (!factory.isTextual() || factory.asText().isBlank())) {
+      problems.add(
+          file
+              + ": \"module.block_factory\" must name the block factory class of a"
+              + " djl-block module, got "
+              + Problems.describe(factory));
+    }
+    Map<String, String> arguments = new TreeMap<>();
+    JsonNode args = module.path("arguments");
+    if (!args.isMissingNode()) {
+      if (!args.isObject()) {
+        problems.add(
+            file
+                + ": \"module.arguments\" must be an object of strings, got "
+                + Problems.describe(args));
+      } else {
+        args.fields().forEachRemaining(e -> arguments.put(e.getKey(), e.getValue().asText()));
+      }
+    }
+    JsonNode cut = module.path("features_block");
+    if (!cut.isMissingNode() && (!cut.isTextual() || cut.asText().isEmpty())) {
+      problems.add(
+          file
+              + ": \"module.features_block\" must be a child's name, got "
+              + Problems.describe(cut));
     }
     long[] example = null;
     JsonNode shape = module.path("example_shape");
@@ -278,7 +319,10 @@ record FeatureMetadata(
         mapping == null ? null : mapping[0],
         mapping == null ? null : mapping[1],
         delimiter.asText().charAt(0),
-        standardizer);
+        standardizer,
+        nativeBlock ? factory.asText() : null,
+        Map.copyOf(arguments),
+        cut.isTextual() ? cut.asText() : null);
   }
 
   private static List<String> names(

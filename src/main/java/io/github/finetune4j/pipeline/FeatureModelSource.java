@@ -1,8 +1,11 @@
 package io.github.finetune4j.pipeline;
 
 import ai.djl.ndarray.NDManager;
+import ai.djl.nn.Block;
 import ai.djl.pytorch.engine.PtSymbolBlock;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.finetune4j.model.TorchScriptBlock;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -25,13 +28,70 @@ interface FeatureModelSource extends ModelSource {
   String kind();
 
   /**
-   * Loads the module, its parameters under their own names (e.g. {@code body.0.weight}).
+   * Loads the module, its parameters under their own names (e.g. {@code body.0.weight}): a
+   * TorchScript module ({@link PtSymbolBlock}), or a DJL-native block whose parameters {@code
+   * manager} then owns.
    *
    * @param manager the PyTorch-engine manager that owns it
-   * @return the module
+   * @return the module, with its weights
    * @throws BadInputException when the file cannot be read or is not a module of this kind
    */
-  PtSymbolBlock load(NDManager manager) throws BadInputException;
+  Block load(NDManager manager) throws BadInputException;
+
+  /**
+   * Adds to the export's {@code module} metadata what rebuilding a loaded DJL-native module needs
+   * (its block factory, arguments and cut point); nothing for a TorchScript module, which is
+   * exported whole.
+   *
+   * @param module the metadata object
+   */
+  default void describeModule(ObjectNode module) {}
+
+  /**
+   * The input shape of one example: {@code declared} without its batch dimension, or {@code
+   * [featureCount]} when not declared.
+   *
+   * @param declared the recipe's {@code model.input_shape} (batch first), or null
+   * @param featureCount the number of feature columns of the data, or -1 when not known
+   * @return the shape of one example
+   * @throws BadInputException when the declared shape does not fit the data, or neither is known
+   */
+  static long[] exampleShape(List<Long> declared, int featureCount) throws BadInputException {
+    if (declared == null) {
+      if (featureCount < 1) {
+        throw new BadInputException(
+            List.of(
+                "model.input_shape: not given, and the number of"
+                    + " feature columns is not known; give model.input_shape, e.g. [1, 10]"));
+      }
+      return new long[] {featureCount};
+    }
+    if (declared.size() < 2) {
+      throw new BadInputException(
+          List.of(
+              "model.input_shape: "
+                  + declared
+                  + " has no batch"
+                  + " dimension; give the shape of one input batch, e.g. [1, "
+                  + declared.get(0)
+                  + "]"));
+    }
+    long[] example =
+        declared.subList(1, declared.size()).stream().mapToLong(Long::longValue).toArray();
+    long size = Arrays.stream(example).reduce(1, Math::multiplyExact);
+    if (featureCount >= 1 && size != featureCount) {
+      throw new BadInputException(
+          List.of(
+              "model.input_shape: "
+                  + declared
+                  + " takes "
+                  + size
+                  + " values per example, but data.train has "
+                  + featureCount
+                  + " feature columns"));
+    }
+    return example;
+  }
 
   /**
    * The module's input shape of one example.

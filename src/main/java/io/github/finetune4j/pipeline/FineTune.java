@@ -150,28 +150,34 @@ public final class FineTune {
       Recipe recipe, Path recipeFile, PrintStream out, List<MetricsSink> extraSinks)
       throws BadInputException, RunFailedException, IOException {
     long wallStart = System.nanoTime();
-    Path runDir = Path.of(recipe.output().dir());
-    List<Path> inputs = new ArrayList<>();
+    List<Path> inputs = new ArrayList<>(dataFiles(recipe));
     if (recipeFile != null) {
       inputs.add(recipeFile);
     }
-    for (SourceSpec split :
-        Arrays.asList(recipe.data().train(), recipe.data().valid(), recipe.data().test())) {
-      if (split != null && split.path() != null) {
-        inputs.add(Path.of(split.path()));
-      }
-    }
-    List<String> outputProblems = RunDirectory.check(runDir, recipe.output().overwrite(), inputs);
+    List<String> outputProblems =
+        RunDirectory.check(Path.of(recipe.output().dir()), recipe.output().overwrite(), inputs);
     if (!outputProblems.isEmpty()) {
       throw new BadInputException(outputProblems);
     }
     ModelSource modelSource = ModelSources.of(recipe.model());
     requireInputs(recipe, modelSource);
     if (modelSource instanceof FeatureModelSource features) {
-      return TabularPipeline.run(recipe, features, runDir, out, extraSinks, wallStart);
+      return TabularPipeline.run(recipe, recipeFile, features, out, extraSinks, wallStart);
     }
     return TextPipeline.run(
-        recipe, (TextEncoderSource) modelSource, runDir, out, extraSinks, wallStart);
+        recipe, recipeFile, (TextEncoderSource) modelSource, out, extraSinks, wallStart);
+  }
+
+  /** The files of the recipe's data splits, which no output directory may replace. */
+  static List<Path> dataFiles(Recipe recipe) {
+    List<Path> files = new ArrayList<>();
+    for (SourceSpec split :
+        Arrays.asList(recipe.data().train(), recipe.data().valid(), recipe.data().test())) {
+      if (split != null && split.path() != null) {
+        files.add(Path.of(split.path()));
+      }
+    }
+    return files;
   }
 
   /**
@@ -182,11 +188,6 @@ public final class FineTune {
    * @param test the test split, or null
    */
   record Splits(Batches train, Batches valid, Batches test) {}
-
-  /** Makes the batches once the run directory holds the resolved recipe and plan. */
-  interface PrepareSplits {
-    Splits prepare();
-  }
 
   /** Writes the exported model into the directory given. */
   interface Export {
@@ -200,7 +201,7 @@ public final class FineTune {
 
   /**
    * What a run trains, whichever kind of model and data it is: the model, its block and parameters,
-   * the groups, norm policy and plan, the task, the splits (made on demand) and the export.
+   * the groups, norm policy and plan, the task, the splits and the export.
    */
   record Training(
       Model model,
@@ -210,30 +211,14 @@ public final class FineTune {
       NormSetup norms,
       Plan plan,
       Task task,
-      int trainExamples,
-      int testExamples,
-      PrepareSplits splits,
+      Splits splits,
       Export export,
       Describe describe) {}
 
   /**
-   * Trains, evaluates, exports and completes (or fails) the run directory; the same for every kind
-   * of run.
-   */
-  static ObjectNode train(
-      Recipe recipe,
-      Training t,
-      RunDirectory dir,
-      PrintStream out,
-      List<MetricsSink> extraSinks,
-      long wallStart)
-      throws RunFailedException, IOException {
-    return train(recipe, RecipeReader.toYaml(recipe), t, dir, out, extraSinks, wallStart);
-  }
-
-  /**
-   * {@link #train(Recipe, Training, RunDirectory, PrintStream, List, long)} with the text of {@code
-   * recipe.resolved.yaml} given (a policy recipe writes only its policy sections).
+   * Trains, evaluates, exports and completes (or fails) the run directory, writing {@code
+   * resolvedRecipe} as {@code recipe.resolved.yaml}; the same for every kind of run ({@link
+   * FineTuning#run} calls it).
    */
   static ObjectNode train(
       Recipe recipe,
@@ -254,7 +239,7 @@ public final class FineTune {
       Files.writeString(partial.resolve("recipe.resolved.yaml"), resolvedRecipe);
       Files.writeString(partial.resolve("plan.json"), RecipeReader.toJson(plan.toJson()));
 
-      Splits splits = t.splits().prepare();
+      Splits splits = t.splits();
       // The progress sink first: a signal that arrives while the console prints step N must
       // report step N, not N - 1.
       List<MetricsSink> sinks = new ArrayList<>(List.of(ActiveRun.progressSink()));
@@ -404,8 +389,8 @@ public final class FineTune {
         }
       }
     }
-    summary.put("test_examples", t.testExamples());
-    summary.put("train_examples", t.trainExamples());
+    summary.put("test_examples", t.splits().test() == null ? 0 : t.splits().test().size());
+    summary.put("train_examples", t.splits().train().size());
     t.describe().into(summary);
     summary.put("steps", result.steps());
     summary.put("skipped_steps", result.skippedSteps());

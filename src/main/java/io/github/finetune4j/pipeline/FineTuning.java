@@ -4,6 +4,7 @@ import ai.djl.Device;
 import ai.djl.Model;
 import ai.djl.engine.Engine;
 import ai.djl.nn.Block;
+import ai.djl.nn.Parameter;
 import ai.djl.training.dataset.RandomAccessDataset;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -23,6 +24,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
 
 /**
  * The Java door for your own DJL {@link Block} and datasets: the toolkit's policies — groups,
@@ -49,22 +52,68 @@ public final class FineTuning {
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
+  /**
+   * Loads pre-trained weights into the block once the run directory is locked, so that an output
+   * directory that cannot be used is found before a large file is read; an exception from it
+   * discards the just-created run directory (nothing is left behind).
+   */
+  @FunctionalInterface
+  public interface Weights {
+    /**
+     * Loads the weights.
+     *
+     * @param block the block given to the builder
+     * @param out progress output
+     * @throws BadInputException when the weights are unusable (exit code 2 in the CLI)
+     * @throws IOException when they cannot be read
+     */
+    void load(Block block, PrintStream out) throws BadInputException, IOException;
+  }
+
+  /** Writes the trained model into the run's {@code model} directory. */
+  @FunctionalInterface
+  public interface Export {
+    /**
+     * Writes the model; the run's manifest of the directory should be written last ({@code
+     * Manifest.write}), as the default export does.
+     *
+     * @param modelDir the directory to create
+     * @param model the trained model
+     * @throws IOException when writing fails
+     */
+    void write(Path modelDir, Model model) throws IOException;
+  }
+
+  private final Model model;
   private final Block block;
   private final Recipe policy;
   private final Path policyFile;
+  private final boolean wholeRecipe;
+  private final List<Path> inputs;
   private final Task task;
   private final Batches train;
   private final Batches valid;
   private final Batches test;
+  private final Weights weights;
+  private final Export export;
+  private final Consumer<ObjectNode> summary;
+  private final long startedAt;
 
   private FineTuning(Builder b) {
-    this.block = b.block;
+    this.model = b.model;
+    this.block = b.model != null ? b.model.getBlock() : b.block;
     this.policy = b.policy;
     this.policyFile = b.policyFile;
+    this.wholeRecipe = b.wholeRecipe;
+    this.inputs = List.copyOf(b.inputs);
     this.task = b.task;
     this.train = b.train;
     this.valid = b.valid;
     this.test = b.test;
+    this.weights = b.weights;
+    this.export = b.export != null ? b.export : this::export;
+    this.summary = b.summary;
+    this.startedAt = b.startedAt;
   }
 
   /**
@@ -78,23 +127,24 @@ public final class FineTuning {
 
   /**
    * Resolves the plan for the block: per parameter its group, shape, trainable flag and lr per
-   * stage, weight decay, L2-SP and norm mode.
+   * stage, weight decay, L2-SP and norm mode (the same resolution a run uses, see {@link
+   * Plan#rows()}).
    *
    * @return the plan
    * @throws BadInputException when the groups do not partition the block's parameters or the norm
    *     policy cannot be honoured
    */
   public Plan plan() throws BadInputException {
-    return FineTune.resolved(policy, block, ParameterNames.trainable(block)).plan();
+    return FineTune.resolved(policy, block, parameters()).plan();
   }
 
   /**
-   * Trains by the policy, evaluates, and exports the parameters into the policy's {@code
-   * output.dir}.
+   * Trains by the policy, evaluates, and exports the model into the policy's {@code output.dir}.
    *
    * @param out progress output
    * @return the summary written to {@code summary.json}
-   * @throws BadInputException for an unusable output directory or groups (nothing is written)
+   * @throws BadInputException for an unusable output directory, groups or weights (nothing is
+   *     written)
    * @throws RunFailedException when a loss is not finite or too many steps were skipped
    * @throws IOException when the run fails otherwise
    */
@@ -103,50 +153,85 @@ public final class FineTuning {
   }
 
   /**
-   * Like {@link #run(PrintStream)}, with extra metric sinks.
+   * Like {@link #run(PrintStream)}, with extra metric sinks. In order: the output directory is
+   * checked, the groups, norm policy and plan are resolved, the run directory is locked, the {@link
+   * Weights} (if any) are loaded, the engine is seeded with {@code train.seed}, and the shared
+   * training step runs (see {@code docs/runs.md}).
    *
    * @param out progress output
    * @param extraSinks sinks added to the run's own
    * @return the summary
-   * @throws BadInputException for an unusable output directory or groups
+   * @throws BadInputException for an unusable output directory, groups or weights
    * @throws RunFailedException when the run failed numerically
    * @throws IOException when the run fails otherwise
    */
   public ObjectNode run(PrintStream out, List<MetricsSink> extraSinks)
       throws BadInputException, RunFailedException, IOException {
-    long wallStart = System.nanoTime();
+    long wallStart = startedAt != 0 ? startedAt : System.nanoTime();
     Path runDir = Path.of(policy.output().dir());
-    List<Path> inputs = policyFile == null ? List.of() : List.of(policyFile);
-    List<String> problems = RunDirectory.check(runDir, policy.output().overwrite(), inputs);
+    List<Path> protect = new ArrayList<>(inputs);
+    if (policyFile != null) {
+      protect.add(policyFile);
+    }
+    List<String> problems = RunDirectory.check(runDir, policy.output().overwrite(), protect);
     if (!problems.isEmpty()) {
       throw new BadInputException(problems);
     }
-    FineTune.Resolved r = FineTune.resolved(policy, block, ParameterNames.trainable(block));
-    Engine.getInstance().setRandomSeed((int) (long) policy.train().seed());
-    try (Model model = Model.newInstance("finetune4j", Device.cpu());
-        RunDirectory dir = RunDirectory.open(runDir, out)) {
-      model.setBlock(block);
+    FineTune.Resolved r = FineTune.resolved(policy, block, parameters());
+    Model m = model != null ? model : Model.newInstance("finetune4j", Device.cpu());
+    try (RunDirectory dir = RunDirectory.open(runDir, out)) {
+      if (model == null) {
+        m.setBlock(block);
+      }
+      if (weights != null) {
+        try {
+          weights.load(block, out);
+        } catch (BadInputException | IllegalArgumentException e) {
+          dir.discard(); // holds nothing but its marker yet: bad input leaves nothing behind
+          throw e instanceof BadInputException b
+              ? b
+              : new BadInputException(List.of("model: " + e.getMessage()));
+        }
+      }
+      Engine.getInstance().setRandomSeed((int) (long) policy.train().seed());
       FineTune.Training training =
           new FineTune.Training(
-              model,
+              m,
               block,
               r.params(),
               r.groups(),
               r.norms(),
               r.plan(),
               task,
-              train.size(),
-              test == null ? 0 : test.size(),
-              () -> new FineTune.Splits(train, valid, test),
-              modelDir -> export(modelDir, model),
-              summary -> summary.put("block", block.getClass().getName()));
+              new FineTune.Splits(train, valid, test),
+              modelDir -> export.write(modelDir, m),
+              s -> {
+                s.put("block", block.getClass().getName());
+                if (summary != null) {
+                  summary.accept(s);
+                }
+              });
+      String recorded =
+          wholeRecipe ? RecipeReader.toYaml(policy) : RecipeReader.toPolicyYaml(policy);
       ActiveRun.begin(dir.partial());
       try {
-        return FineTune.train(
-            policy, RecipeReader.toPolicyYaml(policy), training, dir, out, extraSinks, wallStart);
+        return FineTune.train(policy, recorded, training, dir, out, extraSinks, wallStart);
       } finally {
         ActiveRun.end();
       }
+    } finally {
+      if (model == null) {
+        m.close();
+      }
+    }
+  }
+
+  /** The block's trainable parameters by name; two with one name are bad input. */
+  private Map<String, Parameter> parameters() throws BadInputException {
+    try {
+      return ParameterNames.trainable(block);
+    } catch (IllegalStateException e) {
+      throw new BadInputException(List.of("model: " + e.getMessage()));
     }
   }
 
@@ -174,15 +259,28 @@ public final class FineTuning {
 
   /** Builder: {@code setX} for required parts, {@code optX} for optional ones. */
   public static final class Builder {
+    private Model model;
     private Block block;
     private Recipe policy;
     private Path policyFile;
+    private boolean wholeRecipe;
+    private final List<Path> inputs = new ArrayList<>();
+    private Weights weights;
+    private Export export;
+    private Consumer<ObjectNode> summary;
     private Task task;
     private Batches train;
     private Batches valid;
     private Batches test;
+    private long startedAt;
 
     private Builder() {}
+
+    /** The CLI counts the wall time from before it read the data (System.nanoTime). */
+    Builder startedAt(long nanos) {
+      this.startedAt = nanos;
+      return this;
+    }
 
     /**
      * Sets the model (required): an initialized DJL block whose forward maps a batch of inputs to
@@ -193,6 +291,21 @@ public final class FineTuning {
      */
     public Builder setBlock(Block block) {
       this.block = block;
+      this.model = null;
+      return this;
+    }
+
+    /**
+     * Sets the model (required, or {@link #setBlock}): a DJL model whose block is initialized, such
+     * as a {@code ZooModel} that {@code Criteria} loaded; it is trained in place and stays open
+     * (the caller closes it).
+     *
+     * @param model the model
+     * @return this builder
+     */
+    public Builder setModel(Model model) {
+      this.model = model;
+      this.block = null;
       return this;
     }
 
@@ -220,6 +333,70 @@ public final class FineTuning {
     public Builder setPolicy(Recipe recipe) {
       this.policy = recipe;
       this.policyFile = null;
+      this.wholeRecipe = false;
+      return this;
+    }
+
+    /**
+     * Sets the policy from a whole recipe (as {@code finetune run} does): its model, head, task and
+     * data sections describe the block and datasets given to this builder, and {@code
+     * recipe.resolved.yaml} records all of it, so that {@code finetune run} repeats the run.
+     *
+     * @param recipe a validated recipe
+     * @param file the file it was read from (never replaced by the run), or null
+     * @return this builder
+     */
+    public Builder setRecipe(Recipe recipe, Path file) {
+      this.policy = recipe;
+      this.policyFile = file;
+      this.wholeRecipe = true;
+      return this;
+    }
+
+    /**
+     * Adds files the run must never replace: no output directory that is or contains one of them is
+     * accepted (the policy file and the working directory are always protected).
+     *
+     * @param files e.g. the data files
+     * @return this builder
+     */
+    public Builder optProtect(List<Path> files) {
+      this.inputs.addAll(files);
+      return this;
+    }
+
+    /**
+     * Sets weights to load once the run directory is locked (see {@link Weights}); without it the
+     * block trains from the values it has.
+     *
+     * @param weights the loader
+     * @return this builder
+     */
+    public Builder optWeights(Weights weights) {
+      this.weights = weights;
+      return this;
+    }
+
+    /**
+     * Sets how the trained model is exported; by default DJL's parameter file, a {@code
+     * config.json} naming the block and task, and the manifest.
+     *
+     * @param export the export
+     * @return this builder
+     */
+    public Builder optExport(Export export) {
+      this.export = export;
+      return this;
+    }
+
+    /**
+     * Adds entries to {@code summary.json}.
+     *
+     * @param summary called with the summary before it is written
+     * @return this builder
+     */
+    public Builder optSummary(Consumer<ObjectNode> summary) {
+      this.summary = summary;
       return this;
     }
 
@@ -269,6 +446,28 @@ public final class FineTuning {
     }
 
     /**
+     * Sets the validation split.
+     *
+     * @param batches the split, or null for none
+     * @return this builder
+     */
+    public Builder optValid(Batches batches) {
+      this.valid = batches;
+      return this;
+    }
+
+    /**
+     * Sets the test split.
+     *
+     * @param batches the split, or null for none
+     * @return this builder
+     */
+    public Builder optTest(Batches batches) {
+      this.test = batches;
+      return this;
+    }
+
+    /**
      * Sets the test split, evaluated once after training.
      *
      * @param dataset the split
@@ -288,8 +487,8 @@ public final class FineTuning {
      */
     public FineTuning build() {
       List<String> missing = new ArrayList<>();
-      if (block == null) {
-        missing.add("block");
+      if (block == null && model == null) {
+        missing.add("block or model");
       }
       if (policy == null) {
         missing.add("policy");

@@ -6,6 +6,7 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import ai.djl.pytorch.engine.PtSymbolBlock;
 import ai.djl.pytorch.jni.JniUtils;
@@ -80,8 +81,8 @@ final class TabularPipeline {
   /** Runs the recipe (see {@link FineTune#run}). */
   static ObjectNode run(
       Recipe recipe,
+      Path recipeFile,
       FeatureModelSource source,
-      Path runDir,
       PrintStream out,
       List<MetricsSink> extraSinks,
       long wallStart)
@@ -115,7 +116,7 @@ final class TabularPipeline {
           build(recipe, source, width, outputs, model.getNDManager(), mapping);
       block.initialize(model.getNDManager(), DataType.FLOAT32, new Shape(1, width));
       model.setBlock(block);
-      FineTune.Resolved r = FineTune.resolved(recipe, block, parameters(block));
+      parameters(block); // a module naming a parameter like the new head's is refused here
       Task task =
           regression
               ? new RegressionTask(
@@ -126,48 +127,35 @@ final class TabularPipeline {
       TabularData train = tables.train();
       TabularData valid = tables.valid();
       TabularData test = tables.test();
-      FineTune.Training training =
-          new FineTune.Training(
-              model,
-              block,
-              r.params(),
-              r.groups(),
-              r.norms(),
-              r.plan(),
-              task,
-              train.rows(),
-              test == null ? 0 : test.rows(),
-              () -> {
-                out.printf(
-                    Locale.ROOT,
-                    "Standardized %d feature%s (fitted on the %d training rows);"
-                        + " %d/%d/%d rows%n",
-                    width,
-                    width == 1 ? "" : "s",
-                    train.rows(),
-                    train.rows(),
-                    valid == null ? 0 : valid.rows(),
-                    test == null ? 0 : test.rows());
-                return new FineTune.Splits(
-                    batches(train),
-                    valid == null ? null : batches(valid),
-                    test == null ? null : batches(test));
-              },
-              modelDir ->
-                  Exporter.writeFeatures(
-                      modelDir,
-                      model,
-                      block.module(),
-                      metadata(recipe, source, block, tables, outputs, mapping)),
-              summary -> describe(summary, tables, outputs, regression));
-      try (RunDirectory dir = RunDirectory.open(runDir, out)) {
-        ActiveRun.begin(dir.partial());
-        try {
-          return FineTune.train(recipe, training, dir, out, extraSinks, wallStart);
-        } finally {
-          ActiveRun.end();
-        }
-      }
+      out.printf(
+          Locale.ROOT,
+          "Standardized %d feature%s (fitted on the %d training rows); %d/%d/%d rows%n",
+          width,
+          width == 1 ? "" : "s",
+          train.rows(),
+          train.rows(),
+          valid == null ? 0 : valid.rows(),
+          test == null ? 0 : test.rows());
+      FineTuning ft =
+          FineTuning.builder()
+              .setModel(model)
+              .setRecipe(recipe, recipeFile)
+              .optProtect(FineTune.dataFiles(recipe))
+              .setTask(task)
+              .setTrain(batches(train))
+              .optValid(valid == null ? null : batches(valid))
+              .optTest(test == null ? null : batches(test))
+              .optExport(
+                  (modelDir, m) ->
+                      Exporter.writeFeatures(
+                          modelDir,
+                          m,
+                          block.module(),
+                          metadata(recipe, source, block, tables, outputs, mapping)))
+              .optSummary(summary -> describe(summary, tables, outputs, regression))
+              .startedAt(wallStart)
+              .build();
+      return ft.run(out, extraSinks);
     }
   }
 
@@ -192,9 +180,9 @@ final class TabularPipeline {
       throws BadInputException {
     long[] example = source.exampleShape(featureCount);
     String method = source.featuresMethod();
-    PtSymbolBlock module = source.load(manager);
-    if (method != null) {
-      List<String> methods = Arrays.asList(JniUtils.getMethodNames(module));
+    Block module = source.load(manager);
+    if (method != null && module instanceof PtSymbolBlock pt) {
+      List<String> methods = Arrays.asList(JniUtils.getMethodNames(pt));
       if (!methods.contains(method)) {
         throw new BadInputException(
             List.of(
@@ -425,7 +413,9 @@ final class TabularPipeline {
     m.put("kind", FeatureMetadata.KIND);
     m.put("task", recipe.task().kind());
     ObjectNode module = m.putObject("module");
-    module.put("type", source.kind());
+    module.put("type", block.module() instanceof PtSymbolBlock ? "torchscript" : "djl-block");
+    module.put("source", source.kind());
+    source.describeModule(module);
     ArrayNode example = module.putArray("example_shape");
     for (long d : block.exampleShape()) {
       example.add(d);

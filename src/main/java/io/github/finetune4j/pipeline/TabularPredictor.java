@@ -10,6 +10,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import ai.djl.pytorch.engine.PtNDManager;
 import ai.djl.pytorch.engine.PtSymbolBlock;
@@ -17,9 +18,11 @@ import ai.djl.training.ParameterStore;
 import io.github.finetune4j.data.CsvSource;
 import io.github.finetune4j.data.DataException;
 import io.github.finetune4j.data.TabularData;
+import io.github.finetune4j.model.DjlModules;
 import io.github.finetune4j.model.FeatureModelBlock;
 import io.github.finetune4j.params.ParameterNames;
 import java.io.EOFException;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -103,7 +106,10 @@ public final class TabularPredictor implements AutoCloseable {
     FeatureMetadata meta = FeatureMetadata.read(metaFile);
     Model model = Model.newInstance("finetune4j", Device.cpu());
     try {
-      PtSymbolBlock module = new PtSymbolBlock((PtNDManager) model.getNDManager());
+      Block module =
+          meta.blockFactory() == null
+              ? new PtSymbolBlock((PtNDManager) model.getNDManager())
+              : nativeModule(model, dir, meta);
       int k = meta.outputs().size();
       FeatureModelBlock block =
           new FeatureModelBlock(
@@ -121,6 +127,18 @@ public final class TabularPredictor implements AutoCloseable {
     } catch (BadInputException | RuntimeException e) {
       model.close();
       throw e;
+    }
+  }
+
+  /** Rebuilds a DJL-native module with its block factory (see {@link DjlModules#build}). */
+  private static Block nativeModule(Model model, Path dir, FeatureMetadata meta)
+      throws BadInputException {
+    try {
+      return DjlModules.build(
+          meta.blockFactory(), model, dir, meta.arguments(), meta.featuresBlock());
+    } catch (IOException e) {
+      throw new BadInputException(
+          List.of(dir + ": cannot rebuild the exported DJL model: " + e.getMessage()));
     }
   }
 

@@ -53,8 +53,8 @@ final class TextPipeline {
   /** Reads the splits, builds and loads the model, then trains (see {@link FineTune#run}). */
   static ObjectNode run(
       Recipe recipe,
+      Path recipeFile,
       TextEncoderSource source,
-      Path runDir,
       PrintStream out,
       List<MetricsSink> extraSinks,
       long wallStart)
@@ -75,65 +75,47 @@ final class TextPipeline {
       TextClassifierBlock block = newBlock(recipe, config);
       block.initialize(model.getNDManager(), DataType.FLOAT32, new Shape(1, 8), new Shape(1, 8));
       model.setBlock(block);
-      FineTune.Resolved r = FineTune.resolved(recipe, block, ParameterNames.trainable(block));
-      try (RunDirectory dir = RunDirectory.open(runDir, out)) {
-        String init = FineTune.init(recipe.model());
-        out.printf(Locale.ROOT, "Loading %s (%s weights)%n", source.describe(), init);
-        if ("pretrained".equals(init)) {
-          try {
-            BertWeights.load(block, source.weights());
-          } catch (BadInputException | IllegalArgumentException e) {
-            dir.discard(); // holds nothing but its marker yet: bad input leaves nothing behind
-            throw e instanceof BadInputException b
-                ? b
-                : new BadInputException(List.of("model: " + e.getMessage()));
-          }
-        }
-        FineTune.Training training =
-            new FineTune.Training(
-                model,
-                block,
-                r.params(),
-                r.groups(),
-                r.norms(),
-                r.plan(),
-                new ClassificationTask(recipe.head().classes()),
-                train.size(),
-                test.size(),
-                () -> {
-                  out.printf(
-                      Locale.ROOT,
-                      "Tokenizing %d/%d/%d examples (max length %d)%n",
-                      train.size(),
-                      valid.size(),
-                      test.size(),
-                      recipe.data().maxLength());
-                  return new FineTune.Splits(
-                      batches(tokenizer, train),
-                      valid.isEmpty() ? null : batches(tokenizer, valid),
-                      test.isEmpty() ? null : batches(tokenizer, test));
-                },
-                modelDir -> {
-                  ObjectNode cfg = FineTune.JSON.createObjectNode();
-                  cfg.set("bert", FineTune.JSON.valueToTree(block.config()));
-                  ArrayNode cls = cfg.putArray("classes");
-                  recipe.head().classes().forEach(cls::add);
-                  cfg.put("pooling", recipe.head().pooling());
-                  cfg.put("dropout", recipe.head().dropout());
-                  cfg.put("max_length", recipe.data().maxLength());
-                  cfg.put(
-                      "text_field",
-                      recipe.data().train() instanceof TextJsonlSplit t ? t.text() : "text");
-                  Exporter.write(modelDir, model, tokenizer, cfg);
-                },
-                summary -> {});
-        ActiveRun.begin(dir.partial());
-        try {
-          return FineTune.train(recipe, training, dir, out, extraSinks, wallStart);
-        } finally {
-          ActiveRun.end();
-        }
-      }
+      out.printf(
+          Locale.ROOT,
+          "Tokenizing %d/%d/%d examples (max length %d)%n",
+          train.size(),
+          valid.size(),
+          test.size(),
+          recipe.data().maxLength());
+      String init = FineTune.init(recipe.model());
+      FineTuning ft =
+          FineTuning.builder()
+              .setModel(model)
+              .setRecipe(recipe, recipeFile)
+              .optProtect(FineTune.dataFiles(recipe))
+              .setTask(new ClassificationTask(recipe.head().classes()))
+              .setTrain(batches(tokenizer, train))
+              .optValid(valid.isEmpty() ? null : batches(tokenizer, valid))
+              .optTest(test.isEmpty() ? null : batches(tokenizer, test))
+              .optWeights(
+                  (b, o) -> {
+                    o.printf(Locale.ROOT, "Loading %s (%s weights)%n", source.describe(), init);
+                    if ("pretrained".equals(init)) {
+                      BertWeights.load(b, source.weights());
+                    }
+                  })
+              .optExport(
+                  (modelDir, m) -> {
+                    ObjectNode cfg = FineTune.JSON.createObjectNode();
+                    cfg.set("bert", FineTune.JSON.valueToTree(block.config()));
+                    ArrayNode cls = cfg.putArray("classes");
+                    recipe.head().classes().forEach(cls::add);
+                    cfg.put("pooling", recipe.head().pooling());
+                    cfg.put("dropout", recipe.head().dropout());
+                    cfg.put("max_length", recipe.data().maxLength());
+                    cfg.put(
+                        "text_field",
+                        recipe.data().train() instanceof TextJsonlSplit t ? t.text() : "text");
+                    Exporter.write(modelDir, m, tokenizer, cfg);
+                  })
+              .startedAt(wallStart)
+              .build();
+      return ft.run(out, extraSinks);
     }
   }
 

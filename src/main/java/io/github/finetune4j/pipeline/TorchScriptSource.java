@@ -6,7 +6,6 @@ import io.github.finetune4j.model.TorchScriptBlock;
 import io.github.finetune4j.recipe.TorchScriptModel;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -52,41 +51,7 @@ final class TorchScriptSource implements FeatureModelSource {
 
   @Override
   public long[] exampleShape(int featureCount) throws BadInputException {
-    List<Long> declared = spec.inputShape();
-    if (declared == null) {
-      if (featureCount < 1) {
-        throw new BadInputException(
-            List.of(
-                "model.input_shape: not given, and the number of"
-                    + " feature columns is not known; give model.input_shape, e.g. [1, 10]"));
-      }
-      return new long[] {featureCount};
-    }
-    if (declared.size() < 2) {
-      throw new BadInputException(
-          List.of(
-              "model.input_shape: "
-                  + declared
-                  + " has no batch"
-                  + " dimension; give the shape of one input batch, e.g. [1, "
-                  + declared.get(0)
-                  + "]"));
-    }
-    long[] example =
-        declared.subList(1, declared.size()).stream().mapToLong(Long::longValue).toArray();
-    long size = Arrays.stream(example).reduce(1, Math::multiplyExact);
-    if (featureCount >= 1 && size != featureCount) {
-      throw new BadInputException(
-          List.of(
-              "model.input_shape: "
-                  + declared
-                  + " takes "
-                  + size
-                  + " values per example, but data.train has "
-                  + featureCount
-                  + " feature columns"));
-    }
-    return example;
+    return FeatureModelSource.exampleShape(spec.inputShape(), featureCount);
   }
 
   @Override

@@ -1,5 +1,7 @@
 package io.github.finetune4j.recipe;
 
+import java.util.Arrays;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -9,13 +11,17 @@ import java.util.Objects;
  *     {@code https://} URL
  * @param name the model name inside the directory
  * @param engine the DJL engine
+ * @param inputShape the shape of one input batch
+ * @param featuresMethod a TorchScript module's exported method that returns the features
+ * @param featuresBlock a DJL-native SequentialBlock's child whose output is the features
  */
 @Kind("djl")
 @Doc(
-    "A model loaded by DJL's Criteria from a URL, as DJL users write it; fine-tuned like"
-        + " `torchscript` when what DJL loads is a TorchScript module (the PyTorch engine's"
-        + " `NAME.pt`). Zoo ids and https URLs need the network (offline they are refused with"
-        + " that reason); tests use local model directories.")
+    "A model loaded by DJL's Criteria from a URL, as DJL users write it: a TorchScript module"
+        + " (the PyTorch engine's `NAME.pt`, fine-tuned like `torchscript`), or a DJL-native"
+        + " block that the directory's `serving.properties` `blockFactory` builds and DJL loads"
+        + " its `.params` into. Zoo ids and https URLs need the network (offline they are refused"
+        + " with that reason); tests use local model directories.")
 public record DjlModel(
     @Required
         @Doc(
@@ -26,15 +32,26 @@ public record DjlModel(
     @Doc("The model name inside the directory (default: DJL's, the directory name).") String name,
     @OneOf({"PyTorch"}) @Doc("The DJL engine (this build ships PyTorch).") String engine,
     @Doc(
+            "Shape of one input batch, batch first, as `torchscript`'s `input_shape` (each csv"
+                + " row's values are reshaped to it). Default: `[1, number of feature columns]`.")
+        List<Long> inputShape,
+    @Doc(
             "A method of the TorchScript module, exported with `@torch.jit.export`, whose output"
                 + " the new head is put on instead of `forward`'s (the cut point); as"
                 + " `torchscript`'s `features_method`.")
-        String featuresMethod)
+        String featuresMethod,
+    @Doc(
+            "For a DJL-native model whose block is a SequentialBlock: the child whose output the"
+                + " new head is put on, by DJL's name (`03LambdaBlock`) or by its index from 0 as"
+                + " the plan names parameters (`2`); the children after it are left out. A child"
+                + " it does not have is refused, listing the children.")
+        String featuresBlock)
     implements ModelSpec {
 
   /** Applies defaults. */
   public DjlModel {
     engine = engine == null ? "PyTorch" : engine;
+    inputShape = inputShape == null ? null : List.copyOf(inputShape);
   }
 
   /**
@@ -51,7 +68,9 @@ public record DjlModel(
     private String url;
     private String name;
     private String engine;
+    private List<Long> inputShape;
     private String featuresMethod;
+    private String featuresBlock;
 
     private Builder() {}
 
@@ -89,6 +108,38 @@ public record DjlModel(
     }
 
     /**
+     * Sets the shape of one input batch, batch first.
+     *
+     * @param inputShape the dimensions
+     * @return this builder
+     */
+    public Builder optInputShape(List<Long> inputShape) {
+      this.inputShape = inputShape;
+      return this;
+    }
+
+    /**
+     * Sets the shape of one input batch, batch first.
+     *
+     * @param inputShape the dimensions
+     * @return this builder
+     */
+    public Builder optInputShape(long... inputShape) {
+      return optInputShape(Arrays.stream(inputShape).boxed().toList());
+    }
+
+    /**
+     * Sets the child of a DJL-native SequentialBlock to cut at (its output feeds the new head).
+     *
+     * @param featuresBlock the child's name, e.g. {@code 05LambdaBlock}
+     * @return this builder
+     */
+    public Builder optFeaturesBlock(String featuresBlock) {
+      this.featuresBlock = featuresBlock;
+      return this;
+    }
+
+    /**
      * Sets the exported method to cut the module at (default: its {@code forward}).
      *
      * @param featuresMethod the method name
@@ -107,7 +158,7 @@ public record DjlModel(
      */
     public DjlModel build() {
       BuilderChecks.requireSet("DjlModel", "url", url);
-      return new DjlModel(url, name, engine, featuresMethod);
+      return new DjlModel(url, name, engine, inputShape, featuresMethod, featuresBlock);
     }
   }
 }

@@ -427,15 +427,7 @@ final class RecipeChecks {
       if (t.path() != null) {
         file(problems, "model.path", t.path(), "TorchScript file");
       }
-      if (t.inputShape() != null && t.inputShape().isEmpty()) {
-        problems.add("model.input_shape: give at least one dimension");
-      }
-      for (int i = 0; t.inputShape() != null && i < t.inputShape().size(); i++) {
-        if (t.inputShape().get(i) < 1) {
-          problems.add(
-              "model.input_shape[" + i + "]: must be at least 1, got " + t.inputShape().get(i));
-        }
-      }
+      checkInputShape(t.inputShape(), problems);
       if (t.featuresMethod() != null && !t.featuresMethod().matches("[A-Za-z_][A-Za-z0-9_]*")) {
         problems.add("model.features_method: '" + t.featuresMethod() + "' is not a method name");
       }
@@ -446,6 +438,26 @@ final class RecipeChecks {
       }
       if (d.featuresMethod() != null && !d.featuresMethod().matches("[A-Za-z_][A-Za-z0-9_]*")) {
         problems.add("model.features_method: '" + d.featuresMethod() + "' is not a method name");
+      }
+      if (d.featuresBlock() != null && d.featuresBlock().isBlank()) {
+        problems.add("model.features_block: must not be empty");
+      }
+      if (d.featuresMethod() != null && d.featuresBlock() != null) {
+        problems.add(
+            "model.features_block: give one cut point: features_method (a TorchScript module's"
+                + " method) or features_block (a DJL-native SequentialBlock's child), not both");
+      }
+      checkInputShape(d.inputShape(), problems);
+    }
+  }
+
+  private static void checkInputShape(List<Long> shape, List<String> problems) {
+    if (shape != null && shape.isEmpty()) {
+      problems.add("model.input_shape: give at least one dimension");
+    }
+    for (int i = 0; shape != null && i < shape.size(); i++) {
+      if (shape.get(i) < 1) {
+        problems.add("model.input_shape[" + i + "]: must be at least 1, got " + shape.get(i));
       }
     }
   }

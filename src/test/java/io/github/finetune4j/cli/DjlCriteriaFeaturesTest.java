@@ -32,7 +32,7 @@ class DjlCriteriaFeaturesTest {
   @TempDir Path tmp;
 
   /** The raw feature values of each row of a CSV file with a header, in the given order. */
-  private static List<float[]> rows(Path csv, List<String> features) throws Exception {
+  static List<float[]> rows(Path csv, List<String> features) throws Exception {
     List<String> lines = Files.readAllLines(csv);
     List<String> header = List.of(lines.get(0).split(","));
     List<float[]> out = new ArrayList<>();
@@ -47,7 +47,7 @@ class DjlCriteriaFeaturesTest {
     return out;
   }
 
-  private static List<String> features(Path modelDir) throws Exception {
+  static List<String> features(Path modelDir) throws Exception {
     List<String> out = new ArrayList<>();
     JSON.readTree(modelDir.resolve("finetune4j-model.json").toFile())
         .get("standardizer")
@@ -56,7 +56,7 @@ class DjlCriteriaFeaturesTest {
     return out;
   }
 
-  private List<JsonNode> predict(Path run, String csv) throws Exception {
+  static List<JsonNode> predict(Path run, String csv) throws Exception {
     CliResult p = CliResult.run("predict", run.toString(), "--input", csv, "--format", "jsonl");
     assertEquals(0, p.code(), p::toString);
     List<JsonNode> out = new ArrayList<>();

@@ -27,7 +27,14 @@ class FailedRunTest {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Set<String> TEXT_FIELDS =
       Set.of(
-          "status", "failure", "recipe_description", "djl_version", "engine", "task", "new_groups");
+          "status",
+          "failure",
+          "recipe_description",
+          "djl_version",
+          "engine",
+          "task",
+          "new_groups",
+          "block");
 
   @TempDir static Path tmp;
   private static Path runDir;

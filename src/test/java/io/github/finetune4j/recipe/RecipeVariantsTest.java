@@ -151,7 +151,7 @@ class RecipeVariantsTest {
         new TorchScriptModel(pt.toString(), List.of(1L, 3L, 28L, 28L), "features"), r.model());
 
     r = roundTrip(withModel("{type: djl, url: " + checkpoint + ", name: m}"), "/model");
-    assertEquals(new DjlModel(checkpoint.toString(), "m", "PyTorch", null), r.model());
+    assertEquals(new DjlModel(checkpoint.toString(), "m", "PyTorch", null, null, null), r.model());
     for (String url :
         List.of(
             "djl://ai.djl.pytorch/resnet",
@@ -251,7 +251,8 @@ class RecipeVariantsTest {
         problems(withModel("{type: bert-onnx, bundled: all-minilm-l6-v2, dir: /x}")));
     assertEquals(
         List.of(
-            "model.init: not a field of type 'djl' (fields: url, name, engine, features_method);"
+            "model.init: not a field of type 'djl' (fields: url, name, engine, input_shape,"
+                + " features_method, features_block);"
                 + " it is a field of type 'bert-onnx', 'safetensors'"),
         problems(withModel("{type: djl, url: 'djl://x', init: random}")));
     // a key no kind has: "did you mean", among this kind's keys
@@ -497,7 +498,7 @@ class RecipeVariantsTest {
             .optFeaturesMethod("f")
             .build());
     assertEquals(
-        new DjlModel("djl://x", "n", "PyTorch", null),
+        new DjlModel("djl://x", "n", "PyTorch", null, null, null),
         DjlModel.builder().setUrl("djl://x").optName("n").build());
     assertEquals(
         new CsvSplit(csv.toString(), List.of("a"), null, List.of("y"), ",", 3),
