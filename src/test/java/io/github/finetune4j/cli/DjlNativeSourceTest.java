@@ -122,6 +122,18 @@ class DjlNativeSourceTest {
     }
   }
 
+  private static final String KEEP_HEAD =
+      "{replace: none, classes: [setosa, versicolor, virginica]}";
+  private static final String NEW_HEAD =
+      "{replace: classifier, classes: [setosa, versicolor, virginica]}";
+
+  private static final String ALL = "groups=[{name: all, match: [\"*\"]}]";
+  private static final String ONE_EPOCH = "stages=[{epochs: 1, train: [all]}]";
+
+  private static String djl(Path dir, String more) {
+    return "{type: djl, url: " + dir + more + "}";
+  }
+
   private static JsonNode summary(Path run) throws Exception {
     return JSON.readTree(run.resolve("summary.json").toFile());
   }
@@ -133,8 +145,8 @@ class DjlNativeSourceTest {
         run(
             args(
                 out,
-                "{type: djl, url: " + model + "}",
-                "{replace: none, classes: [setosa, versicolor, virginica]}",
+                djl(model, ""),
+                KEEP_HEAD,
                 "groups=[{name: body, match: [\"0.*\", \"1.*\"], norm: freeze_stats},"
                     + " {name: out, match: [\"3.*\"], lr: 0.02}]",
                 "stages=[{epochs: 30, train: [body, out]}]"));
@@ -158,7 +170,7 @@ class DjlNativeSourceTest {
         run(
             args(
                 out,
-                "{type: djl, url: " + model + ", features_block: 03LambdaBlock}",
+                djl(model, ", features_block: 03LambdaBlock"),
                 "{replace: classifier, classes: [setosa, versicolor, virginica], dropout: 0}",
                 "groups=[{name: body, match: [\"0.*\", \"1.*\"], norm: freeze_stats},"
                     + " {name: head, match: [\"head.*\"], lr: 0.02}]",
@@ -199,15 +211,7 @@ class DjlNativeSourceTest {
   @Test
   void theWeightsAreTheDirectorys() throws Exception {
     Path out = tmp.resolve("same");
-    CliResult r =
-        run(
-            args(
-                out,
-                "{type: djl, url: " + model + "}",
-                "{replace: none, classes: [setosa, versicolor, virginica]}",
-                "groups=[{name: all, match: [\"*\"]}]",
-                "stages=[{epochs: 1, train: [all]}]",
-                "optimizer.lr=1e-30"));
+    CliResult r = run(args(out, djl(model, ""), KEEP_HEAD, ALL, ONE_EPOCH, "optimizer.lr=1e-30"));
     assertEquals(0, r.code(), r::toString);
     float[] source = weight(model, "01Linear_weight");
     float[] exported = weight(out.resolve("model"), "01Linear_weight");
@@ -235,13 +239,7 @@ class DjlNativeSourceTest {
   void aChildItDoesNotHaveIsRefusedListingItsChildren() {
     Path out = tmp.resolve("nochild");
     CliResult r =
-        run(
-            args(
-                out,
-                "{type: djl, url: " + model + ", features_block: 07Linear}",
-                "{replace: classifier, classes: [setosa, versicolor, virginica]}",
-                "groups=[{name: all, match: [\"*\"]}]",
-                "stages=[{epochs: 1, train: [all]}]"));
+        run(args(out, djl(model, ", features_block: 07Linear"), NEW_HEAD, ALL, ONE_EPOCH));
     assertEquals(2, r.code(), r::toString);
     assertTrue(
         r.err()
@@ -258,27 +256,14 @@ class DjlNativeSourceTest {
   void aMethodCutOnANativeBlockAndADirectoryWithoutParametersAreRefused() throws Exception {
     Path out = tmp.resolve("bad");
     CliResult method =
-        run(
-            args(
-                out,
-                "{type: djl, url: " + model + ", features_method: features}",
-                "{replace: classifier, classes: [setosa, versicolor, virginica]}",
-                "groups=[{name: all, match: [\"*\"]}]",
-                "stages=[{epochs: 1, train: [all]}]"));
+        run(args(out, djl(model, ", features_method: features"), NEW_HEAD, ALL, ONE_EPOCH));
     assertEquals(2, method.code(), method::toString);
     assertTrue(method.err().contains("model.features_method: "), method::toString);
     assertTrue(method.err().contains("is a DJL-native block"), method::toString);
 
     Path empty = Files.createDirectories(tmp.resolve("no-params"));
     Files.copy(model.resolve("serving.properties"), empty.resolve("serving.properties"));
-    CliResult none =
-        run(
-            args(
-                out,
-                "{type: djl, url: " + empty + "}",
-                "{replace: none, classes: [setosa, versicolor, virginica]}",
-                "groups=[{name: all, match: [\"*\"]}]",
-                "stages=[{epochs: 1, train: [all]}]"));
+    CliResult none = run(args(out, djl(empty, ""), KEEP_HEAD, ALL, ONE_EPOCH));
     assertEquals(2, none.code(), none::toString);
     assertTrue(none.err().contains("model.url: DJL cannot load " + empty), none::toString);
     assertFalse(Files.exists(out));
