@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.function.Predicate;
 import java.util.regex.Matcher;
@@ -115,6 +116,46 @@ class ArchitectureTest {
   void onlyPipelineAndCliReadRecipes() {
     Set<String> allowed = Set.of("recipe", "pipeline", "cli");
     assertNone(violations(d -> "recipe".equals(d.targetPkg()) && !allowed.contains(d.pkg())));
+  }
+
+  /**
+   * Which of the project's packages each package may use (besides itself, the JDK and libraries).
+   */
+  private static final Map<String, Set<String>> MAY_USE =
+      Map.of(
+          "policy", Set.of(),
+          "params", Set.of(),
+          "data", Set.of(),
+          "monitor", Set.of(),
+          "model", Set.of("data", "params"),
+          "optim", Set.of("params", "policy"),
+          "train", Set.of("data", "model", "params", "policy", "optim", "monitor"),
+          "pipeline",
+              Set.of("data", "model", "params", "policy", "optim", "monitor", "train", "recipe"),
+          "recipe", Set.of());
+
+  @Test
+  void everyPackageUsesOnlyThePackagesBelowIt() {
+    assertNone(
+        violations(
+            d ->
+                d.targetPkg() != null
+                    && !same(d)
+                    && MAY_USE.containsKey(d.pkg())
+                    && !MAY_USE.get(d.pkg()).contains(d.targetPkg())));
+  }
+
+  @Test
+  void everyPackageHasItsArrows() throws IOException {
+    try (Stream<Path> dirs = Files.list(ROOT)) {
+      List<String> packages =
+          dirs.filter(Files::isDirectory).map(p -> p.getFileName().toString()).sorted().toList();
+      for (String p : packages) {
+        assertTrue(
+            p.equals("cli") || MAY_USE.containsKey(p),
+            "package " + p + " has no entry in MAY_USE: say what it may use");
+      }
+    }
   }
 
   @Test

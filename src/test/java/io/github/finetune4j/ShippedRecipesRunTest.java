@@ -40,12 +40,14 @@ class ShippedRecipesRunTest {
                 "run",
                 recipe.toString(),
                 "data.train.limit=16",
-                "data.valid.limit=8",
                 "data.test.limit=24",
                 "data.max_length=24",
                 "data.batch_size=8",
                 "monitor.sinks=[jsonl]",
                 "output.dir=" + out));
+    if (TestRecipes.readTree(recipe).path("data").has("valid")) {
+      args.add(3, "data.valid.limit=8");
+    }
     args.addAll(TestRecipes.fixtureOverrides(recipe));
     return args.toArray(String[]::new);
   }

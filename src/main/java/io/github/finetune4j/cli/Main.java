@@ -413,7 +413,9 @@ public final class Main implements Callable<Integer> {
     public Integer call() throws Exception {
       try {
         if (TabularPredictor.isTabular(runDir)) {
-          return rows();
+          try (TabularPredictor predictor = TabularPredictor.open(runDir)) {
+            return predictor.readsImages() ? images(predictor) : rows(predictor);
+          }
         }
         Path file = input == null || input.equals("-") ? null : inputPath();
         boolean fromJsonl =
@@ -449,8 +451,76 @@ public final class Main implements Callable<Integer> {
       }
     }
 
+    /**
+     * Classifies image files given as arguments, or listed one path per line in --input FILE or on
+     * standard input (--input -).
+     */
+    private int images(TabularPredictor predictor) throws BadInputException {
+      if (jsonl || textField != null) {
+        throw new BadInputException(List.of("--jsonl and --text-field apply only to texts"));
+      }
+      if (!texts.isEmpty() && input != null) {
+        throw new BadInputException(
+            List.of("give the images as arguments or with --input, not both"));
+      }
+      List<String> names;
+      if (!texts.isEmpty()) {
+        names = texts;
+      } else if (input == null) {
+        throw new BadInputException(
+            List.of(
+                runDir
+                    + " holds a model of images: give image files as arguments, or a file"
+                    + " listing them one per line with --input FILE (--input - for standard"
+                    + " input)"));
+      } else {
+        names = read(input.equals("-") ? null : inputPath(), false, null);
+      }
+      List<Path> files = new ArrayList<>();
+      List<String> problems = new ArrayList<>();
+      for (String n : names) {
+        try {
+          Path f = Path.of(n);
+          if (!Files.isRegularFile(f)) {
+            problems.add(n + ": no such image file");
+          }
+          files.add(f);
+        } catch (InvalidPathException e) {
+          problems.add(n + ": not a valid file name");
+        }
+      }
+      if (!problems.isEmpty()) {
+        throw new BadInputException(problems);
+      }
+      for (int start = 0; start < files.size(); start += CHUNK) {
+        List<Path> chunk = files.subList(start, Math.min(files.size(), start + CHUNK));
+        List<TabularPredictor.RowPrediction> out = predictor.predictImages(chunk);
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < out.size(); i++) {
+          String name = names.get(start + i);
+          if (format == Format.tsv) {
+            b.append(tsv(out.get(i))).append('\t').append(Escapes.escape(name)).append('\n');
+          } else {
+            ObjectNode o = JSON.createObjectNode();
+            o.put("image", name);
+            o.put("label", out.get(i).label());
+            ObjectNode probs = o.putObject("probabilities");
+            out.get(i).probabilities().forEach(probs::put);
+            try {
+              b.append(Escapes.escape(JSON.writeValueAsString(o))).append('\n');
+            } catch (JsonProcessingException e) {
+              throw new IllegalStateException("a tree of strings and numbers always serializes", e);
+            }
+          }
+        }
+        main.out.print(b);
+      }
+      main.out.flush();
+      return OK;
+    }
+
     /** Predicts the rows of --input FILE.csv with a model of feature vectors. */
-    private int rows() throws BadInputException {
+    private int rows(TabularPredictor predictor) throws BadInputException {
       String problem = null;
       if (!texts.isEmpty()) {
         problem =
@@ -480,7 +550,7 @@ public final class Main implements Callable<Integer> {
       } else {
         file = inputPath();
       }
-      try (TabularPredictor predictor = TabularPredictor.open(runDir)) {
+      try {
         StringBuilder b = new StringBuilder();
         for (TabularPredictor.RowPrediction p : predictor.predict(file)) {
           b.append(format == Format.tsv ? tsv(p) : jsonl(p)).append('\n');

@@ -127,6 +127,15 @@ public final class FeatureModelBlock extends AbstractBlock {
   }
 
   /**
+   * Whether an output mapping (a regression's target standardization undone) follows.
+   *
+   * @return true with one
+   */
+  public boolean hasOutputMapping() {
+    return scale != null;
+  }
+
+  /**
    * Whether a new head is put on the module's output.
    *
    * @return true with a head

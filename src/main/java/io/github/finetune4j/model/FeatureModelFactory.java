@@ -19,6 +19,8 @@ import ai.djl.util.JsonUtils;
 import ai.djl.util.Pair;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.github.finetune4j.data.DataException;
+import io.github.finetune4j.data.ImageTransform;
 import java.io.IOException;
 import java.lang.reflect.Type;
 import java.nio.file.Files;
@@ -94,6 +96,7 @@ public final class FeatureModelFactory implements BlockFactory, TranslatorFactor
   public Set<Pair<Type, Type>> getSupportedTypes() {
     return Set.of(
         new Pair<>(float[].class, Classifications.class),
+        new Pair<>(Path.class, Classifications.class),
         new Pair<>(float[].class, float[].class),
         new Pair<>(Input.class, Output.class));
   }
@@ -112,6 +115,9 @@ public final class FeatureModelFactory implements BlockFactory, TranslatorFactor
     }
     if (input == Input.class) {
       return (Translator<I, O>) new ServingRows();
+    }
+    if (input == Path.class) {
+      return (Translator<I, O>) new ImageFiles();
     }
     return (Translator<I, O>) new Rows(output == Classifications.class);
   }
@@ -160,6 +166,7 @@ public final class FeatureModelFactory implements BlockFactory, TranslatorFactor
     private double[] mean;
     private double[] std;
     private long[] example;
+    private ImageTransform image;
 
     Rows(boolean classify) {
       this.classify = classify;
@@ -169,6 +176,19 @@ public final class FeatureModelFactory implements BlockFactory, TranslatorFactor
     public void prepare(TranslatorContext ctx) throws IOException {
       JsonNode m = metadata(ctx.getModel().getModelPath());
       names = outputNames(m);
+      example = longs(m.get("module").get("example_shape"));
+      if (m.has("image")) { // a model of images: the row is the transformed pixels
+        image = ImageTransform.fromJson(m.get("image"));
+        features = new ArrayList<>();
+        long n = 1;
+        for (long d : example) {
+          n *= d;
+        }
+        for (long i = 0; i < n; i++) {
+          features.add("p" + i);
+        }
+        return;
+      }
       JsonNode s = m.get("standardizer");
       features = new ArrayList<>();
       s.get("features").forEach(f -> features.add(f.asText()));
@@ -178,7 +198,6 @@ public final class FeatureModelFactory implements BlockFactory, TranslatorFactor
         mean[i] = s.get("mean").get(i).asDouble();
         std[i] = s.get("std").get(i).asDouble();
       }
-      example = longs(m.get("module").get("example_shape"));
     }
 
     @Override
@@ -189,7 +208,7 @@ public final class FeatureModelFactory implements BlockFactory, TranslatorFactor
       }
       float[] x = new float[row.length];
       for (int i = 0; i < x.length; i++) {
-        x[i] = (float) ((row[i] - mean[i]) / std[i]);
+        x[i] = image != null ? row[i] : (float) ((row[i] - mean[i]) / std[i]);
       }
       long[] shape = new long[example.length + 1];
       shape[0] = 1;
@@ -207,8 +226,40 @@ public final class FeatureModelFactory implements BlockFactory, TranslatorFactor
       return features;
     }
 
+    /** An image file, read with the export's transform, as a row. */
+    float[] read(Path file) throws IOException {
+      if (image == null) {
+        throw new IllegalArgumentException("this model reads rows of features, not images");
+      }
+      try {
+        return image.read(file, (int) example[1], (int) example[2]);
+      } catch (DataException e) {
+        throw new IOException(e.getMessage(), e);
+      }
+    }
+
     List<String> names() {
       return names;
+    }
+  }
+
+  /** An image file in (read with the export's transform), Classifications out. */
+  private static final class ImageFiles implements NoBatchifyTranslator<Path, Classifications> {
+    private final Rows rows = new Rows(true);
+
+    @Override
+    public void prepare(TranslatorContext ctx) throws IOException {
+      rows.prepare(ctx);
+    }
+
+    @Override
+    public NDList processInput(TranslatorContext ctx, Path file) throws IOException {
+      return rows.processInput(ctx, rows.read(file));
+    }
+
+    @Override
+    public Classifications processOutput(TranslatorContext ctx, NDList list) {
+      return (Classifications) rows.processOutput(ctx, list);
     }
   }
 

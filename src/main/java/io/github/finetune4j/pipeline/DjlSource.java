@@ -10,8 +10,12 @@ import ai.djl.repository.zoo.Criteria;
 import ai.djl.repository.zoo.ModelNotFoundException;
 import ai.djl.repository.zoo.ZooModel;
 import ai.djl.translate.NoopTranslator;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.finetune4j.model.DjlModules;
+import io.github.finetune4j.model.FeatureModelBlock;
+import io.github.finetune4j.model.FeatureModelFactory;
 import io.github.finetune4j.model.TorchScriptBlock;
 import io.github.finetune4j.recipe.DjlModel;
 import java.io.IOException;
@@ -38,6 +42,8 @@ import java.util.stream.Stream;
  * arguments so that plain DJL rebuilds it. It reads feature vectors, like {@code torchscript}.
  */
 final class DjlSource implements FeatureModelSource {
+
+  private static final ObjectMapper JSON = new ObjectMapper();
 
   private final DjlModel spec;
   private String blockFactory;
@@ -139,6 +145,30 @@ final class DjlSource implements FeatureModelSource {
       }
     }
     String factory = serving.getProperty("blockFactory");
+    Block block = model.getBlock();
+    Map<String, String> args = new TreeMap<>();
+    serving.stringPropertyNames().forEach(k -> args.put(k, serving.getProperty(k)));
+    if (block instanceof FeatureModelBlock exported) {
+      // A Finetune4J export of a DJL-native module: fine-tune its module, rebuilt by its own
+      // factory (recorded in the export's metadata).
+      if (exported.hasHead() || exported.hasOutputMapping()) {
+        throw bad(
+            spec.url()
+                + " is a Finetune4J export with a new head (or a regression's output mapping);"
+                + " only an export that kept its module's own output (head.replace: none) is a"
+                + " model to fine-tune further — predict with this one");
+      }
+      JsonNode module =
+          JSON.readTree(model.getModelPath().resolve(FeatureModelFactory.METADATA).toFile())
+              .path("module");
+      factory = module.path("block_factory").asText(null);
+      args.clear();
+      module
+          .path("arguments")
+          .fields()
+          .forEachRemaining(e -> args.put(e.getKey(), e.getValue().asText()));
+      block = exported.module();
+    }
     if (factory == null) {
       throw bad(
           "DJL loaded a "
@@ -148,7 +178,6 @@ final class DjlSource implements FeatureModelSource {
               + ", but its serving.properties names no blockFactory, so the fine-tuned model could"
               + " not be rebuilt; add blockFactory=<your BlockFactory class>");
     }
-    Block block = model.getBlock();
     if (spec.featuresBlock() != null) {
       try {
         block = DjlModules.cut(block, spec.featuresBlock());
@@ -164,8 +193,7 @@ final class DjlSource implements FeatureModelSource {
         p.getArray().attach(manager); // outlives the loaded model, which is closed now
       }
     }
-    arguments = new TreeMap<>();
-    serving.stringPropertyNames().forEach(k -> arguments.put(k, serving.getProperty(k)));
+    arguments = args;
     blockFactory = factory;
     return block;
   }
@@ -201,8 +229,8 @@ final class DjlSource implements FeatureModelSource {
   }
 
   @Override
-  public long[] exampleShape(int featureCount) throws BadInputException {
-    return FeatureModelSource.exampleShape(spec.inputShape(), featureCount);
+  public long[] exampleShape(int featureCount, long[] natural) throws BadInputException {
+    return FeatureModelSource.exampleShape(spec.inputShape(), featureCount, natural);
   }
 
   @Override

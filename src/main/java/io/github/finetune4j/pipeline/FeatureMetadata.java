@@ -2,11 +2,13 @@ package io.github.finetune4j.pipeline;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.github.finetune4j.data.ImageTransform;
 import io.github.finetune4j.data.Standardizer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -28,7 +30,8 @@ import java.util.TreeMap;
  *  "head": "classifier" | "none", "dropout": 0.1,
  *  "classes": [...]  (classification) | "targets": [...]  (regression),
  *  "target_mapping": {"scale": [...], "shift": [...]}  (optional: outputs * scale + shift),
- *  "delimiter": ",", "standardizer": {... Standardizer.toJson ...}}
+ *  "delimiter": ",", "standardizer": {... Standardizer.toJson ...}}   (csv rows), or
+ *  "image": {... ImageTransform.toJson ...}}                            (images)
  * }</pre>
  *
  * The feature columns are the standardizer's. A metadata file without {@code kind} is a text
@@ -45,7 +48,9 @@ import java.util.TreeMap;
  * @param scale per output, the factor of the output mapping, or null
  * @param shift per output, the offset of the output mapping, or null
  * @param delimiter the field separator of the csv files
- * @param standardizer fitted on the training split; its feature names are the feature columns
+ * @param standardizer fitted on the training split; its feature names are the feature columns (null
+ *     for a model of images)
+ * @param image how images become inputs, for a model of images (then no standardizer), or null
  * @param blockFactory a DJL-native module's block factory class, or null
  * @param arguments the arguments its factory is given (empty for TorchScript)
  * @param featuresBlock the child a DJL-native module was cut at, or null
@@ -63,6 +68,7 @@ record FeatureMetadata(
     float[] shift,
     char delimiter,
     Standardizer standardizer,
+    ImageTransform image,
     String blockFactory,
     Map<String, String> arguments,
     String featuresBlock) {
@@ -87,7 +93,16 @@ record FeatureMetadata(
    * @return the names
    */
   List<String> featureColumns() {
-    return standardizer.featureNames();
+    return standardizer == null ? List.of() : standardizer.featureNames();
+  }
+
+  /**
+   * Whether the model reads images.
+   *
+   * @return true for one
+   */
+  boolean images() {
+    return image != null;
   }
 
   /** What {@link #kindOf} says of the metadata of a text classifier (it has no "kind"). */
@@ -267,15 +282,32 @@ record FeatureMetadata(
       }
     }
     JsonNode delimiter = root.path("delimiter");
-    if (!delimiter.isTextual() || delimiter.asText().length() != 1) {
-      problems.add(
-          file + ": \"delimiter\" must be one character, got " + Problems.describe(delimiter));
-    }
     Standardizer standardizer = null;
-    try {
-      standardizer = Standardizer.fromJson(root.get("standardizer"));
-    } catch (IllegalArgumentException e) {
-      problems.add(file + ": " + e.getMessage());
+    ImageTransform image = null;
+    if (root.has("image")) {
+      try {
+        image = ImageTransform.fromJson(root.get("image"));
+      } catch (IllegalArgumentException e) {
+        problems.add(file + ": \"image\": " + e.getMessage());
+      }
+      if (example != null
+          && (example.length != 3 || (image != null && example[0] != image.channels()))) {
+        problems.add(
+            file
+                + ": \"module.example_shape\" must be [channels, height, width] of the images,"
+                + " got "
+                + Arrays.toString(example));
+      }
+    } else {
+      if (!delimiter.isTextual() || delimiter.asText().length() != 1) {
+        problems.add(
+            file + ": \"delimiter\" must be one character, got " + Problems.describe(delimiter));
+      }
+      try {
+        standardizer = Standardizer.fromJson(root.get("standardizer"));
+      } catch (IllegalArgumentException e) {
+        problems.add(file + ": " + e.getMessage());
+      }
     }
     if (standardizer != null && example != null) {
       long size = 1;
@@ -318,8 +350,9 @@ record FeatureMetadata(
         outputs,
         mapping == null ? null : mapping[0],
         mapping == null ? null : mapping[1],
-        delimiter.asText().charAt(0),
+        image != null ? ',' : delimiter.asText().charAt(0),
         standardizer,
+        image,
         nativeBlock ? factory.asText() : null,
         Map.copyOf(arguments),
         cut.isTextual() ? cut.asText() : null);

@@ -39,6 +39,19 @@ interface FeatureModelSource extends ModelSource {
   Block load(NDManager manager) throws BadInputException;
 
   /**
+   * Loads the module knowing how many outputs the task has (a built-in architecture sizes its
+   * output layer by it); by default {@link #load(NDManager)}.
+   *
+   * @param manager the PyTorch-engine manager that owns it
+   * @param outputs the number of classes or targets
+   * @return the module
+   * @throws BadInputException as {@link #load(NDManager)}
+   */
+  default Block load(NDManager manager, int outputs) throws BadInputException {
+    return load(manager);
+  }
+
+  /**
    * Adds to the export's {@code module} metadata what rebuilding a loaded DJL-native module needs
    * (its block factory, arguments and cut point); nothing for a TorchScript module, which is
    * exported whole.
@@ -48,15 +61,21 @@ interface FeatureModelSource extends ModelSource {
   default void describeModule(ObjectNode module) {}
 
   /**
-   * The input shape of one example: {@code declared} without its batch dimension, or {@code
-   * [featureCount]} when not declared.
+   * The input shape of one example: {@code declared} without its batch dimension, or when not
+   * declared the data's own ({@code natural}, e.g. {@code [channels, height, width]} of images) or
+   * {@code [featureCount]}.
    *
    * @param declared the recipe's {@code model.input_shape} (batch first), or null
    * @param featureCount the number of feature columns of the data, or -1 when not known
+   * @param natural the data's own example shape, or null
    * @return the shape of one example
    * @throws BadInputException when the declared shape does not fit the data, or neither is known
    */
-  static long[] exampleShape(List<Long> declared, int featureCount) throws BadInputException {
+  static long[] exampleShape(List<Long> declared, int featureCount, long[] natural)
+      throws BadInputException {
+    if (declared == null && natural != null) {
+      return natural.clone();
+    }
     if (declared == null) {
       if (featureCount < 1) {
         throw new BadInputException(
@@ -97,11 +116,13 @@ interface FeatureModelSource extends ModelSource {
    * The module's input shape of one example.
    *
    * @param featureCount the number of feature columns of the data, or -1 when not known
+   * @param natural the shape of one example the data gives (e.g. {@code [1, 28, 28]} for images),
+   *     or null for flat feature vectors
    * @return the shape, e.g. {@code [10]} or {@code [1, 8, 8]}
    * @throws BadInputException when the declared input shape does not fit the data, or neither is
    *     known
    */
-  long[] exampleShape(int featureCount) throws BadInputException;
+  long[] exampleShape(int featureCount, long[] natural) throws BadInputException;
 
   /**
    * The exported method whose output the head is put on, or null for {@code forward}.

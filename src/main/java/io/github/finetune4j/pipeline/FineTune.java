@@ -26,6 +26,7 @@ import io.github.finetune4j.params.ParamGroups;
 import io.github.finetune4j.policy.NormMode;
 import io.github.finetune4j.policy.StagePlan;
 import io.github.finetune4j.recipe.BertOnnxModel;
+import io.github.finetune4j.recipe.BuiltinModel;
 import io.github.finetune4j.recipe.ClipSpec;
 import io.github.finetune4j.recipe.GroupSpec;
 import io.github.finetune4j.recipe.ModelSpec;
@@ -540,6 +541,9 @@ public final class FineTune {
     }
     if (spec instanceof SafetensorsModel s) {
       return s.init();
+    }
+    if (spec instanceof BuiltinModel b) {
+      return b.init();
     }
     return "pretrained";
   }

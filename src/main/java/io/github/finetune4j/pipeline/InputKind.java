@@ -1,6 +1,7 @@
 package io.github.finetune4j.pipeline;
 
 import io.github.finetune4j.recipe.CsvSplit;
+import io.github.finetune4j.recipe.ImageFolderSplit;
 import io.github.finetune4j.recipe.SourceSpec;
 import io.github.finetune4j.recipe.TextJsonlSplit;
 
@@ -12,8 +13,8 @@ import io.github.finetune4j.recipe.TextJsonlSplit;
 enum InputKind {
   /** Token ids of texts (text encoders), from {@code text-jsonl} splits. */
   TOKEN_IDS("token ids of texts", "text-jsonl"),
-  /** Fixed-length float feature vectors, from {@code csv} splits. */
-  FEATURES("feature vectors", "csv");
+  /** Fixed-length float feature vectors, from {@code csv} rows or {@code image-folder} images. */
+  FEATURES("feature vectors", "csv or image-folder");
 
   private final String what;
   private final String splits;
@@ -51,7 +52,7 @@ enum InputKind {
     if (split instanceof TextJsonlSplit) {
       return TOKEN_IDS;
     }
-    if (split instanceof CsvSplit) {
+    if (split instanceof CsvSplit || split instanceof ImageFolderSplit) {
       return FEATURES;
     }
     throw new IllegalArgumentException("no input kind for split type " + split.kind());

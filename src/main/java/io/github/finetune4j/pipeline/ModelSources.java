@@ -1,6 +1,7 @@
 package io.github.finetune4j.pipeline;
 
 import io.github.finetune4j.recipe.BertOnnxModel;
+import io.github.finetune4j.recipe.BuiltinModel;
 import io.github.finetune4j.recipe.DjlModel;
 import io.github.finetune4j.recipe.ModelSpec;
 import io.github.finetune4j.recipe.SafetensorsModel;
@@ -29,7 +30,9 @@ final class ModelSources {
           TorchScriptModel.class,
           spec -> new TorchScriptSource((TorchScriptModel) spec),
           DjlModel.class,
-          spec -> new DjlSource((DjlModel) spec));
+          spec -> new DjlSource((DjlModel) spec),
+          BuiltinModel.class,
+          spec -> new BuiltinSource((BuiltinModel) spec));
 
   private ModelSources() {}
 

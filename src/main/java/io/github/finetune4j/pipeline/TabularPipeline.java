@@ -22,6 +22,7 @@ import io.github.finetune4j.monitor.MetricsSink;
 import io.github.finetune4j.params.ParameterNames;
 import io.github.finetune4j.recipe.CsvSplit;
 import io.github.finetune4j.recipe.HeadSpec;
+import io.github.finetune4j.recipe.ImageFolderSplit;
 import io.github.finetune4j.recipe.Recipe;
 import io.github.finetune4j.recipe.RegressionTaskSpec;
 import io.github.finetune4j.recipe.TorchScriptModel;
@@ -58,22 +59,42 @@ final class TabularPipeline {
    * @param train the training split
    * @param valid the validation split, or null
    * @param test the test split, or null
-   * @param standardizer fitted on the raw training split
+   * @param standardizer fitted on the raw training split (null for images)
+   * @param images the images' transform, shape and augmentation (null for csv)
    */
   record Tables(
-      TabularData train, TabularData valid, TabularData test, Standardizer standardizer) {}
+      TabularData train,
+      TabularData valid,
+      TabularData test,
+      Standardizer standardizer,
+      ImageTables.Images images) {
+
+    /** The input shape of one example the data gives, or null for flat feature vectors. */
+    long[] naturalShape() {
+      return images == null ? null : images.exampleShape();
+    }
+  }
 
   /**
    * Loads the module (its file is the architecture) and resolves the plan; reads only the header
    * and first row of the training split, to know its feature columns.
    */
   static Plan plan(Recipe recipe, FeatureModelSource source) throws BadInputException {
-    CsvSplit spec = (CsvSplit) recipe.data().train();
-    TabularData first = read("data.train", spec, 1, recipe);
+    int width;
+    long[] natural = null;
+    List<String> outputs;
+    if (recipe.data().train() instanceof ImageFolderSplit) {
+      natural = ImageTables.firstShape(recipe);
+      width = Math.toIntExact(natural[0] * natural[1] * natural[2]);
+      outputs = recipe.head().classes();
+    } else {
+      TabularData first = read("data.train", (CsvSplit) recipe.data().train(), 1, recipe);
+      width = first.featureCount();
+      outputs = outputNames(recipe, first);
+    }
     try (NDManager manager = NDManager.newBaseManager(Device.cpu(), "PyTorch")) {
-      FeatureModelBlock block =
-          build(recipe, source, first.featureCount(), outputNames(recipe, first), manager, null);
-      block.initialize(manager, DataType.FLOAT32, new Shape(1, first.featureCount()));
+      FeatureModelBlock block = build(recipe, source, width, natural, outputs, manager, null);
+      block.initialize(manager, DataType.FLOAT32, new Shape(1, width));
       return FineTune.resolved(recipe, block, parameters(block)).plan();
     }
   }
@@ -103,9 +124,11 @@ final class TabularPipeline {
     try (Model model = Model.newInstance("finetune4j", Device.cpu())) {
       out.printf(
           Locale.ROOT,
-          "Loading %s (%d features, %s)%n",
+          "Loading %s (%s, %s)%n",
           source.describe(),
-          width,
+          tables.images() == null
+              ? width + " features"
+              : "images of " + shape(tables.naturalShape()),
           "none".equals(recipe.head().replace())
               ? "its own output"
               : "a new linear head of "
@@ -113,7 +136,8 @@ final class TabularPipeline {
                   + " output"
                   + (outputs.size() == 1 ? "" : "s"));
       FeatureModelBlock block =
-          build(recipe, source, width, outputs, model.getNDManager(), mapping);
+          build(
+              recipe, source, width, tables.naturalShape(), outputs, model.getNDManager(), mapping);
       block.initialize(model.getNDManager(), DataType.FLOAT32, new Shape(1, width));
       model.setBlock(block);
       parameters(block); // a module naming a parameter like the new head's is refused here
@@ -127,22 +151,36 @@ final class TabularPipeline {
       TabularData train = tables.train();
       TabularData valid = tables.valid();
       TabularData test = tables.test();
-      out.printf(
-          Locale.ROOT,
-          "Standardized %d feature%s (fitted on the %d training rows); %d/%d/%d rows%n",
-          width,
-          width == 1 ? "" : "s",
-          train.rows(),
-          train.rows(),
-          valid == null ? 0 : valid.rows(),
-          test == null ? 0 : test.rows());
+      if (tables.images() == null) {
+        out.printf(
+            Locale.ROOT,
+            "Standardized %d feature%s (fitted on the %d training rows); %d/%d/%d rows%n",
+            width,
+            width == 1 ? "" : "s",
+            train.rows(),
+            train.rows(),
+            valid == null ? 0 : valid.rows(),
+            test == null ? 0 : test.rows());
+      } else {
+        out.printf(
+            Locale.ROOT,
+            "Read %d/%d/%d images (%s)%s%n",
+            train.rows(),
+            valid == null ? 0 : valid.rows(),
+            test == null ? 0 : test.rows(),
+            shape(tables.naturalShape()),
+            tables.images().augment() == null ? "" : "; the training images augmented");
+      }
       FineTuning ft =
           FineTuning.builder()
               .setModel(model)
               .setRecipe(recipe, recipeFile)
               .optProtect(FineTune.dataFiles(recipe))
               .setTask(task)
-              .setTrain(batches(train))
+              .setTrain(
+                  tables.images() == null
+                      ? batches(train)
+                      : ImageTables.trainBatches(train, tables.images(), recipe.train().seed()))
               .optValid(valid == null ? null : batches(valid))
               .optTest(test == null ? null : batches(test))
               .optExport(
@@ -174,13 +212,14 @@ final class TabularPipeline {
       Recipe recipe,
       FeatureModelSource source,
       int featureCount,
+      long[] natural,
       List<String> outputs,
       NDManager manager,
       float[][] mapping)
       throws BadInputException {
-    long[] example = source.exampleShape(featureCount);
+    long[] example = source.exampleShape(featureCount, natural);
     String method = source.featuresMethod();
-    Block module = source.load(manager);
+    Block module = source.load(manager, outputs.size());
     if (method != null && module instanceof PtSymbolBlock pt) {
       List<String> methods = Arrays.asList(JniUtils.getMethodNames(pt));
       if (!methods.contains(method)) {
@@ -199,6 +238,9 @@ final class TabularPipeline {
     batch[0] = 1;
     System.arraycopy(example, 0, batch, 1, example.length);
     try {
+      if (!(module instanceof PtSymbolBlock) && !module.isInitialized()) {
+        module.initialize(manager, DataType.FLOAT32, new Shape(batch)); // random, seeded
+      }
       shape = FeatureModelBlock.probe(module, example, method, manager);
     } catch (RuntimeException e) {
       String m = String.valueOf(e.getMessage());
@@ -279,6 +321,9 @@ final class TabularPipeline {
 
   /** Reads the three splits, checks them against each other and standardizes them. */
   static Tables tables(Recipe recipe, PrintStream out) throws BadInputException {
+    if (recipe.data().train() instanceof ImageFolderSplit) {
+      return ImageTables.read(recipe, out);
+    }
     TabularData train = read("data.train", (CsvSplit) recipe.data().train(), null, recipe);
     TabularData valid =
         recipe.data().valid() == null
@@ -333,7 +378,8 @@ final class TabularPipeline {
         standardizer.apply(train),
         valid == null ? null : standardizer.apply(valid),
         test == null ? null : standardizer.apply(test),
-        standardizer);
+        standardizer,
+        null);
   }
 
   /** Reads one split (with {@code limit}, when not null, instead of the split's own). */
@@ -387,6 +433,10 @@ final class TabularPipeline {
     return new float[][] {scale, shift};
   }
 
+  private static String shape(long[] chw) {
+    return chw[0] + "x" + chw[1] + "x" + chw[2];
+  }
+
   private static FeatureBatches batches(TabularData t) {
     return t.isClassification()
         ? new FeatureBatches(t.features(), t.labels())
@@ -397,6 +447,18 @@ final class TabularPipeline {
       ObjectNode summary, Tables tables, List<String> outputs, boolean regression) {
     ArrayNode names = summary.putArray(regression ? "targets" : "classes");
     outputs.forEach(names::add);
+    if (tables.images() != null) {
+      ObjectNode im = summary.putObject("images");
+      ArrayNode shape = im.putArray("shape");
+      for (long d : tables.naturalShape()) {
+        shape.add(d);
+      }
+      im.put("skipped", tables.images().skipped());
+      if (tables.images().firstSkipped() != null) {
+        im.put("first_skipped", tables.images().firstSkipped());
+      }
+      return;
+    }
     ArrayNode features = summary.putArray("features");
     tables.train().featureNames().forEach(features::add);
   }
@@ -437,6 +499,10 @@ final class TabularPipeline {
         scale.add(mapping[0][j]);
         shift.add(mapping[1][j]);
       }
+    }
+    if (tables.images() != null) {
+      m.set("image", tables.images().transform().toJson());
+      return m;
     }
     m.put("delimiter", ((CsvSplit) recipe.data().train()).delimiter());
     m.set("standardizer", tables.standardizer().toJson());

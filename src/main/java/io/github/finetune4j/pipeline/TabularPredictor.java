@@ -26,6 +26,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -252,6 +253,10 @@ public final class TabularPredictor implements AutoCloseable {
    *     that is not a number
    */
   public List<RowPrediction> predict(Path csv) throws BadInputException {
+    if (metadata.images()) {
+      throw new BadInputException(
+          List.of(dir + ": holds a model of images; give image files, not a CSV of rows"));
+    }
     TabularData rows;
     try {
       rows = new CsvSource(csv, metadata.delimiter(), featureColumns(), null).readFeatures();
@@ -269,7 +274,10 @@ public final class TabularPredictor implements AutoCloseable {
    * @throws BadInputException when the model's outputs are not finite
    */
   public List<RowPrediction> predict(float[][] rows) throws BadInputException {
-    int width = featureColumns().size();
+    int width =
+        metadata.images()
+            ? Math.toIntExact(Arrays.stream(metadata.exampleShape()).reduce(1, Math::multiplyExact))
+            : featureColumns().size();
     List<String> names = metadata.outputs();
     int k = names.size();
     List<RowPrediction> out = new ArrayList<>(rows.length);
@@ -277,7 +285,11 @@ public final class TabularPredictor implements AutoCloseable {
       int b = Math.min(BATCH_SIZE, rows.length - start);
       float[] flat = new float[b * width];
       for (int r = 0; r < b; r++) {
-        System.arraycopy(metadata.standardizer().apply(rows[start + r]), 0, flat, r * width, width);
+        float[] x =
+            metadata.standardizer() == null
+                ? rows[start + r]
+                : metadata.standardizer().apply(rows[start + r]);
+        System.arraycopy(x, 0, flat, r * width, width);
       }
       float[] y;
       try (NDScope scope = new NDScope();
@@ -310,6 +322,43 @@ public final class TabularPredictor implements AutoCloseable {
       }
     }
     return out;
+  }
+
+  /**
+   * Whether the model reads images (then {@link #predictImages} predicts).
+   *
+   * @return true for a model of images
+   */
+  public boolean readsImages() {
+    return metadata.images();
+  }
+
+  /**
+   * Reads image files with the export's transform (the one training used, without augmentation) and
+   * classifies them.
+   *
+   * @param files the images
+   * @return one prediction per image, in order
+   * @throws BadInputException when an image cannot be read or its size does not fit the model
+   */
+  public List<RowPrediction> predictImages(List<Path> files) throws BadInputException {
+    if (!metadata.images()) {
+      throw new BadInputException(List.of(dir + ": holds a model of csv rows, not of images"));
+    }
+    long[] shape = metadata.exampleShape();
+    List<String> problems = new ArrayList<>();
+    float[][] rows = new float[files.size()][];
+    for (int i = 0; i < rows.length; i++) {
+      try {
+        rows[i] = metadata.image().read(files.get(i), (int) shape[1], (int) shape[2]);
+      } catch (DataException e) {
+        problems.add(e.getMessage());
+      }
+    }
+    if (!problems.isEmpty()) {
+      throw new BadInputException(problems);
+    }
+    return predict(rows);
   }
 
   /** Frees the model. */

@@ -50,8 +50,8 @@ final class TorchScriptSource implements FeatureModelSource {
   }
 
   @Override
-  public long[] exampleShape(int featureCount) throws BadInputException {
-    return FeatureModelSource.exampleShape(spec.inputShape(), featureCount);
+  public long[] exampleShape(int featureCount, long[] natural) throws BadInputException {
+    return FeatureModelSource.exampleShape(spec.inputShape(), featureCount, natural);
   }
 
   @Override

@@ -11,6 +11,7 @@ import java.util.Objects;
  * @param maxLength truncation length in tokens
  * @param batchSize examples per batch
  * @param shuffle shuffle the training examples every epoch (seeded by {@code train.seed})
+ * @param image how images become inputs, for {@code image-folder} splits
  */
 @Doc("Datasets and batching.")
 public record DataSpec(
@@ -22,7 +23,9 @@ public record DataSpec(
     @Doc(
             "Shuffle the training examples every epoch, seeded by `train.seed` (default true); false"
                 + " keeps the file order.")
-        Boolean shuffle) {
+        Boolean shuffle,
+    @Doc("How the images of `image-folder` splits become inputs (only for those splits).")
+        ImageSpec image) {
 
   /** Applies defaults. */
   public DataSpec {
@@ -48,8 +51,20 @@ public record DataSpec(
     private Integer maxLength;
     private Integer batchSize;
     private Boolean shuffle;
+    private ImageSpec image;
 
     private Builder() {}
+
+    /**
+     * Sets how images become inputs (for {@code image-folder} splits).
+     *
+     * @param image the value
+     * @return this builder
+     */
+    public Builder optImage(ImageSpec image) {
+      this.image = image;
+      return this;
+    }
 
     /**
      * Sets the training split (required).
@@ -125,7 +140,7 @@ public record DataSpec(
      */
     public DataSpec build() {
       BuilderChecks.requireSet("DataSpec", "train", train);
-      return new DataSpec(train, valid, test, maxLength, batchSize, shuffle);
+      return new DataSpec(train, valid, test, maxLength, batchSize, shuffle, image);
     }
   }
 }

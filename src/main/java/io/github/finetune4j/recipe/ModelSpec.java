@@ -15,7 +15,7 @@ package io.github.finetune4j.recipe;
                 "replaced by model.type; write `model: {type: bert-onnx, bundled:"
                     + " all-minilm-l6-v2}`"))
 public sealed interface ModelSpec
-    permits BertOnnxModel, SafetensorsModel, TorchScriptModel, DjlModel {
+    permits BertOnnxModel, SafetensorsModel, TorchScriptModel, DjlModel, BuiltinModel {
 
   /**
    * The {@code type:} name of this kind, e.g. {@code bert-onnx}.

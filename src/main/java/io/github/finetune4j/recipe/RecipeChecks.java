@@ -66,6 +66,7 @@ final class RecipeChecks {
       checkSource(problems, "data.valid", d.valid());
       checkSource(problems, "data.test", d.test());
       checkSplitsAgree(d, regression, problems);
+      checkImages(d, regression, problems);
       if (d.maxLength() < 2 || d.maxLength() > 512) {
         problems.add("data.max_length: must be between 2 and 512, got " + d.maxLength());
       }
@@ -531,7 +532,17 @@ final class RecipeChecks {
     }
     if (s.path() != null) {
       Path p = path(problems, path + ".path", s.path());
-      if (p != null && !Files.isRegularFile(p)) {
+      if (s instanceof ImageFolderSplit) {
+        if (p != null && !Files.isDirectory(p)) {
+          problems.add(
+              path
+                  + ".path: image folder not found: "
+                  + s.path()
+                  + (Files.isRegularFile(p)
+                      ? " is a file, not a folder of class sub-folders"
+                      : ""));
+        }
+      } else if (p != null && !Files.isRegularFile(p)) {
         problems.add(path + ".path: data file not found: " + s.path());
       }
     }
@@ -604,6 +615,115 @@ final class RecipeChecks {
                 + " differ from data.train.targets "
                 + t.targets()
                 + "; every split has the same targets");
+      }
+    }
+  }
+
+  /** The image splits, {@code data.image} and the task agree; the numbers are in range. */
+  private static void checkImages(DataSpec d, boolean regression, List<String> problems) {
+    boolean images = d.train() instanceof ImageFolderSplit;
+    if (!images) {
+      if (d.image() != null) {
+        problems.add(
+            "data.image: only image-folder splits read images; data.train is of type '"
+                + (d.train() == null ? "?" : d.train().kind())
+                + "'");
+      }
+      return;
+    }
+    if (regression) {
+      problems.add(
+          "data.train: an image-folder split holds class labels (its sub-folders); a regression"
+              + " reads csv targets");
+    }
+    String[] names = {"data.train", "data.valid", "data.test"};
+    SourceSpec[] splits = {d.train(), d.valid(), d.test()};
+    for (int i = 0; i < splits.length; i++) {
+      if (splits[i] instanceof ImageFolderSplit f && f.validFraction() != null) {
+        if (i > 0) {
+          problems.add(names[i] + ".valid_fraction: only data.train carves out a validation split");
+        } else if (d.valid() != null) {
+          problems.add(
+              "data.train.valid_fraction: data.valid is given too; give one validation split");
+        } else if (!(f.validFraction() > 0 && f.validFraction() < 1)) {
+          problems.add(
+              "data.train.valid_fraction: must be between 0 and 1 (exclusive), got "
+                  + f.validFraction());
+        }
+      }
+    }
+    ImageSpec im = d.image() == null ? ImageSpec.builder().build() : d.image();
+    size(problems, "data.image.resize", im.resize());
+    size(problems, "data.image.crop", im.crop());
+    if (im.resize() != null
+        && im.crop() != null
+        && im.resize().size() == 2
+        && im.crop().size() == 2
+        && (im.crop().get(0) > im.resize().get(0) || im.crop().get(1) > im.resize().get(1))) {
+      problems.add(
+          "data.image.crop: " + im.crop() + " is larger than data.image.resize " + im.resize());
+    }
+    if (im.pad() < 0 || im.pad() > 1024) {
+      problems.add("data.image.pad: must be between 0 and 1024, got " + im.pad());
+    }
+    if (im.channels() != 1 && im.channels() != 3) {
+      problems.add("data.image.channels: must be 1 (grayscale) or 3 (RGB), got " + im.channels());
+    }
+    for (String key : List.of("mean", "std")) {
+      List<Double> v = key.equals("mean") ? im.mean() : im.std();
+      if (v == null) {
+        continue;
+      }
+      if (v.size() != im.channels()) {
+        problems.add(
+            "data.image."
+                + key
+                + ": give one value per channel ("
+                + im.channels()
+                + "), got "
+                + v.size());
+      }
+      for (int i = 0; i < v.size(); i++) {
+        if (!Double.isFinite(v.get(i)) || (key.equals("std") && !(v.get(i) > 0))) {
+          problems.add(
+              "data.image."
+                  + key
+                  + "["
+                  + i
+                  + "]: must be "
+                  + (key.equals("std") ? "positive" : "finite")
+                  + ", got "
+                  + v.get(i));
+        }
+      }
+    }
+    AugmentSpec a = im.augment();
+    if (a != null) {
+      range(problems, "data.image.augment.flip", a.flip(), 0, 1);
+      range(problems, "data.image.augment.rotation", a.rotation(), 0, 180);
+      range(problems, "data.image.augment.shift", a.shift(), 0, 0.5);
+      List<Double> rc = a.resizedCrop();
+      if (rc != null
+          && (rc.size() != 2 || !(rc.get(0) > 0) || !(rc.get(0) <= rc.get(1)) || rc.get(1) > 1)) {
+        problems.add(
+            "data.image.augment.resized_crop: give [min, max] area shares with 0 < min <= max <="
+                + " 1, got "
+                + rc);
+      }
+    }
+  }
+
+  private static void size(List<String> problems, String key, List<Integer> hw) {
+    if (hw == null) {
+      return;
+    }
+    if (hw.size() != 2) {
+      problems.add(key + ": give [height, width], got " + hw);
+      return;
+    }
+    for (int i = 0; i < 2; i++) {
+      if (hw.get(i) < 1 || hw.get(i) > 4096) {
+        problems.add(key + "[" + i + "]: must be between 1 and 4096, got " + hw.get(i));
       }
     }
   }

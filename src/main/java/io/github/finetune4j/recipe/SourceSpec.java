@@ -2,12 +2,12 @@ package io.github.finetune4j.recipe;
 
 /**
  * One dataset split: one of several kinds, chosen by {@code type:} in the recipe ({@link
- * TextJsonlSplit}, the default, and {@link CsvSplit}).
+ * TextJsonlSplit}, the default, {@link CsvSplit} and {@link ImageFolderSplit}).
  */
 @Doc(
     "One dataset split; `type` chooses the kind (default `text-jsonl`), the other keys are its fields.")
 @Variants(defaultKind = "text-jsonl")
-public sealed interface SourceSpec permits TextJsonlSplit, CsvSplit {
+public sealed interface SourceSpec permits TextJsonlSplit, CsvSplit, ImageFolderSplit {
 
   /**
    * The file, relative to the working directory.

@@ -38,7 +38,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class RecipeVariantsTest {
 
-  private static final String KINDS = "one of [bert-onnx, safetensors, torchscript, djl]";
+  private static final String KINDS = "one of [bert-onnx, safetensors, torchscript, djl, builtin]";
 
   @TempDir Path tmp;
   private Path onnx;
@@ -238,7 +238,7 @@ class RecipeVariantsTest {
         List.of("model.type: 'bert-onx' is not " + KINDS + "; did you mean 'bert-onnx'?"),
         problems(withModel("{type: bert-onx, bundled: all-minilm-l6-v2}")));
     assertEquals(
-        List.of("data.train.type: 'parquet' is not one of [text-jsonl, csv]"),
+        List.of("data.train.type: 'parquet' is not one of [text-jsonl, csv, image-folder]"),
         problems(withTrain("{type: parquet, path: x}")));
   }
 
@@ -253,7 +253,7 @@ class RecipeVariantsTest {
         List.of(
             "model.init: not a field of type 'djl' (fields: url, name, engine, input_shape,"
                 + " features_method, features_block);"
-                + " it is a field of type 'bert-onnx', 'safetensors'"),
+                + " it is a field of type 'bert-onnx', 'safetensors', 'builtin'"),
         problems(withModel("{type: djl, url: 'djl://x', init: random}")));
     // a key no kind has: "did you mean", among this kind's keys
     assertEquals(
@@ -443,7 +443,7 @@ class RecipeVariantsTest {
         JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012)
             .getSchema(RecipeModel.schema(Recipe.class));
     JsonNode model = RecipeModel.schema(Recipe.class).at("/properties/model");
-    assertEquals(4, model.get("oneOf").size(), model::toString);
+    assertEquals(5, model.get("oneOf").size(), model::toString);
     assertEquals("bert-onnx", model.at("/oneOf/0/properties/type/const").asText());
     assertFalse(model.at("/oneOf/0/additionalProperties").asBoolean(true));
 
