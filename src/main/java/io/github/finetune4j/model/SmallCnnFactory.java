@@ -66,11 +66,11 @@ public final class SmallCnnFactory implements BlockFactory {
         .build();
   }
 
-  private static int positive(Map<String, ?> arguments, String key, int fallback) {
+  static int positive(Map<String, ?> arguments, String key, int fallback) {
     Object v = arguments.get(key);
     if (v == null) {
       if (fallback < 0) {
-        throw new IllegalArgumentException("small-cnn: the argument '" + key + "' is required");
+        throw new IllegalArgumentException("the argument '" + key + "' is required");
       }
       return fallback;
     }
@@ -79,11 +79,10 @@ public final class SmallCnnFactory implements BlockFactory {
       n = Integer.parseInt(String.valueOf(v).trim());
     } catch (NumberFormatException e) {
       throw new IllegalArgumentException(
-          "small-cnn: the argument '" + key + "' must be a whole number, got " + v);
+          "the argument '" + key + "' must be a whole number, got " + v);
     }
     if (n < 1) {
-      throw new IllegalArgumentException(
-          "small-cnn: the argument '" + key + "' must be at least 1, got " + n);
+      throw new IllegalArgumentException("the argument '" + key + "' must be at least 1, got " + n);
     }
     return n;
   }

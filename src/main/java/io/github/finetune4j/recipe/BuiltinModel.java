@@ -16,9 +16,11 @@ import java.util.Objects;
         + " of your own (its export is then a `djl` model directory), or as a from-scratch"
         + " baseline. `small-cnn`: two 3x3 conv + BatchNorm + ReLU + 2x2 max-pool stages (16 and"
         + " 32 filters), then Linear(`hidden`) + ReLU + Linear(`outputs`), for `image-folder`"
-        + " splits; its parameters are named by position (`0.weight` ... `11.bias`).")
+        + " splits; `mlp`: Linear(`hidden`) + ReLU + Dropout 0.1 + Linear(`hidden`) + ReLU +"
+        + " Linear(`outputs`), for `csv` splits. Parameters are named by position (`0.weight`,"
+        + " ...).")
 public record BuiltinModel(
-    @Required @OneOf({"small-cnn"}) @Doc("The architecture.") String architecture,
+    @Required @OneOf({"small-cnn", "mlp"}) @Doc("The architecture.") String architecture,
     @OneOf({"random"}) @Doc("`random` (the only one: the architecture has no weights of its own).")
         String init,
     @Doc(
