@@ -54,7 +54,7 @@ import picocli.CommandLine.Parameters;
 public final class Main implements Callable<Integer> {
 
   /** What {@code --version} prints. */
-  static final String VERSION = "finetune4j 0.1.0";
+  static final String VERSION = FineTune.VERSION;
 
   /** Exit code: success. */
   public static final int OK = 0;

@@ -19,6 +19,7 @@ import io.github.finetune4j.monitor.MonitorSet;
 import io.github.finetune4j.monitor.ReportException;
 import io.github.finetune4j.monitor.WarningDetector;
 import io.github.finetune4j.optim.GroupHyper;
+import io.github.finetune4j.optim.UpdateRule;
 import io.github.finetune4j.params.GroupRule;
 import io.github.finetune4j.params.GroupingException;
 import io.github.finetune4j.params.ParamGroup;
@@ -67,6 +68,9 @@ import java.util.stream.Stream;
  * predict.
  */
 public final class FineTune {
+
+  /** The toolkit's name and version, as {@code finetune --version} prints it. */
+  public static final String VERSION = Provenance.TOOLKIT;
 
   /** Name of the exported model inside a run directory. */
   public static final String MODEL_DIR = Exporter.MODEL_DIR;
@@ -214,7 +218,9 @@ public final class FineTune {
       Task task,
       Splits splits,
       Export export,
-      Describe describe) {}
+      Describe describe,
+      List<Path> data,
+      UpdateRule rule) {}
 
   /**
    * Trains, evaluates, exports and completes (or fails) the run directory, writing {@code
@@ -254,7 +260,7 @@ public final class FineTune {
               .setParams(t.params())
               .setGroups(t.groups())
               .setStages(Policies.stages(recipe))
-              .setRule(Policies.rule(recipe.optimizer()))
+              .setRule(t.rule() != null ? t.rule() : Policies.rule(recipe.optimizer()))
               .setHyper(hyperPerParam(recipe, plan))
               .setTrain(splits.train())
               .setTask(t.task())
@@ -293,7 +299,10 @@ public final class FineTune {
       ArrayNode fresh = summary.putArray("new_groups");
       newGroups(recipe, t.groups()).forEach(fresh::add);
       if (result.succeeded()) {
-        t.export().write(partial.resolve(MODEL_DIR));
+        Path modelDir = partial.resolve(MODEL_DIR);
+        t.export().write(modelDir);
+        Provenance.write(modelDir, recipe, resolvedRecipe, t.data());
+        Manifest.write(modelDir); // again: it lists the provenance too
         summary.put("status", "completed");
       } else {
         summary.put("status", "failed");
@@ -405,6 +414,7 @@ public final class FineTune {
       ObjectNode valid = summary.putObject("final_valid_metrics");
       last.valid().forEach((k, v) -> number(valid, k, v));
     }
+    summary.put("rule", t.rule() != null ? t.rule().name() : recipe.optimizer().type());
     summary.put("seed", recipe.train().seed());
     summary.put("djl_version", Engine.getDjlVersion());
     summary.put(

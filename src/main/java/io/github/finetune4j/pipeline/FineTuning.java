@@ -9,6 +9,7 @@ import ai.djl.training.dataset.RandomAccessDataset;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.finetune4j.monitor.MetricsSink;
+import io.github.finetune4j.optim.UpdateRule;
 import io.github.finetune4j.params.ParameterNames;
 import io.github.finetune4j.recipe.Recipe;
 import io.github.finetune4j.recipe.RecipeException;
@@ -97,6 +98,7 @@ public final class FineTuning {
   private final Weights weights;
   private final Export export;
   private final Consumer<ObjectNode> summary;
+  private final UpdateRule rule;
   private final long startedAt;
 
   private FineTuning(Builder b) {
@@ -114,6 +116,7 @@ public final class FineTuning {
     this.export = b.export != null ? b.export : this::export;
     this.summary = b.summary;
     this.startedAt = b.startedAt;
+    this.rule = b.rule;
   }
 
   /**
@@ -210,7 +213,9 @@ public final class FineTuning {
                 if (summary != null) {
                   summary.accept(s);
                 }
-              });
+              },
+              wholeRecipe ? FineTune.dataFiles(policy) : inputs,
+              rule);
       String recorded =
           wholeRecipe ? RecipeReader.toYaml(policy) : RecipeReader.toPolicyYaml(policy);
       ActiveRun.begin(dir.partial());
@@ -268,6 +273,7 @@ public final class FineTuning {
     private Weights weights;
     private Export export;
     private Consumer<ObjectNode> summary;
+    private UpdateRule rule;
     private Task task;
     private Batches train;
     private Batches valid;
@@ -386,6 +392,19 @@ public final class FineTuning {
      */
     public Builder optExport(Export export) {
       this.export = export;
+      return this;
+    }
+
+    /**
+     * Sets an update rule of your own instead of the policy's {@code optimizer.type}; the policy's
+     * learning rates, schedule, weight decay (mode and exclusions), L2-SP and clipping still apply
+     * (see docs/java-api.md, "Writing your own update rule").
+     *
+     * @param rule the rule
+     * @return this builder
+     */
+    public Builder optRule(UpdateRule rule) {
+      this.rule = rule;
       return this;
     }
 

@@ -34,7 +34,8 @@ class FailedRunTest {
           "engine",
           "task",
           "new_groups",
-          "block");
+          "block",
+          "rule");
 
   @TempDir static Path tmp;
   private static Path runDir;
