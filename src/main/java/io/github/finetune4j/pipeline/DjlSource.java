@@ -13,6 +13,7 @@ import ai.djl.translate.NoopTranslator;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.github.finetune4j.data.ImageTransform;
 import io.github.finetune4j.model.DjlModules;
 import io.github.finetune4j.model.FeatureModelBlock;
 import io.github.finetune4j.model.FeatureModelFactory;
@@ -20,6 +21,7 @@ import io.github.finetune4j.model.TorchScriptBlock;
 import io.github.finetune4j.recipe.DjlModel;
 import java.io.IOException;
 import java.io.Reader;
+import java.net.URI;
 import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -196,6 +198,23 @@ final class DjlSource implements FeatureModelSource {
     arguments = args;
     blockFactory = factory;
     return block;
+  }
+
+  /** A local Finetune4J export's recorded image transform (read without loading the model). */
+  @Override
+  public ImageTransform imageDefaults() {
+    try {
+      Path dir =
+          spec.url().startsWith("file:") ? Path.of(URI.create(spec.url())) : Path.of(spec.url());
+      Path meta = dir.resolve(FeatureModelFactory.METADATA);
+      if (!Files.isRegularFile(meta)) {
+        return null;
+      }
+      JsonNode image = JSON.readTree(meta.toFile()).get("image");
+      return image == null ? null : ImageTransform.fromJson(image);
+    } catch (IOException | RuntimeException e) {
+      return null; // not a local export; loading it says what is wrong
+    }
   }
 
   @Override

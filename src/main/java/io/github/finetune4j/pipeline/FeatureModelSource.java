@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Block;
 import ai.djl.pytorch.engine.PtSymbolBlock;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.github.finetune4j.data.ImageTransform;
 import io.github.finetune4j.model.TorchScriptBlock;
 import java.util.Arrays;
 import java.util.List;
@@ -59,6 +60,17 @@ interface FeatureModelSource extends ModelSource {
    * @param module the metadata object
    */
   default void describeModule(ObjectNode module) {}
+
+  /**
+   * The model's own image transform, whose {@code mean} and {@code std} image splits use when the
+   * recipe gives none (a Finetune4J export records the one it was trained with); null when the
+   * model has none.
+   *
+   * @return the transform, or null
+   */
+  default ImageTransform imageDefaults() {
+    return null;
+  }
 
   /**
    * The input shape of one example: {@code declared} without its batch dimension, or when not

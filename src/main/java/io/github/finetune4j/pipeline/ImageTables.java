@@ -15,6 +15,7 @@ import io.github.finetune4j.train.FeatureBatches;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Random;
@@ -58,15 +59,27 @@ final class ImageTables {
 
   /** The transform {@code data.image} declares. */
   static ImageTransform transform(Recipe recipe) {
+    return transform(recipe, null);
+  }
+
+  /**
+   * The transform {@code data.image} declares, its {@code mean} and {@code std} taken from the
+   * model's own transform ({@code defaults}, e.g. a Finetune4J export's) where the recipe gives
+   * none and the channels agree.
+   */
+  static ImageTransform transform(Recipe recipe, ImageTransform defaults) {
     ImageSpec im =
         recipe.data().image() == null ? ImageSpec.builder().build() : recipe.data().image();
+    boolean inherit = defaults != null && defaults.channels() == im.channels();
+    double[] mean = doubles(im.mean());
+    double[] std = doubles(im.std());
     return new ImageTransform(
         im.channels(),
         ints(im.resize()),
         ints(im.crop()),
         im.pad(),
-        doubles(im.mean()),
-        doubles(im.std()));
+        mean == null && inherit ? defaults.mean() : mean,
+        std == null && inherit ? defaults.std() : std);
   }
 
   /** One image of the training folder, for the plan: its input shape. */
@@ -91,8 +104,18 @@ final class ImageTables {
   }
 
   /** Reads the splits: normalized tables, and the images' shape and augmentation. */
-  static TabularPipeline.Tables read(Recipe recipe, PrintStream out) throws BadInputException {
-    ImageTransform t = transform(recipe);
+  static TabularPipeline.Tables read(Recipe recipe, ImageTransform defaults, PrintStream out)
+      throws BadInputException {
+    ImageTransform t = transform(recipe, defaults);
+    ImageTransform declared = transform(recipe);
+    if ((t.mean() != null && declared.mean() == null)
+        || (t.std() != null && declared.std() == null)) {
+      out.printf(
+          Locale.ROOT,
+          "Note: data.image: mean %s and std %s from the model's own transform%n",
+          Arrays.toString(t.mean()),
+          Arrays.toString(t.std()));
+    }
     long seed = recipe.train().seed();
     ImageFolderSplit trainSpec = (ImageFolderSplit) recipe.data().train();
     ImageFolderSource trainSource = source(recipe, trainSpec, t);

@@ -108,7 +108,7 @@ final class TabularPipeline {
       List<MetricsSink> extraSinks,
       long wallStart)
       throws BadInputException, RunFailedException, IOException {
-    Tables tables = tables(recipe, out);
+    Tables tables = tables(recipe, source, out);
     boolean regression = recipe.task() instanceof RegressionTaskSpec;
     List<String> outputs = outputNames(recipe, tables.train());
     float[][] mapping =
@@ -321,8 +321,14 @@ final class TabularPipeline {
 
   /** Reads the three splits, checks them against each other and standardizes them. */
   static Tables tables(Recipe recipe, PrintStream out) throws BadInputException {
+    return tables(recipe, null, out);
+  }
+
+  /** {@link #tables(Recipe, PrintStream)}, images normalized by the model's defaults if asked. */
+  static Tables tables(Recipe recipe, FeatureModelSource source, PrintStream out)
+      throws BadInputException {
     if (recipe.data().train() instanceof ImageFolderSplit) {
-      return ImageTables.read(recipe, out);
+      return ImageTables.read(recipe, source == null ? null : source.imageDefaults(), out);
     }
     TabularData train = read("data.train", (CsvSplit) recipe.data().train(), null, recipe);
     TabularData valid =

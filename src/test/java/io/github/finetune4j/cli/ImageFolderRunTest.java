@@ -149,6 +149,40 @@ class ImageFolderRunTest {
     assertTrue(bad.err().contains(notImage + ": cannot read the image"), bad::toString);
   }
 
+  /** A model's recorded mean/std normalize the images of a recipe that gives none. */
+  @Test
+  void theModelsOwnNormalizationIsTheDefault() throws Exception {
+    Path base = tmp.resolve("normalized");
+    CliResult pre =
+        CliResult.run(
+            "run",
+            "recipes/pretrain/mnist-cnn.yaml",
+            "data.train.limit=100",
+            "data.test.limit=20",
+            "data.image={channels: 1, mean: [0.13], std: [0.31]}",
+            "stages=[{epochs: 1, train: [conv, dense]}]",
+            "monitor.sinks=[jsonl]",
+            "output.dir=" + base);
+    assertEquals(0, pre.code(), pre::toString);
+    Path run = tmp.resolve("inherits");
+    CliResult r =
+        CliResult.run(
+            "run",
+            "recipes/vision/digits-from-mnist.yaml",
+            "model.url=" + base.resolve("model"),
+            "stages=[{epochs: 1, train: [head]}]",
+            "data.test.limit=20",
+            "monitor.sinks=[jsonl]",
+            "output.dir=" + run);
+    assertEquals(0, r.code(), r::toString);
+    assertTrue(
+        r.out().contains("Note: data.image: mean [0.13] and std [0.31] from the model's own"),
+        r::toString);
+    JsonNode image = json(run.resolve("model/finetune4j-model.json")).get("image");
+    assertEquals(0.13, image.at("/mean/0").asDouble(), 1e-12);
+    assertEquals(0.31, image.at("/std/0").asDouble(), 1e-12);
+  }
+
   @Test
   void aRunWithAugmentationIsDeterministic() throws Exception {
     Path again = tmp.resolve("mnist-again");
