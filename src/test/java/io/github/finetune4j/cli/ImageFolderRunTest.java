@@ -39,19 +39,38 @@ class ImageFolderRunTest {
   @TempDir static Path tmp;
   private static Path pretrained;
 
-  /** A short pre-training: 600 MNIST digits, 2 epochs. */
+  /** The shipped pre-training recipe, shortened: 600 MNIST digits, 2 epochs. */
+  private static CliResult pretrain(Path out, String... more) {
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "run",
+                "recipes/pretrain/mnist-cnn.yaml",
+                "data.train.limit=600",
+                "data.test.limit=200",
+                "stages=[{epochs: 2, train: [conv, dense]}]",
+                "monitor.sinks=[jsonl]",
+                "output.dir=" + out));
+    args.addAll(List.of(more));
+    return CliResult.run(args.toArray(String[]::new));
+  }
+
+  /** Fine-tunes the shipped transfer recipe from a model directory, shortened. */
+  private static CliResult fineTune(Path model, Path out, String stages) {
+    return CliResult.run(
+        "run",
+        "recipes/vision/digits-from-mnist.yaml",
+        "model.url=" + model,
+        "stages=" + stages,
+        "data.test.limit=100",
+        "monitor.sinks=[jsonl]",
+        "output.dir=" + out);
+  }
+
   @BeforeAll
   static void pretrain() {
     pretrained = tmp.resolve("mnist");
-    CliResult r =
-        CliResult.run(
-            "run",
-            "recipes/pretrain/mnist-cnn.yaml",
-            "data.train.limit=600",
-            "data.test.limit=200",
-            "stages=[{epochs: 2, train: [conv, dense]}]",
-            "monitor.sinks=[jsonl]",
-            "output.dir=" + pretrained);
+    CliResult r = pretrain(pretrained);
     assertEquals(0, r.code(), r::toString);
     assertTrue(
         r.out().contains("Read 600/898/200 images (1x28x28); the training images augmented"),
@@ -81,14 +100,10 @@ class ImageFolderRunTest {
 
     Path run = tmp.resolve("digits");
     CliResult r =
-        CliResult.run(
-            "run",
-            "recipes/vision/digits-from-mnist.yaml",
-            "model.url=" + pretrained.resolve("model"),
-            "stages=[{epochs: 3, train: [head]}, {epochs: 2, train: [body, head]}]",
-            "data.test.limit=100",
-            "monitor.sinks=[jsonl]",
-            "output.dir=" + run);
+        fineTune(
+            pretrained.resolve("model"),
+            run,
+            "[{epochs: 3, train: [head]}, {epochs: 2, train: [body, head]}]");
     assertEquals(0, r.code(), r::toString);
     JsonNode plan = json(run.resolve("plan.json"));
     List<String> names = new ArrayList<>();
@@ -154,26 +169,14 @@ class ImageFolderRunTest {
   void theModelsOwnNormalizationIsTheDefault() throws Exception {
     Path base = tmp.resolve("normalized");
     CliResult pre =
-        CliResult.run(
-            "run",
-            "recipes/pretrain/mnist-cnn.yaml",
+        pretrain(
+            base,
             "data.train.limit=100",
-            "data.test.limit=20",
             "data.image={channels: 1, mean: [0.13], std: [0.31]}",
-            "stages=[{epochs: 1, train: [conv, dense]}]",
-            "monitor.sinks=[jsonl]",
-            "output.dir=" + base);
+            "stages=[{epochs: 1, train: [conv, dense]}]");
     assertEquals(0, pre.code(), pre::toString);
     Path run = tmp.resolve("inherits");
-    CliResult r =
-        CliResult.run(
-            "run",
-            "recipes/vision/digits-from-mnist.yaml",
-            "model.url=" + base.resolve("model"),
-            "stages=[{epochs: 1, train: [head]}]",
-            "data.test.limit=20",
-            "monitor.sinks=[jsonl]",
-            "output.dir=" + run);
+    CliResult r = fineTune(base.resolve("model"), run, "[{epochs: 1, train: [head]}]");
     assertEquals(0, r.code(), r::toString);
     assertTrue(
         r.out().contains("Note: data.image: mean [0.13] and std [0.31] from the model's own"),
@@ -186,15 +189,7 @@ class ImageFolderRunTest {
   @Test
   void aRunWithAugmentationIsDeterministic() throws Exception {
     Path again = tmp.resolve("mnist-again");
-    CliResult r =
-        CliResult.run(
-            "run",
-            "recipes/pretrain/mnist-cnn.yaml",
-            "data.train.limit=600",
-            "data.test.limit=200",
-            "stages=[{epochs: 2, train: [conv, dense]}]",
-            "monitor.sinks=[jsonl]",
-            "output.dir=" + again);
+    CliResult r = pretrain(again);
     assertEquals(0, r.code(), r::toString);
     assertArrayEquals(
         Files.readAllBytes(pretrained.resolve("model/model-0000.params")),

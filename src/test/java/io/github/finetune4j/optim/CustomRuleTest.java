@@ -11,6 +11,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
+import io.github.finetune4j.examples.CustomRuleLion.Lion;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -41,42 +42,6 @@ class CustomRuleTest {
     @Override
     public void update(NDArray weight, NDArray grad, ParamContext ctx) {
       weight.subi(grad.sign().muli((float) ctx.lr()));
-    }
-  }
-
-  /**
-   * Lion (Chen et al., 2023): {@code c = b1 m + (1 - b1) g; w -= lr sign(c); m = b2 m + (1 - b2)
-   * g}, weight decay decoupled by default as in the paper. {@code b1} is the rule's momentum (a
-   * group can override it).
-   */
-  record Lion(double beta1, double beta2) implements UpdateRule {
-    @Override
-    public String name() {
-      return "lion";
-    }
-
-    @Override
-    public DecayMode defaultDecayMode() {
-      return DecayMode.DECOUPLED;
-    }
-
-    @Override
-    public double defaultMomentum() {
-      return beta1;
-    }
-
-    @Override
-    public List<String> bufferNames() {
-      return List.of("exp_avg");
-    }
-
-    @Override
-    public void update(NDArray weight, NDArray grad, ParamContext ctx) {
-      double b1 = ctx.momentum();
-      NDArray m = ctx.buffer("exp_avg");
-      NDArray c = m.mul((float) b1).addi(grad.mul((float) (1 - b1)));
-      weight.subi(c.sign().muli((float) ctx.lr()));
-      m.muli((float) beta2).addi(grad.mul((float) (1 - beta2)));
     }
   }
 
