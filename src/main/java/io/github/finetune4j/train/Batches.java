@@ -33,6 +33,23 @@ public interface Batches {
   NDArray labels(NDManager manager, int[] idx);
 
   /**
+   * Class labels of some examples as int64 {@code [idx.length]}: the common {@link #labels} of a
+   * split that holds one class index per example.
+   *
+   * @param manager owns the array
+   * @param labels class index per example
+   * @param idx example indices
+   * @return the labels
+   */
+  static NDArray classIndexes(NDManager manager, int[] labels, int[] idx) {
+    long[] out = new long[idx.length];
+    for (int b = 0; b < idx.length; b++) {
+      out[b] = labels[idx[b]];
+    }
+    return manager.create(out);
+  }
+
+  /**
    * The order in which evaluation batches the split (e.g. by length, to pad less).
    *
    * @return a permutation of {@code 0..size-1}

@@ -95,10 +95,6 @@ public final class FeatureBatches implements Batches {
       }
       return manager.create(flat, new Shape(idx.length, targetWidth));
     }
-    long[] out = new long[idx.length];
-    for (int b = 0; b < idx.length; b++) {
-      out[b] = labels[idx[b]];
-    }
-    return manager.create(out);
+    return Batches.classIndexes(manager, labels, idx);
   }
 }

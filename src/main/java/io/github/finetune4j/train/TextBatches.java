@@ -97,11 +97,7 @@ public final class TextBatches implements Batches {
    */
   @Override
   public NDArray labels(NDManager manager, int[] idx) {
-    long[] out = new long[idx.length];
-    for (int b = 0; b < idx.length; b++) {
-      out[b] = labels[idx[b]];
-    }
-    return manager.create(out);
+    return Batches.classIndexes(manager, labels, idx);
   }
 
   /** Shortest first, so that evaluation batches pad little. */
