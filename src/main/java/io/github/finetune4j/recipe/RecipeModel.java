@@ -644,7 +644,7 @@ public final class RecipeModel {
 
   private static String describe(JsonNode node) {
     if (node.isTextual()) {
-      return "\"" + node.asText() + "\"";
+      return "\"" + shortened(node.asText()) + "\"";
     }
     if (node.isArray()) {
       return "a list";
@@ -653,6 +653,11 @@ public final class RecipeModel {
       return "a mapping";
     }
     return node.toString();
+  }
+
+  /** A value as a message shows it: long ones cut, with their length (a message stays short). */
+  static String shortened(String s) {
+    return s.length() <= 60 ? s : s.substring(0, 40) + "... (" + s.length() + " characters)";
   }
 
   /** The known word closest to {@code word} by edit distance, or null when none is close. */
