@@ -156,6 +156,14 @@ public final class Main implements Callable<Integer> {
       version = Main.VERSION,
       description = "Fine-tune by recipe: train, evaluate, export.")
   static final class Run extends RecipeCommand {
+    @Option(
+        names = "--resume",
+        description =
+            "Continue the interrupted run in the recipe's output.dir from its newest valid"
+                + " checkpoint (the recipe must be the one it started with; output.* and"
+                + " monitor.* may change).")
+    boolean resume;
+
     @Override
     public Integer call() throws Exception {
       Recipe r;
@@ -165,7 +173,7 @@ public final class Main implements Callable<Integer> {
         return main.badRecipe(recipe, e);
       }
       try {
-        ObjectNode summary = FineTune.run(r, recipe, main.out, List.of());
+        ObjectNode summary = FineTune.run(r, recipe, main.out, List.of(), resume);
         main.out.printf(
             Locale.ROOT,
             "Done: %s, %.1f s wall; run directory %s%n",

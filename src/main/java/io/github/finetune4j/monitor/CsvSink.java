@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -27,6 +28,7 @@ public final class CsvSink implements MetricsSink {
 
   private final BufferedWriter out;
   private List<String> groups;
+  private final boolean appending;
 
   /**
    * Creates (or truncates) {@code runDir/metrics.csv}, creating the run directory if needed.
@@ -35,8 +37,27 @@ public final class CsvSink implements MetricsSink {
    * @throws IOException if the file cannot be created
    */
   public CsvSink(Path runDir) throws IOException {
+    this(runDir, false);
+  }
+
+  /**
+   * Creates {@code runDir/metrics.csv}, or appends rows to it without a new header (a resumed run).
+   *
+   * @param runDir the run directory
+   * @param append add to the existing file instead of replacing it
+   * @throws IOException if the file cannot be opened
+   */
+  public CsvSink(Path runDir, boolean append) throws IOException {
     Files.createDirectories(runDir);
-    this.out = Files.newBufferedWriter(runDir.resolve(FILE_NAME), StandardCharsets.UTF_8);
+    this.out =
+        append
+            ? Files.newBufferedWriter(
+                runDir.resolve(FILE_NAME),
+                StandardCharsets.UTF_8,
+                StandardOpenOption.CREATE,
+                StandardOpenOption.APPEND)
+            : Files.newBufferedWriter(runDir.resolve(FILE_NAME), StandardCharsets.UTF_8);
+    this.appending = append;
   }
 
   @Override
@@ -48,7 +69,9 @@ public final class CsvSink implements MetricsSink {
       for (String g : groups) {
         header.addAll(List.of("lr/" + g, g + "/grad_norm", g + "/update_ratio", g + "/drift"));
       }
-      writeRow(header);
+      if (!appending) {
+        writeRow(header);
+      }
     }
     List<String> row = new ArrayList<>();
     row.add(Long.toString(m.step()));

@@ -38,13 +38,24 @@ public final class JsonlSink implements MetricsSink {
    * @throws IOException if the file cannot be created
    */
   public JsonlSink(Path runDir) throws IOException {
+    this(runDir, false);
+  }
+
+  /**
+   * Creates {@code runDir/metrics.jsonl}, or appends to it (a resumed run).
+   *
+   * @param runDir the run directory
+   * @param append add to the existing file instead of replacing it
+   * @throws IOException if the file cannot be opened
+   */
+  public JsonlSink(Path runDir, boolean append) throws IOException {
     Files.createDirectories(runDir);
     this.file = runDir.resolve(FILE_NAME);
     this.out =
         Files.newOutputStream(
             file,
             StandardOpenOption.CREATE,
-            StandardOpenOption.TRUNCATE_EXISTING,
+            append ? StandardOpenOption.APPEND : StandardOpenOption.TRUNCATE_EXISTING,
             StandardOpenOption.WRITE);
   }
 

@@ -1,5 +1,8 @@
 package io.github.finetune4j.monitor;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -10,6 +13,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
 
 /**
  * Turns step metrics into training-health warnings, each emitted at most once per (cause, group).
@@ -68,6 +73,43 @@ public final class WarningDetector {
    */
   public WarningDetector(Map<String, Double> driftBounds) {
     this.driftBounds = Map.copyOf(driftBounds);
+  }
+
+  /**
+   * What the detector remembers (warnings already raised, groups above the exploding bound, the
+   * recent gradient norms), for a checkpoint.
+   *
+   * @return the state
+   */
+  public ObjectNode state() {
+    ObjectNode o = JsonNodeFactory.instance.objectNode();
+    new TreeSet<>(fired).forEach(o.putArray("fired")::add);
+    new TreeSet<>(highBefore).forEach(o.putArray("high_before")::add);
+    ObjectNode h = o.putObject("grad_history");
+    new TreeMap<>(gradHistory).forEach((g, d) -> d.forEach(h.putArray(g)::add));
+    return o;
+  }
+
+  /**
+   * Restores {@link #state()}.
+   *
+   * @param state the state
+   */
+  public void restore(JsonNode state) {
+    fired.clear();
+    highBefore.clear();
+    gradHistory.clear();
+    state.path("fired").forEach(n -> fired.add(n.asText()));
+    state.path("high_before").forEach(n -> highBefore.add(n.asText()));
+    state
+        .path("grad_history")
+        .fields()
+        .forEachRemaining(
+            e -> {
+              Deque<Double> d = new ArrayDeque<>();
+              e.getValue().forEach(v -> d.add(v.asDouble()));
+              gradHistory.put(e.getKey(), d);
+            });
   }
 
   /**

@@ -39,6 +39,8 @@ import io.github.finetune4j.recipe.SafetensorsModel;
 import io.github.finetune4j.recipe.SourceSpec;
 import io.github.finetune4j.recipe.WeightDecaySpec;
 import io.github.finetune4j.train.Batches;
+import io.github.finetune4j.train.Checkpoint;
+import io.github.finetune4j.train.CheckpointPolicy;
 import io.github.finetune4j.train.ClassificationTask;
 import io.github.finetune4j.train.FaultPolicy;
 import io.github.finetune4j.train.FineTuner;
@@ -54,6 +56,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -154,6 +157,26 @@ public final class FineTune {
   public static ObjectNode run(
       Recipe recipe, Path recipeFile, PrintStream out, List<MetricsSink> extraSinks)
       throws BadInputException, RunFailedException, IOException {
+    return run(recipe, recipeFile, out, extraSinks, false);
+  }
+
+  /**
+   * Like {@link #run(Recipe, Path, PrintStream, List)}, or, with {@code resume}, continues the
+   * interrupted run in {@code output.dir} from its newest valid checkpoint.
+   *
+   * @param recipe a validated recipe
+   * @param recipeFile the file it was read from, or null
+   * @param out progress output
+   * @param extraSinks sinks added to the run's own (may be empty)
+   * @param resume continue an interrupted run
+   * @return the summary written to {@code summary.json}
+   * @throws BadInputException for unusable data, groups, output directory, or nothing to resume
+   * @throws RunFailedException when the run failed numerically (exit code 1)
+   * @throws IOException when the run fails otherwise (exit code 1)
+   */
+  public static ObjectNode run(
+      Recipe recipe, Path recipeFile, PrintStream out, List<MetricsSink> extraSinks, boolean resume)
+      throws BadInputException, RunFailedException, IOException {
     long wallStart = System.nanoTime();
     List<Path> inputs = new ArrayList<>(dataFiles(recipe));
     if (recipeFile != null) {
@@ -167,10 +190,10 @@ public final class FineTune {
     ModelSource modelSource = ModelSources.of(recipe.model());
     requireInputs(recipe, modelSource);
     if (modelSource instanceof FeatureModelSource features) {
-      return TabularPipeline.run(recipe, recipeFile, features, out, extraSinks, wallStart);
+      return TabularPipeline.run(recipe, recipeFile, features, out, extraSinks, wallStart, resume);
     }
     return TextPipeline.run(
-        recipe, recipeFile, (TextEncoderSource) modelSource, out, extraSinks, wallStart);
+        recipe, recipeFile, (TextEncoderSource) modelSource, out, extraSinks, wallStart, resume);
   }
 
   /** The files of the recipe's data splits, which no output directory may replace. */
@@ -220,7 +243,8 @@ public final class FineTune {
       Export export,
       Describe describe,
       List<Path> data,
-      UpdateRule rule) {}
+      UpdateRule rule,
+      Checkpoint resume) {}
 
   /**
    * Trains, evaluates, exports and completes (or fails) the run directory, writing {@code
@@ -252,7 +276,11 @@ public final class FineTune {
       List<MetricsSink> sinks = new ArrayList<>(List.of(ActiveRun.progressSink()));
       sinks.addAll(
           Sinks.forRun(
-              partial, out, recipe.monitor(), out == System.out && ConsoleSink.isTerminal()));
+              partial,
+              out,
+              recipe.monitor(),
+              out == System.out && ConsoleSink.isTerminal(),
+              t.resume() != null));
       sinks.addAll(extraSinks);
       TrainSetup setup =
           TrainSetup.builder()
@@ -287,6 +315,7 @@ public final class FineTune {
               .optSinks(sinks)
               .optNorms(t.norms())
               .optFaults(new FaultPolicy(recipe.train().maxSkippedSteps()))
+              .optCheckpoints(checkpoints(recipe, resolvedRecipe, partial, t.resume()))
               .build();
       try (NDManager trainManager = t.model().getNDManager().newSubManager();
           FineTuner tuner = new FineTuner(setup, trainManager)) {
@@ -320,11 +349,50 @@ public final class FineTune {
       Path where = finishFailed(dir, recipe, summary, wallStart);
       throw new RunFailedException(result.fault().message(), where, summary);
     }
+    if (t.resume() != null) {
+      summary.put("resumed_from_step", t.resume().step());
+    }
     summary.put("wall_seconds", (System.nanoTime() - wallStart) / 1e9);
     Files.writeString(partial.resolve("summary.json"), RecipeReader.toJson(summary));
     writeReport(recipe, partial);
+    if (!recipe.output().keepCheckpoints()) {
+      deleteTree(partial.resolve(Checkpoint.FOLDER)); // not in the result unless asked
+    }
     dir.complete();
     return summary;
+  }
+
+  /** The checkpoint policy of a run whose recipe asks for checkpoints (else null). */
+  private static CheckpointPolicy checkpoints(
+      Recipe recipe, String recipeText, Path partial, Checkpoint resume) {
+    Integer every = recipe.train().checkpointEvery();
+    if (every == null) {
+      if (resume != null) {
+        throw new IllegalStateException("a resumed run needs train.checkpoint_every");
+      }
+      return null;
+    }
+    ObjectNode extras = JSON.createObjectNode();
+    extras.put("recipe_sha256", Provenance.sha256Hex(recipeText));
+    return new CheckpointPolicy(
+        partial.resolve(Checkpoint.FOLDER),
+        every,
+        recipe.train().keepCheckpoints(),
+        extras,
+        resume);
+  }
+
+  private static void deleteTree(Path dir) throws IOException {
+    if (!Files.exists(dir)) {
+      return;
+    }
+    try (Stream<Path> s = Files.walk(dir)) {
+      List<Path> all = new ArrayList<>(s.toList());
+      all.sort(Comparator.reverseOrder());
+      for (Path p : all) {
+        Files.deleteIfExists(p);
+      }
+    }
   }
 
   /** Writes the failed run's summary and report (best effort) and moves it to DIR.failed. */

@@ -15,6 +15,7 @@ import io.github.finetune4j.recipe.Recipe;
 import io.github.finetune4j.recipe.RecipeException;
 import io.github.finetune4j.recipe.RecipeReader;
 import io.github.finetune4j.train.Batches;
+import io.github.finetune4j.train.Checkpoint;
 import io.github.finetune4j.train.ClassificationTask;
 import io.github.finetune4j.train.DatasetBatches;
 import io.github.finetune4j.train.RegressionTask;
@@ -100,6 +101,7 @@ public final class FineTuning {
   private final Consumer<ObjectNode> summary;
   private final UpdateRule rule;
   private final long startedAt;
+  private final boolean resume;
 
   private FineTuning(Builder b) {
     this.model = b.model;
@@ -117,6 +119,7 @@ public final class FineTuning {
     this.summary = b.summary;
     this.startedAt = b.startedAt;
     this.rule = b.rule;
+    this.resume = b.resume;
   }
 
   /**
@@ -182,7 +185,10 @@ public final class FineTuning {
     }
     FineTune.Resolved r = FineTune.resolved(policy, block, parameters());
     Model m = model != null ? model : Model.newInstance("finetune4j", Device.cpu());
-    try (RunDirectory dir = RunDirectory.open(runDir, out)) {
+    String recorded = wholeRecipe ? RecipeReader.toYaml(policy) : RecipeReader.toPolicyYaml(policy);
+    try (RunDirectory dir =
+        resume ? RunDirectory.resume(runDir, out) : RunDirectory.open(runDir, out)) {
+      Checkpoint from = resume ? Resume.prepare(dir.partial(), recorded, out) : null;
       if (model == null) {
         m.setBlock(block);
       }
@@ -215,9 +221,8 @@ public final class FineTuning {
                 }
               },
               wholeRecipe ? FineTune.dataFiles(policy) : inputs,
-              rule);
-      String recorded =
-          wholeRecipe ? RecipeReader.toYaml(policy) : RecipeReader.toPolicyYaml(policy);
+              rule,
+              from);
       ActiveRun.begin(dir.partial());
       try {
         return FineTune.train(policy, recorded, training, dir, out, extraSinks, wallStart);
@@ -279,8 +284,21 @@ public final class FineTuning {
     private Batches valid;
     private Batches test;
     private long startedAt;
+    private boolean resume;
 
     private Builder() {}
+
+    /**
+     * Continues the interrupted run in the policy's {@code output.dir} from its newest valid
+     * checkpoint instead of starting one (see docs/runs.md, "Checkpoints and resume").
+     *
+     * @param resume true to resume
+     * @return this builder
+     */
+    public Builder optResume(boolean resume) {
+      this.resume = resume;
+      return this;
+    }
 
     /** The CLI counts the wall time from before it read the data (System.nanoTime). */
     Builder startedAt(long nanos) {

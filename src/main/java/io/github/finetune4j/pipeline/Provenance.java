@@ -102,6 +102,11 @@ final class Provenance {
     return HexFormat.of().formatHex(md.digest());
   }
 
+  /** The sha256 of a text's UTF-8 bytes, in hex. */
+  static String sha256Hex(String text) {
+    return sha256(text.getBytes(StandardCharsets.UTF_8));
+  }
+
   private static String sha256(byte[] bytes) {
     return HexFormat.of().formatHex(digest().digest(bytes));
   }

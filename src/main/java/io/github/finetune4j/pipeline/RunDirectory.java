@@ -183,6 +183,33 @@ public final class RunDirectory implements AutoCloseable {
    *     live run holds it
    */
   public static RunDirectory open(Path dir, PrintStream out) throws BadInputException {
+    return open(dir, out, false);
+  }
+
+  /**
+   * Locks the {@code DIR.partial} of an interrupted run to continue it: it must exist, carry the
+   * marker, and not be held by a live run; nothing in it is removed.
+   *
+   * @param dir the run directory
+   * @param out progress output
+   * @return the locked run directory
+   * @throws BadInputException when there is no interrupted run to continue, or it is alive
+   */
+  public static RunDirectory resume(Path dir, PrintStream out) throws BadInputException {
+    Path partial = partialOf(dir.toAbsolutePath().normalize());
+    if (!isRun(partial)) {
+      throw bad(
+          "--resume: "
+              + partial
+              + " is not an interrupted Finetune4J run (no such directory, or no "
+              + MARKER
+              + " in it); there is nothing to resume");
+    }
+    return open(dir, out, true);
+  }
+
+  private static RunDirectory open(Path dir, PrintStream out, boolean resume)
+      throws BadInputException {
     Path target = dir.toAbsolutePath().normalize();
     Path partial = partialOf(target);
     try {
@@ -239,7 +266,7 @@ public final class RunDirectory implements AutoCloseable {
     }
     RunDirectory run = new RunDirectory(target, partial, ch, lock);
     try {
-      if (!created) {
+      if (!created && !resume) {
         out.println("Removing the stale " + partial + " left by a run that is no longer alive");
         run.clearPartial();
       }

@@ -18,12 +18,19 @@ final class Sinks {
 
   static List<MetricsSink> forRun(Path runDir, PrintStream out, MonitorSpec spec, boolean terminal)
       throws IOException {
+    return forRun(runDir, out, spec, terminal, false);
+  }
+
+  /** The sinks of a run; a resumed run appends to its metrics files. */
+  static List<MetricsSink> forRun(
+      Path runDir, PrintStream out, MonitorSpec spec, boolean terminal, boolean append)
+      throws IOException {
     List<MetricsSink> sinks = new ArrayList<>();
     for (String name : spec.sinks()) {
       switch (name) {
         case "console" -> sinks.add(new ConsoleSink(out, terminal, spec.every()));
-        case "jsonl" -> sinks.add(new JsonlSink(runDir));
-        case "csv" -> sinks.add(new CsvSink(runDir));
+        case "jsonl" -> sinks.add(new JsonlSink(runDir, append));
+        case "csv" -> sinks.add(new CsvSink(runDir, append));
         case "tensorboard" -> sinks.add(new TensorBoardSink(runDir));
         default -> {} // html is written from metrics.jsonl at the end of the run
       }

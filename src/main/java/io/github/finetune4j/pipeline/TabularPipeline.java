@@ -106,7 +106,8 @@ final class TabularPipeline {
       FeatureModelSource source,
       PrintStream out,
       List<MetricsSink> extraSinks,
-      long wallStart)
+      long wallStart,
+      boolean resume)
       throws BadInputException, RunFailedException, IOException {
     Tables tables = tables(recipe, source, out);
     boolean regression = recipe.task() instanceof RegressionTaskSpec;
@@ -192,6 +193,7 @@ final class TabularPipeline {
                           metadata(recipe, source, block, tables, outputs, mapping)))
               .optSummary(summary -> describe(summary, tables, outputs, regression))
               .startedAt(wallStart)
+              .optResume(resume)
               .build();
       return ft.run(out, extraSinks);
     }
@@ -220,6 +222,14 @@ final class TabularPipeline {
     long[] example = source.exampleShape(featureCount, natural);
     String method = source.featuresMethod();
     Block module = source.load(manager, outputs.size());
+    if (recipe.train().checkpointEvery() != null && module instanceof PtSymbolBlock) {
+      throw new BadInputException(
+          List.of(
+              "train.checkpoint_every: checkpoints of TorchScript modules are not supported yet"
+                  + " (their BatchNorm buffers are not DJL parameters, so a resumed run could not"
+                  + " be exact); leave train.checkpoint_every out for "
+                  + source.describe()));
+    }
     if (method != null && module instanceof PtSymbolBlock pt) {
       List<String> methods = Arrays.asList(JniUtils.getMethodNames(pt));
       if (!methods.contains(method)) {

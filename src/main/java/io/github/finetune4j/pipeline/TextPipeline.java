@@ -57,7 +57,8 @@ final class TextPipeline {
       TextEncoderSource source,
       PrintStream out,
       List<MetricsSink> extraSinks,
-      long wallStart)
+      long wallStart,
+      boolean resume)
       throws BadInputException, RunFailedException, IOException {
     List<String> classes = recipe.head().classes();
     List<TextExample> train = readSplit("data.train", recipe.data().train(), classes, out);
@@ -114,6 +115,7 @@ final class TextPipeline {
                     Exporter.write(modelDir, m, tokenizer, cfg);
                   })
               .startedAt(wallStart)
+              .optResume(resume)
               .build();
       return ft.run(out, extraSinks);
     }

@@ -7,16 +7,23 @@ import java.util.Objects;
  *
  * @param dir run directory
  * @param overwrite replace an existing run directory
+ * @param keepCheckpoints keep the checkpoints in the run directory when it completes
  */
 @Doc("Where the run writes its results.")
 public record OutputSpec(
     @Required @Doc("Run directory (created; must not hold a previous run unless `overwrite`).")
         String dir,
-    @Doc("Replace an existing run directory (default false).") Boolean overwrite) {
+    @Doc("Replace an existing run directory (default false).") Boolean overwrite,
+    @Doc(
+            "Keep the run's checkpoints (`checkpoints/`, see `train.checkpoint_every`) in the run"
+                + " directory when it completes (default false: they are removed; never in"
+                + " `model/`).")
+        Boolean keepCheckpoints) {
 
   /** Applies defaults. */
   public OutputSpec {
     overwrite = overwrite == null ? Boolean.FALSE : overwrite;
+    keepCheckpoints = keepCheckpoints == null ? Boolean.FALSE : keepCheckpoints;
   }
 
   /**
@@ -32,6 +39,7 @@ public record OutputSpec(
   public static final class Builder {
     private String dir;
     private Boolean overwrite;
+    private Boolean keepCheckpoints;
 
     private Builder() {}
 
@@ -58,6 +66,17 @@ public record OutputSpec(
     }
 
     /**
+     * Keeps the run's checkpoints when it completes.
+     *
+     * @param keepCheckpoints the value
+     * @return this builder
+     */
+    public Builder optKeepCheckpoints(boolean keepCheckpoints) {
+      this.keepCheckpoints = keepCheckpoints;
+      return this;
+    }
+
+    /**
      * Builds the value, with defaults filled in.
      *
      * @return the OutputSpec
@@ -65,7 +84,7 @@ public record OutputSpec(
      */
     public OutputSpec build() {
       BuilderChecks.requireSet("OutputSpec", "dir", dir);
-      return new OutputSpec(dir, overwrite);
+      return new OutputSpec(dir, overwrite, keepCheckpoints);
     }
   }
 }

@@ -151,6 +151,12 @@ final class RecipeChecks {
     if (t.threads() != null && t.threads() < 1) {
       problems.add("train.threads: must be at least 1, got " + t.threads());
     }
+    if (t.checkpointEvery() != null && t.checkpointEvery() < 0) {
+      problems.add("train.checkpoint_every: must be 0 or more, got " + t.checkpointEvery());
+    }
+    if (t.keepCheckpoints() < 1) {
+      problems.add("train.keep_checkpoints: must be at least 1, got " + t.keepCheckpoints());
+    }
     if (t.maxSkippedSteps() != null && t.maxSkippedSteps() < 0) {
       problems.add("train.max_skipped_steps: must be 0 or more, got " + t.maxSkippedSteps());
     }

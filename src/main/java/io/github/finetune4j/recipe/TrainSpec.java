@@ -6,6 +6,8 @@ package io.github.finetune4j.recipe;
  * @param seed random seed for initialization, dropout and shuffling
  * @param evalEveryEpoch evaluate on the validation split after every epoch
  * @param threads intra-op threads for the engine
+ * @param checkpointEvery steps between checkpoints (0: epoch ends only), or null for none
+ * @param keepCheckpoints how many checkpoints are kept
  * @param maxSkippedSteps the most steps that may be skipped for non-finite gradients before the run
  *     fails
  */
@@ -19,13 +21,21 @@ public record TrainSpec(
             "The most steps that may be skipped because their gradients are not finite before the run"
                 + " fails (default 10; 0: the first such step fails the run). A loss that is not finite"
                 + " always fails the run.")
-        Long maxSkippedSteps) {
+        Long maxSkippedSteps,
+    @Doc(
+            "Write a checkpoint every N optimizer steps and at each epoch end, into"
+                + " `DIR.partial/checkpoints` (the last `keep_checkpoints`); `finetune run R"
+                + " --resume` continues from the newest valid one, bit-identical to an"
+                + " uninterrupted run (default: no checkpoints; 0: at epoch ends only).")
+        Integer checkpointEvery,
+    @Doc("How many checkpoints to keep (default 2).") Integer keepCheckpoints) {
 
   /** Applies defaults. */
   public TrainSpec {
     seed = seed == null ? 42L : seed;
     evalEveryEpoch = evalEveryEpoch == null ? Boolean.TRUE : evalEveryEpoch;
     maxSkippedSteps = maxSkippedSteps == null ? 10L : maxSkippedSteps;
+    keepCheckpoints = keepCheckpoints == null ? 2 : keepCheckpoints;
   }
 
   /**
@@ -41,6 +51,8 @@ public record TrainSpec(
   public static final class Builder {
     private Long seed;
     private Boolean evalEveryEpoch;
+    private Integer checkpointEvery;
+    private Integer keepCheckpoints;
     private Integer threads;
     private Long maxSkippedSteps;
 
@@ -82,6 +94,8 @@ public record TrainSpec(
     /**
      * Sets the most steps that may be skipped for non-finite gradients (default 10).
      *
+     * @param checkpointEvery steps between checkpoints (0: epoch ends only), or null for none
+     * @param keepCheckpoints how many checkpoints are kept
      * @param maxSkippedSteps the value
      * @return this builder
      */
@@ -91,12 +105,35 @@ public record TrainSpec(
     }
 
     /**
+     * Writes a checkpoint every N steps and at each epoch end (0: at epoch ends only).
+     *
+     * @param checkpointEvery the value
+     * @return this builder
+     */
+    public Builder optCheckpointEvery(int checkpointEvery) {
+      this.checkpointEvery = checkpointEvery;
+      return this;
+    }
+
+    /**
+     * Sets how many checkpoints are kept.
+     *
+     * @param keepCheckpoints the value
+     * @return this builder
+     */
+    public Builder optKeepCheckpoints(int keepCheckpoints) {
+      this.keepCheckpoints = keepCheckpoints;
+      return this;
+    }
+
+    /**
      * Builds the value, with defaults filled in.
      *
      * @return the TrainSpec
      */
     public TrainSpec build() {
-      return new TrainSpec(seed, evalEveryEpoch, threads, maxSkippedSteps);
+      return new TrainSpec(
+          seed, evalEveryEpoch, threads, maxSkippedSteps, checkpointEvery, keepCheckpoints);
     }
   }
 }

@@ -6,10 +6,10 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 
 /**
- * A training split whose examples are transformed afresh each time they are drawn (image
- * augmentation): example {@code i}'s {@code k}-th draw is {@code transform.apply(i, k, base[i])},
- * so the inputs depend only on the seed inside the transform, the example and how often it was
- * drawn — not on batch composition or timing.
+ * A training split whose examples are transformed afresh every epoch (image augmentation): in epoch
+ * {@code e} (from 1, {@link #startEpoch}) example {@code i} is {@code transform.apply(i, e - 1,
+ * base[i])}, so the inputs depend only on the seed inside the transform, the example and the epoch
+ * — not on batch composition, timing, or whether the run was resumed.
  */
 public final class AugmentedBatches implements Batches {
 
@@ -20,7 +20,7 @@ public final class AugmentedBatches implements Batches {
      * Transforms an example.
      *
      * @param example its index
-     * @param draw how many times it was drawn before (0 the first time)
+     * @param draw the epoch's index, from 0
      * @param base its untransformed values (not to be changed)
      * @return the input, of the length every input has
      */
@@ -29,7 +29,7 @@ public final class AugmentedBatches implements Batches {
 
   private final float[][] base;
   private final int[] labels;
-  private final int[] draws;
+  private int draw;
   private final Transform transform;
   private final int width;
 
@@ -46,9 +46,13 @@ public final class AugmentedBatches implements Batches {
     }
     this.base = base;
     this.labels = labels;
-    this.draws = new int[base.length];
     this.transform = transform;
     this.width = base.length == 0 ? 0 : base[0].length;
+  }
+
+  @Override
+  public void startEpoch(int epoch) {
+    draw = epoch - 1;
   }
 
   @Override
@@ -61,7 +65,7 @@ public final class AugmentedBatches implements Batches {
     float[] flat = new float[idx.length * width];
     for (int b = 0; b < idx.length; b++) {
       int i = idx[b];
-      float[] x = transform.apply(i, draws[i]++, base[i]);
+      float[] x = transform.apply(i, draw, base[i]);
       if (x.length != width) {
         throw new IllegalStateException("the transform changed the input length");
       }

@@ -50,6 +50,14 @@ public interface Batches {
   }
 
   /**
+   * Called by the loop before each training epoch (from 1); a split whose inputs change by epoch
+   * (augmentation) draws them from it, so that a resumed run sees the same inputs.
+   *
+   * @param epoch the epoch, from 1
+   */
+  default void startEpoch(int epoch) {}
+
+  /**
    * The order in which evaluation batches the split (e.g. by length, to pad less).
    *
    * @return a permutation of {@code 0..size-1}

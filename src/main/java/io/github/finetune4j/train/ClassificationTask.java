@@ -70,6 +70,28 @@ public final class ClassificationTask implements Task {
       public Evaluation result() {
         return evaluation(classes, confusion);
       }
+
+      @Override
+      public double[] snapshot() {
+        int k = classes.size();
+        double[] out = new double[k * k];
+        for (int t = 0; t < k; t++) {
+          for (int q = 0; q < k; q++) {
+            out[t * k + q] = confusion[t][q];
+          }
+        }
+        return out;
+      }
+
+      @Override
+      public void restore(double[] state) {
+        int k = classes.size();
+        for (int t = 0; t < k; t++) {
+          for (int q = 0; q < k; q++) {
+            confusion[t][q] = (long) state[t * k + q];
+          }
+        }
+      }
     };
   }
 

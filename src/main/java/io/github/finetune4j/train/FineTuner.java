@@ -7,8 +7,13 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.nn.Parameter;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.finetune4j.model.NormLayers;
 import io.github.finetune4j.monitor.EpochMetrics;
 import io.github.finetune4j.monitor.GroupStats;
@@ -18,15 +23,23 @@ import io.github.finetune4j.monitor.StepMetrics;
 import io.github.finetune4j.optim.Clipping;
 import io.github.finetune4j.optim.GroupHyper;
 import io.github.finetune4j.optim.ParamSlot;
+import io.github.finetune4j.optim.ParamState;
 import io.github.finetune4j.optim.Updater;
 import io.github.finetune4j.params.ParamGroup;
 import io.github.finetune4j.params.ParameterNames;
 import io.github.finetune4j.policy.OneCycle;
 import io.github.finetune4j.policy.StagePlan;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.ObjectInputStream;
+import java.io.ObjectOutputStream;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Base64;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -50,6 +63,7 @@ import java.util.Set;
 public final class FineTuner implements AutoCloseable {
 
   private static final NDIndex ZERO_ALL = new NDIndex("...");
+  private static final ObjectMapper JSON = new ObjectMapper();
 
   private final TrainSetup s;
 
@@ -129,8 +143,12 @@ public final class FineTuner implements AutoCloseable {
   public RunResult run() throws IOException {
     long start = System.nanoTime();
     Progress p = new Progress();
-    prepareNorms();
-    for (int i = 0; i < s.stages().size() && p.fault == null; i++) {
+    if (s.checkpoints() != null && s.checkpoints().resume() != null) {
+      restore(s.checkpoints().resume(), p);
+    } else {
+      prepareNorms();
+    }
+    for (int i = p.stage; i < s.stages().size() && p.fault == null; i++) {
       runStage(i, p);
     }
     Pass test = p.fault != null || s.test() == null ? Pass.NONE : evaluate(s.test());
@@ -147,54 +165,87 @@ public final class FineTuner implements AutoCloseable {
         p.fault);
   }
 
-  /** Where the run is: counters, the data-order generator, the epochs so far, a fault. */
+  /**
+   * Where the run is: counters, the data-order generator, the epochs so far, the current epoch's
+   * order and running sums, a fault. Everything a checkpoint holds besides tensors.
+   */
   private final class Progress {
     final int perEpoch = (s.train().size() + s.batchSize() - 1) / s.batchSize();
     final long totalSteps = (long) perEpoch * s.stages().stream().mapToInt(StagePlan::epochs).sum();
-    final Random rng = new Random(s.seed());
+    Random rng = new Random(s.seed());
     final List<EpochMetrics> epochs = new ArrayList<>();
     long step;
     int epoch;
+    int stage;
+    int stageEpoch;
+    int batch;
+    int[] order;
+    double lossSum;
+    Task.Accumulator trainMetrics;
+    boolean resumedMidStage;
     TrainingFault fault;
   }
 
   /** One stage: set which groups train, then run its epochs (until a fault). */
   private void runStage(int index, Progress p) throws IOException {
     StagePlan stage = s.stages().get(index);
-    applyFreezing(stage, index == 0 ? null : s.stages().get(index - 1));
-    long stageStart = p.step;
-    for (int e = 0; e < stage.epochs() && p.fault == null; e++) {
+    // A run resumed inside a stage has its optimizer state already: freeze without resetting.
+    applyFreezing(stage, index == 0 || p.resumedMidStage ? null : s.stages().get(index - 1));
+    p.resumedMidStage = false;
+    long stageStart = 0;
+    for (int i = 0; i < index; i++) {
+      stageStart += (long) p.perEpoch * s.stages().get(i).epochs();
+    }
+    for (int e = p.stageEpoch; e < stage.epochs() && p.fault == null; e++) {
       runEpoch(index, stage, stageStart, p);
+      if (p.fault != null) {
+        return;
+      }
+      p.stageEpoch = e + 1;
+      if (p.stageEpoch == stage.epochs()) {
+        p.stage = index + 1;
+        p.stageEpoch = 0;
+      }
+      checkpoint(p); // at every epoch end
     }
   }
 
   /** One epoch: every batch in (seeded) order, then the validation pass and the epoch's metrics. */
   private void runEpoch(int stageIndex, StagePlan stage, long stageStart, Progress p)
       throws IOException {
-    p.epoch++;
+    if (p.batch == 0) {
+      p.epoch++;
+      p.order = s.shuffle() ? shuffled(s.train().size(), p.rng) : range(0, s.train().size());
+      p.lossSum = 0;
+      p.trainMetrics = s.task().accumulator();
+    }
+    s.train().startEpoch(p.epoch);
     long epochStart = System.nanoTime();
-    int[] order = s.shuffle() ? shuffled(s.train().size(), p.rng) : range(0, s.train().size());
-    double lossSum = 0;
-    Task.Accumulator trainMetrics = s.task().accumulator();
-    for (int b = 0; b < p.perEpoch; b++) {
+    for (int b = p.batch; b < p.perEpoch; b++) {
       p.step++;
-      int[] idx = slice(order, b * s.batchSize(), s.batchSize());
-      StepMetrics m = trainStep(stageIndex, stage, stageStart, idx, p, trainMetrics);
-      lossSum += m.loss() * idx.length;
+      int[] idx = slice(p.order, b * s.batchSize(), s.batchSize());
+      StepMetrics m = trainStep(stageIndex, stage, stageStart, idx, p, p.trainMetrics);
+      p.lossSum += m.loss() * idx.length;
+      p.batch = b + 1;
       emitStep(m);
       p.fault = stepFault(m);
       if (p.fault != null) {
         return;
       }
+      CheckpointPolicy c = s.checkpoints();
+      if (c != null && c.every() > 0 && p.step % c.every() == 0 && p.batch < p.perEpoch) {
+        checkpoint(p);
+      }
     }
+    p.batch = 0;
     Pass valid = s.valid() != null && s.evalEveryEpoch() ? evaluate(s.valid()) : Pass.NONE;
     EpochMetrics em =
         new EpochMetrics(
             p.epoch,
             stageIndex,
             p.step,
-            lossSum / s.train().size(),
-            trainMetrics.result().metrics(),
+            p.lossSum / s.train().size(),
+            p.trainMetrics.result().metrics(),
             valid.loss(),
             valid.metrics().metrics(),
             (System.nanoTime() - epochStart) / 1e9);
@@ -204,6 +255,151 @@ public final class FineTuner implements AutoCloseable {
     }
     if (s.valid() != null && s.evalEveryEpoch() && !Double.isFinite(valid.loss())) {
       p.fault = fault(p.step, "the validation loss after epoch " + p.epoch + " is " + valid.loss());
+    }
+  }
+
+  /** The engine's seed for a step: dropout draws depend on the run's seed and the step only. */
+  private int stepSeed(long step) {
+    long z = s.seed() * 0x9E3779B97F4A7C15L + step * 0xBF58476D1CE4E5B9L;
+    z = (z ^ (z >>> 31)) * 0x94D049BB133111EBL;
+    return (int) (z ^ (z >>> 29)) & Integer.MAX_VALUE;
+  }
+
+  // ---- checkpoints ----
+
+  /** Writes a checkpoint when the run has a checkpoint policy. */
+  private void checkpoint(Progress p) throws IOException {
+    CheckpointPolicy c = s.checkpoints();
+    if (c == null) {
+      return;
+    }
+    ObjectNode state = c.extras() == null ? JSON.createObjectNode() : c.extras().deepCopy();
+    state.put("epoch", p.epoch);
+    state.put("stage", p.stage);
+    state.put("stage_epoch", p.stageEpoch);
+    state.put("batch", p.batch);
+    if (p.batch > 0) {
+      ArrayNode order = state.putArray("order");
+      for (int i : p.order) {
+        order.add(i);
+      }
+      state.put("loss_sum", p.lossSum);
+      ArrayNode acc = state.putArray("train_metrics");
+      for (double v : p.trainMetrics.snapshot()) {
+        acc.add(v);
+      }
+    }
+    state.put("rng", Base64.getEncoder().encodeToString(serialize(p.rng)));
+    state.set("epochs", JSON.valueToTree(p.epochs));
+    state.put("skipped_steps", skippedSteps);
+    state.put("last_step_skipped", lastStepSkipped);
+    state.put("first_bad_gradient_step", firstBadGradientStep);
+    state.set("bad_gradient_groups", JSON.valueToTree(badGradientGroups));
+    state.set("warnings", s.warnings().state());
+    Map<String, Checkpoint.Tensor> tensors = new LinkedHashMap<>();
+    for (Map.Entry<String, Parameter> e : ParameterNames.of(s.block()).entrySet()) {
+      NDArray a = e.getValue().getArray();
+      tensors.put(
+          "w/" + e.getKey(), new Checkpoint.Tensor(a.getShape().getShape(), a.toFloatArray()));
+    }
+    ObjectNode steps = state.putObject("optimizer_steps");
+    for (Map.Entry<String, ParamState> e : updater.exportState().entrySet()) {
+      steps.put(e.getKey(), e.getValue().step());
+      for (Map.Entry<String, float[]> b : e.getValue().buffers().entrySet()) {
+        tensors.put(
+            "o/" + e.getKey() + "/" + b.getKey(),
+            new Checkpoint.Tensor(e.getValue().shape(), b.getValue()));
+      }
+    }
+    Checkpoint.write(c.root(), p.step, state, tensors, c.keep());
+  }
+
+  /** Puts the run back where a checkpoint left it: weights, optimizer state and loop state. */
+  private void restore(Checkpoint c, Progress p) {
+    JsonNode st = c.state();
+    for (Map.Entry<String, Parameter> e : ParameterNames.of(s.block()).entrySet()) {
+      Checkpoint.Tensor t = c.tensors().get("w/" + e.getKey());
+      NDArray a = e.getValue().getArray();
+      if (t == null || !Arrays.equals(t.shape(), a.getShape().getShape())) {
+        throw new IllegalArgumentException(
+            "the checkpoint " + c.dir() + " does not hold the model's parameter " + e.getKey());
+      }
+      // into the parameter's own storage (NDArray.set(Buffer) would re-point it at a Java buffer)
+      try (NDArray values = a.getManager().create(t.values(), a.getShape())) {
+        a.set(ZERO_ALL, values);
+      }
+    }
+    Map<String, ParamState> opt = new LinkedHashMap<>();
+    st.path("optimizer_steps")
+        .fields()
+        .forEachRemaining(
+            e -> {
+              String name = e.getKey();
+              Map<String, float[]> buffers = new LinkedHashMap<>();
+              long[] shape = null;
+              for (Map.Entry<String, Checkpoint.Tensor> t : c.tensors().entrySet()) {
+                if (t.getKey().startsWith("o/" + name + "/")) {
+                  buffers.put(t.getKey().substring(name.length() + 3), t.getValue().values());
+                  shape = t.getValue().shape();
+                }
+              }
+              if (shape == null) {
+                shape = s.params().get(name).getArray().getShape().getShape();
+              }
+              opt.put(name, new ParamState(e.getValue().asLong(), shape, buffers));
+            });
+    updater.importState(opt);
+    p.step = c.step();
+    p.epoch = st.path("epoch").asInt();
+    p.stage = st.path("stage").asInt();
+    p.stageEpoch = st.path("stage_epoch").asInt();
+    p.batch = st.path("batch").asInt();
+    p.resumedMidStage = p.stageEpoch > 0 || p.batch > 0;
+    if (p.batch > 0) {
+      p.order = new int[st.path("order").size()];
+      for (int i = 0; i < p.order.length; i++) {
+        p.order[i] = st.path("order").get(i).asInt();
+      }
+      p.lossSum = st.path("loss_sum").asDouble();
+      double[] acc = new double[st.path("train_metrics").size()];
+      for (int i = 0; i < acc.length; i++) {
+        acc[i] = st.path("train_metrics").get(i).asDouble();
+      }
+      p.trainMetrics = s.task().accumulator();
+      p.trainMetrics.restore(acc);
+    }
+    p.rng = (Random) deserialize(Base64.getDecoder().decode(st.path("rng").asText()));
+    p.epochs.addAll(
+        JSON.convertValue(
+            st.path("epochs"),
+            JSON.getTypeFactory().constructCollectionType(List.class, EpochMetrics.class)));
+    skippedSteps = st.path("skipped_steps").asLong();
+    lastStepSkipped = st.path("last_step_skipped").asBoolean();
+    firstBadGradientStep = st.path("first_bad_gradient_step").asLong();
+    badGradientGroups =
+        JSON.convertValue(
+            st.path("bad_gradient_groups"),
+            JSON.getTypeFactory().constructCollectionType(List.class, String.class));
+    s.warnings().restore(st.path("warnings"));
+    weightSq.clear();
+  }
+
+  private static byte[] serialize(Object o) {
+    try (ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        ObjectOutputStream out = new ObjectOutputStream(bytes)) {
+      out.writeObject(o);
+      out.flush();
+      return bytes.toByteArray();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static Object deserialize(byte[] b) {
+    try (ObjectInputStream in = new ObjectInputStream(new ByteArrayInputStream(b))) {
+      return in.readObject();
+    } catch (IOException | ClassNotFoundException e) {
+      throw new IllegalArgumentException("the checkpoint's generator state cannot be read", e);
     }
   }
 
@@ -229,6 +425,7 @@ public final class FineTuner implements AutoCloseable {
         s.schedule() instanceof OneCycle oc && s.rule().defaultMomentum() > 0
             ? OptionalDouble.of(oc.momentum(progress))
             : OptionalDouble.empty();
+    Engine.getInstance().setRandomSeed(stepSeed(step));
     try (NDScope scope = new NDScope();
         NDManager sm = manager.newSubManager()) {
       NDList inputs = s.train().inputs(sm, idx);

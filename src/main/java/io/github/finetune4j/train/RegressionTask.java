@@ -127,6 +127,46 @@ public final class RegressionTask implements Task {
       }
 
       @Override
+      public double[] snapshot() {
+        double[] out = new double[2 + 5 * k + 2 * points];
+        int i = 0;
+        out[i++] = n;
+        out[i++] = points;
+        for (double[] a : new double[][] {absSum, sqSum, yMean, yM2}) {
+          for (double v : a) {
+            out[i++] = v;
+          }
+        }
+        for (long c : count) {
+          out[i++] = c;
+        }
+        for (int j = 0; j < points; j++) {
+          out[i++] = predicted[j];
+          out[i++] = actual[j];
+        }
+        return out;
+      }
+
+      @Override
+      public void restore(double[] state) {
+        int i = 0;
+        n = (long) state[i++];
+        points = (int) state[i++];
+        for (double[] a : new double[][] {absSum, sqSum, yMean, yM2}) {
+          for (int j = 0; j < k; j++) {
+            a[j] = state[i++];
+          }
+        }
+        for (int j = 0; j < k; j++) {
+          count[j] = (long) state[i++];
+        }
+        for (int j = 0; j < points; j++) {
+          predicted[j] = (float) state[i++];
+          actual[j] = (float) state[i++];
+        }
+      }
+
+      @Override
       public Evaluation result() {
         Map<String, Double> m = new LinkedHashMap<>();
         Map<String, Double> each = new LinkedHashMap<>();

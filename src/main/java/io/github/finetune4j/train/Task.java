@@ -49,5 +49,27 @@ public interface Task {
      * @return the evaluation
      */
     Evaluation result();
+
+    /**
+     * Everything added so far as numbers, for a checkpoint taken inside an epoch; {@link #restore}
+     * gives them back exactly.
+     *
+     * @return the state
+     * @throws UnsupportedOperationException for an accumulator that cannot be checkpointed
+     */
+    default double[] snapshot() {
+      throw new UnsupportedOperationException(
+          getClass().getName() + " cannot be checkpointed inside an epoch");
+    }
+
+    /**
+     * Restores a {@link #snapshot()} into a fresh accumulator.
+     *
+     * @param state the state
+     */
+    default void restore(double[] state) {
+      throw new UnsupportedOperationException(
+          getClass().getName() + " cannot be checkpointed inside an epoch");
+    }
   }
 }

@@ -45,6 +45,7 @@ import java.util.Set;
  * @param faults when the run counts as failed
  * @param task the loss and the metrics
  * @param shuffle shuffle the training examples each epoch (seeded); else file order
+ * @param checkpoints when to write checkpoints and the one to resume from, or null
  */
 public record TrainSetup(
     Block block,
@@ -71,7 +72,8 @@ public record TrainSetup(
     NormSetup norms,
     FaultPolicy faults,
     Task task,
-    boolean shuffle) {
+    boolean shuffle,
+    CheckpointPolicy checkpoints) {
 
   /**
    * Starts a builder.
@@ -110,6 +112,7 @@ public record TrainSetup(
     private List<MetricsSink> sinks = List.of();
     private NormSetup norms;
     private FaultPolicy faults = FaultPolicy.DEFAULT;
+    private CheckpointPolicy checkpoints;
     private Task task;
     private boolean shuffle = true;
 
@@ -373,6 +376,17 @@ public record TrainSetup(
     }
 
     /**
+     * Sets checkpointing (default none), and the checkpoint to resume from.
+     *
+     * @param checkpoints the policy
+     * @return this builder
+     */
+    public Builder optCheckpoints(CheckpointPolicy checkpoints) {
+      this.checkpoints = checkpoints;
+      return this;
+    }
+
+    /**
      * Builds the setup.
      *
      * @return the setup
@@ -432,7 +446,8 @@ public record TrainSetup(
           norms,
           faults,
           task,
-          shuffle);
+          shuffle,
+          checkpoints);
     }
   }
 }

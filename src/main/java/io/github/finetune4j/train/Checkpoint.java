@@ -1,0 +1,256 @@
+package io.github.finetune4j.train;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.security.DigestInputStream;
+import java.security.DigestOutputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/**
+ * A checkpoint of a run: named float tensors (the weights, running statistics and optimizer state)
+ * in {@value #TENSORS}, and everything else the loop needs to continue exactly (step, epoch, data
+ * order, generator and monitor state, the recipe's hash) in {@value #STATE}. Written atomically: a
+ * temporary directory, every file forced to disk, {@value #STATE} (which holds the tensors' sha256)
+ * last, then the directory renamed into place; a directory whose state does not parse or whose
+ * tensors do not match their hash is torn and skipped.
+ *
+ * @param dir the checkpoint's directory
+ * @param step the optimizer step it was taken after
+ * @param state the loop's state
+ * @param tensors the tensors by name
+ */
+public record Checkpoint(Path dir, long step, ObjectNode state, Map<String, Tensor> tensors) {
+
+  /** The tensors file. */
+  public static final String TENSORS = "tensors.bin";
+
+  /** The state file, written last. */
+  public static final String STATE = "state.json";
+
+  /** Where a run keeps its checkpoints, inside its directory. */
+  public static final String FOLDER = "checkpoints";
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final byte[] MAGIC = {'F', 'T', '4', 'J', 'C', 'K', 'P', '1'};
+
+  /**
+   * A tensor.
+   *
+   * @param shape its shape
+   * @param values its values, row-major
+   */
+  public record Tensor(long[] shape, float[] values) {}
+
+  /**
+   * Writes a checkpoint under {@code root} and keeps only the newest {@code keep}.
+   *
+   * @param root the run's checkpoint folder
+   * @param step the step
+   * @param state the loop's state
+   * @param tensors the tensors
+   * @param keep how many checkpoints to keep (at least 1)
+   * @return the directory written
+   * @throws IOException when writing fails
+   */
+  public static Path write(
+      Path root, long step, ObjectNode state, Map<String, Tensor> tensors, int keep)
+      throws IOException {
+    Files.createDirectories(root);
+    String name = String.format(Locale.ROOT, "step-%09d", step);
+    Path tmp = root.resolve(name + ".tmp");
+    if (Files.exists(tmp)) {
+      deleteTree(tmp);
+    }
+    Files.createDirectories(tmp);
+    MessageDigest md = sha256();
+    Path tensorFile = tmp.resolve(TENSORS);
+    try (OutputStream raw = Files.newOutputStream(tensorFile);
+        DigestOutputStream dig =
+            new DigestOutputStream(new BufferedOutputStream(raw, 1 << 16), md);
+        DataOutputStream out = new DataOutputStream(dig)) {
+      out.write(MAGIC);
+      out.writeInt(tensors.size());
+      for (Map.Entry<String, Tensor> e : tensors.entrySet()) {
+        out.writeUTF(e.getKey());
+        long[] shape = e.getValue().shape();
+        out.writeInt(shape.length);
+        for (long d : shape) {
+          out.writeLong(d);
+        }
+        float[] v = e.getValue().values();
+        out.writeInt(v.length);
+        ByteBuffer b = ByteBuffer.allocate(v.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+        b.asFloatBuffer().put(v);
+        out.write(b.array());
+      }
+    }
+    force(tensorFile);
+    ObjectNode s = state.deepCopy();
+    s.put("step", step);
+    s.put("tensors_sha256", HexFormat.of().formatHex(md.digest()));
+    Path stateFile = tmp.resolve(STATE);
+    Files.writeString(stateFile, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(s));
+    force(stateFile);
+    Path dir = root.resolve(name);
+    if (Files.exists(dir)) {
+      deleteTree(dir);
+    }
+    try {
+      Files.move(tmp, dir, StandardCopyOption.ATOMIC_MOVE);
+    } catch (AtomicMoveNotSupportedException e) {
+      Files.move(tmp, dir);
+    }
+    List<Path> all = list(root);
+    for (int i = 0; i < all.size() - Math.max(1, keep); i++) {
+      deleteTree(all.get(i));
+    }
+    return dir;
+  }
+
+  /**
+   * The newest valid checkpoint under {@code root}; torn or corrupt ones are skipped with a line on
+   * {@code out} naming them and why.
+   *
+   * @param root the run's checkpoint folder
+   * @param out where skips are reported
+   * @return the checkpoint, or null when there is none
+   */
+  public static Checkpoint newest(Path root, PrintStream out) {
+    List<Path> all;
+    try {
+      all = list(root);
+    } catch (IOException e) {
+      return null;
+    }
+    for (int i = all.size() - 1; i >= 0; i--) {
+      try {
+        return read(all.get(i));
+      } catch (IOException | RuntimeException e) {
+        out.println(
+            "Note: skipped the checkpoint " + all.get(i) + ": " + e.getMessage() + " (torn)");
+      }
+    }
+    return null;
+  }
+
+  /**
+   * Reads and checks one checkpoint.
+   *
+   * @param dir its directory
+   * @return it
+   * @throws IOException when it is torn, corrupt or unreadable
+   */
+  public static Checkpoint read(Path dir) throws IOException {
+    JsonNode s = JSON.readTree(dir.resolve(STATE).toFile());
+    if (s == null || !s.isObject() || !s.path("step").canConvertToLong()) {
+      throw new IOException("no valid " + STATE);
+    }
+    MessageDigest md = sha256();
+    Map<String, Tensor> tensors = new LinkedHashMap<>();
+    try (InputStream raw = Files.newInputStream(dir.resolve(TENSORS));
+        DigestInputStream dig = new DigestInputStream(new BufferedInputStream(raw, 1 << 16), md);
+        DataInputStream in = new DataInputStream(dig)) {
+      byte[] magic = in.readNBytes(MAGIC.length);
+      if (!Arrays.equals(magic, MAGIC)) {
+        throw new IOException(TENSORS + " is not a checkpoint's tensors file");
+      }
+      int n = in.readInt();
+      for (int t = 0; t < n; t++) {
+        String name = in.readUTF();
+        int dims = in.readInt();
+        if (dims < 0 || dims > 16) {
+          throw new IOException(TENSORS + ": tensor " + name + " has " + dims + " dimensions");
+        }
+        long[] shape = new long[dims];
+        long size = 1;
+        for (int d = 0; d < dims; d++) {
+          shape[d] = in.readLong();
+          size *= shape[d];
+        }
+        int len = in.readInt();
+        if (len != size || len < 0) {
+          throw new IOException(TENSORS + ": tensor " + name + " has " + len + " values");
+        }
+        byte[] bytes = in.readNBytes(len * 4);
+        if (bytes.length != len * 4) {
+          throw new IOException(TENSORS + " ends early");
+        }
+        float[] v = new float[len];
+        ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(v);
+        tensors.put(name, new Tensor(shape, v));
+      }
+      if (in.read() != -1) {
+        throw new IOException(TENSORS + " has bytes after its tensors");
+      }
+    }
+    String sum = HexFormat.of().formatHex(md.digest());
+    if (!sum.equals(s.path("tensors_sha256").asText())) {
+      throw new IOException(TENSORS + " does not match its sha256 in " + STATE);
+    }
+    return new Checkpoint(dir, s.get("step").asLong(), (ObjectNode) s, tensors);
+  }
+
+  /** The checkpoint directories, oldest first (temporary ones are not listed). */
+  private static List<Path> list(Path root) throws IOException {
+    if (!Files.isDirectory(root)) {
+      return List.of();
+    }
+    try (Stream<Path> s = Files.list(root)) {
+      return s.filter(p -> p.getFileName().toString().matches("step-\\d{9}"))
+          .filter(Files::isDirectory)
+          .sorted(Comparator.comparing(p -> p.getFileName().toString()))
+          .toList();
+    }
+  }
+
+  private static void force(Path file) throws IOException {
+    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
+      ch.force(true);
+    }
+  }
+
+  private static void deleteTree(Path dir) throws IOException {
+    try (Stream<Path> s = Files.walk(dir)) {
+      List<Path> all = new ArrayList<>(s.toList());
+      all.sort(Comparator.reverseOrder());
+      for (Path p : all) {
+        Files.deleteIfExists(p);
+      }
+    }
+  }
+
+  private static MessageDigest sha256() {
+    try {
+      return MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}

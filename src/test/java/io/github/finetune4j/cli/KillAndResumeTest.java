@@ -1,0 +1,218 @@
+package io.github.finetune4j.cli;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.github.finetune4j.pipeline.RunDirectory;
+import io.github.finetune4j.train.Checkpoint;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Kill and resume with real processes: a child JVM fine-tunes a small real model (the built-in MLP
+ * on the breast-cancer table; dropout on, shuffling on, a second stage that unfreezes the lower
+ * layers), is killed with SIGKILL at several steps — inside the first stage, inside the unfreeze
+ * stage, right after a checkpoint write, near the end — and {@code finetune run R --resume}
+ * continues it. Each resumed run ends with weights and optimizer state bit-identical to an
+ * uninterrupted run with the same seed, and its {@code metrics.jsonl} has every step once, in
+ * order, with the uninterrupted run's losses.
+ */
+class KillAndResumeTest {
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final String RECIPE = "recipes/tabular/breast-cancer-mlp.yaml";
+  private static final String[] SETUP = {
+    "train.checkpoint_every=9",
+    "train.keep_checkpoints=2",
+    "output.keep_checkpoints=true",
+    "data.batch_size=8", // 47 steps an epoch, 940 steps in all
+    "groups=[{name: lower, match: [\"0.*\", \"3.*\"]}, {name: top, match: [\"5.*\"]}]",
+    "stages=[{epochs: 5, train: [top]}, {epochs: 15, train: [lower, top]}]",
+    "monitor.sinks=[jsonl, csv]",
+  };
+
+  @TempDir static Path tmp;
+  private static Path reference;
+
+  @BeforeAll
+  static void uninterrupted() {
+    reference = tmp.resolve("reference");
+    CliResult r = CliResult.run(args(reference, false));
+    assertEquals(0, r.code(), r::toString);
+  }
+
+  private static String[] args(Path out, boolean resume) {
+    List<String> a = new ArrayList<>(List.of("run", RECIPE));
+    a.addAll(List.of(SETUP));
+    a.add("output.dir=" + out);
+    if (resume) {
+      a.add("--resume");
+    }
+    return a.toArray(String[]::new);
+  }
+
+  /** Starts the run in a child JVM and kills it (SIGKILL) once it has logged {@code step}. */
+  private static long killAt(Path out, long step) throws Exception {
+    List<String> cmd =
+        new ArrayList<>(
+            List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx1g",
+                "-Dai.djl.offline=true",
+                "-cp",
+                System.getProperty("java.class.path"),
+                Main.class.getName()));
+    cmd.addAll(List.of(args(out, false)));
+    Process p =
+        new ProcessBuilder(cmd)
+            .redirectErrorStream(true)
+            .redirectOutput(tmp.resolve(out.getFileName() + ".log").toFile())
+            .start();
+    Path metrics = RunDirectory.partialOf(out).resolve("metrics.jsonl");
+    long seen = 0;
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (p.isAlive() && System.nanoTime() < deadline) {
+      seen = lastStep(metrics);
+      if (seen >= step) {
+        break;
+      }
+      Thread.sleep(2);
+    }
+    p.destroyForcibly(); // SIGKILL: no shutdown hook runs
+    assertTrue(p.waitFor(20, TimeUnit.SECONDS));
+    assertFalse(Files.exists(out), "the run finished before it was killed; kill earlier");
+    return lastStep(metrics);
+  }
+
+  private static long lastStep(Path metrics) throws IOException {
+    if (!Files.isRegularFile(metrics)) {
+      return 0;
+    }
+    long last = 0;
+    for (String l : Files.readAllLines(metrics, StandardCharsets.UTF_8)) {
+      int at = l.indexOf("\"step\":");
+      if (l.startsWith("{\"kind\":\"step\"") && at >= 0 && l.endsWith("}")) {
+        last = Long.parseLong(l.substring(at + 7, l.indexOf(',', at)));
+      }
+    }
+    return last;
+  }
+
+  /** The losses by step, and the epoch records, of a finished run. */
+  private static List<String> trajectory(Path run) throws IOException {
+    List<String> out = new ArrayList<>();
+    for (String l : Files.readAllLines(run.resolve("metrics.jsonl"), StandardCharsets.UTF_8)) {
+      JsonNode o = JSON.readTree(l);
+      out.add(
+          o.get("kind").asText()
+              + " "
+              + o.path("step").asLong()
+              + " "
+              + (o.has("loss") ? o.get("loss").asDouble() : o.path("train_loss").asDouble()));
+    }
+    return out;
+  }
+
+  private static Map<String, Checkpoint.Tensor> finalState(Path run) throws IOException {
+    Path root = run.resolve(Checkpoint.FOLDER);
+    try (Stream<Path> s = Files.list(root)) {
+      Path last =
+          s.filter(p -> p.getFileName().toString().startsWith("step-"))
+              .sorted()
+              .reduce((a, b) -> b)
+              .orElseThrow();
+      Checkpoint c = Checkpoint.read(last);
+      assertEquals(940, c.step());
+      return c.tensors();
+    }
+  }
+
+  @Test
+  void resumedRunsEndBitIdenticalToTheUninterruptedOne() throws Exception {
+    List<String> want = trajectory(reference);
+    Map<String, Checkpoint.Tensor> wantState = finalState(reference);
+    byte[] wantParams = Files.readAllBytes(reference.resolve("model/model-0000.params"));
+    // inside stage 1; right after the checkpoint at step 90; just into the unfreeze stage
+    // (stage 2 starts at step 236); inside stage 2; close to the end
+    long[] targets = {40, 90, 240, 517, 900};
+    for (long target : targets) {
+      Path out = tmp.resolve("killed-at-" + target);
+      long killed = killAt(out, target);
+      assertTrue(killed >= target - 1, "killed at " + killed);
+      CliResult r = CliResult.run(args(out, true));
+      assertEquals(0, r.code(), () -> "after a kill at step " + killed + ":\n" + r);
+      assertTrue(r.out().contains("Resuming from "), r::toString);
+      assertArrayEquals(
+          wantParams,
+          Files.readAllBytes(out.resolve("model/model-0000.params")),
+          "the weights after a kill at step " + killed);
+      Map<String, Checkpoint.Tensor> got = finalState(out);
+      assertEquals(wantState.keySet(), got.keySet());
+      for (String k : wantState.keySet()) {
+        assertArrayEquals(
+            wantState.get(k).values(), got.get(k).values(), k + ", killed at " + killed);
+      }
+      assertEquals(want, trajectory(out), "metrics.jsonl after a kill at step " + killed);
+      JsonNode summary = JSON.readTree(out.resolve("summary.json").toFile());
+      assertTrue(summary.get("resumed_from_step").asLong() <= killed, summary::toString);
+    }
+  }
+
+  @Test
+  void aTornCheckpointIsSkippedAndAChangedRecipeIsRefused() throws Exception {
+    Path out = tmp.resolve("torn");
+    long killed = killAt(out, 300);
+    Path root = RunDirectory.partialOf(out).resolve(Checkpoint.FOLDER);
+    List<Path> all;
+    try (Stream<Path> s = Files.list(root)) {
+      all = s.filter(p -> p.getFileName().toString().matches("step-\\d+")).sorted().toList();
+    }
+    assertEquals(2, all.size(), all::toString);
+    Path newest = all.get(1).resolve(Checkpoint.TENSORS);
+    byte[] b = Files.readAllBytes(newest);
+    b[b.length / 2] ^= 0x40; // one flipped bit
+    Files.write(newest, b);
+
+    List<String> changed = new ArrayList<>(List.of(args(out, true)));
+    changed.add("optimizer.lr=0.5");
+    CliResult refused = CliResult.run(changed.toArray(String[]::new));
+    assertEquals(2, refused.code(), refused::toString);
+    assertTrue(
+        refused.err().contains("differs from the interrupted run's in [optimizer.lr]"),
+        refused::toString);
+
+    List<String> monitor = new ArrayList<>(List.of(args(out, true)));
+    monitor.add("monitor.every=7"); // may change
+    CliResult r = CliResult.run(monitor.toArray(String[]::new));
+    assertEquals(0, r.code(), r::toString);
+    assertTrue(r.out().contains("Note: skipped the checkpoint " + all.get(1)), r::toString);
+    assertTrue(r.out().contains("Resuming from " + all.get(0)), r::toString);
+    assertArrayEquals(
+        Files.readAllBytes(reference.resolve("model/model-0000.params")),
+        Files.readAllBytes(out.resolve("model/model-0000.params")),
+        "after a kill at step " + killed + " and a torn newest checkpoint");
+  }
+
+  @Test
+  void nothingToResumeIsBadInput() {
+    Path out = tmp.resolve("never-ran");
+    CliResult r = CliResult.run(args(out, true));
+    assertEquals(2, r.code(), r::toString);
+    assertTrue(r.err().contains("there is nothing to resume"), r::toString);
+    assertFalse(Files.exists(RunDirectory.partialOf(out)));
+  }
+}
