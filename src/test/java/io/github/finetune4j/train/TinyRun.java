@@ -66,7 +66,11 @@ final class TinyRun implements AutoCloseable {
   final Set<String> pinned = new HashSet<>();
   final Map<String, Long> optimizerSteps = new LinkedHashMap<>();
 
+  /** The run's seed: initialization, and the loop's per-step draws. */
+  private final long seed;
+
   TinyRun(long seed) throws Exception {
+    this.seed = seed;
     Engine.getInstance().setRandomSeed((int) seed);
     BertConfig cfg = new BertConfig(50, 16, 2, 2, 32, 32, 2, 1e-12);
     block = new TextClassifierBlock(cfg, 2, "mean", 0.0);
@@ -124,6 +128,7 @@ final class TinyRun implements AutoCloseable {
             .setRule(rule)
             .setHyper(h)
             .setTrain(toy(64, 1))
+            .optSeed(seed)
             .setTask(new ClassificationTask(List.of("no7", "has7")))
             .optSchedule(schedule, false)
             .optResetStateOnUnfreeze(resetOnUnfreeze)
