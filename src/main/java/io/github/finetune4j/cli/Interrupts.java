@@ -23,13 +23,30 @@ final class Interrupts {
       sun.misc.Signal.handle(
           new sun.misc.Signal(name),
           sig -> {
-            err.println(message(name));
+            long at = ActiveRun.stopWithCheckpoint(20);
+            err.println(at >= 0 ? checkpointed(name, at) : message(name));
             err.flush();
             Runtime.getRuntime().halt(code);
           });
     } catch (IllegalArgumentException | UnsupportedOperationException e) {
       // the signal is reserved on this platform: the JVM's default handling applies
     }
+  }
+
+  /** The lines printed when the run wrote a checkpoint before it stopped. */
+  static String checkpointed(String signal, long step) {
+    String partial =
+        ActiveRun.current().map(s -> Escapes.escape(s.partial().toString())).orElse("DIR.partial");
+    return String.format(
+        Locale.ROOT,
+        "finetune: interrupted (SIG%s); a checkpoint after step %d is in %s%n"
+            + "continue the run with: %s",
+        signal,
+        step,
+        partial,
+        ActiveRun.resumeCommand()
+            .map(Escapes::escape)
+            .orElse("finetune run <the same recipe and overrides> --resume"));
   }
 
   /** The line printed on a signal. */

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.finetune4j.monitor.HtmlReport;
 import io.github.finetune4j.monitor.ReportException;
+import io.github.finetune4j.pipeline.ActiveRun;
 import io.github.finetune4j.pipeline.BadInputException;
 import io.github.finetune4j.pipeline.FineTune;
 import io.github.finetune4j.pipeline.Plan;
@@ -73,8 +74,22 @@ public final class Main implements Callable<Integer> {
    *
    * @param args command-line arguments
    */
+  /** The command line as a shell would take it again (arguments quoted where needed). */
+  static String commandLine(String[] args) {
+    StringBuilder b = new StringBuilder("./finetune");
+    for (String a : args) {
+      if (a.equals("--resume")) {
+        continue;
+      }
+      b.append(' ')
+          .append(a.matches("[A-Za-z0-9_./:=,+@%-]+") ? a : "'" + a.replace("'", "'\\''") + "'");
+    }
+    return b.toString();
+  }
+
   public static void main(String[] args) {
     Interrupts.install(System.err);
+    ActiveRun.command(commandLine(args));
     System.exit(run(args, System.out, System.err));
   }
 

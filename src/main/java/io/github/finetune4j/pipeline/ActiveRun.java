@@ -4,6 +4,8 @@ import io.github.finetune4j.monitor.MetricsSink;
 import io.github.finetune4j.monitor.StepMetrics;
 import java.nio.file.Path;
 import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Where the run of this process is, for a signal handler that must say it in one line: the partial
@@ -21,12 +23,77 @@ public final class ActiveRun {
 
   private static volatile Path partial;
   private static volatile long step;
+  private static volatile boolean checkpoints;
+  private static volatile boolean stopRequested;
+  private static volatile String command;
+  private static volatile CountDownLatch stopped = new CountDownLatch(1);
+  private static volatile long stoppedAt = -1;
 
   private ActiveRun() {}
 
   static void begin(Path dir) {
+    begin(dir, false);
+  }
+
+  static void begin(Path dir, boolean writesCheckpoints) {
     step = 0;
+    stopRequested = false;
+    stoppedAt = -1;
+    stopped = new CountDownLatch(1);
+    checkpoints = writesCheckpoints;
     partial = dir;
+  }
+
+  /**
+   * Records the command line that started this process's run, for the resume hint a signal prints.
+   *
+   * @param line e.g. {@code finetune run recipes/x.yaml train.seed=3}
+   */
+  public static void command(String line) {
+    command = line;
+  }
+
+  /**
+   * Asks a run that writes checkpoints to write one after its current step and stop, and waits for
+   * it.
+   *
+   * @param seconds how long to wait
+   * @return the step of the checkpoint written, or -1 (no run with checkpoints, or not in time)
+   */
+  public static long stopWithCheckpoint(long seconds) {
+    if (partial == null || !checkpoints) {
+      return -1;
+    }
+    stopRequested = true;
+    try {
+      if (stopped.await(seconds, TimeUnit.SECONDS)) {
+        return stoppedAt;
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    return -1;
+  }
+
+  /** Whether a signal asked the run to stop (polled by the loop after every step). */
+  static boolean stopRequested() {
+    return stopRequested;
+  }
+
+  /** The loop wrote its checkpoint at {@code step} and stops. */
+  static void stopped(long step) {
+    stoppedAt = step;
+    stopped.countDown();
+  }
+
+  /**
+   * The command that continues the run, when it was started from the command line.
+   *
+   * @return e.g. {@code finetune run recipes/x.yaml --resume}, or empty
+   */
+  public static Optional<String> resumeCommand() {
+    String c = command;
+    return c == null ? Optional.empty() : Optional.of(c + " --resume");
   }
 
   static void end() {

@@ -379,7 +379,9 @@ public final class FineTune {
         every,
         recipe.train().keepCheckpoints(),
         extras,
-        resume);
+        resume,
+        ActiveRun::stopRequested,
+        ActiveRun::stopped);
   }
 
   private static void deleteTree(Path dir) throws IOException {

@@ -223,7 +223,7 @@ public final class FineTuning {
               wholeRecipe ? FineTune.dataFiles(policy) : inputs,
               rule,
               from);
-      ActiveRun.begin(dir.partial());
+      ActiveRun.begin(dir.partial(), policy.train().checkpointEvery() != null);
       try {
         return FineTune.train(policy, recorded, training, dir, out, extraSinks, wallStart);
       } finally {

@@ -2,6 +2,8 @@ package io.github.finetune4j.train;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.file.Path;
+import java.util.function.BooleanSupplier;
+import java.util.function.LongConsumer;
 
 /**
  * When a run writes checkpoints, and the one it resumes from.
@@ -12,9 +14,18 @@ import java.nio.file.Path;
  * @param keep how many to keep (at least 1)
  * @param extras written into each checkpoint's state (e.g. the recipe's hash)
  * @param resume the checkpoint to continue from, or null for a fresh run
+ * @param stop polled after every step, or null: when true, a checkpoint is written and {@code
+ *     stopped} is told its step (a signal handler then ends the process)
+ * @param stopped told the step of the checkpoint written on a stop
  */
 public record CheckpointPolicy(
-    Path root, int every, int keep, ObjectNode extras, Checkpoint resume) {
+    Path root,
+    int every,
+    int keep,
+    ObjectNode extras,
+    Checkpoint resume,
+    BooleanSupplier stop,
+    LongConsumer stopped) {
 
   /** Checks the numbers. */
   public CheckpointPolicy {

@@ -233,6 +233,11 @@ public final class FineTuner implements AutoCloseable {
         return;
       }
       CheckpointPolicy c = s.checkpoints();
+      if (c != null && c.stop() != null && c.stop().getAsBoolean()) {
+        checkpoint(p); // asked to stop (a signal): the run continues from here with --resume
+        c.stopped().accept(p.step);
+        waitForTheEnd();
+      }
       if (c != null && c.every() > 0 && p.step % c.every() == 0 && p.batch < p.perEpoch) {
         checkpoint(p);
       }
@@ -255,6 +260,18 @@ public final class FineTuner implements AutoCloseable {
     }
     if (s.valid() != null && s.evalEveryEpoch() && !Double.isFinite(valid.loss())) {
       p.fault = fault(p.step, "the validation loss after epoch " + p.epoch + " is " + valid.loss());
+    }
+  }
+
+  /** After a stop checkpoint the signal handler ends the process; this thread does nothing more. */
+  private static void waitForTheEnd() {
+    while (true) {
+      try {
+        Thread.sleep(60_000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("stopped for a signal", e);
+      }
     }
   }
 

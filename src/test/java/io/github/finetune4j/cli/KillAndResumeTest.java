@@ -47,6 +47,7 @@ class KillAndResumeTest {
 
   @TempDir static Path tmp;
   private static Path reference;
+  private static int exitCode;
 
   @BeforeAll
   static void uninterrupted() {
@@ -67,6 +68,14 @@ class KillAndResumeTest {
 
   /** Starts the run in a child JVM and kills it (SIGKILL) once it has logged {@code step}. */
   private static long killAt(Path out, long step) throws Exception {
+    return signalAt(out, step, null);
+  }
+
+  /**
+   * Starts the run in a child JVM and, once it has logged {@code step}, sends it {@code signal}
+   * ({@code TERM}, {@code INT}), or SIGKILL when null.
+   */
+  private static long signalAt(Path out, long step, String signal) throws Exception {
     List<String> cmd =
         new ArrayList<>(
             List.of(
@@ -92,8 +101,13 @@ class KillAndResumeTest {
       }
       Thread.sleep(2);
     }
-    p.destroyForcibly(); // SIGKILL: no shutdown hook runs
-    assertTrue(p.waitFor(20, TimeUnit.SECONDS));
+    if (signal == null) {
+      p.destroyForcibly(); // SIGKILL: no shutdown hook runs
+    } else {
+      new ProcessBuilder("kill", "-" + signal, Long.toString(p.pid())).start().waitFor();
+    }
+    assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+    exitCode = p.exitValue();
     assertFalse(Files.exists(out), "the run finished before it was killed; kill earlier");
     return lastStep(metrics);
   }
@@ -214,5 +228,27 @@ class KillAndResumeTest {
     assertEquals(2, r.code(), r::toString);
     assertTrue(r.err().contains("there is nothing to resume"), r::toString);
     assertFalse(Files.exists(RunDirectory.partialOf(out)));
+  }
+
+  /** SIGTERM writes a checkpoint after the current step, says how to continue, and exits 143. */
+  @Test
+  void sigtermWritesACheckpointAndPrintsTheResumeCommand() throws Exception {
+    Path out = tmp.resolve("terminated");
+    long seen = signalAt(out, 300, "TERM");
+    assertEquals(143, exitCode);
+    String log = Files.readString(tmp.resolve(out.getFileName() + ".log"));
+    assertTrue(log.contains("finetune: interrupted (SIGTERM); a checkpoint after step "), log);
+    assertTrue(log.contains("continue the run with: ./finetune run " + RECIPE), log);
+    assertTrue(log.contains(" --resume"), log);
+    Checkpoint newest =
+        Checkpoint.newest(RunDirectory.partialOf(out).resolve(Checkpoint.FOLDER), System.out);
+    assertTrue(newest.step() >= seen, newest.step() + " < " + seen);
+    assertTrue(log.contains("a checkpoint after step " + newest.step() + " "), log);
+    CliResult r = CliResult.run(args(out, true));
+    assertEquals(0, r.code(), r::toString);
+    assertArrayEquals(
+        Files.readAllBytes(reference.resolve("model/model-0000.params")),
+        Files.readAllBytes(out.resolve("model/model-0000.params")),
+        "after SIGTERM at step " + newest.step());
   }
 }
