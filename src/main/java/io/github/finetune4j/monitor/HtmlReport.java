@@ -118,7 +118,9 @@ public final class HtmlReport {
     parts.put(
         "SUBTITLE",
         esc(
-            runDir.toAbsolutePath().normalize().resolveSibling(title)
+            status(summary, log, runDir)
+                + " · "
+                + runDir.toAbsolutePath().normalize().resolveSibling(title)
                 + " · report generated "
                 + Instant.now().truncatedTo(ChronoUnit.SECONDS)));
     parts.put("RUN_TABLE", runTable(log));
@@ -287,6 +289,34 @@ public final class HtmlReport {
       b.append("</td></tr>");
     }
     return b.append("</table>").toString();
+  }
+
+  /**
+   * What became of the run, in words: completed (and from which step it was resumed), failed (at
+   * which step, why), or interrupted (a partial directory without a summary: its last step).
+   */
+  static String status(JsonNode summary, MetricsLog log, Path runDir) {
+    long last = log.steps().isEmpty() ? 0 : log.steps().get(log.steps().size() - 1).step();
+    if (summary == null) {
+      boolean partial = runDir.toAbsolutePath().normalize().toString().endsWith(".partial");
+      return (partial ? "interrupted" : "no summary")
+          + " (no summary.json; the last step logged is "
+          + last
+          + (partial ? "; continue it with finetune run R --resume when it has checkpoints)" : ")");
+    }
+    String st = summary.path("status").asText("completed");
+    if (st.equals("failed")) {
+      return "FAILED"
+          + (summary.hasNonNull("failed_at_step")
+              ? " at step " + summary.get("failed_at_step").asLong()
+              : "")
+          + (summary.hasNonNull("failure") ? ": " + summary.get("failure").asText() : "");
+    }
+    return st
+        + (summary.hasNonNull("resumed_from_step")
+            ? ", resumed from the checkpoint after step "
+                + summary.get("resumed_from_step").asLong()
+            : "");
   }
 
   private static String summaryTable(JsonNode summary) {

@@ -88,6 +88,9 @@ class FailedRunTest {
       assertTrue(Files.isRegularFile(failed.resolve(f)), f + " kept for the user");
     }
     assertFalse(Files.exists(failed.resolve("model")), "no model is exported from a failed run");
+    assertTrue(
+        Files.readString(failed.resolve("report.html")).contains("FAILED at step "),
+        "the report says the run failed");
     CliResult predict = CliResult.run("predict", failed.toString(), "hello");
     assertEquals(2, predict.code(), predict::toString);
   }

@@ -244,8 +244,17 @@ class KillAndResumeTest {
         Checkpoint.newest(RunDirectory.partialOf(out).resolve(Checkpoint.FOLDER), System.out);
     assertTrue(newest.step() >= seen, newest.step() + " < " + seen);
     assertTrue(log.contains("a checkpoint after step " + newest.step() + " "), log);
+    CliResult report = CliResult.run("report", RunDirectory.partialOf(out).toString());
+    assertEquals(0, report.code(), report::toString);
+    String html = Files.readString(RunDirectory.partialOf(out).resolve("report.html"));
+    assertTrue(html.contains("interrupted (no summary.json; the last step logged is "), "report");
     CliResult r = CliResult.run(args(out, true));
     assertEquals(0, r.code(), r::toString);
+    assertEquals(0, CliResult.run("report", out.toString()).code());
+    assertTrue(
+        Files.readString(out.resolve("report.html"))
+            .contains("completed, resumed from the checkpoint after step " + newest.step()),
+        "the report of the resumed run");
     assertArrayEquals(
         Files.readAllBytes(reference.resolve("model/model-0000.params")),
         Files.readAllBytes(out.resolve("model/model-0000.params")),
