@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
+import ai.djl.pytorch.jni.JniUtils;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -362,6 +363,42 @@ public final class FineTune {
     return summary;
   }
 
+  /**
+   * What a bit-identical rerun depends on: the seed (it drives initialization, the data order, and
+   * — re-seeded before every step — dropout), the engine and its thread counts (a different number
+   * of intra-op threads can change the order of float sums), the graph optimizer setting, and the
+   * CPU (another instruction set can round differently).
+   */
+  static ObjectNode determinism(Recipe recipe) {
+    ObjectNode d = JSON.createObjectNode();
+    d.put("seed", recipe.train().seed());
+    d.put("engine", Engine.getInstance().getEngineName() + " " + Engine.getInstance().getVersion());
+    d.put("intra_op_threads", JniUtils.getNumThreads());
+    d.put("inter_op_threads", JniUtils.getNumInteropThreads());
+    d.put(
+        "graph_optimizer",
+        Boolean.parseBoolean(System.getProperty("ai.djl.pytorch.graph_optimizer")));
+    d.put("cpu", cpuModel());
+    d.put("os_arch", System.getProperty("os.name") + " " + System.getProperty("os.arch"));
+    d.put(
+        "promise",
+        "the same recipe, seed, thread counts, engine and CPU give bit-identical weights; a run"
+            + " resumed from a checkpoint gives the same as one never interrupted");
+    return d;
+  }
+
+  private static String cpuModel() {
+    try (Stream<String> lines = Files.lines(Path.of("/proc/cpuinfo"))) {
+      return lines
+          .filter(l -> l.startsWith("model name"))
+          .map(l -> l.substring(l.indexOf(':') + 1).strip())
+          .findFirst()
+          .orElse(System.getProperty("os.arch"));
+    } catch (IOException | RuntimeException e) {
+      return System.getProperty("os.arch");
+    }
+  }
+
   /** The checkpoint policy of a run whose recipe asks for checkpoints (else null). */
   private static CheckpointPolicy checkpoints(
       Recipe recipe, String recipeText, Path partial, Checkpoint resume) {
@@ -489,6 +526,7 @@ public final class FineTune {
     summary.put("djl_version", Engine.getDjlVersion());
     summary.put(
         "engine", Engine.getInstance().getEngineName() + " " + Engine.getInstance().getVersion());
+    summary.set("determinism", determinism(recipe));
   }
 
   /**

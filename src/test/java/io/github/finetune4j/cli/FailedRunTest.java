@@ -35,7 +35,8 @@ class FailedRunTest {
           "task",
           "new_groups",
           "block",
-          "rule");
+          "rule",
+          "determinism");
 
   @TempDir static Path tmp;
   private static Path runDir;
