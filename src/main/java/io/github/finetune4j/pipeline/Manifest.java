@@ -1,6 +1,7 @@
 package io.github.finetune4j.pipeline;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -38,7 +39,10 @@ final class Manifest {
   static final String FORMAT = "finetune4j-model-manifest";
 
   private static final String TEMP_NAME = FILE_NAME + ".tmp";
-  private static final ObjectMapper JSON = new ObjectMapper();
+
+  /** Strict: a file with anything after its JSON value is damaged, not read. */
+  private static final ObjectMapper JSON =
+      new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
   private Manifest() {}
 

@@ -1,5 +1,6 @@
 package io.github.finetune4j.train;
 
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -37,9 +38,9 @@ import java.util.stream.Stream;
  * A checkpoint of a run: named float tensors (the weights, running statistics and optimizer state)
  * in {@value #TENSORS}, and everything else the loop needs to continue exactly (step, epoch, data
  * order, generator and monitor state, the recipe's hash) in {@value #STATE}. Written atomically: a
- * temporary directory, every file forced to disk, {@value #STATE} (which holds the tensors' sha256)
- * last, then the directory renamed into place; a directory whose state does not parse or whose
- * tensors do not match their hash is torn and skipped.
+ * temporary directory, every file forced to disk, {@value #MANIFEST} (the sha256 of both) last,
+ * then the directory renamed into place; a directory without a manifest, or whose files do not
+ * match it, is torn and skipped.
  *
  * @param dir the checkpoint's directory
  * @param step the optimizer step it was taken after
@@ -54,10 +55,16 @@ public record Checkpoint(Path dir, long step, ObjectNode state, Map<String, Tens
   /** The state file, written last. */
   public static final String STATE = "state.json";
 
+  /** The manifest: the sha256 of the two other files, written last. */
+  public static final String MANIFEST = "manifest.json";
+
   /** Where a run keeps its checkpoints, inside its directory. */
   public static final String FOLDER = "checkpoints";
 
-  private static final ObjectMapper JSON = new ObjectMapper();
+  /** Strict: a file with anything after its JSON value is damaged, not read. */
+  private static final ObjectMapper JSON =
+      new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+
   private static final byte[] MAGIC = {'F', 'T', '4', 'J', 'C', 'K', 'P', '1'};
 
   /**
@@ -114,10 +121,18 @@ public record Checkpoint(Path dir, long step, ObjectNode state, Map<String, Tens
     force(tensorFile);
     ObjectNode s = state.deepCopy();
     s.put("step", step);
-    s.put("tensors_sha256", HexFormat.of().formatHex(md.digest()));
     Path stateFile = tmp.resolve(STATE);
-    Files.writeString(stateFile, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(s));
+    byte[] stateBytes = JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(s);
+    Files.write(stateFile, stateBytes);
     force(stateFile);
+    ObjectNode manifest = JSON.createObjectNode();
+    manifest.put("format", "finetune4j-checkpoint");
+    manifest.put("step", step);
+    manifest.put(TENSORS, HexFormat.of().formatHex(md.digest()));
+    manifest.put(STATE, HexFormat.of().formatHex(sha256().digest(stateBytes)));
+    Path manifestFile = tmp.resolve(MANIFEST);
+    Files.writeString(manifestFile, JSON.writeValueAsString(manifest));
+    force(manifestFile);
     Path dir = root.resolve(name);
     if (Files.exists(dir)) {
       deleteTree(dir);
@@ -168,15 +183,40 @@ public record Checkpoint(Path dir, long step, ObjectNode state, Map<String, Tens
    * @throws IOException when it is torn, corrupt or unreadable
    */
   public static Checkpoint read(Path dir) throws IOException {
-    JsonNode s = JSON.readTree(dir.resolve(STATE).toFile());
+    JsonNode manifest;
+    try {
+      manifest = JSON.readTree(dir.resolve(MANIFEST).toFile());
+    } catch (IOException e) {
+      throw new IOException(
+          "no valid " + MANIFEST + " (written last: the checkpoint is incomplete)");
+    }
+    if (manifest == null
+        || !manifest.path(STATE).isTextual()
+        || !manifest.path(TENSORS).isTextual()) {
+      throw new IOException("no valid " + MANIFEST);
+    }
+    byte[] stateBytes = Files.readAllBytes(dir.resolve(STATE));
+    if (!HexFormat.of()
+        .formatHex(sha256().digest(stateBytes))
+        .equals(manifest.get(STATE).asText())) {
+      throw new IOException(STATE + " does not match its sha256 in " + MANIFEST);
+    }
+    JsonNode s = JSON.readTree(stateBytes);
     if (s == null || !s.isObject() || !s.path("step").canConvertToLong()) {
       throw new IOException("no valid " + STATE);
     }
+    // The tensors' hash first: only bytes the manifest vouches for are parsed.
     MessageDigest md = sha256();
+    try (InputStream raw = Files.newInputStream(dir.resolve(TENSORS));
+        DigestInputStream dig = new DigestInputStream(new BufferedInputStream(raw, 1 << 16), md)) {
+      dig.transferTo(OutputStream.nullOutputStream());
+    }
+    if (!HexFormat.of().formatHex(md.digest()).equals(manifest.get(TENSORS).asText())) {
+      throw new IOException(TENSORS + " does not match its sha256 in " + MANIFEST);
+    }
     Map<String, Tensor> tensors = new LinkedHashMap<>();
     try (InputStream raw = Files.newInputStream(dir.resolve(TENSORS));
-        DigestInputStream dig = new DigestInputStream(new BufferedInputStream(raw, 1 << 16), md);
-        DataInputStream in = new DataInputStream(dig)) {
+        DataInputStream in = new DataInputStream(new BufferedInputStream(raw, 1 << 16))) {
       byte[] magic = in.readNBytes(MAGIC.length);
       if (!Arrays.equals(magic, MAGIC)) {
         throw new IOException(TENSORS + " is not a checkpoint's tensors file");
@@ -209,10 +249,6 @@ public record Checkpoint(Path dir, long step, ObjectNode state, Map<String, Tens
       if (in.read() != -1) {
         throw new IOException(TENSORS + " has bytes after its tensors");
       }
-    }
-    String sum = HexFormat.of().formatHex(md.digest());
-    if (!sum.equals(s.path("tensors_sha256").asText())) {
-      throw new IOException(TENSORS + " does not match its sha256 in " + STATE);
     }
     return new Checkpoint(dir, s.get("step").asLong(), (ObjectNode) s, tensors);
   }
