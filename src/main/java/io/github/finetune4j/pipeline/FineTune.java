@@ -57,7 +57,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -357,7 +356,7 @@ public final class FineTune {
     Files.writeString(partial.resolve("summary.json"), RecipeReader.toJson(summary));
     writeReport(recipe, partial);
     if (!recipe.output().keepCheckpoints()) {
-      deleteTree(partial.resolve(Checkpoint.FOLDER)); // not in the result unless asked
+      RunDirectory.deleteTree(partial.resolve(Checkpoint.FOLDER)); // not in the result unless asked
     }
     dir.complete();
     return summary;
@@ -419,19 +418,6 @@ public final class FineTune {
         resume,
         ActiveRun::stopRequested,
         ActiveRun::stopped);
-  }
-
-  private static void deleteTree(Path dir) throws IOException {
-    if (!Files.exists(dir)) {
-      return;
-    }
-    try (Stream<Path> s = Files.walk(dir)) {
-      List<Path> all = new ArrayList<>(s.toList());
-      all.sort(Comparator.reverseOrder());
-      for (Path p : all) {
-        Files.deleteIfExists(p);
-      }
-    }
   }
 
   /** Writes the failed run's summary and report (best effort) and moves it to DIR.failed. */

@@ -397,7 +397,8 @@ public final class RunDirectory implements AutoCloseable {
     deleteTree(dir);
   }
 
-  private static void deleteTree(Path dir) throws IOException {
+  /** Deletes a directory tree (links themselves, never their targets); nothing if absent. */
+  static void deleteTree(Path dir) throws IOException {
     if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
       return;
     }

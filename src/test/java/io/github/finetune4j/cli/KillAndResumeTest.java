@@ -260,4 +260,18 @@ class KillAndResumeTest {
         Files.readAllBytes(out.resolve("model/model-0000.params")),
         "after SIGTERM at step " + newest.step());
   }
+
+  @Test
+  void checkpointsDoNotStayInACompletedRunUnlessAsked() throws Exception {
+    Path out = tmp.resolve("no-keep");
+    List<String> a = new ArrayList<>(List.of(args(out, false)));
+    a.add("output.keep_checkpoints=false");
+    CliResult r = CliResult.run(a.toArray(String[]::new));
+    assertEquals(0, r.code(), r::toString);
+    assertFalse(Files.exists(out.resolve(Checkpoint.FOLDER)), "checkpoints left in the run");
+    assertFalse(Files.exists(out.resolve("model").resolve(Checkpoint.FOLDER)));
+    assertArrayEquals(
+        Files.readAllBytes(reference.resolve("model/model-0000.params")),
+        Files.readAllBytes(out.resolve("model/model-0000.params")));
+  }
 }
