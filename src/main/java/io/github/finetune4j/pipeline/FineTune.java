@@ -314,7 +314,10 @@ public final class FineTune {
               .optWarnings(new WarningDetector(recipe.monitor().driftBounds()))
               .optSinks(sinks)
               .optNorms(t.norms())
-              .optFaults(new FaultPolicy(recipe.train().maxSkippedSteps()))
+              .optFaults(
+                  "skip".equals(recipe.train().onNonfinite())
+                      ? FaultPolicy.skip(recipe.train().maxSkippedSteps())
+                      : FaultPolicy.stop())
               .optCheckpoints(checkpoints(recipe, resolvedRecipe, partial, t.resume()))
               .build();
       try (NDManager trainManager = t.model().getNDManager().newSubManager();
@@ -337,6 +340,10 @@ public final class FineTune {
         summary.put("status", "failed");
         summary.put("failure", result.fault().message());
         number(summary, "failed_at_step", result.fault().step());
+        number(summary, "weights_of_step", result.fault().goodStep());
+        if (result.fault().restoredFrom() != null) {
+          summary.put("weights_restored_from", result.fault().restoredFrom());
+        }
       }
     } catch (IOException | RuntimeException e) {
       summary.put("status", "failed");

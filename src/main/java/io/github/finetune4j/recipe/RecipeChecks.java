@@ -160,6 +160,11 @@ final class RecipeChecks {
     if (t.maxSkippedSteps() != null && t.maxSkippedSteps() < 0) {
       problems.add("train.max_skipped_steps: must be 0 or more, got " + t.maxSkippedSteps());
     }
+    if (t.maxSkippedSteps() != null && "stop".equals(t.onNonfinite())) {
+      problems.add(
+          "train.max_skipped_steps: applies only with train.on_nonfinite: skip (with stop, the"
+              + " default, the first step whose loss or gradients are not finite fails the run)");
+    }
     if (r.output() != null && r.output().dir() != null && r.output().dir().isBlank()) {
       problems.add("output.dir: must not be empty");
     }

@@ -8,8 +8,9 @@ package io.github.finetune4j.recipe;
  * @param threads intra-op threads for the engine
  * @param checkpointEvery steps between checkpoints (0: epoch ends only), or null for none
  * @param keepCheckpoints how many checkpoints are kept
- * @param maxSkippedSteps the most steps that may be skipped for non-finite gradients before the run
- *     fails
+ * @param onNonfinite {@code stop} or {@code skip}: what a step whose loss or gradients are not
+ *     finite does
+ * @param maxSkippedSteps with {@code skip}: the most steps that may be skipped before the run fails
  */
 @Doc("Run-wide training settings.")
 public record TrainSpec(
@@ -17,10 +18,19 @@ public record TrainSpec(
     @Doc("Evaluate on the validation split after every epoch (default true).")
         Boolean evalEveryEpoch,
     @Doc("Intra-op threads for the engine (default: the number of cores).") Integer threads,
+    @OneOf({"stop", "skip"})
+        @Doc(
+            "What a step whose loss or gradients are not finite does. `stop` (default): the run"
+                + " fails at that step (exit 1) naming the step and the groups, without applying"
+                + " its update; `skip`: the step's update is skipped and counted, and the run fails"
+                + " after more than `max_skipped_steps`. In both, an update that leaves a weight"
+                + " non-finite or a validation/test loss that is not finite fails the run, and a"
+                + " failed run's weights are put back to the last good ones (the newest checkpoint,"
+                + " or the weights before training).")
+        String onNonfinite,
     @Doc(
-            "The most steps that may be skipped because their gradients are not finite before the run"
-                + " fails (default 10; 0: the first such step fails the run). A loss that is not finite"
-                + " always fails the run.")
+            "With `on_nonfinite: skip`: the most steps that may be skipped before the run fails"
+                + " (default 10; 0: the first such step fails the run).")
         Long maxSkippedSteps,
     @Doc(
             "Write a checkpoint every N optimizer steps and at each epoch end, into"
@@ -34,7 +44,9 @@ public record TrainSpec(
   public TrainSpec {
     seed = seed == null ? 42L : seed;
     evalEveryEpoch = evalEveryEpoch == null ? Boolean.TRUE : evalEveryEpoch;
-    maxSkippedSteps = maxSkippedSteps == null ? 10L : maxSkippedSteps;
+    onNonfinite = onNonfinite == null ? "stop" : onNonfinite;
+    maxSkippedSteps =
+        maxSkippedSteps == null && "skip".equals(onNonfinite) ? Long.valueOf(10) : maxSkippedSteps;
     keepCheckpoints = keepCheckpoints == null ? 2 : keepCheckpoints;
   }
 
@@ -55,6 +67,7 @@ public record TrainSpec(
     private Integer keepCheckpoints;
     private Integer threads;
     private Long maxSkippedSteps;
+    private String onNonfinite;
 
     private Builder() {}
 
@@ -92,10 +105,20 @@ public record TrainSpec(
     }
 
     /**
-     * Sets the most steps that may be skipped for non-finite gradients (default 10).
+     * Sets what a step whose loss or gradients are not finite does: {@code stop} (default) or
+     * {@code skip}.
      *
-     * @param checkpointEvery steps between checkpoints (0: epoch ends only), or null for none
-     * @param keepCheckpoints how many checkpoints are kept
+     * @param onNonfinite the value
+     * @return this builder
+     */
+    public Builder optOnNonfinite(String onNonfinite) {
+      this.onNonfinite = onNonfinite;
+      return this;
+    }
+
+    /**
+     * With {@code skip}: sets the most steps that may be skipped (default 10).
+     *
      * @param maxSkippedSteps the value
      * @return this builder
      */
@@ -133,7 +156,13 @@ public record TrainSpec(
      */
     public TrainSpec build() {
       return new TrainSpec(
-          seed, evalEveryEpoch, threads, maxSkippedSteps, checkpointEvery, keepCheckpoints);
+          seed,
+          evalEveryEpoch,
+          threads,
+          onNonfinite,
+          maxSkippedSteps,
+          checkpointEvery,
+          keepCheckpoints);
     }
   }
 }

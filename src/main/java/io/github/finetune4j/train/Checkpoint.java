@@ -158,6 +158,19 @@ public record Checkpoint(Path dir, long step, ObjectNode state, Map<String, Tens
    * @return the checkpoint, or null when there is none
    */
   public static Checkpoint newest(Path root, PrintStream out) {
+    return newest(root, Long.MAX_VALUE, out);
+  }
+
+  /**
+   * The newest valid checkpoint under {@code root} of a step up to {@code maxStep}; torn or corrupt
+   * ones are skipped with a line on {@code out}.
+   *
+   * @param root the run's checkpoint folder
+   * @param maxStep the latest step wanted
+   * @param out where skips are reported
+   * @return the checkpoint, or null when there is none
+   */
+  public static Checkpoint newest(Path root, long maxStep, PrintStream out) {
     List<Path> all;
     try {
       all = list(root);
@@ -165,6 +178,9 @@ public record Checkpoint(Path dir, long step, ObjectNode state, Map<String, Tens
       return null;
     }
     for (int i = all.size() - 1; i >= 0; i--) {
+      if (Long.parseLong(all.get(i).getFileName().toString().substring(5)) > maxStep) {
+        continue;
+      }
       try {
         return read(all.get(i));
       } catch (IOException | RuntimeException e) {

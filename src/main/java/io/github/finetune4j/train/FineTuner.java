@@ -78,6 +78,22 @@ public final class FineTuner implements AutoCloseable {
   private long firstBadGradientStep;
 
   private List<String> badGradientGroups = List.of();
+
+  /** This step's loss or gradients were not finite: its update was not applied. */
+  private boolean badStep;
+
+  /** The groups whose weights this step's update left non-finite (empty: none). */
+  private List<String> badUpdateGroups = List.of();
+
+  /** The groups whose learning rate at this step does not fit a float (empty: none). */
+  private List<String> badLrGroups = List.of();
+
+  /**
+   * The last step whose training loss was finite: the weights it ran with (those after the step
+   * before) are known to be good, and so is any checkpoint up to that step before.
+   */
+  private long lastFiniteLossStep;
+
   private final NDManager manager;
   private final ParameterStore store;
   private final Updater updater;
@@ -153,7 +169,7 @@ public final class FineTuner implements AutoCloseable {
     }
     Pass test = p.fault != null || s.test() == null ? Pass.NONE : evaluate(s.test());
     if (p.fault == null && s.test() != null && !Double.isFinite(test.loss())) {
-      p.fault = fault(0, "the test loss is " + test.loss());
+      p.fault = fail(0, p.step, "the test loss is " + test.loss());
     }
     return new RunResult(
         p.step,
@@ -181,6 +197,7 @@ public final class FineTuner implements AutoCloseable {
     int batch;
     int[] order;
     double lossSum;
+    long lossExamples;
     Task.Accumulator trainMetrics;
     boolean resumedMidStage;
     TrainingFault fault;
@@ -217,6 +234,7 @@ public final class FineTuner implements AutoCloseable {
       p.epoch++;
       p.order = s.shuffle() ? shuffled(s.train().size(), p.rng) : range(0, s.train().size());
       p.lossSum = 0;
+      p.lossExamples = 0;
       p.trainMetrics = s.task().accumulator();
     }
     s.train().startEpoch(p.epoch);
@@ -225,7 +243,10 @@ public final class FineTuner implements AutoCloseable {
       p.step++;
       int[] idx = slice(p.order, b * s.batchSize(), s.batchSize());
       StepMetrics m = trainStep(stageIndex, stage, stageStart, idx, p, p.trainMetrics);
-      p.lossSum += m.loss() * idx.length;
+      if (!badStep) { // a skipped step's loss is not part of the epoch's
+        p.lossSum += m.loss() * idx.length;
+        p.lossExamples += idx.length;
+      }
       p.batch = b + 1;
       emitStep(m);
       p.fault = stepFault(m);
@@ -249,7 +270,7 @@ public final class FineTuner implements AutoCloseable {
             p.epoch,
             stageIndex,
             p.step,
-            p.lossSum / s.train().size(),
+            p.lossExamples == 0 ? Double.NaN : p.lossSum / p.lossExamples,
             p.trainMetrics.result().metrics(),
             valid.loss(),
             valid.metrics().metrics(),
@@ -259,7 +280,9 @@ public final class FineTuner implements AutoCloseable {
       sink.onEpoch(em);
     }
     if (s.valid() != null && s.evalEveryEpoch() && !Double.isFinite(valid.loss())) {
-      p.fault = fault(p.step, "the validation loss after epoch " + p.epoch + " is " + valid.loss());
+      p.fault =
+          fail(
+              p.step, p.step, "the validation loss after epoch " + p.epoch + " is " + valid.loss());
     }
   }
 
@@ -301,6 +324,7 @@ public final class FineTuner implements AutoCloseable {
         order.add(i);
       }
       state.put("loss_sum", p.lossSum);
+      state.put("loss_examples", p.lossExamples);
       ArrayNode acc = state.putArray("train_metrics");
       for (double v : p.trainMetrics.snapshot()) {
         acc.add(v);
@@ -331,9 +355,8 @@ public final class FineTuner implements AutoCloseable {
     Checkpoint.write(c.root(), p.step, state, tensors, c.keep());
   }
 
-  /** Puts the run back where a checkpoint left it: weights, optimizer state and loop state. */
-  private void restore(Checkpoint c, Progress p) {
-    JsonNode st = c.state();
+  /** Puts a checkpoint's weights (running statistics included) back into the model. */
+  private void restoreWeights(Checkpoint c) {
     for (Map.Entry<String, Parameter> e : ParameterNames.of(s.block()).entrySet()) {
       Checkpoint.Tensor t = c.tensors().get("w/" + e.getKey());
       NDArray a = e.getValue().getArray();
@@ -346,6 +369,13 @@ public final class FineTuner implements AutoCloseable {
         a.set(ZERO_ALL, values);
       }
     }
+    weightSq.clear();
+  }
+
+  /** Puts the run back where a checkpoint left it: weights, optimizer state and loop state. */
+  private void restore(Checkpoint c, Progress p) {
+    JsonNode st = c.state();
+    restoreWeights(c);
     Map<String, ParamState> opt = new LinkedHashMap<>();
     st.path("optimizer_steps")
         .fields()
@@ -378,6 +408,7 @@ public final class FineTuner implements AutoCloseable {
         p.order[i] = st.path("order").get(i).asInt();
       }
       p.lossSum = st.path("loss_sum").asDouble();
+      p.lossExamples = st.path("loss_examples").asLong();
       double[] acc = new double[st.path("train_metrics").size()];
       for (int i = 0; i < acc.length; i++) {
         acc[i] = st.path("train_metrics").get(i).asDouble();
@@ -455,7 +486,8 @@ public final class FineTuner implements AutoCloseable {
         batchLoss = l.getFloat();
         trainMetrics.add(outputs, labels);
       }
-      Map<String, GroupStats> stats = update(step, stage, factor, momentum, sample);
+      Map<String, GroupStats> stats =
+          update(step, stage, factor, momentum, sample, Double.isFinite(batchLoss));
       double secs = (System.nanoTime() - t0) / 1e9;
       return new StepMetrics(
           step,
@@ -494,34 +526,109 @@ public final class FineTuner implements AutoCloseable {
     }
   }
 
-  /** Why the run must stop after this step, or null. */
+  /** Why the run must stop after this step, or null (the fault's weights already put back). */
   private TrainingFault stepFault(StepMetrics m) {
-    if (!Double.isFinite(m.loss())) {
-      return fault(m.step(), "the training loss is " + m.loss());
+    if (!badLrGroups.isEmpty()) {
+      return fail(
+          m.step(),
+          m.step() - 1,
+          "the learning rate of group"
+              + (badLrGroups.size() == 1 ? " " : "s ")
+              + String.join(", ", badLrGroups)
+              + " is larger than a float holds (3.4e38) at this step; the step's update was not"
+              + " applied (check optimizer.lr, the groups' lr and the schedule)");
+    }
+    if (!badUpdateGroups.isEmpty()) {
+      return fail(
+          m.step(),
+          m.step() - 1,
+          "the update left weights that are not finite (is the learning rate too high?)");
+    }
+    if (!badStep) {
+      return null;
+    }
+    if (faults.mode() == FaultPolicy.Mode.STOP) {
+      return fail(
+          m.step(),
+          m.step() - 1,
+          (Double.isFinite(m.loss())
+                  ? "the gradients are not finite (NaN or infinity)"
+                  : "the training loss is " + m.loss())
+              + "; the step's update was not applied (train.on_nonfinite: stop)");
     }
     if (skippedSteps > faults.maxSkippedSteps()) {
-      return fault(
+      return fail(
           m.step(),
+          m.step() - 1,
           skippedSteps
-              + " steps were skipped for non-finite gradients, more"
-              + " than the "
+              + " steps were skipped for a loss or gradients that are not finite, more than the "
               + faults.maxSkippedSteps()
               + " allowed (train.max_skipped_steps)");
     }
     return null;
   }
 
-  private TrainingFault fault(long step, String reason) {
-    List<String> badWeights = new ArrayList<>();
+  /**
+   * A fault at a step, with the model's weights put back to the last good ones. When the step's
+   * loss was finite and every weight is (a bad gradient or learning rate: the update was not
+   * applied), the weights stay — those after the step before, which gave that finite loss.
+   * Otherwise the weights that produced the bad value are not trusted: they are restored from the
+   * newest valid checkpoint whose weights went on to give a finite training loss, or to the weights
+   * before training when there is none.
+   */
+  private TrainingFault fail(long step, long goodStep, String reason) {
+    List<String> badWeights = badWeightGroups();
+    TrainingFault f =
+        new TrainingFault(
+            step, reason, firstBadGradientStep, badGradientGroups, badWeights, goodStep, null);
+    boolean weightsTrusted =
+        badWeights.isEmpty()
+            && step > 0
+            && lastFiniteLossStep == step
+            && badUpdateGroups.isEmpty()
+            && goodStep == step - 1;
+    if (weightsTrusted) {
+      return f;
+    }
+    CheckpointPolicy c = s.checkpoints();
+    Checkpoint last =
+        c == null ? null : Checkpoint.newest(c.root(), lastFiniteLossStep - 1, System.err);
+    if (last != null) {
+      restoreWeights(last);
+      return f.restored(last.step(), "the checkpoint after step " + last.step());
+    }
+    try (NDScope scope = new NDScope()) {
+      initial.forEach((name, w0) -> s.params().get(name).getArray().set(ZERO_ALL, w0));
+    }
+    weightSq.clear();
+    return f.restored(
+        0,
+        "the weights before training (no checkpoint"
+            + (c == null ? "s were written" : " known to be good")
+            + ")");
+  }
+
+  /** Whether every value is finite; exact even where the squared norm overflows a float. */
+  private static boolean finite(NDArray w) {
+    if (Double.isFinite(sq(w))) {
+      return true;
+    }
+    try (NDArray max = w.abs().max()) {
+      return Float.isFinite(max.getFloat());
+    }
+  }
+
+  /** The groups with a weight that is not finite, in group order. */
+  private List<String> badWeightGroups() {
+    List<String> bad = new ArrayList<>();
     try (NDScope scope = new NDScope()) {
       for (ParamGroup g : s.groups().groups()) {
-        if (g.members().stream()
-            .anyMatch(n -> !Double.isFinite(sq(s.params().get(n).getArray())))) {
-          badWeights.add(g.name());
+        if (g.members().stream().anyMatch(n -> !finite(s.params().get(n).getArray()))) {
+          bad.add(g.name());
         }
       }
     }
-    return new TrainingFault(step, reason, firstBadGradientStep, badGradientGroups, badWeights);
+    return bad;
   }
 
   /**
@@ -631,9 +738,14 @@ public final class FineTuner implements AutoCloseable {
    * per-group diagnostics when {@code sample} (gradient norms are taken before clipping).
    */
   private Map<String, GroupStats> update(
-      long step, StagePlan stage, double factor, OptionalDouble momentum, boolean sample) {
+      long step,
+      StagePlan stage,
+      double factor,
+      OptionalDouble momentum,
+      boolean sample,
+      boolean lossFinite) {
     Collected c = collect(stage, factor, momentum, sample);
-    clipAndStep(step, c);
+    clipAndStep(step, c, lossFinite);
     for (NDArray grad : c.grads()) {
       // PyTorch accumulates gradients: reset them for the next step. A fill, not grad - grad,
       // which would keep a NaN or an infinity forever.
@@ -699,10 +811,11 @@ public final class FineTuner implements AutoCloseable {
   }
 
   /**
-   * Clips the gradients and applies the update; a step whose gradients are not finite is skipped
-   * (and the first one's groups remembered) rather than written into every weight and moment.
+   * Clips the gradients and applies the update. A step whose loss or gradients are not finite is
+   * not applied (the first bad gradient's groups are remembered) rather than written into every
+   * weight and moment; after an update, the updated weights are checked (one fused norm each).
    */
-  private void clipAndStep(long step, Collected c) {
+  private void clipAndStep(long step, Collected c, boolean lossFinite) {
     if (s.clipValue() > 0) {
       Clipping.clipValue(c.grads(), s.clipValue());
     }
@@ -710,12 +823,32 @@ public final class FineTuner implements AutoCloseable {
     double total =
         Clipping.clipGlobalNorm(
             c.grads(), s.clipNorm() > 0 ? s.clipNorm() : Double.MAX_VALUE, gradSqEach);
-    boolean finite = Double.isFinite(total);
+    Set<String> lrTooLarge = new LinkedHashSet<>();
+    for (int i = 0; i < c.slots().size(); i++) {
+      if (Float.isInfinite((float) c.slots().get(i).hyper().lr())) {
+        lrTooLarge.add(c.gradGroup().get(i));
+      }
+    }
+    badLrGroups = List.copyOf(lrTooLarge);
+    if (lossFinite) {
+      lastFiniteLossStep = step;
+    }
+    boolean finite = lossFinite && Double.isFinite(total) && badLrGroups.isEmpty();
+    badUpdateGroups = List.of();
     if (finite) {
       updater.step(c.slots());
+      Set<String> bad = new LinkedHashSet<>();
+      for (int i = 0; i < c.slots().size(); i++) {
+        if (!finite(c.slots().get(i).weight())) {
+          bad.add(c.gradGroup().get(i));
+        }
+      }
+      badUpdateGroups = List.copyOf(bad);
     } else {
-      skippedSteps++;
-      if (firstBadGradientStep == 0) {
+      if (faults.mode() == FaultPolicy.Mode.SKIP) {
+        skippedSteps++;
+      }
+      if (firstBadGradientStep == 0 && !Double.isFinite(total)) {
         firstBadGradientStep = step;
         Set<String> bad = new LinkedHashSet<>();
         for (int i = 0; i < gradSqEach.length; i++) {
@@ -727,6 +860,7 @@ public final class FineTuner implements AutoCloseable {
       }
     }
     lastStepSkipped = !finite;
+    badStep = !finite;
   }
 
   /** Per group: lr, gradient norm, weight norm, update ratio, drift from w0, frozen fraction. */

@@ -117,6 +117,30 @@ class RecipeReaderTest {
   }
 
   @Test
+  void onNonfiniteDefaultsToStopAndMaxSkippedStepsBelongsToSkip() throws Exception {
+    Recipe r = RecipeReader.read(QUICKSTART, List.of());
+    assertEquals("stop", r.train().onNonfinite());
+    assertNull(r.train().maxSkippedSteps());
+    Recipe skip = RecipeReader.read(QUICKSTART, List.of("train.on_nonfinite=skip"));
+    assertEquals(10L, skip.train().maxSkippedSteps(), "skip's default bound");
+    RecipeException e =
+        assertThrows(
+            RecipeException.class,
+            () -> RecipeReader.read(QUICKSTART, List.of("train.max_skipped_steps=3")));
+    assertEquals(
+        List.of(
+            "train.max_skipped_steps: applies only with train.on_nonfinite: skip (with stop, the"
+                + " default, the first step whose loss or gradients are not finite fails the"
+                + " run)"),
+        e.problems());
+    RecipeException bad =
+        assertThrows(
+            RecipeException.class,
+            () -> RecipeReader.read(QUICKSTART, List.of("train.on_nonfinite=ignore")));
+    assertTrue(bad.problems().get(0).startsWith("train.on_nonfinite: "), bad.problems()::toString);
+  }
+
+  @Test
   void nullListEntryIsAProblem() {
     RecipeException e =
         assertThrows(

@@ -66,6 +66,9 @@ final class TinyRun implements AutoCloseable {
   final Set<String> pinned = new HashSet<>();
   final Map<String, Long> optimizerSteps = new LinkedHashMap<>();
 
+  /** Applied to the setup builder last (fault policy, checkpoints, ...). */
+  java.util.function.Consumer<TrainSetup.Builder> configure = b -> {};
+
   /** The run's seed: initialization, and the loop's per-step draws. */
   private final long seed;
 
@@ -119,7 +122,7 @@ final class TinyRun implements AutoCloseable {
       throws Exception {
     Map<String, GroupHyper> h = new LinkedHashMap<>();
     params.keySet().forEach(n -> h.put(n, hyper.apply(groups.groupOf(n).name())));
-    TrainSetup setup =
+    TrainSetup.Builder builder =
         TrainSetup.builder()
             .setBlock(block)
             .setParams(params)
@@ -138,8 +141,9 @@ final class TinyRun implements AutoCloseable {
             .optTest(toy(32, 3))
             .optBatchSize(8)
             .optEvery(1)
-            .optSinks(List.of(capture))
-            .build();
+            .optSinks(List.of(capture));
+    configure.accept(builder);
+    TrainSetup setup = builder.build();
     try (var m = model.getNDManager().newSubManager();
         FineTuner t = new FineTuner(setup, m)) {
       RunResult r = t.run();
