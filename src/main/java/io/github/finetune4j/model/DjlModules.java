@@ -103,4 +103,18 @@ public final class DjlModules {
       throw new IOException(e.getMessage(), e);
     }
   }
+
+  /**
+   * Whether a TorchScript module ({@link ai.djl.pytorch.engine.PtSymbolBlock}) is the block or one
+   * of its descendants.
+   *
+   * @param block the block
+   * @return true when one is
+   */
+  public static boolean holdsTorchScript(Block block) {
+    if (block instanceof ai.djl.pytorch.engine.PtSymbolBlock) {
+      return true;
+    }
+    return block.getChildren().values().stream().anyMatch(DjlModules::holdsTorchScript);
+  }
 }

@@ -244,7 +244,8 @@ public final class FineTune {
       Describe describe,
       List<Path> data,
       UpdateRule rule,
-      Checkpoint resume) {}
+      Checkpoint resume,
+      List<Checkpoint.Extra> checkpointFiles) {}
 
   /**
    * Trains, evaluates, exports and completes (or fails) the run directory, writing {@code
@@ -318,7 +319,8 @@ public final class FineTune {
                   "skip".equals(recipe.train().onNonfinite())
                       ? FaultPolicy.skip(recipe.train().maxSkippedSteps())
                       : FaultPolicy.stop())
-              .optCheckpoints(checkpoints(recipe, resolvedRecipe, partial, t.resume()))
+              .optCheckpoints(
+                  checkpoints(recipe, resolvedRecipe, partial, t.resume(), t.checkpointFiles()))
               .build();
       try (NDManager trainManager = t.model().getNDManager().newSubManager();
           FineTuner tuner = new FineTuner(setup, trainManager)) {
@@ -407,7 +409,11 @@ public final class FineTune {
 
   /** The checkpoint policy of a run whose recipe asks for checkpoints (else null). */
   private static CheckpointPolicy checkpoints(
-      Recipe recipe, String recipeText, Path partial, Checkpoint resume) {
+      Recipe recipe,
+      String recipeText,
+      Path partial,
+      Checkpoint resume,
+      List<Checkpoint.Extra> files) {
     Integer every = recipe.train().checkpointEvery();
     if (every == null) {
       if (resume != null) {
@@ -424,7 +430,8 @@ public final class FineTune {
         extras,
         resume,
         ActiveRun::stopRequested,
-        ActiveRun::stopped);
+        ActiveRun::stopped,
+        files);
   }
 
   /** Writes the failed run's summary and report (best effort) and moves it to DIR.failed. */

@@ -8,6 +8,7 @@ import ai.djl.nn.Parameter;
 import ai.djl.training.dataset.RandomAccessDataset;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.github.finetune4j.model.DjlModules;
 import io.github.finetune4j.monitor.MetricsSink;
 import io.github.finetune4j.optim.UpdateRule;
 import io.github.finetune4j.params.ParameterNames;
@@ -102,6 +103,8 @@ public final class FineTuning {
   private final UpdateRule rule;
   private final long startedAt;
   private final boolean resume;
+  private final List<Checkpoint.Extra> checkpointFiles;
+  private final Path moduleFrom;
 
   private FineTuning(Builder b) {
     this.model = b.model;
@@ -120,6 +123,8 @@ public final class FineTuning {
     this.startedAt = b.startedAt;
     this.rule = b.rule;
     this.resume = b.resume;
+    this.checkpointFiles = b.checkpointFiles;
+    this.moduleFrom = b.moduleFrom;
   }
 
   /**
@@ -183,12 +188,46 @@ public final class FineTuning {
     if (!problems.isEmpty()) {
       throw new BadInputException(problems);
     }
+    if (policy.train().checkpointEvery() != null
+        && checkpointFiles.isEmpty()
+        && DjlModules.holdsTorchScript(block)) {
+      throw new BadInputException(
+          List.of(
+              "train.checkpoint_every: the block holds a TorchScript module, whose BatchNorm"
+                  + " buffers are not DJL parameters, so a checkpoint could not restore it exactly;"
+                  + " leave train.checkpoint_every out, or run the module from a recipe"
+                  + " (model.type: torchscript), which checkpoints the module whole"));
+    }
     FineTune.Resolved r = FineTune.resolved(policy, block, parameters());
     Model m = model != null ? model : Model.newInstance("finetune4j", Device.cpu());
     String recorded = wholeRecipe ? RecipeReader.toYaml(policy) : RecipeReader.toPolicyYaml(policy);
     try (RunDirectory dir =
         resume ? RunDirectory.resume(runDir, out) : RunDirectory.open(runDir, out)) {
       Checkpoint from = resume ? Resume.prepare(dir.partial(), recorded, out) : null;
+      if (from != null && !checkpointFiles.isEmpty()) {
+        // the module was loaded from the checkpoint that was newest before the lock was taken
+        if (moduleFrom == null) {
+          throw new BadInputException(
+              List.of(
+                  "--resume: the checkpoint "
+                      + from.dir()
+                      + " holds no "
+                      + checkpointFiles.get(0).name()
+                      + " (the module with its buffers), so the run cannot continue exactly"));
+        }
+        if (!from.dir()
+            .toAbsolutePath()
+            .normalize()
+            .equals(moduleFrom.toAbsolutePath().normalize())) {
+          throw new BadInputException(
+              List.of(
+                  "--resume: the module was loaded from "
+                      + moduleFrom
+                      + ", but the newest valid checkpoint is now "
+                      + from.dir()
+                      + "; run the same command again"));
+        }
+      }
       if (model == null) {
         m.setBlock(block);
       }
@@ -222,7 +261,8 @@ public final class FineTuning {
               },
               wholeRecipe ? FineTune.dataFiles(policy) : inputs,
               rule,
-              from);
+              from,
+              checkpointFiles);
       ActiveRun.begin(dir.partial(), policy.train().checkpointEvery() != null);
       try {
         return FineTune.train(policy, recorded, training, dir, out, extraSinks, wallStart);
@@ -285,8 +325,20 @@ public final class FineTuning {
     private Batches test;
     private long startedAt;
     private boolean resume;
+    private List<Checkpoint.Extra> checkpointFiles = List.of();
+    private Path moduleFrom;
 
     private Builder() {}
+
+    /**
+     * Files every checkpoint holds besides the DJL parameters (a TorchScript module, written whole
+     * with its buffers), and the checkpoint the module was loaded from when resuming.
+     */
+    Builder optCheckpointFiles(List<Checkpoint.Extra> files, Path loadedFrom) {
+      this.checkpointFiles = List.copyOf(files);
+      this.moduleFrom = loadedFrom;
+      return this;
+    }
 
     /**
      * Continues the interrupted run in the policy's {@code output.dir} from its newest valid

@@ -7,6 +7,7 @@ import io.github.finetune4j.monitor.CsvSink;
 import io.github.finetune4j.monitor.JsonlSink;
 import io.github.finetune4j.train.Checkpoint;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -33,6 +34,20 @@ final class Resume {
   private static final Set<String> MAY_CHANGE = Set.of("output", "monitor");
 
   private Resume() {}
+
+  /**
+   * The newest valid checkpoint of the interrupted run in {@code outputDir}, read before its
+   * directory is locked (a model that must be loaded from it is loaded before the run starts);
+   * {@link #prepare} then finds it again under the lock.
+   *
+   * @param outputDir the recipe's {@code output.dir}
+   * @return the checkpoint, or null when there is none
+   */
+  static Checkpoint peek(Path outputDir) {
+    return Checkpoint.newest(
+        RunDirectory.partialOf(outputDir).resolve(Checkpoint.FOLDER),
+        new PrintStream(OutputStream.nullOutputStream()));
+  }
 
   /**
    * Finds the checkpoint to continue from and prepares the run directory.

@@ -18,6 +18,7 @@ import io.github.finetune4j.data.DataException;
 import io.github.finetune4j.data.Standardizer;
 import io.github.finetune4j.data.TabularData;
 import io.github.finetune4j.model.FeatureModelBlock;
+import io.github.finetune4j.model.TorchScriptBlock;
 import io.github.finetune4j.monitor.MetricsSink;
 import io.github.finetune4j.params.ParameterNames;
 import io.github.finetune4j.recipe.CsvSplit;
@@ -26,6 +27,7 @@ import io.github.finetune4j.recipe.ImageFolderSplit;
 import io.github.finetune4j.recipe.Recipe;
 import io.github.finetune4j.recipe.RegressionTaskSpec;
 import io.github.finetune4j.recipe.TorchScriptModel;
+import io.github.finetune4j.train.Checkpoint;
 import io.github.finetune4j.train.ClassificationTask;
 import io.github.finetune4j.train.FeatureBatches;
 import io.github.finetune4j.train.RegressionTask;
@@ -52,6 +54,9 @@ final class TabularPipeline {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private TabularPipeline() {}
+
+  /** The file a checkpoint of a TorchScript module holds it in, buffers included. */
+  static final String MODULE_FILE = "module.pt";
 
   /**
    * The splits as read and standardized.
@@ -93,7 +98,7 @@ final class TabularPipeline {
       outputs = outputNames(recipe, first);
     }
     try (NDManager manager = NDManager.newBaseManager(Device.cpu(), "PyTorch")) {
-      FeatureModelBlock block = build(recipe, source, width, natural, outputs, manager, null);
+      FeatureModelBlock block = build(recipe, source, width, natural, outputs, manager, null, null);
       block.initialize(manager, DataType.FLOAT32, new Shape(1, width));
       return FineTune.resolved(recipe, block, parameters(block)).plan();
     }
@@ -136,9 +141,20 @@ final class TabularPipeline {
                   + outputs.size()
                   + " output"
                   + (outputs.size() == 1 ? "" : "s"));
+      // A resumed run of a TorchScript module continues with the module its checkpoint holds
+      // (its BatchNorm buffers are not DJL parameters); the run checks it is still the newest.
+      Checkpoint peek = resume ? Resume.peek(Path.of(recipe.output().dir())) : null;
+      Path moduleFile = peek == null ? null : peek.file(MODULE_FILE);
       FeatureModelBlock block =
           build(
-              recipe, source, width, tables.naturalShape(), outputs, model.getNDManager(), mapping);
+              recipe,
+              source,
+              width,
+              tables.naturalShape(),
+              outputs,
+              model.getNDManager(),
+              mapping,
+              moduleFile);
       block.initialize(model.getNDManager(), DataType.FLOAT32, new Shape(1, width));
       model.setBlock(block);
       parameters(block); // a module naming a parameter like the new head's is refused here
@@ -194,6 +210,13 @@ final class TabularPipeline {
               .optSummary(summary -> describe(summary, tables, outputs, regression))
               .startedAt(wallStart)
               .optResume(resume)
+              .optCheckpointFiles(
+                  block.module() instanceof PtSymbolBlock pt
+                      ? List.of(
+                          new Checkpoint.Extra(
+                              MODULE_FILE, os -> JniUtils.writeModule(pt, os, false)))
+                      : List.of(),
+                  moduleFile == null ? null : peek.dir())
               .build();
       return ft.run(out, extraSinks);
     }
@@ -217,18 +240,25 @@ final class TabularPipeline {
       long[] natural,
       List<String> outputs,
       NDManager manager,
-      float[][] mapping)
+      float[][] mapping,
+      Path checkpointModule)
       throws BadInputException {
     long[] example = source.exampleShape(featureCount, natural);
     String method = source.featuresMethod();
-    Block module = source.load(manager, outputs.size());
-    if (recipe.train().checkpointEvery() != null && module instanceof PtSymbolBlock) {
-      throw new BadInputException(
-          List.of(
-              "train.checkpoint_every: checkpoints of TorchScript modules are not supported yet"
-                  + " (their BatchNorm buffers are not DJL parameters, so a resumed run could not"
-                  + " be exact); leave train.checkpoint_every out for "
-                  + source.describe()));
+    Block module;
+    if (checkpointModule != null) {
+      try {
+        module = TorchScriptBlock.load(checkpointModule, manager);
+      } catch (IOException e) {
+        throw new BadInputException(
+            List.of(
+                "--resume: "
+                    + checkpointModule
+                    + ": "
+                    + e.getMessage().lines().findFirst().orElse("cannot be read")));
+      }
+    } else {
+      module = source.load(manager, outputs.size());
     }
     if (method != null && module instanceof PtSymbolBlock pt) {
       List<String> methods = Arrays.asList(JniUtils.getMethodNames(pt));

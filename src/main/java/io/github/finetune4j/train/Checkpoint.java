@@ -47,7 +47,54 @@ import java.util.stream.Stream;
  * @param state the loop's state
  * @param tensors the tensors by name
  */
-public record Checkpoint(Path dir, long step, ObjectNode state, Map<String, Tensor> tensors) {
+public record Checkpoint(
+    Path dir, long step, ObjectNode state, Map<String, Tensor> tensors, Map<String, Path> files) {
+
+  /**
+   * A file a checkpoint holds besides its tensors, e.g. a TorchScript module with its buffers.
+   *
+   * @param name the file's name inside the checkpoint (letters, digits, {@code _ . -})
+   * @param writer writes its bytes
+   */
+  public record Extra(String name, Writer writer) {
+    /** Checks the name. */
+    public Extra {
+      if (name == null || !name.matches(FILE_NAME) || RESERVED.contains(name)) {
+        throw new IllegalArgumentException("not a checkpoint file name: " + name);
+      }
+    }
+  }
+
+  /** Writes one extra file. */
+  @FunctionalInterface
+  public interface Writer {
+    /**
+     * Writes the bytes.
+     *
+     * @param out where to
+     * @throws IOException when writing fails
+     */
+    void write(OutputStream out) throws IOException;
+  }
+
+  private static final String FILE_NAME = "[A-Za-z0-9_.-]{1,64}";
+  private static final java.util.Set<String> RESERVED =
+      java.util.Set.of("tensors.bin", "state.json", "manifest.json", "format", "step", "files");
+
+  /** Copies the maps. */
+  public Checkpoint {
+    files = Map.copyOf(files);
+  }
+
+  /**
+   * An extra file of this checkpoint (see {@link Extra}), checked against the manifest.
+   *
+   * @param name its name
+   * @return its path, or null when the checkpoint has no such file
+   */
+  public Path file(String name) {
+    return files.get(name);
+  }
 
   /** The tensors file. */
   public static final String TENSORS = "tensors.bin";
@@ -88,6 +135,29 @@ public record Checkpoint(Path dir, long step, ObjectNode state, Map<String, Tens
    */
   public static Path write(
       Path root, long step, ObjectNode state, Map<String, Tensor> tensors, int keep)
+      throws IOException {
+    return write(root, step, state, tensors, List.of(), keep);
+  }
+
+  /**
+   * Writes a checkpoint with extra files under {@code root} and keeps only the newest {@code keep}.
+   *
+   * @param root the run's checkpoint folder
+   * @param step the step
+   * @param state the loop's state
+   * @param tensors the tensors
+   * @param extras further files, each listed with its sha256 in the manifest
+   * @param keep how many checkpoints to keep (at least 1)
+   * @return the directory written
+   * @throws IOException when writing fails
+   */
+  public static Path write(
+      Path root,
+      long step,
+      ObjectNode state,
+      Map<String, Tensor> tensors,
+      List<Extra> extras,
+      int keep)
       throws IOException {
     Files.createDirectories(root);
     String name = String.format(Locale.ROOT, "step-%09d", step);
@@ -130,6 +200,20 @@ public record Checkpoint(Path dir, long step, ObjectNode state, Map<String, Tens
     manifest.put("step", step);
     manifest.put(TENSORS, HexFormat.of().formatHex(md.digest()));
     manifest.put(STATE, HexFormat.of().formatHex(sha256().digest(stateBytes)));
+    if (!extras.isEmpty()) {
+      ObjectNode files = manifest.putObject("files");
+      for (Extra x : extras) {
+        Path f = tmp.resolve(x.name());
+        MessageDigest xd = sha256();
+        try (OutputStream raw = Files.newOutputStream(f);
+            DigestOutputStream dig =
+                new DigestOutputStream(new BufferedOutputStream(raw, 1 << 16), xd)) {
+          x.writer().write(dig);
+        }
+        force(f);
+        files.put(x.name(), HexFormat.of().formatHex(xd.digest()));
+      }
+    }
     Path manifestFile = tmp.resolve(MANIFEST);
     Files.writeString(manifestFile, JSON.writeValueAsString(manifest));
     force(manifestFile);
@@ -266,7 +350,33 @@ public record Checkpoint(Path dir, long step, ObjectNode state, Map<String, Tens
         throw new IOException(TENSORS + " has bytes after its tensors");
       }
     }
-    return new Checkpoint(dir, s.get("step").asLong(), (ObjectNode) s, tensors);
+    Map<String, Path> files = new LinkedHashMap<>();
+    JsonNode listed = manifest.path("files");
+    if (!listed.isMissingNode() && !listed.isObject()) {
+      throw new IOException("no valid " + MANIFEST + " (files)");
+    }
+    for (Map.Entry<String, JsonNode> e : (Iterable<Map.Entry<String, JsonNode>>) listed::fields) {
+      if (!e.getKey().matches(FILE_NAME)
+          || RESERVED.contains(e.getKey())
+          || !e.getValue().isTextual()) {
+        throw new IOException("no valid " + MANIFEST + " (files." + e.getKey() + ")");
+      }
+      Path f = dir.resolve(e.getKey());
+      if (!Files.isRegularFile(f, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+        throw new IOException(e.getKey() + " is missing");
+      }
+      MessageDigest xd = sha256();
+      try (InputStream raw = Files.newInputStream(f);
+          DigestInputStream dig =
+              new DigestInputStream(new BufferedInputStream(raw, 1 << 16), xd)) {
+        dig.transferTo(OutputStream.nullOutputStream());
+      }
+      if (!HexFormat.of().formatHex(xd.digest()).equals(e.getValue().asText())) {
+        throw new IOException(e.getKey() + " does not match its sha256 in " + MANIFEST);
+      }
+      files.put(e.getKey(), f);
+    }
+    return new Checkpoint(dir, s.get("step").asLong(), (ObjectNode) s, tensors, files);
   }
 
   /** The checkpoint directories, oldest first (temporary ones are not listed). */

@@ -352,7 +352,7 @@ public final class FineTuner implements AutoCloseable {
             new Checkpoint.Tensor(e.getValue().shape(), b.getValue()));
       }
     }
-    Checkpoint.write(c.root(), p.step, state, tensors, c.keep());
+    Checkpoint.write(c.root(), p.step, state, tensors, c.files(), c.keep());
   }
 
   /** Puts a checkpoint's weights (running statistics included) back into the model. */

@@ -10,13 +10,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.finetune4j.pipeline.RunDirectory;
 import io.github.finetune4j.train.Checkpoint;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -76,69 +74,11 @@ class KillAndResumeTest {
    * ({@code TERM}, {@code INT}), or SIGKILL when null.
    */
   private static long signalAt(Path out, long step, String signal) throws Exception {
-    List<String> cmd =
-        new ArrayList<>(
-            List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx1g",
-                "-Dai.djl.offline=true",
-                "-cp",
-                System.getProperty("java.class.path"),
-                Main.class.getName()));
-    cmd.addAll(List.of(args(out, false)));
-    Process p =
-        new ProcessBuilder(cmd)
-            .redirectErrorStream(true)
-            .redirectOutput(tmp.resolve(out.getFileName() + ".log").toFile())
-            .start();
-    Path metrics = RunDirectory.partialOf(out).resolve("metrics.jsonl");
-    long seen = 0;
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-    while (p.isAlive() && System.nanoTime() < deadline) {
-      seen = lastStep(metrics);
-      if (seen >= step) {
-        break;
-      }
-      Thread.sleep(2);
-    }
-    if (signal == null) {
-      p.destroyForcibly(); // SIGKILL: no shutdown hook runs
-    } else {
-      new ProcessBuilder("kill", "-" + signal, Long.toString(p.pid())).start().waitFor();
-    }
-    assertTrue(p.waitFor(30, TimeUnit.SECONDS));
-    exitCode = p.exitValue();
-    assertFalse(Files.exists(out), "the run finished before it was killed; kill earlier");
-    return lastStep(metrics);
-  }
-
-  private static long lastStep(Path metrics) throws IOException {
-    if (!Files.isRegularFile(metrics)) {
-      return 0;
-    }
-    long last = 0;
-    for (String l : Files.readAllLines(metrics, StandardCharsets.UTF_8)) {
-      int at = l.indexOf("\"step\":");
-      if (l.startsWith("{\"kind\":\"step\"") && at >= 0 && l.endsWith("}")) {
-        last = Long.parseLong(l.substring(at + 7, l.indexOf(',', at)));
-      }
-    }
-    return last;
-  }
-
-  /** The losses by step, and the epoch records, of a finished run. */
-  private static List<String> trajectory(Path run) throws IOException {
-    List<String> out = new ArrayList<>();
-    for (String l : Files.readAllLines(run.resolve("metrics.jsonl"), StandardCharsets.UTF_8)) {
-      JsonNode o = JSON.readTree(l);
-      out.add(
-          o.get("kind").asText()
-              + " "
-              + o.path("step").asLong()
-              + " "
-              + (o.has("loss") ? o.get("loss").asDouble() : o.path("train_loss").asDouble()));
-    }
-    return out;
+    ChildRun.Stopped s =
+        ChildRun.signalAt(
+            args(out, false), out, step, signal, tmp.resolve(out.getFileName() + ".log"));
+    exitCode = s.exitCode();
+    return s.lastStep();
   }
 
   private static Map<String, Checkpoint.Tensor> finalState(Path run) throws IOException {
@@ -157,7 +97,7 @@ class KillAndResumeTest {
 
   @Test
   void resumedRunsEndBitIdenticalToTheUninterruptedOne() throws Exception {
-    List<String> want = trajectory(reference);
+    List<String> want = ChildRun.trajectory(reference);
     Map<String, Checkpoint.Tensor> wantState = finalState(reference);
     byte[] wantParams = Files.readAllBytes(reference.resolve("model/model-0000.params"));
     // inside stage 1; right after the checkpoint at step 90; just into the unfreeze stage
@@ -180,7 +120,7 @@ class KillAndResumeTest {
         assertArrayEquals(
             wantState.get(k).values(), got.get(k).values(), k + ", killed at " + killed);
       }
-      assertEquals(want, trajectory(out), "metrics.jsonl after a kill at step " + killed);
+      assertEquals(want, ChildRun.trajectory(out), "metrics.jsonl after a kill at step " + killed);
       JsonNode summary = JSON.readTree(out.resolve("summary.json").toFile());
       assertTrue(summary.get("resumed_from_step").asLong() <= killed, summary::toString);
     }
