@@ -189,6 +189,21 @@ public final class Main implements Callable<Integer> {
       }
       try {
         ObjectNode summary = FineTune.run(r, recipe, main.out, List.of(), resume);
+        JsonNode es = summary.path("early_stopping");
+        if (es.isObject()) {
+          main.out.printf(
+              Locale.ROOT,
+              "Early stopping on validation %s: %s; the best epoch %d (%s)%s%n",
+              es.get("metric").asText(),
+              es.get("stopped_after_epoch").isNull()
+                  ? "ran every epoch"
+                  : "stopped after epoch " + es.get("stopped_after_epoch").asInt(),
+              es.get("best_epoch").asInt(),
+              es.get("best_value").isNumber()
+                  ? String.format(Locale.ROOT, "%.4f", es.get("best_value").asDouble())
+                  : "-",
+              es.get("restored_best").asBoolean() ? ", whose weights were restored" : "");
+        }
         main.out.printf(
             Locale.ROOT,
             "Done: %s, %.1f s wall; run directory %s%n",

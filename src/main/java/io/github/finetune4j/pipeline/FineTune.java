@@ -30,6 +30,7 @@ import io.github.finetune4j.policy.StagePlan;
 import io.github.finetune4j.recipe.BertOnnxModel;
 import io.github.finetune4j.recipe.BuiltinModel;
 import io.github.finetune4j.recipe.ClipSpec;
+import io.github.finetune4j.recipe.EarlyStoppingSpec;
 import io.github.finetune4j.recipe.GroupSpec;
 import io.github.finetune4j.recipe.ModelSpec;
 import io.github.finetune4j.recipe.NamePattern;
@@ -43,6 +44,7 @@ import io.github.finetune4j.train.Batches;
 import io.github.finetune4j.train.Checkpoint;
 import io.github.finetune4j.train.CheckpointPolicy;
 import io.github.finetune4j.train.ClassificationTask;
+import io.github.finetune4j.train.EarlyStopping;
 import io.github.finetune4j.train.FaultPolicy;
 import io.github.finetune4j.train.FineTuner;
 import io.github.finetune4j.train.NormSetup;
@@ -321,6 +323,8 @@ public final class FineTune {
                       : FaultPolicy.stop())
               .optCheckpoints(
                   checkpoints(recipe, resolvedRecipe, partial, t.resume(), t.checkpointFiles()))
+              .optAccumulate(recipe.train().accumulate())
+              .optEarlyStopping(earlyStopping(recipe))
               .build();
       try (NDManager trainManager = t.model().getNDManager().newSubManager();
           FineTuner tuner = new FineTuner(setup, trainManager)) {
@@ -405,6 +409,44 @@ public final class FineTune {
     } catch (IOException | RuntimeException e) {
       return System.getProperty("os.arch");
     }
+  }
+
+  /** The recipe's early stopping, or null. */
+  private static EarlyStopping earlyStopping(Recipe recipe) {
+    EarlyStoppingSpec es = recipe.train().earlyStopping();
+    return es == null
+        ? null
+        : new EarlyStopping(
+            es.metric(), es.maximize(), es.patience(), es.minDelta(), es.restoreBest());
+  }
+
+  /**
+   * Problems of the recipe's early stopping with this task and validation split: there must be a
+   * split to score, and the metric must be one the task reports.
+   */
+  static List<String> earlyStoppingProblems(Recipe recipe, Task task, boolean hasValid) {
+    EarlyStoppingSpec es = recipe.train().earlyStopping();
+    List<String> problems = new ArrayList<>();
+    if (es == null) {
+      return problems;
+    }
+    if (!hasValid) {
+      problems.add(
+          "train.early_stopping: needs a validation split to score the epochs on (data.valid,"
+              + " data.train.valid_fraction, or FineTuning.Builder.optValid)");
+    }
+    if (!es.metric().equals("loss") && !task.metricNames().contains(es.metric())) {
+      List<String> names = new ArrayList<>(List.of("loss"));
+      names.addAll(task.metricNames());
+      problems.add(
+          "train.early_stopping.metric: '"
+              + es.metric()
+              + "' is not a validation metric of this "
+              + task.name()
+              + " task; one of "
+              + names);
+    }
+    return problems;
   }
 
   /** The checkpoint policy of a run whose recipe asks for checkpoints (else null). */
@@ -520,6 +562,22 @@ public final class FineTune {
       }
       ObjectNode valid = summary.putObject("final_valid_metrics");
       last.valid().forEach((k, v) -> number(valid, k, v));
+    }
+    if (result.earlyStop() != null) {
+      EarlyStopping.Outcome es = result.earlyStop();
+      ObjectNode e = summary.putObject("early_stopping");
+      e.put("metric", es.metric());
+      e.put("best_epoch", es.bestEpoch());
+      number(e, "best_value", es.bestValue());
+      if (es.stoppedAfterEpoch() > 0) {
+        e.put("stopped_after_epoch", es.stoppedAfterEpoch());
+      } else {
+        e.putNull("stopped_after_epoch");
+      }
+      e.put("restored_best", es.restored());
+    }
+    if (recipe.train().accumulate() > 1) {
+      summary.put("accumulate", recipe.train().accumulate());
     }
     summary.put("rule", t.rule() != null ? t.rule().name() : recipe.optimizer().type());
     summary.put("seed", recipe.train().seed());

@@ -184,7 +184,9 @@ public final class FineTuning {
     if (policyFile != null) {
       protect.add(policyFile);
     }
-    List<String> problems = RunDirectory.check(runDir, policy.output().overwrite(), protect);
+    List<String> problems =
+        new ArrayList<>(FineTune.earlyStoppingProblems(policy, task, valid != null));
+    problems.addAll(RunDirectory.check(runDir, policy.output().overwrite(), protect));
     if (!problems.isEmpty()) {
       throw new BadInputException(problems);
     }

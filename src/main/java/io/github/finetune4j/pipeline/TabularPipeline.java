@@ -260,6 +260,17 @@ final class TabularPipeline {
     } else {
       module = source.load(manager, outputs.size());
     }
+    if (module instanceof TorchScriptBlock ts
+        && !ts.structure().statisticsModules().isEmpty()
+        && recipe.train().earlyStopping() != null
+        && recipe.train().earlyStopping().restoreBest()
+        && recipe.groups().stream().anyMatch(g -> "train".equals(g.norm()))) {
+      throw new BadInputException(
+          List.of(
+              "train.early_stopping.restore_best: the module's BatchNorm running statistics are"
+                  + " TorchScript buffers, which the best epoch's weights cannot be put back with;"
+                  + " use norm: freeze_stats for its groups, or restore_best: false"));
+    }
     if (method != null && module instanceof PtSymbolBlock pt) {
       List<String> methods = Arrays.asList(JniUtils.getMethodNames(pt));
       if (!methods.contains(method)) {

@@ -160,6 +160,23 @@ final class RecipeChecks {
     if (t.maxSkippedSteps() != null && t.maxSkippedSteps() < 0) {
       problems.add("train.max_skipped_steps: must be 0 or more, got " + t.maxSkippedSteps());
     }
+    if (t.accumulate() < 1) {
+      problems.add("train.accumulate: must be at least 1, got " + t.accumulate());
+    }
+    EarlyStoppingSpec es = t.earlyStopping();
+    if (es != null) {
+      if (es.patience() < 1) {
+        problems.add("train.early_stopping.patience: must be at least 1, got " + es.patience());
+      }
+      if (!(es.minDelta() >= 0) || Double.isInfinite(es.minDelta())) {
+        problems.add(
+            "train.early_stopping.min_delta: must be 0 or more and finite, got " + es.minDelta());
+      }
+      if (!Boolean.TRUE.equals(t.evalEveryEpoch())) {
+        problems.add(
+            "train.early_stopping: needs train.eval_every_epoch: true (it scores every epoch)");
+      }
+    }
     if (t.maxSkippedSteps() != null && "stop".equals(t.onNonfinite())) {
       problems.add(
           "train.max_skipped_steps: applies only with train.on_nonfinite: skip (with stop, the"

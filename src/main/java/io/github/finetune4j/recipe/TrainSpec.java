@@ -11,6 +11,8 @@ package io.github.finetune4j.recipe;
  * @param onNonfinite {@code stop} or {@code skip}: what a step whose loss or gradients are not
  *     finite does
  * @param maxSkippedSteps with {@code skip}: the most steps that may be skipped before the run fails
+ * @param accumulate micro-batches per optimizer step
+ * @param earlyStopping early stopping, or null for none
  */
 @Doc("Run-wide training settings.")
 public record TrainSpec(
@@ -38,7 +40,13 @@ public record TrainSpec(
                 + " --resume` continues from the newest valid one, bit-identical to an"
                 + " uninterrupted run (default: no checkpoints; 0: at epoch ends only).")
         Integer checkpointEvery,
-    @Doc("How many checkpoints to keep (default 2).") Integer keepCheckpoints) {
+    @Doc("How many checkpoints to keep (default 2).") Integer keepCheckpoints,
+    @Doc(
+            "Gradient accumulation: each optimizer step sums the gradients of this many batches of"
+                + " `data.batch_size` (default 1), the same as one batch this many times larger"
+                + " (the loss is the mean over all its examples).")
+        Integer accumulate,
+    EarlyStoppingSpec earlyStopping) {
 
   /** Applies defaults. */
   public TrainSpec {
@@ -48,6 +56,7 @@ public record TrainSpec(
     maxSkippedSteps =
         maxSkippedSteps == null && "skip".equals(onNonfinite) ? Long.valueOf(10) : maxSkippedSteps;
     keepCheckpoints = keepCheckpoints == null ? 2 : keepCheckpoints;
+    accumulate = accumulate == null ? 1 : accumulate;
   }
 
   /**
@@ -68,8 +77,32 @@ public record TrainSpec(
     private Integer threads;
     private Long maxSkippedSteps;
     private String onNonfinite;
+    private Integer accumulate;
+    private EarlyStoppingSpec earlyStopping;
 
     private Builder() {}
+
+    /**
+     * Sets how many batches each optimizer step accumulates (default 1).
+     *
+     * @param accumulate the value
+     * @return this builder
+     */
+    public Builder optAccumulate(int accumulate) {
+      this.accumulate = accumulate;
+      return this;
+    }
+
+    /**
+     * Sets early stopping (default none).
+     *
+     * @param earlyStopping the value
+     * @return this builder
+     */
+    public Builder optEarlyStopping(EarlyStoppingSpec earlyStopping) {
+      this.earlyStopping = earlyStopping;
+      return this;
+    }
 
     /**
      * Sets the random seed (default 42).
@@ -162,7 +195,9 @@ public record TrainSpec(
           onNonfinite,
           maxSkippedSteps,
           checkpointEvery,
-          keepCheckpoints);
+          keepCheckpoints,
+          accumulate,
+          earlyStopping);
     }
   }
 }

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.training.loss.Loss;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -40,6 +41,15 @@ public final class ClassificationTask implements Task {
    */
   public List<String> classes() {
     return classes;
+  }
+
+  @Override
+  public List<String> metricNames() {
+    List<String> names = new ArrayList<>(List.of("accuracy", "macro_f1"));
+    for (String c : classes) {
+      names.addAll(List.of("precision/" + c, "recall/" + c, "f1/" + c));
+    }
+    return names;
   }
 
   @Override

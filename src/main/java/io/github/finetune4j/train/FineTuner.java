@@ -7,6 +7,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
@@ -99,6 +100,9 @@ public final class FineTuner implements AutoCloseable {
   private final Updater updater;
   private final Map<String, NDArray> initial = new HashMap<>();
 
+  /** Early stopping: the best epoch's weights and running statistics, by parameter name. */
+  private final Map<String, NDArray> best = new LinkedHashMap<>();
+
   /** ‖w0‖² per parameter, computed once in float64. */
   private final Map<String, Double> initialSq = new HashMap<>();
 
@@ -164,8 +168,18 @@ public final class FineTuner implements AutoCloseable {
     } else {
       prepareNorms();
     }
-    for (int i = p.stage; i < s.stages().size() && p.fault == null; i++) {
+    for (int i = p.stage; i < s.stages().size() && p.running(); i++) {
       runStage(i, p);
+    }
+    EarlyStopping.Outcome early = null;
+    if (s.earlyStopping() != null) {
+      boolean restored = p.fault == null && s.earlyStopping().restoreBest() && !best.isEmpty();
+      if (restored) {
+        restoreBest();
+      }
+      early =
+          new EarlyStopping.Outcome(
+              s.earlyStopping().metric(), p.bestEpoch, p.bestValue, p.stoppedAfter, restored);
     }
     Pass test = p.fault != null || s.test() == null ? Pass.NONE : evaluate(s.test());
     if (p.fault == null && s.test() != null && !Double.isFinite(test.loss())) {
@@ -178,7 +192,8 @@ public final class FineTuner implements AutoCloseable {
         test.loss(),
         test.metrics(),
         (System.nanoTime() - start) / 1e9,
-        p.fault);
+        p.fault,
+        early);
   }
 
   /**
@@ -186,7 +201,10 @@ public final class FineTuner implements AutoCloseable {
    * order and running sums, a fault. Everything a checkpoint holds besides tensors.
    */
   private final class Progress {
-    final int perEpoch = (s.train().size() + s.batchSize() - 1) / s.batchSize();
+    /** Examples per optimizer step: {@code accumulate} batches. */
+    final int stepBatch = s.batchSize() * s.accumulate();
+
+    final int perEpoch = (s.train().size() + stepBatch - 1) / stepBatch;
     final long totalSteps = (long) perEpoch * s.stages().stream().mapToInt(StagePlan::epochs).sum();
     Random rng = new Random(s.seed());
     final List<EpochMetrics> epochs = new ArrayList<>();
@@ -201,6 +219,17 @@ public final class FineTuner implements AutoCloseable {
     Task.Accumulator trainMetrics;
     boolean resumedMidStage;
     TrainingFault fault;
+
+    /** Early stopping: the best value and its epoch, epochs since, the epoch it stopped after. */
+    double bestValue = Double.NaN;
+
+    int bestEpoch;
+    int badEpochs;
+    int stoppedAfter;
+
+    boolean running() {
+      return fault == null && stoppedAfter == 0;
+    }
   }
 
   /** One stage: set which groups train, then run its epochs (until a fault). */
@@ -213,7 +242,7 @@ public final class FineTuner implements AutoCloseable {
     for (int i = 0; i < index; i++) {
       stageStart += (long) p.perEpoch * s.stages().get(i).epochs();
     }
-    for (int e = p.stageEpoch; e < stage.epochs() && p.fault == null; e++) {
+    for (int e = p.stageEpoch; e < stage.epochs() && p.running(); e++) {
       runEpoch(index, stage, stageStart, p);
       if (p.fault != null) {
         return;
@@ -241,7 +270,7 @@ public final class FineTuner implements AutoCloseable {
     long epochStart = System.nanoTime();
     for (int b = p.batch; b < p.perEpoch; b++) {
       p.step++;
-      int[] idx = slice(p.order, b * s.batchSize(), s.batchSize());
+      int[] idx = slice(p.order, b * p.stepBatch, p.stepBatch);
       StepMetrics m = trainStep(stageIndex, stage, stageStart, idx, p, p.trainMetrics);
       if (!badStep) { // a skipped step's loss is not part of the epoch's
         p.lossSum += m.loss() * idx.length;
@@ -279,11 +308,57 @@ public final class FineTuner implements AutoCloseable {
     for (MetricsSink sink : s.sinks()) {
       sink.onEpoch(em);
     }
+    if (s.valid() != null && s.evalEveryEpoch() && Double.isFinite(valid.loss())) {
+      earlyStopping(em, p);
+    }
     if (s.valid() != null && s.evalEveryEpoch() && !Double.isFinite(valid.loss())) {
       p.fault =
           fail(
               p.step, p.step, "the validation loss after epoch " + p.epoch + " is " + valid.loss());
     }
+  }
+
+  /** Scores an epoch for early stopping: keeps the best epoch's weights, stops after patience. */
+  private void earlyStopping(EpochMetrics em, Progress p) {
+    EarlyStopping es = s.earlyStopping();
+    if (es == null) {
+      return;
+    }
+    double value =
+        es.metric().equals("loss")
+            ? em.validLoss()
+            : em.valid().getOrDefault(es.metric(), Double.NaN);
+    if (es.improves(value, p.bestValue)) {
+      p.bestValue = value;
+      p.bestEpoch = em.epoch();
+      p.badEpochs = 0;
+      if (es.restoreBest()) {
+        for (Map.Entry<String, Parameter> e : ParameterNames.of(s.block()).entrySet()) {
+          NDArray w = e.getValue().getArray();
+          NDArray b = best.get(e.getKey());
+          if (b == null) {
+            b = w.duplicate();
+            b.attach(manager);
+            best.put(e.getKey(), b);
+          } else {
+            b.set(ZERO_ALL, w);
+          }
+        }
+      }
+    } else if (++p.badEpochs >= es.patience()) {
+      p.stoppedAfter = em.epoch();
+    }
+  }
+
+  /** Puts the best epoch's weights and running statistics back. */
+  private void restoreBest() {
+    for (Map.Entry<String, Parameter> e : ParameterNames.of(s.block()).entrySet()) {
+      NDArray b = best.get(e.getKey());
+      if (b != null) {
+        e.getValue().getArray().set(ZERO_ALL, b);
+      }
+    }
+    weightSq.clear();
   }
 
   /** After a stop checkpoint the signal handler ends the process; this thread does nothing more. */
@@ -337,11 +412,25 @@ public final class FineTuner implements AutoCloseable {
     state.put("first_bad_gradient_step", firstBadGradientStep);
     state.set("bad_gradient_groups", JSON.valueToTree(badGradientGroups));
     state.set("warnings", s.warnings().state());
+    if (s.earlyStopping() != null) {
+      ObjectNode es = state.putObject("early_stopping");
+      if (!Double.isNaN(p.bestValue)) {
+        es.put("best_value", p.bestValue);
+      }
+      es.put("best_epoch", p.bestEpoch);
+      es.put("bad_epochs", p.badEpochs);
+      es.put("stopped_after", p.stoppedAfter);
+    }
     Map<String, Checkpoint.Tensor> tensors = new LinkedHashMap<>();
     for (Map.Entry<String, Parameter> e : ParameterNames.of(s.block()).entrySet()) {
       NDArray a = e.getValue().getArray();
       tensors.put(
           "w/" + e.getKey(), new Checkpoint.Tensor(a.getShape().getShape(), a.toFloatArray()));
+    }
+    for (Map.Entry<String, NDArray> e : best.entrySet()) {
+      NDArray a = e.getValue();
+      tensors.put(
+          "b/" + e.getKey(), new Checkpoint.Tensor(a.getShape().getShape(), a.toFloatArray()));
     }
     ObjectNode steps = state.putObject("optimizer_steps");
     for (Map.Entry<String, ParamState> e : updater.exportState().entrySet()) {
@@ -429,6 +518,19 @@ public final class FineTuner implements AutoCloseable {
             st.path("bad_gradient_groups"),
             JSON.getTypeFactory().constructCollectionType(List.class, String.class));
     s.warnings().restore(st.path("warnings"));
+    JsonNode es = st.path("early_stopping");
+    if (!es.isMissingNode()) {
+      p.bestValue = es.path("best_value").asDouble(Double.NaN);
+      p.bestEpoch = es.path("best_epoch").asInt();
+      p.badEpochs = es.path("bad_epochs").asInt();
+      p.stoppedAfter = es.path("stopped_after").asInt();
+    }
+    for (Map.Entry<String, Checkpoint.Tensor> t : c.tensors().entrySet()) {
+      if (t.getKey().startsWith("b/")) {
+        NDArray b = manager.create(t.getValue().values(), new Shape(t.getValue().shape()));
+        best.put(t.getKey().substring(2), b);
+      }
+    }
     weightSq.clear();
   }
 
@@ -476,15 +578,23 @@ public final class FineTuner implements AutoCloseable {
     Engine.getInstance().setRandomSeed(stepSeed(step));
     try (NDScope scope = new NDScope();
         NDManager sm = manager.newSubManager()) {
-      NDList inputs = s.train().inputs(sm, idx);
-      NDArray labels = s.train().labels(sm, idx);
-      double batchLoss;
+      double batchLoss = 0;
       try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-        NDArray outputs = s.block().forward(store, inputs, true).singletonOrThrow();
-        NDArray l = s.task().loss(outputs, labels);
-        gc.backward(l);
-        batchLoss = l.getFloat();
-        trainMetrics.add(outputs, labels);
+        // accumulate batches of batch_size: each loss weighted by its share of the step's
+        // examples, so the summed gradient is the one of a single batch of them all
+        for (int from = 0; from < idx.length; from += s.batchSize()) {
+          int[] part = idx.length <= s.batchSize() ? idx : slice(idx, from, s.batchSize());
+          NDList inputs = s.train().inputs(sm, part);
+          NDArray labels = s.train().labels(sm, part);
+          NDArray outputs = s.block().forward(store, inputs, true).singletonOrThrow();
+          NDArray l = s.task().loss(outputs, labels);
+          if (part.length < idx.length) {
+            l = l.mul((float) part.length / idx.length);
+          }
+          gc.backward(l);
+          batchLoss += l.getFloat();
+          trainMetrics.add(outputs, labels);
+        }
       }
       Map<String, GroupStats> stats =
           update(step, stage, factor, momentum, sample, Double.isFinite(batchLoss));
@@ -1002,6 +1112,7 @@ public final class FineTuner implements AutoCloseable {
   @Override
   public void close() {
     initial.values().forEach(NDArray::close);
+    best.values().forEach(NDArray::close);
     updater.close();
   }
 }

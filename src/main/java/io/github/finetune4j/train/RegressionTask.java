@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -52,6 +53,17 @@ public final class RegressionTask implements Task {
    */
   public List<String> targets() {
     return targets;
+  }
+
+  @Override
+  public List<String> metricNames() {
+    List<String> names = new ArrayList<>(List.of("mae", "rmse", "r2"));
+    if (targets.size() > 1) {
+      for (String t : targets) {
+        names.addAll(List.of("mae/" + t, "rmse/" + t, "r2/" + t));
+      }
+    }
+    return names;
   }
 
   @Override

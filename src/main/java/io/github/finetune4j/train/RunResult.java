@@ -13,6 +13,7 @@ import java.util.List;
  * @param test the task's metrics on the test split ({@link Evaluation#NONE} without one)
  * @param trainSeconds seconds spent in the training loop, evaluation included
  * @param fault why the run failed, or null when it succeeded
+ * @param earlyStop what early stopping did, or null without it
  */
 public record RunResult(
     long steps,
@@ -21,7 +22,8 @@ public record RunResult(
     double testLoss,
     Evaluation test,
     double trainSeconds,
-    TrainingFault fault) {
+    TrainingFault fault,
+    EarlyStopping.Outcome earlyStop) {
   /** Copies the list. */
   public RunResult {
     epochs = List.copyOf(epochs);

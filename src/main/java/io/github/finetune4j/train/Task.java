@@ -32,6 +32,16 @@ public interface Task {
    */
   Accumulator accumulator();
 
+  /**
+   * The names of the metrics an evaluation of this task reports (what early stopping may watch,
+   * besides {@code loss}).
+   *
+   * @return the names
+   */
+  default java.util.List<String> metricNames() {
+    return java.util.List.of();
+  }
+
   /** Accumulates metrics batch by batch, in double precision. */
   interface Accumulator {
 

@@ -46,6 +46,8 @@ import java.util.Set;
  * @param task the loss and the metrics
  * @param shuffle shuffle the training examples each epoch (seeded); else file order
  * @param checkpoints when to write checkpoints and the one to resume from, or null
+ * @param accumulate batches of {@code batchSize} whose gradients each optimizer step sums
+ * @param earlyStopping early stopping on a validation metric, or null
  */
 public record TrainSetup(
     Block block,
@@ -73,7 +75,9 @@ public record TrainSetup(
     FaultPolicy faults,
     Task task,
     boolean shuffle,
-    CheckpointPolicy checkpoints) {
+    CheckpointPolicy checkpoints,
+    int accumulate,
+    EarlyStopping earlyStopping) {
 
   /**
    * Starts a builder.
@@ -115,8 +119,33 @@ public record TrainSetup(
     private CheckpointPolicy checkpoints;
     private Task task;
     private boolean shuffle = true;
+    private int accumulate = 1;
+    private EarlyStopping earlyStopping;
 
     private Builder() {}
+
+    /**
+     * Sets gradient accumulation: each optimizer step sums the gradients of this many batches
+     * (default 1), the same as one batch this many times larger.
+     *
+     * @param accumulate batches per step, at least 1
+     * @return this builder
+     */
+    public Builder optAccumulate(int accumulate) {
+      this.accumulate = accumulate;
+      return this;
+    }
+
+    /**
+     * Sets early stopping on a validation metric (default none; needs a validation split).
+     *
+     * @param earlyStopping the policy
+     * @return this builder
+     */
+    public Builder optEarlyStopping(EarlyStopping earlyStopping) {
+      this.earlyStopping = earlyStopping;
+      return this;
+    }
 
     /**
      * Sets the model (required).
@@ -421,6 +450,13 @@ public record TrainSetup(
       if (!missing.isEmpty()) {
         throw new IllegalStateException("TrainSetup: required parts not set: " + missing);
       }
+      if (accumulate < 1) {
+        throw new IllegalArgumentException("accumulate must be >= 1, got " + accumulate);
+      }
+      if (earlyStopping != null && (valid == null || !evalEveryEpoch)) {
+        throw new IllegalStateException(
+            "early stopping needs a validation split evaluated after every epoch");
+      }
       return new TrainSetup(
           block,
           params,
@@ -447,7 +483,9 @@ public record TrainSetup(
           faults,
           task,
           shuffle,
-          checkpoints);
+          checkpoints,
+          accumulate,
+          earlyStopping);
     }
   }
 }

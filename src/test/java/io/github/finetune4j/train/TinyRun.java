@@ -40,6 +40,9 @@ final class TinyRun implements AutoCloseable {
     /** Called after each step is recorded (the weights are those after the step's update). */
     Runnable afterStep = () -> {};
 
+    /** Called after each epoch is recorded, with its number. */
+    java.util.function.IntConsumer afterEpoch = e -> {};
+
     @Override
     public void onStep(StepMetrics m) {
       steps.add(m);
@@ -49,6 +52,7 @@ final class TinyRun implements AutoCloseable {
     @Override
     public void onEpoch(EpochMetrics m) {
       epochs.add(m);
+      afterEpoch.accept(m.epoch());
     }
 
     @Override
@@ -73,9 +77,14 @@ final class TinyRun implements AutoCloseable {
   private final long seed;
 
   TinyRun(long seed) throws Exception {
+    this(seed, BertConfig.DEFAULT_DROPOUT);
+  }
+
+  /** With this dropout rate on hidden states and attention (0: a deterministic forward). */
+  TinyRun(long seed, double dropout) throws Exception {
     this.seed = seed;
     Engine.getInstance().setRandomSeed((int) seed);
-    BertConfig cfg = new BertConfig(50, 16, 2, 2, 32, 32, 2, 1e-12);
+    BertConfig cfg = new BertConfig(50, 16, 2, 2, 32, 32, 2, 1e-12, dropout, dropout);
     block = new TextClassifierBlock(cfg, 2, "mean", 0.0);
     model = Model.newInstance("tiny");
     block.initialize(model.getNDManager(), DataType.FLOAT32, new Shape(1, 8), new Shape(1, 8));
