@@ -9,6 +9,7 @@ import io.github.finetune4j.monitor.ReportException;
 import io.github.finetune4j.pipeline.ActiveRun;
 import io.github.finetune4j.pipeline.BadInputException;
 import io.github.finetune4j.pipeline.FineTune;
+import io.github.finetune4j.pipeline.LrFind;
 import io.github.finetune4j.pipeline.Plan;
 import io.github.finetune4j.pipeline.PredictInput;
 import io.github.finetune4j.pipeline.Predictor;
@@ -23,6 +24,7 @@ import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
@@ -45,6 +47,7 @@ import picocli.CommandLine.Parameters;
     description = "Fine-tune pre-trained networks by recipe.",
     subcommands = {
       Main.Run.class,
+      Main.LrFindCmd.class,
       Main.Validate.class,
       Main.PlanCmd.class,
       Main.Schema.class,
@@ -222,6 +225,109 @@ public final class Main implements Callable<Integer> {
                 + "; no model was exported.");
         return FAILED;
       }
+    }
+  }
+
+  @Command(
+      name = "lr-find",
+      mixinStandardHelpOptions = true,
+      version = Main.VERSION,
+      description =
+          "LR range test: train a stage's groups for up to --steps steps at an exponentially"
+              + " growing learning rate (the groups keep their ratios), then suggest a rate and"
+              + " print the overrides that apply it. Nothing is trained for keeps; the model's"
+              + " weights are put back.")
+  static final class LrFindCmd extends RecipeCommand {
+    @Option(names = "--stage", description = "The stage to sweep (from 0; default 0).")
+    int stage;
+
+    @Option(names = "--start", description = "The first learning rate (default 1e-7).")
+    double start = 1e-7;
+
+    @Option(names = "--end", description = "The last learning rate (default 10).")
+    double end = 10;
+
+    @Option(names = "--steps", description = "The most steps (default 100).")
+    int steps = 100;
+
+    @Option(
+        names = "--out",
+        description = "Where the report goes (default: the recipe's output.dir + \"-lr-find\").")
+    Path out;
+
+    @Option(
+        names = "--apply",
+        description =
+            "Also write the recipe, resolved, with the suggested rate applied, to this new file.")
+    Path apply;
+
+    @Override
+    public Integer call() throws Exception {
+      Recipe r;
+      try {
+        r = main.readRecipe(recipe, overrides);
+      } catch (RecipeException e) {
+        return main.badRecipe(recipe, e);
+      }
+      Path dir = out != null ? out : Path.of(r.output().dir() + "-lr-find");
+      LrFind.Options options;
+      try {
+        options = new LrFind.Options(dir, stage, start, end, steps);
+      } catch (IllegalArgumentException e) {
+        return main.badInput(
+            "cannot run lr-find on " + recipe,
+            new BadInputException(List.of("--start/--end/--steps/--stage: " + e.getMessage())));
+      }
+      if (apply != null && (Files.exists(apply, LinkOption.NOFOLLOW_LINKS))) {
+        return main.badInput(
+            "cannot run lr-find on " + recipe,
+            new BadInputException(
+                List.of("--apply: " + apply + " exists; name a new file (it is never replaced)")));
+      }
+      if (apply != null
+          && (apply.toAbsolutePath().getParent() == null
+              || !Files.isDirectory(apply.toAbsolutePath().getParent()))) {
+        return main.badInput(
+            "cannot run lr-find on " + recipe,
+            new BadInputException(List.of("--apply: the folder of " + apply + " does not exist")));
+      }
+      ObjectNode summary;
+      try {
+        summary = FineTune.lrFind(r, recipe, options, main.out);
+      } catch (BadInputException e) {
+        return main.badInput("cannot run lr-find on " + recipe, e);
+      }
+      JsonNode s = summary.get("suggestions");
+      main.out.printf(
+          Locale.ROOT,
+          "%d steps (%s). Suggestions: valley %s, steepest %s, minimum/10 %s%n",
+          summary.get("steps").asInt(),
+          summary.get("stopped").asText(),
+          rate(s.get("valley")),
+          rate(s.get("steepest")),
+          rate(s.get("minimum/10")));
+      List<String> suggested = new ArrayList<>();
+      summary.get("overrides").forEach(v -> suggested.add(v.asText()));
+      if (suggested.isEmpty()) {
+        main.out.println("Too few steps to suggest a rate; try more --steps or a wider range.");
+      } else {
+        main.out.println("Apply the valley suggestion with: " + String.join(" ", suggested));
+      }
+      main.out.println("Report: " + Escapes.escape(dir.resolve("report.html").toString()));
+      if (apply != null && !suggested.isEmpty()) {
+        List<String> all = new ArrayList<>(overrides);
+        all.addAll(suggested);
+        Recipe applied = main.readRecipe(recipe, all);
+        Path tmp = apply.resolveSibling(apply.getFileName() + ".tmp");
+        Files.writeString(tmp, RecipeReader.toYaml(applied));
+        Files.move(tmp, apply, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        main.out.println("Wrote " + Escapes.escape(apply.toString()));
+      }
+      return OK;
+    }
+
+    private static String rate(JsonNode v) {
+      return v == null || !v.isNumber() ? "-" : String.format(Locale.ROOT, "%.2e", v.asDouble());
     }
   }
 

@@ -179,23 +179,63 @@ public final class FineTune {
   public static ObjectNode run(
       Recipe recipe, Path recipeFile, PrintStream out, List<MetricsSink> extraSinks, boolean resume)
       throws BadInputException, RunFailedException, IOException {
+    return perform(
+        recipe,
+        recipeFile,
+        Path.of(recipe.output().dir()),
+        out,
+        resume,
+        ft -> ft.run(out, extraSinks));
+  }
+
+  /**
+   * Runs an LR range test on a recipe's model and data (see {@link FineTuning#lrFind}): nothing is
+   * trained or exported; the test's report goes to {@code options.out()}.
+   *
+   * @param recipe a validated recipe
+   * @param recipeFile the file it was read from, or null
+   * @param options the sweep
+   * @param out progress output
+   * @return the summary written to {@code lr_find.json}
+   * @throws BadInputException for unusable data, groups, stage or output directory (exit code 2)
+   * @throws IOException when writing fails
+   */
+  public static ObjectNode lrFind(
+      Recipe recipe, Path recipeFile, LrFind.Options options, PrintStream out)
+      throws BadInputException, IOException {
+    try {
+      return perform(recipe, recipeFile, options.out(), out, false, ft -> ft.lrFind(options, out));
+    } catch (RunFailedException e) {
+      throw new IllegalStateException("an LR range test does not fail a run", e);
+    }
+  }
+
+  /** Checks the output directory and inputs, then builds the run and hands it to {@code action}. */
+  private static ObjectNode perform(
+      Recipe recipe,
+      Path recipeFile,
+      Path outputDir,
+      PrintStream out,
+      boolean resume,
+      FineTuning.Action action)
+      throws BadInputException, RunFailedException, IOException {
     long wallStart = System.nanoTime();
     List<Path> inputs = new ArrayList<>(dataFiles(recipe));
     if (recipeFile != null) {
       inputs.add(recipeFile);
     }
     List<String> outputProblems =
-        RunDirectory.check(Path.of(recipe.output().dir()), recipe.output().overwrite(), inputs);
+        RunDirectory.check(outputDir, recipe.output().overwrite(), inputs);
     if (!outputProblems.isEmpty()) {
       throw new BadInputException(outputProblems);
     }
     ModelSource modelSource = ModelSources.of(recipe.model());
     requireInputs(recipe, modelSource);
     if (modelSource instanceof FeatureModelSource features) {
-      return TabularPipeline.run(recipe, recipeFile, features, out, extraSinks, wallStart, resume);
+      return TabularPipeline.run(recipe, recipeFile, features, out, action, wallStart, resume);
     }
     return TextPipeline.run(
-        recipe, recipeFile, (TextEncoderSource) modelSource, out, extraSinks, wallStart, resume);
+        recipe, recipeFile, (TextEncoderSource) modelSource, out, action, wallStart, resume);
   }
 
   /** The files of the recipe's data splits, which no output directory may replace. */
@@ -286,45 +326,9 @@ public final class FineTune {
               t.resume() != null));
       sinks.addAll(extraSinks);
       TrainSetup setup =
-          TrainSetup.builder()
-              .setBlock(t.block())
-              .setParams(t.params())
-              .setGroups(t.groups())
-              .setStages(Policies.stages(recipe))
-              .setRule(t.rule() != null ? t.rule() : Policies.rule(recipe.optimizer()))
-              .setHyper(hyperPerParam(recipe, plan))
-              .setTrain(splits.train())
-              .setTask(t.task())
-              .optSchedule(
-                  Policies.schedule(recipe.schedule()), "stage".equals(recipe.schedule().per()))
-              .optResetStateOnUnfreeze(
-                  recipe.unfreeze() != null && "reset".equals(recipe.unfreeze().state()))
-              .optPinned(
-                  plan.rows().stream()
-                      .filter(r -> "freeze_all".equals(r.norm()))
-                      .map(PlanRow::name)
-                      .collect(Collectors.toSet()))
-              .optClip(
-                  clip(recipe).globalNorm() == null ? 0 : clip(recipe).globalNorm(),
-                  clip(recipe).value() == null ? 0 : clip(recipe).value())
-              .optValid(splits.valid())
-              .optTest(splits.test())
-              .optBatchSize(recipe.data().batchSize())
-              .optShuffle(recipe.data().shuffle())
-              .optSeed(recipe.train().seed())
-              .optEvalEveryEpoch(recipe.train().evalEveryEpoch())
-              .optEvery(recipe.monitor().every())
-              .optWarnings(new WarningDetector(recipe.monitor().driftBounds()))
-              .optSinks(sinks)
-              .optNorms(t.norms())
-              .optFaults(
-                  "skip".equals(recipe.train().onNonfinite())
-                      ? FaultPolicy.skip(recipe.train().maxSkippedSteps())
-                      : FaultPolicy.stop())
+          setup(recipe, t, sinks)
               .optCheckpoints(
                   checkpoints(recipe, resolvedRecipe, partial, t.resume(), t.checkpointFiles()))
-              .optAccumulate(recipe.train().accumulate())
-              .optEarlyStopping(earlyStopping(recipe))
               .build();
       try (NDManager trainManager = t.model().getNDManager().newSubManager();
           FineTuner tuner = new FineTuner(setup, trainManager)) {
@@ -409,6 +413,49 @@ public final class FineTune {
     } catch (IOException | RuntimeException e) {
       return System.getProperty("os.arch");
     }
+  }
+
+  /**
+   * The training setup a recipe asks for, every part but checkpoints: what {@link #train} runs, and
+   * what an LR range test starts from.
+   */
+  static TrainSetup.Builder setup(Recipe recipe, Training t, List<MetricsSink> sinks) {
+    return TrainSetup.builder()
+        .setBlock(t.block())
+        .setParams(t.params())
+        .setGroups(t.groups())
+        .setStages(Policies.stages(recipe))
+        .setRule(t.rule() != null ? t.rule() : Policies.rule(recipe.optimizer()))
+        .setHyper(hyperPerParam(recipe, t.plan()))
+        .setTrain(t.splits().train())
+        .setTask(t.task())
+        .optSchedule(Policies.schedule(recipe.schedule()), "stage".equals(recipe.schedule().per()))
+        .optResetStateOnUnfreeze(
+            recipe.unfreeze() != null && "reset".equals(recipe.unfreeze().state()))
+        .optPinned(
+            t.plan().rows().stream()
+                .filter(r -> "freeze_all".equals(r.norm()))
+                .map(PlanRow::name)
+                .collect(Collectors.toSet()))
+        .optClip(
+            clip(recipe).globalNorm() == null ? 0 : clip(recipe).globalNorm(),
+            clip(recipe).value() == null ? 0 : clip(recipe).value())
+        .optValid(t.splits().valid())
+        .optTest(t.splits().test())
+        .optBatchSize(recipe.data().batchSize())
+        .optShuffle(recipe.data().shuffle())
+        .optSeed(recipe.train().seed())
+        .optEvalEveryEpoch(recipe.train().evalEveryEpoch())
+        .optEvery(recipe.monitor().every())
+        .optWarnings(new WarningDetector(recipe.monitor().driftBounds()))
+        .optSinks(sinks)
+        .optNorms(t.norms())
+        .optFaults(
+            "skip".equals(recipe.train().onNonfinite())
+                ? FaultPolicy.skip(recipe.train().maxSkippedSteps())
+                : FaultPolicy.stop())
+        .optAccumulate(recipe.train().accumulate())
+        .optEarlyStopping(earlyStopping(recipe));
   }
 
   /** The recipe's early stopping, or null. */

@@ -278,6 +278,84 @@ public final class FineTuning {
     }
   }
 
+  /**
+   * Runs an LR range test instead of training (see {@link LrFind}): the stage's trainable groups
+   * train for up to {@code options.steps()} steps at an exponentially growing learning rate, the
+   * loss of each step is recorded, and a rate is suggested. The model's weights and running
+   * statistics are bit-identical afterwards (BatchNorm buffers inside a TorchScript module, which
+   * are not DJL parameters, are the exception). {@code lr_find.json} and {@code report.html} go to
+   * {@code options.out()}, a directory made and guarded like a run directory.
+   *
+   * @param options the sweep
+   * @param out progress output
+   * @return the summary ({@code lr_find.json}): the points, the suggestions, the overrides that
+   *     apply the default one
+   * @throws BadInputException for an unusable output directory, stage, groups or weights
+   * @throws IOException when writing fails
+   */
+  public ObjectNode lrFind(LrFind.Options options, PrintStream out)
+      throws BadInputException, IOException {
+    List<Path> protect = new ArrayList<>(inputs);
+    if (policyFile != null) {
+      protect.add(policyFile);
+    }
+    List<String> problems = new ArrayList<>(LrFind.problems(policy, options));
+    problems.addAll(RunDirectory.check(options.out(), policy.output().overwrite(), protect));
+    if (!problems.isEmpty()) {
+      throw new BadInputException(problems);
+    }
+    FineTune.Resolved r = FineTune.resolved(policy, block, parameters());
+    Model m = model != null ? model : Model.newInstance("finetune4j", Device.cpu());
+    try (RunDirectory dir = RunDirectory.open(options.out(), out)) {
+      if (model == null) {
+        m.setBlock(block);
+      }
+      if (weights != null) {
+        try {
+          weights.load(block, out);
+        } catch (BadInputException | IllegalArgumentException e) {
+          dir.discard();
+          throw e instanceof BadInputException b
+              ? b
+              : new BadInputException(List.of("model: " + e.getMessage()));
+        }
+      }
+      Engine.getInstance().setRandomSeed((int) (long) policy.train().seed());
+      FineTune.Training training =
+          new FineTune.Training(
+              m,
+              block,
+              r.params(),
+              r.groups(),
+              r.norms(),
+              r.plan(),
+              task,
+              new FineTune.Splits(train, null, null),
+              modelDir -> {},
+              s -> {},
+              wholeRecipe ? FineTune.dataFiles(policy) : inputs,
+              rule,
+              null,
+              List.of());
+      Files.writeString(
+          dir.partial().resolve("recipe.resolved.yaml"),
+          wholeRecipe ? RecipeReader.toYaml(policy) : RecipeReader.toPolicyYaml(policy));
+      ObjectNode summary = LrFind.sweep(policy, training, options, dir.partial(), out);
+      dir.complete();
+      return summary;
+    } finally {
+      if (model == null) {
+        m.close();
+      }
+    }
+  }
+
+  /** What the CLI does with a built run: train it, or sweep its learning rate. */
+  @FunctionalInterface
+  interface Action {
+    ObjectNode apply(FineTuning ft) throws BadInputException, RunFailedException, IOException;
+  }
+
   /** The block's trainable parameters by name; two with one name are bad input. */
   private Map<String, Parameter> parameters() throws BadInputException {
     try {

@@ -19,7 +19,6 @@ import io.github.finetune4j.data.Standardizer;
 import io.github.finetune4j.data.TabularData;
 import io.github.finetune4j.model.FeatureModelBlock;
 import io.github.finetune4j.model.TorchScriptBlock;
-import io.github.finetune4j.monitor.MetricsSink;
 import io.github.finetune4j.params.ParameterNames;
 import io.github.finetune4j.recipe.CsvSplit;
 import io.github.finetune4j.recipe.HeadSpec;
@@ -110,7 +109,7 @@ final class TabularPipeline {
       Path recipeFile,
       FeatureModelSource source,
       PrintStream out,
-      List<MetricsSink> extraSinks,
+      FineTuning.Action action,
       long wallStart,
       boolean resume)
       throws BadInputException, RunFailedException, IOException {
@@ -218,7 +217,7 @@ final class TabularPipeline {
                       : List.of(),
                   moduleFile == null ? null : peek.dir())
               .build();
-      return ft.run(out, extraSinks);
+      return action.apply(ft);
     }
   }
 

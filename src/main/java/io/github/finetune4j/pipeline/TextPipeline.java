@@ -16,7 +16,6 @@ import io.github.finetune4j.model.TextClassifierBlock;
 import io.github.finetune4j.model.bert.BertConfig;
 import io.github.finetune4j.model.bert.BertWeights;
 import io.github.finetune4j.model.text.TextTokenizer;
-import io.github.finetune4j.monitor.MetricsSink;
 import io.github.finetune4j.params.ParameterNames;
 import io.github.finetune4j.recipe.Recipe;
 import io.github.finetune4j.recipe.SourceSpec;
@@ -56,7 +55,7 @@ final class TextPipeline {
       Path recipeFile,
       TextEncoderSource source,
       PrintStream out,
-      List<MetricsSink> extraSinks,
+      FineTuning.Action action,
       long wallStart,
       boolean resume)
       throws BadInputException, RunFailedException, IOException {
@@ -117,7 +116,7 @@ final class TextPipeline {
               .startedAt(wallStart)
               .optResume(resume)
               .build();
-      return ft.run(out, extraSinks);
+      return action.apply(ft);
     }
   }
 

@@ -205,7 +205,10 @@ public final class FineTuner implements AutoCloseable {
     final int stepBatch = s.batchSize() * s.accumulate();
 
     final int perEpoch = (s.train().size() + stepBatch - 1) / stepBatch;
-    final long totalSteps = (long) perEpoch * s.stages().stream().mapToInt(StagePlan::epochs).sum();
+    final long totalSteps =
+        s.maxSteps() > 0
+            ? s.maxSteps()
+            : (long) perEpoch * s.stages().stream().mapToInt(StagePlan::epochs).sum();
     Random rng = new Random(s.seed());
     final List<EpochMetrics> epochs = new ArrayList<>();
     long step;
@@ -227,8 +230,11 @@ public final class FineTuner implements AutoCloseable {
     int badEpochs;
     int stoppedAfter;
 
+    /** The step budget is spent or the stop test said so. */
+    boolean done;
+
     boolean running() {
-      return fault == null && stoppedAfter == 0;
+      return fault == null && stoppedAfter == 0 && !done;
     }
   }
 
@@ -244,7 +250,7 @@ public final class FineTuner implements AutoCloseable {
     }
     for (int e = p.stageEpoch; e < stage.epochs() && p.running(); e++) {
       runEpoch(index, stage, stageStart, p);
-      if (p.fault != null) {
+      if (p.fault != null || p.done) {
         return;
       }
       p.stageEpoch = e + 1;
@@ -280,6 +286,11 @@ public final class FineTuner implements AutoCloseable {
       emitStep(m);
       p.fault = stepFault(m);
       if (p.fault != null) {
+        return;
+      }
+      if ((s.maxSteps() > 0 && p.step >= s.maxSteps())
+          || (s.stopWhen() != null && s.stopWhen().test(m))) {
+        p.done = true;
         return;
       }
       CheckpointPolicy c = s.checkpoints();

@@ -3,6 +3,7 @@ package io.github.finetune4j.train;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import io.github.finetune4j.monitor.MetricsSink;
+import io.github.finetune4j.monitor.StepMetrics;
 import io.github.finetune4j.monitor.WarningDetector;
 import io.github.finetune4j.optim.GroupHyper;
 import io.github.finetune4j.optim.UpdateRule;
@@ -48,6 +49,9 @@ import java.util.Set;
  * @param checkpoints when to write checkpoints and the one to resume from, or null
  * @param accumulate batches of {@code batchSize} whose gradients each optimizer step sums
  * @param earlyStopping early stopping on a validation metric, or null
+ * @param maxSteps the run ends after this many optimizer steps (0: after its stages' epochs); the
+ *     schedule then spans these steps
+ * @param stopWhen asked after every step; true ends the run there (not a fault), or null
  */
 public record TrainSetup(
     Block block,
@@ -77,7 +81,9 @@ public record TrainSetup(
     boolean shuffle,
     CheckpointPolicy checkpoints,
     int accumulate,
-    EarlyStopping earlyStopping) {
+    EarlyStopping earlyStopping,
+    long maxSteps,
+    java.util.function.Predicate<StepMetrics> stopWhen) {
 
   /**
    * Starts a builder.
@@ -121,8 +127,33 @@ public record TrainSetup(
     private boolean shuffle = true;
     private int accumulate = 1;
     private EarlyStopping earlyStopping;
+    private long maxSteps;
+    private java.util.function.Predicate<StepMetrics> stopWhen;
 
     private Builder() {}
+
+    /**
+     * Ends the run after this many optimizer steps, over which the schedule then runs (default 0:
+     * after the stages' epochs). An LR range test runs this way.
+     *
+     * @param maxSteps the steps, 0 for none
+     * @return this builder
+     */
+    public Builder optMaxSteps(long maxSteps) {
+      this.maxSteps = maxSteps;
+      return this;
+    }
+
+    /**
+     * Ends the run after the first step for which this is true (not a fault).
+     *
+     * @param stopWhen the test, or null
+     * @return this builder
+     */
+    public Builder optStopWhen(java.util.function.Predicate<StepMetrics> stopWhen) {
+      this.stopWhen = stopWhen;
+      return this;
+    }
 
     /**
      * Sets gradient accumulation: each optimizer step sums the gradients of this many batches
@@ -485,7 +516,9 @@ public record TrainSetup(
           shuffle,
           checkpoints,
           accumulate,
-          earlyStopping);
+          earlyStopping,
+          maxSteps,
+          stopWhen);
     }
   }
 }
