@@ -14,6 +14,7 @@ import io.github.finetune4j.pipeline.Plan;
 import io.github.finetune4j.pipeline.PredictInput;
 import io.github.finetune4j.pipeline.Predictor;
 import io.github.finetune4j.pipeline.RunFailedException;
+import io.github.finetune4j.pipeline.Sweep;
 import io.github.finetune4j.pipeline.TabularPredictor;
 import io.github.finetune4j.recipe.Recipe;
 import io.github.finetune4j.recipe.RecipeException;
@@ -28,8 +29,10 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -48,6 +51,7 @@ import picocli.CommandLine.Parameters;
     subcommands = {
       Main.Run.class,
       Main.LrFindCmd.class,
+      Main.SweepCmd.class,
       Main.Validate.class,
       Main.PlanCmd.class,
       Main.Schema.class,
@@ -328,6 +332,182 @@ public final class Main implements Callable<Integer> {
 
     private static String rate(JsonNode v) {
       return v == null || !v.isNumber() ? "-" : String.format(Locale.ROOT, "%.2e", v.asDouble());
+    }
+  }
+
+  @Command(
+      name = "sweep",
+      mixinStandardHelpOptions = true,
+      version = Main.VERSION,
+      description =
+          "Run every combination of recipes, --grid values and --seeds as ordinary runs under"
+              + " --out/trials/, then write results.csv, results.md (mean ± std over seeds) and"
+              + " results.html. Run again to continue an interrupted sweep.")
+  static final class SweepCmd implements Callable<Integer> {
+    @CommandLine.ParentCommand Main main;
+
+    @Parameters(paramLabel = "RECIPE", arity = "1..*", description = "Recipe files.")
+    List<Path> recipes = new ArrayList<>();
+
+    @Option(
+        names = "--grid",
+        paramLabel = "KEY=V1,V2",
+        description = "A recipe key and its values (repeatable), e.g. optimizer.lr=1e-4,3e-4.")
+    List<String> grid = new ArrayList<>();
+
+    @Option(names = "--seeds", description = "Seeds per grid point (default 1).")
+    int seeds = 1;
+
+    @Option(
+        names = "--set",
+        paramLabel = "KEY=VALUE",
+        description = "An override for every trial (repeatable).")
+    List<String> set = new ArrayList<>();
+
+    @Option(names = "--out", required = true, description = "The sweep's directory.")
+    Path out;
+
+    @Option(
+        names = "--parallel",
+        description = "Trials at once, as child processes; threads are split (default 1).")
+    int parallel = 1;
+
+    @Option(
+        names = "--trial",
+        description =
+            "Run only this trial (from 0), in this process, and print its metrics as name=value"
+                + " lines: the contract for an external scheduler.")
+    Integer trial;
+
+    @Option(names = "--list", description = "Print the trials and exit.")
+    boolean list;
+
+    @Option(names = "--collect", description = "Only (re)write the results from complete trials.")
+    boolean collect;
+
+    @Override
+    public Integer call() throws Exception {
+      Sweep sweep;
+      try {
+        sweep = new Sweep(recipes, Sweep.parseGrid(grid), seeds, set, out);
+      } catch (IllegalArgumentException e) {
+        return main.badInput("cannot sweep", new BadInputException(List.of(e.getMessage())));
+      }
+      if (parallel < 1) {
+        return main.badInput(
+            "cannot sweep", new BadInputException(List.of("--parallel must be at least 1")));
+      }
+      List<Sweep.Trial> trials = sweep.trials();
+      if (trial != null && (trial < 0 || trial >= trials.size())) {
+        return main.badInput(
+            "cannot sweep",
+            new BadInputException(
+                List.of(
+                    "--trial: the sweep has "
+                        + trials.size()
+                        + " trials (0 to "
+                        + (trials.size() - 1)
+                        + "), not "
+                        + trial)));
+      }
+      // every trial's recipe must read before anything runs
+      Map<Path, Long> seedsOf = new LinkedHashMap<>();
+      Map<Path, String> descriptions = new LinkedHashMap<>();
+      for (Sweep.Trial t : trials) {
+        try {
+          Recipe r = main.readRecipe(t.recipe(), sweep.overrides(t, 0));
+          Recipe base = main.readRecipe(t.recipe(), set);
+          seedsOf.put(t.recipe(), base.train().seed());
+          descriptions.put(
+              t.recipe(), base.description() == null ? t.recipe().toString() : base.description());
+          if (r == null) {
+            throw new IllegalStateException();
+          }
+        } catch (RecipeException e) {
+          return main.badRecipe(t.recipe(), e);
+        }
+      }
+      if (list) {
+        for (Sweep.Trial t : trials) {
+          main.out.printf(
+              Locale.ROOT,
+              "%s %s %s seed=%d%n",
+              t.name(),
+              t.recipe(),
+              t.values(),
+              seedsOf.get(t.recipe()) + t.seedOffset());
+        }
+        main.out.println(trials.size() + " trials");
+        return OK;
+      }
+      List<String> problems = sweep.prepare();
+      if (!problems.isEmpty()) {
+        return main.badInput("cannot sweep", new BadInputException(problems));
+      }
+      if (collect) {
+        int n = sweep.collect(descriptions);
+        main.out.printf(Locale.ROOT, "Collected %d of %d trials into %s%n", n, trials.size(), out);
+        return OK;
+      }
+      if (trial != null) {
+        Sweep.Trial t = trials.get(trial);
+        long seed = seedsOf.get(t.recipe()) + t.seedOffset();
+        if (!sweep.complete(t)) {
+          List<String> o = new ArrayList<>(sweep.overrides(t, seedsOf.get(t.recipe())));
+          o.add("output.overwrite=true");
+          Recipe r = main.readRecipe(t.recipe(), o);
+          try {
+            FineTune.run(r, t.recipe(), main.out, List.of(), false);
+          } catch (BadInputException e) {
+            return main.badInput("cannot run trial " + t.name(), e);
+          } catch (RunFailedException e) {
+            main.err.println(
+                "finetune: trial " + t.name() + " failed " + Escapes.escape(e.getMessage()) + ".");
+            main.out.println("trial=" + t.name());
+            main.out.println("status=failed");
+            return FAILED;
+          }
+        }
+        JsonNode summary =
+            new ObjectMapper().readTree(sweep.trialDir(t).resolve("summary.json").toFile());
+        Sweep.metricLines(t, summary, seed).forEach(main.out::println);
+        return OK;
+      }
+      List<String> command = new ArrayList<>();
+      command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+      if (System.getProperty("ai.djl.offline") != null) {
+        command.add("-Dai.djl.offline=" + System.getProperty("ai.djl.offline"));
+      }
+      command.add("-cp");
+      command.add(System.getProperty("java.class.path"));
+      command.add(Main.class.getName());
+      boolean threadsSet = set.stream().anyMatch(s -> s.startsWith("train.threads="));
+      Sweep run = sweep;
+      if (parallel > 1 && !threadsSet) {
+        int threads = Math.max(1, Runtime.getRuntime().availableProcessors() / parallel);
+        List<String> withThreads = new ArrayList<>(set);
+        withThreads.add("train.threads=" + threads);
+        run = new Sweep(recipes, sweep.grid(), seeds, withThreads, out);
+      }
+      List<Sweep.Trial> failed = run.runAll(command, parallel, seedsOf, main.out);
+      int n = sweep.collect(descriptions);
+      main.out.printf(
+          Locale.ROOT,
+          "Sweep: %d of %d trials complete; results in %s (results.md, results.csv,"
+              + " results.html)%n",
+          n,
+          trials.size(),
+          Escapes.escape(out.toString()));
+      if (!failed.isEmpty()) {
+        main.err.printf(
+            Locale.ROOT,
+            "finetune: %d trial%s failed (%s); run the same command again to retry them%n",
+            failed.size(),
+            failed.size() == 1 ? "" : "s",
+            String.join(", ", failed.stream().map(Sweep.Trial::name).toList()));
+        return FAILED;
+      }
+      return OK;
     }
   }
 

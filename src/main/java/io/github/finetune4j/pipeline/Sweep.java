@@ -1,0 +1,618 @@
+package io.github.finetune4j.pipeline;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.github.finetune4j.recipe.RecipeReader;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A sweep ({@code finetune sweep}): every combination of recipes, grid values and seeds is a trial,
+ * and each trial is an ordinary deterministic run in its own run directory under {@code
+ * DIR/trials/}. Trials run one after another or as parallel child processes (the intra-op threads
+ * split between them); a trial whose run directory is complete is not run again, so an interrupted
+ * sweep continues where it stopped. The results go into {@code results.csv}, {@code results.md}
+ * (mean ± sample std over seeds) and {@code results.html}.
+ *
+ * <p>The trial contract, for an engine that schedules trials itself (a Kubernetes Indexed Job, Ray,
+ * Spark): {@code finetune sweep ... --trial I} runs trial {@code I} alone and ends with its final
+ * metrics as {@code name=value} lines; {@code --collect} builds the tables from the trials that are
+ * complete.
+ *
+ * @param recipes the recipe files
+ * @param grid the grid: each key with its values, in order
+ * @param seeds seeds per grid point: {@code train.seed} is the recipe's seed plus 0, 1, ...
+ * @param set overrides applied to every trial
+ * @param out the sweep's directory
+ */
+public record Sweep(
+    List<Path> recipes,
+    LinkedHashMap<String, List<String>> grid,
+    int seeds,
+    List<String> set,
+    Path out) {
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  /** The definition file in the sweep's directory. */
+  public static final String DEFINITION = "sweep.json";
+
+  /** Copies and checks. */
+  public Sweep {
+    recipes = List.copyOf(recipes);
+    grid = new LinkedHashMap<>(grid);
+    set = List.copyOf(set);
+    if (recipes.isEmpty()) {
+      throw new IllegalArgumentException("give at least one recipe");
+    }
+    if (seeds < 1) {
+      throw new IllegalArgumentException("--seeds must be at least 1, got " + seeds);
+    }
+  }
+
+  /**
+   * One trial: a recipe, one value per grid key, a seed offset.
+   *
+   * @param index its number, from 0
+   * @param recipe the recipe file
+   * @param values the grid values, by key
+   * @param seedOffset added to the recipe's seed
+   */
+  public record Trial(int index, Path recipe, Map<String, String> values, int seedOffset) {
+
+    /**
+     * The trial's directory name, e.g. {@code 003}.
+     *
+     * @return the name
+     */
+    public String name() {
+      return String.format(Locale.ROOT, "%03d", index);
+    }
+  }
+
+  /**
+   * Parses {@code key=v1,v2,...} grid arguments.
+   *
+   * @param args the arguments
+   * @return the grid, in argument order
+   * @throws IllegalArgumentException naming a malformed argument
+   */
+  public static LinkedHashMap<String, List<String>> parseGrid(List<String> args) {
+    LinkedHashMap<String, List<String>> grid = new LinkedHashMap<>();
+    for (String a : args) {
+      int eq = a.indexOf('=');
+      if (eq <= 0 || eq == a.length() - 1) {
+        throw new IllegalArgumentException(
+            "--grid: '" + a + "' is not key=value1,value2,... (e.g. optimizer.lr=1e-4,3e-4)");
+      }
+      String key = a.substring(0, eq);
+      if (grid.containsKey(key)) {
+        throw new IllegalArgumentException("--grid: " + key + " is given twice");
+      }
+      List<String> values = new ArrayList<>();
+      for (String v : a.substring(eq + 1).split(",", -1)) {
+        if (v.isBlank()) {
+          throw new IllegalArgumentException("--grid: " + a + " has an empty value");
+        }
+        values.add(v.strip());
+      }
+      grid.put(key, values);
+    }
+    return grid;
+  }
+
+  /**
+   * Every trial, in order: recipes outermost, then the grid (its first key slowest), then seeds.
+   *
+   * @return the trials
+   */
+  public List<Trial> trials() {
+    List<Map<String, String>> points = new ArrayList<>();
+    points.add(new LinkedHashMap<>());
+    for (Map.Entry<String, List<String>> e : grid.entrySet()) {
+      List<Map<String, String>> next = new ArrayList<>();
+      for (Map<String, String> p : points) {
+        for (String v : e.getValue()) {
+          Map<String, String> q = new LinkedHashMap<>(p);
+          q.put(e.getKey(), v);
+          next.add(q);
+        }
+      }
+      points = next;
+    }
+    List<Trial> out = new ArrayList<>();
+    for (Path r : recipes) {
+      for (Map<String, String> p : points) {
+        for (int s = 0; s < seeds; s++) {
+          out.add(new Trial(out.size(), r, p, s));
+        }
+      }
+    }
+    return out;
+  }
+
+  /**
+   * The overrides of a trial: the common ones, its grid values, its seed, its output directory.
+   *
+   * @param t the trial
+   * @param baseSeed the recipe's own seed
+   * @return the overrides
+   */
+  public List<String> overrides(Trial t, long baseSeed) {
+    List<String> o = new ArrayList<>(set);
+    t.values().forEach((k, v) -> o.add(k + "=" + v));
+    o.add("train.seed=" + (baseSeed + t.seedOffset()));
+    o.add("output.dir=" + trialDir(t));
+    return o;
+  }
+
+  /**
+   * The run directory of a trial.
+   *
+   * @param t the trial
+   * @return {@code DIR/trials/NNN}
+   */
+  public Path trialDir(Trial t) {
+    return out.resolve("trials").resolve(t.name());
+  }
+
+  /**
+   * The definition as JSON ({@code sweep.json}).
+   *
+   * @return the definition
+   */
+  public ObjectNode definition() {
+    ObjectNode d = JSON.createObjectNode();
+    ArrayNode r = d.putArray("recipes");
+    recipes.forEach(p -> r.add(p.toString()));
+    ObjectNode g = d.putObject("grid");
+    grid.forEach((k, vs) -> vs.forEach(g.withArray(k)::add));
+    d.put("seeds", seeds);
+    ArrayNode s = d.putArray("set");
+    set.forEach(s::add);
+    d.put("trials", trials().size());
+    return d;
+  }
+
+  /**
+   * Creates the sweep's directory with its definition, or checks that an existing one holds the
+   * same sweep (so an interrupted sweep continues, and another sweep never mixes into it).
+   *
+   * @return problems (empty when none)
+   * @throws IOException when the directory cannot be written
+   */
+  public List<String> prepare() throws IOException {
+    Path def = out.resolve(DEFINITION);
+    if (Files.exists(out) && !Files.isDirectory(out)) {
+      return List.of("--out: " + out + " is not a directory");
+    }
+    if (Files.isDirectory(out)) {
+      if (!Files.isRegularFile(def)) {
+        try (var s = Files.list(out)) {
+          if (s.findAny().isPresent()) {
+            return List.of(
+                "--out: "
+                    + out
+                    + " holds files and no "
+                    + DEFINITION
+                    + "; a sweep writes only into a new or empty directory, or its own");
+          }
+        }
+      } else {
+        JsonNode old;
+        try {
+          old = JSON.readTree(def.toFile());
+        } catch (IOException e) {
+          return List.of("--out: " + def + " cannot be read: " + e.getMessage());
+        }
+        if (!definition().equals(old)) {
+          return List.of(
+              "--out: "
+                  + out
+                  + " holds another sweep ("
+                  + def
+                  + " differs); give a new --out, or the same recipes, grid, seeds and --set to"
+                  + " continue that one");
+        }
+        return List.of();
+      }
+    }
+    Files.createDirectories(out.resolve("trials"));
+    Path tmp = out.resolve(DEFINITION + ".tmp");
+    Files.writeString(tmp, RecipeReader.toJson(definition()));
+    Files.move(tmp, def, StandardCopyOption.ATOMIC_MOVE);
+    return List.of();
+  }
+
+  /**
+   * Whether a trial's run directory holds a completed run.
+   *
+   * @param t the trial
+   * @return true when its {@code summary.json} says {@code completed}
+   */
+  public boolean complete(Trial t) {
+    Path s = trialDir(t).resolve("summary.json");
+    try {
+      return Files.isRegularFile(s)
+          && "completed".equals(JSON.readTree(s.toFile()).path("status").asText());
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  /**
+   * Runs the trials that are not complete, {@code parallel} at a time, each as a child JVM ({@code
+   * command} + {@code run RECIPE overrides}), its output in {@code DIR/trials/NNN.log}.
+   *
+   * @param command the child's command line up to the subcommand (java, class path, main class)
+   * @param parallel how many at once
+   * @param baseSeeds each recipe's own seed
+   * @param out progress output
+   * @return the trials that failed (exit code not 0)
+   * @throws IOException when a child cannot be started
+   * @throws InterruptedException when interrupted (the children are stopped)
+   */
+  public List<Trial> runAll(
+      List<String> command, int parallel, Map<Path, Long> baseSeeds, PrintStream out)
+      throws IOException, InterruptedException {
+    List<Trial> todo = new ArrayList<>();
+    for (Trial t : trials()) {
+      if (!complete(t)) {
+        todo.add(t);
+      }
+    }
+    int total = trials().size();
+    out.printf(
+        Locale.ROOT,
+        "Sweep: %d trials, %d complete already, %d to run, %d at a time%n",
+        total,
+        total - todo.size(),
+        todo.size(),
+        parallel);
+    List<Trial> failed = new ArrayList<>();
+    List<Process> running = new ArrayList<>();
+    List<Trial> runningTrials = new ArrayList<>();
+    Thread stopper = new Thread(() -> running.forEach(Process::destroy));
+    Runtime.getRuntime().addShutdownHook(stopper);
+    try {
+      int next = 0;
+      while (next < todo.size() || !running.isEmpty()) {
+        while (running.size() < parallel && next < todo.size()) {
+          Trial t = todo.get(next++);
+          List<String> cmd = new ArrayList<>(command);
+          cmd.add("run");
+          cmd.add(t.recipe().toString());
+          cmd.addAll(overrides(t, baseSeeds.get(t.recipe())));
+          cmd.add("output.overwrite=true"); // only ever its own trial directory
+          Path log = out().resolve("trials").resolve(t.name() + ".log");
+          Process p =
+              new ProcessBuilder(cmd)
+                  .redirectErrorStream(true)
+                  .redirectOutput(log.toFile())
+                  .start();
+          running.add(p);
+          runningTrials.add(t);
+          out.printf(Locale.ROOT, "trial %s started: %s %s%n", t.name(), t.recipe(), t.values());
+        }
+        for (int i = running.size() - 1; i >= 0; i--) {
+          Process p = running.get(i);
+          if (p.waitFor(50, TimeUnit.MILLISECONDS)) {
+            Trial t = runningTrials.get(i);
+            running.remove(i);
+            runningTrials.remove(i);
+            if (p.exitValue() != 0) {
+              failed.add(t);
+            }
+            out.printf(
+                Locale.ROOT,
+                "trial %s %s%n",
+                t.name(),
+                p.exitValue() == 0
+                    ? "done: " + headline(trialDir(t))
+                    : "FAILED (exit " + p.exitValue() + "; see " + t.name() + ".log)");
+          }
+        }
+      }
+    } finally {
+      running.forEach(Process::destroy);
+      try {
+        Runtime.getRuntime().removeShutdownHook(stopper);
+      } catch (IllegalStateException e) {
+        // shutting down already
+      }
+    }
+    return failed;
+  }
+
+  private static String headline(Path dir) {
+    try {
+      JsonNode s = JSON.readTree(dir.resolve("summary.json").toFile());
+      JsonNode acc = s.path("test_accuracy");
+      return acc.isNumber()
+          ? String.format(Locale.ROOT, "test_accuracy=%.4f", acc.asDouble())
+          : String.format(Locale.ROOT, "test_loss=%.4f", s.path("test_loss").asDouble(Double.NaN));
+    } catch (IOException e) {
+      return "no summary";
+    }
+  }
+
+  /**
+   * A trial's final metrics as {@code name=value} lines: the trial, its grid values and seed, and
+   * every number of its {@code summary.json} test metrics plus the test loss and wall time.
+   *
+   * @param t the trial
+   * @param summary its summary
+   * @param seed its seed
+   * @return the lines
+   */
+  public static List<String> metricLines(Trial t, JsonNode summary, long seed) {
+    List<String> lines = new ArrayList<>();
+    lines.add("trial=" + t.name());
+    lines.add("recipe=" + t.recipe());
+    t.values().forEach((k, v) -> lines.add(k + "=" + v));
+    lines.add("seed=" + seed);
+    lines.add("status=" + summary.path("status").asText());
+    if (summary.path("test_accuracy").isNumber()) {
+      lines.add("test_accuracy=" + summary.get("test_accuracy").asDouble());
+    }
+    if (summary.path("test_loss").isNumber()) {
+      lines.add("test_loss=" + summary.get("test_loss").asDouble());
+    }
+    summary
+        .path("test_metrics")
+        .fields()
+        .forEachRemaining(
+            e -> {
+              if (e.getValue().isNumber() && !e.getKey().contains("/")) {
+                lines.add("test_" + e.getKey() + "=" + e.getValue().asDouble());
+              }
+            });
+    if (summary.path("wall_seconds").isNumber()) {
+      lines.add("wall_seconds=" + summary.get("wall_seconds").asDouble());
+    }
+    return lines;
+  }
+
+  /**
+   * Writes {@code results.csv}, {@code results.md} and {@code results.html} from the trials that
+   * are complete.
+   *
+   * @param descriptions each recipe's description, for the tables
+   * @return how many trials were collected
+   * @throws IOException when writing fails
+   */
+  public int collect(Map<Path, String> descriptions) throws IOException {
+    List<String> keys = new ArrayList<>(grid.keySet());
+    StringBuilder csv = new StringBuilder("trial,recipe");
+    keys.forEach(k -> csv.append(',').append(csvField(k)));
+    csv.append(",seed,status,test_accuracy,test_loss,wall_seconds\n");
+    // cell: recipe + grid values -> accuracies (or losses) and wall times
+    Map<String, List<double[]>> cells = new LinkedHashMap<>();
+    Map<String, Trial> cellTrial = new LinkedHashMap<>();
+    int n = 0;
+    for (Trial t : trials()) {
+      String cell = t.recipe() + " " + t.values();
+      cellTrial.putIfAbsent(cell, t);
+      cells.putIfAbsent(cell, new ArrayList<>());
+      if (!complete(t)) {
+        continue;
+      }
+      JsonNode s = JSON.readTree(trialDir(t).resolve("summary.json").toFile());
+      n++;
+      double acc = s.path("test_accuracy").asDouble(Double.NaN);
+      double loss = s.path("test_loss").asDouble(Double.NaN);
+      double wall = s.path("wall_seconds").asDouble(Double.NaN);
+      csv.append(t.name()).append(',').append(csvField(t.recipe().toString()));
+      keys.forEach(k -> csv.append(',').append(csvField(t.values().get(k))));
+      csv.append(',')
+          .append(s.path("seed").asLong())
+          .append(',')
+          .append(s.path("status").asText())
+          .append(',')
+          .append(num(acc))
+          .append(',')
+          .append(num(loss))
+          .append(',')
+          .append(num(wall))
+          .append('\n');
+      cells.get(cell).add(new double[] {Double.isNaN(acc) ? loss : acc, wall});
+    }
+    boolean accuracy = true;
+    for (Trial t : trials()) {
+      if (complete(t)) {
+        accuracy =
+            JSON.readTree(trialDir(t).resolve("summary.json").toFile())
+                .path("test_accuracy")
+                .isNumber();
+        break;
+      }
+    }
+    String metric = accuracy ? "test accuracy" : "test loss";
+    StringBuilder md = new StringBuilder();
+    md.append("| recipe");
+    keys.forEach(k -> md.append(" | ").append(k));
+    md.append(" | ").append(metric).append(" (mean ± std) | seeds | wall s (median) |\n|---");
+    keys.forEach(k -> md.append("|---"));
+    md.append("|---|---|---|\n");
+    List<String[]> chart = new ArrayList<>();
+    for (Map.Entry<String, List<double[]>> e : cells.entrySet()) {
+      Trial t = cellTrial.get(e.getKey());
+      List<double[]> v = e.getValue();
+      String label = descriptions.getOrDefault(t.recipe(), t.recipe().toString());
+      md.append("| ").append(label);
+      keys.forEach(k -> md.append(" | ").append(t.values().get(k)));
+      md.append(" | ")
+          .append(v.isEmpty() ? "-" : meanStd(v))
+          .append(" | ")
+          .append(v.size())
+          .append(" | ")
+          .append(v.isEmpty() ? "-" : String.format(Locale.ROOT, "%.1f", medianWall(v)))
+          .append(" |\n");
+      if (!v.isEmpty()) {
+        chart.add(
+            new String[] {
+              label + (t.values().isEmpty() ? "" : " " + t.values()),
+              Double.toString(mean(v)),
+              Double.toString(std(v))
+            });
+      }
+    }
+    if (keys.size() == 1 && recipes.size() > 1) {
+      md.append('\n').append(pivot(keys.get(0), cells, cellTrial, descriptions, metric));
+    }
+    write(out.resolve("results.csv"), csv.toString());
+    write(out.resolve("results.md"), md.toString());
+    write(out.resolve("results.html"), html(chart, metric, md.toString()));
+    return n;
+  }
+
+  /** Recipes as rows, the one grid key's values as columns. */
+  private String pivot(
+      String key,
+      Map<String, List<double[]>> cells,
+      Map<String, Trial> cellTrial,
+      Map<Path, String> descriptions,
+      String metric) {
+    List<String> values = grid.get(key);
+    StringBuilder b = new StringBuilder("| recipe \\ " + key);
+    values.forEach(v -> b.append(" | ").append(v));
+    b.append(" |\n|---");
+    values.forEach(v -> b.append("|---"));
+    b.append("|\n");
+    for (Path r : recipes) {
+      b.append("| ").append(descriptions.getOrDefault(r, r.toString()));
+      for (String v : values) {
+        List<double[]> c = cells.get(r + " " + Map.of(key, v));
+        b.append(" | ")
+            .append(
+                c == null || c.isEmpty()
+                    ? "-"
+                    : meanStd(c) + String.format(Locale.ROOT, " (%.0f s)", medianWall(c)));
+      }
+      b.append(" |\n");
+    }
+    return b.append("\n")
+        .append(metric)
+        .append(", mean ± std over seeds (median wall time)\n")
+        .toString();
+  }
+
+  private static String meanStd(List<double[]> v) {
+    return v.size() == 1
+        ? String.format(Locale.ROOT, "%.3f", mean(v))
+        : String.format(Locale.ROOT, "%.3f ± %.3f", mean(v), std(v));
+  }
+
+  static double mean(List<double[]> v) {
+    double s = 0;
+    for (double[] x : v) {
+      s += x[0];
+    }
+    return s / v.size();
+  }
+
+  /** The sample standard deviation (n − 1), 0 for one value. */
+  static double std(List<double[]> v) {
+    if (v.size() < 2) {
+      return 0;
+    }
+    double m = mean(v);
+    double s = 0;
+    for (double[] x : v) {
+      s += (x[0] - m) * (x[0] - m);
+    }
+    return Math.sqrt(s / (v.size() - 1));
+  }
+
+  private static double medianWall(List<double[]> v) {
+    double[] w = v.stream().mapToDouble(x -> x[1]).sorted().toArray();
+    return w.length % 2 == 1 ? w[w.length / 2] : (w[w.length / 2 - 1] + w[w.length / 2]) / 2;
+  }
+
+  private static String num(double v) {
+    return Double.isFinite(v) ? Double.toString(v) : "";
+  }
+
+  private static String csvField(String s) {
+    return s.contains(",") || s.contains("\"") || s.contains("\n")
+        ? "\"" + s.replace("\"", "\"\"") + "\""
+        : s;
+  }
+
+  private static void write(Path file, String text) throws IOException {
+    Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+    Files.writeString(tmp, text, StandardCharsets.UTF_8);
+    Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+  }
+
+  /** A bar per cell (mean, with a ± std whisker), and the Markdown table as text. */
+  private static String html(List<String[]> bars, String metric, String table) {
+    int w = 760;
+    int rowH = 22;
+    int left = 300;
+    double max = 0;
+    for (String[] b : bars) {
+      max = Math.max(max, Double.parseDouble(b[1]) + Double.parseDouble(b[2]));
+    }
+    max = max <= 0 ? 1 : max;
+    StringBuilder svg =
+        new StringBuilder(
+            String.format(
+                Locale.ROOT,
+                "<svg xmlns='http://www.w3.org/2000/svg' width='%d' height='%d'>",
+                w,
+                bars.size() * rowH + 30));
+    for (int i = 0; i < bars.size(); i++) {
+      double m = Double.parseDouble(bars.get(i)[1]);
+      double s = Double.parseDouble(bars.get(i)[2]);
+      double scale = (w - left - 80) / max;
+      int y = 10 + i * rowH;
+      svg.append(
+          String.format(
+              Locale.ROOT,
+              "<text x='%d' y='%d' font-size='11' text-anchor='end'>%s</text>"
+                  + "<rect x='%d' y='%d' width='%.1f' height='14' fill='#1f77b4'/>"
+                  + "<line x1='%.1f' y1='%d' x2='%.1f' y2='%d' stroke='#000'/>"
+                  + "<text x='%.1f' y='%d' font-size='11'>%.3f</text>",
+              left - 6,
+              y + 11,
+              escape(bars.get(i)[0]),
+              left,
+              y,
+              m * scale,
+              left + (m - s) * scale,
+              y + 7,
+              left + (m + s) * scale,
+              y + 7,
+              left + (m + s) * scale + 6,
+              y + 11,
+              m));
+    }
+    svg.append("</svg>");
+    return "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>Sweep results"
+        + "</title><style>body{font-family:sans-serif;margin:2em}</style></head><body>"
+        + "<h1>Sweep results</h1><p>"
+        + escape(metric)
+        + ", mean with a ± std whisker over seeds</p>"
+        + svg
+        + "<pre>"
+        + escape(table)
+        + "</pre></body></html>\n";
+  }
+
+  private static String escape(String s) {
+    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("'", "&#39;");
+  }
+}
