@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.github.finetune4j.pipeline.RunDirectory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
@@ -105,7 +104,11 @@ class SweepTest {
     assertTrue(again.out().contains("4 complete already, 0 to run"), again::toString);
     assertEquals(before, Files.getLastModifiedTime(t0), "a complete trial is not run again");
 
-    RunDirectory.deleteTree(out.resolve("trials/002"));
+    try (var files = Files.walk(out.resolve("trials/002"))) {
+      for (Path f : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.delete(f);
+      }
+    }
     CliResult one = CliResult.run(args(out));
     assertEquals(0, one.code(), one::toString);
     assertTrue(one.out().contains("3 complete already, 1 to run"), one::toString);
