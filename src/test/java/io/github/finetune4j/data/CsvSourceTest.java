@@ -349,6 +349,43 @@ class CsvSourceTest {
   // ---- errors in the shape of the file ----
 
   @Test
+  void aFileThatEndsInsideALineIsRefusedAsCutShort() throws Exception {
+    // Found by DataFuzzTest: iris.csv cut inside its last line read 'virgi' as a class (and a
+    // number cut from 12.5 to 1 read as 1).
+    String message =
+        " line 3: the last line does not end with a line break, as in a file cut short; if the"
+            + " file is complete, end it with a line break";
+    Path cut = write("cut.csv", "y,x\na,12.5\nb,1");
+    assertEquals(cut + message, fails(new CsvSource(cut, ',', null, null), "y").getMessage());
+    assertEquals(
+        cut + message,
+        assertThrows(
+                DataException.class,
+                () -> new CsvSource(cut, ',', null, 2).readClassification("y", List.of("a", "b")))
+            .getMessage(),
+        "the limit reaches the last line");
+    assertEquals(
+        1,
+        new CsvSource(cut, ',', null, 1).readClassification("y", List.of("a", "b")).rows(),
+        "the limit stops before the last line");
+    Path gz = writeBytes("cut.csv.gz", gzip(utf8("y,x\na,12.5\nb,1")));
+    assertEquals(gz + message, fails(new CsvSource(gz, ',', null, null), "y").getMessage());
+    Path quoted = write("quoted.csv", "y,x\na,12.5\n\"b\nc\",1");
+    assertEquals(
+        quoted + " line 4" + message.substring(" line 3".length()),
+        fails(new CsvSource(quoted, ',', null, null), "y").getMessage());
+    Path header = write("header.csv", "y,x");
+    assertEquals(
+        header + " line 1" + message.substring(" line 3".length()),
+        fails(new CsvSource(header, ',', null, null), "y").getMessage());
+    for (String end : List.of("\n", "\r\n", "\r", "\n\n", "\n  \t")) {
+      Path f = write("whole.csv", "y,x\na,12.5\nb,1" + end);
+      TabularData t = new CsvSource(f, ',', null, null).readClassification("y", null);
+      assertArrayEquals(new float[][] {{12.5f}, {1f}}, t.features(), end);
+    }
+  }
+
+  @Test
   void rowsMustHaveOneCellPerColumn() throws Exception {
     Path f = write("ragged.csv", "a,b,y\n1,2,p\n3,4\n");
     assertEquals(
