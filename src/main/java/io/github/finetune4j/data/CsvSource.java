@@ -28,8 +28,9 @@ import org.apache.commons.csv.CSVRecord;
 
 /**
  * Reads a table of numbers from a CSV file (gzip-compressed when its name ends in {@code .gz}) in
- * UTF-8; a leading byte order mark is skipped, and bytes that are not valid UTF-8 are read as
- * U+FFFD.
+ * UTF-8; a leading byte order mark is skipped, a file in UTF-16 or UTF-32 is refused, and bytes
+ * that are not valid UTF-8 are read as U+FFFD (which a number, a label or the name of a column read
+ * cannot hold).
  *
  * <p>The first non-blank line is the header: one distinct name per column (a column may be left
  * unnamed, like the index column some tools write, but then it can only be skipped). Cells may be
@@ -167,7 +168,9 @@ public final class CsvSource {
   private TabularData read(String labelColumn, List<String> classes, List<String> targetColumns)
       throws DataException {
     try (InputStream in = DataFiles.open(path);
-        LastLine reader = new LastLine(skipBom(new InputStreamReader(in, StandardCharsets.UTF_8)));
+        InputStream text = DataFiles.utf8Only(path, in);
+        LastLine reader =
+            new LastLine(skipBom(new InputStreamReader(text, StandardCharsets.UTF_8)));
         CSVParser parser = format().parse(reader)) {
       return parse(parser, reader, labelColumn, classes, targetColumns);
     } catch (IOException e) {
@@ -448,6 +451,15 @@ public final class CsvSource {
     int[] featureCols = picked.stream().mapToInt(Integer::intValue).toArray();
     List<String> featureNames = new ArrayList<>();
     for (int c : featureCols) {
+      if (header[c].indexOf('\uFFFD') >= 0) {
+        throw new DataException(
+            where(headerLine)
+                + "the name of column "
+                + (c + 1)
+                + ", "
+                + quoted(header[c])
+                + ", holds bytes that are not valid UTF-8 (save the file as UTF-8)");
+      }
       featureNames.add(header[c]);
     }
     List<String> targetNames = new ArrayList<>();

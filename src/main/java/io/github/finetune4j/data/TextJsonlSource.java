@@ -30,8 +30,8 @@ import java.util.zip.ZipException;
 /**
  * Reads labelled texts from a JSON-lines file (gzip-compressed when its name ends in {@code .gz}):
  * one object per line with a text field and a label field, in UTF-8 (a leading byte order mark is
- * skipped). Blank lines are skipped. A line that holds more than one value, or an object that
- * names a field twice, is an error.
+ * skipped; a file in UTF-16 or UTF-32 is refused). Blank lines are skipped. A line that holds more
+ * than one value, or an object that names a field twice, is an error.
  */
 public final class TextJsonlSource {
 
@@ -122,6 +122,10 @@ public final class TextJsonlSource {
         byte[] bytes = lines.bytes();
         int start = lines.start();
         int length = lines.length();
+        String wide = lineNo == 1 ? DataFiles.wideEncoding(bytes, start, length) : null;
+        if (wide != null) {
+          throw DataFiles.wideEncodingError(path, wide);
+        }
         if (lineNo == 1 && startsWithBom(bytes, start, length)) {
           start += 3;
           length -= 3;

@@ -253,6 +253,19 @@ class TextJsonlSourceTest {
   }
 
   @Test
+  void aFileInUtf16IsNamedAsSuch() throws Exception {
+    String text = "{\"text\": \"a\", \"label\": \"ham\"}\n";
+    Path le = write("le.jsonl", text.getBytes(StandardCharsets.UTF_16LE));
+    assertEquals(
+        le + ": the file is in UTF-16 (little-endian), not UTF-8; save it as UTF-8",
+        fails(le, "text", "label").getMessage());
+    Path be = write("be.jsonl.gz", gzip(text.getBytes(StandardCharsets.UTF_16)));
+    assertEquals(
+        be + ": the file is in UTF-16 (big-endian), not UTF-8; save it as UTF-8",
+        fails(be, "text", "label").getMessage());
+  }
+
+  @Test
   void aFieldNamedTwiceIsAnError() throws Exception {
     // Found by DataFuzzTest: {"text": "a", "label": "ham", "label": "spam"} read as spam.
     Path f =
