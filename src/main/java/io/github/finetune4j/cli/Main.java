@@ -876,7 +876,18 @@ public final class Main implements Callable<Integer> {
       }
       try {
         StringBuilder b = new StringBuilder();
-        for (TabularPredictor.RowPrediction p : predictor.predict(file)) {
+        List<TabularPredictor.RowPrediction> predictions;
+        try {
+          predictions = predictor.predict(file);
+        } catch (BadInputException e) {
+          if (!stdin) {
+            throw e;
+          }
+          String temp = file.toString();
+          throw new BadInputException(
+              e.problems().stream().map(p -> p.replace(temp, "standard input")).toList());
+        }
+        for (TabularPredictor.RowPrediction p : predictions) {
           b.append(format == Format.tsv ? tsv(p) : jsonl(p)).append('\n');
         }
         main.out.print(b);

@@ -1,5 +1,6 @@
 package io.github.finetune4j.data;
 
+import java.io.FilterReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
@@ -27,14 +28,17 @@ import org.apache.commons.csv.CSVRecord;
 
 /**
  * Reads a table of numbers from a CSV file (gzip-compressed when its name ends in {@code .gz}) in
- * UTF-8; a leading byte order mark is skipped, and bytes that are not valid UTF-8 are read as
- * U+FFFD.
+ * UTF-8; a leading byte order mark is skipped, a file in UTF-16 or UTF-32 is refused, and bytes
+ * that are not valid UTF-8 are read as U+FFFD (which a number, a label or the name of a column read
+ * cannot hold).
  *
  * <p>The first non-blank line is the header: one distinct name per column (a column may be left
  * unnamed, like the index column some tools write, but then it can only be skipped). Cells may be
  * quoted with {@code "}, which lets them hold the delimiter, line breaks and {@code ""} for a
  * quote; spaces around a cell are ignored. Blank lines are skipped. Every row has as many cells as
- * the header has columns.
+ * the header has columns. Every line ends with a line break, the last one too: a file that ends
+ * inside a line is refused, because that is how a file cut short looks, and its last row would read
+ * with a cut value ({@code 12.5} as {@code 1}).
  *
  * <p>The feature columns are selected by names and patterns ({@code *} for any run of characters,
  * {@code ?} for one character, matched against whole names), or are all the columns but the label
@@ -164,9 +168,11 @@ public final class CsvSource {
   private TabularData read(String labelColumn, List<String> classes, List<String> targetColumns)
       throws DataException {
     try (InputStream in = DataFiles.open(path);
-        Reader reader = skipBom(new InputStreamReader(in, StandardCharsets.UTF_8));
+        InputStream text = DataFiles.utf8Only(path, in);
+        LastLine reader =
+            new LastLine(skipBom(new InputStreamReader(text, StandardCharsets.UTF_8)));
         CSVParser parser = format().parse(reader)) {
-      return parse(parser, labelColumn, classes, targetColumns);
+      return parse(parser, reader, labelColumn, classes, targetColumns);
     } catch (IOException e) {
       throw DataFiles.readError(path, e);
     }
@@ -182,7 +188,11 @@ public final class CsvSource {
   }
 
   private TabularData parse(
-      CSVParser parser, String labelColumn, List<String> classes, List<String> targetColumns)
+      CSVParser parser,
+      LastLine end,
+      String labelColumn,
+      List<String> classes,
+      List<String> targetColumns)
       throws DataException, IOException {
     Iterator<CSVRecord> records = parser.iterator();
     String[] header = null;
@@ -271,6 +281,14 @@ public final class CsvSource {
           }
         }
         rows++;
+      }
+      if (end.open() && !more(records)) {
+        // the last record read ends the file inside a line (whose number the parser counts): the
+        // file may be cut short there
+        throw new DataException(
+            where(parser.getCurrentLineNumber())
+                + "the last line does not end with a line break, as in a file cut short; if the"
+                + " file is complete, end it with a line break");
       }
     } catch (UncheckedIOException e) {
       IOException cause = e.getCause();
@@ -433,6 +451,15 @@ public final class CsvSource {
     int[] featureCols = picked.stream().mapToInt(Integer::intValue).toArray();
     List<String> featureNames = new ArrayList<>();
     for (int c : featureCols) {
+      if (header[c].indexOf('\uFFFD') >= 0) {
+        throw new DataException(
+            where(headerLine)
+                + "the name of column "
+                + (c + 1)
+                + ", "
+                + quoted(header[c])
+                + ", holds bytes that are not valid UTF-8 (save the file as UTF-8)");
+      }
       featureNames.add(header[c]);
     }
     List<String> targetNames = new ArrayList<>();
@@ -609,6 +636,68 @@ public final class CsvSource {
       re.append(Pattern.quote(f.substring(start)));
     }
     return Pattern.compile(re.toString(), Pattern.DOTALL);
+  }
+
+  /**
+   * Whether another record follows; one that is not valid CSV counts (the rows read so far ended
+   * with a line break), and is left to a later read without the limit to report.
+   */
+  private static boolean more(Iterator<CSVRecord> records) {
+    try {
+      return records.hasNext();
+    } catch (UncheckedIOException e) {
+      return true;
+    }
+  }
+
+  /**
+   * A reader that notes whether it reached the end of its input inside a line: after text that is
+   * not white space and no line break since. A record that ends there ended with the file, not with
+   * a line break, which is what a file cut short inside its last row looks like.
+   */
+  private static final class LastLine extends FilterReader {
+    private boolean eof;
+    private boolean inLine;
+
+    LastLine(Reader in) {
+      super(in);
+    }
+
+    /** Whether the input ended inside a line (false until its end is read). */
+    boolean open() {
+      return eof && inLine;
+    }
+
+    @Override
+    public int read() throws IOException {
+      int c = super.read();
+      if (c < 0) {
+        eof = true;
+      } else {
+        see((char) c);
+      }
+      return c;
+    }
+
+    @Override
+    public int read(char[] buf, int off, int len) throws IOException {
+      int n = super.read(buf, off, len);
+      if (n < 0) {
+        eof = true;
+      }
+      for (int i = 0; i < n; i++) {
+        see(buf[off + i]);
+      }
+      return n;
+    }
+
+    private void see(char c) {
+      if (c == '\n' || c == '\r') {
+        inLine = false;
+      } else if (!Character.isWhitespace(c)) {
+        inLine = true;
+      }
+    }
   }
 
   /** The reader without a leading byte order mark. */

@@ -3,6 +3,7 @@ package io.github.finetune4j.data;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.PushbackInputStream;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
@@ -62,6 +63,69 @@ final class DataFiles {
       raw.close();
       throw e;
     }
+  }
+
+  /**
+   * The stream, checked not to start as UTF-16 or UTF-32 text (see {@link #wideEncoding}).
+   *
+   * @param path the file, for the message
+   * @param in its (decompressed) bytes
+   * @return the same bytes
+   * @throws DataException when the file is in UTF-16 or UTF-32
+   * @throws IOException when it cannot be read
+   */
+  static InputStream utf8Only(Path path, InputStream in) throws DataException, IOException {
+    PushbackInputStream p = new PushbackInputStream(in, 4);
+    byte[] head = p.readNBytes(4);
+    p.unread(head);
+    String wide = wideEncoding(head, 0, head.length);
+    if (wide != null) {
+      throw wideEncodingError(path, wide);
+    }
+    return p;
+  }
+
+  /**
+   * The encoding that the first bytes of a file show it is in, when that is UTF-16 or UTF-32 rather
+   * than UTF-8: a byte order mark, or the zero bytes of ASCII text in UTF-16 (which no text in
+   * UTF-8 starts with).
+   *
+   * @param b the bytes
+   * @param start where the file starts in {@code b}
+   * @param length how many bytes follow (the first four are looked at)
+   * @return for instance "UTF-16 (little-endian)", or null
+   */
+  static String wideEncoding(byte[] b, int start, int length) {
+    int n = Math.min(length, 4);
+    int[] v = new int[4];
+    for (int i = 0; i < 4; i++) {
+      v[i] = i < n ? b[start + i] & 0xFF : -1;
+    }
+    if (v[0] == 0xFF && v[1] == 0xFE && v[2] == 0 && v[3] == 0) {
+      return "UTF-32 (little-endian)";
+    }
+    if (v[0] == 0 && v[1] == 0 && v[2] == 0xFE && v[3] == 0xFF) {
+      return "UTF-32 (big-endian)";
+    }
+    if (v[0] == 0xFF && v[1] == 0xFE || v[0] > 0 && v[1] == 0 && v[2] > 0 && v[3] == 0) {
+      return "UTF-16 (little-endian)";
+    }
+    if (v[0] == 0xFE && v[1] == 0xFF || v[0] == 0 && v[1] > 0 && v[2] == 0 && v[3] > 0) {
+      return "UTF-16 (big-endian)";
+    }
+    return null;
+  }
+
+  /**
+   * The error for a file in UTF-16 or UTF-32.
+   *
+   * @param path the file
+   * @param encoding what {@link #wideEncoding} found
+   * @return one sentence that starts with the path
+   */
+  static DataException wideEncodingError(Path path, String encoding) {
+    return new DataException(
+        path + ": the file is in " + encoding + ", not UTF-8; save it as UTF-8");
   }
 
   /**

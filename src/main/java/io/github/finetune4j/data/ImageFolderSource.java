@@ -21,7 +21,9 @@ import javax.imageio.ImageIO;
  * image; files are read in name order, sub-folders in the order of {@code classes}. Images are
  * decoded with {@link ImageIO} (PNG, JPEG, BMP, GIF), converted to the channels asked for, resized
  * and center-cropped (see {@link ImageOps}); files of other extensions and hidden entries are not
- * read.
+ * read. An image that decodes only with a warning of the decoder (a JPEG cut short, whose missing
+ * part ImageIO fills with gray) or whose header says more than 89,478,485 pixels (Pillow's limit)
+ * is unreadable: an error, or left out with {@code skipBad}.
  */
 public final class ImageFolderSource {
 
@@ -175,7 +177,7 @@ public final class ImageFolderSource {
         BufferedImage img;
         String why;
         try {
-          img = ImageIO.read(f.toFile());
+          img = ImageOps.read(f);
           why = img == null ? "not an image ImageIO can decode" : null;
         } catch (IOException | RuntimeException e) {
           img = null;

@@ -2,7 +2,17 @@ package io.github.finetune4j.data;
 
 import java.awt.image.BufferedImage;
 import java.awt.image.Raster;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
 import java.util.Random;
+import javax.imageio.ImageIO;
+import javax.imageio.ImageReader;
+import javax.imageio.stream.ImageInputStream;
 
 /**
  * Pixel operations on images held as {@code float[channels * height * width]} (channel-major, like
@@ -12,7 +22,71 @@ import java.util.Random;
  */
 public final class ImageOps {
 
+  /**
+   * Most pixels an image may have: Pillow's limit against decompression bombs ({@code
+   * Image.MAX_IMAGE_PIXELS}, 1024 * 1024 * 1024 / 4 / 3), under which one RGB image's floats stay
+   * within a GiB.
+   */
+  static final long MAX_PIXELS = 89_478_485L;
+
   private ImageOps() {}
+
+  /**
+   * Decodes an image file with ImageIO, more strictly than {@link ImageIO#read(java.io.File)}: an
+   * image whose header says more than {@link #MAX_PIXELS} pixels is refused before any is decoded
+   * (a damaged header could otherwise ask for gigabytes), and a warning of the decoder is an error
+   * (ImageIO decodes a JPEG cut short or with corrupt data with only a warning, its missing part
+   * gray), unless it says that what it concerns was ignored (an invalid colour profile).
+   *
+   * @param file the image
+   * @return the image, or null when no ImageIO reader knows its format
+   * @throws IOException why it cannot be decoded, in words for the user
+   */
+  static BufferedImage read(Path file) throws IOException {
+    if (!Files.isReadable(file)) {
+      throw new IOException("the file cannot be read");
+    }
+    try (ImageInputStream in = ImageIO.createImageInputStream(file.toFile())) {
+      if (in == null) {
+        throw new IOException("the file cannot be opened");
+      }
+      Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
+      if (!readers.hasNext()) {
+        return null;
+      }
+      ImageReader reader = readers.next();
+      List<String> warnings = new ArrayList<>();
+      try {
+        reader.setInput(in, true, true);
+        reader.addIIOReadWarningListener((source, warning) -> warnings.add(warning));
+        long w = reader.getWidth(0);
+        long h = reader.getHeight(0);
+        if (w * h > MAX_PIXELS) {
+          throw new IOException(
+              "it is "
+                  + w
+                  + "x"
+                  + h
+                  + " pixels, more than the "
+                  + MAX_PIXELS
+                  + " an image may have");
+        }
+        BufferedImage image = reader.read(0, reader.getDefaultReadParam());
+        for (String warning : warnings) {
+          // "...; ignored": metadata the decoder skipped (an invalid colour profile), not pixels
+          if (!warning.toLowerCase(Locale.ROOT).contains("ignored")) {
+            throw new IOException(
+                "it decodes only with a warning ('"
+                    + warning.strip()
+                    + "'): the file is cut short or damaged");
+          }
+        }
+        return image;
+      } finally {
+        reader.dispose();
+      }
+    }
+  }
 
   /**
    * The pixels of an image in [0, 1]. A grayscale image's samples are read as stored (no colour

@@ -8,7 +8,6 @@ import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Arrays;
-import javax.imageio.ImageIO;
 
 /**
  * How an image becomes a model input — the same at training, evaluation and predict time: decode,
@@ -93,7 +92,7 @@ public record ImageTransform(
   public float[] read(Path file, int height, int width) throws DataException {
     BufferedImage img;
     try {
-      img = ImageIO.read(file.toFile());
+      img = ImageOps.read(file);
     } catch (IOException | RuntimeException e) {
       throw new DataException(file + ": cannot read the image: " + e.getMessage());
     }

@@ -1,8 +1,11 @@
 package io.github.finetune4j.data;
 
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -27,11 +30,14 @@ import java.util.zip.ZipException;
 /**
  * Reads labelled texts from a JSON-lines file (gzip-compressed when its name ends in {@code .gz}):
  * one object per line with a text field and a label field, in UTF-8 (a leading byte order mark is
- * skipped). Blank lines are skipped.
+ * skipped; a file in UTF-16 or UTF-32 is refused). Blank lines are skipped. A line that holds more
+ * than one value, or an object that names a field twice, is an error.
  */
 public final class TextJsonlSource {
 
-  private static final ObjectMapper JSON = new ObjectMapper();
+  /** Strict about a field named twice: which of its values is meant cannot be known. */
+  private static final ObjectMapper JSON =
+      JsonMapper.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
 
   /** Longest label, field name or piece of a line quoted in a message. */
   private static final int MAX_QUOTED = 40;
@@ -116,6 +122,10 @@ public final class TextJsonlSource {
         byte[] bytes = lines.bytes();
         int start = lines.start();
         int length = lines.length();
+        String wide = lineNo == 1 ? DataFiles.wideEncoding(bytes, start, length) : null;
+        if (wide != null) {
+          throw DataFiles.wideEncodingError(path, wide);
+        }
         if (lineNo == 1 && startsWithBom(bytes, start, length)) {
           start += 3;
           length -= 3;
@@ -135,11 +145,20 @@ public final class TextJsonlSource {
           continue;
         }
         JsonNode node;
-        try {
-          node = JSON.readTree(line);
+        boolean more;
+        try (JsonParser parser = JSON.createParser(line)) {
+          node = JSON.readTree(parser);
+          more = more(parser);
         } catch (JsonProcessingException e) {
           throw new DataException(
               where(lineNo) + "not a JSON object: " + parserMessage(e.getOriginalMessage()));
+        }
+        if (more) {
+          // two lines run together (a line break lost) would otherwise read as the first alone
+          throw new DataException(
+              where(lineNo)
+                  + "more follows the JSON object on this line (one object per line; is a line"
+                  + " break missing?)");
         }
         if (node == null || !node.isObject()) {
           throw new DataException(where(lineNo) + "expected a JSON object per line");
@@ -206,6 +225,15 @@ public final class TextJsonlSource {
       throw new DataException(path + ": the dataset is empty (no examples" + skipped + ")");
     }
     return new TextData(out, emptyTexts, invalidUtf8, firstInvalidUtf8);
+  }
+
+  /** Whether anything but white space follows the value the parser has read. */
+  private static boolean more(JsonParser parser) throws IOException {
+    try {
+      return parser.nextToken() != null;
+    } catch (JsonProcessingException e) {
+      return true;
+    }
   }
 
   /** A gzip stream over {@code raw}, or a clear error when the file does not start as gzip data. */

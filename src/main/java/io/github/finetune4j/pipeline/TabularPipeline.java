@@ -409,17 +409,23 @@ final class TabularPipeline {
                     + " needs at least two classes in its training data"));
       }
     }
-    for (Object[] split : new Object[][] {{"data.valid", valid}, {"data.test", test}}) {
+    for (Object[] split :
+        new Object[][] {
+          {"data.valid", valid, recipe.data().valid()}, {"data.test", test, recipe.data().test()}
+        }) {
       TabularData t = (TabularData) split[1];
       if (t != null && !t.featureNames().equals(train.featureNames())) {
+        String name = (String) split[0];
         throw new BadInputException(
             List.of(
-                split[0]
-                    + ": the feature columns "
-                    + t.featureNames()
-                    + " differ from data.train's "
-                    + train.featureNames()
-                    + " (every split needs the same features, in the same order)"));
+                name
+                    + ": "
+                    + ((CsvSplit) split[2]).path()
+                    + ": "
+                    + featureDifference(t.featureNames(), train.featureNames())
+                    + "; every split needs the same features, in the same order (list them in "
+                    + name
+                    + ".features to read them in data.train's order)"));
       }
     }
     Standardizer standardizer = Standardizer.fit(train);
@@ -436,6 +442,40 @@ final class TabularPipeline {
         test == null ? null : standardizer.apply(test),
         standardizer,
         null);
+  }
+
+  /**
+   * How a split's feature columns differ from the training split's: the same in another order (the
+   * first place they part), or the names missing and extra (the columns of one split are distinct:
+   * {@link CsvSource} refuses a name twice).
+   */
+  private static String featureDifference(List<String> split, List<String> train) {
+    if (new TreeSet<>(split).equals(new TreeSet<>(train))) {
+      int i = 0;
+      while (split.get(i).equals(train.get(i))) {
+        i++;
+      }
+      return "its feature columns are data.train's in another order (feature "
+          + (i + 1)
+          + " is '"
+          + split.get(i)
+          + "' here, '"
+          + train.get(i)
+          + "' in data.train)";
+    }
+    List<String> missing = train.stream().filter(c -> !split.contains(c)).toList();
+    List<String> extra = split.stream().filter(c -> !train.contains(c)).toList();
+    return "its feature columns differ from data.train's ("
+        + (missing.isEmpty() ? "" : "missing: " + shortList(missing))
+        + (missing.isEmpty() || extra.isEmpty() ? "" : "; ")
+        + (extra.isEmpty() ? "" : "not in data.train: " + shortList(extra))
+        + ")";
+  }
+
+  /** At most ten names, then how many more. */
+  private static String shortList(List<String> names) {
+    String shown = String.join(", ", names.subList(0, Math.min(10, names.size())));
+    return names.size() > 10 ? shown + " and " + (names.size() - 10) + " more" : shown;
   }
 
   /** Reads one split (with {@code limit}, when not null, instead of the split's own). */

@@ -16,8 +16,9 @@ import java.util.Objects;
  */
 @Kind("csv")
 @Doc(
-    "A table in CSV with a header row: feature columns and a `label` (classification) or"
-        + " `targets` (regression) — exactly one of the two.")
+    "A table in CSV (UTF-8) with a header row: feature columns and a `label` (classification)"
+        + " or `targets` (regression) — exactly one of the two. Every line ends with a line break,"
+        + " the last one too: a file that ends inside a row is refused as cut short.")
 public record CsvSplit(
     @Required @Doc("Path of the file, relative to the working directory.") String path,
     @Doc(

@@ -27,8 +27,10 @@ public record ImageFolderSplit(
         Double validFraction,
     @OneOf({"fail", "skip"})
         @Doc(
-            "An image that cannot be read: `fail` (default) stops with its path; `skip` leaves it"
-                + " out, counts it and names the first in the console and `summary.json`.")
+            "An image that cannot be read (also one that decodes only with a warning, as a JPEG"
+                + " cut short, or one of more than 89,478,485 pixels): `fail` (default) stops with"
+                + " its path; `skip` leaves it out, counts it and names the first in the console"
+                + " and `summary.json`.")
         String onBadRecord)
     implements SourceSpec {
 

@@ -11,7 +11,9 @@ import java.util.Objects;
  * @param limit keep only the first N examples (after the file order)
  */
 @Kind("text-jsonl")
-@Doc("Texts with labels, one JSON object per line, optionally gzip-compressed (.gz).")
+@Doc(
+    "Texts with labels, one JSON object per line (UTF-8; a field named once), optionally"
+        + " gzip-compressed (.gz).")
 public record TextJsonlSplit(
     @Required @Doc("Path of the file, relative to the working directory.") String path,
     @Doc("Name of the text field (default `text`).") String text,

@@ -346,7 +346,86 @@ class CsvSourceTest {
         fails(new CsvSource(label, ',', null, null), "y").getMessage());
   }
 
+  @Test
+  void aFileInUtf16IsNamedAsSuch() throws Exception {
+    // Found by DataFuzzTest: a table saved as UTF-16 was refused for "label column 'y' is not in
+    // the header (columns: ��\u0000x\u0000...)".
+    String table = "x,y\n1,a\n2,b\n";
+    for (var c :
+        List.of(
+            List.of("UTF-16", "big-endian"),
+            List.of("UTF-16BE", "big-endian"),
+            List.of("UTF-16LE", "little-endian"))) {
+      Path f = writeBytes("wide.csv", table.getBytes(java.nio.charset.Charset.forName(c.get(0))));
+      assertEquals(
+          f + ": the file is in UTF-16 (" + c.get(1) + "), not UTF-8; save it as UTF-8",
+          fails(new CsvSource(f, ',', null, null), "y").getMessage(),
+          c.get(0));
+    }
+    Path bom =
+        writeBytes(
+            "bom16.csv.gz",
+            gzip(
+                concat(
+                    new byte[] {(byte) 0xFF, (byte) 0xFE},
+                    table.getBytes(StandardCharsets.UTF_16LE))));
+    assertEquals(
+        bom + ": the file is in UTF-16 (little-endian), not UTF-8; save it as UTF-8",
+        fails(new CsvSource(bom, ',', null, null), "y").getMessage());
+  }
+
+  @Test
+  void aColumnReadMustBeNamedInUtf8() throws Exception {
+    // Found by DataFuzzTest: a Latin-1 'é' in a feature's name was read as the feature 'r\uFFFDe'.
+    byte[] e9 = {(byte) 0xE9};
+    Path f = writeBytes("latin1name.csv", concat(utf8("r"), e9, utf8(",z,y\n1,2,a\n3,4,b\n")));
+    assertEquals(
+        f
+            + " line 1: the name of column 1, 'r\uFFFD', holds bytes that are not valid UTF-8 (save"
+            + " the file as UTF-8)",
+        fails(new CsvSource(f, ',', null, null), "y").getMessage());
+    TabularData z = new CsvSource(f, ',', List.of("z"), null).readClassification("y", null);
+    assertArrayEquals(new float[][] {{2f}, {4f}}, z.features(), "a column not read may");
+  }
+
   // ---- errors in the shape of the file ----
+
+  @Test
+  void aFileThatEndsInsideALineIsRefusedAsCutShort() throws Exception {
+    // Found by DataFuzzTest: iris.csv cut inside its last line read 'virgi' as a class (and a
+    // number cut from 12.5 to 1 read as 1).
+    String message =
+        " line 3: the last line does not end with a line break, as in a file cut short; if the"
+            + " file is complete, end it with a line break";
+    Path cut = write("cut.csv", "y,x\na,12.5\nb,1");
+    assertEquals(cut + message, fails(new CsvSource(cut, ',', null, null), "y").getMessage());
+    assertEquals(
+        cut + message,
+        assertThrows(
+                DataException.class,
+                () -> new CsvSource(cut, ',', null, 2).readClassification("y", List.of("a", "b")))
+            .getMessage(),
+        "the limit reaches the last line");
+    assertEquals(
+        1,
+        new CsvSource(cut, ',', null, 1).readClassification("y", List.of("a", "b")).rows(),
+        "the limit stops before the last line");
+    Path gz = writeBytes("cut.csv.gz", gzip(utf8("y,x\na,12.5\nb,1")));
+    assertEquals(gz + message, fails(new CsvSource(gz, ',', null, null), "y").getMessage());
+    Path quoted = write("quoted.csv", "y,x\na,12.5\n\"b\nc\",1");
+    assertEquals(
+        quoted + " line 4" + message.substring(" line 3".length()),
+        fails(new CsvSource(quoted, ',', null, null), "y").getMessage());
+    Path header = write("header.csv", "y,x");
+    assertEquals(
+        header + " line 1" + message.substring(" line 3".length()),
+        fails(new CsvSource(header, ',', null, null), "y").getMessage());
+    for (String end : List.of("\n", "\r\n", "\r", "\n\n", "\n  \t")) {
+      Path f = write("whole.csv", "y,x\na,12.5\nb,1" + end);
+      TabularData t = new CsvSource(f, ',', null, null).readClassification("y", null);
+      assertArrayEquals(new float[][] {{12.5f}, {1f}}, t.features(), end);
+    }
+  }
 
   @Test
   void rowsMustHaveOneCellPerColumn() throws Exception {

@@ -93,6 +93,73 @@ class ImageFolderSourceTest {
   }
 
   @Test
+  void aTruncatedJpegIsUnreadableNotPartlyGray() throws Exception {
+    // Found by DataFuzzTest: ImageIO decodes a JPEG cut short with a warning only, the missing
+    // part gray, and the image was read as if whole.
+    Path d = folder();
+    BufferedImage img = new BufferedImage(64, 64, BufferedImage.TYPE_BYTE_GRAY);
+    for (int y = 0; y < 64; y++) {
+      for (int x = 0; x < 64; x++) {
+        img.getRaster().setSample(x, y, 0, (x * 7 + y * 13) % 256);
+      }
+    }
+    Path jpg = d.resolve("b/2.jpg");
+    assertTrue(ImageIO.write(img, "jpeg", jpg.toFile()));
+    byte[] whole = Files.readAllBytes(jpg);
+    Files.write(jpg, Arrays.copyOf(whole, whole.length * 9 / 10));
+    ImageTransform resize = new ImageTransform(1, new int[] {3, 2}, null, 0, null, null);
+    DataException e =
+        assertThrows(
+            DataException.class,
+            () -> new ImageFolderSource(d, List.of("a", "b"), resize, false).read());
+    assertEquals(
+        jpg
+            + ": cannot read the image: it decodes only with a warning ('Truncated File - Missing"
+            + " EOI marker'): the file is cut short or damaged (data.*.on_bad_record: skip leaves"
+            + " it out)",
+        e.getMessage());
+    ImageFolderSource.Images im = new ImageFolderSource(d, List.of("a", "b"), resize, true).read();
+    assertEquals(1, im.skipped());
+    DataException predict =
+        assertThrows(DataException.class, () -> resize.read(jpg, 3, 2), "predict reads it alike");
+    assertTrue(
+        predict.getMessage().startsWith(jpg + ": cannot read the image: it decodes only with"));
+  }
+
+  @Test
+  void anImageTooLargeToHoldIsRefusedBeforeItIsDecoded() throws Exception {
+    // Found by DataFuzzTest: a PNG whose header says 65535x32768 took seconds and gigabytes
+    // before ImageIO gave up, with "Caught exception during read:".
+    Path d = folder();
+    Path big = d.resolve("a/1.png");
+    byte[] b = Files.readAllBytes(big);
+    int w = 65_535;
+    int h = 32_768;
+    for (int i = 0; i < 4; i++) {
+      b[16 + i] = (byte) (w >>> (24 - 8 * i));
+      b[20 + i] = (byte) (h >>> (24 - 8 * i));
+    }
+    java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+    crc.update(b, 12, 17);
+    long v = crc.getValue();
+    for (int i = 0; i < 4; i++) {
+      b[29 + i] = (byte) (v >>> (24 - 8 * i));
+    }
+    Files.write(big, b);
+    long start = System.nanoTime();
+    DataException e =
+        assertThrows(
+            DataException.class,
+            () -> new ImageFolderSource(d, List.of("a", "b"), GRAY, false).read());
+    assertEquals(
+        big
+            + ": cannot read the image: it is 65535x32768 pixels, more than the 89478485 an image"
+            + " may have (data.*.on_bad_record: skip leaves it out)",
+        e.getMessage());
+    assertTrue(System.nanoTime() - start < 1_000_000_000L, "refused before decoding");
+  }
+
+  @Test
   void imagesOfDifferentSizesNeedAResize() throws Exception {
     Path d = folder();
     png(d.resolve("b/2.png"), 4, 4, 0);

@@ -233,6 +233,53 @@ class TextJsonlSourceTest {
   }
 
   @Test
+  void moreAfterTheObjectOnALineIsAnError() throws Exception {
+    // Found by DataFuzzTest: two lines merged into one (a line break flipped to a space) read as
+    // the first object alone, the second dropped without a word.
+    String a = "{\"text\": \"a\", \"label\": \"ham\"}";
+    String b = "{\"text\": \"b\", \"label\": \"spam\"}";
+    for (String glue : List.of("", " ", "\t", ",", "\u000b", " x", "]")) {
+      Path f = write("merged.jsonl", utf8(a + "\n" + a + glue + b + "\n"));
+      assertEquals(
+          f
+              + " line 2: more follows the JSON object on this line (one object per line; is a"
+              + " line break missing?)",
+          fails(f, "text", "label").getMessage(),
+          glue);
+    }
+    Path spaces = write("spaces.jsonl", utf8(a + "  \t\n"));
+    assertEquals(
+        1, new TextJsonlSource(spaces, "text", "label", null).read(CLASSES).size(), "whitespace");
+  }
+
+  @Test
+  void aFileInUtf16IsNamedAsSuch() throws Exception {
+    String text = "{\"text\": \"a\", \"label\": \"ham\"}\n";
+    Path le = write("le.jsonl", text.getBytes(StandardCharsets.UTF_16LE));
+    assertEquals(
+        le + ": the file is in UTF-16 (little-endian), not UTF-8; save it as UTF-8",
+        fails(le, "text", "label").getMessage());
+    Path be = write("be.jsonl.gz", gzip(text.getBytes(StandardCharsets.UTF_16)));
+    assertEquals(
+        be + ": the file is in UTF-16 (big-endian), not UTF-8; save it as UTF-8",
+        fails(be, "text", "label").getMessage());
+  }
+
+  @Test
+  void aFieldNamedTwiceIsAnError() throws Exception {
+    // Found by DataFuzzTest: {"text": "a", "label": "ham", "label": "spam"} read as spam.
+    Path f =
+        write(
+            "twice.jsonl",
+            utf8(
+                "{\"text\": \"a\", \"label\": \"ham\"}\n"
+                    + "{\"text\": \"a\", \"label\": \"ham\", \"label\": \"spam\"}\n"));
+    assertEquals(
+        f + " line 2: not a JSON object: Duplicate field 'label'",
+        fails(f, "text", "label").getMessage());
+  }
+
+  @Test
   void parserMessagesShowNeitherTheWholeLineNorTheParsersInternals() throws Exception {
     String unquoted = "buynow".repeat(100);
     Path f = write("unquoted.jsonl", utf8("{\"text\": " + unquoted + ", \"label\": \"spam\"}\n"));
