@@ -65,7 +65,7 @@ class ShippedRecipesRunTest {
                 DynamicTest.dynamicTest(
                     r.toString(),
                     () -> {
-                      Path out = tmp.resolve(r.getFileName().toString() + "-run");
+                      Path out = tmp.resolve(r.toString().replace('/', '_') + "-run");
                       ByteArrayOutputStream o = new ByteArrayOutputStream();
                       ByteArrayOutputStream e = new ByteArrayOutputStream();
                       int code =
