@@ -173,4 +173,25 @@ class SweepTest {
     assertTrue(r.out().endsWith("4 trials\n"), r::toString);
     assertFalse(Files.exists(tmp.resolve("listed")));
   }
+
+  /** An external scheduler's way: every trial on its own with --trial, then --collect. */
+  @Test
+  void trialsRunOneByOneThenCollectedGiveTheSweepsTable() throws Exception {
+    Path dir = tmp.resolve("by-index");
+    for (int i = 0; i < 4; i++) {
+      CliResult r = CliResult.run(args(dir, "--trial", Integer.toString(i)));
+      assertEquals(0, r.code(), r::toString);
+    }
+    CliResult c = CliResult.run(args(dir, "--collect"));
+    assertEquals(0, c.code(), c::toString);
+    assertTrue(c.out().contains("Collected 4 of 4 trials"), c::toString);
+    List<String> want = Files.readAllLines(out.resolve("results.csv"));
+    List<String> got = Files.readAllLines(dir.resolve("results.csv"));
+    assertEquals(want.size(), got.size());
+    for (int i = 0; i < want.size(); i++) { // all but the wall time
+      assertEquals(
+          want.get(i).substring(0, want.get(i).lastIndexOf(',')),
+          got.get(i).substring(0, got.get(i).lastIndexOf(',')));
+    }
+  }
 }
