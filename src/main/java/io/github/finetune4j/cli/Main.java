@@ -473,24 +473,8 @@ public final class Main implements Callable<Integer> {
         Sweep.metricLines(t, summary, seed).forEach(main.out::println);
         return OK;
       }
-      List<String> command = new ArrayList<>();
-      command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-      if (System.getProperty("ai.djl.offline") != null) {
-        command.add("-Dai.djl.offline=" + System.getProperty("ai.djl.offline"));
-      }
-      command.add("-cp");
-      command.add(System.getProperty("java.class.path"));
-      command.add(Main.class.getName());
-      boolean threadsSet = set.stream().anyMatch(s -> s.startsWith("train.threads="));
-      Sweep run = sweep;
-      if (parallel > 1 && !threadsSet) {
-        int threads = Math.max(1, Runtime.getRuntime().availableProcessors() / parallel);
-        List<String> withThreads = new ArrayList<>(set);
-        withThreads.add("train.threads=" + threads);
-        run = new Sweep(recipes, sweep.grid(), seeds, withThreads, out);
-      }
-      List<Sweep.Trial> failed = run.runAll(command, parallel, seedsOf, main.out);
-      int n = sweep.collect(descriptions);
+      List<Sweep.Trial> failed = sweep.run(parallel, main.out);
+      int n = (int) trials.stream().filter(sweep::complete).count();
       main.out.printf(
           Locale.ROOT,
           "Sweep: %d of %d trials complete; results in %s (results.md, results.csv,"

@@ -272,7 +272,9 @@ public final class NormLayers {
       String own = ParameterNames.childName(block, child.getKey(), index);
       String name = prefix + own;
       Block b = child.getValue();
-      if (b instanceof BatchNorm bn) {
+      if (b instanceof PolicyBatchNorm wrapped) { // attached before (the block is reused)
+        addDjl(wrapped, name);
+      } else if (b instanceof BatchNorm bn) {
         PolicyBatchNorm wrapper = new PolicyBatchNorm(bn);
         if (replace(block, child.getKey(), wrapper)) {
           addDjl(wrapper, name);

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.github.finetune4j.recipe.RecipeException;
 import io.github.finetune4j.recipe.RecipeReader;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -250,6 +251,72 @@ public record Sweep(
     } catch (IOException e) {
       return false;
     }
+  }
+
+  /** The command-line class the child processes run (the {@code finetune} command). */
+  private static final String MAIN = "io.github.finetune4j.cli.Main";
+
+  /**
+   * Each recipe's seed, with the common overrides applied.
+   *
+   * @return the seeds by recipe
+   * @throws RecipeException when a recipe does not read
+   */
+  public Map<Path, Long> baseSeeds() throws RecipeException {
+    Map<Path, Long> m = new LinkedHashMap<>();
+    for (Path r : recipes) {
+      m.put(r, RecipeReader.read(r, set).train().seed());
+    }
+    return m;
+  }
+
+  /**
+   * Each recipe's description (its file name when it has none), for the tables.
+   *
+   * @return the descriptions by recipe
+   * @throws RecipeException when a recipe does not read
+   */
+  public Map<Path, String> descriptions() throws RecipeException {
+    Map<Path, String> m = new LinkedHashMap<>();
+    for (Path r : recipes) {
+      String d = RecipeReader.read(r, set).description();
+      m.put(r, d == null ? r.toString() : d);
+    }
+    return m;
+  }
+
+  /**
+   * Runs the sweep from Java: the trials that are not complete, {@code parallel} at a time as child
+   * JVMs of this one's class path (each with {@code train.threads = cores / parallel} unless {@code
+   * set} gives it), then writes the results. Call {@link #prepare} first.
+   *
+   * @param parallel trials at once
+   * @param out progress output
+   * @return the trials that failed
+   * @throws RecipeException when a recipe does not read
+   * @throws IOException when a child cannot be started or the results cannot be written
+   * @throws InterruptedException when interrupted (the children are stopped)
+   */
+  public List<Trial> run(int parallel, PrintStream out)
+      throws RecipeException, IOException, InterruptedException {
+    List<String> command = new ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    if (System.getProperty("ai.djl.offline") != null) {
+      command.add("-Dai.djl.offline=" + System.getProperty("ai.djl.offline"));
+    }
+    command.add("-cp");
+    command.add(System.getProperty("java.class.path"));
+    command.add(MAIN);
+    Sweep children = this;
+    if (parallel > 1 && set.stream().noneMatch(s -> s.startsWith("train.threads="))) {
+      List<String> withThreads = new ArrayList<>(set);
+      withThreads.add(
+          "train.threads=" + Math.max(1, Runtime.getRuntime().availableProcessors() / parallel));
+      children = new Sweep(recipes, grid, seeds, withThreads, this.out);
+    }
+    List<Trial> failed = children.runAll(command, parallel, baseSeeds(), out);
+    collect(descriptions());
+    return failed;
   }
 
   /**
