@@ -230,20 +230,7 @@ public final class FineTuning {
                       + "; run the same command again"));
         }
       }
-      if (model == null) {
-        m.setBlock(block);
-      }
-      if (weights != null) {
-        try {
-          weights.load(block, out);
-        } catch (BadInputException | IllegalArgumentException e) {
-          dir.discard(); // holds nothing but its marker yet: bad input leaves nothing behind
-          throw e instanceof BadInputException b
-              ? b
-              : new BadInputException(List.of("model: " + e.getMessage()));
-        }
-      }
-      Engine.getInstance().setRandomSeed((int) (long) policy.train().seed());
+      begin(dir, m, out);
       FineTune.Training training =
           new FineTune.Training(
               m,
@@ -307,20 +294,7 @@ public final class FineTuning {
     FineTune.Resolved r = FineTune.resolved(policy, block, parameters());
     Model m = model != null ? model : Model.newInstance("finetune4j", Device.cpu());
     try (RunDirectory dir = RunDirectory.open(options.out(), out)) {
-      if (model == null) {
-        m.setBlock(block);
-      }
-      if (weights != null) {
-        try {
-          weights.load(block, out);
-        } catch (BadInputException | IllegalArgumentException e) {
-          dir.discard();
-          throw e instanceof BadInputException b
-              ? b
-              : new BadInputException(List.of("model: " + e.getMessage()));
-        }
-      }
-      Engine.getInstance().setRandomSeed((int) (long) policy.train().seed());
+      begin(dir, m, out);
       FineTune.Training training =
           new FineTune.Training(
               m,
@@ -348,6 +322,28 @@ public final class FineTuning {
         m.close();
       }
     }
+  }
+
+  /**
+   * Under the run directory's lock: the block into the model, the pre-trained weights loaded (bad
+   * weights discard the directory, which holds nothing but its marker yet), the engine seeded.
+   */
+  private void begin(RunDirectory dir, Model m, PrintStream out)
+      throws BadInputException, IOException {
+    if (model == null) {
+      m.setBlock(block);
+    }
+    if (weights != null) {
+      try {
+        weights.load(block, out);
+      } catch (BadInputException | IllegalArgumentException e) {
+        dir.discard();
+        throw e instanceof BadInputException b
+            ? b
+            : new BadInputException(List.of("model: " + e.getMessage()));
+      }
+    }
+    Engine.getInstance().setRandomSeed((int) (long) policy.train().seed());
   }
 
   /** What the CLI does with a built run: train it, or sweep its learning rate. */

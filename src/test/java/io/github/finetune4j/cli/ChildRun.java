@@ -72,6 +72,25 @@ final class ChildRun {
     return new Stopped(p.exitValue(), lastStep(metrics));
   }
 
+  /**
+   * {@code run RECIPE SETUP... output.dir=OUT [--resume]}.
+   *
+   * @param recipe the recipe
+   * @param setup overrides
+   * @param out the output directory
+   * @param resume whether to add {@code --resume}
+   * @return the arguments
+   */
+  static String[] runArgs(String recipe, String[] setup, Path out, boolean resume) {
+    List<String> a = new ArrayList<>(List.of("run", recipe));
+    a.addAll(List.of(setup));
+    a.add("output.dir=" + out);
+    if (resume) {
+      a.add("--resume");
+    }
+    return a.toArray(String[]::new);
+  }
+
   /** The last step a metrics.jsonl holds (a torn last line does not count). */
   static long lastStep(Path metrics) throws IOException {
     if (!Files.isRegularFile(metrics)) {

@@ -55,13 +55,7 @@ class KillAndResumeTest {
   }
 
   private static String[] args(Path out, boolean resume) {
-    List<String> a = new ArrayList<>(List.of("run", RECIPE));
-    a.addAll(List.of(SETUP));
-    a.add("output.dir=" + out);
-    if (resume) {
-      a.add("--resume");
-    }
-    return a.toArray(String[]::new);
+    return ChildRun.runArgs(RECIPE, SETUP, out, resume);
   }
 
   /** Starts the run in a child JVM and kills it (SIGKILL) once it has logged {@code step}. */

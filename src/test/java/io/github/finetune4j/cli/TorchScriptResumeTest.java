@@ -8,7 +8,6 @@ import io.github.finetune4j.pipeline.RunDirectory;
 import io.github.finetune4j.train.Checkpoint;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -45,13 +44,7 @@ class TorchScriptResumeTest {
   }
 
   private static String[] args(Path out, boolean resume) {
-    List<String> a = new ArrayList<>(List.of("run", RECIPE));
-    a.addAll(List.of(SETUP));
-    a.add("output.dir=" + out);
-    if (resume) {
-      a.add("--resume");
-    }
-    return a.toArray(String[]::new);
+    return ChildRun.runArgs(RECIPE, SETUP, out, resume);
   }
 
   @Test
