@@ -528,12 +528,7 @@ public record Sweep(
           .append(v.isEmpty() ? "-" : String.format(Locale.ROOT, "%.1f", medianWall(v)))
           .append(" |\n");
       if (!v.isEmpty()) {
-        chart.add(
-            new String[] {
-              label + (t.values().isEmpty() ? "" : " " + t.values()),
-              Double.toString(mean(v)),
-              Double.toString(std(v))
-            });
+        chart.add(new String[] {shortLabel(t), Double.toString(mean(v)), Double.toString(std(v))});
       }
     }
     if (keys.size() == 1 && recipes.size() > 1) {
@@ -574,6 +569,23 @@ public record Sweep(
         .append(metric)
         .append(", mean ± std over seeds (median wall time)\n")
         .toString();
+  }
+
+  /**
+   * The chart's label of a cell: the recipe file without its folder {@code recipes/} and its
+   * extension, and each grid value by the last part of its key, e.g. {@code vision/gradual
+   * limit=20}.
+   */
+  private static String shortLabel(Trial t) {
+    String r = t.recipe().toString().replace('\\', '/');
+    r = r.startsWith("recipes/") ? r.substring("recipes/".length()) : r;
+    r = r.replaceAll("\\.(ya?ml|json)$", "");
+    StringBuilder b = new StringBuilder(r);
+    t.values()
+        .forEach(
+            (k, v) ->
+                b.append(' ').append(k.substring(k.lastIndexOf('.') + 1)).append('=').append(v));
+    return b.toString();
   }
 
   private static String meanStd(List<double[]> v) {
