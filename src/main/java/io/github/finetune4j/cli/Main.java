@@ -405,7 +405,7 @@ public final class Main implements Callable<Integer> {
                 List.of(
                     "--trial: the sweep has "
                         + trials.size()
-                        + " trials (0 to "
+                        + (trials.size() == 1 ? " trial (0 to " : " trials (0 to ")
                         + (trials.size() - 1)
                         + "), not "
                         + trial)));
