@@ -15,11 +15,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The quick version of docs/results.md, in the default test run: one seed, the smallest n, two
- * policies per task — from scratch and the recommended pre-trained recipe — through {@code finetune
- * sweep}. It asserts the direction the full table shows: pre-trained beats scratch, by a wide
- * margin on text (MiniLM, 50 labelled emails, 1,000 test emails) and clearly on images (the MNIST
- * CNN, 20 labelled digits, 600 test images).
+ * The quick version of docs/results.md, in the default test run: one seed, two policies per task —
+ * from scratch and the recommended pre-trained recipe — through {@code finetune sweep}, at the
+ * smallest n where the recipes' fixed epochs give any policy enough optimizer steps to move off the
+ * majority class: 100 labelled emails for text (at 50, three epochs are 12 steps and every policy
+ * predicts "ham" for all 1,000 test emails — docs/results.md), 20 labelled digits for images (600
+ * test images). It asserts the direction the full table shows: pre-trained beats scratch.
  */
 class ResultsQuickTest {
 
@@ -65,7 +66,7 @@ class ResultsQuickTest {
     double[] acc =
         sweep(
             tmp.resolve("text"),
-            "data.train.limit=50",
+            "data.train.limit=100",
             "recipes/spamassassin/random-init.yaml",
             "recipes/quickstart.yaml");
     assertTrue(acc[1] - acc[0] >= TEXT_MARGIN, "scratch " + acc[0] + ", pre-trained " + acc[1]);
@@ -82,8 +83,8 @@ class ResultsQuickTest {
     assertTrue(acc[1] - acc[0] >= VISION_MARGIN, "scratch " + acc[0] + ", pre-trained " + acc[1]);
   }
 
-  /** Measured: see docs/results.md (seed 42, n = 50). */
-  private static final double TEXT_MARGIN = 0.10;
+  /** Measured 0.782 against 0.854 (seed 42, n = 100; docs/results.md). */
+  private static final double TEXT_MARGIN = 0.04;
 
   /** Measured 0.678 against 0.718 (seed 42, n = 20; docs/results.md). */
   private static final double VISION_MARGIN = 0.02;
