@@ -600,7 +600,16 @@ public final class FineTuner implements AutoCloseable {
           NDArray outputs = s.block().forward(store, inputs, true).singletonOrThrow();
           NDArray l = s.task().loss(outputs, labels);
           if (part.length < idx.length) {
-            l = l.mul((float) part.length / idx.length);
+            // an engine-owned scalar, never mul(Number) on an array that needs gradients: DJL's
+            // Number operand aliases a Java buffer that autograd may read after it is freed
+            // (docs/decisions.md, "Memory safety with DJL")
+            l =
+                l.mul(
+                    sm.full(
+                        new Shape(),
+                        (float) part.length / idx.length,
+                        l.getDataType(),
+                        l.getDevice()));
           }
           gc.backward(l);
           batchLoss += l.getFloat();
