@@ -299,7 +299,13 @@ public final class Main implements Callable<Integer> {
       try {
         summary = FineTune.lrFind(r, recipe, options, main.out);
       } catch (BadInputException e) {
-        return main.badInput("cannot run lr-find on " + recipe, e);
+        // the directory checks speak of output.dir; here it is the sweep's own (--out)
+        return main.badInput(
+            "cannot run lr-find on " + recipe,
+            new BadInputException(
+                e.problems().stream()
+                    .map(p -> p.startsWith("output.dir: ") ? "--out: " + p.substring(12) : p)
+                    .toList()));
       }
       JsonNode s = summary.get("suggestions");
       main.out.printf(
