@@ -479,7 +479,7 @@ public final class Main implements Callable<Integer> {
         Sweep.metricLines(t, summary, seed).forEach(main.out::println);
         return OK;
       }
-      List<Sweep.Trial> failed = sweep.run(parallel, main.out);
+      List<Sweep.Trial> failed = sweep.run(Main.class.getName(), parallel, main.out);
       int n = (int) trials.stream().filter(sweep::complete).count();
       main.out.printf(
           Locale.ROOT,

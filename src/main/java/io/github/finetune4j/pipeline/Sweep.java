@@ -253,9 +253,6 @@ public record Sweep(
     }
   }
 
-  /** The command-line class the child processes run (the {@code finetune} command). */
-  private static final String MAIN = "io.github.finetune4j.cli.Main";
-
   /**
    * Each recipe's seed, with the common overrides applied.
    *
@@ -290,6 +287,8 @@ public record Sweep(
    * JVMs of this one's class path (each with {@code train.threads = cores / parallel} unless {@code
    * set} gives it), then writes the results. Call {@link #prepare} first.
    *
+   * @param mainClass the class each child runs as {@code MAIN run RECIPE overrides...}: the {@code
+   *     finetune} command line, {@code io.github.finetune4j.cli.Main}
    * @param parallel trials at once
    * @param out progress output
    * @return the trials that failed
@@ -297,7 +296,7 @@ public record Sweep(
    * @throws IOException when a child cannot be started or the results cannot be written
    * @throws InterruptedException when interrupted (the children are stopped)
    */
-  public List<Trial> run(int parallel, PrintStream out)
+  public List<Trial> run(String mainClass, int parallel, PrintStream out)
       throws RecipeException, IOException, InterruptedException {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
@@ -306,7 +305,7 @@ public record Sweep(
     }
     command.add("-cp");
     command.add(System.getProperty("java.class.path"));
-    command.add(MAIN);
+    command.add(mainClass);
     Sweep children = this;
     if (parallel > 1 && set.stream().noneMatch(s -> s.startsWith("train.threads="))) {
       List<String> withThreads = new ArrayList<>(set);

@@ -46,7 +46,7 @@ class ExperimentsApiTest {
             List.of("monitor.sinks=[jsonl]", "stages.0.epochs=3", "train.threads=1"),
             tmp.resolve("sweep"));
     assertEquals(List.of(), s.prepare());
-    assertEquals(List.of(), s.run(2, QUIET));
+    assertEquals(List.of(), s.run(io.github.finetune4j.cli.Main.class.getName(), 2, QUIET));
     assertTrue(s.trials().stream().allMatch(s::complete));
     assertEquals(3, Files.readAllLines(tmp.resolve("sweep/results.csv")).size());
   }
