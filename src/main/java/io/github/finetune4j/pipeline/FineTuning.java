@@ -232,14 +232,9 @@ public final class FineTuning {
       }
       begin(dir, m, out);
       FineTune.Training training =
-          new FineTune.Training(
+          training(
               m,
-              block,
-              r.params(),
-              r.groups(),
-              r.norms(),
-              r.plan(),
-              task,
+              r,
               new FineTune.Splits(train, valid, test),
               modelDir -> export.write(modelDir, m),
               s -> {
@@ -248,8 +243,6 @@ public final class FineTuning {
                   summary.accept(s);
                 }
               },
-              wholeRecipe ? FineTune.dataFiles(policy) : inputs,
-              rule,
               from,
               checkpointFiles);
       ActiveRun.begin(dir.partial(), policy.train().checkpointEvery() != null);
@@ -296,19 +289,12 @@ public final class FineTuning {
     try (RunDirectory dir = RunDirectory.open(options.out(), out)) {
       begin(dir, m, out);
       FineTune.Training training =
-          new FineTune.Training(
+          training(
               m,
-              block,
-              r.params(),
-              r.groups(),
-              r.norms(),
-              r.plan(),
-              task,
+              r,
               new FineTune.Splits(train, null, null),
               modelDir -> {},
               s -> {},
-              wholeRecipe ? FineTune.dataFiles(policy) : inputs,
-              rule,
               null,
               List.of());
       Files.writeString(
@@ -344,6 +330,32 @@ public final class FineTuning {
       }
     }
     Engine.getInstance().setRandomSeed((int) (long) policy.train().seed());
+  }
+
+  /** What a run (or an LR range test) trains: this block, resolved, with these splits. */
+  private FineTune.Training training(
+      Model m,
+      FineTune.Resolved r,
+      FineTune.Splits splits,
+      FineTune.Export export,
+      FineTune.Describe describe,
+      Checkpoint from,
+      List<Checkpoint.Extra> files) {
+    return new FineTune.Training(
+        m,
+        block,
+        r.params(),
+        r.groups(),
+        r.norms(),
+        r.plan(),
+        task,
+        splits,
+        export,
+        describe,
+        wholeRecipe ? FineTune.dataFiles(policy) : inputs,
+        rule,
+        from,
+        files);
   }
 
   /** What the CLI does with a built run: train it, or sweep its learning rate. */
