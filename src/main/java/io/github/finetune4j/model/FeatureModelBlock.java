@@ -13,6 +13,7 @@ import ai.djl.pytorch.engine.PtSymbolBlock;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * A module that reads feature vectors — a TorchScript module, or a DJL-native block — with an
@@ -29,7 +30,7 @@ import java.util.Arrays;
  * <p>The output mapping (a regression's target standardization undone) is made of constants that
  * are no parameters: they are stored by the pipeline's metadata, not in the parameter file.
  */
-public final class FeatureModelBlock extends AbstractBlock {
+public final class FeatureModelBlock extends AbstractBlock implements Segmented {
 
   private static final byte VERSION = 1;
 
@@ -168,14 +169,48 @@ public final class FeatureModelBlock extends AbstractBlock {
   @Override
   protected NDList forwardInternal(
       ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
-    NDArray x = inputs.singletonOrThrow();
+    return forwardSegments(ps, inputs, 0, segments().size(), training);
+  }
+
+  /**
+   * With a new head: {@code module} (every parameter but the head's) and {@code head} (dropout, the
+   * head, the output mapping); without one, the module alone (nothing to cache).
+   */
+  @Override
+  public List<Segment> segments() {
+    if (head == null) {
+      return List.of(new Segment("module", n -> true));
+    }
+    return List.of(
+        new Segment("module", n -> !n.startsWith("head.")),
+        new Segment("head", n -> n.startsWith("head.")));
+  }
+
+  @Override
+  public NDList forwardSegments(
+      ParameterStore ps, NDList inputs, int from, int to, boolean training) {
+    NDArray out = inputs.singletonOrThrow();
+    if (from == 0 && to > 0) {
+      out = module(ps, out, training);
+    }
+    if (head == null ? to > 0 : to > 1) {
+      out = tail(ps, out, training);
+    }
+    return new NDList(out);
+  }
+
+  private NDArray module(ParameterStore ps, NDArray x, boolean training) {
     if (exampleShape.length != 1) {
       long[] shape = new long[exampleShape.length + 1];
       shape[0] = x.getShape().get(0);
       System.arraycopy(exampleShape, 0, shape, 1, exampleShape.length);
       x = x.reshape(new Shape(shape));
     }
-    NDArray out = module.forward(ps, inputs(x, method), training).singletonOrThrow();
+    return module.forward(ps, inputs(x, method), training).singletonOrThrow();
+  }
+
+  /** The new head and the output mapping on the module's output. */
+  private NDArray tail(ParameterStore ps, NDArray out, boolean training) {
     if (head != null) {
       if (training && dropout > 0) {
         out = Dropout.dropout(out, dropout, true).singletonOrThrow();
@@ -185,7 +220,7 @@ public final class FeatureModelBlock extends AbstractBlock {
     if (scale != null) {
       // Constants in engine-owned storage (a copy), never aliasing a Java buffer: autograd keeps
       // the factor for the backward pass (see docs/decisions.md, memory safety).
-      NDManager m = inputs.head().getManager(); // the batch's (per-step) manager
+      NDManager m = out.getManager(); // the batch's (per-step) manager
       try (NDArray s = m.create(scale);
           NDArray b = m.create(shift)) {
         NDArray factor = s.duplicate();
@@ -193,7 +228,7 @@ public final class FeatureModelBlock extends AbstractBlock {
         out = out.mul(factor).add(offset);
       }
     }
-    return new NDList(out);
+    return out;
   }
 
   private static NDList inputs(NDArray x, String method) {

@@ -16,6 +16,9 @@ import ai.djl.training.initializer.TruncatedNormalInitializer;
 import ai.djl.util.PairList;
 import io.github.finetune4j.model.bert.BertConfig;
 import io.github.finetune4j.model.bert.BertEncoderBlock;
+import io.github.finetune4j.model.bert.BertKernels;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * A BERT-family encoder with a classification head: {@code (inputIds, attentionMask) -> logits}.
@@ -24,7 +27,7 @@ import io.github.finetune4j.model.bert.BertEncoderBlock;
  * {@code head} (a linear layer), so parameter names read {@code embeddings.word_embeddings.weight},
  * {@code encoder.layer.0.attention.self.query.weight}, ..., {@code head.weight}.
  */
-public final class TextClassifierBlock extends AbstractBlock {
+public final class TextClassifierBlock extends AbstractBlock implements Segmented {
 
   private static final byte VERSION = 1;
 
@@ -35,6 +38,7 @@ public final class TextClassifierBlock extends AbstractBlock {
   private final Block embeddings;
   private final Block encoder;
   private final Block head;
+  private BertKernels kernels;
 
   /**
    * Creates the block (uninitialized).
@@ -68,6 +72,33 @@ public final class TextClassifierBlock extends AbstractBlock {
   }
 
   /**
+   * Runs the encoder's layers with bfloat16 matrix products ({@link BertKernels}, loaded into
+   * {@code manager}) or, with {@code false}, with DJL's float32 operations again.
+   *
+   * @param bf16 whether to use bfloat16 products
+   * @param manager owns the kernel (e.g. the model's manager)
+   */
+  public void setBf16(boolean bf16, NDManager manager) {
+    if (kernels != null) {
+      kernels.close();
+      kernels = null;
+    }
+    if (bf16) {
+      kernels = BertKernels.load(manager);
+    }
+    BertEncoderBlock.useKernels(encoder, kernels);
+  }
+
+  /**
+   * Whether the encoder runs with bfloat16 matrix products.
+   *
+   * @return true after {@code setBf16(true, ...)}
+   */
+  public boolean bf16() {
+    return kernels != null;
+  }
+
+  /**
    * The number of classes.
    *
    * @return the class count
@@ -79,19 +110,71 @@ public final class TextClassifierBlock extends AbstractBlock {
   @Override
   protected NDList forwardInternal(
       ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
-    NDArray ids = inputs.get(0);
-    NDArray mask = inputs.get(1);
-    NDArray hidden =
-        BertEncoderBlock.encode(ps, embeddings, encoder, ids, mask, null, training)
-            .singletonOrThrow();
-    NDArray pooled =
-        "cls".equals(pooling)
-            ? hidden.get(new NDIndex(":, 0, :"))
-            : BertEncoderBlock.meanPool(hidden, mask);
-    if (training && dropout > 0) {
-      pooled = Dropout.dropout(pooled, dropout, true).singletonOrThrow();
+    return forwardSegments(ps, inputs, 0, segments().size(), training);
+  }
+
+  /**
+   * {@code embeddings}, {@code encoder.layer.0} ... {@code encoder.layer.N-1}, {@code pool} (no
+   * parameters), {@code head} (dropout and the linear layer). Up to the pooling a segment's outputs
+   * are the hidden states {@code [B, T, H]} and the 0/1 attention mask {@code [B, T]}; then the
+   * pooled vectors {@code [B, H]}.
+   */
+  @Override
+  public List<Segment> segments() {
+    List<Segment> out = new ArrayList<>();
+    out.add(new Segment("embeddings", n -> n.startsWith("embeddings."), true));
+    for (int i = 0; i < BertEncoderBlock.layerCount(encoder); i++) {
+      String prefix = "encoder.layer." + i + ".";
+      out.add(new Segment("encoder.layer." + i, n -> n.startsWith(prefix), true));
     }
-    return head.forward(ps, new NDList(pooled), training);
+    out.add(new Segment("pool", n -> false));
+    out.add(new Segment("head", n -> n.startsWith("head.")));
+    return out;
+  }
+
+  @Override
+  public NDList forwardSegments(
+      ParameterStore ps, NDList inputs, int from, int to, boolean training) {
+    int layers = BertEncoderBlock.layerCount(encoder);
+    int pool = layers + 1;
+    NDList x = inputs;
+    if (from == 0 && to > 0) {
+      NDArray ids = x.get(0);
+      NDArray mask = x.get(1);
+      if (ids.getShape().dimension() != 2 || !ids.getShape().equals(mask.getShape())) {
+        throw new IllegalArgumentException(
+            "inputIds and attentionMask must both be [batch, length], got "
+                + ids.getShape()
+                + " and "
+                + mask.getShape());
+      }
+      x = new NDList(embeddings.forward(ps, new NDList(ids), training).singletonOrThrow(), mask);
+    }
+    int first = Math.max(from, 1) - 1;
+    int last = Math.min(to - 1, layers);
+    if (last > first) {
+      NDArray mask = x.get(1);
+      x =
+          new NDList(
+              BertEncoderBlock.runLayers(ps, encoder, x.get(0), mask, first, last, training), mask);
+    }
+    if (from <= pool && to > pool) {
+      NDArray hidden = x.get(0);
+      NDArray mask = x.get(1);
+      x =
+          new NDList(
+              "cls".equals(pooling)
+                  ? hidden.get(new NDIndex(":, 0, :"))
+                  : BertEncoderBlock.meanPool(hidden, mask));
+    }
+    if (to > pool + 1) {
+      NDArray pooled = x.singletonOrThrow();
+      if (training && dropout > 0) {
+        pooled = Dropout.dropout(pooled, dropout, true).singletonOrThrow();
+      }
+      x = head.forward(ps, new NDList(pooled), training);
+    }
+    return x;
   }
 
   @Override

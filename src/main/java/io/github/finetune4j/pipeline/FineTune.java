@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.finetune4j.model.NormLayers;
+import io.github.finetune4j.model.Segmented;
 import io.github.finetune4j.model.bert.MiniLmImporter;
 import io.github.finetune4j.model.safetensors.BertCheckpoint;
 import io.github.finetune4j.monitor.ConsoleSink;
@@ -46,6 +47,7 @@ import io.github.finetune4j.train.CheckpointPolicy;
 import io.github.finetune4j.train.ClassificationTask;
 import io.github.finetune4j.train.EarlyStopping;
 import io.github.finetune4j.train.FaultPolicy;
+import io.github.finetune4j.train.FeatureCachePolicy;
 import io.github.finetune4j.train.FineTuner;
 import io.github.finetune4j.train.NormSetup;
 import io.github.finetune4j.train.RegressionTask;
@@ -329,6 +331,7 @@ public final class FineTune {
           setup(recipe, t, sinks)
               .optCheckpoints(
                   checkpoints(recipe, resolvedRecipe, partial, t.resume(), t.checkpointFiles()))
+              .optFeatureCache(featureCache(recipe, partial))
               .build();
       try (NDManager trainManager = t.model().getNDManager().newSubManager();
           FineTuner tuner = new FineTuner(setup, trainManager)) {
@@ -455,7 +458,23 @@ public final class FineTune {
                 ? FaultPolicy.skip(recipe.train().maxSkippedSteps())
                 : FaultPolicy.stop())
         .optAccumulate(recipe.train().accumulate())
-        .optEarlyStopping(earlyStopping(recipe));
+        .optEarlyStopping(earlyStopping(recipe))
+        .optFeatureCache(featureCache(recipe, Path.of(System.getProperty("java.io.tmpdir"))));
+  }
+
+  /** Whether the training images are transformed afresh each epoch (nothing can be cached). */
+  private static boolean augmented(Recipe recipe) {
+    return recipe.data().image() != null
+        && recipe.data().image().augment() != null
+        && recipe.data().image().augment().any();
+  }
+
+  /** The recipe's feature cache, spilling into {@code spillDir}. */
+  static FeatureCachePolicy featureCache(Recipe recipe, Path spillDir) {
+    return new FeatureCachePolicy(
+        recipe.train().featureCache() ? FeatureCachePolicy.Mode.AUTO : FeatureCachePolicy.Mode.OFF,
+        recipe.train().featureCacheMb() * (1L << 20),
+        spillDir);
   }
 
   /** The recipe's early stopping, or null. */
@@ -789,7 +808,30 @@ public final class FineTune {
       throws BadInputException {
     ParamGroups groups = groups(recipe, params);
     NormSetup norms = norms(recipe, block, groups);
-    return new Resolved(params, groups, norms, resolve(recipe, params, groups, normParams(norms)));
+    Plan plan = resolve(recipe, params, groups, normParams(norms));
+    List<String> cache = new ArrayList<>();
+    for (int i = 0; i < plan.stageEpochs().size(); i++) {
+      int stage = i;
+      List<String> trained =
+          plan.rows().stream().filter(r -> r.trainable().get(stage)).map(PlanRow::name).toList();
+      int k =
+          !recipe.train().featureCache() || augmented(recipe)
+              ? 0
+              : FeatureCachePolicy.boundary(
+                  block, trained, norms, Policies.stages(recipe).get(stage));
+      cache.add(k == 0 ? null : ((Segmented) block).segments().get(k - 1).name());
+    }
+    plan =
+        new Plan(
+            plan.rule(),
+            plan.schedule(),
+            plan.groups(),
+            plan.groupLr(),
+            plan.stageEpochs(),
+            plan.decayMode(),
+            plan.rows(),
+            cache);
+    return new Resolved(params, groups, norms, plan);
   }
 
   /**
@@ -890,7 +932,8 @@ public final class FineTune {
         groupLr,
         stages.stream().map(StagePlan::epochs).toList(),
         wd == null ? "none" : wd.mode(),
-        rows);
+        rows,
+        java.util.Collections.nCopies(stages.size(), (String) null));
   }
 
   /** Whether a parameter belongs to a normalization layer (a name segment containing "norm"). */

@@ -1,6 +1,5 @@
 package io.github.finetune4j.pipeline;
 
-import ai.djl.Device;
 import ai.djl.Model;
 import ai.djl.engine.Engine;
 import ai.djl.nn.Block;
@@ -9,6 +8,7 @@ import ai.djl.training.dataset.RandomAccessDataset;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.finetune4j.model.DjlModules;
+import io.github.finetune4j.model.TextClassifierBlock;
 import io.github.finetune4j.monitor.MetricsSink;
 import io.github.finetune4j.optim.UpdateRule;
 import io.github.finetune4j.params.ParameterNames;
@@ -186,6 +186,8 @@ public final class FineTuning {
     }
     List<String> problems =
         new ArrayList<>(FineTune.earlyStoppingProblems(policy, task, valid != null));
+    problems.addAll(Precision.problems(policy, block));
+    problems.addAll(Devices.problems(policy));
     problems.addAll(RunDirectory.check(runDir, policy.output().overwrite(), protect));
     if (!problems.isEmpty()) {
       throw new BadInputException(problems);
@@ -201,7 +203,7 @@ public final class FineTuning {
                   + " (model.type: torchscript), which checkpoints the module whole"));
     }
     FineTune.Resolved r = FineTune.resolved(policy, block, parameters());
-    Model m = model != null ? model : Model.newInstance("finetune4j", Device.cpu());
+    Model m = model != null ? model : Model.newInstance("finetune4j", Devices.of(policy));
     String recorded = wholeRecipe ? RecipeReader.toYaml(policy) : RecipeReader.toPolicyYaml(policy);
     try (RunDirectory dir =
         resume ? RunDirectory.resume(runDir, out) : RunDirectory.open(runDir, out)) {
@@ -231,6 +233,16 @@ public final class FineTuning {
         }
       }
       begin(dir, m, out);
+      boolean bf16 = Precision.bf16(policy, block);
+      if (bf16) {
+        ((TextClassifierBlock) block).setBf16(true, m.getNDManager());
+        out.println(
+            "Computing the encoder's matrix products in bfloat16 (train.precision "
+                + policy.train().precision()
+                + (Precision.cpuHasBf16()
+                    ? "; this CPU has bfloat16 units)"
+                    : "; this CPU has no" + " bfloat16 units: slower than fp32 here)"));
+      }
       FineTune.Training training =
           training(
               m,
@@ -239,6 +251,7 @@ public final class FineTuning {
               modelDir -> export.write(modelDir, m),
               s -> {
                 s.put("block", block.getClass().getName());
+                s.put("precision", bf16 ? "bf16" : "fp32");
                 if (summary != null) {
                   summary.accept(s);
                 }
@@ -250,6 +263,9 @@ public final class FineTuning {
         return FineTune.train(policy, recorded, training, dir, out, extraSinks, wallStart);
       } finally {
         ActiveRun.end();
+        if (bf16) {
+          ((TextClassifierBlock) block).setBf16(false, m.getNDManager());
+        }
       }
     } finally {
       if (model == null) {
@@ -285,7 +301,7 @@ public final class FineTuning {
       throw new BadInputException(problems);
     }
     FineTune.Resolved r = FineTune.resolved(policy, block, parameters());
-    Model m = model != null ? model : Model.newInstance("finetune4j", Device.cpu());
+    Model m = model != null ? model : Model.newInstance("finetune4j", Devices.of(policy));
     try (RunDirectory dir = RunDirectory.open(options.out(), out)) {
       begin(dir, m, out);
       FineTune.Training training =

@@ -18,6 +18,8 @@ import java.util.Map;
  * @param stageEpochs epochs per stage
  * @param decayMode {@code decoupled}, {@code coupled} or {@code none}
  * @param rows one row per parameter, in model order
+ * @param featureCache per stage, the last segment of the frozen prefix that runs apart (once per
+ *     example, in inference mode), or null for none
  */
 public record Plan(
     String rule,
@@ -26,10 +28,12 @@ public record Plan(
     Map<String, Double> groupLr,
     List<Integer> stageEpochs,
     String decayMode,
-    List<PlanRow> rows) {
+    List<PlanRow> rows,
+    List<String> featureCache) {
 
   /** Copies the collections. */
   public Plan {
+    featureCache = java.util.Collections.unmodifiableList(new java.util.ArrayList<>(featureCache));
     groups = List.copyOf(groups);
     groupLr = Map.copyOf(groupLr);
     stageEpochs = List.copyOf(stageEpochs);
@@ -79,6 +83,19 @@ public record Plan(
       }
       b.append('\n');
     }
+    if (featureCache.stream().anyMatch(java.util.Objects::nonNull)) {
+      b.append("feature cache:");
+      for (int s = 0; s < featureCache.size(); s++) {
+        b.append(s == 0 ? " " : "; ")
+            .append("stage ")
+            .append(s + 1)
+            .append(
+                featureCache.get(s) == null
+                    ? " none"
+                    : " after " + featureCache.get(s) + " (run once per example, inference mode)");
+      }
+      b.append('\n');
+    }
     b.append('\n');
     int w = rows.stream().mapToInt(r -> r.name().length()).max().orElse(10);
     b.append(
@@ -120,7 +137,10 @@ public record Plan(
       gs.addObject().put("name", g).put("lr", groupLr.get(g));
     }
     ArrayNode st = root.putArray("stages");
-    stageEpochs.forEach(e -> st.addObject().put("epochs", e));
+    for (int s = 0; s < stageEpochs.size(); s++) {
+      ObjectNode o = st.addObject().put("epochs", stageEpochs.get(s));
+      o.put("feature_cache_after", featureCache.get(s));
+    }
     root.put("weight_decay_mode", decayMode);
     ArrayNode ps = root.putArray("parameters");
     for (PlanRow r : rows) {

@@ -1,6 +1,5 @@
 package io.github.finetune4j.pipeline;
 
-import ai.djl.Device;
 import ai.djl.Model;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
@@ -96,7 +95,7 @@ final class TabularPipeline {
       width = first.featureCount();
       outputs = outputNames(recipe, first);
     }
-    try (NDManager manager = NDManager.newBaseManager(Device.cpu(), "PyTorch")) {
+    try (NDManager manager = NDManager.newBaseManager(Devices.of(recipe), "PyTorch")) {
       FeatureModelBlock block = build(recipe, source, width, natural, outputs, manager, null, null);
       block.initialize(manager, DataType.FLOAT32, new Shape(1, width));
       return FineTune.resolved(recipe, block, parameters(block)).plan();
@@ -126,7 +125,7 @@ final class TabularPipeline {
       System.setProperty("ai.djl.pytorch.num_threads", recipe.train().threads().toString());
     }
     int width = tables.train().featureCount();
-    try (Model model = Model.newInstance("finetune4j", Device.cpu())) {
+    try (Model model = Model.newInstance("finetune4j", Devices.of(recipe))) {
       out.printf(
           Locale.ROOT,
           "Loading %s (%s, %s)%n",

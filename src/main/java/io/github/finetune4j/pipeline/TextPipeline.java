@@ -1,6 +1,5 @@
 package io.github.finetune4j.pipeline;
 
-import ai.djl.Device;
 import ai.djl.Model;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
@@ -70,7 +69,7 @@ final class TextPipeline {
       System.setProperty("ai.djl.pytorch.num_threads", recipe.train().threads().toString());
     }
     BertConfig config = source.config();
-    try (Model model = Model.newInstance("finetune4j", Device.cpu());
+    try (Model model = Model.newInstance("finetune4j", Devices.of(recipe));
         TextTokenizer tokenizer = source.tokenizer(recipe.data().maxLength())) {
       TextClassifierBlock block = newBlock(recipe, config);
       block.initialize(model.getNDManager(), DataType.FLOAT32, new Shape(1, 8), new Shape(1, 8));

@@ -52,8 +52,7 @@ public record Recipe(
                 null, null, null, null, null, null, null, null, null, null, null, null)
             : schedule;
     monitor = monitor == null ? new MonitorSpec(null, null, null) : monitor;
-    train =
-        train == null ? new TrainSpec(null, null, null, null, null, null, null, null, null) : train;
+    train = train == null ? TrainSpec.builder().build() : train;
   }
 
   /**

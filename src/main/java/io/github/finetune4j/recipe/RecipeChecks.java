@@ -160,6 +160,9 @@ final class RecipeChecks {
     if (t.maxSkippedSteps() != null && t.maxSkippedSteps() < 0) {
       problems.add("train.max_skipped_steps: must be 0 or more, got " + t.maxSkippedSteps());
     }
+    if (t.featureCacheMb() < 0) {
+      problems.add("train.feature_cache_mb: must be at least 0, got " + t.featureCacheMb());
+    }
     if (t.accumulate() < 1) {
       problems.add("train.accumulate: must be at least 1, got " + t.accumulate());
     }

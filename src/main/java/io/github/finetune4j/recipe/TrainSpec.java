@@ -13,6 +13,11 @@ package io.github.finetune4j.recipe;
  * @param maxSkippedSteps with {@code skip}: the most steps that may be skipped before the run fails
  * @param accumulate micro-batches per optimizer step
  * @param earlyStopping early stopping, or null for none
+ * @param featureCache whether a frozen prefix runs apart (inference mode, outputs cached)
+ * @param featureCacheMb the cache's heap budget in MiB; beyond it rows go to a memory-mapped file
+ * @param precision {@code fp32}, {@code bf16} or {@code auto}: the compute type of the matrix
+ *     products
+ * @param device {@code auto}, {@code cpu} or {@code gpu}
  */
 @Doc("Run-wide training settings.")
 public record TrainSpec(
@@ -46,7 +51,31 @@ public record TrainSpec(
                 + " `data.batch_size` (default 1), the same as one batch this many times larger"
                 + " (the loss is the mean over all its examples).")
         Integer accumulate,
-    EarlyStoppingSpec earlyStopping) {
+    EarlyStoppingSpec earlyStopping,
+    @Doc(
+            "`true` (default): in a stage that trains only layers above a frozen bottom part of the"
+                + " model (the head alone, or the top layers), that part runs in inference mode (no"
+                + " dropout, fixed statistics) once per example and the stage trains on its stored"
+                + " outputs; `plan` shows where it is cut. `false`: every step runs the whole model"
+                + " in training mode, dropout of frozen layers included.")
+        Boolean featureCache,
+    @Doc(
+            "Heap budget of the feature cache in MiB (default 1024); rows beyond it go to a"
+                + " memory-mapped file in the run directory, deleted after the run.")
+        Integer featureCacheMb,
+    @OneOf({"fp32", "bf16", "auto"})
+        @Doc(
+            "Compute type of the encoder's matrix products: `fp32` (default); `bf16`: bfloat16"
+                + " products with float32 weights, optimizer state, LayerNorm, softmax and loss;"
+                + " `auto`: bf16 where the CPU has bfloat16 matrix units (AMX or AVX512-BF16),"
+                + " else fp32.")
+        String precision,
+    @OneOf({"auto", "cpu", "gpu"})
+        @Doc(
+            "Where the run computes: `cpu`, `gpu` (fails when the engine has none) or `auto` (the"
+                + " GPU when the engine has one, else the CPU; default). The CPU native library"
+                + " is the default build; see README for the GPU one.")
+        String device) {
 
   /** Applies defaults. */
   public TrainSpec {
@@ -57,6 +86,10 @@ public record TrainSpec(
         maxSkippedSteps == null && "skip".equals(onNonfinite) ? Long.valueOf(10) : maxSkippedSteps;
     keepCheckpoints = keepCheckpoints == null ? 2 : keepCheckpoints;
     accumulate = accumulate == null ? 1 : accumulate;
+    featureCache = featureCache == null ? Boolean.TRUE : featureCache;
+    featureCacheMb = featureCacheMb == null ? 1024 : featureCacheMb;
+    precision = precision == null ? "fp32" : precision;
+    device = device == null ? "auto" : device;
   }
 
   /**
@@ -79,8 +112,56 @@ public record TrainSpec(
     private String onNonfinite;
     private Integer accumulate;
     private EarlyStoppingSpec earlyStopping;
+    private Boolean featureCache;
+    private Integer featureCacheMb;
+    private String precision;
+    private String device;
 
     private Builder() {}
+
+    /**
+     * Sets whether a frozen prefix runs apart and is cached (default true).
+     *
+     * @param featureCache the value
+     * @return this builder
+     */
+    public Builder optFeatureCache(boolean featureCache) {
+      this.featureCache = featureCache;
+      return this;
+    }
+
+    /**
+     * Sets the feature cache's heap budget in MiB (default 1024).
+     *
+     * @param mb the value
+     * @return this builder
+     */
+    public Builder optFeatureCacheMb(int mb) {
+      this.featureCacheMb = mb;
+      return this;
+    }
+
+    /**
+     * Sets the compute precision, {@code fp32}, {@code bf16} or {@code auto} (default fp32).
+     *
+     * @param precision the value
+     * @return this builder
+     */
+    public Builder optPrecision(String precision) {
+      this.precision = precision;
+      return this;
+    }
+
+    /**
+     * Sets the device, {@code auto}, {@code cpu} or {@code gpu} (default auto).
+     *
+     * @param device the value
+     * @return this builder
+     */
+    public Builder optDevice(String device) {
+      this.device = device;
+      return this;
+    }
 
     /**
      * Sets how many batches each optimizer step accumulates (default 1).
@@ -197,7 +278,11 @@ public record TrainSpec(
           checkpointEvery,
           keepCheckpoints,
           accumulate,
-          earlyStopping);
+          earlyStopping,
+          featureCache,
+          featureCacheMb,
+          precision,
+          device);
     }
   }
 }

@@ -50,6 +50,12 @@ public final class AugmentedBatches implements Batches {
     this.width = base.length == 0 ? 0 : base[0].length;
   }
 
+  /** Inputs change every epoch: never cached. */
+  @Override
+  public boolean deterministic() {
+    return false;
+  }
+
   @Override
   public void startEpoch(int epoch) {
     draw = epoch - 1;

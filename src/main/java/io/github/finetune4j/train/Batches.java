@@ -58,6 +58,29 @@ public interface Batches {
   default void startEpoch(int epoch) {}
 
   /**
+   * The length of an example whose inputs vary in length (tokens), or -1 when they do not: a batch
+   * is padded to its longest example, and the feature cache keeps each example at its own length so
+   * that a batch of cached rows has the shape the uncached batch would have.
+   *
+   * @param i example index
+   * @return its length, or -1
+   */
+  default int length(int i) {
+    return -1;
+  }
+
+  /**
+   * Whether an example's inputs are the same in every epoch (no random augmentation): only then may
+   * the loop cache a frozen prefix's outputs for this split. A split whose {@link #startEpoch}
+   * changes its inputs must return false.
+   *
+   * @return true by default
+   */
+  default boolean deterministic() {
+    return true;
+  }
+
+  /**
    * The order in which evaluation batches the split (e.g. by length, to pad less).
    *
    * @return a permutation of {@code 0..size-1}

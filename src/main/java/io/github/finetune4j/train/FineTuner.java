@@ -16,6 +16,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.finetune4j.model.NormLayers;
+import io.github.finetune4j.model.Segmented;
 import io.github.finetune4j.monitor.EpochMetrics;
 import io.github.finetune4j.monitor.GroupStats;
 import io.github.finetune4j.monitor.MetricsSink;
@@ -97,6 +98,13 @@ public final class FineTuner implements AutoCloseable {
 
   private final NDManager manager;
   private final ParameterStore store;
+
+  /** The model's segments, when it has them and frozen prefixes may be run apart. */
+  private final Segmented segmented;
+
+  /** How the current stage runs: its frozen prefix and the splits it trains and validates on. */
+  private StageData current;
+
   private final Updater updater;
   private final Map<String, NDArray> initial = new HashMap<>();
 
@@ -144,6 +152,12 @@ public final class FineTuner implements AutoCloseable {
     }
     this.pinned = Set.copyOf(pin);
     this.store = new ParameterStore(manager, false);
+    this.segmented =
+        setup.featureCache().mode() != FeatureCachePolicy.Mode.OFF
+                && setup.block() instanceof Segmented sg
+            ? sg
+            : null;
+    this.current = new StageData(0, false, setup.train(), setup.valid(), 0);
     this.updater = new Updater(setup.rule(), manager);
     setup.params().forEach((name, p) -> initial.put(name, p.getArray().duplicate()));
     try (NDScope scope = new NDScope()) { // frees the float64 temporaries
@@ -244,6 +258,7 @@ public final class FineTuner implements AutoCloseable {
     // A run resumed inside a stage has its optimizer state already: freeze without resetting.
     applyFreezing(stage, index == 0 || p.resumedMidStage ? null : s.stages().get(index - 1));
     p.resumedMidStage = false;
+    prepareStage(stage);
     long stageStart = 0;
     for (int i = 0; i < index; i++) {
       stageStart += (long) p.perEpoch * s.stages().get(i).epochs();
@@ -304,7 +319,10 @@ public final class FineTuner implements AutoCloseable {
       }
     }
     p.batch = 0;
-    Pass valid = s.valid() != null && s.evalEveryEpoch() ? evaluate(s.valid()) : Pass.NONE;
+    Pass valid =
+        s.valid() != null && s.evalEveryEpoch()
+            ? evaluate(current.valid(), current.validFrom())
+            : Pass.NONE;
     EpochMetrics em =
         new EpochMetrics(
             p.epoch,
@@ -595,9 +613,9 @@ public final class FineTuner implements AutoCloseable {
         // examples, so the summed gradient is the one of a single batch of them all
         for (int from = 0; from < idx.length; from += s.batchSize()) {
           int[] part = idx.length <= s.batchSize() ? idx : slice(idx, from, s.batchSize());
-          NDList inputs = s.train().inputs(sm, part);
-          NDArray labels = s.train().labels(sm, part);
-          NDArray outputs = s.block().forward(store, inputs, true).singletonOrThrow();
+          NDList inputs = current.train().inputs(sm, part);
+          NDArray labels = current.train().labels(sm, part);
+          NDArray outputs = trainForward(inputs).singletonOrThrow();
           NDArray l = s.task().loss(outputs, labels);
           if (part.length < idx.length) {
             // an engine-owned scalar, never mul(Number) on an array that needs gradients: DJL's
@@ -762,6 +780,105 @@ public final class FineTuner implements AutoCloseable {
   }
 
   /**
+   * How a stage runs the model.
+   *
+   * @param from the first segment run in training mode (0: the whole model)
+   * @param recompute the prefix runs every step (else {@code train} holds its outputs)
+   * @param train the training inputs: the split, or the prefix's outputs
+   * @param valid the validation inputs: the split, or the prefix's outputs
+   * @param validFrom the segment {@code valid}'s inputs enter at
+   */
+  private record StageData(
+      int from, boolean recompute, Batches train, Batches valid, int validFrom) {
+    void close() {
+      if (train instanceof FeatureCache c) {
+        c.close();
+      }
+      if (valid instanceof FeatureCache c) {
+        c.close();
+      }
+    }
+  }
+
+  /**
+   * Finds the stage's frozen prefix and, with {@link FeatureCachePolicy.Mode#AUTO}, runs it once
+   * over the training split (and the validation split when the stage has several epochs); a cache
+   * of the previous stage is kept when the prefix is the same.
+   */
+  private void prepareStage(StagePlan stage) {
+    int k = segmented == null || !s.train().deterministic() ? 0 : boundary(stage);
+    FeatureCachePolicy policy = s.featureCache();
+    boolean cache = k > 0 && policy.mode() == FeatureCachePolicy.Mode.AUTO;
+    boolean cacheValid = cache && s.valid() != null && s.evalEveryEpoch() && stage.epochs() > 1;
+    if (k == current.from() && (!cacheValid || current.validFrom() == k)) {
+      return; // the same prefix as the stage before: its caches serve
+    }
+    Batches train = s.train();
+    if (cache && k == current.from()) {
+      train = current.train(); // keep the training cache, add the validation one
+      if (current.valid() instanceof FeatureCache c) {
+        c.close();
+      }
+    } else {
+      current.close();
+      if (cache) {
+        train =
+            FeatureCache.build(
+                segmented,
+                store,
+                manager,
+                s.train(),
+                k,
+                s.batchSize() * 2,
+                policy.budgetBytes(),
+                policy.spillDir());
+      }
+    }
+    Batches valid = s.valid();
+    if (cacheValid) {
+      long left = Math.max(0, policy.budgetBytes() - ((FeatureCache) train).heapBytes());
+      valid =
+          FeatureCache.build(
+              segmented, store, manager, valid, k, s.batchSize() * 2, left, policy.spillDir());
+    }
+    current = new StageData(k, k > 0 && !cache, train, valid, cacheValid ? k : 0);
+  }
+
+  /** The frozen prefix of a stage: see {@link FeatureCachePolicy#boundary}. */
+  private int boundary(StagePlan stage) {
+    List<String> trained = new ArrayList<>();
+    s.params()
+        .forEach(
+            (name, p) -> {
+              if (stage.trainable().contains(s.groups().groupOf(name).name())
+                  && !pinned.contains(name)) {
+                trained.add(name);
+              }
+            });
+    return FeatureCachePolicy.boundary(s.block(), trained, s.norms(), stage);
+  }
+
+  /**
+   * The training forward pass of the current stage: the model, or the segments above the frozen
+   * prefix on cached inputs, or the prefix in inference mode and then the rest.
+   */
+  private NDList trainForward(NDList inputs) {
+    if (current.from() == 0) {
+      return s.block().forward(store, inputs, true);
+    }
+    int n = segmented.segments().size();
+    NDList in = inputs;
+    if (current.recompute()) {
+      NDList prefix = segmented.forwardSegments(store, inputs, 0, current.from(), false);
+      in = new NDList(prefix.size());
+      for (NDArray a : prefix) {
+        in.add(a.duplicate()); // a TorchScript prefix in inference mode gives inference tensors
+      }
+    }
+    return segmented.forwardSegments(store, in, current.from(), n, true);
+  }
+
+  /**
    * The mean loss and the task's metrics over a split.
    *
    * @param loss mean loss (NaN without a split)
@@ -779,6 +896,11 @@ public final class FineTuner implements AutoCloseable {
    * @return the pass
    */
   public Pass evaluate(Batches data) {
+    return evaluate(data, 0);
+  }
+
+  /** {@link #evaluate(Batches)} on inputs of segment {@code from} (a cache's), or of the model. */
+  private Pass evaluate(Batches data, int from) {
     int[] order = data.evalOrder();
     double lossSum = 0;
     Task.Accumulator metrics = s.task().accumulator();
@@ -788,7 +910,13 @@ public final class FineTuner implements AutoCloseable {
       try (NDScope scope = new NDScope();
           NDManager sm = manager.newSubManager()) {
         NDArray labels = data.labels(sm, idx);
-        NDArray outputs = s.block().forward(store, data.inputs(sm, idx), false).singletonOrThrow();
+        NDList in = data.inputs(sm, idx);
+        NDArray outputs =
+            (from == 0
+                    ? s.block().forward(store, in, false)
+                    : segmented.forwardSegments(
+                        store, in, from, segmented.segments().size(), false))
+                .singletonOrThrow();
         lossSum += s.task().loss(outputs, labels).getFloat() * idx.length;
         metrics.add(outputs, labels);
       }
@@ -1131,6 +1259,7 @@ public final class FineTuner implements AutoCloseable {
 
   @Override
   public void close() {
+    current.close();
     initial.values().forEach(NDArray::close);
     best.values().forEach(NDArray::close);
     updater.close();

@@ -112,6 +112,7 @@ public final class TextBatches implements Batches {
    * @param i example index
    * @return its length
    */
+  @Override
   public int length(int i) {
     return ids[i].length;
   }

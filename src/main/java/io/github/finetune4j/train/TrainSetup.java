@@ -52,6 +52,8 @@ import java.util.Set;
  * @param maxSteps the run ends after this many optimizer steps (0: after its stages' epochs); the
  *     schedule then spans these steps
  * @param stopWhen asked after every step; true ends the run there (not a fault), or null
+ * @param featureCache how a frozen prefix of a {@link io.github.finetune4j.model.Segmented} model
+ *     is run and cached
  */
 public record TrainSetup(
     Block block,
@@ -83,7 +85,8 @@ public record TrainSetup(
     int accumulate,
     EarlyStopping earlyStopping,
     long maxSteps,
-    java.util.function.Predicate<StepMetrics> stopWhen) {
+    java.util.function.Predicate<StepMetrics> stopWhen,
+    FeatureCachePolicy featureCache) {
 
   /**
    * Starts a builder.
@@ -129,6 +132,18 @@ public record TrainSetup(
     private EarlyStopping earlyStopping;
     private long maxSteps;
     private java.util.function.Predicate<StepMetrics> stopWhen;
+    private FeatureCachePolicy featureCache = FeatureCachePolicy.DEFAULT;
+
+    /**
+     * Sets how a frozen prefix is run and cached (default {@link FeatureCachePolicy#DEFAULT}).
+     *
+     * @param featureCache the policy
+     * @return this builder
+     */
+    public Builder optFeatureCache(FeatureCachePolicy featureCache) {
+      this.featureCache = java.util.Objects.requireNonNull(featureCache);
+      return this;
+    }
 
     private Builder() {}
 
@@ -518,7 +533,8 @@ public record TrainSetup(
           accumulate,
           earlyStopping,
           maxSteps,
-          stopWhen);
+          stopWhen,
+          featureCache);
     }
   }
 }

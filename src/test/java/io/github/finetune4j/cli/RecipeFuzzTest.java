@@ -225,6 +225,9 @@ class RecipeFuzzTest {
       case 10 -> {
         byte[] b = bytes(recipe);
         int at = r.nextInt(b.length);
+        while (b[at] < 0) { // an ASCII byte: a continuation byte in a multi-byte character
+          at = (at + 1) % b.length; // would leave valid UTF-8 (another character)
+        }
         b[at] = (byte) (0x80 | r.nextInt(0x40)); // a UTF-8 continuation byte alone
         yield new Case("invalid UTF-8 at byte " + at + " of " + from, b, ext(recipe), List.of());
       }

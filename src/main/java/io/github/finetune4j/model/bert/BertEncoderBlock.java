@@ -151,6 +151,51 @@ public final class BertEncoderBlock extends AbstractBlock {
   }
 
   /**
+   * Makes every layer of an encoder's layer half run with bfloat16 matrix products through {@code
+   * kernels}, or again with DJL's float32 operations when it is null. The parameters stay float32.
+   *
+   * @param encoder the layer half ({@link #getEncoder()})
+   * @param kernels the loaded kernel, or null
+   */
+  public static void useKernels(Block encoder, BertKernels kernels) {
+    ((BertModules.Encoder) encoder).setKernels(kernels);
+  }
+
+  /**
+   * The number of layers of an encoder's layer half.
+   *
+   * @param encoder the layer half ({@link #getEncoder()})
+   * @return the layer count
+   */
+  public static int layerCount(Block encoder) {
+    return ((BertModules.Encoder) encoder).size();
+  }
+
+  /**
+   * Runs some layers of an encoder's layer half: layers {@code from} to {@code to - 1}, as the
+   * encoder's own forward pass runs them.
+   *
+   * @param ps the parameter store of the current forward pass
+   * @param encoder the layer half ({@link #getEncoder()})
+   * @param hidden hidden states {@code [B, T, H]}
+   * @param attentionMask 1 for tokens and 0 for padding {@code [B, T]}
+   * @param from the first layer
+   * @param to the layer after the last one
+   * @param training whether dropout is active
+   * @return the hidden states after layer {@code to - 1}
+   */
+  public static NDArray runLayers(
+      ParameterStore ps,
+      Block encoder,
+      NDArray hidden,
+      NDArray attentionMask,
+      int from,
+      int to,
+      boolean training) {
+    return ((BertModules.Encoder) encoder).layers(ps, hidden, attentionMask, from, to, training);
+  }
+
+  /**
    * Masked mean over the sequence: the sentence embedding of sentence-transformers models.
    *
    * @param hidden the hidden states {@code [B, T, H]}

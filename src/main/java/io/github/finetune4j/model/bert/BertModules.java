@@ -319,23 +319,66 @@ final class BertModules {
 
   /** {@code encoder.layer.N}: attention, then the feed-forward sub-layer. */
   static final class Layer extends AbstractBlock {
+    private final BertConfig config;
     private final Attention attention;
     private final Intermediate intermediate;
     private final DenseResidualNorm output;
 
+    /** When set, the layer runs with bfloat16 matrix products through this kernel. */
+    private BertKernels kernels;
+
     Layer(BertConfig config) {
+      this.config = config;
       attention = addChildBlock("attention", new Attention(config));
       intermediate = addChildBlock("intermediate", new Intermediate(config));
       output = addChildBlock("output", new DenseResidualNorm(config));
+    }
+
+    void setKernels(BertKernels kernels) {
+      this.kernels = kernels;
     }
 
     /** Inputs: hidden {@code [B, T, H]}, additive mask {@code [B, 1, 1, T]}. */
     @Override
     protected NDList forwardInternal(
         ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
+      if (kernels != null) {
+        return new NDList(
+            kernels.layer(
+                inputs.get(0),
+                inputs.get(1),
+                weights(ps, inputs.get(0).getDevice(), training),
+                config,
+                training));
+      }
       NDArray a = run(ps, attention, training, inputs.get(0), inputs.get(1));
       NDArray i = run(ps, intermediate, training, a);
       return new NDList(run(ps, output, training, i, a));
+    }
+
+    /** The 16 parameters in the kernel's order, as this pass's parameter store gives them. */
+    private NDArray[] weights(ParameterStore ps, ai.djl.Device device, boolean training) {
+      List<Block> order =
+          List.of(
+              attention.self.query,
+              attention.self.key,
+              attention.self.value,
+              attention.output.dense,
+              attention.output.norm,
+              intermediate.dense,
+              output.dense,
+              output.norm);
+      NDArray[] out = new NDArray[16];
+      int i = 0;
+      for (Block b : order) {
+        for (Parameter p : b.getParameters().values()) {
+          out[i++] = ps.getValue(p, device, training);
+        }
+      }
+      if (i != 16) {
+        throw new IllegalStateException("a BERT layer has " + i + " parameters, not 16");
+      }
+      return out;
     }
 
     @Override
@@ -403,8 +446,24 @@ final class BertModules {
     @Override
     protected NDList forwardInternal(
         ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
-      NDArray x = inputs.get(0);
-      NDArray mask = inputs.get(1);
+      return new NDList(layers(ps, inputs.get(0), inputs.get(1), 0, layer.layers.size(), training));
+    }
+
+    /** Runs every layer through {@code kernels} (null: DJL's float32 operations). */
+    void setKernels(BertKernels kernels) {
+      layer.layers.forEach(l -> l.setKernels(kernels));
+    }
+
+    /** The number of layers. */
+    int size() {
+      return layer.layers.size();
+    }
+
+    /**
+     * Runs layers {@code from} to {@code to - 1} on hidden states {@code [B, T, H]} with the 0/1
+     * attention mask {@code [B, T]}.
+     */
+    NDArray layers(ParameterStore ps, NDArray x, NDArray mask, int from, int to, boolean training) {
       Shape s = mask.getShape();
       NDArray additive =
           mask.toType(x.getDataType(), false)
@@ -412,7 +471,10 @@ final class BertModules {
               .add(1f)
               .mul(MASK_VALUE)
               .reshape(s.get(0), 1, 1, s.get(1));
-      return new NDList(run(ps, layer, training, x, additive));
+      for (int i = from; i < to; i++) {
+        x = run(ps, layer.layers.get(i), training, x, additive);
+      }
+      return x;
     }
 
     @Override
