@@ -645,6 +645,14 @@ public final class FineTune {
     if (recipe.train().accumulate() > 1) {
       summary.put("accumulate", recipe.train().accumulate());
     }
+    ArrayNode caches = summary.putArray("feature_cache");
+    for (RunResult.CacheUse c : result.featureCaches()) {
+      ObjectNode o = caches.addObject();
+      o.put("stage", c.stage()).put("split", c.split()).put("after", c.after());
+      o.put("examples", c.examples()).put("heap_bytes", c.heapBytes());
+      o.put("file_bytes", c.fileBytes());
+      number(o, "seconds", c.seconds());
+    }
     summary.put("rule", t.rule() != null ? t.rule().name() : recipe.optimizer().type());
     summary.put("seed", recipe.train().seed());
     summary.put("djl_version", Engine.getDjlVersion());

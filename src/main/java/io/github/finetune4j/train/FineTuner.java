@@ -105,6 +105,9 @@ public final class FineTuner implements AutoCloseable {
   /** How the current stage runs: its frozen prefix and the splits it trains and validates on. */
   private StageData current;
 
+  /** The caches built so far. */
+  private final List<RunResult.CacheUse> cacheUses = new ArrayList<>();
+
   private final Updater updater;
   private final Map<String, NDArray> initial = new HashMap<>();
 
@@ -207,7 +210,8 @@ public final class FineTuner implements AutoCloseable {
         test.metrics(),
         (System.nanoTime() - start) / 1e9,
         p.fault,
-        early);
+        early,
+        cacheUses);
   }
 
   /**
@@ -822,7 +826,8 @@ public final class FineTuner implements AutoCloseable {
     } else {
       current.close();
       if (cache) {
-        train =
+        long t0 = System.nanoTime();
+        FeatureCache c =
             FeatureCache.build(
                 segmented,
                 store,
@@ -832,16 +837,33 @@ public final class FineTuner implements AutoCloseable {
                 s.batchSize() * 2,
                 policy.budgetBytes(),
                 policy.spillDir());
+        record(stage, "train", c, t0);
+        train = c;
       }
     }
     Batches valid = s.valid();
     if (cacheValid) {
       long left = Math.max(0, policy.budgetBytes() - ((FeatureCache) train).heapBytes());
-      valid =
+      long t0 = System.nanoTime();
+      FeatureCache c =
           FeatureCache.build(
               segmented, store, manager, valid, k, s.batchSize() * 2, left, policy.spillDir());
+      record(stage, "valid", c, t0);
+      valid = c;
     }
     current = new StageData(k, k > 0 && !cache, train, valid, cacheValid ? k : 0);
+  }
+
+  private void record(StagePlan stage, String split, FeatureCache c, long t0) {
+    cacheUses.add(
+        new RunResult.CacheUse(
+            s.stages().indexOf(stage) + 1,
+            split,
+            c.after(),
+            c.size(),
+            c.heapBytes(),
+            c.fileBytes(),
+            (System.nanoTime() - t0) / 1e9));
   }
 
   /** The frozen prefix of a stage: see {@link FeatureCachePolicy#boundary}. */

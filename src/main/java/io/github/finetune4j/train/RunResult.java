@@ -23,11 +23,33 @@ public record RunResult(
     Evaluation test,
     double trainSeconds,
     TrainingFault fault,
-    EarlyStopping.Outcome earlyStop) {
-  /** Copies the list. */
+    EarlyStopping.Outcome earlyStop,
+    List<CacheUse> featureCaches) {
+  /** Copies the lists. */
   public RunResult {
     epochs = List.copyOf(epochs);
+    featureCaches = List.copyOf(featureCaches);
   }
+
+  /**
+   * A frozen prefix the loop stored for a stage.
+   *
+   * @param stage the stage, from 1
+   * @param split {@code train} or {@code valid}
+   * @param after the last cached segment
+   * @param examples examples stored
+   * @param heapBytes bytes on the heap
+   * @param fileBytes bytes in the memory-mapped file
+   * @param seconds time to compute them
+   */
+  public record CacheUse(
+      int stage,
+      String split,
+      String after,
+      int examples,
+      long heapBytes,
+      long fileBytes,
+      double seconds) {}
 
   /**
    * Accuracy on the test split.
