@@ -381,7 +381,7 @@ public final class MiniLmBench {
     System.out.flush();
   }
 
-  private static double median(double[] v) {
+  static double median(double[] v) {
     if (v.length == 0) {
       return Double.NaN;
     }
@@ -398,12 +398,12 @@ public final class MiniLmBench {
     }
   }
 
-  private static GroupRule rule(String name, String pattern) {
+  static GroupRule rule(String name, String pattern) {
     return new GroupRule(name, List.of(pattern), List.of(NamePattern.compile(pattern)));
   }
 
   /** {@code n} random sequences of exactly {@code t} token ids, labels alternating. */
-  private static TextBatches random(int n, int t, long seed) {
+  static TextBatches random(int n, int t, long seed) {
     Random r = new Random(seed);
     long[][] ids = new long[n][t];
     int[] labels = new int[n];

@@ -12,11 +12,9 @@ import io.github.finetune4j.monitor.StepMetrics;
 import io.github.finetune4j.optim.AdamW;
 import io.github.finetune4j.optim.DecayMode;
 import io.github.finetune4j.optim.GroupHyper;
-import io.github.finetune4j.params.GroupRule;
 import io.github.finetune4j.params.ParamGroups;
 import io.github.finetune4j.params.ParameterNames;
 import io.github.finetune4j.policy.StagePlan;
-import io.github.finetune4j.recipe.NamePattern;
 import io.github.finetune4j.train.ClassificationTask;
 import io.github.finetune4j.train.FineTuner;
 import io.github.finetune4j.train.TextBatches;
@@ -27,7 +25,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Random;
 import java.util.Set;
 
 /**
@@ -89,10 +86,10 @@ public final class MonitorOverheadBench {
           ParamGroups.partition(
               params.keySet(),
               List.of(
-                  rule("embeddings", "embeddings.*"),
-                  rule("lower", "encoder.layer.[0-2].*"),
-                  rule("upper", "encoder.layer.[3-5].*"),
-                  rule("head", "head.*")));
+                  MiniLmBench.rule("embeddings", "embeddings.*"),
+                  MiniLmBench.rule("lower", "encoder.layer.[0-2].*"),
+                  MiniLmBench.rule("upper", "encoder.layer.[3-5].*"),
+                  MiniLmBench.rule("head", "head.*")));
       Map<String, GroupHyper> hyper = new LinkedHashMap<>();
       for (String name : params.keySet()) {
         boolean decay = !name.endsWith("bias") && !name.toLowerCase(Locale.ROOT).contains("norm");
@@ -114,7 +111,7 @@ public final class MonitorOverheadBench {
           steps,
           System.getProperty("ai.djl.pytorch.num_threads", "(default)"));
 
-      TextBatches batch = fixedBatch();
+      TextBatches batch = MiniLmBench.random(BATCH, TOKENS, 7); // 16 x 64 tokens, no padding
       List<Config> configs =
           List.of(new Config("never", NEVER), new Config("N=10", 10), new Config("N=1", 1));
       Set<String> all = Set.of("embeddings", "lower", "upper", "head");
@@ -166,10 +163,10 @@ public final class MonitorOverheadBench {
       } finally {
         tuners.forEach(FineTuner::close);
       }
-      double base = median(blockMeans.get("never"));
+      double base = MiniLmBench.median(blockMeans.get("never"));
       System.out.println();
       for (Map.Entry<String, double[]> e : blockMeans.entrySet()) {
-        double med = median(e.getValue());
+        double med = MiniLmBench.median(e.getValue());
         System.out.printf(
             Locale.ROOT,
             "%-6s median %.1f ms/step  min %.1f  overhead vs never %+.1f%%  (blocks: %s)%n",
@@ -181,32 +178,5 @@ public final class MonitorOverheadBench {
                 Arrays.stream(e.getValue()).map(v -> Math.round(v * 10) / 10.0).toArray()));
       }
     }
-  }
-
-  private static GroupRule rule(String name, String pattern) {
-    return new GroupRule(name, List.of(pattern), List.of(NamePattern.compile(pattern)));
-  }
-
-  /** 16 random sequences of 64 token ids (no padding), labels alternating. */
-  private static TextBatches fixedBatch() {
-    Random r = new Random(7);
-    long[][] ids = new long[BATCH][TOKENS];
-    int[] labels = new int[BATCH];
-    for (int i = 0; i < BATCH; i++) {
-      ids[i][0] = 101;
-      for (int t = 1; t < TOKENS - 1; t++) {
-        ids[i][t] = 1000 + r.nextInt(29_000);
-      }
-      ids[i][TOKENS - 1] = 102;
-      labels[i] = i % 2;
-    }
-    return new TextBatches(ids, labels);
-  }
-
-  private static double median(double[] v) {
-    double[] s = v.clone();
-    Arrays.sort(s);
-    int n = s.length;
-    return n % 2 == 1 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
   }
 }

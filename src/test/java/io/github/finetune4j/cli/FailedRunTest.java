@@ -29,6 +29,8 @@ class FailedRunTest {
   private static final Set<String> TEXT_FIELDS =
       Set.of(
           "status",
+          "precision",
+          "feature_cache",
           "failure",
           "recipe_description",
           "djl_version",

@@ -86,7 +86,7 @@ public final class QuickstartInJava {
                         .build())
                 .build())
         .optMonitor(MonitorSpec.builder().optEvery(5).build())
-        .optTrain(TrainSpec.builder().optSeed(42).build())
+        .optTrain(TrainSpec.builder().optSeed(42).optPrecision("auto").build())
         .setOutput(OutputSpec.builder().setDir("runs/quickstart").build())
         .build();
   }
