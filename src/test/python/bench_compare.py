@@ -200,9 +200,12 @@ def table(data, meta, protocol, command):
     mb, _ = med(p, "matmul_bf16", "units_per_s")
     jm, _ = med(j, "matmul_fp32", "units_per_s")
     rss = data.get("rss_mb", {})
-    lines += ["", "Peak RSS of a process running the full fine-tune alone (6 steps, `/usr/bin/time`;"
-              " the JVM with `-Xmx4g` like `./finetune`): PyTorch"
-              f" {fmt(rss.get('python'), 4)} MB, Finetune4J {fmt(rss.get('java'), 4)} MB."]
+    runs = data.get("rss_runs_mb", {})
+    lines += ["", "Peak RSS of a process running the full fine-tune alone (6 steps, `/usr/bin/time`,"
+              " median of 3 alternated runs; the JVM with `-Xmx4g` like `./finetune`): PyTorch"
+              f" {fmt(rss.get('python'), 4)} MB ({', '.join(fmt(x, 4) for x in runs.get('python', []))}),"
+              f" Finetune4J {fmt(rss.get('java'), 4)} MB"
+              f" ({', '.join(fmt(x, 4) for x in runs.get('java', []))})."]
     lines += ["", "Matmul peak, GFLOP/s (1024x384 @ 384x1536):"
               f" PyTorch fp32 {fmt(mf)}, PyTorch bf16 {fmt(mb)}, DJL fp32 {fmt(jm)}.", "", END]
     return "\n".join(lines) + "\n"
@@ -255,10 +258,14 @@ def main(argv):
                 print(f"  {name} {jv['median_steps_per_s']:.4g} steps/s (load {jv['load_median']:.2f})",
                       flush=True)
     meta = machine()
-    if (only is None or "rss" in only) and not data.get("rss_mb"):
-        for side in ("java", "python"):
-            print(f"peak RSS: {side} ...", flush=True)
-            data.setdefault("rss_mb", {})[side] = peak_rss_mb(cp, side)
+    if (only is None or "rss" in only) and not data.get("rss_runs_mb"):
+        runs = {"java": [], "python": []}
+        for r in range(3):  # alternated: the figure swings by tens of MB between runs
+            for side in ("java", "python") if r % 2 == 0 else ("python", "java"):
+                print(f"peak RSS {r + 1}: {side} ...", flush=True)
+                runs[side].append(peak_rss_mb(cp, side))
+        data["rss_runs_mb"] = runs
+        data["rss_mb"] = {k: statistics.median([x for x in v if x]) for k, v in runs.items()}
     os.makedirs(os.path.join(REPO, "target", "bench"), exist_ok=True)
     with open(os.path.join(REPO, "target", "bench", "minilm.json"), "w") as f:
         json.dump({"machine": meta, "protocol": [rounds, *protocol], "data": data}, f, indent=1)

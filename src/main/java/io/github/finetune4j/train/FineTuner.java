@@ -42,7 +42,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
-import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -109,7 +108,9 @@ public final class FineTuner implements AutoCloseable {
   private final List<RunResult.CacheUse> cacheUses = new ArrayList<>();
 
   private final Updater updater;
-  private final Map<String, NDArray> initial = new HashMap<>();
+
+  /** w0: in memory for L2-SP, else in a temporary file read back for drift. */
+  private final InitialWeights initial;
 
   /** Early stopping: the best epoch's weights and running statistics, by parameter name. */
   private final Map<String, NDArray> best = new LinkedHashMap<>();
@@ -162,10 +163,19 @@ public final class FineTuner implements AutoCloseable {
             : null;
     this.current = new StageData(0, false, setup.train(), setup.valid(), 0);
     this.updater = new Updater(setup.rule(), manager);
-    setup.params().forEach((name, p) -> initial.put(name, p.getArray().duplicate()));
     try (NDScope scope = new NDScope()) { // frees the float64 temporaries
-      initial.forEach((name, w0) -> initialSq.put(name, sq64(w0)));
+      setup.params().forEach((name, p) -> initialSq.put(name, sq64(p.getArray())));
     }
+    Set<String> l2sp = new HashSet<>();
+    setup
+        .hyper()
+        .forEach(
+            (name, h) -> {
+              if (h.l2sp() > 0) {
+                l2sp.add(name);
+              }
+            });
+    this.initial = new InitialWeights(setup.params(), l2sp, setup.featureCache().spillDir());
   }
 
   /**
@@ -750,7 +760,7 @@ public final class FineTuner implements AutoCloseable {
       return f.restored(last.step(), "the checkpoint after step " + last.step());
     }
     try (NDScope scope = new NDScope()) {
-      initial.forEach((name, w0) -> s.params().get(name).getArray().set(ZERO_ALL, w0));
+      initial.restore(s.params());
     }
     weightSq.clear();
     return f.restored(
@@ -1042,8 +1052,9 @@ public final class FineTuner implements AutoCloseable {
       List<ParamSlot> slots,
       List<NDArray> grads,
       List<String> gradGroup,
-      Map<String, NDArray> before,
-      Map<String, Double> gradSq) {}
+      Map<String, Double> updateSq,
+      Map<String, Double> gradSq,
+      boolean sample) {}
 
   private Collected collect(
       StagePlan stage, double factor, OptionalDouble momentum, boolean sample) {
@@ -1053,7 +1064,8 @@ public final class FineTuner implements AutoCloseable {
             new ArrayList<>(),
             new ArrayList<>(),
             new HashMap<>(),
-            new HashMap<>());
+            new HashMap<>(),
+            sample);
     for (ParamGroup g : s.groups().groups()) {
       if (!stage.trainable().contains(g.name())) {
         continue;
@@ -1078,11 +1090,10 @@ public final class FineTuner implements AutoCloseable {
                     w,
                     grad,
                     h.withLr(h.lr() * factor * stage.scale(g.name())),
-                    h.l2sp() > 0 ? initial.get(name) : null));
+                    h.l2sp() > 0 ? initial.resident(name) : null));
         weightSq.remove(name); // about to change
         if (sample) {
           sum += sq(grad);
-          c.before().put(name, w.duplicate());
         }
       }
       c.gradSq().put(g.name(), sum);
@@ -1095,6 +1106,41 @@ public final class FineTuner implements AutoCloseable {
    * not applied (the first bad gradient's groups are remembered) rather than written into every
    * weight and moment; after an update, the updated weights are checked (one fused norm each).
    */
+  /**
+   * Applies the update. On a sampled step, group by group, each group's weights copied just before
+   * its update to measure ‖Δw‖ (one group's copy alive at a time, not the whole model's):
+   * per-tensor rules give the same values as one call over every tensor.
+   */
+  private void step(Collected c) {
+    if (!c.sample()) {
+      updater.step(c.slots());
+      return;
+    }
+    int from = 0;
+    while (from < c.slots().size()) {
+      String group = c.gradGroup().get(from);
+      int to = from;
+      while (to < c.slots().size() && c.gradGroup().get(to).equals(group)) {
+        to++;
+      }
+      List<ParamSlot> part = c.slots().subList(from, to);
+      List<NDArray> before = new ArrayList<>(part.size());
+      for (ParamSlot p : part) {
+        before.add(p.weight().duplicate());
+      }
+      updater.step(part);
+      double u2 = 0;
+      for (int i = 0; i < part.size(); i++) {
+        NDArray delta = before.get(i);
+        delta.subi(part.get(i).weight()); // in place on the copy: w_before − w_after
+        u2 += sq(delta);
+        delta.close();
+      }
+      c.updateSq().put(group, u2);
+      from = to;
+    }
+  }
+
   private void clipAndStep(long step, Collected c, boolean lossFinite) {
     if (s.clipValue() > 0) {
       Clipping.clipValue(c.grads(), s.clipValue());
@@ -1116,7 +1162,7 @@ public final class FineTuner implements AutoCloseable {
     boolean finite = lossFinite && Double.isFinite(total) && badLrGroups.isEmpty();
     badUpdateGroups = List.of();
     if (finite) {
-      updater.step(c.slots());
+      step(c);
       Set<String> bad = new LinkedHashSet<>();
       for (int i = 0; i < c.slots().size(); i++) {
         if (!finite(c.slots().get(i).weight())) {
@@ -1158,21 +1204,19 @@ public final class FineTuner implements AutoCloseable {
         NDArray w = s.params().get(name).getArray();
         double[] ws = weightSq.get(name);
         if (ws == null) {
-          ws = new double[] {sq(w), sq(w.sub(initial.get(name)))};
+          try (NDManager m = manager.newSubManager()) {
+            ws = new double[] {sq(w), sq(w.sub(initial.get(name, m)))};
+          }
           weightSq.put(name, ws);
         }
         w2 += ws[0];
         d2 += ws[1];
         w02 += initialSq.get(name);
         boolean isPinned = pinned.contains(name);
-        if (trains && !isPinned) {
-          NDArray delta = c.before().get(name);
-          delta.subi(w); // in place on the step's copy: w_before − w_after
-          u2 += sq(delta);
-        }
         elements += w.size();
         frozen += !trains || isPinned ? w.size() : 0;
       }
+      u2 = c.updateSq().getOrDefault(g.name(), 0.0);
       double lr =
           trains ? s.hyper().get(g.members().get(0)).lr() * factor * stage.scale(g.name()) : 0.0;
       stats.put(
@@ -1261,15 +1305,6 @@ public final class FineTuner implements AutoCloseable {
   }
 
   /**
-   * The initial weights w0 captured at load time, by parameter name.
-   *
-   * @return an unmodifiable view
-   */
-  public Map<String, NDArray> initialWeights() {
-    return Collections.unmodifiableMap(initial);
-  }
-
-  /**
    * How many updates the optimizer has applied to a parameter (resets count from zero).
    *
    * @param name parameter name
@@ -1282,7 +1317,7 @@ public final class FineTuner implements AutoCloseable {
   @Override
   public void close() {
     current.close();
-    initial.values().forEach(NDArray::close);
+    initial.close();
     best.values().forEach(NDArray::close);
     updater.close();
   }
