@@ -154,6 +154,26 @@ public final class Predictor implements AutoCloseable {
   }
 
   /**
+   * Sets the encoder's matrix products: {@code fp32} (the default), {@code bf16}, or {@code auto}
+   * (bf16 where the CPU has bfloat16 units).
+   *
+   * @param precision {@code fp32}, {@code bf16} or {@code auto}
+   * @throws IllegalArgumentException for another value
+   */
+  public void setPrecision(String precision) {
+    boolean bf16 =
+        switch (precision) {
+          case "fp32" -> false;
+          case "bf16" -> true;
+          case "auto" -> Precision.cpuHasBf16();
+          default -> throw new IllegalArgumentException("precision: fp32, bf16 or auto");
+        };
+    if (bf16 != block.bf16()) {
+      block.setBf16(bf16, model.getNDManager());
+    }
+  }
+
+  /**
    * Classifies texts, in batches of {@value #BATCH_SIZE} grouped by length.
    *
    * @param texts the texts (any number, empty ones too)

@@ -60,5 +60,16 @@ class PrecisionDeviceCliTest {
     assertTrue(
         Files.readString(out.resolve("summary.json")).contains("\"precision\" : \"fp32\""),
         "summary.json precision");
+    // and its export predicts in float32 only
+    CliResult p =
+        CliResult.run(
+            "predict",
+            out.toString(),
+            "--precision",
+            "bf16",
+            "--input",
+            "data/breast-cancer/test.csv");
+    assertEquals(2, p.code(), p.toString());
+    assertTrue(p.err().contains("--precision bf16 applies to text classifiers"), p.err());
   }
 }

@@ -17,6 +17,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.zip.GZIPOutputStream;
@@ -69,6 +70,43 @@ class PredictCliTest {
   }
 
   // ---- good input ----
+
+  @Test
+  void bf16PredictionsAgreeWithFloat32WithinRoundingAndAreNotTheSameNumbers() throws Exception {
+    String[] texts = {
+      "Cheap pills, click now!!!", "Meeting moved to noon", "You won a prize", "Lunch tomorrow?"
+    };
+    List<String> a = new ArrayList<>(List.of("--format", "jsonl"));
+    a.addAll(List.of(texts));
+    CliResult fp32 = predict(a.toArray(String[]::new));
+    a.addAll(0, List.of("--precision", "bf16"));
+    CliResult bf16 = predict(a.toArray(String[]::new));
+    assertEquals(0, fp32.code(), fp32::toString);
+    assertEquals(0, bf16.code(), bf16::toString);
+    var json = new com.fasterxml.jackson.databind.ObjectMapper();
+    String[] x = fp32.out().strip().split("\n");
+    String[] y = bf16.out().strip().split("\n");
+    assertEquals(texts.length, x.length);
+    assertEquals(texts.length, y.length);
+    double worst = 0;
+    for (int i = 0; i < x.length; i++) {
+      var px = json.readTree(x[i]).get("probabilities");
+      var py = json.readTree(y[i]).get("probabilities");
+      for (var it = px.fieldNames(); it.hasNext(); ) {
+        String c = it.next();
+        worst = Math.max(worst, Math.abs(px.get(c).asDouble() - py.get(c).asDouble()));
+      }
+    }
+    assertTrue(worst > 0, "bf16 gave float32's probabilities exactly: it did not run");
+    assertTrue(worst < 0.05, "bf16 probabilities differ by " + worst);
+  }
+
+  @Test
+  void anUnknownPrecisionIsRefused() {
+    assertRefused(
+        predict("--precision", "fp16", "some text"),
+        "--precision: expected fp32, bf16 or auto, got \"fp16\"");
+  }
 
   @Test
   void aGoodExportPredictsArgumentsAsTsv() {
