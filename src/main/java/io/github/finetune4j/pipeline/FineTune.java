@@ -816,30 +816,7 @@ public final class FineTune {
       throws BadInputException {
     ParamGroups groups = groups(recipe, params);
     NormSetup norms = norms(recipe, block, groups);
-    Plan plan = resolve(recipe, params, groups, normParams(norms));
-    List<String> cache = new ArrayList<>();
-    for (int i = 0; i < plan.stageEpochs().size(); i++) {
-      int stage = i;
-      List<String> trained =
-          plan.rows().stream().filter(r -> r.trainable().get(stage)).map(PlanRow::name).toList();
-      int k =
-          !recipe.train().featureCache() || augmented(recipe)
-              ? 0
-              : FeatureCachePolicy.boundary(
-                  block, trained, norms, Policies.stages(recipe).get(stage));
-      cache.add(k == 0 ? null : ((Segmented) block).segments().get(k - 1).name());
-    }
-    plan =
-        new Plan(
-            plan.rule(),
-            plan.schedule(),
-            plan.groups(),
-            plan.groupLr(),
-            plan.stageEpochs(),
-            plan.decayMode(),
-            plan.rows(),
-            cache);
-    return new Resolved(params, groups, norms, plan);
+    return new Resolved(params, groups, norms, resolve(recipe, params, groups, block, norms));
   }
 
   /**
@@ -904,7 +881,12 @@ public final class FineTune {
    * (LayerNorm in BERT-family blocks).
    */
   static Plan resolve(
-      Recipe recipe, Map<String, Parameter> params, ParamGroups groups, Set<String> normParams) {
+      Recipe recipe,
+      Map<String, Parameter> params,
+      ParamGroups groups,
+      Block block,
+      NormSetup norms) {
+    Set<String> normParams = normParams(norms);
     Map<String, Double> groupLr = Policies.groupLr(recipe);
     List<StagePlan> stages = Policies.stages(recipe);
     List<String> l2spGroups = Policies.l2spGroups(recipe);
@@ -941,7 +923,27 @@ public final class FineTune {
         stages.stream().map(StagePlan::epochs).toList(),
         wd == null ? "none" : wd.mode(),
         rows,
-        java.util.Collections.nCopies(stages.size(), (String) null));
+        featureCache(recipe, block, norms, stages, rows));
+  }
+
+  /**
+   * Per stage, the last segment of the frozen prefix that runs apart (null: none), as the loop
+   * finds it ({@link FeatureCachePolicy#boundary}) from the rows' trainable flags.
+   */
+  private static List<String> featureCache(
+      Recipe recipe, Block block, NormSetup norms, List<StagePlan> stages, List<PlanRow> rows) {
+    List<String> cache = new ArrayList<>();
+    for (int i = 0; i < stages.size(); i++) {
+      int stage = i;
+      int k = 0;
+      if (recipe.train().featureCache() && !augmented(recipe)) {
+        List<String> trained =
+            rows.stream().filter(r -> r.trainable().get(stage)).map(PlanRow::name).toList();
+        k = FeatureCachePolicy.boundary(block, trained, norms, stages.get(stage));
+      }
+      cache.add(k == 0 ? null : ((Segmented) block).segments().get(k - 1).name());
+    }
+    return cache;
   }
 
   /** Whether a parameter belongs to a normalization layer (a name segment containing "norm"). */

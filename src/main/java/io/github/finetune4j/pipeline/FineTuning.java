@@ -241,7 +241,7 @@ public final class FineTuning {
                 + policy.train().precision()
                 + (Precision.cpuHasBf16()
                     ? "; this CPU has bfloat16 units)"
-                    : "; this CPU has no" + " bfloat16 units: slower than fp32 here)"));
+                    : "; this CPU has no bfloat16 units: slower than fp32 here)"));
       }
       FineTune.Training training =
           training(

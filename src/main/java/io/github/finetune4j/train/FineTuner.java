@@ -878,16 +878,13 @@ public final class FineTuner implements AutoCloseable {
 
   /** The frozen prefix of a stage: see {@link FeatureCachePolicy#boundary}. */
   private int boundary(StagePlan stage) {
-    List<String> trained = new ArrayList<>();
-    s.params()
-        .forEach(
-            (name, p) -> {
-              if (stage.trainable().contains(s.groups().groupOf(name).name())
-                  && !pinned.contains(name)) {
-                trained.add(name);
-              }
-            });
+    List<String> trained = s.params().keySet().stream().filter(n -> trains(n, stage)).toList();
     return FeatureCachePolicy.boundary(s.block(), trained, s.norms(), stage);
+  }
+
+  /** Whether a parameter trains in a stage: its group does and it is not pinned. */
+  private boolean trains(String name, StagePlan stage) {
+    return stage.trainable().contains(s.groups().groupOf(name).name()) && !pinned.contains(name);
   }
 
   /**
@@ -966,7 +963,7 @@ public final class FineTuner implements AutoCloseable {
         .forEach(
             (name, p) -> {
               String group = s.groups().groupOf(name).name();
-              boolean trains = stage.trainable().contains(group) && !pinned.contains(name);
+              boolean trains = trains(name, stage);
               p.getArray().setRequiresGradient(trains);
               if (trains && previous != null && !previous.trainable().contains(group)) {
                 restarted.add(name);
@@ -1102,11 +1099,6 @@ public final class FineTuner implements AutoCloseable {
   }
 
   /**
-   * Clips the gradients and applies the update. A step whose loss or gradients are not finite is
-   * not applied (the first bad gradient's groups are remembered) rather than written into every
-   * weight and moment; after an update, the updated weights are checked (one fused norm each).
-   */
-  /**
    * Applies the update. On a sampled step, group by group, each group's weights copied just before
    * its update to measure ‖Δw‖ (one group's copy alive at a time, not the whole model's):
    * per-tensor rules give the same values as one call over every tensor.
@@ -1141,6 +1133,11 @@ public final class FineTuner implements AutoCloseable {
     }
   }
 
+  /**
+   * Clips the gradients and applies the update. A step whose loss or gradients are not finite is
+   * not applied (the first bad gradient's groups are remembered) rather than written into every
+   * weight and moment; after an update, the updated weights are checked (one fused norm each).
+   */
   private void clipAndStep(long step, Collected c, boolean lossFinite) {
     if (s.clipValue() > 0) {
       Clipping.clipValue(c.grads(), s.clipValue());

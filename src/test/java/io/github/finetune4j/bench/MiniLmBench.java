@@ -180,7 +180,7 @@ public final class MiniLmBench {
   }
 
   /** A MiniLM-L6-sized classifier with random weights and the quickstart's groups. */
-  private static final class Bench implements AutoCloseable {
+  static final class Bench implements AutoCloseable {
     final Model model = Model.newInstance("bench");
     final TextClassifierBlock block =
         new TextClassifierBlock(BertConfig.miniLmL6(), 2, "mean", 0.1);

@@ -1,19 +1,13 @@
 package io.github.finetune4j.bench;
 
 import ai.djl.Model;
-import ai.djl.engine.Engine;
-import ai.djl.ndarray.types.DataType;
-import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import io.github.finetune4j.model.TextClassifierBlock;
-import io.github.finetune4j.model.bert.BertConfig;
 import io.github.finetune4j.monitor.MetricsSink;
 import io.github.finetune4j.monitor.StepMetrics;
 import io.github.finetune4j.optim.AdamW;
-import io.github.finetune4j.optim.DecayMode;
 import io.github.finetune4j.optim.GroupHyper;
 import io.github.finetune4j.params.ParamGroups;
-import io.github.finetune4j.params.ParameterNames;
 import io.github.finetune4j.policy.StagePlan;
 import io.github.finetune4j.train.ClassificationTask;
 import io.github.finetune4j.train.FineTuner;
@@ -76,28 +70,12 @@ public final class MonitorOverheadBench {
     int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 5;
     int steps = args.length > 1 ? Integer.parseInt(args[1]) : 30;
     System.setProperty("ai.djl.offline", "true");
-    Engine.getInstance().setRandomSeed(0);
-    try (Model model = Model.newInstance("bench")) {
-      TextClassifierBlock block = new TextClassifierBlock(BertConfig.miniLmL6(), 2, "mean", 0.1);
-      block.initialize(model.getNDManager(), DataType.FLOAT32, new Shape(1, 8), new Shape(1, 8));
-      model.setBlock(block);
-      Map<String, Parameter> params = ParameterNames.of(block);
-      ParamGroups groups =
-          ParamGroups.partition(
-              params.keySet(),
-              List.of(
-                  MiniLmBench.rule("embeddings", "embeddings.*"),
-                  MiniLmBench.rule("lower", "encoder.layer.[0-2].*"),
-                  MiniLmBench.rule("upper", "encoder.layer.[3-5].*"),
-                  MiniLmBench.rule("head", "head.*")));
-      Map<String, GroupHyper> hyper = new LinkedHashMap<>();
-      for (String name : params.keySet()) {
-        boolean decay = !name.endsWith("bias") && !name.toLowerCase(Locale.ROOT).contains("norm");
-        hyper.put(
-            name,
-            GroupHyper.of(name.startsWith("head.") ? 2e-3 : 1e-4)
-                .withWeightDecay(decay ? 0.01 : 0.0, DecayMode.DECOUPLED));
-      }
+    try (MiniLmBench.Bench bench = new MiniLmBench.Bench(false)) { // seed 0, random weights
+      Model model = bench.model;
+      TextClassifierBlock block = bench.block;
+      Map<String, Parameter> params = bench.params;
+      ParamGroups groups = bench.groups;
+      Map<String, GroupHyper> hyper = bench.hyper;
       long values = params.values().stream().mapToLong(p -> p.getArray().size()).sum();
       System.out.printf(
           Locale.ROOT,
