@@ -17,7 +17,7 @@ import java.util.TreeMap;
 
 /**
  * The checked contents of the {@value Exporter#MODEL_CONFIG} of an exported model of feature
- * vectors, as {@link TabularPipeline} writes it:
+ * vectors, as {@link FeatureFamily} writes it:
  *
  * <pre>{@code
  * {"kind": "features", "task": "classification" | "regression",

@@ -17,6 +17,11 @@ import java.util.List;
 interface FeatureModelSource extends ModelSource {
 
   @Override
+  default ModelFamily<?> family() {
+    return new FeatureFamily(this);
+  }
+
+  @Override
   default InputKind inputKind() {
     return InputKind.FEATURES;
   }

@@ -1,33 +1,23 @@
 package io.github.finetune4j.pipeline;
 
 import ai.djl.Model;
-import ai.djl.engine.Engine;
 import ai.djl.nn.Block;
-import ai.djl.nn.Parameter;
 import ai.djl.training.dataset.RandomAccessDataset;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.github.finetune4j.model.DjlModules;
-import io.github.finetune4j.model.TextClassifierBlock;
 import io.github.finetune4j.monitor.MetricsSink;
 import io.github.finetune4j.optim.UpdateRule;
-import io.github.finetune4j.params.ParameterNames;
 import io.github.finetune4j.recipe.Recipe;
 import io.github.finetune4j.recipe.RecipeException;
 import io.github.finetune4j.recipe.RecipeReader;
 import io.github.finetune4j.train.Batches;
 import io.github.finetune4j.train.Checkpoint;
-import io.github.finetune4j.train.ClassificationTask;
 import io.github.finetune4j.train.DatasetBatches;
-import io.github.finetune4j.train.RegressionTask;
 import io.github.finetune4j.train.Task;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.function.Consumer;
 
 /**
@@ -52,8 +42,6 @@ import java.util.function.Consumer;
  * }</pre>
  */
 public final class FineTuning {
-
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   /**
    * Loads pre-trained weights into the block once the run directory is locked, so that an output
@@ -118,7 +106,7 @@ public final class FineTuning {
     this.valid = b.valid;
     this.test = b.test;
     this.weights = b.weights;
-    this.export = b.export != null ? b.export : this::export;
+    this.export = b.export;
     this.summary = b.summary;
     this.startedAt = b.startedAt;
     this.rule = b.rule;
@@ -146,7 +134,7 @@ public final class FineTuning {
    *     policy cannot be honoured
    */
   public Plan plan() throws BadInputException {
-    return FineTune.resolved(policy, block, parameters()).plan();
+    return PlanResolver.resolved(policy, block, Runner.parameters(block)).plan();
   }
 
   /**
@@ -178,100 +166,7 @@ public final class FineTuning {
    */
   public ObjectNode run(PrintStream out, List<MetricsSink> extraSinks)
       throws BadInputException, RunFailedException, IOException {
-    long wallStart = startedAt != 0 ? startedAt : System.nanoTime();
-    Path runDir = Path.of(policy.output().dir());
-    List<Path> protect = new ArrayList<>(inputs);
-    if (policyFile != null) {
-      protect.add(policyFile);
-    }
-    List<String> problems =
-        new ArrayList<>(FineTune.earlyStoppingProblems(policy, task, valid != null));
-    problems.addAll(Precision.problems(policy, block));
-    problems.addAll(Devices.problems(policy));
-    problems.addAll(RunDirectory.check(runDir, policy.output().overwrite(), protect));
-    if (!problems.isEmpty()) {
-      throw new BadInputException(problems);
-    }
-    if (policy.train().checkpointEvery() != null
-        && checkpointFiles.isEmpty()
-        && DjlModules.holdsTorchScript(block)) {
-      throw new BadInputException(
-          List.of(
-              "train.checkpoint_every: the block holds a TorchScript module, whose BatchNorm"
-                  + " buffers are not DJL parameters, so a checkpoint could not restore it exactly;"
-                  + " leave train.checkpoint_every out, or run the module from a recipe"
-                  + " (model.type: torchscript), which checkpoints the module whole"));
-    }
-    FineTune.Resolved r = FineTune.resolved(policy, block, parameters());
-    Model m = model != null ? model : Model.newInstance("finetune4j", Devices.of(policy));
-    String recorded = wholeRecipe ? RecipeReader.toYaml(policy) : RecipeReader.toPolicyYaml(policy);
-    try (RunDirectory dir =
-        resume ? RunDirectory.resume(runDir, out) : RunDirectory.open(runDir, out)) {
-      Checkpoint from = resume ? Resume.prepare(dir.partial(), recorded, out) : null;
-      if (from != null && !checkpointFiles.isEmpty()) {
-        // the module was loaded from the checkpoint that was newest before the lock was taken
-        if (moduleFrom == null) {
-          throw new BadInputException(
-              List.of(
-                  "--resume: the checkpoint "
-                      + from.dir()
-                      + " holds no "
-                      + checkpointFiles.get(0).name()
-                      + " (the module with its buffers), so the run cannot continue exactly"));
-        }
-        if (!from.dir()
-            .toAbsolutePath()
-            .normalize()
-            .equals(moduleFrom.toAbsolutePath().normalize())) {
-          throw new BadInputException(
-              List.of(
-                  "--resume: the module was loaded from "
-                      + moduleFrom
-                      + ", but the newest valid checkpoint is now "
-                      + from.dir()
-                      + "; run the same command again"));
-        }
-      }
-      begin(dir, m, out);
-      boolean bf16 = Precision.bf16(policy, block);
-      if (bf16) {
-        ((TextClassifierBlock) block).setBf16(true, m.getNDManager());
-        out.println(
-            "Computing the encoder's matrix products in bfloat16 (train.precision "
-                + policy.train().precision()
-                + (Precision.cpuHasBf16()
-                    ? "; this CPU has bfloat16 units)"
-                    : "; this CPU has no bfloat16 units: slower than fp32 here)"));
-      }
-      FineTune.Training training =
-          training(
-              m,
-              r,
-              new FineTune.Splits(train, valid, test),
-              modelDir -> export.write(modelDir, m),
-              s -> {
-                s.put("block", block.getClass().getName());
-                s.put("precision", bf16 ? "bf16" : "fp32");
-                if (summary != null) {
-                  summary.accept(s);
-                }
-              },
-              from,
-              checkpointFiles);
-      ActiveRun.begin(dir.partial(), policy.train().checkpointEvery() != null);
-      try {
-        return FineTune.train(policy, recorded, training, dir, out, extraSinks, wallStart);
-      } finally {
-        ActiveRun.end();
-        if (bf16) {
-          ((TextClassifierBlock) block).setBf16(false, m.getNDManager());
-        }
-      }
-    } finally {
-      if (model == null) {
-        m.close();
-      }
-    }
+    return Runner.run(spec(), out, extraSinks);
   }
 
   /**
@@ -291,124 +186,30 @@ public final class FineTuning {
    */
   public ObjectNode lrFind(LrFind.Options options, PrintStream out)
       throws BadInputException, IOException {
-    List<Path> protect = new ArrayList<>(inputs);
-    if (policyFile != null) {
-      protect.add(policyFile);
-    }
-    List<String> problems = new ArrayList<>(LrFind.problems(policy, options));
-    problems.addAll(RunDirectory.check(options.out(), policy.output().overwrite(), protect));
-    if (!problems.isEmpty()) {
-      throw new BadInputException(problems);
-    }
-    FineTune.Resolved r = FineTune.resolved(policy, block, parameters());
-    Model m = model != null ? model : Model.newInstance("finetune4j", Devices.of(policy));
-    try (RunDirectory dir = RunDirectory.open(options.out(), out)) {
-      begin(dir, m, out);
-      FineTune.Training training =
-          training(
-              m,
-              r,
-              new FineTune.Splits(train, null, null),
-              modelDir -> {},
-              s -> {},
-              null,
-              List.of());
-      Files.writeString(
-          dir.partial().resolve("recipe.resolved.yaml"),
-          wholeRecipe ? RecipeReader.toYaml(policy) : RecipeReader.toPolicyYaml(policy));
-      ObjectNode summary = LrFind.sweep(policy, training, options, dir.partial(), out);
-      dir.complete();
-      return summary;
-    } finally {
-      if (model == null) {
-        m.close();
-      }
-    }
+    return Runner.lrFind(spec(), options, out);
   }
 
-  /**
-   * Under the run directory's lock: the block into the model, the pre-trained weights loaded (bad
-   * weights discard the directory, which holds nothing but its marker yet), the engine seeded.
-   */
-  private void begin(RunDirectory dir, Model m, PrintStream out)
-      throws BadInputException, IOException {
-    if (model == null) {
-      m.setBlock(block);
-    }
-    if (weights != null) {
-      try {
-        weights.load(block, out);
-      } catch (BadInputException | IllegalArgumentException e) {
-        dir.discard();
-        throw e instanceof BadInputException b
-            ? b
-            : new BadInputException(List.of("model: " + e.getMessage()));
-      }
-    }
-    Engine.getInstance().setRandomSeed((int) (long) policy.train().seed());
-  }
-
-  /** What a run (or an LR range test) trains: this block, resolved, with these splits. */
-  private FineTune.Training training(
-      Model m,
-      FineTune.Resolved r,
-      FineTune.Splits splits,
-      FineTune.Export export,
-      FineTune.Describe describe,
-      Checkpoint from,
-      List<Checkpoint.Extra> files) {
-    return new FineTune.Training(
-        m,
+  /** What the runner runs: this fine-tuning's parts. */
+  private RunSpec spec() {
+    return new RunSpec(
+        model,
         block,
-        r.params(),
-        r.groups(),
-        r.norms(),
-        r.plan(),
+        policy,
+        policyFile,
+        wholeRecipe,
+        inputs,
         task,
-        splits,
-        export,
-        describe,
-        wholeRecipe ? FineTune.dataFiles(policy) : inputs,
+        train,
+        valid,
+        test,
+        weights == null ? null : weights::load,
+        export == null ? null : export::write,
+        summary,
         rule,
-        from,
-        files);
-  }
-
-  /** What the CLI does with a built run: train it, or sweep its learning rate. */
-  @FunctionalInterface
-  interface Action {
-    ObjectNode apply(FineTuning ft) throws BadInputException, RunFailedException, IOException;
-  }
-
-  /** The block's trainable parameters by name; two with one name are bad input. */
-  private Map<String, Parameter> parameters() throws BadInputException {
-    try {
-      return ParameterNames.trainable(block);
-    } catch (IllegalStateException e) {
-      throw new BadInputException(List.of("model: " + e.getMessage()));
-    }
-  }
-
-  /** DJL's parameter file, what the block and task were, and the manifest (written last). */
-  private void export(Path modelDir, Model model) throws IOException {
-    Files.createDirectories(modelDir);
-    model.save(modelDir, Exporter.MODEL_NAME);
-    ObjectNode meta = JSON.createObjectNode();
-    meta.put("kind", "block");
-    meta.put("block", block.getClass().getName());
-    meta.put("task", task.name());
-    if (task instanceof ClassificationTask c) {
-      c.classes().forEach(meta.putArray("classes")::add);
-    } else if (task instanceof RegressionTask r) {
-      r.targets().forEach(meta.putArray("targets")::add);
-    }
-    meta.put(
-        "load",
-        "model.setBlock(<the same architecture>); model.load(dir, \""
-            + Exporter.MODEL_NAME
-            + "\")");
-    Files.writeString(modelDir.resolve(Exporter.MODEL_CONFIG), RecipeReader.toJson(meta));
-    Manifest.write(modelDir);
+        startedAt,
+        resume,
+        checkpointFiles,
+        moduleFrom);
   }
 
   /** Builder: {@code setX} for required parts, {@code optX} for optional ones. */

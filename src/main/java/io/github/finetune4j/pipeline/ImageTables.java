@@ -22,7 +22,7 @@ import java.util.Random;
 
 /**
  * The {@code image-folder} splits of a recipe as tables of pixels (one row of {@code channels *
- * height * width} values per image) for {@link TabularPipeline}: read with {@code data.image}'s
+ * height * width} values per image) for {@link FeatureFamily}: read with {@code data.image}'s
  * transform, sampled ({@code limit}: class-balanced, seeded) and carved ({@code valid_fraction}),
  * normalized; the training split augmented afresh at every draw when {@code data.image.augment}
  * asks for it.
@@ -104,7 +104,7 @@ final class ImageTables {
   }
 
   /** Reads the splits: normalized tables, and the images' shape and augmentation. */
-  static TabularPipeline.Tables read(Recipe recipe, ImageTransform defaults, PrintStream out)
+  static FeatureFamily.Tables read(Recipe recipe, ImageTransform defaults, PrintStream out)
       throws BadInputException {
     ImageTransform t = transform(recipe, defaults);
     ImageTransform declared = transform(recipe);
@@ -209,7 +209,7 @@ final class ImageTables {
             augment,
             skipped,
             first);
-    return new TabularPipeline.Tables(
+    return new FeatureFamily.Tables(
         normalized(train.data(), t),
         valid == null ? null : normalized(valid.data(), t),
         test == null ? null : normalized(test.data(), t),

@@ -127,7 +127,7 @@ public final class LrFind {
    * @return the summary (also {@code lr_find.json})
    * @throws IOException when writing fails
    */
-  static ObjectNode sweep(Recipe recipe, FineTune.Training t, Options o, Path dir, PrintStream out)
+  static ObjectNode sweep(Recipe recipe, Runner.Training t, Options o, Path dir, PrintStream out)
       throws IOException {
     StagePlan stage = Policies.stages(recipe).get(o.stage());
     int perEpoch =
@@ -157,7 +157,7 @@ public final class LrFind {
           }
         };
     TrainSetup setup =
-        FineTune.setup(recipe, t, List.of(capture))
+        Runner.setup(recipe, t, List.of(capture))
             .setStages(List.of(new StagePlan(epochs, stage.trainable(), stage.lrScale())))
             .setHyper(hyper)
             .optSchedule(Schedule.exponential(o.end() / o.start()), false)
@@ -203,13 +203,13 @@ public final class LrFind {
   }
 
   /** Every parameter's values (running statistics included), to put back after the sweep. */
-  private static Map<String, float[]> snapshot(FineTune.Training t) {
+  private static Map<String, float[]> snapshot(Runner.Training t) {
     Map<String, float[]> m = new LinkedHashMap<>();
     ParameterNames.of(t.block()).forEach((n, p) -> m.put(n, p.getArray().toFloatArray()));
     return m;
   }
 
-  private static void putBack(FineTune.Training t, Map<String, float[]> before) {
+  private static void putBack(Runner.Training t, Map<String, float[]> before) {
     for (Map.Entry<String, Parameter> e : ParameterNames.of(t.block()).entrySet()) {
       NDArray a = e.getValue().getArray();
       try (NDArray v = a.getManager().create(before.get(e.getKey()), a.getShape())) {
@@ -241,9 +241,9 @@ public final class LrFind {
       groupLrs.get(i).forEach((k, v) -> g.put(k, v));
     }
     ObjectNode sug = s.putObject("suggestions");
-    FineTune.number(sug, "valley", a.valley());
-    FineTune.number(sug, "steepest", a.steepest());
-    FineTune.number(sug, "minimum/10", a.minimumTenth());
+    RunSummary.number(sug, "valley", a.valley());
+    RunSummary.number(sug, "steepest", a.steepest());
+    RunSummary.number(sug, "minimum/10", a.minimumTenth());
     s.put("suggested", "valley");
     ArrayNode overrides = s.putArray("overrides");
     if (Double.isFinite(a.valley())) {

@@ -17,6 +17,13 @@ interface ModelSource {
   String describe();
 
   /**
+   * The family that reads this source's data, builds its block and writes its export.
+   *
+   * @return the family
+   */
+  ModelFamily<?> family();
+
+  /**
    * What the source's block reads.
    *
    * @return the input kind

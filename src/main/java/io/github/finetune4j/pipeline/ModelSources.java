@@ -66,4 +66,18 @@ final class ModelSources {
   static boolean registered(Class<? extends ModelSpec> kind) {
     return KINDS.containsKey(kind);
   }
+
+  /** {@code pretrained} or {@code random}, for the kinds that have a known architecture. */
+  static String init(ModelSpec spec) {
+    if (spec instanceof BertOnnxModel b) {
+      return b.init();
+    }
+    if (spec instanceof SafetensorsModel s) {
+      return s.init();
+    }
+    if (spec instanceof BuiltinModel b) {
+      return b.init();
+    }
+    return "pretrained";
+  }
 }

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.finetune4j.recipe.Recipe;
 import io.github.finetune4j.recipe.RecipeReader;
+import io.github.finetune4j.recipe.SourceSpec;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -13,6 +14,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.stream.Stream;
@@ -117,5 +120,17 @@ final class Provenance {
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("every Java has SHA-256", e);
     }
+  }
+
+  /** The files of the recipe's data splits, which no output directory may replace. */
+  static List<Path> dataFiles(Recipe recipe) {
+    List<Path> files = new ArrayList<>();
+    for (SourceSpec split :
+        Arrays.asList(recipe.data().train(), recipe.data().valid(), recipe.data().test())) {
+      if (split != null && split.path() != null) {
+        files.add(Path.of(split.path()));
+      }
+    }
+    return files;
   }
 }

@@ -13,6 +13,11 @@ import java.util.Map;
 interface TextEncoderSource extends ModelSource {
 
   @Override
+  default ModelFamily<?> family() {
+    return new TextFamily(this);
+  }
+
+  @Override
   default InputKind inputKind() {
     return InputKind.TOKEN_IDS;
   }

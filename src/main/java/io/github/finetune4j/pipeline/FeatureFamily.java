@@ -1,7 +1,6 @@
 package io.github.finetune4j.pipeline;
 
 import ai.djl.Model;
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
@@ -40,18 +39,22 @@ import java.util.Map;
 import java.util.TreeSet;
 
 /**
- * The pipeline of a model of feature vectors on csv splits: reads and standardizes the splits (the
- * standardizer fitted on the training split), loads the module from its source, puts the head on (a
- * new linear {@code classifier} on the module's output, or {@code none}: the module's own output,
- * whose width must be the number of classes or targets), and hands the run to {@link
- * FineTune#train}. Every problem with the data, the module or the fit of the two is exit 2 before
- * anything is written.
+ * The family of models of feature vectors ({@link FeatureModelSource}: TorchScript, DJL-native,
+ * built-in) on csv or image-folder splits: reads and standardizes the splits (the standardizer
+ * fitted on the training split), loads the module from its source, puts the head on (a new linear
+ * {@code classifier} on the module's output, or {@code none}: the module's own output, whose width
+ * must be the number of classes or targets). Every problem with the data, the module or the fit of
+ * the two is exit 2 before anything is written.
  */
-final class TabularPipeline {
+final class FeatureFamily implements ModelFamily<FeatureFamily.Tables> {
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  private TabularPipeline() {}
+  private final FeatureModelSource source;
+
+  FeatureFamily(FeatureModelSource source) {
+    this.source = source;
+  }
 
   /** The file a checkpoint of a TorchScript module holds it in, buffers included. */
   static final String MODULE_FILE = "module.pt";
@@ -82,7 +85,8 @@ final class TabularPipeline {
    * Loads the module (its file is the architecture) and resolves the plan; reads only the header
    * and first row of the training split, to know its feature columns.
    */
-  static Plan plan(Recipe recipe, FeatureModelSource source) throws BadInputException {
+  @Override
+  public Block architecture(Recipe recipe, NDManager manager) throws BadInputException {
     int width;
     long[] natural = null;
     List<String> outputs;
@@ -95,37 +99,32 @@ final class TabularPipeline {
       width = first.featureCount();
       outputs = outputNames(recipe, first);
     }
-    try (NDManager manager = NDManager.newBaseManager(Devices.of(recipe), "PyTorch")) {
-      FeatureModelBlock block = build(recipe, source, width, natural, outputs, manager, null, null);
-      block.initialize(manager, DataType.FLOAT32, new Shape(1, width));
-      return FineTune.resolved(recipe, block, parameters(block)).plan();
-    }
+    FeatureModelBlock block = build(recipe, source, width, natural, outputs, manager, null, null);
+    block.initialize(manager, DataType.FLOAT32, new Shape(1, width));
+    return block;
   }
 
-  /** Runs the recipe (see {@link FineTune#run}). */
-  static ObjectNode run(
-      Recipe recipe,
-      Path recipeFile,
-      FeatureModelSource source,
-      PrintStream out,
-      FineTuning.Action action,
-      long wallStart,
-      boolean resume)
-      throws BadInputException, RunFailedException, IOException {
-    Tables tables = tables(recipe, source, out);
+  @Override
+  public Tables read(Recipe recipe, PrintStream out) throws BadInputException {
+    return tables(recipe, source, out);
+  }
+
+  @Override
+  public Map<String, Parameter> parameters(Block block) throws BadInputException {
+    return parameters((FeatureModelBlock) block);
+  }
+
+  @Override
+  public Parts build(Recipe recipe, Tables tables, Model model, PrintStream out, boolean resume)
+      throws BadInputException, IOException {
     boolean regression = recipe.task() instanceof RegressionTaskSpec;
     List<String> outputs = outputNames(recipe, tables.train());
     float[][] mapping =
         regression && ((RegressionTaskSpec) recipe.task()).standardizeTargets()
             ? targetMapping(tables.train())
             : null;
-
-    Engine.getInstance().setRandomSeed((int) (long) recipe.train().seed());
-    if (recipe.train().threads() != null) {
-      System.setProperty("ai.djl.pytorch.num_threads", recipe.train().threads().toString());
-    }
     int width = tables.train().featureCount();
-    try (Model model = Model.newInstance("finetune4j", Devices.of(recipe))) {
+    {
       out.printf(
           Locale.ROOT,
           "Loading %s (%s, %s)%n",
@@ -186,37 +185,27 @@ final class TabularPipeline {
             shape(tables.naturalShape()),
             tables.images().augment() == null ? "" : "; the training images augmented");
       }
-      FineTuning ft =
-          FineTuning.builder()
-              .setModel(model)
-              .setRecipe(recipe, recipeFile)
-              .optProtect(FineTune.dataFiles(recipe))
-              .setTask(task)
-              .setTrain(
-                  tables.images() == null
-                      ? batches(train)
-                      : ImageTables.trainBatches(train, tables.images(), recipe.train().seed()))
-              .optValid(valid == null ? null : batches(valid))
-              .optTest(test == null ? null : batches(test))
-              .optExport(
-                  (modelDir, m) ->
-                      Exporter.writeFeatures(
-                          modelDir,
-                          m,
-                          block.module(),
-                          metadata(recipe, source, block, tables, outputs, mapping)))
-              .optSummary(summary -> describe(summary, tables, outputs, regression))
-              .startedAt(wallStart)
-              .optResume(resume)
-              .optCheckpointFiles(
-                  block.module() instanceof PtSymbolBlock pt
-                      ? List.of(
-                          new Checkpoint.Extra(
-                              MODULE_FILE, os -> JniUtils.writeModule(pt, os, false)))
-                      : List.of(),
-                  moduleFile == null ? null : peek.dir())
-              .build();
-      return action.apply(ft);
+      return new Parts(
+          task,
+          tables.images() == null
+              ? batches(train)
+              : ImageTables.trainBatches(train, tables.images(), recipe.train().seed()),
+          valid == null ? null : batches(valid),
+          test == null ? null : batches(test),
+          null,
+          (modelDir, m) ->
+              Exporter.writeFeatures(
+                  modelDir,
+                  m,
+                  block.module(),
+                  metadata(recipe, source, block, tables, outputs, mapping)),
+          summary -> describe(summary, tables, outputs, regression),
+          block.module() instanceof PtSymbolBlock pt
+              ? List.of(
+                  new Checkpoint.Extra(MODULE_FILE, os -> JniUtils.writeModule(pt, os, false)))
+              : List.of(),
+          moduleFile == null ? null : peek.dir(),
+          null);
     }
   }
 

@@ -1,10 +1,11 @@
 package io.github.finetune4j.pipeline;
 
 import ai.djl.Model;
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Block;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.finetune4j.data.DataException;
@@ -15,7 +16,6 @@ import io.github.finetune4j.model.TextClassifierBlock;
 import io.github.finetune4j.model.bert.BertConfig;
 import io.github.finetune4j.model.bert.BertWeights;
 import io.github.finetune4j.model.text.TextTokenizer;
-import io.github.finetune4j.params.ParameterNames;
 import io.github.finetune4j.recipe.Recipe;
 import io.github.finetune4j.recipe.SourceSpec;
 import io.github.finetune4j.recipe.TextJsonlSplit;
@@ -30,92 +30,95 @@ import java.util.Set;
 import java.util.TreeSet;
 
 /**
- * The run and plan of a text encoder ({@link TextEncoderSource}: bundled MiniLM, bert-onnx by path,
- * safetensors) on {@code text-jsonl} splits: read the splits, build the BERT-family classifier,
- * load the pre-trained weights once the run directory is locked, then the shared {@link
- * FineTune#train}.
+ * The family of text encoders ({@link TextEncoderSource}: bundled MiniLM, bert-onnx by path,
+ * safetensors) on {@code text-jsonl} splits: reads the splits, builds the BERT-family classifier,
+ * loads the pre-trained weights once the run directory is locked, and exports the encoder with its
+ * tokenizer.
  */
-final class TextPipeline {
+final class TextFamily implements ModelFamily<TextFamily.Splits> {
 
-  private TextPipeline() {}
+  private static final ObjectMapper JSON = new ObjectMapper();
 
-  /** The plan, from the architecture alone (no weight is read). */
-  static Plan plan(Recipe recipe, TextEncoderSource source) throws BadInputException {
-    try (NDManager manager = NDManager.newBaseManager()) {
-      TextClassifierBlock block = newBlock(recipe, source.config());
-      block.initialize(manager, DataType.FLOAT32, new Shape(1, 8), new Shape(1, 8));
-      return FineTune.resolved(recipe, block, ParameterNames.trainable(block)).plan();
-    }
+  private final TextEncoderSource source;
+
+  TextFamily(TextEncoderSource source) {
+    this.source = source;
   }
 
-  /** Reads the splits, builds and loads the model, then trains (see {@link FineTune#run}). */
-  static ObjectNode run(
-      Recipe recipe,
-      Path recipeFile,
-      TextEncoderSource source,
-      PrintStream out,
-      FineTuning.Action action,
-      long wallStart,
-      boolean resume)
-      throws BadInputException, RunFailedException, IOException {
+  /**
+   * The examples of the three splits (empty lists for absent ones).
+   *
+   * @param train the training split
+   * @param valid the validation split
+   * @param test the test split
+   */
+  record Splits(List<TextExample> train, List<TextExample> valid, List<TextExample> test) {}
+
+  @Override
+  public Splits read(Recipe recipe, PrintStream out) throws BadInputException {
     List<String> classes = recipe.head().classes();
     List<TextExample> train = readSplit("data.train", recipe.data().train(), classes, out);
     List<TextExample> valid = readSplit("data.valid", recipe.data().valid(), classes, out);
     List<TextExample> test = readSplit("data.test", recipe.data().test(), classes, out);
     requireTwoClasses(recipe.data().train(), train, classes);
+    return new Splits(train, valid, test);
+  }
 
-    Engine.getInstance().setRandomSeed((int) (long) recipe.train().seed());
-    if (recipe.train().threads() != null) {
-      System.setProperty("ai.djl.pytorch.num_threads", recipe.train().threads().toString());
-    }
+  @Override
+  public Block architecture(Recipe recipe, NDManager manager) throws BadInputException {
+    TextClassifierBlock block = newBlock(recipe, source.config());
+    block.initialize(manager, DataType.FLOAT32, new Shape(1, 8), new Shape(1, 8));
+    return block;
+  }
+
+  @Override
+  public Parts build(Recipe recipe, Splits data, Model model, PrintStream out, boolean resume)
+      throws BadInputException, IOException {
     BertConfig config = source.config();
-    try (Model model = Model.newInstance("finetune4j", Devices.of(recipe));
-        TextTokenizer tokenizer = source.tokenizer(recipe.data().maxLength())) {
+    TextTokenizer tokenizer = source.tokenizer(recipe.data().maxLength());
+    try {
       TextClassifierBlock block = newBlock(recipe, config);
       block.initialize(model.getNDManager(), DataType.FLOAT32, new Shape(1, 8), new Shape(1, 8));
       model.setBlock(block);
       out.printf(
           Locale.ROOT,
           "Tokenizing %d/%d/%d examples (max length %d)%n",
-          train.size(),
-          valid.size(),
-          test.size(),
+          data.train().size(),
+          data.valid().size(),
+          data.test().size(),
           recipe.data().maxLength());
-      String init = FineTune.init(recipe.model());
-      FineTuning ft =
-          FineTuning.builder()
-              .setModel(model)
-              .setRecipe(recipe, recipeFile)
-              .optProtect(FineTune.dataFiles(recipe))
-              .setTask(new ClassificationTask(recipe.head().classes()))
-              .setTrain(batches(tokenizer, train))
-              .optValid(valid.isEmpty() ? null : batches(tokenizer, valid))
-              .optTest(test.isEmpty() ? null : batches(tokenizer, test))
-              .optWeights(
-                  (b, o) -> {
-                    o.printf(Locale.ROOT, "Loading %s (%s weights)%n", source.describe(), init);
-                    if ("pretrained".equals(init)) {
-                      BertWeights.load(b, source.weights());
-                    }
-                  })
-              .optExport(
-                  (modelDir, m) -> {
-                    ObjectNode cfg = FineTune.JSON.createObjectNode();
-                    cfg.set("bert", FineTune.JSON.valueToTree(block.config()));
-                    ArrayNode cls = cfg.putArray("classes");
-                    recipe.head().classes().forEach(cls::add);
-                    cfg.put("pooling", recipe.head().pooling());
-                    cfg.put("dropout", recipe.head().dropout());
-                    cfg.put("max_length", recipe.data().maxLength());
-                    cfg.put(
-                        "text_field",
-                        recipe.data().train() instanceof TextJsonlSplit t ? t.text() : "text");
-                    Exporter.write(modelDir, m, tokenizer, cfg);
-                  })
-              .startedAt(wallStart)
-              .optResume(resume)
-              .build();
-      return action.apply(ft);
+      String init = ModelSources.init(recipe.model());
+      return new Parts(
+          new ClassificationTask(recipe.head().classes()),
+          batches(tokenizer, data.train()),
+          data.valid().isEmpty() ? null : batches(tokenizer, data.valid()),
+          data.test().isEmpty() ? null : batches(tokenizer, data.test()),
+          (b, o) -> {
+            o.printf(Locale.ROOT, "Loading %s (%s weights)%n", source.describe(), init);
+            if ("pretrained".equals(init)) {
+              BertWeights.load(b, source.weights());
+            }
+          },
+          (modelDir, m) -> {
+            ObjectNode cfg = JSON.createObjectNode();
+            cfg.set("bert", JSON.valueToTree(block.config()));
+            ArrayNode cls = cfg.putArray("classes");
+            recipe.head().classes().forEach(cls::add);
+            cfg.put("pooling", recipe.head().pooling());
+            cfg.put("dropout", recipe.head().dropout());
+            cfg.put("max_length", recipe.data().maxLength());
+            cfg.put(
+                "text_field",
+                recipe.data().train() instanceof TextJsonlSplit t ? t.text() : "text");
+            Exporter.write(modelDir, m, tokenizer, cfg);
+          },
+          null,
+          List.of(),
+          null,
+          tokenizer);
+    } catch (BadInputException | RuntimeException e) {
+      tokenizer.close();
+      throw e;
     }
   }
 

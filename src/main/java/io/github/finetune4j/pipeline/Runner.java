@@ -1,0 +1,574 @@
+package io.github.finetune4j.pipeline;
+
+import ai.djl.Model;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDManager;
+import ai.djl.nn.Block;
+import ai.djl.nn.Parameter;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.github.finetune4j.model.DjlModules;
+import io.github.finetune4j.model.TextClassifierBlock;
+import io.github.finetune4j.monitor.ConsoleSink;
+import io.github.finetune4j.monitor.HtmlReport;
+import io.github.finetune4j.monitor.MetricsSink;
+import io.github.finetune4j.monitor.MonitorSet;
+import io.github.finetune4j.monitor.ReportException;
+import io.github.finetune4j.monitor.WarningDetector;
+import io.github.finetune4j.optim.GroupHyper;
+import io.github.finetune4j.optim.UpdateRule;
+import io.github.finetune4j.params.ParamGroups;
+import io.github.finetune4j.params.ParameterNames;
+import io.github.finetune4j.recipe.ClipSpec;
+import io.github.finetune4j.recipe.EarlyStoppingSpec;
+import io.github.finetune4j.recipe.Recipe;
+import io.github.finetune4j.recipe.RecipeReader;
+import io.github.finetune4j.train.Batches;
+import io.github.finetune4j.train.Checkpoint;
+import io.github.finetune4j.train.CheckpointPolicy;
+import io.github.finetune4j.train.ClassificationTask;
+import io.github.finetune4j.train.EarlyStopping;
+import io.github.finetune4j.train.FaultPolicy;
+import io.github.finetune4j.train.FeatureCachePolicy;
+import io.github.finetune4j.train.FineTuner;
+import io.github.finetune4j.train.NormSetup;
+import io.github.finetune4j.train.RegressionTask;
+import io.github.finetune4j.train.RunResult;
+import io.github.finetune4j.train.Task;
+import io.github.finetune4j.train.TrainSetup;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+/**
+ * The engine of a run: locks the run directory, loads the weights, seeds, trains with the resolved
+ * plan, writes the summary, report, checkpoints and export, and completes or fails the directory.
+ * Every kind of run — a recipe from the CLI, a block from the Java door, an LR range test — ends
+ * here; nothing here reads which family or task it runs.
+ */
+final class Runner {
+
+  private Runner() {}
+
+  static final ObjectMapper JSON = new ObjectMapper();
+
+  /**
+   * The batches of a run's splits (valid and test may be null).
+   *
+   * @param train the training split
+   * @param valid the validation split, or null
+   * @param test the test split, or null
+   */
+  record Splits(Batches train, Batches valid, Batches test) {}
+
+  interface Export {
+    void write(Path modelDir) throws IOException;
+  }
+
+  interface Describe {
+    void into(ObjectNode summary);
+  }
+
+  /**
+   * What a run trains, whichever kind of model and data it is: the model, its block and parameters,
+   * the groups, norm policy and plan, the task, the splits and the export.
+   */
+  record Training(
+      Model model,
+      Block block,
+      Map<String, Parameter> params,
+      ParamGroups groups,
+      NormSetup norms,
+      Plan plan,
+      Task task,
+      Splits splits,
+      Export export,
+      Describe describe,
+      List<Path> data,
+      UpdateRule rule,
+      Checkpoint resume,
+      List<Checkpoint.Extra> checkpointFiles) {}
+
+  /**
+   * Trains, evaluates, exports and completes (or fails) the run directory, writing {@code
+   * resolvedRecipe} as {@code recipe.resolved.yaml}; the same for every kind of run ({@link
+   * FineTuning#run} calls it).
+   */
+  static ObjectNode train(
+      Recipe recipe,
+      String resolvedRecipe,
+      Training t,
+      RunDirectory dir,
+      PrintStream out,
+      List<MetricsSink> extraSinks,
+      long wallStart)
+      throws RunFailedException, IOException {
+    Path partial = dir.partial();
+    ObjectNode summary = JSON.createObjectNode();
+    summary.put("status", "running");
+    summary.put("recipe_description", recipe.description());
+    RunResult result = null;
+    Plan plan = t.plan();
+    try {
+      Files.writeString(partial.resolve("recipe.resolved.yaml"), resolvedRecipe);
+      Files.writeString(partial.resolve("plan.json"), RecipeReader.toJson(plan.toJson()));
+
+      Splits splits = t.splits();
+      // The progress sink first: a signal that arrives while the console prints step N must
+      // report step N, not N - 1.
+      List<MetricsSink> sinks = new ArrayList<>(List.of(ActiveRun.progressSink()));
+      sinks.addAll(
+          Sinks.forRun(
+              partial,
+              out,
+              recipe.monitor(),
+              out == System.out && ConsoleSink.isTerminal(),
+              t.resume() != null));
+      sinks.addAll(extraSinks);
+      TrainSetup setup =
+          setup(recipe, t, sinks)
+              .optCheckpoints(
+                  checkpoints(recipe, resolvedRecipe, partial, t.resume(), t.checkpointFiles()))
+              .optFeatureCache(featureCache(recipe, partial))
+              .build();
+      try (NDManager trainManager = t.model().getNDManager().newSubManager();
+          FineTuner tuner = new FineTuner(setup, trainManager)) {
+        result = tuner.run();
+      } finally {
+        new MonitorSet(sinks).close();
+      }
+      RunSummary.fillSummary(summary, recipe, result, t);
+      RunSummary.writeResiduals(partial, result, t);
+      ArrayNode fresh = summary.putArray("new_groups");
+      RunSummary.newGroups(recipe, t.groups()).forEach(fresh::add);
+      if (result.succeeded()) {
+        Path modelDir = partial.resolve(Exporter.MODEL_DIR);
+        t.export().write(modelDir);
+        Provenance.write(modelDir, recipe, resolvedRecipe, t.data());
+        Manifest.write(modelDir); // again: it lists the provenance too
+        summary.put("status", "completed");
+      } else {
+        summary.put("status", "failed");
+        summary.put("failure", result.fault().message());
+        RunSummary.number(summary, "failed_at_step", result.fault().step());
+        RunSummary.number(summary, "weights_of_step", result.fault().goodStep());
+        if (result.fault().restoredFrom() != null) {
+          summary.put("weights_restored_from", result.fault().restoredFrom());
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      summary.put("status", "failed");
+      summary.put(
+          "failure", e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
+      finishFailed(dir, recipe, summary, wallStart);
+      throw e;
+    }
+    if (!result.succeeded()) {
+      Path where = finishFailed(dir, recipe, summary, wallStart);
+      throw new RunFailedException(result.fault().message(), where, summary);
+    }
+    if (t.resume() != null) {
+      summary.put("resumed_from_step", t.resume().step());
+    }
+    summary.put("wall_seconds", (System.nanoTime() - wallStart) / 1e9);
+    Files.writeString(partial.resolve("summary.json"), RecipeReader.toJson(summary));
+    writeReport(recipe, partial);
+    if (!recipe.output().keepCheckpoints()) {
+      RunDirectory.deleteTree(partial.resolve(Checkpoint.FOLDER)); // not in the result unless asked
+    }
+    dir.complete();
+    return summary;
+  }
+
+  /**
+   * The training setup a recipe asks for, every part but checkpoints: what {@link #train} runs, and
+   * what an LR range test starts from.
+   */
+  static TrainSetup.Builder setup(Recipe recipe, Training t, List<MetricsSink> sinks) {
+    return TrainSetup.builder()
+        .setBlock(t.block())
+        .setParams(t.params())
+        .setGroups(t.groups())
+        .setStages(Policies.stages(recipe))
+        .setRule(t.rule() != null ? t.rule() : Policies.rule(recipe.optimizer()))
+        .setHyper(hyperPerParam(recipe, t.plan()))
+        .setTrain(t.splits().train())
+        .setTask(t.task())
+        .optSchedule(Policies.schedule(recipe.schedule()), "stage".equals(recipe.schedule().per()))
+        .optResetStateOnUnfreeze(
+            recipe.unfreeze() != null && "reset".equals(recipe.unfreeze().state()))
+        .optPinned(
+            t.plan().rows().stream()
+                .filter(r -> "freeze_all".equals(r.norm()))
+                .map(PlanRow::name)
+                .collect(Collectors.toSet()))
+        .optClip(
+            clip(recipe).globalNorm() == null ? 0 : clip(recipe).globalNorm(),
+            clip(recipe).value() == null ? 0 : clip(recipe).value())
+        .optValid(t.splits().valid())
+        .optTest(t.splits().test())
+        .optBatchSize(recipe.data().batchSize())
+        .optShuffle(recipe.data().shuffle())
+        .optSeed(recipe.train().seed())
+        .optEvalEveryEpoch(recipe.train().evalEveryEpoch())
+        .optEvery(recipe.monitor().every())
+        .optWarnings(new WarningDetector(recipe.monitor().driftBounds()))
+        .optSinks(sinks)
+        .optNorms(t.norms())
+        .optFaults(
+            "skip".equals(recipe.train().onNonfinite())
+                ? FaultPolicy.skip(recipe.train().maxSkippedSteps())
+                : FaultPolicy.stop())
+        .optAccumulate(recipe.train().accumulate())
+        .optEarlyStopping(earlyStopping(recipe))
+        .optFeatureCache(featureCache(recipe, Path.of(System.getProperty("java.io.tmpdir"))));
+  }
+
+  static FeatureCachePolicy featureCache(Recipe recipe, Path spillDir) {
+    return new FeatureCachePolicy(
+        recipe.train().featureCache() ? FeatureCachePolicy.Mode.AUTO : FeatureCachePolicy.Mode.OFF,
+        recipe.train().featureCacheMb() * (1L << 20),
+        spillDir);
+  }
+
+  private static EarlyStopping earlyStopping(Recipe recipe) {
+    EarlyStoppingSpec es = recipe.train().earlyStopping();
+    return es == null
+        ? null
+        : new EarlyStopping(
+            es.metric(), es.maximize(), es.patience(), es.minDelta(), es.restoreBest());
+  }
+
+  /**
+   * Problems of the recipe's early stopping with this task and validation split: there must be a
+   * split to score, and the metric must be one the task reports.
+   */
+  static List<String> earlyStoppingProblems(Recipe recipe, Task task, boolean hasValid) {
+    EarlyStoppingSpec es = recipe.train().earlyStopping();
+    List<String> problems = new ArrayList<>();
+    if (es == null) {
+      return problems;
+    }
+    if (!hasValid) {
+      problems.add(
+          "train.early_stopping: needs a validation split to score the epochs on (data.valid,"
+              + " data.train.valid_fraction, or FineTuning.Builder.optValid)");
+    }
+    if (!es.metric().equals("loss") && !task.metricNames().contains(es.metric())) {
+      List<String> names = new ArrayList<>(List.of("loss"));
+      names.addAll(task.metricNames());
+      problems.add(
+          "train.early_stopping.metric: '"
+              + es.metric()
+              + "' is not a validation metric of this "
+              + task.name()
+              + " task; one of "
+              + names);
+    }
+    return problems;
+  }
+
+  private static CheckpointPolicy checkpoints(
+      Recipe recipe,
+      String recipeText,
+      Path partial,
+      Checkpoint resume,
+      List<Checkpoint.Extra> files) {
+    Integer every = recipe.train().checkpointEvery();
+    if (every == null) {
+      if (resume != null) {
+        throw new IllegalStateException("a resumed run needs train.checkpoint_every");
+      }
+      return null;
+    }
+    ObjectNode extras = JSON.createObjectNode();
+    extras.put("recipe_sha256", Provenance.sha256Hex(recipeText));
+    return new CheckpointPolicy(
+        partial.resolve(Checkpoint.FOLDER),
+        every,
+        recipe.train().keepCheckpoints(),
+        extras,
+        resume,
+        ActiveRun::stopRequested,
+        ActiveRun::stopped,
+        files);
+  }
+
+  static Path finishFailed(RunDirectory dir, Recipe recipe, ObjectNode summary, long wallStart) {
+    summary.put("wall_seconds", (System.nanoTime() - wallStart) / 1e9);
+    try {
+      Files.writeString(dir.partial().resolve("summary.json"), RecipeReader.toJson(summary));
+      writeReport(recipe, dir.partial());
+    } catch (IOException | RuntimeException e) {
+      // the metrics are on disk already; the summary and report are a convenience here
+    }
+    try {
+      return dir.fail();
+    } catch (IOException e) {
+      return dir.partial();
+    }
+  }
+
+  private static void writeReport(Recipe recipe, Path runDir) throws IOException {
+    if (recipe.monitor().sinks().contains("html") && recipe.monitor().sinks().contains("jsonl")) {
+      try {
+        HtmlReport.write(runDir);
+      } catch (ReportException e) {
+        throw new IOException("cannot write the report: " + e.getMessage(), e);
+      }
+    }
+  }
+
+  private static ClipSpec clip(Recipe recipe) {
+    return recipe.optimizer().clip() == null ? new ClipSpec(null, null) : recipe.optimizer().clip();
+  }
+
+  private static Map<String, GroupHyper> hyperPerParam(Recipe recipe, Plan plan) {
+    Map<String, GroupHyper> out = new LinkedHashMap<>();
+    plan.rows()
+        .forEach(r -> out.put(r.name(), Policies.hyper(recipe, r, plan.groupLr().get(r.group()))));
+    return out;
+  }
+
+  /**
+   * Runs: the output directory is checked, the groups, norm policy and plan are resolved, the run
+   * directory is locked, the weights (if any) are loaded, the engine is seeded with {@code
+   * train.seed}, and {@link #train} runs (see {@code docs/runs.md}).
+   */
+  static ObjectNode run(RunSpec s, PrintStream out, List<MetricsSink> extraSinks)
+      throws BadInputException, RunFailedException, IOException {
+    Recipe policy = s.policy();
+    Block block = s.block();
+    long wallStart = s.startedAt() != 0 ? s.startedAt() : System.nanoTime();
+    Path runDir = Path.of(policy.output().dir());
+    List<String> problems =
+        new ArrayList<>(earlyStoppingProblems(policy, s.task(), s.valid() != null));
+    problems.addAll(Precision.problems(policy, block));
+    problems.addAll(Devices.problems(policy));
+    problems.addAll(RunDirectory.check(runDir, policy.output().overwrite(), protect(s)));
+    if (!problems.isEmpty()) {
+      throw new BadInputException(problems);
+    }
+    if (policy.train().checkpointEvery() != null
+        && s.checkpointFiles().isEmpty()
+        && DjlModules.holdsTorchScript(block)) {
+      throw new BadInputException(
+          List.of(
+              "train.checkpoint_every: the block holds a TorchScript module, whose BatchNorm"
+                  + " buffers are not DJL parameters, so a checkpoint could not restore it exactly;"
+                  + " leave train.checkpoint_every out, or run the module from a recipe"
+                  + " (model.type: torchscript), which checkpoints the module whole"));
+    }
+    PlanResolver.Resolved r = PlanResolver.resolved(policy, block, parameters(block));
+    Model m = s.model() != null ? s.model() : Model.newInstance("finetune4j", Devices.of(policy));
+    String recorded = recorded(s);
+    try (RunDirectory dir =
+        s.resume() ? RunDirectory.resume(runDir, out) : RunDirectory.open(runDir, out)) {
+      Checkpoint from = s.resume() ? Resume.prepare(dir.partial(), recorded, out) : null;
+      if (from != null && !s.checkpointFiles().isEmpty()) {
+        // the module was loaded from the checkpoint that was newest before the lock was taken
+        if (s.moduleFrom() == null) {
+          throw new BadInputException(
+              List.of(
+                  "--resume: the checkpoint "
+                      + from.dir()
+                      + " holds no "
+                      + s.checkpointFiles().get(0).name()
+                      + " (the module with its buffers), so the run cannot continue exactly"));
+        }
+        if (!from.dir()
+            .toAbsolutePath()
+            .normalize()
+            .equals(s.moduleFrom().toAbsolutePath().normalize())) {
+          throw new BadInputException(
+              List.of(
+                  "--resume: the module was loaded from "
+                      + s.moduleFrom()
+                      + ", but the newest valid checkpoint is now "
+                      + from.dir()
+                      + "; run the same command again"));
+        }
+      }
+      begin(s, dir, m, out);
+      boolean bf16 = Precision.bf16(policy, block);
+      if (bf16) {
+        ((TextClassifierBlock) block).setBf16(true, m.getNDManager());
+        out.println(
+            "Computing the encoder's matrix products in bfloat16 (train.precision "
+                + policy.train().precision()
+                + (Precision.cpuHasBf16()
+                    ? "; this CPU has bfloat16 units)"
+                    : "; this CPU has no bfloat16 units: slower than fp32 here)"));
+      }
+      RunSpec.WriteModel export = s.export() != null ? s.export() : defaultExport(s);
+      Training training =
+          training(
+              s,
+              m,
+              r,
+              new Splits(s.train(), s.valid(), s.test()),
+              modelDir -> export.write(modelDir, m),
+              summary -> {
+                summary.put("block", block.getClass().getName());
+                summary.put("precision", bf16 ? "bf16" : "fp32");
+                if (s.summary() != null) {
+                  s.summary().accept(summary);
+                }
+              },
+              from,
+              s.checkpointFiles());
+      ActiveRun.begin(dir.partial(), policy.train().checkpointEvery() != null);
+      try {
+        return train(policy, recorded, training, dir, out, extraSinks, wallStart);
+      } finally {
+        ActiveRun.end();
+        if (bf16) {
+          ((TextClassifierBlock) block).setBf16(false, m.getNDManager());
+        }
+      }
+    } finally {
+      if (s.model() == null) {
+        m.close();
+      }
+    }
+  }
+
+  /** Runs an LR range test instead of training (see {@link FineTuning#lrFind}). */
+  static ObjectNode lrFind(RunSpec s, LrFind.Options options, PrintStream out)
+      throws BadInputException, IOException {
+    Recipe policy = s.policy();
+    List<String> problems = new ArrayList<>(LrFind.problems(policy, options));
+    problems.addAll(RunDirectory.check(options.out(), policy.output().overwrite(), protect(s)));
+    if (!problems.isEmpty()) {
+      throw new BadInputException(problems);
+    }
+    PlanResolver.Resolved r = PlanResolver.resolved(policy, s.block(), parameters(s.block()));
+    Model m = s.model() != null ? s.model() : Model.newInstance("finetune4j", Devices.of(policy));
+    try (RunDirectory dir = RunDirectory.open(options.out(), out)) {
+      begin(s, dir, m, out);
+      Training training =
+          training(
+              s,
+              m,
+              r,
+              new Splits(s.train(), null, null),
+              modelDir -> {},
+              summary -> {},
+              null,
+              List.of());
+      Files.writeString(dir.partial().resolve("recipe.resolved.yaml"), recorded(s));
+      ObjectNode summary = LrFind.sweep(policy, training, options, dir.partial(), out);
+      dir.complete();
+      return summary;
+    } finally {
+      if (s.model() == null) {
+        m.close();
+      }
+    }
+  }
+
+  /** The inputs no output directory may replace: the data files and the policy file. */
+  private static List<Path> protect(RunSpec s) {
+    List<Path> protect = new ArrayList<>(s.inputs());
+    if (s.policyFile() != null) {
+      protect.add(s.policyFile());
+    }
+    return protect;
+  }
+
+  /** What {@code recipe.resolved.yaml} records: the whole recipe, or its policy sections. */
+  private static String recorded(RunSpec s) {
+    return s.wholeRecipe()
+        ? RecipeReader.toYaml(s.policy())
+        : RecipeReader.toPolicyYaml(s.policy());
+  }
+
+  /**
+   * Under the run directory's lock: the block into the model, the pre-trained weights loaded (bad
+   * weights discard the directory, which holds nothing but its marker yet), the engine seeded.
+   */
+  private static void begin(RunSpec s, RunDirectory dir, Model m, PrintStream out)
+      throws BadInputException, IOException {
+    if (s.model() == null) {
+      m.setBlock(s.block());
+    }
+    if (s.weights() != null) {
+      try {
+        s.weights().load(s.block(), out);
+      } catch (BadInputException | IllegalArgumentException e) {
+        dir.discard();
+        throw e instanceof BadInputException b
+            ? b
+            : new BadInputException(List.of("model: " + e.getMessage()));
+      }
+    }
+    Engine.getInstance().setRandomSeed((int) (long) s.policy().train().seed());
+  }
+
+  /** What a run (or an LR range test) trains: this block, resolved, with these splits. */
+  private static Training training(
+      RunSpec s,
+      Model m,
+      PlanResolver.Resolved r,
+      Splits splits,
+      Export export,
+      Describe describe,
+      Checkpoint from,
+      List<Checkpoint.Extra> files) {
+    return new Training(
+        m,
+        s.block(),
+        r.params(),
+        r.groups(),
+        r.norms(),
+        r.plan(),
+        s.task(),
+        splits,
+        export,
+        describe,
+        s.wholeRecipe() ? Provenance.dataFiles(s.policy()) : s.inputs(),
+        s.rule(),
+        from,
+        files);
+  }
+
+  /** The block's trainable parameters by name; two with one name are bad input. */
+  static Map<String, Parameter> parameters(Block block) throws BadInputException {
+    try {
+      return ParameterNames.trainable(block);
+    } catch (IllegalStateException e) {
+      throw new BadInputException(List.of("model: " + e.getMessage()));
+    }
+  }
+
+  /** DJL's parameter file, what the block and task were, and the manifest (written last). */
+  private static RunSpec.WriteModel defaultExport(RunSpec s) {
+    return (modelDir, model) -> {
+      Files.createDirectories(modelDir);
+      model.save(modelDir, Exporter.MODEL_NAME);
+      ObjectNode meta = JSON.createObjectNode();
+      meta.put("kind", "block");
+      meta.put("block", s.block().getClass().getName());
+      meta.put("task", s.task().name());
+      if (s.task() instanceof ClassificationTask c) {
+        c.classes().forEach(meta.putArray("classes")::add);
+      } else if (s.task() instanceof RegressionTask r) {
+        r.targets().forEach(meta.putArray("targets")::add);
+      }
+      meta.put(
+          "load",
+          "model.setBlock(<the same architecture>); model.load(dir, \""
+              + Exporter.MODEL_NAME
+              + "\")");
+      Files.writeString(modelDir.resolve(Exporter.MODEL_CONFIG), RecipeReader.toJson(meta));
+      Manifest.write(modelDir);
+    };
+  }
+}
