@@ -99,6 +99,21 @@ public final class TextJsonlSource {
    *     data
    */
   public TextData readData(List<String> classes) throws DataException {
+    return readData(classes, false);
+  }
+
+  /**
+   * Like {@link #readData(List)}; with {@code multiLabel}, the label field of each line is a list
+   * of labels (each one of {@code labels}, any number of them, none included), read as a 0/1 vector
+   * per example.
+   *
+   * @param classes the declared class labels
+   * @param multiLabel whether each example has a list of labels
+   * @return the examples in file order, with the counts
+   * @throws DataException for a missing or unreadable file, a bad line, an unknown label, or no
+   *     data
+   */
+  public TextData readData(List<String> classes, boolean multiLabel) throws DataException {
     List<TextExample> out = new ArrayList<>();
     int emptyTexts = 0;
     int invalidUtf8 = 0;
@@ -177,7 +192,10 @@ public final class TextJsonlSource {
           throw new DataException(
               where(lineNo) + "no label field '" + labelField + "' (fields: " + fields(node) + ")");
         }
-        if (!label.isValueNode() || label.isNull()) {
+        float[] multi = null;
+        if (multiLabel) {
+          multi = labelSet(label, classes, lineNo);
+        } else if (!label.isValueNode() || label.isNull()) {
           throw new DataException(
               where(lineNo)
                   + "field '"
@@ -185,8 +203,8 @@ public final class TextJsonlSource {
                   + "' must be a string or number, got "
                   + kind(label));
         }
-        int idx = classes.indexOf(label.asText());
-        if (idx < 0) {
+        int idx = multiLabel ? -1 : classes.indexOf(label.asText());
+        if (idx < 0 && !multiLabel) {
           throw new DataException(
               where(lineNo)
                   + "label "
@@ -200,7 +218,7 @@ public final class TextJsonlSource {
           emptyTexts++;
           continue;
         }
-        out.add(new TextExample(value, idx));
+        out.add(new TextExample(value, idx, multi));
       }
     } catch (NoSuchFileException e) {
       throw new DataException(path + ": data file not found");
@@ -225,6 +243,44 @@ public final class TextJsonlSource {
       throw new DataException(path + ": the dataset is empty (no examples" + skipped + ")");
     }
     return new TextData(out, emptyTexts, invalidUtf8, firstInvalidUtf8);
+  }
+
+  /** A list of declared labels as a 0/1 vector; anything else is a clear error. */
+  private float[] labelSet(JsonNode label, List<String> classes, long lineNo) throws DataException {
+    if (!label.isArray()) {
+      throw new DataException(
+          where(lineNo)
+              + "field '"
+              + labelField
+              + "' must be a list of labels (task.type: multilabel), e.g. [\""
+              + shorten(classes.get(0))
+              + "\"], got "
+              + kind(label));
+    }
+    float[] set = new float[classes.size()];
+    for (JsonNode one : label) {
+      if (!one.isValueNode() || one.isNull()) {
+        throw new DataException(
+            where(lineNo)
+                + "field '"
+                + labelField
+                + "' must list labels as strings, got "
+                + kind(one)
+                + " in the list");
+      }
+      int idx = classes.indexOf(one.asText());
+      if (idx < 0) {
+        throw new DataException(
+            where(lineNo)
+                + "label "
+                + quoted(one.asText())
+                + " is not one of the declared labels "
+                + classes
+                + " (head.classes)");
+      }
+      set[idx] = 1f;
+    }
+    return set;
   }
 
   /** Whether anything but white space follows the value the parser has read. */

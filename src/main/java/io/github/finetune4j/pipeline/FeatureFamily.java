@@ -25,9 +25,7 @@ import io.github.finetune4j.recipe.Recipe;
 import io.github.finetune4j.recipe.RegressionTaskSpec;
 import io.github.finetune4j.recipe.TorchScriptModel;
 import io.github.finetune4j.train.Checkpoint;
-import io.github.finetune4j.train.ClassificationTask;
 import io.github.finetune4j.train.FeatureBatches;
-import io.github.finetune4j.train.RegressionTask;
 import io.github.finetune4j.train.Task;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -155,13 +153,7 @@ final class FeatureFamily implements ModelFamily<FeatureFamily.Tables> {
       block.initialize(model.getNDManager(), DataType.FLOAT32, new Shape(1, width));
       model.setBlock(block);
       parameters(block); // a module naming a parameter like the new head's is refused here
-      Task task =
-          regression
-              ? new RegressionTask(
-                  outputs,
-                  ((RegressionTaskSpec) recipe.task()).loss(),
-                  ((RegressionTaskSpec) recipe.task()).delta())
-              : new ClassificationTask(outputs);
+      Task task = TaskKind.of(recipe.task()).task(outputs);
       TabularData train = tables.train();
       TabularData valid = tables.valid();
       TabularData test = tables.test();
@@ -199,7 +191,7 @@ final class FeatureFamily implements ModelFamily<FeatureFamily.Tables> {
                   m,
                   block.module(),
                   metadata(recipe, source, block, tables, outputs, mapping)),
-          summary -> describe(summary, tables, outputs, regression),
+          summary -> describe(summary, tables, outputs, TaskKind.of(recipe.task())),
           block.module() instanceof PtSymbolBlock pt
               ? List.of(
                   new Checkpoint.Extra(MODULE_FILE, os -> JniUtils.writeModule(pt, os, false)))
@@ -211,7 +203,7 @@ final class FeatureFamily implements ModelFamily<FeatureFamily.Tables> {
 
   /** The class names, or the target columns of a regression. */
   private static List<String> outputNames(Recipe recipe, TabularData train) {
-    return recipe.task() instanceof RegressionTaskSpec
+    return TaskKind.of(recipe.task()).labels() != TaskKind.Labels.CLASS
         ? train.targetNames()
         : recipe.head().classes();
   }
@@ -314,7 +306,7 @@ final class FeatureFamily implements ModelFamily<FeatureFamily.Tables> {
     HeadSpec head = recipe.head();
     boolean own = "none".equals(head.replace());
     if (own && width != outputs.size()) {
-      boolean regression = recipe.task() instanceof RegressionTaskSpec;
+      boolean regression = TaskKind.of(recipe.task()).labels() != TaskKind.Labels.CLASS;
       throw new BadInputException(
           List.of(
               "head.replace: 'none' keeps the model's own output,"
@@ -326,7 +318,7 @@ final class FeatureFamily implements ModelFamily<FeatureFamily.Tables> {
                   + (regression
                       ? "data.train.targets names "
                           + outputs.size()
-                          + " target"
+                          + " column"
                           + (outputs.size() == 1 ? "" : "s")
                       : "head.classes lists " + outputs.size() + " classes")
                   + "; use head.replace: classifier to put a new head on it"));
@@ -377,6 +369,15 @@ final class FeatureFamily implements ModelFamily<FeatureFamily.Tables> {
         recipe.data().test() == null
             ? null
             : read("data.test", (CsvSplit) recipe.data().test(), null, recipe);
+    if (TaskKind.of(recipe.task()).labels() == TaskKind.Labels.LABEL_SET) {
+      String[] names = {"data.train", "data.valid", "data.test"};
+      TabularData[] splits = {train, valid, test};
+      for (int s = 0; s < splits.length; s++) {
+        if (splits[s] != null) {
+          requireZeroOne(names[s], splits[s]);
+        }
+      }
+    }
     if (train.isClassification()) {
       int[] counts = new int[train.classes().size()];
       for (int label : train.labels()) {
@@ -430,6 +431,27 @@ final class FeatureFamily implements ModelFamily<FeatureFamily.Tables> {
         test == null ? null : standardizer.apply(test),
         standardizer,
         null);
+  }
+
+  /** A multi-label split's label columns hold 0 or 1 only. */
+  private static void requireZeroOne(String name, TabularData split) throws BadInputException {
+    float[][] t = split.targets();
+    for (int r = 0; r < t.length; r++) {
+      for (int j = 0; j < t[r].length; j++) {
+        if (t[r][j] != 0f && t[r][j] != 1f) {
+          throw new BadInputException(
+              List.of(
+                  name
+                      + ": label column '"
+                      + split.targetNames().get(j)
+                      + "' holds "
+                      + t[r][j]
+                      + " in data row "
+                      + (r + 1)
+                      + "; a multilabel task reads 0 (no) or 1 (yes) per label"));
+        }
+      }
+    }
   }
 
   /**
@@ -528,8 +550,8 @@ final class FeatureFamily implements ModelFamily<FeatureFamily.Tables> {
   }
 
   private static void describe(
-      ObjectNode summary, Tables tables, List<String> outputs, boolean regression) {
-    ArrayNode names = summary.putArray(regression ? "targets" : "classes");
+      ObjectNode summary, Tables tables, List<String> outputs, TaskKind kind) {
+    ArrayNode names = summary.putArray(kind.outputsKey());
     outputs.forEach(names::add);
     if (tables.images() != null) {
       ObjectNode im = summary.putObject("images");
@@ -572,8 +594,8 @@ final class FeatureFamily implements ModelFamily<FeatureFamily.Tables> {
     module.put("outputs", block.moduleOutputs());
     m.put("head", block.hasHead() ? "classifier" : "none");
     m.put("dropout", recipe.head().dropout());
-    ArrayNode names =
-        m.putArray(recipe.task() instanceof RegressionTaskSpec ? "targets" : "classes");
+    ArrayNode names = m.putArray(TaskKind.of(recipe.task()).outputsKey());
+    TaskKind.of(recipe.task()).describe(m);
     outputs.forEach(names::add);
     if (mapping != null) {
       ObjectNode map = m.putObject("target_mapping");

@@ -15,7 +15,7 @@ import java.util.Set;
  * {@code dropout}, {@code max_length} and, optionally, {@code text_field}.
  *
  * @param bert the encoder's architecture
- * @param classes the class names, at least two, all different
+ * @param classes the class names (or a multi-label model's labels), at least two, all different
  * @param pooling {@code mean} or {@code cls}
  * @param dropout the dropout before the head (unused in prediction)
  * @param maxLength the most tokens per text
@@ -28,7 +28,9 @@ record ModelMetadata(
     String pooling,
     double dropout,
     int maxLength,
-    String textField) {
+    String textField,
+    String task,
+    double threshold) {
 
   /** Text field of JSONL input when the metadata records none. */
   static final String DEFAULT_TEXT_FIELD = "text";
@@ -92,6 +94,20 @@ record ModelMetadata(
       problems.add(
           file + ": \"text_field\" must be a field name, got " + Problems.describe(textField));
     }
+    JsonNode task = root.path("task");
+    if (!task.isMissingNode()
+        && !(task.isTextual() && List.of("classification", "multilabel").contains(task.asText()))) {
+      problems.add(
+          file
+              + ": \"task\" must be \"classification\" or \"multilabel\", got "
+              + Problems.describe(task));
+    }
+    JsonNode threshold = root.path("threshold");
+    if (!threshold.isMissingNode()
+        && (!threshold.isNumber() || !(threshold.asDouble() > 0 && threshold.asDouble() < 1))) {
+      problems.add(
+          file + ": \"threshold\" must be a number in (0, 1), got " + Problems.describe(threshold));
+    }
     if (!problems.isEmpty()) {
       throw new BadInputException(problems);
     }
@@ -101,7 +117,9 @@ record ModelMetadata(
         pooling.asText(),
         dropout.asDouble(),
         maxLength.asInt(),
-        textField.isMissingNode() ? DEFAULT_TEXT_FIELD : textField.asText());
+        textField.isMissingNode() ? DEFAULT_TEXT_FIELD : textField.asText(),
+        task.isMissingNode() ? "classification" : task.asText(),
+        threshold.isMissingNode() ? 0.5 : threshold.asDouble());
   }
 
   private static BertConfig bert(Path file, JsonNode bert, List<String> problems) {

@@ -12,6 +12,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Activation;
 import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -197,6 +198,7 @@ public final class Predictor implements AutoCloseable {
     Arrays.sort(order, Comparator.comparingInt(i -> ids[i].length));
     List<String> classes = metadata.classes();
     int k = classes.size();
+    boolean multilabel = "multilabel".equals(metadata.task());
     Prediction[] out = new Prediction[n];
     for (int start = 0; start < n; start += BATCH_SIZE) {
       int end = Math.min(n, start + BATCH_SIZE);
@@ -214,12 +216,8 @@ public final class Predictor implements AutoCloseable {
           NDManager sm = model.getNDManager().newSubManager()) {
         NDArray in = sm.create(flat, new Shape(b, width));
         NDArray m = sm.create(mask, new Shape(b, width));
-        p =
-            block
-                .forward(ps, new NDList(in, m), false)
-                .singletonOrThrow()
-                .softmax(1)
-                .toFloatArray();
+        NDArray logits = block.forward(ps, new NDList(in, m), false).singletonOrThrow();
+        p = (multilabel ? Activation.sigmoid(logits) : logits.softmax(1)).toFloatArray();
       }
       for (float v : p) {
         if (!Float.isFinite(v)) {
@@ -239,7 +237,17 @@ public final class Predictor implements AutoCloseable {
           best = v > p[r * k + best] ? c : best;
         }
         int i = order[start + r];
-        out[i] = new Prediction(texts.get(i), classes.get(best), probs);
+        String label = classes.get(best);
+        if (multilabel) {
+          List<String> set = new ArrayList<>();
+          for (int c = 0; c < k; c++) {
+            if (p[r * k + c] >= metadata.threshold()) {
+              set.add(classes.get(c));
+            }
+          }
+          label = String.join(",", set); // the labels at or above the threshold, maybe none
+        }
+        out[i] = new Prediction(texts.get(i), label, probs);
       }
     }
     return Arrays.asList(out);

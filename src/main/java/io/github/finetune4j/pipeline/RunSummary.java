@@ -14,6 +14,7 @@ import io.github.finetune4j.train.ClassificationTask;
 import io.github.finetune4j.train.EarlyStopping;
 import io.github.finetune4j.train.RegressionTask;
 import io.github.finetune4j.train.RunResult;
+import io.github.finetune4j.train.Task;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -92,6 +93,14 @@ final class RunSummary {
       number(summary, "test_accuracy", result.testAccuracy());
     }
     number(summary, "test_loss", result.testLoss());
+    Task.Headline h = t.task().headline();
+    ObjectNode headline = summary.putObject("headline");
+    headline.put("metric", h.metric());
+    number(
+        headline,
+        "value",
+        "loss".equals(h.metric()) ? result.testLoss() : result.test().get(h.metric()));
+    headline.put("higher_is_better", h.higherIsBetter());
     ObjectNode metrics = summary.putObject("test_metrics");
     result.test().metrics().forEach((k, v) -> number(metrics, k, v));
     if (result.test().confusion() != null) {

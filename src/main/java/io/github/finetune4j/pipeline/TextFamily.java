@@ -19,7 +19,6 @@ import io.github.finetune4j.model.text.TextTokenizer;
 import io.github.finetune4j.recipe.Recipe;
 import io.github.finetune4j.recipe.SourceSpec;
 import io.github.finetune4j.recipe.TextJsonlSplit;
-import io.github.finetune4j.train.ClassificationTask;
 import io.github.finetune4j.train.TextBatches;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -57,10 +56,13 @@ final class TextFamily implements ModelFamily<TextFamily.Splits> {
   @Override
   public Splits read(Recipe recipe, PrintStream out) throws BadInputException {
     List<String> classes = recipe.head().classes();
-    List<TextExample> train = readSplit("data.train", recipe.data().train(), classes, out);
-    List<TextExample> valid = readSplit("data.valid", recipe.data().valid(), classes, out);
-    List<TextExample> test = readSplit("data.test", recipe.data().test(), classes, out);
-    requireTwoClasses(recipe.data().train(), train, classes);
+    boolean sets = TaskKind.of(recipe.task()).labels() == TaskKind.Labels.LABEL_SET;
+    List<TextExample> train = readSplit("data.train", recipe.data().train(), classes, sets, out);
+    List<TextExample> valid = readSplit("data.valid", recipe.data().valid(), classes, sets, out);
+    List<TextExample> test = readSplit("data.test", recipe.data().test(), classes, sets, out);
+    if (!sets) {
+      requireTwoClasses(recipe.data().train(), train, classes);
+    }
     return new Splits(train, valid, test);
   }
 
@@ -88,8 +90,9 @@ final class TextFamily implements ModelFamily<TextFamily.Splits> {
           data.test().size(),
           recipe.data().maxLength());
       String init = ModelSources.init(recipe.model());
+      TaskKind kind = TaskKind.of(recipe.task());
       return new Parts(
-          new ClassificationTask(recipe.head().classes()),
+          kind.task(recipe.head().classes()),
           batches(tokenizer, data.train()),
           data.valid().isEmpty() ? null : batches(tokenizer, data.valid()),
           data.test().isEmpty() ? null : batches(tokenizer, data.test()),
@@ -102,6 +105,10 @@ final class TextFamily implements ModelFamily<TextFamily.Splits> {
           (modelDir, m) -> {
             ObjectNode cfg = JSON.createObjectNode();
             cfg.set("bert", JSON.valueToTree(block.config()));
+            if (kind.labels() != TaskKind.Labels.CLASS) {
+              cfg.put("task", kind.name());
+              kind.describe(cfg);
+            }
             ArrayNode cls = cfg.putArray("classes");
             recipe.head().classes().forEach(cls::add);
             cfg.put("pooling", recipe.head().pooling());
@@ -123,7 +130,7 @@ final class TextFamily implements ModelFamily<TextFamily.Splits> {
   }
 
   static List<TextExample> readSplit(
-      String path, SourceSpec spec, List<String> classes, PrintStream out)
+      String path, SourceSpec spec, List<String> classes, boolean sets, PrintStream out)
       throws BadInputException {
     if (spec == null) {
       return List.of();
@@ -135,7 +142,7 @@ final class TextFamily implements ModelFamily<TextFamily.Splits> {
     try {
       TextData data =
           new TextJsonlSource(Path.of(spec.path()), jsonl.text(), jsonl.label(), spec.limit())
-              .readData(classes);
+              .readData(classes, sets);
       if (data.emptyTextsSkipped() > 0) {
         out.printf(
             Locale.ROOT,
@@ -201,10 +208,14 @@ final class TextFamily implements ModelFamily<TextFamily.Splits> {
   static TextBatches batches(TextTokenizer tokenizer, List<TextExample> examples) {
     long[][] ids = new long[examples.size()][];
     int[] labels = new int[examples.size()];
+    float[][] sets = new float[examples.size()][];
     for (int i = 0; i < ids.length; i++) {
       ids[i] = tokenizer.ids(examples.get(i).text());
       labels[i] = examples.get(i).label();
+      sets[i] = examples.get(i).labels();
     }
-    return new TextBatches(ids, labels);
+    return ids.length > 0 && sets[0] != null
+        ? new TextBatches(ids, sets)
+        : new TextBatches(ids, labels);
   }
 }

@@ -29,18 +29,30 @@ final class RecipeChecks {
       checkModel(r.model(), problems);
     }
     boolean regression = r.task() instanceof RegressionTaskSpec;
+    boolean multilabel = r.task() instanceof MultiLabelTaskSpec;
+    boolean labelColumns = multilabel && r.data() != null && r.data().train() instanceof CsvSplit;
     List<String> classes = r.head() == null ? null : r.head().classes();
     if (r.head() != null && regression && classes != null) {
       problems.add(
           "head.classes: a regression has no classes (its outputs are the targets of the"
               + " csv splits); remove head.classes, or set task.type: classification");
       classes = null;
+    } else if (r.head() != null && labelColumns && classes != null) {
+      problems.add(
+          "head.classes: a multilabel task on csv splits takes its labels from the 0/1 columns"
+              + " named in data.train.targets; remove head.classes");
+      classes = null;
     } else if (r.head() != null
         && !regression
+        && !labelColumns
         && classes == null
         && problems.stream().noneMatch(p -> p.startsWith("head.classes"))) { // else reported
       problems.add(
-          "head.classes: required for a classification (the class labels in output" + " order)");
+          "head.classes: required for a "
+              + (multilabel ? "multilabel task on text" : "classification")
+              + " (the "
+              + (multilabel ? "labels" : "class labels")
+              + " in output order)");
     }
     if (r.head() != null
         && "none".equals(r.head().replace())
@@ -50,7 +62,7 @@ final class RecipeChecks {
               + r.model().kind()
               + " text encoder has none (it outputs token states); use classifier");
     }
-    checkTask(r.task(), problems);
+    checkTask(r.task(), classes, problems);
     if (classes != null && classes.size() < 2) {
       problems.add("head.classes: need at least 2 classes, got " + classes.size());
     }
@@ -65,8 +77,8 @@ final class RecipeChecks {
       checkSource(problems, "data.train", d.train());
       checkSource(problems, "data.valid", d.valid());
       checkSource(problems, "data.test", d.test());
-      checkSplitsAgree(d, regression, problems);
-      checkImages(d, regression, problems);
+      checkSplitsAgree(d, regression, multilabel, problems);
+      checkImages(d, regression || multilabel, problems);
       if (d.maxLength() < 2 || d.maxLength() > 512) {
         problems.add("data.max_length: must be between 2 and 512, got " + d.maxLength());
       }
@@ -585,9 +597,32 @@ final class RecipeChecks {
     }
   }
 
-  private static void checkTask(TaskSpec t, List<String> problems) {
+  private static void checkTask(TaskSpec t, List<String> classes, List<String> problems) {
     if (t instanceof RegressionTaskSpec rt && !(rt.delta() > 0)) {
       problems.add("task.delta: must be positive, got " + rt.delta());
+    }
+    if (t instanceof MultiLabelTaskSpec m) {
+      if (!(m.threshold() > 0 && m.threshold() < 1)) {
+        problems.add("task.threshold: must be between 0 and 1 (exclusive), got " + m.threshold());
+      }
+      List<Double> w = m.posWeight();
+      if (w != null) {
+        for (int i = 0; i < w.size(); i++) {
+          if (w.get(i) == null || !(w.get(i) > 0) || w.get(i).isInfinite()) {
+            problems.add("task.pos_weight[" + i + "]: must be a positive number, got " + w.get(i));
+          }
+        }
+        if (classes != null && w.size() != classes.size()) {
+          problems.add(
+              "task.pos_weight: gives "
+                  + w.size()
+                  + " weight"
+                  + (w.size() == 1 ? "" : "s")
+                  + ", but head.classes lists "
+                  + classes.size()
+                  + " labels; give one per label, in their order");
+        }
+      }
     }
   }
 
@@ -595,7 +630,8 @@ final class RecipeChecks {
    * The splits fit the task (a classification reads labels, a regression numeric targets from csv)
    * and each other (the kind of data.train, the same targets).
    */
-  private static void checkSplitsAgree(DataSpec d, boolean regression, List<String> problems) {
+  private static void checkSplitsAgree(
+      DataSpec d, boolean regression, boolean multilabel, List<String> problems) {
     String[] names = {"data.train", "data.valid", "data.test"};
     SourceSpec[] splits = {d.train(), d.valid(), d.test()};
     for (int i = 0; i < splits.length; i++) {
@@ -609,6 +645,14 @@ final class RecipeChecks {
                 + ": a regression reads numeric targets from csv splits (type: csv,"
                 + " with targets); a text-jsonl split holds class labels");
       } else if (s instanceof CsvSplit c
+          && multilabel
+          && c.label() != null
+          && c.targets() == null) {
+        problems.add(
+            names[i]
+                + ".label: a multilabel task reads one 0/1 column per label, named in `targets`,"
+                + " not a label column");
+      } else if (s instanceof CsvSplit c
           && regression
           && c.label() != null
           && c.targets() == null) {
@@ -618,6 +662,7 @@ final class RecipeChecks {
                 + " targets, or set task.type: classification");
       } else if (s instanceof CsvSplit c
           && !regression
+          && !multilabel
           && c.targets() != null
           && c.label() == null) {
         problems.add(
@@ -651,7 +696,8 @@ final class RecipeChecks {
   }
 
   /** The image splits, {@code data.image} and the task agree; the numbers are in range. */
-  private static void checkImages(DataSpec d, boolean regression, List<String> problems) {
+  private static void checkImages(
+      DataSpec d, boolean regressionOrMultiLabel, List<String> problems) {
     boolean images = d.train() instanceof ImageFolderSplit;
     if (!images) {
       if (d.image() != null) {
@@ -662,10 +708,10 @@ final class RecipeChecks {
       }
       return;
     }
-    if (regression) {
+    if (regressionOrMultiLabel) {
       problems.add(
-          "data.train: an image-folder split holds class labels (its sub-folders); a regression"
-              + " reads csv targets");
+          "data.train: an image-folder split holds one class label per image (its sub-folder);"
+              + " a regression or multilabel task reads csv targets");
     }
     String[] names = {"data.train", "data.valid", "data.test"};
     SourceSpec[] splits = {d.train(), d.valid(), d.test()};

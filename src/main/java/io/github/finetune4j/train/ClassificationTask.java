@@ -52,6 +52,12 @@ public final class ClassificationTask implements Task {
     return names;
   }
 
+  /** The headline: accuracy (higher is better). */
+  @Override
+  public Headline headline() {
+    return new Headline("accuracy", true);
+  }
+
   @Override
   public String name() {
     return "classification";

@@ -66,6 +66,12 @@ public final class RegressionTask implements Task {
     return names;
   }
 
+  /** The headline: rmse (lower is better). */
+  @Override
+  public Headline headline() {
+    return new Headline("rmse", false);
+  }
+
   @Override
   public String name() {
     return "regression";

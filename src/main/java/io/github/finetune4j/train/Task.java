@@ -42,6 +42,25 @@ public interface Task {
     return java.util.List.of();
   }
 
+  /**
+   * The one metric that says how well the model does at this task — what the console, {@code
+   * summary.json}'s {@code headline}, sweep tables and early stopping (by default) read. By default
+   * the loss.
+   *
+   * @return the headline metric and its direction
+   */
+  default Headline headline() {
+    return new Headline("loss", false);
+  }
+
+  /**
+   * A task's headline metric.
+   *
+   * @param metric the metric's name ({@code loss}, or one of {@link #metricNames()})
+   * @param higherIsBetter whether a larger value is better
+   */
+  record Headline(String metric, boolean higherIsBetter) {}
+
   /** Accumulates metrics batch by batch, in double precision. */
   interface Accumulator {
 

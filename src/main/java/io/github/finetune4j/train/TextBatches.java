@@ -16,6 +16,7 @@ public final class TextBatches implements Batches {
 
   private final long[][] ids;
   private final int[] labels;
+  private final float[][] targets;
 
   /**
    * Creates the split.
@@ -29,6 +30,22 @@ public final class TextBatches implements Batches {
     }
     this.ids = ids;
     this.labels = labels;
+    this.targets = null;
+  }
+
+  /**
+   * Creates a split whose targets are rows of values (e.g. a multi-label example's 0/1 per label).
+   *
+   * @param ids token ids per example, each truncated to the maximum length
+   * @param targets per example, its values (all rows of one width)
+   */
+  public TextBatches(long[][] ids, float[][] targets) {
+    if (ids.length != targets.length) {
+      throw new IllegalArgumentException("ids and targets differ in length");
+    }
+    this.ids = ids;
+    this.labels = null;
+    this.targets = targets;
   }
 
   /**
@@ -97,6 +114,14 @@ public final class TextBatches implements Batches {
    */
   @Override
   public NDArray labels(NDManager manager, int[] idx) {
+    if (targets != null) {
+      int k = targets[0].length;
+      float[] flat = new float[idx.length * k];
+      for (int b = 0; b < idx.length; b++) {
+        System.arraycopy(targets[idx[b]], 0, flat, b * k, k);
+      }
+      return manager.create(flat, new Shape(idx.length, k));
+    }
     return Batches.classIndexes(manager, labels, idx);
   }
 

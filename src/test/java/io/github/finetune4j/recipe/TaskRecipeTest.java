@@ -104,7 +104,8 @@ class TaskRecipeTest {
     assertTrue(
         problems(DIABETES, "task.type=ranking")
             .get(0)
-            .startsWith("task.type: 'ranking' is not one of [classification, regression]"));
+            .startsWith(
+                "task.type: 'ranking' is not one of [classification, regression, multilabel]"));
   }
 
   @Test

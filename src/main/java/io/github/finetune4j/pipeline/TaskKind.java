@@ -1,0 +1,91 @@
+package io.github.finetune4j.pipeline;
+
+import io.github.finetune4j.recipe.ClassificationTaskSpec;
+import io.github.finetune4j.recipe.MultiLabelTaskSpec;
+import io.github.finetune4j.recipe.RegressionTaskSpec;
+import io.github.finetune4j.recipe.TaskSpec;
+import io.github.finetune4j.train.Task;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * A kind of task ({@code task.type}): everything task-specific outside the loop that the families,
+ * the summary and the export ask about — how the data gives its labels, what the outputs are
+ * called, and the {@link Task} (loss, metrics, headline) the loop runs. A new kind is one class
+ * plus its line in {@link #of}.
+ */
+interface TaskKind {
+
+  /** How the splits give what an example is to be trained towards. */
+  enum Labels {
+    /** One class per example (a label field or column, an image's sub-folder). */
+    CLASS,
+    /** Numbers per example in csv {@code targets} columns. */
+    VALUES,
+    /** A set of labels per example: a list in a text's label field, or 0/1 csv columns. */
+    LABEL_SET
+  }
+
+  /**
+   * The kind of a recipe's task.
+   *
+   * @param spec the recipe's task
+   * @return the kind
+   */
+  static TaskKind of(TaskSpec spec) {
+    Function<TaskSpec, TaskKind> make = KINDS.get(spec.getClass());
+    if (make == null) {
+      throw new IllegalStateException("task.type '" + spec.kind() + "' is not registered");
+    }
+    return make.apply(spec);
+  }
+
+  /** The registered kinds, by the recipe record of their {@code type}. */
+  Map<Class<? extends TaskSpec>, Function<TaskSpec, TaskKind>> KINDS =
+      Map.of(
+          ClassificationTaskSpec.class,
+          spec -> new ClassificationKind(),
+          RegressionTaskSpec.class,
+          spec -> new RegressionKind((RegressionTaskSpec) spec),
+          MultiLabelTaskSpec.class,
+          spec -> new MultiLabelKind((MultiLabelTaskSpec) spec));
+
+  /**
+   * The {@code type} name, as {@code summary.json} and the export write it.
+   *
+   * @return the name
+   */
+  String name();
+
+  /**
+   * How the splits give the labels.
+   *
+   * @return the kind of labels
+   */
+  Labels labels();
+
+  /**
+   * What the outputs are called in {@code summary.json} and the export: {@code classes}, {@code
+   * targets} or {@code labels}.
+   *
+   * @return the key
+   */
+  String outputsKey();
+
+  /**
+   * The loop's task for these outputs.
+   *
+   * @param outputs the class names, target columns or labels, in output order
+   * @return the task
+   */
+  Task task(List<String> outputs);
+
+  /**
+   * Adds what a predictor needs to decode this task's outputs to an export's metadata (e.g. a
+   * multi-label model's threshold); nothing by default.
+   *
+   * @param metadata the export's metadata
+   */
+  default void describe(com.fasterxml.jackson.databind.node.ObjectNode metadata) {}
+}

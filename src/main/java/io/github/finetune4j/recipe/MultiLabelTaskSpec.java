@@ -1,0 +1,82 @@
+package io.github.finetune4j.recipe;
+
+import java.util.List;
+
+/**
+ * Multi-label classification: each example has any number of the labels, each label an independent
+ * yes/no (sigmoid outputs, binary cross-entropy).
+ *
+ * @param threshold the probability at or above which a label is predicted
+ * @param posWeight per label, the weight of its positive examples in the loss, or null for 1
+ */
+@Kind("multilabel")
+@Doc(
+    "Multi-label classification: any number of labels per example, each an independent yes/no"
+        + " (sigmoid + binary cross-entropy). Text splits give a list of labels per example in the"
+        + " label field (`head.classes` lists them all, in output order); csv splits give one 0/1"
+        + " column per label in `targets` (the column names are the labels). Metrics micro and"
+        + " macro F1, subset accuracy, Hamming loss, per-label precision / recall / F1; the"
+        + " headline is micro F1.")
+public record MultiLabelTaskSpec(
+    @Doc("The probability at or above which a label is predicted (default 0.5).") Double threshold,
+    @Doc(
+            "Per label, in output order, the weight of its positive examples in the loss"
+                + " (torch's `pos_weight`; > 1 favours recall of a rare label). Default: 1 for"
+                + " every label.")
+        List<Double> posWeight)
+    implements TaskSpec {
+
+  /** Fills in the defaults. */
+  public MultiLabelTaskSpec {
+    threshold = threshold == null ? 0.5 : threshold;
+    posWeight = posWeight == null ? null : List.copyOf(posWeight);
+  }
+
+  /**
+   * Starts a builder.
+   *
+   * @return a new builder
+   */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** Builder: every field optional. */
+  public static final class Builder {
+    private Double threshold;
+    private List<Double> posWeight;
+
+    private Builder() {}
+
+    /**
+     * Sets the decision threshold.
+     *
+     * @param threshold in (0, 1)
+     * @return this builder
+     */
+    public Builder optThreshold(double threshold) {
+      this.threshold = threshold;
+      return this;
+    }
+
+    /**
+     * Sets the per-label weights of positive examples.
+     *
+     * @param posWeight one positive weight per label
+     * @return this builder
+     */
+    public Builder optPosWeight(List<Double> posWeight) {
+      this.posWeight = posWeight;
+      return this;
+    }
+
+    /**
+     * Builds the task.
+     *
+     * @return it
+     */
+    public MultiLabelTaskSpec build() {
+      return new MultiLabelTaskSpec(threshold, posWeight);
+    }
+  }
+}

@@ -1,0 +1,200 @@
+package io.github.finetune4j.pipeline;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.github.finetune4j.TestRecipes;
+import io.github.finetune4j.recipe.Recipe;
+import io.github.finetune4j.recipe.RecipeReader;
+import java.io.BufferedReader;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.zip.GZIPInputStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Multi-label classification end to end on both families, through the one assembly path: label
+ * lists in JSONL for the text encoder, 0/1 columns in csv for the built-in MLP. The labels are
+ * derived from real data (SpamAssassin emails; the digits table), so a model that learns nothing
+ * scores visibly lower than one that does.
+ */
+class MultiLabelRunTest {
+
+  private static final PrintStream QUIET = new PrintStream(new ByteArrayOutputStream());
+
+  /** Labels of an email: spam or not, whether it links, whether it is long. */
+  private static Path labelledEmails(Path dir, String split, int limit) throws IOException {
+    Path out = dir.resolve(split + ".jsonl");
+    List<String> lines = new ArrayList<>();
+    try (BufferedReader r =
+        new BufferedReader(
+            new InputStreamReader(
+                new GZIPInputStream(
+                    Files.newInputStream(Path.of("data/spamassassin/" + split + ".jsonl.gz"))),
+                StandardCharsets.UTF_8))) {
+      String line;
+      while ((line = r.readLine()) != null && lines.size() < limit) {
+        JsonNode n = TestRecipes.JSON.readTree(line);
+        String text = n.get("text").asText();
+        ObjectNode o = TestRecipes.JSON.createObjectNode();
+        o.put("text", text);
+        ArrayNode labels = o.putArray("label");
+        if ("spam".equals(n.get("label").asText())) {
+          labels.add("spam");
+        }
+        if (text.contains("http")) {
+          labels.add("link");
+        }
+        if (text.length() > 1500) {
+          labels.add("long");
+        }
+        lines.add(TestRecipes.JSON.writeValueAsString(o));
+      }
+    }
+    Files.write(out, lines);
+    return out;
+  }
+
+  @Test
+  void textEncoderLearnsLabelSetsAndPredictsThem(@TempDir Path dir) throws Exception {
+    ObjectNode tree = TestRecipes.quickstart();
+    tree.putObject("task").put("type", "multilabel");
+    ArrayNode classes = ((ObjectNode) tree.get("head")).putArray("classes");
+    classes.add("spam").add("link").add("long");
+    ObjectNode data = (ObjectNode) tree.get("data");
+    for (String[] s : new String[][] {{"train", "200"}, {"valid", "60"}, {"test", "200"}}) {
+      ObjectNode split = data.putObject(s[0]);
+      split.put("type", "text-jsonl");
+      split.put("path", labelledEmails(dir, s[0], Integer.parseInt(s[1])).toString());
+    }
+    ((ObjectNode) tree.get("train")).put("precision", "fp32");
+    ((ObjectNode) tree.get("output")).put("dir", dir.resolve("run").toString());
+    Recipe recipe = RecipeReader.read(TestRecipes.write(dir, "ml.yaml", tree), List.of());
+
+    Plan plan = FineTune.plan(recipe);
+    assertTrue(
+        plan.rows().stream().anyMatch(r -> r.name().startsWith("head.") && r.shape().contains("3")),
+        "the head has one output per label");
+
+    ObjectNode summary = FineTune.run(recipe, QUIET, List.of());
+    assertEquals("multilabel", summary.get("task").asText());
+    assertEquals("micro_f1", summary.at("/headline/metric").asText());
+    double microF1 = summary.at("/headline/value").asDouble();
+    assertEquals(summary.at("/test_metrics/micro_f1").asDouble(), microF1);
+    // spam and link are both well predictable from an email's text; the all-no model scores 0
+    assertTrue(microF1 > 0.6, "micro F1 " + microF1);
+    assertTrue(summary.at("/test_metrics/hamming_loss").asDouble() < 0.3);
+    assertTrue(summary.get("test_metrics").has("f1/spam"), summary.get("test_metrics").toString());
+
+    List<FineTune.Prediction> p =
+        FineTune.predict(
+            dir.resolve("run"),
+            List.of(
+                "Click http://cheap.example.com now to WIN a FREE prize!!! Limited offer, act now",
+                "Hi Tom, the meeting moved to 3pm tomorrow. Thanks"));
+    assertEquals(3, p.get(0).probabilities().size(), "a probability per label");
+    for (FineTune.Prediction one : p) {
+      List<String> expected = new ArrayList<>();
+      one.probabilities()
+          .forEach(
+              (label, prob) -> {
+                assertTrue(prob >= 0 && prob <= 1);
+                if (prob >= 0.5) {
+                  expected.add(label);
+                }
+              });
+      assertEquals(String.join(",", expected), one.label(), "the label set at threshold 0.5");
+    }
+    assertTrue(p.get(0).label().contains("spam"), p.get(0).toString());
+    assertTrue(!p.get(1).label().contains("spam"), p.get(1).toString());
+  }
+
+  /** The digits table with its digit replaced by three 0/1 label columns. */
+  private static Path digitLabels(Path dir, String split) throws IOException {
+    List<String> in = Files.readAllLines(Path.of("data/digits/" + split + ".csv"));
+    List<String> out = new ArrayList<>();
+    String header = in.get(0);
+    out.add(header.substring(0, header.lastIndexOf(',')) + ",even,big,round");
+    for (String line : in.subList(1, in.size())) {
+      int cut = line.lastIndexOf(',');
+      int digit = Integer.parseInt(line.substring(cut + 1).strip());
+      out.add(
+          line.substring(0, cut)
+              + ","
+              + (digit % 2 == 0 ? 1 : 0)
+              + ","
+              + (digit > 4 ? 1 : 0)
+              + ","
+              + (digit == 0 || digit == 6 || digit == 8 || digit == 9 ? 1 : 0));
+    }
+    Path file = dir.resolve(split + ".csv");
+    Files.write(file, out);
+    return file;
+  }
+
+  private static Recipe csvRecipe(Path dir, Path train, Path valid, Path test) throws Exception {
+    String yaml =
+        String.join(
+            "\n",
+            "model: { type: builtin, architecture: mlp, init: random }",
+            "head: { replace: none }",
+            "task: { type: multilabel }",
+            "data:",
+            "  train: { type: csv, path: '" + train + "', targets: [even, big, round] }",
+            "  valid: { type: csv, path: '" + valid + "', targets: [even, big, round] }",
+            "  test: { type: csv, path: '" + test + "', targets: [even, big, round] }",
+            "  batch_size: 32",
+            "groups: [ { name: all, match: ['*'] } ]",
+            "stages: [ { epochs: 15, train: [all] } ]",
+            "optimizer: { type: adamw, lr: 3.0e-3 }",
+            "train: { seed: 7 }",
+            "output: { dir: '" + dir.resolve("run") + "' }",
+            "");
+    return RecipeReader.read(TestRecipes.writeText(dir, "ml-csv.yaml", yaml), List.of());
+  }
+
+  @Test
+  void csvLabelColumnsTrainAFeatureModel(@TempDir Path dir) throws Exception {
+    Recipe recipe =
+        csvRecipe(
+            dir, digitLabels(dir, "train"), digitLabels(dir, "valid"), digitLabels(dir, "test"));
+    ObjectNode summary = FineTune.run(recipe, QUIET, List.of());
+    assertEquals("multilabel", summary.get("task").asText());
+    assertEquals(
+        List.of("even", "big", "round"),
+        TestRecipes.JSON.convertValue(summary.get("labels"), List.class));
+    double subset = summary.at("/test_metrics/subset_accuracy").asDouble();
+    // the three labels are functions of the digit, which an MLP reads at about 0.95
+    assertTrue(subset > 0.75, "subset accuracy " + subset);
+    assertTrue(summary.at("/headline/value").asDouble() > 0.85);
+  }
+
+  @Test
+  void aLabelColumnThatIsNotZeroOrOneIsRefused(@TempDir Path dir) throws Exception {
+    Path train = digitLabels(dir, "train");
+    List<String> lines = new ArrayList<>(Files.readAllLines(train));
+    lines.set(3, lines.get(3).substring(0, lines.get(3).lastIndexOf(',')) + ",2");
+    Files.write(train, lines);
+    Recipe recipe = csvRecipe(dir, train, digitLabels(dir, "valid"), digitLabels(dir, "test"));
+    BadInputException e =
+        assertThrows(BadInputException.class, () -> FineTune.run(recipe, QUIET, List.of()));
+    assertEquals(
+        List.of(
+            "data.train: label column 'round' holds 2.0 in data row 3; a multilabel task reads 0"
+                + " (no) or 1 (yes) per label"),
+        e.problems());
+    assertTrue(Files.notExists(dir.resolve("run")), "nothing written");
+  }
+}
