@@ -21,7 +21,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** Translates the optimizer and schedule sections of a recipe into policy and optim objects. */
+/**
+ * Translates the optimizer and schedule sections of a recipe into policy and optim objects. The
+ * recipe is validated: a kind outside the closed set its field allows is a programming error
+ * ({@link IllegalStateException}), never silently read as some other kind.
+ */
 final class Policies {
   private Policies() {}
 
@@ -30,7 +34,8 @@ final class Policies {
       case "sgd" -> new Sgd(o.momentum(), o.dampening(), o.nesterov());
       case "adam" -> new Adam(o.beta1(), o.beta2(), o.eps(), o.amsgrad());
       case "rmsprop" -> new RmsProp(o.alpha(), o.eps(), o.momentum(), o.centered());
-      default -> new AdamW(o.beta1(), o.beta2(), o.eps(), o.amsgrad());
+      case "adamw" -> new AdamW(o.beta1(), o.beta2(), o.eps(), o.amsgrad());
+      default -> throw unknown("optimizer type", o.type());
     };
   }
 
@@ -78,20 +83,25 @@ final class Policies {
     if (row.weightDecay() > 0) {
       h =
           h.withWeightDecay(
-              row.weightDecay(),
-              "coupled".equals(o.weightDecay().mode()) ? DecayMode.COUPLED : DecayMode.DECOUPLED);
+              row.weightDecay(), decayMode("weight_decay mode", o.weightDecay().mode()));
     }
     var reg = o.regularizer();
     if (reg != null && reg.l1() > 0) {
       h = h.withL1(reg.l1());
     }
     if (row.l2sp() > 0) {
-      h =
-          h.withL2sp(
-              row.l2sp(),
-              "decoupled".equals(reg.l2spMode()) ? DecayMode.DECOUPLED : DecayMode.COUPLED);
+      h = h.withL2sp(row.l2sp(), decayMode("regularizer l2sp_mode", reg.l2spMode()));
     }
     return h;
+  }
+
+  /** A recipe's {@code coupled} / {@code decoupled} as the optim enum. */
+  private static DecayMode decayMode(String what, String mode) {
+    return switch (mode) {
+      case "coupled" -> DecayMode.COUPLED;
+      case "decoupled" -> DecayMode.DECOUPLED;
+      default -> throw unknown(what, mode);
+    };
   }
 
   /** The recipe's stages: listed, or expanded from its unfreezing policy. */
@@ -109,7 +119,11 @@ final class Policies {
           .toList();
     }
     if (u.gradual() != null) {
-      return Unfreezing.gradual(groups, u.gradual().every(), u.gradual().finalEpochs());
+      return switch (u.gradual().order()) {
+        case "top_down" ->
+            Unfreezing.gradual(groups, u.gradual().every(), u.gradual().finalEpochs());
+        default -> throw unknown("gradual unfreezing order", u.gradual().order());
+      };
     }
     if (u.at() != null) {
       var a = u.at();
@@ -120,8 +134,12 @@ final class Policies {
       List<String> probe = l.probe() != null ? l.probe() : List.of(groups.get(groups.size() - 1));
       return Unfreezing.lpFt(groups, probe, l.probeEpochs(), l.finetuneEpochs());
     }
-    var f = u.fineTune();
-    return Unfreezing.fineTune(groups, f.frozenEpochs(), f.epochs(), f.lrMult());
+    if (u.fineTune() != null) {
+      var f = u.fineTune();
+      return Unfreezing.fineTune(groups, f.frozenEpochs(), f.epochs(), f.lrMult());
+    }
+    throw new IllegalStateException(
+        "unknown unfreeze policy: none of gradual, at, lp_ft, fine_tune is set");
   }
 
   static Schedule schedule(ScheduleSpec s) {
@@ -134,8 +152,14 @@ final class Policies {
           case "cosine" -> Schedule.cosine(s.floor());
           case "one_cycle" -> OneCycle.of(s.pctStart(), s.div(), s.divFinal(), 0.95, 0.85);
           case "slanted_triangular" -> Schedule.slantedTriangular(s.cutFrac(), s.ratio());
-          default -> Schedule.constant();
+          case "constant" -> Schedule.constant();
+          default -> throw unknown("schedule type", s.type());
         };
     return s.warmup() > 0 ? Schedule.warmup(s.warmup(), 0.0, base) : base;
+  }
+
+  /** The error for a kind that validation should have refused. */
+  private static IllegalStateException unknown(String what, String value) {
+    return new IllegalStateException("unknown " + what + " '" + value + "'");
   }
 }

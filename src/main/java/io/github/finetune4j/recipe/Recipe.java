@@ -111,6 +111,31 @@ public record Recipe(
     return new Builder();
   }
 
+  /**
+   * A builder pre-filled with this recipe's sections, defaults included, so that {@code
+   * recipe.toBuilder().optSchedule(...).build()} is this recipe with one section changed (as DJL's
+   * {@code Criteria.toBuilder()}). {@code toBuilder().build()} equals this recipe.
+   *
+   * @return a new builder
+   */
+  public Builder toBuilder() {
+    Builder b = new Builder();
+    b.description = description;
+    b.model = model;
+    b.head = head;
+    b.task = task;
+    b.data = data;
+    b.groups = groups == null ? null : new ArrayList<>(groups);
+    b.stages = stages == null ? null : new ArrayList<>(stages);
+    b.unfreeze = unfreeze;
+    b.optimizer = optimizer;
+    b.schedule = schedule;
+    b.monitor = monitor;
+    b.train = train;
+    b.output = output;
+    return b;
+  }
+
   /** Builds a {@link Recipe}; {@code setX} for required fields, {@code optX} for optional ones. */
   public static final class Builder {
     private String description;

@@ -1,0 +1,85 @@
+package io.github.finetune4j.cli;
+
+import io.github.finetune4j.pipeline.BadInputException;
+import io.github.finetune4j.recipe.Recipe;
+import io.github.finetune4j.recipe.RecipeException;
+import io.github.finetune4j.recipe.RecipeReader;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+
+/**
+ * Base of every {@code finetune} subcommand: the exit codes, the streams of {@link Main#run}, and
+ * how a recipe is read and bad input is reported (one paragraph, control characters escaped).
+ */
+abstract class CliCommand implements Callable<Integer> {
+
+  /** Exit code: success. */
+  static final int OK = 0;
+
+  /** Exit code: the run failed. */
+  static final int FAILED = 1;
+
+  /** Exit code: bad usage or bad input. */
+  static final int BAD_INPUT = 2;
+
+  /** The top command, which holds the streams; set by picocli. */
+  @CommandLine.ParentCommand Main main;
+
+  /** Standard output of this invocation. */
+  final PrintStream out() {
+    return main.out();
+  }
+
+  /** Standard error of this invocation. */
+  final PrintStream err() {
+    return main.err();
+  }
+
+  /** Reads {@code file} with {@code overrides} applied. */
+  static Recipe readRecipe(Path file, List<String> overrides) throws RecipeException {
+    return RecipeReader.read(file, overrides);
+  }
+
+  /** Reports every problem of a recipe that does not read; returns {@link #BAD_INPUT}. */
+  final int badRecipe(Path file, RecipeException e) {
+    List<String> ps = e.problems();
+    err()
+        .printf(
+            Locale.ROOT,
+            "finetune: recipe %s is not usable (%d problem%s):%n",
+            Escapes.escape(file.toString()),
+            ps.size(),
+            ps.size() == 1 ? "" : "s");
+    ps.forEach(p -> err().println("  - " + Escapes.escape(p)));
+    return BAD_INPUT;
+  }
+
+  /** Reports the problems of bad input under the heading {@code what}; returns BAD_INPUT. */
+  final int badInput(String what, BadInputException e) {
+    err().println("finetune: " + Escapes.escape(what) + ":");
+    e.problems().forEach(p -> err().println("  - " + Escapes.escape(p)));
+    err().println("Nothing was written.");
+    return BAD_INPUT;
+  }
+
+  /**
+   * Reports an exception that escaped a command (the run failed); returns {@link #FAILED}.
+   *
+   * @param ex the exception
+   * @param err standard error
+   * @return {@link #FAILED}
+   */
+  static int failed(Exception ex, PrintStream err) {
+    err.println("finetune: the run failed: " + Escapes.escape(String.valueOf(ex.getMessage())));
+    if (System.getenv("FINETUNE_DEBUG") != null) {
+      ex.printStackTrace(err);
+    } else {
+      err.println("(set FINETUNE_DEBUG=1 for the stack trace)");
+    }
+    return FAILED;
+  }
+}

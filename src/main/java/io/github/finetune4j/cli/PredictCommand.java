@@ -1,0 +1,392 @@
+package io.github.finetune4j.cli;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.github.finetune4j.pipeline.BadInputException;
+import io.github.finetune4j.pipeline.FineTune;
+import io.github.finetune4j.pipeline.PredictInput;
+import io.github.finetune4j.pipeline.Predictor;
+import io.github.finetune4j.pipeline.TabularPredictor;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code finetune predict}: predict with a run's exported model (texts, rows or images). */
+@Command(
+    name = "predict",
+    description = {
+      "Predict with a fine-tuned run's exported model.",
+      "A text classifier takes texts as arguments, or one per line from --input FILE (- for"
+          + " standard input).",
+      "A model of feature vectors (csv data) takes --input FILE.csv: a header row naming its"
+          + " feature columns (other columns are ignored), one row per example.",
+      "The model's files are checked against its manifest.json before it is loaded."
+    })
+final class PredictCommand extends CliCommand {
+  /** Texts classified per round, so that output flows while a large input is classified. */
+  private static final int CHUNK = 4096;
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  /** Output formats. */
+  enum Format {
+    tsv,
+    jsonl
+  }
+
+  @Option(
+      names = {"-h", "--help"},
+      usageHelp = true,
+      description = "Show this help message and exit.")
+  boolean help;
+
+  @Parameters(
+      index = "0",
+      paramLabel = "RUN_DIR",
+      description = "A run directory (or its model directory).")
+  Path runDir;
+
+  @Parameters(
+      index = "1..*",
+      arity = "0..*",
+      paramLabel = "TEXT",
+      description = "Texts to classify (or use --input).")
+  List<String> texts = new ArrayList<>();
+
+  @Option(
+      names = "--input",
+      paramLabel = "FILE",
+      description =
+          "Read the texts from FILE (- for standard input), one per line; empty lines"
+              + " are skipped. A .gz file is decompressed.")
+  String input;
+
+  @Option(
+      names = "--jsonl",
+      description =
+          "The input is JSON Lines: one object per line, the text in --text-field"
+              + " (automatic for files named *.jsonl or *.jsonl.gz).")
+  boolean jsonl;
+
+  @Option(
+      names = "--text-field",
+      paramLabel = "NAME",
+      description =
+          "The JSONL field that holds the text (default: the one recorded at export,"
+              + " else \"text\").")
+  String textField;
+
+  @Option(
+      names = "--format",
+      paramLabel = "tsv|jsonl",
+      defaultValue = "tsv",
+      description =
+          "Output, one line per text or row in input order: tsv (label,"
+              + " probability, text; for rows: label, probability, or the predicted values of a"
+              + " regression; the default) or jsonl ({\"text\", \"label\", \"probabilities\"};"
+              + " for rows {\"label\", \"probabilities\"} or {TARGET: value, ...}).")
+  Format format;
+
+  @Option(
+      names = "--precision",
+      paramLabel = "fp32|bf16|auto",
+      defaultValue = "fp32",
+      description =
+          "A text classifier's matrix products: fp32 (the default; the same probabilities as"
+              + " plain DJL loading the model), bf16 (bfloat16 products, about twice as fast"
+              + " where the CPU has bf16 units; probabilities within bf16 rounding), or auto"
+              + " (bf16 where the CPU has bf16 units).")
+  String precision;
+
+  @Override
+  public Integer call() throws Exception {
+    try {
+      if (!List.of("fp32", "bf16", "auto").contains(precision)) {
+        throw new BadInputException(
+            List.of("--precision: expected fp32, bf16 or auto, got \"" + precision + "\""));
+      }
+      if (TabularPredictor.isTabular(runDir)) {
+        if (precision.equals("bf16")) {
+          throw new BadInputException(
+              List.of(
+                  "--precision bf16 applies to text classifiers (BERT-family encoders); "
+                      + runDir
+                      + " holds a model of feature vectors, which predicts in float32"));
+        }
+        try (TabularPredictor predictor = TabularPredictor.open(runDir)) {
+          return predictor.readsImages() ? images(predictor) : rows(predictor);
+        }
+      }
+      Path file = input == null || input.equals("-") ? null : inputPath();
+      boolean fromJsonl =
+          input != null && (jsonl || (file != null && PredictInput.isJsonlName(file)));
+      usage(fromJsonl);
+      try (Predictor predictor = Predictor.open(runDir)) {
+        predictor.setPrecision(precision);
+        List<String> all = input == null ? texts : read(file, fromJsonl, predictor.textField());
+        for (int start = 0; start < all.size(); start += CHUNK) {
+          StringBuilder b = new StringBuilder();
+          for (FineTune.Prediction p :
+              predictor.predict(all.subList(start, Math.min(all.size(), start + CHUNK)))) {
+            b.append(format == Format.tsv ? tsv(p) : jsonl(p)).append('\n');
+          }
+          out().print(b);
+        }
+        out().flush();
+      }
+      return OK;
+    } catch (BadInputException e) {
+      return badInput(
+          "cannot predict",
+          new BadInputException(e.problems().stream().map(Escapes::escape).toList()));
+    } catch (RuntimeException e) {
+      // Not the user's input: an engine or library failure, reported without its class name.
+      err()
+          .println(
+              "finetune: predict failed: "
+                  + (e.getMessage() == null
+                      ? "an internal error"
+                      : Escapes.escape(e.getMessage())));
+      err().println("(set FINETUNE_DEBUG=1 for the stack trace)");
+      if (System.getenv("FINETUNE_DEBUG") != null) {
+        e.printStackTrace(err());
+      }
+      return FAILED;
+    }
+  }
+
+  /**
+   * Classifies image files given as arguments, or listed one path per line in --input FILE or on
+   * standard input (--input -).
+   */
+  private int images(TabularPredictor predictor) throws BadInputException {
+    if (jsonl || textField != null) {
+      throw new BadInputException(List.of("--jsonl and --text-field apply only to texts"));
+    }
+    if (!texts.isEmpty() && input != null) {
+      throw new BadInputException(
+          List.of("give the images as arguments or with --input, not both"));
+    }
+    List<String> names;
+    if (!texts.isEmpty()) {
+      names = texts;
+    } else if (input == null) {
+      throw new BadInputException(
+          List.of(
+              runDir
+                  + " holds a model of images: give image files as arguments, or a file"
+                  + " listing them one per line with --input FILE (--input - for standard"
+                  + " input)"));
+    } else {
+      names = read(input.equals("-") ? null : inputPath(), false, null);
+    }
+    List<Path> files = new ArrayList<>();
+    List<String> problems = new ArrayList<>();
+    for (String n : names) {
+      try {
+        Path f = Path.of(n);
+        if (!Files.isRegularFile(f)) {
+          problems.add(n + ": no such image file");
+        }
+        files.add(f);
+      } catch (InvalidPathException e) {
+        problems.add(n + ": not a valid file name");
+      }
+    }
+    if (!problems.isEmpty()) {
+      throw new BadInputException(problems);
+    }
+    for (int start = 0; start < files.size(); start += CHUNK) {
+      List<Path> chunk = files.subList(start, Math.min(files.size(), start + CHUNK));
+      List<TabularPredictor.RowPrediction> out = predictor.predictImages(chunk);
+      StringBuilder b = new StringBuilder();
+      for (int i = 0; i < out.size(); i++) {
+        String name = names.get(start + i);
+        if (format == Format.tsv) {
+          b.append(tsv(out.get(i))).append('\t').append(Escapes.escape(name)).append('\n');
+        } else {
+          ObjectNode o = JSON.createObjectNode();
+          o.put("image", name);
+          o.put("label", out.get(i).label());
+          ObjectNode probs = o.putObject("probabilities");
+          out.get(i).probabilities().forEach(probs::put);
+          try {
+            b.append(Escapes.escape(JSON.writeValueAsString(o))).append('\n');
+          } catch (JsonProcessingException e) {
+            throw new IllegalStateException("a tree of strings and numbers always serializes", e);
+          }
+        }
+      }
+      out().print(b);
+    }
+    out().flush();
+    return OK;
+  }
+
+  /** Predicts the rows of --input FILE.csv with a model of feature vectors. */
+  private int rows(TabularPredictor predictor) throws BadInputException {
+    String problem = null;
+    if (!texts.isEmpty()) {
+      problem =
+          runDir
+              + " holds a model of feature vectors: give its rows with --input"
+              + " FILE.csv, not texts as arguments";
+    } else if (input == null) {
+      problem =
+          runDir
+              + " holds a model of feature vectors: give its rows with --input"
+              + " FILE.csv or --input - (CSV with a header row)";
+    } else if (jsonl || textField != null) {
+      problem = "--jsonl and --text-field apply only to texts";
+    }
+    if (problem != null) {
+      throw new BadInputException(List.of(problem));
+    }
+    boolean stdin = input.equals("-");
+    Path file;
+    if (stdin) { // CSV rows from standard input, kept in a temporary file the reader can reopen
+      try {
+        file = Files.createTempFile("finetune-rows-", ".csv");
+        Files.copy(System.in, file, StandardCopyOption.REPLACE_EXISTING);
+      } catch (IOException e) {
+        throw new BadInputException(List.of("standard input: cannot be read: " + e.getMessage()));
+      }
+    } else {
+      file = inputPath();
+    }
+    try {
+      StringBuilder b = new StringBuilder();
+      List<TabularPredictor.RowPrediction> predictions;
+      try {
+        predictions = predictor.predict(file);
+      } catch (BadInputException e) {
+        if (!stdin) {
+          throw e;
+        }
+        String temp = file.toString();
+        throw new BadInputException(
+            e.problems().stream().map(p -> p.replace(temp, "standard input")).toList());
+      }
+      for (TabularPredictor.RowPrediction p : predictions) {
+        b.append(format == Format.tsv ? tsv(p) : jsonl(p)).append('\n');
+      }
+      out().print(b);
+      out().flush();
+    } finally {
+      if (stdin) {
+        try {
+          Files.deleteIfExists(file);
+        } catch (IOException e) {
+          // a temporary file; the system cleans its temporary directory
+        }
+      }
+    }
+    return OK;
+  }
+
+  private static String tsv(TabularPredictor.RowPrediction p) {
+    if (p.label() != null) {
+      return Escapes.escape(p.label())
+          + "\t"
+          + String.format(Locale.ROOT, "%.4f", p.probabilities().get(p.label()));
+    }
+    StringBuilder b = new StringBuilder();
+    for (double v : p.values().values()) {
+      b.append(b.length() == 0 ? "" : "\t").append(Float.toString((float) v));
+    }
+    return b.toString();
+  }
+
+  private static String jsonl(TabularPredictor.RowPrediction p) {
+    ObjectNode o = JSON.createObjectNode();
+    if (p.label() != null) {
+      o.put("label", p.label());
+      ObjectNode probs = o.putObject("probabilities");
+      p.probabilities().forEach(probs::put);
+    } else {
+      p.values().forEach((k, v) -> o.put(k, (float) (double) v));
+    }
+    try {
+      return Escapes.escape(JSON.writeValueAsString(o));
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("a tree of strings and numbers always serializes", e);
+    }
+  }
+
+  private Path inputPath() throws BadInputException {
+    try {
+      return Path.of(input);
+    } catch (InvalidPathException e) {
+      throw new BadInputException(List.of(input + ": not a valid file name"));
+    }
+  }
+
+  /** The texts of --input ({@code file}, or standard input when null); counts skipped lines. */
+  private List<String> read(Path file, boolean fromJsonl, String recordedField)
+      throws BadInputException {
+    String field = textField != null ? textField : recordedField;
+    PredictInput in =
+        file == null
+            ? PredictInput.read(System.in, "standard input", fromJsonl, field)
+            : PredictInput.read(file, fromJsonl, field);
+    int skipped = in.skippedEmptyLines();
+    if (skipped > 0) {
+      err()
+          .printf(
+              Locale.ROOT,
+              "finetune: skipped %d empty line%s of %s%n",
+              skipped,
+              skipped == 1 ? "" : "s",
+              file == null ? "standard input" : Escapes.escape(input));
+    }
+    return in.texts();
+  }
+
+  private void usage(boolean fromJsonl) throws BadInputException {
+    String problem = null;
+    if (input != null && !texts.isEmpty()) {
+      problem = "give the texts as arguments or with --input FILE, not both";
+    } else if (input == null && texts.isEmpty()) {
+      problem = "no texts to classify: give them as arguments or with --input FILE";
+    } else if (input == null && (jsonl || textField != null)) {
+      problem = "--jsonl and --text-field apply only to --input FILE";
+    } else if (textField != null && !fromJsonl) {
+      problem = "--text-field applies only to JSON Lines input (--jsonl, or a .jsonl file)";
+    }
+    if (problem != null) {
+      throw new BadInputException(List.of(problem));
+    }
+  }
+
+  private static String tsv(FineTune.Prediction p) {
+    return Escapes.escape(p.label())
+        + "\t"
+        + String.format(Locale.ROOT, "%.4f", p.probabilities().get(p.label()))
+        + "\t"
+        + Escapes.escape(p.text());
+  }
+
+  private static String jsonl(FineTune.Prediction p) {
+    ObjectNode o = JSON.createObjectNode();
+    o.put("text", p.text());
+    o.put("label", p.label());
+    ObjectNode probs = o.putObject("probabilities");
+    p.probabilities().forEach(probs::put);
+    try {
+      // Jackson escapes C0 controls; Escapes writes DEL and C1, which Jackson leaves raw, as
+      // JSON's own backslash-u escapes (they occur only inside strings): still valid JSON.
+      return Escapes.escape(JSON.writeValueAsString(o));
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("a tree of strings and numbers always serializes", e);
+    }
+  }
+}

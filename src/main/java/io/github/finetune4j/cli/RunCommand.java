@@ -1,0 +1,93 @@
+package io.github.finetune4j.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.github.finetune4j.pipeline.BadInputException;
+import io.github.finetune4j.pipeline.FineTune;
+import io.github.finetune4j.pipeline.RunFailedException;
+import io.github.finetune4j.recipe.Recipe;
+import io.github.finetune4j.recipe.RecipeException;
+import java.util.List;
+import java.util.Locale;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code finetune run}: train, evaluate and export by recipe, or resume an interrupted run. */
+@Command(
+    name = "run",
+    mixinStandardHelpOptions = true,
+    version = Main.VERSION,
+    description = "Fine-tune by recipe: train, evaluate, export.")
+final class RunCommand extends RecipeCommand {
+  @Option(
+      names = "--resume",
+      description =
+          "Continue the interrupted run in the recipe's output.dir from its newest valid"
+              + " checkpoint (the recipe must be the one it started with; output.* and"
+              + " monitor.* may change).")
+  boolean resume;
+
+  @Override
+  public Integer call() throws Exception {
+    Recipe r;
+    try {
+      r = readRecipe(recipe, overrides);
+    } catch (RecipeException e) {
+      return badRecipe(recipe, e);
+    }
+    try {
+      ObjectNode summary = FineTune.run(r, recipe, out(), List.of(), resume);
+      JsonNode es = summary.path("early_stopping");
+      if (es.isObject()) {
+        out()
+            .printf(
+                Locale.ROOT,
+                "Early stopping on validation %s: %s; the best epoch %d (%s)%s%n",
+                es.get("metric").asText(),
+                es.get("stopped_after_epoch").isNull()
+                    ? "ran every epoch"
+                    : "stopped after epoch " + es.get("stopped_after_epoch").asInt(),
+                es.get("best_epoch").asInt(),
+                es.get("best_value").isNumber()
+                    ? String.format(Locale.ROOT, "%.4f", es.get("best_value").asDouble())
+                    : "-",
+                es.get("restored_best").asBoolean() ? ", whose weights were restored" : "");
+      }
+      out()
+          .printf(
+              Locale.ROOT,
+              "Done: %s, %.1f s wall; run directory %s%n",
+              headline(summary),
+              summary.get("wall_seconds").asDouble(),
+              Escapes.escape(r.output().dir()));
+      return OK;
+    } catch (BadInputException e) {
+      return badInput("cannot run " + recipe, e);
+    } catch (RunFailedException e) {
+      err().println("finetune: the run failed " + Escapes.escape(e.getMessage()) + ".");
+      err()
+          .println(
+              "The failed run (metrics, summary.json with \"status\": \"failed\", report)"
+                  + " is in "
+                  + Escapes.escape(e.where().toString())
+                  + "; no model was exported.");
+      return FAILED;
+    }
+  }
+
+  /** The task's headline test metric: accuracy, or RMSE (with R²) for a regression. */
+  static String headline(JsonNode summary) {
+    if ("regression".equals(summary.path("task").asText())) {
+      JsonNode rmse = summary.path("test_metrics").path("rmse");
+      JsonNode r2 = summary.path("test_metrics").path("r2");
+      return !rmse.isNumber()
+          ? "no test split"
+          : String.format(
+              Locale.ROOT, "test rmse %.4f (r2 %.4f)", rmse.asDouble(), r2.asDouble(Double.NaN));
+    }
+    JsonNode acc = summary.get("test_accuracy");
+    return acc == null || acc.isNull()
+        ? "no test split"
+        : String.format(Locale.ROOT, "test accuracy %.4f", acc.asDouble());
+  }
+}

@@ -1,0 +1,188 @@
+package io.github.finetune4j.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.github.finetune4j.pipeline.BadInputException;
+import io.github.finetune4j.pipeline.FineTune;
+import io.github.finetune4j.pipeline.RunFailedException;
+import io.github.finetune4j.pipeline.Sweep;
+import io.github.finetune4j.recipe.Recipe;
+import io.github.finetune4j.recipe.RecipeException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code finetune sweep}: every combination of recipes, grid values and seeds, and their results.
+ */
+@Command(
+    name = "sweep",
+    mixinStandardHelpOptions = true,
+    version = Main.VERSION,
+    description =
+        "Run every combination of recipes, --grid values and --seeds as ordinary runs under"
+            + " --out/trials/, then write results.csv, results.md (mean ± std over seeds) and"
+            + " results.html. Run again to continue an interrupted sweep.")
+final class SweepCommand extends CliCommand {
+  @Parameters(paramLabel = "RECIPE", arity = "1..*", description = "Recipe files.")
+  List<Path> recipes = new ArrayList<>();
+
+  @Option(
+      names = "--grid",
+      paramLabel = "KEY=V1,V2",
+      description = "A recipe key and its values (repeatable), e.g. optimizer.lr=1e-4,3e-4.")
+  List<String> grid = new ArrayList<>();
+
+  @Option(names = "--seeds", description = "Seeds per grid point (default 1).")
+  int seeds = 1;
+
+  @Option(
+      names = "--set",
+      paramLabel = "KEY=VALUE",
+      description = "An override for every trial (repeatable).")
+  List<String> set = new ArrayList<>();
+
+  @Option(names = "--out", required = true, description = "The sweep's directory.")
+  Path out;
+
+  @Option(
+      names = "--parallel",
+      description = "Trials at once, as child processes; threads are split (default 1).")
+  int parallel = 1;
+
+  @Option(
+      names = "--trial",
+      description =
+          "Run only this trial (from 0), in this process, and print its metrics as name=value"
+              + " lines: the contract for an external scheduler.")
+  Integer trial;
+
+  @Option(names = "--list", description = "Print the trials and exit.")
+  boolean list;
+
+  @Option(names = "--collect", description = "Only (re)write the results from complete trials.")
+  boolean collect;
+
+  @Override
+  public Integer call() throws Exception {
+    Sweep sweep;
+    try {
+      sweep = new Sweep(recipes, Sweep.parseGrid(grid), seeds, set, out);
+    } catch (IllegalArgumentException e) {
+      return badInput("cannot sweep", new BadInputException(List.of(e.getMessage())));
+    }
+    if (parallel < 1) {
+      return badInput(
+          "cannot sweep", new BadInputException(List.of("--parallel must be at least 1")));
+    }
+    List<Sweep.Trial> trials = sweep.trials();
+    if (trial != null && (trial < 0 || trial >= trials.size())) {
+      return badInput(
+          "cannot sweep",
+          new BadInputException(
+              List.of(
+                  "--trial: the sweep has "
+                      + trials.size()
+                      + (trials.size() == 1 ? " trial (0 to " : " trials (0 to ")
+                      + (trials.size() - 1)
+                      + "), not "
+                      + trial)));
+    }
+    // every trial's recipe must read before anything runs
+    Map<Path, Long> seedsOf = new LinkedHashMap<>();
+    Map<Path, String> descriptions = new LinkedHashMap<>();
+    for (Sweep.Trial t : trials) {
+      try {
+        Recipe r = readRecipe(t.recipe(), sweep.overrides(t, 0));
+        Recipe base = readRecipe(t.recipe(), set);
+        seedsOf.put(t.recipe(), base.train().seed());
+        descriptions.put(
+            t.recipe(), base.description() == null ? t.recipe().toString() : base.description());
+        if (r == null) {
+          throw new IllegalStateException();
+        }
+      } catch (RecipeException e) {
+        return badRecipe(t.recipe(), e);
+      }
+    }
+    if (list) {
+      for (Sweep.Trial t : trials) {
+        out()
+            .printf(
+                Locale.ROOT,
+                "%s %s %s seed=%d%n",
+                t.name(),
+                t.recipe(),
+                t.values(),
+                seedsOf.get(t.recipe()) + t.seedOffset());
+      }
+      out().println(trials.size() + " trials");
+      return OK;
+    }
+    List<String> problems = sweep.prepare();
+    if (!problems.isEmpty()) {
+      return badInput("cannot sweep", new BadInputException(problems));
+    }
+    if (collect) {
+      int n = sweep.collect(descriptions);
+      out().printf(Locale.ROOT, "Collected %d of %d trials into %s%n", n, trials.size(), out);
+      return OK;
+    }
+    if (trial != null) {
+      Sweep.Trial t = trials.get(trial);
+      long seed = seedsOf.get(t.recipe()) + t.seedOffset();
+      if (!sweep.complete(t)) {
+        List<String> o = new ArrayList<>(sweep.overrides(t, seedsOf.get(t.recipe())));
+        o.add("output.overwrite=true");
+        Recipe r = readRecipe(t.recipe(), o);
+        try {
+          FineTune.run(r, t.recipe(), out(), List.of(), false);
+        } catch (BadInputException e) {
+          return badInput("cannot run trial " + t.name(), e);
+        } catch (RunFailedException e) {
+          err()
+              .println(
+                  "finetune: trial "
+                      + t.name()
+                      + " failed "
+                      + Escapes.escape(e.getMessage())
+                      + ".");
+          out().println("trial=" + t.name());
+          out().println("status=failed");
+          return FAILED;
+        }
+      }
+      JsonNode summary =
+          new ObjectMapper().readTree(sweep.trialDir(t).resolve("summary.json").toFile());
+      Sweep.metricLines(t, summary, seed).forEach(out()::println);
+      return OK;
+    }
+    List<Sweep.Trial> failed = sweep.run(Main.class.getName(), parallel, out());
+    int n = (int) trials.stream().filter(sweep::complete).count();
+    out()
+        .printf(
+            Locale.ROOT,
+            "Sweep: %d of %d trials complete; results in %s (results.md, results.csv,"
+                + " results.html)%n",
+            n,
+            trials.size(),
+            Escapes.escape(out.toString()));
+    if (!failed.isEmpty()) {
+      err()
+          .printf(
+              Locale.ROOT,
+              "finetune: %d trial%s failed (%s); run the same command again to retry them%n",
+              failed.size(),
+              failed.size() == 1 ? "" : "s",
+              String.join(", ", failed.stream().map(Sweep.Trial::name).toList()));
+      return FAILED;
+    }
+    return OK;
+  }
+}
