@@ -75,19 +75,21 @@ final class RunCommand extends RecipeCommand {
     }
   }
 
-  /** The task's headline test metric: accuracy, or RMSE (with R²) for a regression. */
+  /**
+   * The task's headline test metric, as {@code summary.json}'s {@code headline} names it (e.g.
+   * {@code test accuracy 0.9250}); a regression adds R², which says more than RMSE alone.
+   */
   static String headline(JsonNode summary) {
-    if ("regression".equals(summary.path("task").asText())) {
-      JsonNode rmse = summary.path("test_metrics").path("rmse");
-      JsonNode r2 = summary.path("test_metrics").path("r2");
-      return !rmse.isNumber()
-          ? "no test split"
-          : String.format(
-              Locale.ROOT, "test rmse %.4f (r2 %.4f)", rmse.asDouble(), r2.asDouble(Double.NaN));
+    JsonNode h = summary.path("headline");
+    JsonNode value = h.path("value");
+    if (!value.isNumber()) {
+      return "no test split";
     }
-    JsonNode acc = summary.get("test_accuracy");
-    return acc == null || acc.isNull()
-        ? "no test split"
-        : String.format(Locale.ROOT, "test accuracy %.4f", acc.asDouble());
+    String metric = h.path("metric").asText().replace('_', ' ');
+    String line = String.format(Locale.ROOT, "test %s %.4f", metric, value.asDouble());
+    JsonNode r2 = summary.path("test_metrics").path("r2");
+    return "regression".equals(summary.path("task").asText()) && r2.isNumber()
+        ? line + String.format(Locale.ROOT, " (r2 %.4f)", r2.asDouble())
+        : line;
   }
 }
