@@ -6,17 +6,11 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.finetune4j.model.NormLayers;
-import io.github.finetune4j.model.Segmented;
 import io.github.finetune4j.monitor.EpochMetrics;
 import io.github.finetune4j.monitor.GroupStats;
 import io.github.finetune4j.monitor.MetricsSink;
@@ -25,23 +19,13 @@ import io.github.finetune4j.monitor.StepMetrics;
 import io.github.finetune4j.optim.Clipping;
 import io.github.finetune4j.optim.GroupHyper;
 import io.github.finetune4j.optim.ParamSlot;
-import io.github.finetune4j.optim.ParamState;
 import io.github.finetune4j.optim.Updater;
 import io.github.finetune4j.params.ParamGroup;
 import io.github.finetune4j.params.ParameterNames;
 import io.github.finetune4j.policy.OneCycle;
 import io.github.finetune4j.policy.StagePlan;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.ObjectInputStream;
-import java.io.ObjectOutputStream;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.Base64;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -64,49 +48,14 @@ import java.util.Set;
 public final class FineTuner implements AutoCloseable {
 
   private static final NDIndex ZERO_ALL = new NDIndex("...");
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   private final TrainSetup s;
 
   /** Parameters that never train: the setup's, plus the affine parameters of freeze_all norms. */
   private final Set<String> pinned;
 
-  private long skippedSteps;
-  private boolean lastStepSkipped;
-  private final FaultPolicy faults;
-
-  /** The first step whose gradients were not finite (0: none yet), and its groups. */
-  private long firstBadGradientStep;
-
-  private List<String> badGradientGroups = List.of();
-
-  /** This step's loss or gradients were not finite: its update was not applied. */
-  private boolean badStep;
-
-  /** The groups whose weights this step's update left non-finite (empty: none). */
-  private List<String> badUpdateGroups = List.of();
-
-  /** The groups whose learning rate at this step does not fit a float (empty: none). */
-  private List<String> badLrGroups = List.of();
-
-  /**
-   * The last step whose training loss was finite: the weights it ran with (those after the step
-   * before) are known to be good, and so is any checkpoint up to that step before.
-   */
-  private long lastFiniteLossStep;
-
   private final NDManager manager;
   private final ParameterStore store;
-
-  /** The model's segments, when it has them and frozen prefixes may be run apart. */
-  private final Segmented segmented;
-
-  /** How the current stage runs: its frozen prefix and the splits it trains and validates on. */
-  private StageData current;
-
-  /** The caches built so far. */
-  private final List<RunResult.CacheUse> cacheUses = new ArrayList<>();
-
   private final Updater updater;
 
   /** w0: in memory for L2-SP, else in a temporary file read back for drift. */
@@ -115,14 +64,10 @@ public final class FineTuner implements AutoCloseable {
   /** Early stopping: the best epoch's weights and running statistics, by parameter name. */
   private final Map<String, NDArray> best = new LinkedHashMap<>();
 
-  /** ‖w0‖² per parameter, computed once in float64. */
-  private final Map<String, Double> initialSq = new HashMap<>();
-
-  /**
-   * Per parameter {‖w‖², ‖w−w0‖²} as last computed; removed whenever the parameter is updated, so a
-   * frozen parameter's figures are computed once and reused while it stays frozen.
-   */
-  private final Map<String, double[]> weightSq = new HashMap<>();
+  private final GroupDiagnostics diagnostics;
+  private final StageInputs inputs;
+  private final FaultTracker faults;
+  private final Checkpointer checkpoints;
 
   /**
    * Prepares a run: captures the initial weights w0 (for drift and L2-SP) once.
@@ -132,7 +77,6 @@ public final class FineTuner implements AutoCloseable {
    */
   public FineTuner(TrainSetup setup, NDManager manager) {
     this.s = setup;
-    this.faults = setup.faults();
     this.manager = manager;
     List<String> statistics =
         setup.params().entrySet().stream()
@@ -156,16 +100,7 @@ public final class FineTuner implements AutoCloseable {
     }
     this.pinned = Set.copyOf(pin);
     this.store = new ParameterStore(manager, false);
-    this.segmented =
-        setup.featureCache().mode() != FeatureCachePolicy.Mode.OFF
-                && setup.block() instanceof Segmented sg
-            ? sg
-            : null;
-    this.current = new StageData(0, false, setup.train(), setup.valid(), 0);
     this.updater = new Updater(setup.rule(), manager);
-    try (NDScope scope = new NDScope()) { // frees the float64 temporaries
-      setup.params().forEach((name, p) -> initialSq.put(name, sq64(p.getArray())));
-    }
     Set<String> l2sp = new HashSet<>();
     setup
         .hyper()
@@ -176,6 +111,16 @@ public final class FineTuner implements AutoCloseable {
               }
             });
     this.initial = new InitialWeights(setup.params(), l2sp, setup.featureCache().spillDir());
+    this.diagnostics = new GroupDiagnostics(setup, pinned, manager, initial);
+    this.inputs = new StageInputs(setup, store, manager);
+    this.faults = new FaultTracker(setup, this::rollBack);
+    this.checkpoints =
+        new Checkpointer(setup, manager, updater, initial, diagnostics, faults, best);
+  }
+
+  /** After a fault whose weights are not trusted: see {@link Checkpointer#rollBack}. */
+  private TrainingFault rollBack(TrainingFault f, long lastFiniteLossStep) {
+    return checkpoints.rollBack(f, lastFiniteLossStep);
   }
 
   /**
@@ -189,9 +134,9 @@ public final class FineTuner implements AutoCloseable {
    */
   public RunResult run() throws IOException {
     long start = System.nanoTime();
-    Progress p = new Progress();
+    Progress p = new Progress(s);
     if (s.checkpoints() != null && s.checkpoints().resume() != null) {
-      restore(s.checkpoints().resume(), p);
+      checkpoints.restore(s.checkpoints().resume(), p);
     } else {
       prepareNorms();
     }
@@ -210,60 +155,18 @@ public final class FineTuner implements AutoCloseable {
     }
     Pass test = p.fault != null || s.test() == null ? Pass.NONE : evaluate(s.test());
     if (p.fault == null && s.test() != null && !Double.isFinite(test.loss())) {
-      p.fault = fail(0, p.step, "the test loss is " + test.loss());
+      p.fault = faults.fail(0, p.step, "the test loss is " + test.loss());
     }
     return new RunResult(
         p.step,
-        skippedSteps,
+        faults.skippedSteps(),
         p.epochs,
         test.loss(),
         test.metrics(),
         (System.nanoTime() - start) / 1e9,
         p.fault,
         early,
-        cacheUses);
-  }
-
-  /**
-   * Where the run is: counters, the data-order generator, the epochs so far, the current epoch's
-   * order and running sums, a fault. Everything a checkpoint holds besides tensors.
-   */
-  private final class Progress {
-    /** Examples per optimizer step: {@code accumulate} batches. */
-    final int stepBatch = s.batchSize() * s.accumulate();
-
-    final int perEpoch = (s.train().size() + stepBatch - 1) / stepBatch;
-    final long totalSteps =
-        s.maxSteps() > 0
-            ? s.maxSteps()
-            : (long) perEpoch * s.stages().stream().mapToInt(StagePlan::epochs).sum();
-    Random rng = new Random(s.seed());
-    final List<EpochMetrics> epochs = new ArrayList<>();
-    long step;
-    int epoch;
-    int stage;
-    int stageEpoch;
-    int batch;
-    int[] order;
-    double lossSum;
-    long lossExamples;
-    Task.Accumulator trainMetrics;
-    boolean resumedMidStage;
-    TrainingFault fault;
-
-    /** Early stopping: the best value and its epoch, epochs since, the epoch it stopped after. */
-    double bestValue = Double.NaN;
-
-    int bestEpoch;
-    int badEpochs;
-    int stoppedAfter;
-
-    /** The step budget is spent or the stop test said so. */
-    boolean done;
-
-    boolean running() {
-      return fault == null && stoppedAfter == 0 && !done;
-    }
+        inputs.cacheUses());
   }
 
   /** One stage: set which groups train, then run its epochs (until a fault). */
@@ -272,7 +175,7 @@ public final class FineTuner implements AutoCloseable {
     // A run resumed inside a stage has its optimizer state already: freeze without resetting.
     applyFreezing(stage, index == 0 || p.resumedMidStage ? null : s.stages().get(index - 1));
     p.resumedMidStage = false;
-    prepareStage(stage);
+    inputs.prepare(stage, name -> trains(name, stage));
     long stageStart = 0;
     for (int i = 0; i < index; i++) {
       stageStart += (long) p.perEpoch * s.stages().get(i).epochs();
@@ -287,7 +190,7 @@ public final class FineTuner implements AutoCloseable {
         p.stage = index + 1;
         p.stageEpoch = 0;
       }
-      checkpoint(p); // at every epoch end
+      checkpoints.write(p); // at every epoch end
     }
   }
 
@@ -306,36 +209,37 @@ public final class FineTuner implements AutoCloseable {
     for (int b = p.batch; b < p.perEpoch; b++) {
       p.step++;
       int[] idx = slice(p.order, b * p.stepBatch, p.stepBatch);
-      StepMetrics m = trainStep(stageIndex, stage, stageStart, idx, p, p.trainMetrics);
-      if (!badStep) { // a skipped step's loss is not part of the epoch's
-        p.lossSum += m.loss() * idx.length;
+      StepOutcome o = trainStep(stageIndex, stage, stageStart, idx, p, p.trainMetrics);
+      faults.record(o);
+      if (!o.skipped()) { // a skipped step's loss is not part of the epoch's
+        p.lossSum += o.loss() * idx.length;
         p.lossExamples += idx.length;
       }
       p.batch = b + 1;
-      emitStep(m);
-      p.fault = stepFault(m);
+      emitStep(o);
+      p.fault = faults.stepFault(o);
       if (p.fault != null) {
         return;
       }
       if ((s.maxSteps() > 0 && p.step >= s.maxSteps())
-          || (s.stopWhen() != null && s.stopWhen().test(m))) {
+          || (s.stopWhen() != null && s.stopWhen().test(o.metrics()))) {
         p.done = true;
         return;
       }
       CheckpointPolicy c = s.checkpoints();
       if (c != null && c.stop() != null && c.stop().getAsBoolean()) {
-        checkpoint(p); // asked to stop (a signal): the run continues from here with --resume
+        checkpoints.write(p); // asked to stop (a signal): the run continues from here with --resume
         c.stopped().accept(p.step);
         waitForTheEnd();
       }
       if (c != null && c.every() > 0 && p.step % c.every() == 0 && p.batch < p.perEpoch) {
-        checkpoint(p);
+        checkpoints.write(p);
       }
     }
     p.batch = 0;
     Pass valid =
         s.valid() != null && s.evalEveryEpoch()
-            ? evaluate(current.valid(), current.validFrom())
+            ? evaluate(inputs.valid(), inputs.validFrom())
             : Pass.NONE;
     EpochMetrics em =
         new EpochMetrics(
@@ -356,7 +260,7 @@ public final class FineTuner implements AutoCloseable {
     }
     if (s.valid() != null && s.evalEveryEpoch() && !Double.isFinite(valid.loss())) {
       p.fault =
-          fail(
+          faults.fail(
               p.step, p.step, "the validation loss after epoch " + p.epoch + " is " + valid.loss());
     }
   }
@@ -401,7 +305,7 @@ public final class FineTuner implements AutoCloseable {
         e.getValue().getArray().set(ZERO_ALL, b);
       }
     }
-    weightSq.clear();
+    diagnostics.forgetAll();
   }
 
   /** After a stop checkpoint the signal handler ends the process; this thread does nothing more. */
@@ -423,181 +327,12 @@ public final class FineTuner implements AutoCloseable {
     return (int) (z ^ (z >>> 29)) & Integer.MAX_VALUE;
   }
 
-  // ---- checkpoints ----
-
-  /** Writes a checkpoint when the run has a checkpoint policy. */
-  private void checkpoint(Progress p) throws IOException {
-    CheckpointPolicy c = s.checkpoints();
-    if (c == null) {
-      return;
-    }
-    ObjectNode state = c.extras() == null ? JSON.createObjectNode() : c.extras().deepCopy();
-    state.put("epoch", p.epoch);
-    state.put("stage", p.stage);
-    state.put("stage_epoch", p.stageEpoch);
-    state.put("batch", p.batch);
-    if (p.batch > 0) {
-      ArrayNode order = state.putArray("order");
-      for (int i : p.order) {
-        order.add(i);
-      }
-      state.put("loss_sum", p.lossSum);
-      state.put("loss_examples", p.lossExamples);
-      ArrayNode acc = state.putArray("train_metrics");
-      for (double v : p.trainMetrics.snapshot()) {
-        acc.add(v);
-      }
-    }
-    state.put("rng", Base64.getEncoder().encodeToString(serialize(p.rng)));
-    state.set("epochs", JSON.valueToTree(p.epochs));
-    state.put("skipped_steps", skippedSteps);
-    state.put("last_step_skipped", lastStepSkipped);
-    state.put("first_bad_gradient_step", firstBadGradientStep);
-    state.set("bad_gradient_groups", JSON.valueToTree(badGradientGroups));
-    state.set("warnings", s.warnings().state());
-    if (s.earlyStopping() != null) {
-      ObjectNode es = state.putObject("early_stopping");
-      if (!Double.isNaN(p.bestValue)) {
-        es.put("best_value", p.bestValue);
-      }
-      es.put("best_epoch", p.bestEpoch);
-      es.put("bad_epochs", p.badEpochs);
-      es.put("stopped_after", p.stoppedAfter);
-    }
-    Map<String, Checkpoint.Tensor> tensors = new LinkedHashMap<>();
-    for (Map.Entry<String, Parameter> e : ParameterNames.of(s.block()).entrySet()) {
-      NDArray a = e.getValue().getArray();
-      tensors.put(
-          "w/" + e.getKey(), new Checkpoint.Tensor(a.getShape().getShape(), a.toFloatArray()));
-    }
-    for (Map.Entry<String, NDArray> e : best.entrySet()) {
-      NDArray a = e.getValue();
-      tensors.put(
-          "b/" + e.getKey(), new Checkpoint.Tensor(a.getShape().getShape(), a.toFloatArray()));
-    }
-    ObjectNode steps = state.putObject("optimizer_steps");
-    for (Map.Entry<String, ParamState> e : updater.exportState().entrySet()) {
-      steps.put(e.getKey(), e.getValue().step());
-      for (Map.Entry<String, float[]> b : e.getValue().buffers().entrySet()) {
-        tensors.put(
-            "o/" + e.getKey() + "/" + b.getKey(),
-            new Checkpoint.Tensor(e.getValue().shape(), b.getValue()));
-      }
-    }
-    Checkpoint.write(c.root(), p.step, state, tensors, c.files(), c.keep());
-  }
-
-  /** Puts a checkpoint's weights (running statistics included) back into the model. */
-  private void restoreWeights(Checkpoint c) {
-    for (Map.Entry<String, Parameter> e : ParameterNames.of(s.block()).entrySet()) {
-      Checkpoint.Tensor t = c.tensors().get("w/" + e.getKey());
-      NDArray a = e.getValue().getArray();
-      if (t == null || !Arrays.equals(t.shape(), a.getShape().getShape())) {
-        throw new IllegalArgumentException(
-            "the checkpoint " + c.dir() + " does not hold the model's parameter " + e.getKey());
-      }
-      // into the parameter's own storage (NDArray.set(Buffer) would re-point it at a Java buffer)
-      try (NDArray values = a.getManager().create(t.values(), a.getShape())) {
-        a.set(ZERO_ALL, values);
-      }
-    }
-    weightSq.clear();
-  }
-
-  /** Puts the run back where a checkpoint left it: weights, optimizer state and loop state. */
-  private void restore(Checkpoint c, Progress p) {
-    JsonNode st = c.state();
-    restoreWeights(c);
-    Map<String, ParamState> opt = new LinkedHashMap<>();
-    st.path("optimizer_steps")
-        .fields()
-        .forEachRemaining(
-            e -> {
-              String name = e.getKey();
-              Map<String, float[]> buffers = new LinkedHashMap<>();
-              long[] shape = null;
-              for (Map.Entry<String, Checkpoint.Tensor> t : c.tensors().entrySet()) {
-                if (t.getKey().startsWith("o/" + name + "/")) {
-                  buffers.put(t.getKey().substring(name.length() + 3), t.getValue().values());
-                  shape = t.getValue().shape();
-                }
-              }
-              if (shape == null) {
-                shape = s.params().get(name).getArray().getShape().getShape();
-              }
-              opt.put(name, new ParamState(e.getValue().asLong(), shape, buffers));
-            });
-    updater.importState(opt);
-    p.step = c.step();
-    p.epoch = st.path("epoch").asInt();
-    p.stage = st.path("stage").asInt();
-    p.stageEpoch = st.path("stage_epoch").asInt();
-    p.batch = st.path("batch").asInt();
-    p.resumedMidStage = p.stageEpoch > 0 || p.batch > 0;
-    if (p.batch > 0) {
-      p.order = new int[st.path("order").size()];
-      for (int i = 0; i < p.order.length; i++) {
-        p.order[i] = st.path("order").get(i).asInt();
-      }
-      p.lossSum = st.path("loss_sum").asDouble();
-      p.lossExamples = st.path("loss_examples").asLong();
-      double[] acc = new double[st.path("train_metrics").size()];
-      for (int i = 0; i < acc.length; i++) {
-        acc[i] = st.path("train_metrics").get(i).asDouble();
-      }
-      p.trainMetrics = s.task().accumulator();
-      p.trainMetrics.restore(acc);
-    }
-    p.rng = (Random) deserialize(Base64.getDecoder().decode(st.path("rng").asText()));
-    p.epochs.addAll(
-        JSON.convertValue(
-            st.path("epochs"),
-            JSON.getTypeFactory().constructCollectionType(List.class, EpochMetrics.class)));
-    skippedSteps = st.path("skipped_steps").asLong();
-    lastStepSkipped = st.path("last_step_skipped").asBoolean();
-    firstBadGradientStep = st.path("first_bad_gradient_step").asLong();
-    badGradientGroups =
-        JSON.convertValue(
-            st.path("bad_gradient_groups"),
-            JSON.getTypeFactory().constructCollectionType(List.class, String.class));
-    s.warnings().restore(st.path("warnings"));
-    JsonNode es = st.path("early_stopping");
-    if (!es.isMissingNode()) {
-      p.bestValue = es.path("best_value").asDouble(Double.NaN);
-      p.bestEpoch = es.path("best_epoch").asInt();
-      p.badEpochs = es.path("bad_epochs").asInt();
-      p.stoppedAfter = es.path("stopped_after").asInt();
-    }
-    for (Map.Entry<String, Checkpoint.Tensor> t : c.tensors().entrySet()) {
-      if (t.getKey().startsWith("b/")) {
-        NDArray b = manager.create(t.getValue().values(), new Shape(t.getValue().shape()));
-        best.put(t.getKey().substring(2), b);
-      }
-    }
-    weightSq.clear();
-  }
-
-  private static byte[] serialize(Object o) {
-    try (ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        ObjectOutputStream out = new ObjectOutputStream(bytes)) {
-      out.writeObject(o);
-      out.flush();
-      return bytes.toByteArray();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
-
-  private static Object deserialize(byte[] b) {
-    try (ObjectInputStream in = new ObjectInputStream(new ByteArrayInputStream(b))) {
-      return in.readObject();
-    } catch (IOException | ClassNotFoundException e) {
-      throw new IllegalArgumentException("the checkpoint's generator state cannot be read", e);
-    }
-  }
-
-  /** One step: lr from the schedule, forward, loss, backward, then clip and update. */
-  private StepMetrics trainStep(
+  /**
+   * One step: lr from the schedule, forward, loss, backward, then clip and update every trainable
+   * parameter (unless the loss, a gradient or a learning rate is not finite) and zero their
+   * gradients; per-group diagnostics when sampled (gradient norms taken before clipping).
+   */
+  private StepOutcome trainStep(
       int stageIndex,
       StagePlan stage,
       long stageStart,
@@ -627,9 +362,9 @@ public final class FineTuner implements AutoCloseable {
         // examples, so the summed gradient is the one of a single batch of them all
         for (int from = 0; from < idx.length; from += s.batchSize()) {
           int[] part = idx.length <= s.batchSize() ? idx : slice(idx, from, s.batchSize());
-          NDList inputs = current.train().inputs(sm, part);
-          NDArray labels = current.train().labels(sm, part);
-          NDArray outputs = trainForward(inputs).singletonOrThrow();
+          NDList in = inputs.train().inputs(sm, part);
+          NDArray labels = inputs.train().labels(sm, part);
+          NDArray outputs = inputs.forwardTrain(in).singletonOrThrow();
           NDArray l = s.task().loss(outputs, labels);
           if (part.length < idx.length) {
             // an engine-owned scalar, never mul(Number) on an array that needs gradients: DJL's
@@ -648,39 +383,43 @@ public final class FineTuner implements AutoCloseable {
           trainMetrics.add(outputs, labels);
         }
       }
+      Collected c = collect(stage, factor, momentum, sample);
+      StepOutcome o = clipAndStep(c, Double.isFinite(batchLoss));
+      for (NDArray grad : c.grads()) {
+        // PyTorch accumulates gradients: reset them for the next step. A fill, not grad - grad,
+        // which would keep a NaN or an infinity forever.
+        grad.set(ZERO_ALL, 0f);
+      }
       Map<String, GroupStats> stats =
-          update(step, stage, factor, momentum, sample, Double.isFinite(batchLoss));
+          sample
+              ? diagnostics.groupStats(stage, factor, c.gradSq(), c.updateSq(), o.skipped())
+              : new LinkedHashMap<>();
       double secs = (System.nanoTime() - t0) / 1e9;
-      return new StepMetrics(
-          step,
-          p.totalSteps,
-          p.epoch,
-          stageIndex,
-          batchLoss,
-          idx.length / secs,
-          rss(),
-          appliedLr(stage, factor),
-          stats);
+      return o.with(
+          new StepMetrics(
+              step,
+              p.totalSteps,
+              p.epoch,
+              stageIndex,
+              batchLoss,
+              idx.length / secs,
+              GroupDiagnostics.rss(),
+              diagnostics.appliedLr(stage, factor),
+              stats));
     }
   }
 
   /** Hands a step's metrics to the sinks, with the warnings it raised. */
-  private void emitStep(StepMetrics m) throws IOException {
+  private void emitStep(StepOutcome o) throws IOException {
     for (MetricsSink sink : s.sinks()) {
-      sink.onStep(m);
+      sink.onStep(o.metrics());
     }
     List<RunWarning> warnings = new ArrayList<>();
-    if (lastStepSkipped && skippedSteps == 1) { // once per run, like every warning
-      warnings.add(
-          new RunWarning(
-              m.step(),
-              "*",
-              "skipped_step",
-              "gradients are not finite (NaN or infinity): the update of step "
-                  + m.step()
-                  + " was skipped (later skips are counted in summary.json: skipped_steps)"));
+    RunWarning skipped = faults.warning(o); // the first skipped step, once per run
+    if (skipped != null) {
+      warnings.add(skipped);
     }
-    warnings.addAll(s.warnings().accept(m));
+    warnings.addAll(s.warnings().accept(o.metrics()));
     for (RunWarning w : warnings) {
       for (MetricsSink sink : s.sinks()) {
         sink.onWarning(w);
@@ -688,223 +427,9 @@ public final class FineTuner implements AutoCloseable {
     }
   }
 
-  /** Why the run must stop after this step, or null (the fault's weights already put back). */
-  private TrainingFault stepFault(StepMetrics m) {
-    if (!badLrGroups.isEmpty()) {
-      return fail(
-          m.step(),
-          m.step() - 1,
-          "the learning rate of group"
-              + (badLrGroups.size() == 1 ? " " : "s ")
-              + String.join(", ", badLrGroups)
-              + " is larger than a float holds (3.4e38) at this step; the step's update was not"
-              + " applied (check optimizer.lr, the groups' lr and the schedule)");
-    }
-    if (!badUpdateGroups.isEmpty()) {
-      return fail(
-          m.step(),
-          m.step() - 1,
-          "the update left weights that are not finite (is the learning rate too high?)");
-    }
-    if (!badStep) {
-      return null;
-    }
-    if (faults.mode() == FaultPolicy.Mode.STOP) {
-      return fail(
-          m.step(),
-          m.step() - 1,
-          (Double.isFinite(m.loss())
-                  ? "the gradients are not finite (NaN or infinity)"
-                  : "the training loss is " + m.loss())
-              + "; the step's update was not applied (train.on_nonfinite: stop)");
-    }
-    if (skippedSteps > faults.maxSkippedSteps()) {
-      return fail(
-          m.step(),
-          m.step() - 1,
-          skippedSteps
-              + " steps were skipped for a loss or gradients that are not finite, more than the "
-              + faults.maxSkippedSteps()
-              + " allowed (train.max_skipped_steps)");
-    }
-    return null;
-  }
-
-  /**
-   * A fault at a step, with the model's weights put back to the last good ones. When the step's
-   * loss was finite and every weight is (a bad gradient or learning rate: the update was not
-   * applied), the weights stay — those after the step before, which gave that finite loss.
-   * Otherwise the weights that produced the bad value are not trusted: they are restored from the
-   * newest valid checkpoint whose weights went on to give a finite training loss, or to the weights
-   * before training when there is none.
-   */
-  private TrainingFault fail(long step, long goodStep, String reason) {
-    List<String> badWeights = badWeightGroups();
-    TrainingFault f =
-        new TrainingFault(
-            step, reason, firstBadGradientStep, badGradientGroups, badWeights, goodStep, null);
-    boolean weightsTrusted =
-        badWeights.isEmpty()
-            && step > 0
-            && lastFiniteLossStep == step
-            && badUpdateGroups.isEmpty()
-            && goodStep == step - 1;
-    if (weightsTrusted) {
-      return f;
-    }
-    CheckpointPolicy c = s.checkpoints();
-    Checkpoint last =
-        c == null ? null : Checkpoint.newest(c.root(), lastFiniteLossStep - 1, System.err);
-    if (last != null) {
-      restoreWeights(last);
-      return f.restored(last.step(), "the checkpoint after step " + last.step());
-    }
-    try (NDScope scope = new NDScope()) {
-      initial.restore(s.params());
-    }
-    weightSq.clear();
-    return f.restored(
-        0,
-        "the weights before training (no checkpoint"
-            + (c == null ? "s were written" : " known to be good")
-            + ")");
-  }
-
-  /** Whether every value is finite; exact even where the squared norm overflows a float. */
-  private static boolean finite(NDArray w) {
-    if (Double.isFinite(sq(w))) {
-      return true;
-    }
-    try (NDArray max = w.abs().max()) {
-      return Float.isFinite(max.getFloat());
-    }
-  }
-
-  /** The groups with a weight that is not finite, in group order. */
-  private List<String> badWeightGroups() {
-    List<String> bad = new ArrayList<>();
-    try (NDScope scope = new NDScope()) {
-      for (ParamGroup g : s.groups().groups()) {
-        if (g.members().stream().anyMatch(n -> !finite(s.params().get(n).getArray()))) {
-          bad.add(g.name());
-        }
-      }
-    }
-    return bad;
-  }
-
-  /**
-   * How a stage runs the model.
-   *
-   * @param from the first segment run in training mode (0: the whole model)
-   * @param recompute the prefix runs every step (else {@code train} holds its outputs)
-   * @param train the training inputs: the split, or the prefix's outputs
-   * @param valid the validation inputs: the split, or the prefix's outputs
-   * @param validFrom the segment {@code valid}'s inputs enter at
-   */
-  private record StageData(
-      int from, boolean recompute, Batches train, Batches valid, int validFrom) {
-    void close() {
-      if (train instanceof FeatureCache c) {
-        c.close();
-      }
-      if (valid instanceof FeatureCache c) {
-        c.close();
-      }
-    }
-  }
-
-  /**
-   * Finds the stage's frozen prefix and, with {@link FeatureCachePolicy.Mode#AUTO}, runs it once
-   * over the training split (and the validation split when the stage has several epochs); a cache
-   * of the previous stage is kept when the prefix is the same.
-   */
-  private void prepareStage(StagePlan stage) {
-    int k = segmented == null || !s.train().deterministic() ? 0 : boundary(stage);
-    FeatureCachePolicy policy = s.featureCache();
-    boolean cache = k > 0 && policy.mode() == FeatureCachePolicy.Mode.AUTO;
-    boolean cacheValid = cache && s.valid() != null && s.evalEveryEpoch() && stage.epochs() > 1;
-    if (k == current.from() && (!cacheValid || current.validFrom() == k)) {
-      return; // the same prefix as the stage before: its caches serve
-    }
-    Batches train = s.train();
-    if (cache && k == current.from()) {
-      train = current.train(); // keep the training cache, add the validation one
-      if (current.valid() instanceof FeatureCache c) {
-        c.close();
-      }
-    } else {
-      current.close();
-      if (cache) {
-        long t0 = System.nanoTime();
-        FeatureCache c =
-            FeatureCache.build(
-                segmented,
-                store,
-                manager,
-                s.train(),
-                k,
-                s.batchSize() * 2,
-                policy.budgetBytes(),
-                policy.spillDir());
-        record(stage, "train", c, t0);
-        train = c;
-      }
-    }
-    Batches valid = s.valid();
-    if (cacheValid) {
-      long left = Math.max(0, policy.budgetBytes() - ((FeatureCache) train).heapBytes());
-      long t0 = System.nanoTime();
-      FeatureCache c =
-          FeatureCache.build(
-              segmented, store, manager, valid, k, s.batchSize() * 2, left, policy.spillDir());
-      record(stage, "valid", c, t0);
-      valid = c;
-    }
-    current = new StageData(k, k > 0 && !cache, train, valid, cacheValid ? k : 0);
-  }
-
-  private void record(StagePlan stage, String split, FeatureCache c, long t0) {
-    cacheUses.add(
-        new RunResult.CacheUse(
-            s.stages().indexOf(stage) + 1,
-            split,
-            c.after(),
-            c.size(),
-            c.heapBytes(),
-            c.fileBytes(),
-            (System.nanoTime() - t0) / 1e9));
-  }
-
-  /** The frozen prefix of a stage: see {@link FeatureCachePolicy#boundary}. */
-  private int boundary(StagePlan stage) {
-    List<String> trained = s.params().keySet().stream().filter(n -> trains(n, stage)).toList();
-    return FeatureCachePolicy.boundary(s.block(), trained, s.norms(), stage);
-  }
-
   /** Whether a parameter trains in a stage: its group does and it is not pinned. */
   private boolean trains(String name, StagePlan stage) {
     return stage.trainable().contains(s.groups().groupOf(name).name()) && !pinned.contains(name);
-  }
-
-  /**
-   * The training forward pass of the current stage: the model, or the segments above the frozen
-   * prefix on cached inputs, or the prefix in inference mode and then the rest.
-   */
-  private NDList trainForward(NDList inputs) {
-    if (current.from() == 0) {
-      return s.block().forward(store, inputs, true);
-    }
-    int n = segmented.segments().size();
-    NDList in = inputs;
-    if (current.recompute()) {
-      NDList prefix = segmented.forwardSegments(store, inputs, 0, current.from(), false);
-      in = new NDList(prefix.size());
-      for (NDArray a : prefix) {
-        in.add(a.duplicate()); // a TorchScript prefix in inference mode gives inference tensors
-      }
-    }
-    return segmented.forwardSegments(store, in, current.from(), n, true);
   }
 
   /**
@@ -940,12 +465,7 @@ public final class FineTuner implements AutoCloseable {
           NDManager sm = manager.newSubManager()) {
         NDArray labels = data.labels(sm, idx);
         NDList in = data.inputs(sm, idx);
-        NDArray outputs =
-            (from == 0
-                    ? s.block().forward(store, in, false)
-                    : segmented.forwardSegments(
-                        store, in, from, segmented.segments().size(), false))
-                .singletonOrThrow();
+        NDArray outputs = inputs.forwardInference(in, from).singletonOrThrow();
         lossSum += s.task().loss(outputs, labels).getFloat() * idx.length;
         metrics.add(outputs, labels);
       }
@@ -1021,27 +541,6 @@ public final class FineTuner implements AutoCloseable {
   }
 
   /**
-   * Clips and applies one update to every trainable parameter, then zeroes their gradients. Returns
-   * per-group diagnostics when {@code sample} (gradient norms are taken before clipping).
-   */
-  private Map<String, GroupStats> update(
-      long step,
-      StagePlan stage,
-      double factor,
-      OptionalDouble momentum,
-      boolean sample,
-      boolean lossFinite) {
-    Collected c = collect(stage, factor, momentum, sample);
-    clipAndStep(step, c, lossFinite);
-    for (NDArray grad : c.grads()) {
-      // PyTorch accumulates gradients: reset them for the next step. A fill, not grad - grad,
-      // which would keep a NaN or an infinity forever.
-      grad.set(ZERO_ALL, 0f);
-    }
-    return sample ? groupStats(stage, factor, c) : new LinkedHashMap<>();
-  }
-
-  /**
    * The trainable parameters of a step with their gradients and this step's hyper-parameters; when
    * sampled, also each group's squared gradient norm and a copy of the weights before.
    */
@@ -1088,9 +587,9 @@ public final class FineTuner implements AutoCloseable {
                     grad,
                     h.withLr(h.lr() * factor * stage.scale(g.name())),
                     h.l2sp() > 0 ? initial.resident(name) : null));
-        weightSq.remove(name); // about to change
+        diagnostics.forget(name); // about to change
         if (sample) {
-          sum += sq(grad);
+          sum += GroupDiagnostics.sq(grad);
         }
       }
       c.gradSq().put(g.name(), sum);
@@ -1125,7 +624,7 @@ public final class FineTuner implements AutoCloseable {
       for (int i = 0; i < part.size(); i++) {
         NDArray delta = before.get(i);
         delta.subi(part.get(i).weight()); // in place on the copy: w_before − w_after
-        u2 += sq(delta);
+        u2 += GroupDiagnostics.sq(delta);
         delta.close();
       }
       c.updateSq().put(group, u2);
@@ -1137,8 +636,9 @@ public final class FineTuner implements AutoCloseable {
    * Clips the gradients and applies the update. A step whose loss or gradients are not finite is
    * not applied (the first bad gradient's groups are remembered) rather than written into every
    * weight and moment; after an update, the updated weights are checked (one fused norm each).
+   * Returns the outcome without the step's metrics.
    */
-  private void clipAndStep(long step, Collected c, boolean lossFinite) {
+  private StepOutcome clipAndStep(Collected c, boolean lossFinite) {
     if (s.clipValue() > 0) {
       Clipping.clipValue(c.grads(), s.clipValue());
     }
@@ -1152,106 +652,27 @@ public final class FineTuner implements AutoCloseable {
         lrTooLarge.add(c.gradGroup().get(i));
       }
     }
-    badLrGroups = List.copyOf(lrTooLarge);
-    if (lossFinite) {
-      lastFiniteLossStep = step;
-    }
-    boolean finite = lossFinite && Double.isFinite(total) && badLrGroups.isEmpty();
-    badUpdateGroups = List.of();
+    List<String> badLr = List.copyOf(lrTooLarge);
+    boolean finite = lossFinite && Double.isFinite(total) && badLr.isEmpty();
+    Set<String> badUpdate = new LinkedHashSet<>();
     if (finite) {
       step(c);
-      Set<String> bad = new LinkedHashSet<>();
       for (int i = 0; i < c.slots().size(); i++) {
-        if (!finite(c.slots().get(i).weight())) {
-          bad.add(c.gradGroup().get(i));
+        if (!FaultTracker.finite(c.slots().get(i).weight())) {
+          badUpdate.add(c.gradGroup().get(i));
         }
       }
-      badUpdateGroups = List.copyOf(bad);
-    } else {
-      if (faults.mode() == FaultPolicy.Mode.SKIP) {
-        skippedSteps++;
-      }
-      if (firstBadGradientStep == 0 && !Double.isFinite(total)) {
-        firstBadGradientStep = step;
-        Set<String> bad = new LinkedHashSet<>();
-        for (int i = 0; i < gradSqEach.length; i++) {
-          if (!Double.isFinite(gradSqEach[i])) {
-            bad.add(c.gradGroup().get(i));
-          }
+    }
+    Set<String> badGrad = new LinkedHashSet<>();
+    if (!Double.isFinite(total)) {
+      for (int i = 0; i < gradSqEach.length; i++) {
+        if (!Double.isFinite(gradSqEach[i])) {
+          badGrad.add(c.gradGroup().get(i));
         }
-        badGradientGroups = List.copyOf(bad);
       }
     }
-    lastStepSkipped = !finite;
-    badStep = !finite;
-  }
-
-  /** Per group: lr, gradient norm, weight norm, update ratio, drift from w0, frozen fraction. */
-  private Map<String, GroupStats> groupStats(StagePlan stage, double factor, Collected c) {
-    Map<String, GroupStats> stats = new LinkedHashMap<>();
-    for (ParamGroup g : s.groups().groups()) {
-      boolean trains = stage.trainable().contains(g.name());
-      double w2 = 0;
-      double d2 = 0;
-      double w02 = 0;
-      double u2 = 0;
-      long elements = 0;
-      long frozen = 0;
-      for (String name : g.members()) {
-        NDArray w = s.params().get(name).getArray();
-        double[] ws = weightSq.get(name);
-        if (ws == null) {
-          try (NDManager m = manager.newSubManager()) {
-            ws = new double[] {sq(w), sq(w.sub(initial.get(name, m)))};
-          }
-          weightSq.put(name, ws);
-        }
-        w2 += ws[0];
-        d2 += ws[1];
-        w02 += initialSq.get(name);
-        boolean isPinned = pinned.contains(name);
-        elements += w.size();
-        frozen += !trains || isPinned ? w.size() : 0;
-      }
-      u2 = c.updateSq().getOrDefault(g.name(), 0.0);
-      double lr =
-          trains ? s.hyper().get(g.members().get(0)).lr() * factor * stage.scale(g.name()) : 0.0;
-      stats.put(
-          g.name(),
-          new GroupStats(
-              lr,
-              Math.sqrt(c.gradSq().getOrDefault(g.name(), 0.0)),
-              Math.sqrt(w2),
-              trains && !lastStepSkipped ? Math.sqrt(u2) / Math.sqrt(w2) : Double.NaN,
-              w02 > 0 ? Math.sqrt(d2 / w02) : Double.NaN,
-              elements == 0 ? 0.0 : (double) frozen / elements));
-    }
-    return stats;
-  }
-
-  private Map<String, Double> appliedLr(StagePlan stage, double factor) {
-    Map<String, Double> out = new LinkedHashMap<>();
-    for (ParamGroup g : s.groups().groups()) {
-      boolean trains = stage.trainable().contains(g.name()) && !g.members().isEmpty();
-      out.put(
-          g.name(),
-          trains ? s.hyper().get(g.members().get(0)).lr() * factor * stage.scale(g.name()) : 0.0);
-    }
-    return out;
-  }
-
-  /**
-   * Squared L2 norm from one fused native reduction in the array's own type (no float64 copy of the
-   * tensor, no squared temporary); used every sampled step.
-   */
-  private static double sq(NDArray a) {
-    double n = a.norm().getFloat();
-    return n * n;
-  }
-
-  /** Squared L2 norm accumulated in float64 (for the one-off ‖w0‖²). */
-  private static double sq64(NDArray a) {
-    return a.toType(DataType.FLOAT64, true).square().sum().getDouble();
+    return new StepOutcome(
+        null, lossFinite, !finite, total, List.copyOf(badGrad), badLr, List.copyOf(badUpdate));
   }
 
   private static int[] shuffled(int n, Random rng) {
@@ -1284,24 +705,6 @@ public final class FineTuner implements AutoCloseable {
   }
 
   /**
-   * Resident set size of this process in bytes, or -1 where /proc is not available.
-   *
-   * @return bytes
-   */
-  static long rss() {
-    try {
-      for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-        if (line.startsWith("VmRSS:")) {
-          return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
-        }
-      }
-    } catch (IOException | RuntimeException e) {
-      return -1;
-    }
-    return -1;
-  }
-
-  /**
    * How many updates the optimizer has applied to a parameter (resets count from zero).
    *
    * @param name parameter name
@@ -1313,7 +716,7 @@ public final class FineTuner implements AutoCloseable {
 
   @Override
   public void close() {
-    current.close();
+    inputs.close();
     initial.close();
     best.values().forEach(NDArray::close);
     updater.close();
