@@ -3,6 +3,7 @@ package io.github.finetune4j.pipeline;
 import io.github.finetune4j.model.bert.BertConfig;
 import io.github.finetune4j.model.bert.WeightTensor;
 import io.github.finetune4j.model.safetensors.BertCheckpoint;
+import io.github.finetune4j.model.safetensors.CheckpointFormatException;
 import io.github.finetune4j.model.text.TextTokenizer;
 import io.github.finetune4j.recipe.SafetensorsModel;
 import java.io.IOException;
@@ -63,7 +64,10 @@ final class SafetensorsBertSource implements TextEncoderSource {
     }
   }
 
+  /** One line per problem: a config.json with several wrong fields gives several lines. */
   private BadInputException bad(IOException e) {
-    return new BadInputException(List.of("model.dir: " + e.getMessage()));
+    List<String> problems =
+        e instanceof CheckpointFormatException c ? c.problems() : List.of(e.getMessage());
+    return new BadInputException(problems.stream().map(p -> "model.dir: " + p).toList());
   }
 }

@@ -127,9 +127,18 @@ public final class MiniLmImporter {
    *
    * @param block an initialized encoder
    * @param graph the parsed model
-   * @throws IllegalArgumentException if the graph lacks a parameter or a shape differs
+   * @throws IllegalArgumentException if the graph lacks a parameter or a shape differs; when the
+   *     graph's sizes differ from the block's configuration, each one is said in a sentence with
+   *     both numbers ({@link BertShapes#mismatches}), e.g. {@code the configuration says 6 layers
+   *     (num_hidden_layers), the ONNX model has 12}
    */
   public static void load(BertEncoderBlock block, OnnxGraph graph) {
+    List<String> differ =
+        BertShapes.mismatches(
+            block.getConfig(), shapes(graph), "the configuration", "the ONNX model", Set.of());
+    if (!differ.isEmpty()) {
+      throw new IllegalArgumentException(String.join("; ", differ));
+    }
     List<Source> sources = sources(graph, ParameterNames.of(block).keySet());
     Map<String, long[]> shapes = new LinkedHashMap<>();
     for (Source s : sources) {
@@ -159,6 +168,21 @@ public final class MiniLmImporter {
     for (Source s : sources) {
       BertWeights.set(params.get(s.name()), s.materialize());
     }
+  }
+
+  /**
+   * Lists the shape of every float weight of the graph under its Hugging Face name, as {@link
+   * #weights} would give it (linear weights {@code [out, in]}), without reading any value.
+   *
+   * @param graph the parsed model
+   * @return shapes by dotted name, in file order
+   */
+  public static Map<String, long[]> shapes(OnnxGraph graph) {
+    Map<String, long[]> out = new LinkedHashMap<>();
+    for (Source s : sources(graph, null)) {
+      out.put(s.name(), s.shape());
+    }
+    return out;
   }
 
   /**

@@ -14,6 +14,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.github.finetune4j.model.bert.BertConfig;
 import io.github.finetune4j.model.bert.BertEncoderBlock;
+import io.github.finetune4j.model.bert.BertShapes;
 import io.github.finetune4j.model.bert.BertWeights;
 import io.github.finetune4j.model.bert.HfBertNames;
 import io.github.finetune4j.model.bert.WeightTensor;
@@ -25,7 +26,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -38,14 +41,25 @@ import org.slf4j.LoggerFactory;
  * #CONFIG_FILE}, {@value #WEIGHTS_FILE} and {@value #TOKENIZER_FILE}; read into a {@link
  * BertConfig} and the weights of a {@link BertEncoderBlock} by parameter name.
  *
- * <p><b>Configuration.</b> {@value #CONFIG_FILE} must give {@code vocab_size}, {@code hidden_size},
- * {@code num_hidden_layers}, {@code num_attention_heads}, {@code intermediate_size}, {@code
- * max_position_embeddings}, {@code type_vocab_size}, {@code layer_norm_eps} and {@code hidden_act};
- * {@code hidden_dropout_prob} and {@code attention_probs_dropout_prob} default to 0.1. Refused,
- * with the reason: a {@code hidden_act} other than {@code gelu} (the block's feed-forward layer
- * uses the exact erf GELU, not the tanh approximations {@code gelu_new} or {@code
- * gelu_pytorch_tanh}), a {@code model_type} other than {@code bert}, and a {@code
- * position_embedding_type} other than {@code absolute}.
+ * <p><b>Configuration.</b> {@value #CONFIG_FILE} must give {@code hidden_size}, {@code
+ * num_hidden_layers}, {@code num_attention_heads} and {@code intermediate_size}; the other fields
+ * take Hugging Face's {@code BertConfig} defaults when absent: {@code vocab_size} 30522, {@code
+ * max_position_embeddings} 512, {@code type_vocab_size} 2, {@code layer_norm_eps} 1e-12, {@code
+ * hidden_act} {@code gelu}, {@code hidden_dropout_prob} and {@code attention_probs_dropout_prob}
+ * 0.1. The four required ones tell BERT sizes apart, so no default fits; {@code
+ * num_attention_heads} above all, as no tensor shape shows it and a wrong value would load every
+ * weight and compute something else. Refused, with the reason: a {@code hidden_act} other than
+ * {@code gelu} (the block's feed-forward layer uses the exact erf GELU, not the tanh approximations
+ * {@code gelu_new} or {@code gelu_pytorch_tanh}), a {@code model_type} other than {@code bert}, and
+ * a {@code position_embedding_type} other than {@code absolute}. Every missing or invalid field is
+ * reported in one {@link CheckpointFormatException} ({@link CheckpointFormatException#problems()}:
+ * one line per field).
+ *
+ * <p><b>Sizes.</b> The sizes that the weights show (layers, vocabulary, hidden size, positions,
+ * token types, feed-forward size) are compared with the configuration first, and each difference is
+ * reported in one sentence with both numbers ({@link BertShapes#mismatches}), such as {@code
+ * config.json says 6 layers (num_hidden_layers), model.safetensors has 12}, rather than as the
+ * tensors that follow from it.
  *
  * <p><b>Tensor names.</b> Mapped by {@link HfBertNames#toBlockName}: the names of a {@code
  * BertModel} ({@code embeddings.word_embeddings.weight}) or of a {@code BertFor*} model ({@code
@@ -127,7 +141,7 @@ public final class BertCheckpoint implements AutoCloseable {
         tokenizerFile,
         directory,
         " (the model's fast tokenizer, written by tokenizer.save_pretrained, turns text into ids)");
-    BertConfig config = readConfig(configFile);
+    ParsedConfig config = parseConfig(configFile);
     SafetensorsReader reader = SafetensorsReader.open(weightsFile);
     try {
       return map(directory, config, reader);
@@ -139,14 +153,57 @@ public final class BertCheckpoint implements AutoCloseable {
 
   /**
    * Reads the encoder's shape from a Hugging Face {@code config.json} (see the class comment for
-   * the fields and what is refused).
+   * the fields, their defaults and what is refused).
    *
    * @param configFile the file
    * @return the configuration, with the file's dropout rates
-   * @throws CheckpointFormatException naming the field at fault
+   * @throws CheckpointFormatException naming every field at fault, all at once ({@link
+   *     CheckpointFormatException#problems()})
    * @throws IOException if the file cannot be read
    */
   public static BertConfig readConfig(Path configFile) throws IOException {
+    return parseConfig(configFile).config();
+  }
+
+  /**
+   * Checks the sizes that a weights file shows against a {@code config.json}: layers, vocabulary,
+   * hidden size, positions, token types and feed-forward size (see {@link BertShapes}).
+   *
+   * @param configFile the configuration file
+   * @param weightsFile the weights file, for the messages
+   * @param shapes the shape of every tensor of the weights file by block parameter name
+   * @return the configuration read
+   * @throws CheckpointFormatException if the configuration cannot be read, or with one sentence per
+   *     size that differs, e.g. {@code config.json says 6 layers (num_hidden_layers), model.onnx
+   *     has 12}
+   * @throws IOException if the file cannot be read
+   */
+  public static BertConfig checkSizes(Path configFile, Path weightsFile, Map<String, long[]> shapes)
+      throws IOException {
+    ParsedConfig parsed = parseConfig(configFile);
+    requireSizes(parsed, weightsFile, shapes);
+    return parsed.config();
+  }
+
+  private static void requireSizes(
+      ParsedConfig parsed, Path weightsFile, Map<String, long[]> shapes)
+      throws CheckpointFormatException {
+    List<String> differ =
+        BertShapes.mismatches(
+            parsed.config(),
+            shapes,
+            SafetensorsReader.label(parsed.file()),
+            SafetensorsReader.label(weightsFile),
+            parsed.defaulted());
+    if (!differ.isEmpty()) {
+      throw new CheckpointFormatException(parsed.file(), null, String.join("\n", differ), differ);
+    }
+  }
+
+  /** A configuration read from its file, with the fields that took Hugging Face's defaults. */
+  private record ParsedConfig(Path file, BertConfig config, Set<String> defaulted) {}
+
+  private static ParsedConfig parseConfig(Path configFile) throws IOException {
     String label = SafetensorsReader.label(configFile);
     JsonNode root;
     try {
@@ -162,45 +219,53 @@ public final class BertCheckpoint implements AutoCloseable {
     if (root == null || !root.isObject()) {
       throw new CheckpointFormatException(configFile, null, label + ": not a JSON object");
     }
-    ConfigFields f = new ConfigFields(configFile, label, root);
-    f.requireIfPresent("model_type", "bert", "this reader builds BERT encoders only ('bert')");
-    f.require(
+    ConfigFields f = new ConfigFields(root);
+    f.supported("model_type", "bert", "this reader builds BERT encoders only ('bert')");
+    f.supported(
         "hidden_act",
         "gelu",
         "the encoder's feed-forward layer uses the exact (erf) GELU, 'gelu', not an"
             + " approximation");
-    f.requireIfPresent(
+    f.supported(
         "position_embedding_type",
         "absolute",
         "the encoder learns absolute positions only ('absolute')");
-    int vocab = f.positiveInt("vocab_size");
-    int hidden = f.positiveInt("hidden_size");
-    int layers = f.positiveInt("num_hidden_layers");
-    int heads = f.positiveInt("num_attention_heads");
-    int intermediate = f.positiveInt("intermediate_size");
-    int positions = f.positiveInt("max_position_embeddings");
-    int types = f.positiveInt("type_vocab_size");
-    double eps = f.number("layer_norm_eps", Double.NaN);
-    double hiddenDropout = f.number("hidden_dropout_prob", BertConfig.DEFAULT_DROPOUT);
-    double attentionDropout = f.number("attention_probs_dropout_prob", BertConfig.DEFAULT_DROPOUT);
-    if (hidden % heads != 0) {
-      throw f.fail("hidden_size " + hidden + " is not a multiple of num_attention_heads " + heads);
+    String required = "required: it tells BERT sizes apart";
+    int vocab = f.positiveInt("vocab_size", 30522, null);
+    int hidden = f.positiveInt("hidden_size", 0, "the width of every token vector; " + required);
+    int layers = f.positiveInt("num_hidden_layers", 0, "the number of layers; " + required);
+    int heads =
+        f.positiveInt(
+            "num_attention_heads",
+            0,
+            "the attention heads per layer; required: no tensor shape shows it");
+    int intermediate =
+        f.positiveInt("intermediate_size", 0, "the width of the feed-forward layer; " + required);
+    int positions = f.positiveInt("max_position_embeddings", 512, null);
+    int types = f.positiveInt("type_vocab_size", 2, null);
+    double eps = f.positiveNumber("layer_norm_eps", 1e-12);
+    double hiddenDropout = f.rate("hidden_dropout_prob", BertConfig.DEFAULT_DROPOUT);
+    double attentionDropout = f.rate("attention_probs_dropout_prob", BertConfig.DEFAULT_DROPOUT);
+    if (hidden > 0 && heads > 0 && hidden % heads != 0) {
+      f.problems.add(
+          "hidden_size " + hidden + " is not a multiple of num_attention_heads " + heads);
     }
-    try {
-      return new BertConfig(
-          vocab,
-          hidden,
-          layers,
-          heads,
-          intermediate,
-          positions,
-          types,
-          eps,
-          hiddenDropout,
-          attentionDropout);
-    } catch (IllegalArgumentException e) {
-      throw f.fail(e.getMessage());
+    if (!f.problems.isEmpty()) {
+      throw fail(configFile, null, f.problems);
     }
+    BertConfig config =
+        new BertConfig(
+            vocab,
+            hidden,
+            layers,
+            heads,
+            intermediate,
+            positions,
+            types,
+            eps,
+            hiddenDropout,
+            attentionDropout);
+    return new ParsedConfig(configFile, config, Collections.unmodifiableSet(f.defaulted));
   }
 
   /**
@@ -360,8 +425,14 @@ public final class BertCheckpoint implements AutoCloseable {
     return "BertCheckpoint[" + directory + ", " + config + "]";
   }
 
-  private static BertCheckpoint map(Path directory, BertConfig config, SafetensorsReader reader)
+  private static BertCheckpoint map(Path directory, ParsedConfig parsed, SafetensorsReader reader)
       throws CheckpointFormatException {
+    BertConfig config = parsed.config();
+    Map<String, long[]> shapes = new HashMap<>();
+    for (TensorEntry e : reader.tensors().values()) {
+      shapes.putIfAbsent(HfBertNames.toBlockName(e.name()), e.shape());
+    }
+    requireSizes(parsed, reader.file(), shapes);
     Set<String> params = ParameterNames.of(new BertEncoderBlock(config)).keySet();
     Map<String, String> found = new LinkedHashMap<>();
     List<String> skipped = new ArrayList<>();
@@ -443,7 +514,8 @@ public final class BertCheckpoint implements AutoCloseable {
         problems.size() == 1
             ? label + ": " + problems.get(0)
             : label + ": " + problems.size() + " problems:\n  " + String.join("\n  ", problems);
-    return new CheckpointFormatException(file, tensor, message);
+    return new CheckpointFormatException(
+        file, tensor, message, problems.stream().map(p -> label + ": " + p).toList());
   }
 
   private static String list(List<String> names) {
@@ -478,50 +550,74 @@ public final class BertCheckpoint implements AutoCloseable {
         file, null, WEIGHTS_FILE + ": not found in " + directory + why);
   }
 
-  /** Typed access to the fields of a {@code config.json}, failing with the field's name. */
-  private record ConfigFields(Path file, String label, JsonNode root) {
+  /**
+   * Typed access to the fields of a {@code config.json}: each problem is collected, naming its
+   * field, so that all are reported at once; the fields that took a default are noted.
+   */
+  private static final class ConfigFields {
+    private final JsonNode root;
+    private final List<String> problems = new ArrayList<>();
+    private final Set<String> defaulted = new LinkedHashSet<>();
 
-    CheckpointFormatException fail(String message) {
-      return new CheckpointFormatException(file, null, label + ": " + message);
+    ConfigFields(JsonNode root) {
+      this.root = root;
     }
 
-    void require(String name, String expected, String why) throws CheckpointFormatException {
-      if (!root.has(name)) {
-        throw fail("no '" + name + "' field");
-      }
-      requireIfPresent(name, expected, why);
-    }
-
-    void requireIfPresent(String name, String expected, String why)
-        throws CheckpointFormatException {
-      JsonNode v = root.get(name);
-      if (v != null && !(v.isTextual() && v.textValue().equals(expected))) {
-        String shown = v.isTextual() ? "'" + v.textValue() + "'" : v.toString();
-        throw fail(name + " " + shown + " is not supported: " + why);
-      }
-    }
-
-    int positiveInt(String name) throws CheckpointFormatException {
+    void supported(String name, String expected, String why) {
       JsonNode v = root.get(name);
       if (v == null) {
-        throw fail("no '" + name + "' field");
+        defaulted.add(name);
+      } else if (!(v.isTextual() && v.textValue().equals(expected))) {
+        String shown = v.isTextual() ? "'" + v.textValue() + "'" : v.toString();
+        problems.add(name + " " + shown + " is not supported: " + why);
+      }
+    }
+
+    /** The value, the fallback when absent (a problem when {@code required} says why), or 0. */
+    int positiveInt(String name, int fallback, String required) {
+      JsonNode v = root.get(name);
+      if (v == null) {
+        if (required != null) {
+          problems.add("no '" + name + "' field (" + required + ")");
+          return 0;
+        }
+        defaulted.add(name);
+        return fallback;
       }
       if (!v.isIntegralNumber() || !v.canConvertToInt() || v.intValue() <= 0) {
-        throw fail("'" + name + "' must be a positive integer, got " + v);
+        problems.add("'" + name + "' must be a positive integer, got " + v);
+        return 0;
       }
       return v.intValue();
     }
 
-    double number(String name, double fallback) throws CheckpointFormatException {
+    double positiveNumber(String name, double fallback) {
+      double x = number(name, fallback);
+      if (!(x > 0)) {
+        problems.add("'" + name + "' must be a positive number, got " + root.get(name));
+        return fallback;
+      }
+      return x;
+    }
+
+    double rate(String name, double fallback) {
+      double x = number(name, fallback);
+      if (!(x >= 0 && x < 1)) {
+        problems.add("'" + name + "' must be in [0, 1), got " + root.get(name));
+        return fallback;
+      }
+      return x;
+    }
+
+    private double number(String name, double fallback) {
       JsonNode v = root.get(name);
       if (v == null) {
-        if (Double.isNaN(fallback)) {
-          throw fail("no '" + name + "' field");
-        }
+        defaulted.add(name);
         return fallback;
       }
       if (!v.isNumber()) {
-        throw fail("'" + name + "' must be a number, got " + v);
+        problems.add("'" + name + "' must be a number, got " + v);
+        return fallback;
       }
       return v.doubleValue();
     }

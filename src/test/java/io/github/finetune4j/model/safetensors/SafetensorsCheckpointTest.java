@@ -246,12 +246,12 @@ class SafetensorsCheckpointTest {
         "model.safetensors: tensor 'bert.encoder.layer.0.attention.self.query.weight' has shape"
             + " [8, 4], the encoder described by config.json needs [8, 8]",
         "bert.encoder.layer.0.attention.self.query.weight");
-    t.put("bert.embeddings.word_embeddings.weight", Raw.f32(new long[] {40, 8}, new float[320]));
+    t.put("bert.embeddings.LayerNorm.bias", Raw.f32(new long[] {4}, new float[4]));
     refused(
         checkpoint(config(), t),
         "model.safetensors: 2 problems:\n"
-            + "  tensor 'bert.embeddings.word_embeddings.weight' has shape [40, 8], the encoder"
-            + " described by config.json needs [50, 8]\n"
+            + "  tensor 'bert.embeddings.LayerNorm.bias' has shape [4], the encoder"
+            + " described by config.json needs [8]\n"
             + "  tensor 'bert.encoder.layer.0.attention.self.query.weight' has shape [8, 4], the"
             + " encoder described by config.json needs [8, 8]",
         null);
@@ -268,21 +268,20 @@ class SafetensorsCheckpointTest {
             + " architecture, or a task head?)",
         "classifier.weight");
 
-    // A checkpoint with 2 layers read with a config that says 1.
-    Map<String, Object> config = config();
-    config.put("num_hidden_layers", 1);
-    List<String> layer1 = new ArrayList<>();
-    for (String name : pretrainingTensors().keySet()) {
-      if (name.startsWith("bert.encoder.layer.1.")) {
-        layer1.add("'" + name + "'");
-      }
+    // Unknown tensors of a layer the config has: listed (at most 10, then a count).
+    Map<String, Raw> extra = pretrainingTensors();
+    List<String> listed = new ArrayList<>();
+    for (int i = 0; i < 12; i++) {
+      String name = "bert.encoder.layer.1.adapter" + i + ".weight";
+      extra.put(name, Raw.f32(new long[] {8}, new float[8]));
+      listed.add("'" + name + "'");
     }
     refused(
-        checkpoint(config, pretrainingTensors()),
-        "model.safetensors: 16 unknown tensors that the encoder described by config.json has no"
+        checkpoint(config(), extra),
+        "model.safetensors: 12 unknown tensors that the encoder described by config.json has no"
             + " parameter for: "
-            + String.join(", ", layer1.subList(0, 10))
-            + " and 6 more (more layers than num_hidden_layers, another architecture, or a task"
+            + String.join(", ", listed.subList(0, 10))
+            + " and 2 more (more layers than num_hidden_layers, another architecture, or a task"
             + " head?)",
         null);
 
@@ -341,10 +340,11 @@ class SafetensorsCheckpointTest {
         null);
     c = config();
     c.remove("hidden_size");
-    refused(checkpoint(c, pretrainingTensors()), "config.json: no 'hidden_size' field", null);
-    c = config();
-    c.remove("hidden_act");
-    refused(checkpoint(c, pretrainingTensors()), "config.json: no 'hidden_act' field", null);
+    refused(
+        checkpoint(c, pretrainingTensors()),
+        "config.json: no 'hidden_size' field (the width of every token vector; required: it tells"
+            + " BERT sizes apart)",
+        null);
     c = config();
     c.put("intermediate_size", "16");
     refused(
@@ -361,13 +361,121 @@ class SafetensorsCheckpointTest {
     c.put("layer_norm_eps", 0);
     refused(
         checkpoint(c, pretrainingTensors()),
-        "config.json: layerNormEps must be positive, got 0.0",
+        "config.json: 'layer_norm_eps' must be a positive number, got 0",
         null);
     checkpoint(config(), pretrainingTensors());
     Files.writeString(dir.resolve("config.json"), "{\n  \"vocab_size\": 50,\n  oops\n}\n");
     refused(dir, "config.json: not valid JSON (error at line 3, column 3)", null);
     Files.writeString(dir.resolve("config.json"), "[]");
     refused(dir, "config.json: not a JSON object", null);
+  }
+
+  @Test
+  void absentFieldsTakeHuggingFaceDefaultsAndLoadAsAnExplicitConfig() throws IOException {
+    float[] explicit;
+    try (BertCheckpoint c = BertCheckpoint.open(checkpoint(config(), pretrainingTensors()));
+        NDManager m = manager.newSubManager()) {
+      explicit = hidden(c.newEncoder(m), m);
+    }
+    Map<String, Object> config = config();
+    for (String field :
+        List.of(
+            "hidden_act",
+            "type_vocab_size",
+            "layer_norm_eps",
+            "hidden_dropout_prob",
+            "attention_probs_dropout_prob",
+            "model_type",
+            "position_embedding_type")) {
+      config.remove(field);
+    }
+    try (BertCheckpoint c = BertCheckpoint.open(checkpoint(config, pretrainingTensors()));
+        NDManager m = manager.newSubManager()) {
+      assertEquals(TINY, c.config());
+      assertArrayEquals(explicit, hidden(c.newEncoder(m), m));
+    }
+    // The minimal config.json of docs/models.md: all-MiniLM-L6-v2 with Hugging Face's defaults.
+    Path minimal = dir.resolve("minimal.json");
+    Files.writeString(
+        minimal,
+        "{\"hidden_size\": 384, \"num_hidden_layers\": 6, \"num_attention_heads\": 12,"
+            + " \"intermediate_size\": 1536}");
+    assertEquals(BertConfig.miniLmL6(), BertCheckpoint.readConfig(minimal));
+  }
+
+  @Test
+  void everyConfigProblemIsReportedAtOnce() throws IOException {
+    Map<String, Object> c = config();
+    c.remove("hidden_size");
+    c.remove("num_hidden_layers");
+    c.remove("num_attention_heads");
+    c.put("intermediate_size", "16");
+    c.put("layer_norm_eps", 0);
+    c.put("hidden_act", "gelu_new");
+    c.put("hidden_dropout_prob", 1.5);
+    List<String> problems =
+        List.of(
+            "hidden_act 'gelu_new' is not supported: the encoder's feed-forward layer uses the"
+                + " exact (erf) GELU, 'gelu', not an approximation",
+            "no 'hidden_size' field (the width of every token vector; required: it tells BERT"
+                + " sizes apart)",
+            "no 'num_hidden_layers' field (the number of layers; required: it tells BERT sizes"
+                + " apart)",
+            "no 'num_attention_heads' field (the attention heads per layer; required: no tensor"
+                + " shape shows it)",
+            "'intermediate_size' must be a positive integer, got \"16\"",
+            "'layer_norm_eps' must be a positive number, got 0",
+            "'hidden_dropout_prob' must be in [0, 1), got 1.5");
+    CheckpointFormatException e =
+        refused(
+            checkpoint(c, pretrainingTensors()),
+            "config.json: 7 problems:\n  " + String.join("\n  ", problems),
+            null);
+    assertEquals(problems.stream().map(p -> "config.json: " + p).toList(), e.problems());
+    assertEquals(dir.resolve("config.json"), e.file());
+  }
+
+  @Test
+  void sizesThatDifferFromTheWeightsAreOneSentenceEach() throws IOException {
+    Map<String, Object> c = config();
+    c.put("num_hidden_layers", 3);
+    CheckpointFormatException e =
+        refused(
+            checkpoint(c, pretrainingTensors()),
+            "config.json says 3 layers (num_hidden_layers), model.safetensors has 2",
+            null);
+    assertEquals(List.of(e.getMessage()), e.problems());
+    c.put("num_hidden_layers", 1);
+    refused(
+        checkpoint(c, pretrainingTensors()),
+        "config.json says 1 layer (num_hidden_layers), model.safetensors has 2",
+        null);
+
+    c = config();
+    c.put("hidden_size", 16);
+    c.put("intermediate_size", 32);
+    List<String> sentences =
+        List.of(
+            "config.json says a hidden size of 16 (hidden_size), model.safetensors has 8",
+            "config.json says a feed-forward size of 32 (intermediate_size), model.safetensors"
+                + " has 16");
+    e = refused(checkpoint(c, pretrainingTensors()), String.join("\n", sentences), null);
+    assertEquals(sentences, e.problems());
+
+    // A default that does not fit the weights is caught, and said to be the default.
+    c = config();
+    c.remove("type_vocab_size");
+    c.put("vocab_size", 60);
+    Map<String, Raw> t = pretrainingTensors();
+    t.put("bert.embeddings.token_type_embeddings.weight", Raw.f32(new long[] {1, 8}, new float[8]));
+    e =
+        refused(
+            checkpoint(c, t),
+            "config.json says 60 word-piece ids (vocab_size), model.safetensors has 50\n"
+                + "config.json says 2 token types (type_vocab_size, absent: Hugging Face's"
+                + " default), model.safetensors has 1",
+            null);
+    assertEquals(2, e.problems().size());
   }
 
   @Test
