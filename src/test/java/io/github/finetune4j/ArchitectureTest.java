@@ -119,6 +119,35 @@ class ArchitectureTest {
   }
 
   /**
+   * Inside {@code pipeline}, the facade ({@code FineTune}, the Java door {@code FineTuning}) uses
+   * the assembler, families, runner and predictors below it, and nothing below uses the facade: no
+   * code outside the two files names either class (comments may).
+   */
+  @Test
+  void insideThePipelineNothingRunsBackUpToTheFacade() throws IOException {
+    Pattern facade = Pattern.compile("\\bFineTun(e|ing)\\b");
+    List<String> up = new ArrayList<>();
+    try (Stream<Path> walk = Files.list(ROOT.resolve("pipeline"))) {
+      for (Path f : walk.filter(p -> p.toString().endsWith(".java")).sorted().toList()) {
+        String name = f.getFileName().toString();
+        if (name.equals("FineTune.java") || name.equals("FineTuning.java")) {
+          continue;
+        }
+        String code =
+            Files.readString(f)
+                .replaceAll("(?s)/\\*.*?\\*/", "")
+                .replaceAll("//[^\\n]*", "")
+                .replaceAll("\"([^\"\\\\]|\\\\.)*\"", "\"\"");
+        Matcher m = facade.matcher(code);
+        if (m.find()) {
+          up.add(name + " -> " + m.group());
+        }
+      }
+    }
+    assertTrue(up.isEmpty(), "pipeline files that use the facade: " + up);
+  }
+
+  /**
    * Which of the project's packages each package may use (besides itself, the JDK and libraries).
    */
   private static final Map<String, Set<String>> MAY_USE =

@@ -10,6 +10,7 @@ import io.github.finetune4j.cli.Main;
 import io.github.finetune4j.data.TextExample;
 import io.github.finetune4j.data.TextJsonlSource;
 import io.github.finetune4j.pipeline.FineTune;
+import io.github.finetune4j.pipeline.Prediction;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -79,6 +80,11 @@ class ShippedRecipesRunTest {
                         double rmse = summary.get("test_metrics").get("rmse").asDouble(Double.NaN);
                         assertTrue(rmse >= 0 && Double.isFinite(rmse), "rmse " + rmse);
                         assertTrue(o.toString(StandardCharsets.UTF_8).contains("Done: test rmse"));
+                      } else if ("multilabel".equals(summary.get("task").asText())) {
+                        double f1 = summary.at("/headline/value").asDouble(Double.NaN);
+                        assertTrue(f1 >= 0 && f1 <= 1, "micro F1 " + f1);
+                        assertTrue(
+                            o.toString(StandardCharsets.UTF_8).contains("Done: test micro f1"));
                       } else {
                         double acc = summary.get("test_accuracy").asDouble();
                         assertTrue(acc >= 0 && acc <= 1, "accuracy " + acc);
@@ -103,8 +109,7 @@ class ShippedRecipesRunTest {
     List<TextExample> test =
         new TextJsonlSource(Path.of("data/spamassassin/test.jsonl.gz"), "text", "label", 40)
             .read(classes);
-    List<FineTune.Prediction> p =
-        FineTune.predict(out, test.stream().map(TextExample::text).toList());
+    List<Prediction> p = FineTune.predict(out, test.stream().map(TextExample::text).toList());
     long correct = 0;
     for (int i = 0; i < test.size(); i++) {
       double sum =

@@ -4,8 +4,8 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.finetune4j.pipeline.BadInputException;
-import io.github.finetune4j.pipeline.FineTune;
 import io.github.finetune4j.pipeline.PredictInput;
+import io.github.finetune4j.pipeline.Prediction;
 import io.github.finetune4j.pipeline.Predictor;
 import io.github.finetune4j.pipeline.TabularPredictor;
 import java.io.IOException;
@@ -135,7 +135,7 @@ final class PredictCommand extends CliCommand {
         List<String> all = input == null ? texts : read(file, fromJsonl, predictor.textField());
         for (int start = 0; start < all.size(); start += CHUNK) {
           StringBuilder b = new StringBuilder();
-          for (FineTune.Prediction p :
+          for (Prediction p :
               predictor.predict(all.subList(start, Math.min(all.size(), start + CHUNK)))) {
             b.append(format == Format.tsv ? tsv(p) : jsonl(p)).append('\n');
           }
@@ -367,7 +367,7 @@ final class PredictCommand extends CliCommand {
     }
   }
 
-  private static String tsv(FineTune.Prediction p) {
+  private static String tsv(Prediction p) {
     return Escapes.escape(p.label())
         + "\t"
         + String.format(Locale.ROOT, "%.4f", p.probabilities().get(p.label()))
@@ -375,7 +375,7 @@ final class PredictCommand extends CliCommand {
         + Escapes.escape(p.text());
   }
 
-  private static String jsonl(FineTune.Prediction p) {
+  private static String jsonl(Prediction p) {
     ObjectNode o = JSON.createObjectNode();
     o.put("text", p.text());
     o.put("label", p.label());

@@ -13,7 +13,6 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 import java.util.stream.Stream;
 
 /**
@@ -221,15 +220,6 @@ public final class FineTune {
       throws BadInputException, IOException {
     return Predictor.predict(runDir, texts);
   }
-
-  /**
-   * A classified text.
-   *
-   * @param text the input
-   * @param label the most likely class
-   * @param probabilities probability per class
-   */
-  public record Prediction(String text, String label, Map<String, Double> probabilities) {}
 
   /** The weights and biases of the layers with running statistics (none without a setup). */
 

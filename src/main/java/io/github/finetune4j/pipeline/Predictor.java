@@ -21,7 +21,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.finetune4j.model.TextClassifierBlock;
 import io.github.finetune4j.model.text.TextTokenizer;
 import io.github.finetune4j.params.ParameterNames;
-import io.github.finetune4j.pipeline.FineTune.Prediction;
 import java.io.DataOutputStream;
 import java.io.EOFException;
 import java.io.IOException;

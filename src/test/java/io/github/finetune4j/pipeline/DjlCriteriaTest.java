@@ -11,7 +11,6 @@ import ai.djl.repository.zoo.ZooModel;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.finetune4j.model.TextClassifierFactory;
-import io.github.finetune4j.pipeline.FineTune.Prediction;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;

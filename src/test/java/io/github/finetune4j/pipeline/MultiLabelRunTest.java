@@ -98,14 +98,14 @@ class MultiLabelRunTest {
     assertTrue(summary.at("/test_metrics/hamming_loss").asDouble() < 0.3);
     assertTrue(summary.get("test_metrics").has("f1/spam"), summary.get("test_metrics").toString());
 
-    List<FineTune.Prediction> p =
+    List<Prediction> p =
         FineTune.predict(
             dir.resolve("run"),
             List.of(
                 "Click http://cheap.example.com now to WIN a FREE prize!!! Limited offer, act now",
                 "Hi Tom, the meeting moved to 3pm tomorrow. Thanks"));
     assertEquals(3, p.get(0).probabilities().size(), "a probability per label");
-    for (FineTune.Prediction one : p) {
+    for (Prediction one : p) {
       List<String> expected = new ArrayList<>();
       one.probabilities()
           .forEach(
