@@ -224,7 +224,7 @@ public final class MultiLabelTask implements Task {
 
   /**
    * A fresh accumulator that, when asked to, also keeps every probability and target it sees (for
-   * {@link #tuneThresholds}; {@code 5 × L} bytes per example).
+   * {@link #tuneThresholds}: a float and a boolean per label and example).
    *
    * @param keep whether to keep the probabilities and targets
    * @return the accumulator
