@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.finetune4j.cli.Main;
 import io.github.finetune4j.model.bert.BertConfig;
 import io.github.finetune4j.model.bert.MiniLmImporter;
@@ -88,6 +89,16 @@ class OnnxConfigJsonTest {
       assertTrue(Arrays.equals(b.get(name).shape(), a.get(name).shape()), name);
       assertEquals(b.get(name).data(), a.get(name).data(), name);
     }
+  }
+
+  @Test
+  void theMinimalConfigOfTheDocsIsTheOneTested() throws Exception {
+    String doc = Files.readString(Path.of("docs/models.md"));
+    int start = doc.indexOf("```json\n") + "```json\n".length();
+    String json = doc.substring(start, doc.indexOf("```", start));
+    ObjectMapper mapper = new ObjectMapper();
+    assertEquals(mapper.readTree(MINIMAL), mapper.readTree(json));
+    assertEquals(BertConfig.miniLmL6(), source("docs", json).config());
   }
 
   @Test
