@@ -45,8 +45,8 @@ final class Checkpointer {
   private final GroupDiagnostics diagnostics;
   private final FaultTracker faults;
 
-  /** Early stopping: the best epoch's weights and running statistics, by parameter name. */
-  private final Map<String, NDArray> best;
+  /** Early stopping, whose best weights are saved and restored. */
+  private final EarlyStopper early;
 
   /**
    * @param s the setup (its {@link CheckpointPolicy}, when any, says where and how often)
@@ -55,7 +55,7 @@ final class Checkpointer {
    * @param initial the weights before training
    * @param diagnostics told whenever weights are put back
    * @param faults its counters are saved and restored
-   * @param best early stopping's best weights, saved and restored (shared with the loop)
+   * @param early early stopping, whose best weights are saved and restored
    */
   Checkpointer(
       TrainSetup s,
@@ -64,14 +64,14 @@ final class Checkpointer {
       InitialWeights initial,
       GroupDiagnostics diagnostics,
       FaultTracker faults,
-      Map<String, NDArray> best) {
+      EarlyStopper early) {
     this.s = s;
     this.manager = manager;
     this.updater = updater;
     this.initial = initial;
     this.diagnostics = diagnostics;
     this.faults = faults;
-    this.best = best;
+    this.early = early;
   }
 
   /** Writes a checkpoint when the run has a checkpoint policy. */
@@ -116,7 +116,7 @@ final class Checkpointer {
       tensors.put(
           "w/" + e.getKey(), new Checkpoint.Tensor(a.getShape().getShape(), a.toFloatArray()));
     }
-    for (Map.Entry<String, NDArray> e : best.entrySet()) {
+    for (Map.Entry<String, NDArray> e : early.best().entrySet()) {
       NDArray a = e.getValue();
       tensors.put(
           "b/" + e.getKey(), new Checkpoint.Tensor(a.getShape().getShape(), a.toFloatArray()));
@@ -131,6 +131,36 @@ final class Checkpointer {
       }
     }
     Checkpoint.write(c.root(), p.step, state, tensors, c.files(), c.keep());
+  }
+
+  /**
+   * After a step: when asked to stop (a signal), writes a checkpoint the run continues from with
+   * {@code --resume}, reports its step and waits (the signal handler ends the process, this thread
+   * does nothing more); else writes one every {@link CheckpointPolicy#every()} steps inside an
+   * epoch (an epoch's end writes its own).
+   */
+  void afterStep(Progress p) throws IOException {
+    CheckpointPolicy c = s.checkpoints();
+    if (c != null && c.stop() != null && c.stop().getAsBoolean()) {
+      write(p);
+      c.stopped().accept(p.step);
+      waitForTheEnd();
+    }
+    if (c != null && c.every() > 0 && p.step % c.every() == 0 && p.batch < p.perEpoch) {
+      write(p);
+    }
+  }
+
+  /** After a stop checkpoint the signal handler ends the process; this thread does nothing more. */
+  private static void waitForTheEnd() {
+    while (true) {
+      try {
+        Thread.sleep(60_000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("stopped for a signal", e);
+      }
+    }
   }
 
   /** Puts the run back where a checkpoint left it: weights, optimizer state and loop state. */
@@ -194,7 +224,7 @@ final class Checkpointer {
     for (Map.Entry<String, Checkpoint.Tensor> t : c.tensors().entrySet()) {
       if (t.getKey().startsWith("b/")) {
         NDArray b = manager.create(t.getValue().values(), new Shape(t.getValue().shape()));
-        best.put(t.getKey().substring(2), b);
+        early.restore(t.getKey().substring(2), b);
       }
     }
     diagnostics.forgetAll();

@@ -7,10 +7,8 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.Parameter;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
-import io.github.finetune4j.model.NormLayers;
 import io.github.finetune4j.monitor.EpochMetrics;
 import io.github.finetune4j.monitor.GroupStats;
 import io.github.finetune4j.monitor.MetricsSink;
@@ -33,13 +31,17 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalDouble;
-import java.util.Random;
 import java.util.Set;
 
 /**
  * The training loop, top to bottom in one place: for each stage set which groups train, then for
  * each batch: forward, loss, backward, clip, update (lr from the schedule), diagnostics; evaluate
  * after each epoch and on the test split at the end.
+ *
+ * <p>Each step returns a {@link StepOutcome} that the sinks and the {@link FaultTracker} read. The
+ * rest is in collaborators: the {@link Checkpointer} (checkpoints, resume, rolling weights back
+ * after a fault), {@link StageInputs} (the stage's frozen prefix and feature caches), {@link
+ * GroupDiagnostics} (per-group figures), {@link EarlyStopper} (the best epoch's weights).
  *
  * <p>Every group is registered with the optimizer from step 0; a frozen group's parameters do not
  * require gradients (none is computed) and get no update of any kind, so they stay bit-identical.
@@ -61,10 +63,8 @@ public final class FineTuner implements AutoCloseable {
   /** w0: in memory for L2-SP, else in a temporary file read back for drift. */
   private final InitialWeights initial;
 
-  /** Early stopping: the best epoch's weights and running statistics, by parameter name. */
-  private final Map<String, NDArray> best = new LinkedHashMap<>();
-
   private final GroupDiagnostics diagnostics;
+  private final EarlyStopper early;
   private final StageInputs inputs;
   private final FaultTracker faults;
   private final Checkpointer checkpoints;
@@ -112,10 +112,11 @@ public final class FineTuner implements AutoCloseable {
             });
     this.initial = new InitialWeights(setup.params(), l2sp, setup.featureCache().spillDir());
     this.diagnostics = new GroupDiagnostics(setup, pinned, manager, initial);
+    this.early = new EarlyStopper(setup, manager, diagnostics);
     this.inputs = new StageInputs(setup, store, manager);
     this.faults = new FaultTracker(setup, this::rollBack);
     this.checkpoints =
-        new Checkpointer(setup, manager, updater, initial, diagnostics, faults, best);
+        new Checkpointer(setup, manager, updater, initial, diagnostics, faults, early);
   }
 
   /** After a fault whose weights are not trusted: see {@link Checkpointer#rollBack}. */
@@ -137,22 +138,13 @@ public final class FineTuner implements AutoCloseable {
     Progress p = new Progress(s);
     if (s.checkpoints() != null && s.checkpoints().resume() != null) {
       checkpoints.restore(s.checkpoints().resume(), p);
-    } else {
-      prepareNorms();
+    } else if (s.norms() != null) {
+      s.norms().prepare(s.block(), s.train(), s.batchSize(), store, manager);
     }
     for (int i = p.stage; i < s.stages().size() && p.running(); i++) {
       runStage(i, p);
     }
-    EarlyStopping.Outcome early = null;
-    if (s.earlyStopping() != null) {
-      boolean restored = p.fault == null && s.earlyStopping().restoreBest() && !best.isEmpty();
-      if (restored) {
-        restoreBest();
-      }
-      early =
-          new EarlyStopping.Outcome(
-              s.earlyStopping().metric(), p.bestEpoch, p.bestValue, p.stoppedAfter, restored);
-    }
+    EarlyStopping.Outcome stopped = early.finish(p);
     Pass test = p.fault != null || s.test() == null ? Pass.NONE : evaluate(s.test());
     if (p.fault == null && s.test() != null && !Double.isFinite(test.loss())) {
       p.fault = faults.fail(0, p.step, "the test loss is " + test.loss());
@@ -165,7 +157,7 @@ public final class FineTuner implements AutoCloseable {
         test.metrics(),
         (System.nanoTime() - start) / 1e9,
         p.fault,
-        early,
+        stopped,
         inputs.cacheUses());
   }
 
@@ -199,7 +191,10 @@ public final class FineTuner implements AutoCloseable {
       throws IOException {
     if (p.batch == 0) {
       p.epoch++;
-      p.order = s.shuffle() ? shuffled(s.train().size(), p.rng) : range(0, s.train().size());
+      p.order =
+          s.shuffle()
+              ? Indices.shuffled(s.train().size(), p.rng)
+              : Indices.range(0, s.train().size());
       p.lossSum = 0;
       p.lossExamples = 0;
       p.trainMetrics = s.task().accumulator();
@@ -208,7 +203,7 @@ public final class FineTuner implements AutoCloseable {
     long epochStart = System.nanoTime();
     for (int b = p.batch; b < p.perEpoch; b++) {
       p.step++;
-      int[] idx = slice(p.order, b * p.stepBatch, p.stepBatch);
+      int[] idx = Indices.slice(p.order, b * p.stepBatch, p.stepBatch);
       StepOutcome o = trainStep(stageIndex, stage, stageStart, idx, p, p.trainMetrics);
       faults.record(o);
       if (!o.skipped()) { // a skipped step's loss is not part of the epoch's
@@ -226,15 +221,7 @@ public final class FineTuner implements AutoCloseable {
         p.done = true;
         return;
       }
-      CheckpointPolicy c = s.checkpoints();
-      if (c != null && c.stop() != null && c.stop().getAsBoolean()) {
-        checkpoints.write(p); // asked to stop (a signal): the run continues from here with --resume
-        c.stopped().accept(p.step);
-        waitForTheEnd();
-      }
-      if (c != null && c.every() > 0 && p.step % c.every() == 0 && p.batch < p.perEpoch) {
-        checkpoints.write(p);
-      }
+      checkpoints.afterStep(p); // asked to stop (a signal), or every n steps
     }
     p.batch = 0;
     Pass valid =
@@ -256,67 +243,12 @@ public final class FineTuner implements AutoCloseable {
       sink.onEpoch(em);
     }
     if (s.valid() != null && s.evalEveryEpoch() && Double.isFinite(valid.loss())) {
-      earlyStopping(em, p);
+      early.score(em, p);
     }
     if (s.valid() != null && s.evalEveryEpoch() && !Double.isFinite(valid.loss())) {
       p.fault =
           faults.fail(
               p.step, p.step, "the validation loss after epoch " + p.epoch + " is " + valid.loss());
-    }
-  }
-
-  /** Scores an epoch for early stopping: keeps the best epoch's weights, stops after patience. */
-  private void earlyStopping(EpochMetrics em, Progress p) {
-    EarlyStopping es = s.earlyStopping();
-    if (es == null) {
-      return;
-    }
-    double value =
-        es.metric().equals("loss")
-            ? em.validLoss()
-            : em.valid().getOrDefault(es.metric(), Double.NaN);
-    if (es.improves(value, p.bestValue)) {
-      p.bestValue = value;
-      p.bestEpoch = em.epoch();
-      p.badEpochs = 0;
-      if (es.restoreBest()) {
-        for (Map.Entry<String, Parameter> e : ParameterNames.of(s.block()).entrySet()) {
-          NDArray w = e.getValue().getArray();
-          NDArray b = best.get(e.getKey());
-          if (b == null) {
-            b = w.duplicate();
-            b.attach(manager);
-            best.put(e.getKey(), b);
-          } else {
-            b.set(ZERO_ALL, w);
-          }
-        }
-      }
-    } else if (++p.badEpochs >= es.patience()) {
-      p.stoppedAfter = em.epoch();
-    }
-  }
-
-  /** Puts the best epoch's weights and running statistics back. */
-  private void restoreBest() {
-    for (Map.Entry<String, Parameter> e : ParameterNames.of(s.block()).entrySet()) {
-      NDArray b = best.get(e.getKey());
-      if (b != null) {
-        e.getValue().getArray().set(ZERO_ALL, b);
-      }
-    }
-    diagnostics.forgetAll();
-  }
-
-  /** After a stop checkpoint the signal handler ends the process; this thread does nothing more. */
-  private static void waitForTheEnd() {
-    while (true) {
-      try {
-        Thread.sleep(60_000);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IllegalStateException("stopped for a signal", e);
-      }
     }
   }
 
@@ -361,7 +293,7 @@ public final class FineTuner implements AutoCloseable {
         // accumulate batches of batch_size: each loss weighted by its share of the step's
         // examples, so the summed gradient is the one of a single batch of them all
         for (int from = 0; from < idx.length; from += s.batchSize()) {
-          int[] part = idx.length <= s.batchSize() ? idx : slice(idx, from, s.batchSize());
+          int[] part = idx.length <= s.batchSize() ? idx : Indices.slice(idx, from, s.batchSize());
           NDList in = inputs.train().inputs(sm, part);
           NDArray labels = inputs.train().labels(sm, part);
           NDArray outputs = inputs.forwardTrain(in).singletonOrThrow();
@@ -460,7 +392,7 @@ public final class FineTuner implements AutoCloseable {
     Task.Accumulator metrics = s.task().accumulator();
     int bs = s.batchSize() * 2;
     for (int b = 0; b < order.length; b += bs) {
-      int[] idx = slice(order, b, bs);
+      int[] idx = Indices.slice(order, b, bs);
       try (NDScope scope = new NDScope();
           NDManager sm = manager.newSubManager()) {
         NDArray labels = data.labels(sm, idx);
@@ -495,49 +427,6 @@ public final class FineTuner implements AutoCloseable {
     if (s.norms() != null) {
       s.norms().layers().fixStatistics(s.norms().fixedIn(stage));
     }
-  }
-
-  /**
-   * Checks that every layer with running statistics is reached by a forward pass (one inference
-   * pass over the first batch: nothing changes), then re-estimates the statistics of the layers in
-   * {@code recalibrate} mode: one pass over the training split in training mode without gradients,
-   * every other layer's statistics fixed.
-   */
-  private void prepareNorms() {
-    if (s.norms() == null || s.norms().layers().layers().isEmpty() || s.train().size() == 0) {
-      return;
-    }
-    NormLayers layers = s.norms().layers();
-    layers.clearReached();
-    int[] first = range(0, Math.min(s.batchSize(), s.train().size()));
-    try (NDScope scope = new NDScope();
-        NDManager sm = manager.newSubManager()) {
-      s.block().forward(store, s.train().inputs(sm, first), false);
-    }
-    List<String> unreached = layers.unreached();
-    if (!unreached.isEmpty()) {
-      throw new IllegalStateException(
-          "the norm policy cannot act on BatchNorm layers "
-              + unreached
-              + ": a forward pass does not go through them as children of their parent block");
-    }
-    Set<String> recal = s.norms().recalibrated();
-    if (recal.isEmpty()) {
-      return;
-    }
-    Set<String> others = new HashSet<>();
-    layers.layers().forEach(l -> others.add(l.name()));
-    others.removeAll(recal);
-    layers.fixStatistics(others);
-    layers.beginRecalibration(recal);
-    for (int b = 0; b < s.train().size(); b += s.batchSize()) {
-      int[] idx = range(b, Math.min(b + s.batchSize(), s.train().size()));
-      try (NDScope scope = new NDScope();
-          NDManager sm = manager.newSubManager()) {
-        s.block().forward(store, s.train().inputs(sm, idx), true);
-      }
-    }
-    layers.endRecalibration();
   }
 
   /**
@@ -634,9 +523,9 @@ public final class FineTuner implements AutoCloseable {
 
   /**
    * Clips the gradients and applies the update. A step whose loss or gradients are not finite is
-   * not applied (the first bad gradient's groups are remembered) rather than written into every
-   * weight and moment; after an update, the updated weights are checked (one fused norm each).
-   * Returns the outcome without the step's metrics.
+   * not applied (the outcome names the groups whose gradients are not) rather than written into
+   * every weight and moment; after an update, the updated weights are checked (one fused norm
+   * each). Returns the outcome without the step's metrics.
    */
   private StepOutcome clipAndStep(Collected c, boolean lossFinite) {
     if (s.clipValue() > 0) {
@@ -675,35 +564,6 @@ public final class FineTuner implements AutoCloseable {
         null, lossFinite, !finite, total, List.copyOf(badGrad), badLr, List.copyOf(badUpdate));
   }
 
-  private static int[] shuffled(int n, Random rng) {
-    int[] a = new int[n];
-    for (int i = 0; i < n; i++) {
-      a[i] = i;
-    }
-    for (int i = n - 1; i > 0; i--) {
-      int j = rng.nextInt(i + 1);
-      int t = a[i];
-      a[i] = a[j];
-      a[j] = t;
-    }
-    return a;
-  }
-
-  private static int[] range(int from, int to) {
-    int[] out = new int[to - from];
-    for (int i = 0; i < out.length; i++) {
-      out[i] = from + i;
-    }
-    return out;
-  }
-
-  private static int[] slice(int[] a, int from, int len) {
-    int to = Math.min(a.length, from + len);
-    int[] out = new int[to - from];
-    System.arraycopy(a, from, out, 0, out.length);
-    return out;
-  }
-
   /**
    * How many updates the optimizer has applied to a parameter (resets count from zero).
    *
@@ -718,7 +578,7 @@ public final class FineTuner implements AutoCloseable {
   public void close() {
     inputs.close();
     initial.close();
-    best.values().forEach(NDArray::close);
+    early.close();
     updater.close();
   }
 }

@@ -1,10 +1,15 @@
 package io.github.finetune4j.train;
 
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.nn.Block;
+import ai.djl.training.ParameterStore;
 import io.github.finetune4j.model.NormLayers;
 import io.github.finetune4j.params.ParamGroups;
 import io.github.finetune4j.policy.NormMode;
 import io.github.finetune4j.policy.StagePlan;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -129,5 +134,53 @@ public record NormSetup(
       training.add(t);
     }
     return layers.check(fixed, training, recalibrated());
+  }
+
+  /**
+   * Checks that every layer with running statistics is reached by a forward pass (one inference
+   * pass over the first batch: nothing changes), then re-estimates the statistics of the layers in
+   * {@code recalibrate} mode: one pass over the training split in training mode without gradients,
+   * every other layer's statistics fixed. Runs once, before a run's first step.
+   *
+   * @param block the model
+   * @param train the training split
+   * @param batchSize examples per forward pass
+   * @param store the parameter store forward passes use
+   * @param manager the manager the batches' temporaries are made under
+   */
+  void prepare(Block block, Batches train, int batchSize, ParameterStore store, NDManager manager) {
+    if (layers.layers().isEmpty() || train.size() == 0) {
+      return;
+    }
+    layers.clearReached();
+    int[] first = Indices.range(0, Math.min(batchSize, train.size()));
+    try (NDScope scope = new NDScope();
+        NDManager sm = manager.newSubManager()) {
+      block.forward(store, train.inputs(sm, first), false);
+    }
+    List<String> unreached = layers.unreached();
+    if (!unreached.isEmpty()) {
+      throw new IllegalStateException(
+          "the norm policy cannot act on BatchNorm layers "
+              + unreached
+              + ": a forward pass does not go through them as children of their parent block");
+    }
+    Set<String> recal = recalibrated();
+    if (recal.isEmpty()) {
+      return;
+    }
+    Set<String> others = new HashSet<>();
+    layers.layers().forEach(l -> others.add(l.name()));
+    others.removeAll(recal);
+    layers.fixStatistics(others);
+    layers.beginRecalibration(recal);
+    for (int b = 0; b < train.size(); b += batchSize) {
+      int[] idx = Indices.range(b, Math.min(b + batchSize, train.size()));
+      try (NDScope scope = new NDScope();
+          NDManager sm = manager.newSubManager()) {
+        block.forward(store, train.inputs(sm, idx), true);
+      }
+    }
+    layers.endRecalibration();
   }
 }
