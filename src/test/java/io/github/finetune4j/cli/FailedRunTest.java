@@ -29,6 +29,7 @@ class FailedRunTest {
   private static final Set<String> TEXT_FIELDS =
       Set.of(
           "status",
+          "headline", // its value is checked below; metric is a name, higher_is_better a flag
           "precision",
           "feature_cache",
           "failure",
@@ -115,6 +116,8 @@ class FailedRunTest {
     assertTrue(
         s.get("weights_restored_from").asText().startsWith("the weights before training"),
         s.toString());
+    assertNumbers("headline.value", s.get("headline").get("value"));
+    assertTrue(s.get("headline").get("metric").isTextual(), s.toString());
     for (Map.Entry<String, JsonNode> e : (Iterable<Map.Entry<String, JsonNode>>) s::fields) {
       if (!TEXT_FIELDS.contains(e.getKey())) {
         assertNumbers(e.getKey(), e.getValue());
