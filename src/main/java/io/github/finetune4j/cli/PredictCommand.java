@@ -2,6 +2,7 @@ package io.github.finetune4j.cli;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.finetune4j.pipeline.BadInputException;
 import io.github.finetune4j.pipeline.PredictInput;
@@ -132,12 +133,13 @@ final class PredictCommand extends CliCommand {
       usage(fromJsonl);
       try (Predictor predictor = Predictor.open(runDir)) {
         predictor.setPrecision(precision);
+        boolean sets = "multilabel".equals(predictor.task());
         List<String> all = input == null ? texts : read(file, fromJsonl, predictor.textField());
         for (int start = 0; start < all.size(); start += CHUNK) {
           StringBuilder b = new StringBuilder();
           for (Prediction p :
               predictor.predict(all.subList(start, Math.min(all.size(), start + CHUNK)))) {
-            b.append(format == Format.tsv ? tsv(p) : jsonl(p)).append('\n');
+            b.append(format == Format.tsv ? tsv(p, sets) : jsonl(p, sets)).append('\n');
           }
           out().print(b);
         }
@@ -207,12 +209,13 @@ final class PredictCommand extends CliCommand {
     }
     for (int start = 0; start < files.size(); start += CHUNK) {
       List<Path> chunk = files.subList(start, Math.min(files.size(), start + CHUNK));
-      List<TabularPredictor.RowPrediction> out = predictor.predictImages(chunk);
+      List<Prediction> out = predictor.predictImages(chunk);
       StringBuilder b = new StringBuilder();
       for (int i = 0; i < out.size(); i++) {
         String name = names.get(start + i);
         if (format == Format.tsv) {
-          b.append(tsv(out.get(i))).append('\t').append(Escapes.escape(name)).append('\n');
+          b.append(decision(out.get(i), false)).append('\t').append(Escapes.escape(name));
+          b.append('\n');
         } else {
           ObjectNode o = JSON.createObjectNode();
           o.put("image", name);
@@ -265,7 +268,8 @@ final class PredictCommand extends CliCommand {
     }
     try {
       StringBuilder b = new StringBuilder();
-      List<TabularPredictor.RowPrediction> predictions;
+      List<Prediction> predictions;
+      boolean sets = "multilabel".equals(predictor.task());
       try {
         predictions = predictor.predict(file);
       } catch (BadInputException e) {
@@ -276,8 +280,8 @@ final class PredictCommand extends CliCommand {
         throw new BadInputException(
             e.problems().stream().map(p -> p.replace(temp, "standard input")).toList());
       }
-      for (TabularPredictor.RowPrediction p : predictions) {
-        b.append(format == Format.tsv ? tsv(p) : jsonl(p)).append('\n');
+      for (Prediction p : predictions) {
+        b.append(format == Format.tsv ? decision(p, sets) : json(p, sets)).append('\n');
       }
       out().print(b);
       out().flush();
@@ -293,7 +297,24 @@ final class PredictCommand extends CliCommand {
     return OK;
   }
 
-  private static String tsv(TabularPredictor.RowPrediction p) {
+  /**
+   * A prediction's decision as TSV fields: the class and its probability; a multi-label model's
+   * label set (comma-separated, empty for none) and every label's probability ({@code
+   * name=0.1234,...}); or a regression's values.
+   */
+  private static String decision(Prediction p, boolean sets) {
+    if (sets) {
+      StringBuilder probs = new StringBuilder();
+      p.probabilities()
+          .forEach(
+              (k, v) ->
+                  probs
+                      .append(probs.length() == 0 ? "" : ",")
+                      .append(k)
+                      .append('=')
+                      .append(String.format(Locale.ROOT, "%.4f", v)));
+      return Escapes.escape(p.label()) + "\t" + Escapes.escape(probs.toString());
+    }
     if (p.label() != null) {
       return Escapes.escape(p.label())
           + "\t"
@@ -306,9 +327,14 @@ final class PredictCommand extends CliCommand {
     return b.toString();
   }
 
-  private static String jsonl(TabularPredictor.RowPrediction p) {
-    ObjectNode o = JSON.createObjectNode();
-    if (p.label() != null) {
+  /** A prediction as a JSON line (after {@code first}'s fields, e.g. the text). */
+  private static String json(Prediction p, boolean sets, ObjectNode o) {
+    if (sets) {
+      ArrayNode labels = o.putArray("labels");
+      p.labels().forEach(labels::add);
+      ObjectNode probs = o.putObject("probabilities");
+      p.probabilities().forEach(probs::put);
+    } else if (p.label() != null) {
       o.put("label", p.label());
       ObjectNode probs = o.putObject("probabilities");
       p.probabilities().forEach(probs::put);
@@ -316,10 +342,16 @@ final class PredictCommand extends CliCommand {
       p.values().forEach((k, v) -> o.put(k, (float) (double) v));
     }
     try {
+      // Jackson escapes C0 controls; Escapes writes DEL and C1, which Jackson leaves raw, as
+      // JSON's own backslash-u escapes (they occur only inside strings): still valid JSON.
       return Escapes.escape(JSON.writeValueAsString(o));
     } catch (JsonProcessingException e) {
       throw new IllegalStateException("a tree of strings and numbers always serializes", e);
     }
+  }
+
+  private static String json(Prediction p, boolean sets) {
+    return json(p, sets, JSON.createObjectNode());
   }
 
   private Path inputPath() throws BadInputException {
@@ -367,26 +399,13 @@ final class PredictCommand extends CliCommand {
     }
   }
 
-  private static String tsv(Prediction p) {
-    return Escapes.escape(p.label())
-        + "\t"
-        + String.format(Locale.ROOT, "%.4f", p.probabilities().get(p.label()))
-        + "\t"
-        + Escapes.escape(p.text());
+  private static String tsv(Prediction p, boolean sets) {
+    return decision(p, sets) + "\t" + Escapes.escape(p.text());
   }
 
-  private static String jsonl(Prediction p) {
+  private static String jsonl(Prediction p, boolean sets) {
     ObjectNode o = JSON.createObjectNode();
     o.put("text", p.text());
-    o.put("label", p.label());
-    ObjectNode probs = o.putObject("probabilities");
-    p.probabilities().forEach(probs::put);
-    try {
-      // Jackson escapes C0 controls; Escapes writes DEL and C1, which Jackson leaves raw, as
-      // JSON's own backslash-u escapes (they occur only inside strings): still valid JSON.
-      return Escapes.escape(JSON.writeValueAsString(o));
-    } catch (JsonProcessingException e) {
-      throw new IllegalStateException("a tree of strings and numbers always serializes", e);
-    }
+    return json(p, sets, o);
   }
 }

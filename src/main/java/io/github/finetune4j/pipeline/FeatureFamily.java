@@ -579,7 +579,7 @@ final class FeatureFamily implements ModelFamily<FeatureFamily.Tables> {
       float[][] mapping) {
     ObjectNode m = JSON.createObjectNode();
     m.put("kind", FeatureMetadata.KIND);
-    m.put("task", recipe.task().kind());
+    ExportFormat.stamp(m, "features", TaskKind.of(recipe.task()).name());
     ObjectNode module = m.putObject("module");
     module.put("type", block.module() instanceof PtSymbolBlock ? "torchscript" : "djl-block");
     module.put("source", source.kind());
@@ -592,6 +592,7 @@ final class FeatureFamily implements ModelFamily<FeatureFamily.Tables> {
       module.put("method", source.featuresMethod());
     }
     module.put("outputs", block.moduleOutputs());
+    TaskKind.of(recipe.task()).describe(m);
     m.put("head", block.hasHead() ? "classifier" : "none");
     m.put("dropout", recipe.head().dropout());
     ArrayNode names = m.putArray(TaskKind.of(recipe.task()).outputsKey());

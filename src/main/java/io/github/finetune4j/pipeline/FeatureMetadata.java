@@ -28,7 +28,8 @@ import java.util.TreeMap;
  *             "block_factory": "com.example.MyFactory", "arguments": {...},
  *             "features_block": "03LambdaBlock"},
  *  "head": "classifier" | "none", "dropout": 0.1,
- *  "classes": [...]  (classification) | "targets": [...]  (regression),
+ *  "classes": [...]  (classification) | "targets": [...]  (regression)
+ *    | "labels": [...], "threshold": 0.5  (multilabel),
  *  "target_mapping": {"scale": [...], "shift": [...]}  (optional: outputs * scale + shift),
  *  "delimiter": ",", "standardizer": {... Standardizer.toJson ...}}   (csv rows), or
  *  "image": {... ImageTransform.toJson ...}}                            (images)
@@ -37,7 +38,7 @@ import java.util.TreeMap;
  * The feature columns are the standardizer's. A metadata file without {@code kind} is a text
  * classifier's ({@link ModelMetadata}).
  *
- * @param task {@code classification} or {@code regression}
+ * @param task {@code classification}, {@code regression} or {@code multilabel}
  * @param moduleType the module's format, {@code torchscript} or {@code djl-block}
  * @param exampleShape the module's input shape of one example
  * @param method the exported method run instead of forward, or null
@@ -54,6 +55,7 @@ import java.util.TreeMap;
  * @param blockFactory a DJL-native module's block factory class, or null
  * @param arguments the arguments its factory is given (empty for TorchScript)
  * @param featuresBlock the child a DJL-native module was cut at, or null
+ * @param threshold a multi-label model's decision threshold (0.5 otherwise)
  */
 record FeatureMetadata(
     String task,
@@ -71,7 +73,8 @@ record FeatureMetadata(
     ImageTransform image,
     String blockFactory,
     Map<String, String> arguments,
-    String featuresBlock) {
+    String featuresBlock,
+    double threshold) {
 
   /** The value of {@code kind}. */
   static final String KIND = "features";
@@ -145,6 +148,7 @@ record FeatureMetadata(
               + (root == null ? "nothing" : Problems.describe(root)));
     }
     List<String> problems = new ArrayList<>();
+    ExportFormat.check(file, root, problems);
     if (!KIND.equals(root.path("kind").asText(null))) {
       problems.add(
           file
@@ -155,11 +159,20 @@ record FeatureMetadata(
     }
     JsonNode task = root.path("task");
     boolean classification = "classification".equals(task.asText(null));
-    if (!classification && !"regression".equals(task.asText(null))) {
+    boolean multilabel = "multilabel".equals(task.asText(null));
+    if (!classification && !multilabel && !"regression".equals(task.asText(null))) {
       problems.add(
           file
-              + ": \"task\" must be \"classification\" or \"regression\", got "
+              + ": \"task\" must be \"classification\", \"regression\" or \"multilabel\", got "
               + Problems.describe(task));
+    }
+    JsonNode threshold = root.path("threshold");
+    if (multilabel
+        && (!threshold.isNumber() || !(threshold.asDouble() > 0 && threshold.asDouble() < 1))) {
+      problems.add(
+          file
+              + ": \"threshold\" must be a number in (0, 1) for a multilabel model, got "
+              + Problems.describe(threshold));
     }
     JsonNode module = root.path("module");
     String moduleType = module.path("type").asText(null);
@@ -242,7 +255,7 @@ record FeatureMetadata(
       problems.add(
           file + ": \"dropout\" must be a number in [0, 1), got " + Problems.describe(dropout));
     }
-    String field = classification ? "classes" : "targets";
+    String field = classification ? "classes" : multilabel ? "labels" : "targets";
     List<String> outputs = names(file, field, root.path(field), classification ? 2 : 1, problems);
     float[][] mapping = null;
     JsonNode map = root.path("target_mapping");
@@ -331,7 +344,7 @@ record FeatureMetadata(
               + ": \"head\" is \"none\", so the module's "
               + moduleOutputs.asInt()
               + " outputs must be one per "
-              + (classification ? "class" : "target")
+              + (classification ? "class" : multilabel ? "label" : "target")
               + " ("
               + outputs.size()
               + ")");
@@ -355,7 +368,8 @@ record FeatureMetadata(
         image,
         nativeBlock ? factory.asText() : null,
         Map.copyOf(arguments),
-        cut.isTextual() ? cut.asText() : null);
+        cut.isTextual() ? cut.asText() : null,
+        multilabel ? threshold.asDouble() : 0.5);
   }
 
   private static List<String> names(

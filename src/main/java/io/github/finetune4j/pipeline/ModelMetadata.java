@@ -64,6 +64,7 @@ record ModelMetadata(
       throw bad(file + ": expected a JSON object, got " + Problems.describe(root));
     }
     List<String> problems = new ArrayList<>();
+    ExportFormat.check(file, root, problems);
     BertConfig bert = bert(file, root.path("bert"), problems);
     List<String> classes = classes(file, root.path("classes"), problems);
     JsonNode pooling = root.path("pooling");

@@ -1,9 +1,14 @@
 package io.github.finetune4j.pipeline;
 
+import ai.djl.ndarray.NDArray;
+import ai.djl.nn.Activation;
 import io.github.finetune4j.recipe.MultiLabelTaskSpec;
 import io.github.finetune4j.train.MultiLabelTask;
 import io.github.finetune4j.train.Task;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /** Multi-label classification: a 0/1 decision per label (sigmoid, binary cross-entropy). */
 final class MultiLabelKind implements TaskKind {
@@ -46,5 +51,26 @@ final class MultiLabelKind implements TaskKind {
   @Override
   public void describe(com.fasterxml.jackson.databind.node.ObjectNode metadata) {
     metadata.put("threshold", spec.threshold());
+  }
+
+  @Override
+  public NDArray activate(NDArray outputs) {
+    return Activation.sigmoid(outputs);
+  }
+
+  /** The labels whose probability is at least the threshold (as {@link MultiLabelTask} counts). */
+  @Override
+  public Prediction decode(String text, float[] activated, int row, List<String> names) {
+    int k = names.size();
+    Map<String, Double> probs = new LinkedHashMap<>();
+    List<String> set = new ArrayList<>();
+    for (int c = 0; c < k; c++) {
+      float v = activated[row * k + c];
+      probs.put(names.get(c), (double) v);
+      if (v >= spec.threshold()) {
+        set.add(names.get(c));
+      }
+    }
+    return new Prediction(text, String.join(",", set), probs, set, Map.of());
   }
 }

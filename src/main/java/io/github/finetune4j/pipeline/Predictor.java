@@ -12,7 +12,6 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.Activation;
 import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -95,6 +94,7 @@ public final class Predictor implements AutoCloseable {
       throw new BadInputException(damaged);
     }
     Path metaFile = dir.resolve(MODEL_CONFIG);
+    ExportFormat.refuseOwnBlock(dir, metaFile);
     if (FeatureMetadata.KIND.equals(FeatureMetadata.kindOf(metaFile))) {
       throw new BadInputException(
           List.of(
@@ -142,6 +142,15 @@ public final class Predictor implements AutoCloseable {
    */
   public List<String> classes() {
     return metadata.classes();
+  }
+
+  /**
+   * The task the model was trained for: {@code classification} or {@code multilabel}.
+   *
+   * @return the task
+   */
+  public String task() {
+    return metadata.task();
   }
 
   /**
@@ -197,7 +206,7 @@ public final class Predictor implements AutoCloseable {
     Arrays.sort(order, Comparator.comparingInt(i -> ids[i].length));
     List<String> classes = metadata.classes();
     int k = classes.size();
-    boolean multilabel = "multilabel".equals(metadata.task());
+    TaskKind kind = TaskKind.ofExport(metadata.task(), metadata.threshold());
     Prediction[] out = new Prediction[n];
     for (int start = 0; start < n; start += BATCH_SIZE) {
       int end = Math.min(n, start + BATCH_SIZE);
@@ -216,7 +225,7 @@ public final class Predictor implements AutoCloseable {
         NDArray in = sm.create(flat, new Shape(b, width));
         NDArray m = sm.create(mask, new Shape(b, width));
         NDArray logits = block.forward(ps, new NDList(in, m), false).singletonOrThrow();
-        p = (multilabel ? Activation.sigmoid(logits) : logits.softmax(1)).toFloatArray();
+        p = kind.activate(logits).toFloatArray();
       }
       for (float v : p) {
         if (!Float.isFinite(v)) {
@@ -228,25 +237,8 @@ public final class Predictor implements AutoCloseable {
         }
       }
       for (int r = 0; r < b; r++) {
-        int best = 0;
-        Map<String, Double> probs = new LinkedHashMap<>();
-        for (int c = 0; c < k; c++) {
-          float v = p[r * k + c];
-          probs.put(classes.get(c), (double) v);
-          best = v > p[r * k + best] ? c : best;
-        }
         int i = order[start + r];
-        String label = classes.get(best);
-        if (multilabel) {
-          List<String> set = new ArrayList<>();
-          for (int c = 0; c < k; c++) {
-            if (p[r * k + c] >= metadata.threshold()) {
-              set.add(classes.get(c));
-            }
-          }
-          label = String.join(",", set); // the labels at or above the threshold, maybe none
-        }
-        out[i] = new Prediction(texts.get(i), label, probs);
+        out[i] = kind.decode(texts.get(i), p, r, classes);
       }
     }
     return Arrays.asList(out);

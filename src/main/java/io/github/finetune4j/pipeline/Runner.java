@@ -555,8 +555,8 @@ final class Runner {
       model.save(modelDir, Exporter.MODEL_NAME);
       ObjectNode meta = JSON.createObjectNode();
       meta.put("kind", "block");
+      ExportFormat.stamp(meta, "block", s.task().name());
       meta.put("block", s.block().getClass().getName());
-      meta.put("task", s.task().name());
       if (s.task() instanceof ClassificationTask c) {
         c.classes().forEach(meta.putArray("classes")::add);
       } else if (s.task() instanceof RegressionTask r) {

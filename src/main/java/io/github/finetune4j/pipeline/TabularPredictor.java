@@ -27,7 +27,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -63,16 +62,6 @@ public final class TabularPredictor implements AutoCloseable {
   }
 
   /**
-   * The prediction of one row.
-   *
-   * @param label the most likely class (classification), or null
-   * @param probabilities probability per class (classification), else empty
-   * @param values the predicted value per target (regression), else empty
-   */
-  public record RowPrediction(
-      String label, Map<String, Double> probabilities, Map<String, Double> values) {}
-
-  /**
    * Whether a run directory (or model directory) holds a model of feature vectors rather than a
    * text classifier; false when it holds no readable metadata ({@link #open} and {@link
    * Predictor#open} say why).
@@ -100,6 +89,7 @@ public final class TabularPredictor implements AutoCloseable {
       throw new BadInputException(damaged);
     }
     Path metaFile = dir.resolve(MODEL_CONFIG);
+    ExportFormat.refuseOwnBlock(dir, metaFile);
     if (FeatureMetadata.TEXT.equals(FeatureMetadata.kindOf(metaFile))) {
       throw new BadInputException(
           List.of(dir + ": holds a text classifier; it predicts texts," + " not rows of features"));
@@ -252,7 +242,7 @@ public final class TabularPredictor implements AutoCloseable {
    * @throws BadInputException when the file cannot be read, lacks a feature column, or holds a cell
    *     that is not a number
    */
-  public List<RowPrediction> predict(Path csv) throws BadInputException {
+  public List<Prediction> predict(Path csv) throws BadInputException {
     if (metadata.images()) {
       throw new BadInputException(
           List.of(dir + ": holds a model of images; give image files, not a CSV of rows"));
@@ -273,14 +263,14 @@ public final class TabularPredictor implements AutoCloseable {
    * @return one prediction per row, in order
    * @throws BadInputException when the model's outputs are not finite
    */
-  public List<RowPrediction> predict(float[][] rows) throws BadInputException {
+  public List<Prediction> predict(float[][] rows) throws BadInputException {
     int width =
         metadata.images()
             ? Math.toIntExact(Arrays.stream(metadata.exampleShape()).reduce(1, Math::multiplyExact))
             : featureColumns().size();
     List<String> names = metadata.outputs();
-    int k = names.size();
-    List<RowPrediction> out = new ArrayList<>(rows.length);
+    TaskKind kind = TaskKind.ofExport(metadata.task(), metadata.threshold());
+    List<Prediction> out = new ArrayList<>(rows.length);
     for (int start = 0; start < rows.length; start += BATCH_SIZE) {
       int b = Math.min(BATCH_SIZE, rows.length - start);
       float[] flat = new float[b * width];
@@ -296,7 +286,7 @@ public final class TabularPredictor implements AutoCloseable {
           NDManager sm = model.getNDManager().newSubManager()) {
         NDArray x = sm.create(flat, new Shape(b, width));
         NDArray o = block.forward(ps, new NDList(x), false).singletonOrThrow();
-        y = (metadata.classification() ? o.softmax(1) : o).toFloatArray();
+        y = kind.activate(o).toFloatArray();
       }
       for (float v : y) {
         if (!Float.isFinite(v)) {
@@ -308,17 +298,7 @@ public final class TabularPredictor implements AutoCloseable {
         }
       }
       for (int r = 0; r < b; r++) {
-        Map<String, Double> m = new LinkedHashMap<>();
-        int best = 0;
-        for (int c = 0; c < k; c++) {
-          float v = y[r * k + c];
-          m.put(names.get(c), (double) v);
-          best = v > y[r * k + best] ? c : best;
-        }
-        out.add(
-            metadata.classification()
-                ? new RowPrediction(names.get(best), m, Map.of())
-                : new RowPrediction(null, Map.of(), m));
+        out.add(kind.decode(null, y, r, names));
       }
     }
     return out;
@@ -341,7 +321,7 @@ public final class TabularPredictor implements AutoCloseable {
    * @return one prediction per image, in order
    * @throws BadInputException when an image cannot be read or its size does not fit the model
    */
-  public List<RowPrediction> predictImages(List<Path> files) throws BadInputException {
+  public List<Prediction> predictImages(List<Path> files) throws BadInputException {
     if (!metadata.images()) {
       throw new BadInputException(List.of(dir + ": holds a model of csv rows, not of images"));
     }

@@ -88,4 +88,42 @@ interface TaskKind {
    * @param metadata the export's metadata
    */
   default void describe(com.fasterxml.jackson.databind.node.ObjectNode metadata) {}
+
+  /**
+   * What the model's raw outputs become before decoding, computed by the engine as in training's
+   * metrics (softmax for a classification, sigmoid per label, the values themselves for a
+   * regression).
+   *
+   * @param outputs the model's outputs {@code [batch, outputs]}
+   * @return the activated outputs
+   */
+  ai.djl.ndarray.NDArray activate(ai.djl.ndarray.NDArray outputs);
+
+  /**
+   * Decodes one example's activated outputs.
+   *
+   * @param text the input text, or null
+   * @param activated the activated outputs of a batch, row-major
+   * @param row the example's row
+   * @param names the output names (classes, labels or targets)
+   * @return the prediction
+   */
+  Prediction decode(String text, float[] activated, int row, List<String> names);
+
+  /**
+   * The kind that decodes an export, from its metadata's {@code task} and {@code threshold}.
+   *
+   * @param task {@code classification}, {@code regression} or {@code multilabel}
+   * @param threshold a multi-label model's threshold (ignored otherwise)
+   * @return the kind
+   */
+  static TaskKind ofExport(String task, double threshold) {
+    return switch (task) {
+      case "classification" -> new ClassificationKind();
+      case "regression" -> new RegressionKind(RegressionTaskSpec.builder().build());
+      case "multilabel" ->
+          new MultiLabelKind(MultiLabelTaskSpec.builder().optThreshold(threshold).build());
+      default -> throw new IllegalArgumentException("unknown task '" + task + "'");
+    };
+  }
 }

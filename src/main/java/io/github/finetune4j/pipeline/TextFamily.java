@@ -104,11 +104,9 @@ final class TextFamily implements ModelFamily<TextFamily.Splits> {
           },
           (modelDir, m) -> {
             ObjectNode cfg = JSON.createObjectNode();
+            ExportFormat.stamp(cfg, "text", kind.name());
+            kind.describe(cfg);
             cfg.set("bert", JSON.valueToTree(block.config()));
-            if (kind.labels() != TaskKind.Labels.CLASS) {
-              cfg.put("task", kind.name());
-              kind.describe(cfg);
-            }
             ArrayNode cls = cfg.putArray("classes");
             recipe.head().classes().forEach(cls::add);
             cfg.put("pooling", recipe.head().pooling());
