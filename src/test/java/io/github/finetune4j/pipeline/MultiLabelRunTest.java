@@ -197,6 +197,31 @@ class MultiLabelRunTest {
     // the three labels are functions of the digit, which an MLP reads at about 0.95
     assertTrue(subset > 0.75, "subset accuracy " + subset);
     assertTrue(summary.at("/headline/value").asDouble() > 0.85);
+
+    // predict on the test rows gives the label sets the run scored
+    Path test = Path.of(recipe.data().test().path());
+    List<String> rows = Files.readAllLines(test);
+    long exact = 0;
+    try (TabularPredictor p = TabularPredictor.open(dir.resolve("run"))) {
+      assertEquals("multilabel", p.task());
+      List<Prediction> out = p.predict(test);
+      assertEquals(rows.size() - 1, out.size());
+      for (int i = 0; i < out.size(); i++) {
+        Prediction one = out.get(i);
+        assertEquals(List.of("even", "big", "round"), List.copyOf(one.probabilities().keySet()));
+        assertEquals(String.join(",", one.labels()), one.label());
+        String[] cells = rows.get(i + 1).split(",");
+        List<String> truth = new ArrayList<>();
+        String[] names = {"even", "big", "round"};
+        for (int j = 0; j < 3; j++) {
+          if (cells[cells.length - 3 + j].equals("1")) {
+            truth.add(names[j]);
+          }
+        }
+        exact += truth.equals(one.labels()) ? 1 : 0;
+      }
+    }
+    assertEquals(subset, (double) exact / (rows.size() - 1), 0.01, "predict vs the run");
   }
 
   @Test
