@@ -50,6 +50,19 @@ public final class ConsoleSink implements MetricsSink {
     this(out, interactive, every, System::nanoTime);
   }
 
+  /**
+   * A console sink that shows the task's headline metric after each epoch's losses.
+   *
+   * @param out where to print
+   * @param interactive true to draw a progress bar
+   * @param every print a plain line every this many steps when not interactive
+   * @param headlineMetric the task's headline metric (e.g. {@code micro_f1}), or null
+   */
+  public ConsoleSink(PrintStream out, boolean interactive, int every, String headlineMetric) {
+    this(out, interactive, every, System::nanoTime);
+    this.headlineMetric = headlineMetric;
+  }
+
   /** For tests: an injectable monotonic clock in nanoseconds. */
   ConsoleSink(PrintStream out, boolean interactive, int every, LongSupplier nanoClock) {
     this.out = out;
@@ -57,6 +70,8 @@ public final class ConsoleSink implements MetricsSink {
     this.every = every;
     this.nanoClock = nanoClock;
   }
+
+  private String headlineMetric;
 
   /** Returns true when the JVM is attached to an interactive terminal. */
   public static boolean isTerminal() {
@@ -127,8 +142,18 @@ public final class ConsoleSink implements MetricsSink {
     println(line.toString());
   }
 
-  /** The task's headline metric: accuracy for a classification, RMSE for a regression. */
-  private static String headline(Map<String, Double> metrics) {
+  /**
+   * The task's headline metric: the one this sink was given (e.g. {@code micro_f1}), else accuracy
+   * for a classification, RMSE for a regression.
+   */
+  private String headline(Map<String, Double> metrics) {
+    if (headlineMetric != null
+        && !headlineMetric.equals("accuracy")
+        && !headlineMetric.equals("rmse")
+        && metrics.containsKey(headlineMetric)) {
+      return String.format(
+          Locale.ROOT, " %s %.4f", headlineMetric.replace('_', ' '), metrics.get(headlineMetric));
+    }
     if (metrics.containsKey("accuracy")) {
       return String.format(Locale.ROOT, " acc %.4f", metrics.get("accuracy"));
     }

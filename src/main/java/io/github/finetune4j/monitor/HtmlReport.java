@@ -123,7 +123,7 @@ public final class HtmlReport {
                 + runDir.toAbsolutePath().normalize().resolveSibling(title)
                 + " · report generated "
                 + Instant.now().truncatedTo(ChronoUnit.SECONDS)));
-    parts.put("RUN_TABLE", runTable(log));
+    parts.put("RUN_TABLE", runTable(log, summary));
     parts.put("SUMMARY_TABLE", summaryTable(summary));
     parts.put("WARNINGS_TABLE", warningsTable(log.warnings()));
     parts.put("PROBLEMS_LIST", problemsList(problems));
@@ -218,11 +218,8 @@ public final class HtmlReport {
       num(o, "valid_loss", e.validLoss());
       num(o, "valid_accuracy", e.validAccuracy());
       num(o, "seconds", e.seconds());
-      // the task's headline metric: accuracy, or RMSE for a regression
-      String headline =
-          e.train().containsKey("accuracy") || e.valid().containsKey("accuracy")
-              ? "accuracy"
-              : e.train().containsKey("rmse") || e.valid().containsKey("rmse") ? "rmse" : null;
+      // the task's headline metric, as summary.json names it (accuracy, rmse, micro_f1)
+      String headline = headlineMetric(summary, e);
       if (headline != null) {
         o.put("metric", headline);
         num(o, "train_metric", e.train().getOrDefault(headline, Double.NaN));
@@ -251,7 +248,21 @@ public final class HtmlReport {
     return d;
   }
 
-  private static String runTable(MetricsLog log) {
+  /**
+   * The task's headline metric: summary.json's {@code headline.metric}, or, for a run without one
+   * (interrupted, or written by an earlier version), accuracy or RMSE when the epoch has it.
+   */
+  private static String headlineMetric(JsonNode summary, EpochMetrics e) {
+    JsonNode h = summary == null ? null : summary.path("headline").path("metric");
+    if (h != null && h.isTextual() && !h.asText().equals("loss")) {
+      return h.asText();
+    }
+    return e.train().containsKey("accuracy") || e.valid().containsKey("accuracy")
+        ? "accuracy"
+        : e.train().containsKey("rmse") || e.valid().containsKey("rmse") ? "rmse" : null;
+  }
+
+  private static String runTable(MetricsLog log, JsonNode summary) {
     StepMetrics last = log.steps().get(log.steps().size() - 1);
     Set<String> groups = new LinkedHashSet<>(last.lr().keySet());
     List<String[]> rows = new ArrayList<>();
@@ -263,23 +274,19 @@ public final class HtmlReport {
     if (!log.epochs().isEmpty()) {
       EpochMetrics e = log.epochs().get(log.epochs().size() - 1);
       rows.add(new String[] {"last valid loss", fmt(e.validLoss())});
-      // the task's headline metric: accuracy (higher is better) or RMSE (lower is better)
-      boolean rmse = !e.valid().containsKey("accuracy") && e.valid().containsKey("rmse");
-      String metric = rmse ? "rmse" : "accuracy";
+      // the task's headline metric and its direction (summary.json's headline)
+      String named = headlineMetric(summary, e);
+      String metric = named == null ? "accuracy" : named;
+      JsonNode higher = summary == null ? null : summary.path("headline").path("higher_is_better");
+      boolean lowerIsBetter =
+          higher != null && higher.isBoolean() ? !higher.asBoolean() : metric.equals("rmse");
       rows.add(
           new String[] {"last valid " + metric, fmt(e.valid().getOrDefault(metric, Double.NaN))});
-      double best =
-          rmse
-              ? log.epochs().stream()
-                  .mapToDouble(x -> x.valid().getOrDefault("rmse", Double.NaN))
-                  .filter(v -> !Double.isNaN(v))
-                  .min()
-                  .orElse(Double.NaN)
-              : log.epochs().stream()
-                  .mapToDouble(EpochMetrics::validAccuracy)
-                  .filter(v -> !Double.isNaN(v))
-                  .max()
-                  .orElse(Double.NaN);
+      var values =
+          log.epochs().stream()
+              .mapToDouble(x -> x.valid().getOrDefault(metric, Double.NaN))
+              .filter(v -> !Double.isNaN(v));
+      double best = (lowerIsBetter ? values.min() : values.max()).orElse(Double.NaN);
       rows.add(new String[] {"best valid " + metric, fmt(best)});
     }
     rows.add(new String[] {"warnings", Integer.toString(log.warnings().size())});
@@ -353,8 +360,49 @@ public final class HtmlReport {
                       .append("</td></tr>"));
       b.append("</table>");
     }
+    b.append(perNameTable(metrics));
     b.append(confusionTable(summary.get("confusion_matrix")));
     return b.toString();
+  }
+
+  /**
+   * The per-class or per-label test metrics ({@code precision/NAME}, {@code recall/NAME}, {@code
+   * f1/NAME}) as one table: a row per class or label, in the order the metrics list them.
+   */
+  private static String perNameTable(JsonNode metrics) {
+    if (metrics == null || !metrics.isObject()) {
+      return "";
+    }
+    List<String> kinds = List.of("precision", "recall", "f1");
+    Map<String, Map<String, String>> rows = new java.util.LinkedHashMap<>();
+    metrics
+        .fields()
+        .forEachRemaining(
+            m -> {
+              int slash = m.getKey().indexOf('/');
+              if (slash > 0 && kinds.contains(m.getKey().substring(0, slash))) {
+                rows.computeIfAbsent(m.getKey().substring(slash + 1), k -> new HashMap<>())
+                    .put(
+                        m.getKey().substring(0, slash),
+                        m.getValue().isNumber() ? fmt(m.getValue().asDouble()) : "-");
+              }
+            });
+    if (rows.isEmpty()) {
+      return "";
+    }
+    StringBuilder b =
+        new StringBuilder(
+            "<h3>Per class / label (test)</h3><table id=\"per-label\"><tr><th></th>"
+                + "<th>precision</th><th>recall</th><th>F1</th></tr>");
+    rows.forEach(
+        (name, v) -> {
+          b.append("<tr><th>").append(esc(name)).append("</th>");
+          for (String k : kinds) {
+            b.append("<td>").append(esc(v.getOrDefault(k, "-"))).append("</td>");
+          }
+          b.append("</tr>");
+        });
+    return b.append("</table>").toString();
   }
 
   /** The confusion matrix of summary.json as a table: rows true class, columns predicted. */

@@ -130,7 +130,8 @@ final class Runner {
               out,
               recipe.monitor(),
               out == System.out && ConsoleSink.isTerminal(),
-              t.resume() != null));
+              t.resume() != null,
+              t.task().headline().metric()));
       sinks.addAll(extraSinks);
       TrainSetup setup =
           setup(recipe, t, sinks)
@@ -227,7 +228,7 @@ final class Runner {
                 ? FaultPolicy.skip(recipe.train().maxSkippedSteps())
                 : FaultPolicy.stop())
         .optAccumulate(recipe.train().accumulate())
-        .optEarlyStopping(earlyStopping(recipe))
+        .optEarlyStopping(earlyStopping(recipe, t.task()))
         .optFeatureCache(featureCache(recipe, Path.of(System.getProperty("java.io.tmpdir"))));
   }
 
@@ -238,12 +239,14 @@ final class Runner {
         spillDir);
   }
 
-  private static EarlyStopping earlyStopping(Recipe recipe) {
+  /** The recipe's early stopping; {@code mode: auto} takes the metric's direction from the task. */
+  private static EarlyStopping earlyStopping(Recipe recipe, Task task) {
     EarlyStoppingSpec es = recipe.train().earlyStopping();
-    return es == null
-        ? null
-        : new EarlyStopping(
-            es.metric(), es.maximize(), es.patience(), es.minDelta(), es.restoreBest());
+    if (es == null) {
+      return null;
+    }
+    boolean maximize = "auto".equals(es.mode()) ? task.higherIsBetter(es.metric()) : es.maximize();
+    return new EarlyStopping(es.metric(), maximize, es.patience(), es.minDelta(), es.restoreBest());
   }
 
   /**

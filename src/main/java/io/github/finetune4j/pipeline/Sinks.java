@@ -18,17 +18,25 @@ final class Sinks {
 
   static List<MetricsSink> forRun(Path runDir, PrintStream out, MonitorSpec spec, boolean terminal)
       throws IOException {
-    return forRun(runDir, out, spec, terminal, false);
+    return forRun(runDir, out, spec, terminal, false, null);
   }
 
-  /** The sinks of a run; a resumed run appends to its metrics files. */
+  /**
+   * The sinks of a run; a resumed run appends to its metrics files; the console shows the task's
+   * headline metric (null: accuracy or RMSE where the epoch has them).
+   */
   static List<MetricsSink> forRun(
-      Path runDir, PrintStream out, MonitorSpec spec, boolean terminal, boolean append)
+      Path runDir,
+      PrintStream out,
+      MonitorSpec spec,
+      boolean terminal,
+      boolean append,
+      String headlineMetric)
       throws IOException {
     List<MetricsSink> sinks = new ArrayList<>();
     for (String name : spec.sinks()) {
       switch (name) {
-        case "console" -> sinks.add(new ConsoleSink(out, terminal, spec.every()));
+        case "console" -> sinks.add(new ConsoleSink(out, terminal, spec.every(), headlineMetric));
         case "jsonl" -> sinks.add(new JsonlSink(runDir, append));
         case "csv" -> sinks.add(new CsvSink(runDir, append));
         case "tensorboard" -> sinks.add(new TensorBoardSink(runDir));

@@ -405,9 +405,13 @@ public record Sweep(
   private static String headline(Path dir) {
     try {
       JsonNode s = JSON.readTree(dir.resolve("summary.json").toFile());
-      JsonNode acc = s.path("test_accuracy");
-      return acc.isNumber()
-          ? String.format(Locale.ROOT, "test_accuracy=%.4f", acc.asDouble())
+      JsonNode value = s.path("headline").path("value");
+      return value.isNumber()
+          ? String.format(
+              Locale.ROOT,
+              "test_%s=%.4f",
+              s.path("headline").path("metric").asText(),
+              value.asDouble())
           : String.format(Locale.ROOT, "test_loss=%.4f", s.path("test_loss").asDouble(Double.NaN));
     } catch (IOException e) {
       return "no summary";
@@ -461,9 +465,20 @@ public record Sweep(
    */
   public int collect(Map<Path, String> descriptions) throws IOException {
     List<String> keys = new ArrayList<>(grid.keySet());
+    // the tables' metric: the tasks' headline (accuracy, rmse, micro_f1), as the first complete
+    // trial's summary names it; the test loss when no trial has one
+    String headline = null;
+    for (Trial t : trials()) {
+      if (complete(t)) {
+        JsonNode h = JSON.readTree(trialDir(t).resolve("summary.json").toFile()).path("headline");
+        headline = h.path("metric").isTextual() ? h.path("metric").asText() : null;
+        break;
+      }
+    }
+    String column = headline == null ? "accuracy" : headline;
     StringBuilder csv = new StringBuilder("trial,recipe");
     keys.forEach(k -> csv.append(',').append(csvField(k)));
-    csv.append(",seed,status,test_accuracy,test_loss,wall_seconds\n");
+    csv.append(",seed,status,test_").append(column).append(",test_loss,wall_seconds\n");
     // cell: recipe + grid values -> accuracies (or losses) and wall times
     Map<String, List<double[]>> cells = new LinkedHashMap<>();
     Map<String, Trial> cellTrial = new LinkedHashMap<>();
@@ -477,7 +492,10 @@ public record Sweep(
       }
       JsonNode s = JSON.readTree(trialDir(t).resolve("summary.json").toFile());
       n++;
-      double acc = s.path("test_accuracy").asDouble(Double.NaN);
+      double acc =
+          column.equals(s.path("headline").path("metric").asText())
+              ? s.path("headline").path("value").asDouble(Double.NaN)
+              : Double.NaN;
       double loss = s.path("test_loss").asDouble(Double.NaN);
       double wall = s.path("wall_seconds").asDouble(Double.NaN);
       csv.append(t.name()).append(',').append(csvField(t.recipe().toString()));
@@ -495,17 +513,7 @@ public record Sweep(
           .append('\n');
       cells.get(cell).add(new double[] {Double.isNaN(acc) ? loss : acc, wall});
     }
-    boolean accuracy = true;
-    for (Trial t : trials()) {
-      if (complete(t)) {
-        accuracy =
-            JSON.readTree(trialDir(t).resolve("summary.json").toFile())
-                .path("test_accuracy")
-                .isNumber();
-        break;
-      }
-    }
-    String metric = accuracy ? "test accuracy" : "test loss";
+    String metric = headline != null ? "test " + headline.replace('_', ' ') : "test loss";
     StringBuilder md = new StringBuilder();
     md.append("| recipe");
     keys.forEach(k -> md.append(" | ").append(k));

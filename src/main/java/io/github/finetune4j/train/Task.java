@@ -54,6 +54,22 @@ public interface Task {
   }
 
   /**
+   * Whether higher values of one of this task's metrics are better: what early stopping's {@code
+   * mode: auto} goes by. By default a loss, an error ({@code mae}, {@code rmse}) and a Hamming loss
+   * are lower-is-better, everything else higher-is-better.
+   *
+   * @param metric {@code loss} or one of {@link #metricNames()}
+   * @return true when larger is better
+   */
+  default boolean higherIsBetter(String metric) {
+    String kind = metric.contains("/") ? metric.substring(0, metric.indexOf('/')) : metric;
+    return !(kind.equals("loss")
+        || kind.equals("mae")
+        || kind.equals("rmse")
+        || kind.equals("hamming_loss"));
+  }
+
+  /**
    * A task's headline metric.
    *
    * @param metric the metric's name ({@code loss}, or one of {@link #metricNames()})

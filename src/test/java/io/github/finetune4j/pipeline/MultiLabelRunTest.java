@@ -88,9 +88,25 @@ class MultiLabelRunTest {
         plan.rows().stream().anyMatch(r -> r.name().startsWith("head.") && r.shape().contains("3")),
         "the head has one output per label");
 
-    ObjectNode summary = FineTune.run(recipe, QUIET, List.of());
+    ByteArrayOutputStream console = new ByteArrayOutputStream();
+    ObjectNode summary =
+        FineTune.run(recipe, new PrintStream(console, true, StandardCharsets.UTF_8), List.of());
     assertEquals("multilabel", summary.get("task").asText());
     assertEquals("micro_f1", summary.at("/headline/metric").asText());
+    assertTrue(summary.at("/headline/higher_is_better").asBoolean());
+    // the console's epoch lines and the report show the task's headline, and the report the
+    // per-label table
+    assertTrue(
+        console
+            .toString(StandardCharsets.UTF_8)
+            .matches("(?s).*valid loss \\d\\.\\d{4} micro f1 .*"),
+        console.toString(StandardCharsets.UTF_8));
+    String html = Files.readString(dir.resolve("run").resolve("report.html"));
+    assertTrue(html.contains("<table id=\"per-label\">"), "per-label table");
+    for (String label : List.of("spam", "link", "long")) {
+      assertTrue(html.contains("<tr><th>" + label + "</th><td>"), label);
+    }
+    assertTrue(html.contains("\"metric\":\"micro_f1\""), "the epoch chart plots micro F1");
     double microF1 = summary.at("/headline/value").asDouble();
     assertEquals(summary.at("/test_metrics/micro_f1").asDouble(), microF1);
     // spam and link are both well predictable from an email's text; the all-no model scores 0
