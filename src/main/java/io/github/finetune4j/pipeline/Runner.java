@@ -414,7 +414,14 @@ final class Runner {
               m,
               r,
               new Splits(s.train(), s.valid(), s.test()),
-              modelDir -> export.write(modelDir, m),
+              modelDir -> {
+                if (!ParamsFile.keepPath(m, () -> export.write(modelDir, m))) {
+                  out.println(
+                      "Note: the model now points at "
+                          + m.getModelPath()
+                          + " (DJL's Model.save moved it; it could not be put back)");
+                }
+              },
               summary -> {
                 summary.put("block", block.getClass().getName());
                 summary.put("precision", bf16 ? "bf16" : "fp32");
@@ -548,11 +555,13 @@ final class Runner {
     }
   }
 
-  /** DJL's parameter file, what the block and task were, and the manifest (written last). */
+  /**
+   * DJL's parameter file (also for a block that was loaded rather than initialized, see {@link
+   * ParamsFile}), what the block and task were, and the manifest (written last).
+   */
   private static RunSpec.WriteModel defaultExport(RunSpec s) {
     return (modelDir, model) -> {
-      Files.createDirectories(modelDir);
-      model.save(modelDir, Exporter.MODEL_NAME);
+      ParamsFile.save(model, modelDir, Exporter.MODEL_NAME); // also for a loaded block
       ObjectNode meta = JSON.createObjectNode();
       meta.put("kind", "block");
       meta.put("block", s.block().getClass().getName());
