@@ -116,6 +116,24 @@ public final class FineTuning {
   }
 
   /**
+   * Seeds DJL's engine, as a run does with {@code train.seed} once its directory is locked. Call it
+   * before you build and {@code initialize} your block: the initial weights are drawn from the
+   * engine when the block is initialized, before the run starts, so without it two runs of the same
+   * program start from different weights and are not bit-identical (a loaded model draws nothing,
+   * and the run re-seeds itself for everything it draws).
+   *
+   * <pre>{@code
+   * FineTuning.seed(7);                     // the policy's train.seed, say
+   * block.initialize(manager, DataType.FLOAT32, inputShape);
+   * }</pre>
+   *
+   * @param seed the seed ({@code train.seed}); DJL takes its low 32 bits, as a run does
+   */
+  public static void seed(long seed) {
+    Runner.seed(seed);
+  }
+
+  /**
    * Starts a builder.
    *
    * @return a new builder

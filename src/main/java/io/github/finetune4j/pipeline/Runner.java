@@ -516,7 +516,12 @@ final class Runner {
             : new BadInputException(List.of("model: " + e.getMessage()));
       }
     }
-    Engine.getInstance().setRandomSeed((int) (long) s.policy().train().seed());
+    seed(s.policy().train().seed());
+  }
+
+  /** Seeds DJL's engine (its low 32 bits, which is what DJL takes). */
+  static void seed(long seed) {
+    Engine.getInstance().setRandomSeed((int) seed);
   }
 
   /** What a run (or an LR range test) trains: this block, resolved, with these splits. */
