@@ -3,6 +3,7 @@ package io.github.finetune4j.pipeline;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Model;
@@ -25,6 +26,15 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.finetune4j.model.TextClassifierBlock;
 import io.github.finetune4j.model.TextClassifierFactory;
 import io.github.finetune4j.model.text.TextTokenizer;
+import io.github.finetune4j.recipe.GroupSpec;
+import io.github.finetune4j.recipe.MonitorSpec;
+import io.github.finetune4j.recipe.OptimizerSpec;
+import io.github.finetune4j.recipe.OutputSpec;
+import io.github.finetune4j.recipe.Recipe;
+import io.github.finetune4j.recipe.RecipeException;
+import io.github.finetune4j.recipe.RecipeReader;
+import io.github.finetune4j.recipe.StageSpec;
+import io.github.finetune4j.recipe.TrainSpec;
 import io.github.finetune4j.train.ClassificationTask;
 import io.github.finetune4j.train.TextBatches;
 import java.io.OutputStream;
@@ -197,5 +207,99 @@ class JavaDoorTest {
           Files.readAllBytes(tmp.resolve("djl/model-0000.params")),
           Files.readAllBytes(tmp.resolve("own/model/model-0000.params")));
     }
+  }
+
+  /**
+   * Finding 5: a policy built in Java needed made-up model, head and data.train sections, which
+   * {@code FineTune.validate} rejected (the made-up data file) and which changed {@code
+   * new_groups}. {@code Recipe.policyBuilder()} has only the policy sections; {@code
+   * FineTuning.validatePolicy} checks it as {@code RecipeReader.readPolicy} checks a file, and the
+   * result equals the same policy read from a file, {@code new_groups} included.
+   */
+  @Test
+  void aPolicyBuiltInJavaValidatesAndRunsLikeTheSameFile() throws Exception {
+    Path file = tmp.resolve("policy.yaml");
+    Files.writeString(
+        file,
+        """
+        description: text classifier from an export, in Java
+        data: { batch_size: 3 }
+        groups:
+          - { name: body, match: ["embeddings.*", "encoder.*"] }
+          - { name: head, match: ["head.*"], lr: 2.0e-3 }
+        stages: [{ epochs: 2, train: [body, head] }]
+        optimizer: { type: adamw, lr: 1.0e-3 }
+        monitor: { sinks: [jsonl] }
+        train: { seed: 7 }
+        output: { dir: runs/unused }
+        """);
+    Recipe built =
+        FineTuning.validatePolicy(
+            Recipe.policyBuilder()
+                .optDescription("text classifier from an export, in Java")
+                .optBatchSize(3)
+                .addGroup(
+                    GroupSpec.builder()
+                        .setName("body")
+                        .setMatch("embeddings.*", "encoder.*")
+                        .build())
+                .addGroup(
+                    GroupSpec.builder().setName("head").setMatch("head.*").optLr(2.0e-3).build())
+                .addStage(StageSpec.builder().setEpochs(2).setTrain("body", "head").build())
+                .setOptimizer(OptimizerSpec.builder().optType("adamw").setLr(1.0e-3).build())
+                .optMonitor(MonitorSpec.builder().optSinks("jsonl").build())
+                .optTrain(TrainSpec.builder().optSeed(7).build())
+                .setOutput(OutputSpec.builder().setDir("runs/unused").build())
+                .build());
+    Recipe read = RecipeReader.readPolicy(file, List.of());
+    assertEquals(read, built);
+    assertEquals(RecipeReader.toPolicyYaml(read), RecipeReader.toPolicyYaml(built));
+
+    Path run = TinyExport.write(tmp.resolve("cli"));
+    JsonNode fromJava;
+    JsonNode fromFile;
+    Path javaOut = tmp.resolve("java");
+    Path fileOut = tmp.resolve("file");
+    try (ZooModel<String, Classifications> model = loadExport(run)) {
+      fromJava =
+          FineTuning.builder()
+              .setModel(model)
+              .setPolicy(built.withOutput(OutputSpec.builder().setDir(javaOut.toString()).build()))
+              .setTask(new ClassificationTask(List.of("ham", "spam")))
+              .setTrain(texts())
+              .build()
+              .run(QUIET);
+    }
+    try (ZooModel<String, Classifications> model = loadExport(run)) {
+      fromFile =
+          FineTuning.builder()
+              .setModel(model)
+              .setPolicy(file, "output.dir=" + fileOut)
+              .setTask(new ClassificationTask(List.of("ham", "spam")))
+              .setTrain(texts())
+              .build()
+              .run(QUIET);
+    }
+    assertEquals(JSON.readTree("[\"head\"]"), fromFile.get("new_groups"));
+    assertEquals(fromFile.get("new_groups"), fromJava.get("new_groups"));
+    assertEquals(
+        Files.readString(fileOut.resolve("recipe.resolved.yaml")).replace(fileOut.toString(), "X"),
+        Files.readString(javaOut.resolve("recipe.resolved.yaml")).replace(javaOut.toString(), "X"));
+    assertArrayEquals(
+        Files.readAllBytes(fileOut.resolve("model/model-0000.params")),
+        Files.readAllBytes(javaOut.resolve("model/model-0000.params")));
+  }
+
+  /** A whole recipe is not a policy: its model and data would be silently ignored. */
+  @Test
+  void aWholeRecipeIsNotAPolicy() {
+    RecipeException e =
+        assertThrows(
+            RecipeException.class,
+            () ->
+                FineTuning.validatePolicy(io.github.finetune4j.examples.QuickstartInJava.recipe()));
+    // (its model section is the bundled MiniLM, which is what a policy's placeholder is)
+    assertTrue(e.getMessage().contains("head: a policy has no head section"), e.getMessage());
+    assertTrue(e.getMessage().contains("data.train: a policy has no data splits"), e.getMessage());
   }
 }
