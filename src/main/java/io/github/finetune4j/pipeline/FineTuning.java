@@ -116,6 +116,38 @@ public final class FineTuning {
   }
 
   /**
+   * Validates a policy built in Java ({@code Recipe.policyBuilder()}: groups, stages or unfreezing,
+   * optimizer, schedule, monitor, train, output, batch size) as a policy file is validated ({@link
+   * RecipeReader#readPolicy}); the result equals the same policy read from a file.
+   *
+   * @param policy the policy
+   * @return the validated policy, for {@link Builder#setPolicy(Recipe)}
+   * @throws RecipeException listing every problem, also for a recipe that has a model, head, task
+   *     or data split of its own (they would be silently ignored)
+   */
+  public static Recipe validatePolicy(Recipe policy) throws RecipeException {
+    return RecipeReader.checkPolicy(policy);
+  }
+
+  /**
+   * Seeds DJL's engine, as a run does with {@code train.seed} once its directory is locked. Call it
+   * before you build and {@code initialize} your block: the initial weights are drawn from the
+   * engine when the block is initialized, before the run starts, so without it two runs of the same
+   * program start from different weights and are not bit-identical (a loaded model draws nothing,
+   * and the run re-seeds itself for everything it draws).
+   *
+   * <pre>{@code
+   * FineTuning.seed(7);                     // the policy's train.seed, say
+   * block.initialize(manager, DataType.FLOAT32, inputShape);
+   * }</pre>
+   *
+   * @param seed the seed ({@code train.seed}); DJL takes its low 32 bits, as a run does
+   */
+  public static void seed(long seed) {
+    Runner.seed(seed);
+  }
+
+  /**
    * Starts a builder.
    *
    * @return a new builder
@@ -305,10 +337,11 @@ public final class FineTuning {
     }
 
     /**
-     * Sets the policy from a recipe built in Java; its model, head, task and data splits are not
-     * used.
+     * Sets the policy from a recipe built in Java, best with {@code Recipe.policyBuilder()} and
+     * checked by {@link FineTuning#validatePolicy}; the model, head, task and data splits of a
+     * whole recipe are not used.
      *
-     * @param recipe a validated recipe
+     * @param recipe a validated policy (or recipe)
      * @return this builder
      */
     public Builder setPolicy(Recipe recipe) {

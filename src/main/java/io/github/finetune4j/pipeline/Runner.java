@@ -417,7 +417,14 @@ final class Runner {
               m,
               r,
               new Splits(s.train(), s.valid(), s.test()),
-              modelDir -> export.write(modelDir, m),
+              modelDir -> {
+                if (!ParamsFile.keepPath(m, () -> export.write(modelDir, m))) {
+                  out.println(
+                      "Note: the model now points at "
+                          + m.getModelPath()
+                          + " (DJL's Model.save moved it; it could not be put back)");
+                }
+              },
               summary -> {
                 summary.put("block", block.getClass().getName());
                 summary.put("precision", bf16 ? "bf16" : "fp32");
@@ -512,7 +519,12 @@ final class Runner {
             : new BadInputException(List.of("model: " + e.getMessage()));
       }
     }
-    Engine.getInstance().setRandomSeed((int) (long) s.policy().train().seed());
+    seed(s.policy().train().seed());
+  }
+
+  /** Seeds DJL's engine (its low 32 bits, which is what DJL takes). */
+  static void seed(long seed) {
+    Engine.getInstance().setRandomSeed((int) seed);
   }
 
   /** What a run (or an LR range test) trains: this block, resolved, with these splits. */
@@ -551,11 +563,13 @@ final class Runner {
     }
   }
 
-  /** DJL's parameter file, what the block and task were, and the manifest (written last). */
+  /**
+   * DJL's parameter file (also for a block that was loaded rather than initialized, see {@link
+   * ParamsFile}), what the block and task were, and the manifest (written last).
+   */
   private static RunSpec.WriteModel defaultExport(RunSpec s) {
     return (modelDir, model) -> {
-      Files.createDirectories(modelDir);
-      model.save(modelDir, Exporter.MODEL_NAME);
+      ParamsFile.save(model, modelDir, Exporter.MODEL_NAME); // also for a loaded block
       ObjectNode meta = JSON.createObjectNode();
       meta.put("kind", "block");
       ExportFormat.stamp(meta, "block", s.task().name());

@@ -112,6 +112,31 @@ public record Recipe(
   }
 
   /**
+   * Starts a builder of a <em>policy</em>: only the sections that say how a model is fine-tuned
+   * (groups, stages or an unfreezing policy, optimizer, schedule, monitor, train, output, and the
+   * batch size and shuffling of the data), for a block, datasets and task given in Java ({@code
+   * pipeline.FineTuning}) — the Java equivalent of a policy file ({@link RecipeReader#readPolicy}).
+   * Its model, head, task and data splits are the same placeholders a policy file gets, never read;
+   * check it with {@code FineTuning.validatePolicy} (or {@link RecipeReader#checkPolicy}).
+   *
+   * @return a new policy builder
+   */
+  public static PolicyBuilder policyBuilder() {
+    return new PolicyBuilder();
+  }
+
+  /** Placeholder model of a policy (never read). */
+  static final ModelSpec POLICY_MODEL =
+      BertOnnxModel.builder().optBundled("all-minilm-l6-v2").build();
+
+  /** Placeholder head of a policy (never read). */
+  static final HeadSpec POLICY_HEAD = HeadSpec.builder().optClasses("class 0", "class 1").build();
+
+  /** Placeholder training split of a policy (never read, and its path never checked). */
+  static final SourceSpec POLICY_TRAIN =
+      TextJsonlSplit.builder().setPath("(the datasets are given in Java)").build();
+
+  /**
    * A builder pre-filled with this recipe's sections, defaults included, so that {@code
    * recipe.toBuilder().optSchedule(...).build()} is this recipe with one section changed (as DJL's
    * {@code Criteria.toBuilder()}). {@code toBuilder().build()} equals this recipe.
@@ -381,6 +406,202 @@ public record Recipe(
           monitor,
           train,
           output);
+    }
+  }
+
+  /**
+   * Builds a policy ({@link #policyBuilder()}): a {@link Recipe} without model, head, task and data
+   * splits of its own; {@code setX} for required sections, {@code optX} for optional ones.
+   */
+  public static final class PolicyBuilder {
+    private final Builder b = new Builder();
+    private Integer batchSize;
+    private Boolean shuffle;
+
+    private PolicyBuilder() {}
+
+    /**
+     * Sets the free-text description.
+     *
+     * @param description the text
+     * @return this builder
+     */
+    public PolicyBuilder optDescription(String description) {
+      b.optDescription(description);
+      return this;
+    }
+
+    /**
+     * Sets the examples per batch ({@code data.batch_size}, default 16).
+     *
+     * @param batchSize the batch size
+     * @return this builder
+     */
+    public PolicyBuilder optBatchSize(int batchSize) {
+      this.batchSize = batchSize;
+      return this;
+    }
+
+    /**
+     * Sets whether the training examples are shuffled every epoch ({@code data.shuffle}, default
+     * true).
+     *
+     * @param shuffle the value
+     * @return this builder
+     */
+    public PolicyBuilder optShuffle(boolean shuffle) {
+      this.shuffle = shuffle;
+      return this;
+    }
+
+    /**
+     * Sets the parameter groups, bottom to top (required), replacing any added before.
+     *
+     * @param groups the groups
+     * @return this builder
+     */
+    public PolicyBuilder setGroups(List<GroupSpec> groups) {
+      b.setGroups(groups);
+      return this;
+    }
+
+    /**
+     * Sets the parameter groups, bottom to top (required), replacing any added before.
+     *
+     * @param groups the groups
+     * @return this builder
+     */
+    public PolicyBuilder setGroups(GroupSpec... groups) {
+      b.setGroups(groups);
+      return this;
+    }
+
+    /**
+     * Appends a parameter group above those added so far.
+     *
+     * @param group the group
+     * @return this builder
+     */
+    public PolicyBuilder addGroup(GroupSpec group) {
+      b.addGroup(group);
+      return this;
+    }
+
+    /**
+     * Sets the training stages, replacing any added before (give these or an unfreeze policy).
+     *
+     * @param stages the stages, in order
+     * @return this builder
+     */
+    public PolicyBuilder optStages(List<StageSpec> stages) {
+      b.optStages(stages);
+      return this;
+    }
+
+    /**
+     * Sets the training stages, replacing any added before (give these or an unfreeze policy).
+     *
+     * @param stages the stages, in order
+     * @return this builder
+     */
+    public PolicyBuilder optStages(StageSpec... stages) {
+      b.optStages(stages);
+      return this;
+    }
+
+    /**
+     * Appends a training stage after those added so far.
+     *
+     * @param stage the stage
+     * @return this builder
+     */
+    public PolicyBuilder addStage(StageSpec stage) {
+      b.addStage(stage);
+      return this;
+    }
+
+    /**
+     * Sets a declarative unfreezing policy, expanded into stages (instead of stages).
+     *
+     * @param unfreeze the policy
+     * @return this builder
+     */
+    public PolicyBuilder optUnfreeze(UnfreezeSpec unfreeze) {
+      b.optUnfreeze(unfreeze);
+      return this;
+    }
+
+    /**
+     * Sets the update rule (required).
+     *
+     * @param optimizer the optimizer
+     * @return this builder
+     */
+    public PolicyBuilder setOptimizer(OptimizerSpec optimizer) {
+      b.setOptimizer(optimizer);
+      return this;
+    }
+
+    /**
+     * Sets the learning-rate schedule (default constant).
+     *
+     * @param schedule the schedule
+     * @return this builder
+     */
+    public PolicyBuilder optSchedule(ScheduleSpec schedule) {
+      b.optSchedule(schedule);
+      return this;
+    }
+
+    /**
+     * Sets monitoring and sinks.
+     *
+     * @param monitor the settings
+     * @return this builder
+     */
+    public PolicyBuilder optMonitor(MonitorSpec monitor) {
+      b.optMonitor(monitor);
+      return this;
+    }
+
+    /**
+     * Sets the run-wide settings (seed, precision, early stopping, ...).
+     *
+     * @param train the settings
+     * @return this builder
+     */
+    public PolicyBuilder optTrain(TrainSpec train) {
+      b.optTrain(train);
+      return this;
+    }
+
+    /**
+     * Sets the run directory (required).
+     *
+     * @param output the output settings
+     * @return this builder
+     */
+    public PolicyBuilder setOutput(OutputSpec output) {
+      b.setOutput(output);
+      return this;
+    }
+
+    /**
+     * Builds the policy, with defaults filled in and the placeholders a policy file gets. Types
+     * only: check it with {@code FineTuning.validatePolicy}.
+     *
+     * @return the policy
+     * @throws IllegalStateException naming every required section that was not set
+     */
+    public Recipe build() {
+      DataSpec.Builder data = DataSpec.builder().setTrain(POLICY_TRAIN);
+      if (batchSize != null) {
+        data.optBatchSize(batchSize);
+      }
+      if (shuffle != null) {
+        data.optShuffle(shuffle);
+      }
+      return b.setModel(POLICY_MODEL).setHead(POLICY_HEAD).setData(data.build()).build();
     }
   }
 }

@@ -25,6 +25,14 @@ final class RecipeChecks {
   private RecipeChecks() {}
 
   static void check(Recipe r, List<String> problems) {
+    check(r, problems, false);
+  }
+
+  /**
+   * The checks; for a policy ({@code RecipeReader.readPolicy}, {@code checkPolicy}) the placeholder
+   * training split, whose file does not exist, is not checked.
+   */
+  static void check(Recipe r, List<String> problems, boolean policy) {
     if (r.model() != null) {
       checkModel(r.model(), problems);
     }
@@ -74,7 +82,9 @@ final class RecipeChecks {
     }
     DataSpec d = r.data();
     if (d != null) {
-      checkSource(problems, "data.train", d.train());
+      if (!policy) {
+        checkSource(problems, "data.train", d.train());
+      }
       checkSource(problems, "data.valid", d.valid());
       checkSource(problems, "data.test", d.test());
       checkSplitsAgree(d, regression, multilabel, problems);

@@ -64,7 +64,8 @@ public final class RecipeReader {
    *
    * @param file the policy file
    * @param overrides {@code key=value} strings
-   * @return a recipe whose model, head, task and data splits are placeholders, never read
+   * @return a recipe whose model, head, task and data splits are placeholders, never read (those of
+   *     {@link Recipe#policyBuilder()}: the recipe equals the same policy built in Java)
    * @throws RecipeException listing every problem
    */
   public static Recipe readPolicy(Path file, List<String> overrides) throws RecipeException {
@@ -100,12 +101,63 @@ public final class RecipeReader {
     if (!problems.isEmpty()) {
       throw new RecipeException(problems);
     }
-    ObjectNode model = root.putObject("model");
-    model.put("type", "bert-onnx").put("bundled", "all-minilm-l6-v2");
-    root.putObject("head").putArray("classes").add("class 0").add("class 1");
+    return policy(root, file.toString(), overrides);
+  }
+
+  /**
+   * Validates a policy built in Java ({@link Recipe#policyBuilder()}) exactly as {@link
+   * #readPolicy} validates a policy file: every check of a recipe on the policy sections, none on
+   * the placeholder model, head and data splits. A recipe with a model, head, task or data split of
+   * its own is refused, since they would be silently ignored.
+   *
+   * @param recipe the policy
+   * @return the validated policy (equal to the same policy read from a file)
+   * @throws RecipeException listing every problem, each "path: reason"
+   */
+  public static Recipe checkPolicy(Recipe recipe) throws RecipeException {
+    if (recipe == null) {
+      throw new RecipeException(List.of("recipe: is null"));
+    }
+    List<String> problems = new ArrayList<>();
+    String why = " (build it with Recipe.policyBuilder(), which has none)";
+    if (!Recipe.POLICY_MODEL.equals(recipe.model())) {
+      problems.add("model: a policy has no model section (the block is given in Java)" + why);
+    }
+    if (!Recipe.POLICY_HEAD.equals(recipe.head())) {
+      problems.add("head: a policy has no head section (the block is given in Java)" + why);
+    }
+    if (!new ClassificationTaskSpec().equals(recipe.task())) {
+      problems.add("task: a policy has no task section (the task is given in Java)" + why);
+    }
+    DataSpec d = recipe.data();
+    if (d != null
+        && (!Recipe.POLICY_TRAIN.equals(d.train()) || d.valid() != null || d.test() != null)) {
+      problems.add(
+          "data.train: a policy has no data splits (the datasets are given in Java)" + why);
+    }
+    if (!problems.isEmpty()) {
+      throw new RecipeException(problems);
+    }
+    ObjectNode root = (ObjectNode) RecipeModel.toTree(recipe);
+    root.remove(List.of("model", "head", "task"));
+    if (root.get("data") instanceof ObjectNode data) {
+      data.remove(List.of("train", "valid", "test"));
+    }
+    return policy(root, "policy", List.of());
+  }
+
+  /**
+   * A policy tree (no model, head, task or data splits) with the placeholders filled in, overridden
+   * and validated; the placeholders are not checked (their data file does not exist).
+   */
+  private static Recipe policy(ObjectNode root, String origin, List<String> overrides)
+      throws RecipeException {
+    root.set("model", RecipeModel.toTree(Recipe.POLICY_MODEL));
+    root.set("head", RecipeModel.toTree(Recipe.POLICY_HEAD));
+    JsonNode data = root.get("data");
     ObjectNode d = data != null && data.isObject() ? (ObjectNode) data : root.putObject("data");
-    d.putObject("train").put("path", file.toString());
-    return parse(root, file.toString(), overrides);
+    d.set("train", RecipeModel.toTree(Recipe.POLICY_TRAIN));
+    return parse(root, origin, overrides, true);
   }
 
   /** The largest recipe file read, in bytes. */
@@ -229,6 +281,12 @@ public final class RecipeReader {
    */
   public static Recipe parse(JsonNode tree, String origin, List<String> overrides)
       throws RecipeException {
+    return parse(tree, origin, overrides, false);
+  }
+
+  /** {@link #parse}; a policy's placeholder data split is not checked. */
+  private static Recipe parse(JsonNode tree, String origin, List<String> overrides, boolean policy)
+      throws RecipeException {
     ObjectNode root = tree.deepCopy();
     List<String> problems = new ArrayList<>();
     for (String o : overrides) {
@@ -238,7 +296,7 @@ public final class RecipeReader {
     // every problem is reported at once.
     RecipeModel.validateAndPrune(root, Recipe.class, problems);
     Recipe recipe = (Recipe) RecipeModel.convert(root, Recipe.class);
-    RecipeChecks.check(recipe, problems);
+    RecipeChecks.check(recipe, problems, policy);
     if (!problems.isEmpty()) {
       throw new RecipeException(problems);
     }

@@ -87,6 +87,7 @@ public final class CustomRuleLion {
     // every fifth row is held out for testing, the next fifth for validation
     TabularData train = iris.select(rows(iris.rows(), r -> r % 5 > 1));
     Standardizer scale = Standardizer.fit(train);
+    FineTuning.seed(7); // the policy's train.seed: the block's initial weights are drawn below
     try (Model model = Model.newInstance("iris-lion")) {
       SequentialBlock mlp =
           new SequentialBlock()

@@ -40,6 +40,7 @@ public final class OwnBlockInJava {
     int[] order = shuffled(iris.rows(), 7);
     TabularData train = iris.select(slice(order, 0, 100));
     Standardizer scale = Standardizer.fit(train);
+    FineTuning.seed(7); // the policy's train.seed: the block's initial weights are drawn below
     try (NDManager manager = NDManager.newBaseManager();
         Model model = Model.newInstance("iris-mlp")) {
       SequentialBlock mlp =
