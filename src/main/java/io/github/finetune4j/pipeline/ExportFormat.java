@@ -86,4 +86,41 @@ final class ExportFormat {
                 + " toolkit's own models. Load it in Java with the same architecture: "
                 + root.path("load").asText("model.setBlock(...); model.load(dir, \"model\")")));
   }
+
+  /**
+   * A multi-label model's per-label {@code thresholds}: absent (null), or one number in [0, 1] per
+   * label.
+   *
+   * @param file the metadata file
+   * @param root its contents
+   * @param labels how many labels the model has
+   * @param problems where a problem is added
+   * @return the thresholds, or null
+   */
+  static double[] thresholds(Path file, JsonNode root, int labels, List<String> problems) {
+    JsonNode t = root.path("thresholds");
+    if (t.isMissingNode()) {
+      return null;
+    }
+    if (!t.isArray() || t.size() != labels) {
+      problems.add(
+          file
+              + ": \"thresholds\" must list one number per label ("
+              + labels
+              + "), got "
+              + Problems.describe(t));
+      return null;
+    }
+    double[] out = new double[labels];
+    for (int i = 0; i < labels; i++) {
+      JsonNode v = t.get(i);
+      if (!v.isNumber() || !(v.asDouble() >= 0 && v.asDouble() <= 1)) {
+        problems.add(
+            file + ": \"thresholds\" must hold numbers in [0, 1], got " + Problems.describe(v));
+        return null;
+      }
+      out[i] = v.asDouble();
+    }
+    return out;
+  }
 }

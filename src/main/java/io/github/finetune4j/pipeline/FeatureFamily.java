@@ -185,12 +185,12 @@ final class FeatureFamily implements ModelFamily<FeatureFamily.Tables> {
           valid == null ? null : batches(valid),
           test == null ? null : batches(test),
           null,
-          (modelDir, m) ->
+          (modelDir, m, trained) ->
               Exporter.writeFeatures(
                   modelDir,
                   m,
                   block.module(),
-                  metadata(recipe, source, block, tables, outputs, mapping)),
+                  metadata(recipe, source, block, tables, outputs, mapping, trained)),
           summary -> describe(summary, tables, outputs, TaskKind.of(recipe.task())),
           block.module() instanceof PtSymbolBlock pt
               ? List.of(
@@ -576,7 +576,8 @@ final class FeatureFamily implements ModelFamily<FeatureFamily.Tables> {
       FeatureModelBlock block,
       Tables tables,
       List<String> outputs,
-      float[][] mapping) {
+      float[][] mapping,
+      Task trained) {
     ObjectNode m = JSON.createObjectNode();
     m.put("kind", FeatureMetadata.KIND);
     ExportFormat.stamp(m, "features", TaskKind.of(recipe.task()).name());
@@ -592,12 +593,11 @@ final class FeatureFamily implements ModelFamily<FeatureFamily.Tables> {
       module.put("method", source.featuresMethod());
     }
     module.put("outputs", block.moduleOutputs());
-    TaskKind.of(recipe.task()).describe(m);
     m.put("head", block.hasHead() ? "classifier" : "none");
     m.put("dropout", recipe.head().dropout());
     ArrayNode names = m.putArray(TaskKind.of(recipe.task()).outputsKey());
-    TaskKind.of(recipe.task()).describe(m);
     outputs.forEach(names::add);
+    TaskKind.of(recipe.task()).describe(m, trained);
     if (mapping != null) {
       ObjectNode map = m.putObject("target_mapping");
       ArrayNode scale = map.putArray("scale");

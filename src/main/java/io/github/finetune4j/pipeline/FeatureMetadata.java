@@ -56,6 +56,7 @@ import java.util.TreeMap;
  * @param arguments the arguments its factory is given (empty for TorchScript)
  * @param featuresBlock the child a DJL-native module was cut at, or null
  * @param threshold a multi-label model's decision threshold (0.5 otherwise)
+ * @param thresholds a multi-label model's per-label thresholds, or null
  */
 record FeatureMetadata(
     String task,
@@ -74,7 +75,8 @@ record FeatureMetadata(
     String blockFactory,
     Map<String, String> arguments,
     String featuresBlock,
-    double threshold) {
+    double threshold,
+    double[] thresholds) {
 
   /** The value of {@code kind}. */
   static final String KIND = "features";
@@ -349,6 +351,8 @@ record FeatureMetadata(
               + outputs.size()
               + ")");
     }
+    double[] perLabel =
+        multilabel ? ExportFormat.thresholds(file, root, outputs.size(), problems) : null;
     if (!problems.isEmpty()) {
       throw new BadInputException(problems);
     }
@@ -369,7 +373,8 @@ record FeatureMetadata(
         nativeBlock ? factory.asText() : null,
         Map.copyOf(arguments),
         cut.isTextual() ? cut.asText() : null,
-        multilabel ? threshold.asDouble() : 0.5);
+        multilabel ? threshold.asDouble() : 0.5,
+        perLabel);
   }
 
   private static List<String> names(

@@ -235,7 +235,7 @@ public final class FineTuning {
         valid,
         test,
         weights == null ? null : weights::load,
-        export == null ? null : export::write,
+        export == null ? null : (dir, m, trained) -> export.write(dir, m),
         summary,
         rule,
         startedAt,

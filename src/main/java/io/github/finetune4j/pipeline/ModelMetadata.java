@@ -21,6 +21,9 @@ import java.util.Set;
  * @param maxLength the most tokens per text
  * @param textField the JSONL field that holds the text ({@value #DEFAULT_TEXT_FIELD} when not
  *     recorded)
+ * @param task {@code classification} (also when not recorded) or {@code multilabel}
+ * @param threshold a multi-label model's decision threshold (0.5 when not recorded)
+ * @param thresholds a multi-label model's per-label thresholds, or null
  */
 record ModelMetadata(
     BertConfig bert,
@@ -30,7 +33,8 @@ record ModelMetadata(
     int maxLength,
     String textField,
     String task,
-    double threshold) {
+    double threshold,
+    double[] thresholds) {
 
   /** Text field of JSONL input when the metadata records none. */
   static final String DEFAULT_TEXT_FIELD = "text";
@@ -109,6 +113,7 @@ record ModelMetadata(
       problems.add(
           file + ": \"threshold\" must be a number in (0, 1), got " + Problems.describe(threshold));
     }
+    double[] perLabel = ExportFormat.thresholds(file, root, classes.size(), problems);
     if (!problems.isEmpty()) {
       throw new BadInputException(problems);
     }
@@ -120,7 +125,8 @@ record ModelMetadata(
         maxLength.asInt(),
         textField.isMissingNode() ? DEFAULT_TEXT_FIELD : textField.asText(),
         task.isMissingNode() ? "classification" : task.asText(),
-        threshold.isMissingNode() ? 0.5 : threshold.asDouble());
+        threshold.isMissingNode() ? 0.5 : threshold.asDouble(),
+        perLabel);
   }
 
   private static BertConfig bert(Path file, JsonNode bert, List<String> problems) {

@@ -14,9 +14,16 @@ import java.util.Map;
 final class MultiLabelKind implements TaskKind {
 
   private final MultiLabelTaskSpec spec;
+  private final double[] perLabel;
 
   MultiLabelKind(MultiLabelTaskSpec spec) {
+    this(spec, null);
+  }
+
+  /** A kind that decodes with per-label thresholds (an export's), or the spec's one when null. */
+  MultiLabelKind(MultiLabelTaskSpec spec, double[] perLabel) {
     this.spec = spec;
+    this.perLabel = perLabel == null ? null : perLabel.clone();
   }
 
   @Override
@@ -45,12 +52,23 @@ final class MultiLabelKind implements TaskKind {
     }
     double[] thresholds = new double[outputs.size()];
     java.util.Arrays.fill(thresholds, spec.threshold());
-    return new MultiLabelTask(outputs, posWeight, thresholds);
+    MultiLabelTask task = new MultiLabelTask(outputs, posWeight, thresholds);
+    return "tuned".equals(spec.thresholds()) ? task.tunedOnValidation() : task;
   }
 
+  /**
+   * The configured {@code threshold}, and per label the {@code thresholds} the trained task decides
+   * with (tuned on the validation split with {@code task.thresholds: tuned}).
+   */
   @Override
-  public void describe(com.fasterxml.jackson.databind.node.ObjectNode metadata) {
+  public void describe(com.fasterxml.jackson.databind.node.ObjectNode metadata, Task trained) {
     metadata.put("threshold", spec.threshold());
+    if (trained instanceof MultiLabelTask m) {
+      var per = metadata.putArray("thresholds");
+      for (double t : m.thresholds()) {
+        per.add(t);
+      }
+    }
   }
 
   @Override
@@ -58,7 +76,9 @@ final class MultiLabelKind implements TaskKind {
     return Activation.sigmoid(outputs);
   }
 
-  /** The labels whose probability is at least the threshold (as {@link MultiLabelTask} counts). */
+  /**
+   * The labels whose probability is at least their threshold (as {@link MultiLabelTask} counts).
+   */
   @Override
   public Prediction decode(String text, float[] activated, int row, List<String> names) {
     int k = names.size();
@@ -67,7 +87,7 @@ final class MultiLabelKind implements TaskKind {
     for (int c = 0; c < k; c++) {
       float v = activated[row * k + c];
       probs.put(names.get(c), (double) v);
-      if (v >= spec.threshold()) {
+      if (v >= (perLabel != null ? perLabel[c] : spec.threshold())) {
         set.add(names.get(c));
       }
     }

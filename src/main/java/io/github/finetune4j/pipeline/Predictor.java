@@ -206,7 +206,7 @@ public final class Predictor implements AutoCloseable {
     Arrays.sort(order, Comparator.comparingInt(i -> ids[i].length));
     List<String> classes = metadata.classes();
     int k = classes.size();
-    TaskKind kind = TaskKind.ofExport(metadata.task(), metadata.threshold());
+    TaskKind kind = TaskKind.ofExport(metadata.task(), metadata.threshold(), metadata.thresholds());
     Prediction[] out = new Prediction[n];
     for (int start = 0; start < n; start += BATCH_SIZE) {
       int end = Math.min(n, start + BATCH_SIZE);

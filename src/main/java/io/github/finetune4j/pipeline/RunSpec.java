@@ -73,6 +73,7 @@ record RunSpec(
   /** Writes the trained model into a directory (see {@link FineTuning.Export}). */
   @FunctionalInterface
   interface WriteModel {
-    void write(Path modelDir, Model model) throws IOException;
+    void write(Path modelDir, Model model, io.github.finetune4j.train.Task trained)
+        throws IOException;
   }
 }

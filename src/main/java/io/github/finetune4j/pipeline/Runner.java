@@ -69,7 +69,7 @@ final class Runner {
   record Splits(Batches train, Batches valid, Batches test) {}
 
   interface Export {
-    void write(Path modelDir) throws IOException;
+    void write(Path modelDir, Task trained) throws IOException;
   }
 
   interface Describe {
@@ -151,7 +151,7 @@ final class Runner {
       RunSummary.newGroups(recipe, t.groups()).forEach(fresh::add);
       if (result.succeeded()) {
         Path modelDir = partial.resolve(Exporter.MODEL_DIR);
-        t.export().write(modelDir);
+        t.export().write(modelDir, result.task());
         Provenance.write(modelDir, recipe, resolvedRecipe, t.data());
         Manifest.write(modelDir); // again: it lists the provenance too
         summary.put("status", "completed");
@@ -417,8 +417,8 @@ final class Runner {
               m,
               r,
               new Splits(s.train(), s.valid(), s.test()),
-              modelDir -> {
-                if (!ParamsFile.keepPath(m, () -> export.write(modelDir, m))) {
+              (modelDir, trained) -> {
+                if (!ParamsFile.keepPath(m, () -> export.write(modelDir, m, trained))) {
                   out.println(
                       "Note: the model now points at "
                           + m.getModelPath()
@@ -469,7 +469,7 @@ final class Runner {
               m,
               r,
               new Splits(s.train(), null, null),
-              modelDir -> {},
+              (modelDir, trained) -> {},
               summary -> {},
               null,
               List.of());
@@ -568,7 +568,7 @@ final class Runner {
    * ParamsFile}), what the block and task were, and the manifest (written last).
    */
   private static RunSpec.WriteModel defaultExport(RunSpec s) {
-    return (modelDir, model) -> {
+    return (modelDir, model, trained) -> {
       ParamsFile.save(model, modelDir, Exporter.MODEL_NAME); // also for a loaded block
       ObjectNode meta = JSON.createObjectNode();
       meta.put("kind", "block");

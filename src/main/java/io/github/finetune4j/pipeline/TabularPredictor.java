@@ -269,7 +269,7 @@ public final class TabularPredictor implements AutoCloseable {
             ? Math.toIntExact(Arrays.stream(metadata.exampleShape()).reduce(1, Math::multiplyExact))
             : featureColumns().size();
     List<String> names = metadata.outputs();
-    TaskKind kind = TaskKind.ofExport(metadata.task(), metadata.threshold());
+    TaskKind kind = TaskKind.ofExport(metadata.task(), metadata.threshold(), metadata.thresholds());
     List<Prediction> out = new ArrayList<>(rows.length);
     for (int start = 0; start < rows.length; start += BATCH_SIZE) {
       int b = Math.min(BATCH_SIZE, rows.length - start);

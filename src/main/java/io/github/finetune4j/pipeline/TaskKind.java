@@ -83,11 +83,12 @@ interface TaskKind {
 
   /**
    * Adds what a predictor needs to decode this task's outputs to an export's metadata (e.g. a
-   * multi-label model's threshold); nothing by default.
+   * multi-label model's thresholds, as the trained task has them); nothing by default.
    *
    * @param metadata the export's metadata
+   * @param trained the task the run ended with (calibrated, when the task calibrates)
    */
-  default void describe(com.fasterxml.jackson.databind.node.ObjectNode metadata) {}
+  default void describe(com.fasterxml.jackson.databind.node.ObjectNode metadata, Task trained) {}
 
   /**
    * What the model's raw outputs become before decoding, computed by the engine as in training's
@@ -115,14 +116,16 @@ interface TaskKind {
    *
    * @param task {@code classification}, {@code regression} or {@code multilabel}
    * @param threshold a multi-label model's threshold (ignored otherwise)
+   * @param thresholds a multi-label model's per-label thresholds, or null for {@code threshold}
    * @return the kind
    */
-  static TaskKind ofExport(String task, double threshold) {
+  static TaskKind ofExport(String task, double threshold, double[] thresholds) {
     return switch (task) {
       case "classification" -> new ClassificationKind();
       case "regression" -> new RegressionKind(RegressionTaskSpec.builder().build());
       case "multilabel" ->
-          new MultiLabelKind(MultiLabelTaskSpec.builder().optThreshold(threshold).build());
+          new MultiLabelKind(
+              MultiLabelTaskSpec.builder().optThreshold(threshold).build(), thresholds);
       default -> throw new IllegalArgumentException("unknown task '" + task + "'");
     };
   }

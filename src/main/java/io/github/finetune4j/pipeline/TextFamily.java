@@ -102,10 +102,10 @@ final class TextFamily implements ModelFamily<TextFamily.Splits> {
               BertWeights.load(b, source.weights());
             }
           },
-          (modelDir, m) -> {
+          (modelDir, m, trained) -> {
             ObjectNode cfg = JSON.createObjectNode();
             ExportFormat.stamp(cfg, "text", kind.name());
-            kind.describe(cfg);
+            kind.describe(cfg, trained);
             cfg.set("bert", JSON.valueToTree(block.config()));
             ArrayNode cls = cfg.putArray("classes");
             recipe.head().classes().forEach(cls::add);

@@ -7,6 +7,7 @@ import java.util.List;
  * yes/no (sigmoid outputs, binary cross-entropy).
  *
  * @param threshold the probability at or above which a label is predicted
+ * @param thresholds {@code fixed} or {@code tuned} on the validation split
  * @param posWeight per label, the weight of its positive examples in the loss, or null for 1
  */
 @Kind("multilabel")
@@ -19,6 +20,14 @@ import java.util.List;
         + " headline is micro F1.")
 public record MultiLabelTaskSpec(
     @Doc("The probability at or above which a label is predicted (default 0.5).") Double threshold,
+    @OneOf({"fixed", "tuned"})
+        @Doc(
+            "`fixed` (default): every label at `threshold`. `tuned`: once training has ended, each"
+                + " label's threshold is chosen on the validation split to maximise its F1 (the"
+                + " midpoints between the sorted probabilities and 0.5 are tried; ties go to the"
+                + " one nearest 0.5, a label without positives keeps 0.5); the test split is"
+                + " scored, and the model exported, with them. Needs a validation split.")
+        String thresholds,
     @Doc(
             "Per label, in output order, the weight of its positive examples in the loss"
                 + " (torch's `pos_weight`; > 1 favours recall of a rare label). Default: 1 for"
@@ -29,6 +38,7 @@ public record MultiLabelTaskSpec(
   /** Fills in the defaults. */
   public MultiLabelTaskSpec {
     threshold = threshold == null ? 0.5 : threshold;
+    thresholds = thresholds == null ? "fixed" : thresholds;
     posWeight = posWeight == null ? null : List.copyOf(posWeight);
   }
 
@@ -44,6 +54,7 @@ public record MultiLabelTaskSpec(
   /** Builder: every field optional. */
   public static final class Builder {
     private Double threshold;
+    private String thresholds;
     private List<Double> posWeight;
 
     private Builder() {}
@@ -56,6 +67,17 @@ public record MultiLabelTaskSpec(
      */
     public Builder optThreshold(double threshold) {
       this.threshold = threshold;
+      return this;
+    }
+
+    /**
+     * Sets how the thresholds are chosen.
+     *
+     * @param thresholds {@code fixed} or {@code tuned}
+     * @return this builder
+     */
+    public Builder optThresholds(String thresholds) {
+      this.thresholds = thresholds;
       return this;
     }
 
@@ -76,7 +98,7 @@ public record MultiLabelTaskSpec(
      * @return it
      */
     public MultiLabelTaskSpec build() {
-      return new MultiLabelTaskSpec(threshold, posWeight);
+      return new MultiLabelTaskSpec(threshold, thresholds, posWeight);
     }
   }
 }

@@ -71,6 +71,15 @@ final class RecipeChecks {
               + " text encoder has none (it outputs token states); use classifier");
     }
     checkTask(r.task(), classes, problems);
+    if (r.task() instanceof MultiLabelTaskSpec m
+        && "tuned".equals(m.thresholds())
+        && r.data() != null
+        && r.data().valid() == null
+        && !(r.data().train() instanceof ImageFolderSplit f && f.validFraction() != null)) {
+      problems.add(
+          "task.thresholds: 'tuned' chooses the thresholds on the validation split; give"
+              + " data.valid");
+    }
     if (classes != null && classes.size() < 2) {
       problems.add("head.classes: need at least 2 classes, got " + classes.size());
     }

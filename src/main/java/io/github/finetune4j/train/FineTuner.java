@@ -145,7 +145,13 @@ public final class FineTuner implements AutoCloseable {
       runStage(i, p);
     }
     EarlyStopping.Outcome stopped = early.finish(p);
-    Pass test = p.fault != null || s.test() == null ? Pass.NONE : evaluate(s.test());
+    Task task = s.task();
+    if (p.fault == null && task.calibrates() && s.valid() != null) {
+      Task.Accumulator pass = task.calibrationAccumulator();
+      evaluate(s.valid(), 0, task, pass);
+      task = task.calibrate(pass);
+    }
+    Pass test = p.fault != null || s.test() == null ? Pass.NONE : evaluate(s.test(), 0, task);
     if (p.fault == null && s.test() != null && !Double.isFinite(test.loss())) {
       p.fault = faults.fail(0, p.step, "the test loss is " + test.loss());
     }
@@ -158,7 +164,8 @@ public final class FineTuner implements AutoCloseable {
         (System.nanoTime() - start) / 1e9,
         p.fault,
         stopped,
-        inputs.cacheUses());
+        inputs.cacheUses(),
+        task);
   }
 
   /** One stage: set which groups train, then run its epochs (until a fault). */
@@ -387,9 +394,18 @@ public final class FineTuner implements AutoCloseable {
 
   /** {@link #evaluate(Batches)} on inputs of segment {@code from} (a cache's), or of the model. */
   private Pass evaluate(Batches data, int from) {
+    return evaluate(data, from, s.task());
+  }
+
+  /** {@link #evaluate(Batches, int)} scored by {@code task}. */
+  private Pass evaluate(Batches data, int from, Task task) {
+    return evaluate(data, from, task, task.accumulator());
+  }
+
+  /** {@link #evaluate(Batches, int)} scored by {@code task} into {@code metrics}. */
+  private Pass evaluate(Batches data, int from, Task task, Task.Accumulator metrics) {
     int[] order = data.evalOrder();
     double lossSum = 0;
-    Task.Accumulator metrics = s.task().accumulator();
     int bs = s.batchSize() * 2;
     for (int b = 0; b < order.length; b += bs) {
       int[] idx = Indices.slice(order, b, bs);
@@ -398,7 +414,7 @@ public final class FineTuner implements AutoCloseable {
         NDArray labels = data.labels(sm, idx);
         NDList in = data.inputs(sm, idx);
         NDArray outputs = inputs.forwardInference(in, from).singletonOrThrow();
-        lossSum += s.task().loss(outputs, labels).getFloat() * idx.length;
+        lossSum += task.loss(outputs, labels).getFloat() * idx.length;
         metrics.add(outputs, labels);
       }
     }

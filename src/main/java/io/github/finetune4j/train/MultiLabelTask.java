@@ -49,6 +49,7 @@ public final class MultiLabelTask implements Task {
   private final List<String> labels;
   private final float[] posWeight;
   private final double[] thresholds;
+  private boolean tune;
 
   /**
    * Creates the task with no positive weights and every threshold at {@value #DEFAULT_THRESHOLD}.
@@ -127,6 +128,35 @@ public final class MultiLabelTask implements Task {
    */
   public MultiLabelTask withThresholds(double[] thresholds) {
     return new MultiLabelTask(labels, posWeight, thresholds);
+  }
+
+  /**
+   * The same task, whose thresholds the loop tunes on the validation split once training has ended
+   * ({@link #tuneThresholds(float[][], boolean[][])} on the final weights' probabilities); the test
+   * split is then scored, and the model exported, with the tuned thresholds.
+   *
+   * @return a new task
+   */
+  public MultiLabelTask tunedOnValidation() {
+    MultiLabelTask t = new MultiLabelTask(labels, posWeight, thresholds);
+    t.tune = true;
+    return t;
+  }
+
+  @Override
+  public boolean calibrates() {
+    return tune;
+  }
+
+  @Override
+  public Task.Accumulator calibrationAccumulator() {
+    return accumulator(true);
+  }
+
+  /** The task at the thresholds tuned on the validation pass (which must have kept its rows). */
+  @Override
+  public Task calibrate(Task.Accumulator validation) {
+    return withThresholds(((LabelAccumulator) validation).tunedThresholds());
   }
 
   /**

@@ -24,7 +24,8 @@ public record RunResult(
     double trainSeconds,
     TrainingFault fault,
     EarlyStopping.Outcome earlyStop,
-    List<CacheUse> featureCaches) {
+    List<CacheUse> featureCaches,
+    Task task) {
   /** Copies the lists. */
   public RunResult {
     epochs = List.copyOf(epochs);

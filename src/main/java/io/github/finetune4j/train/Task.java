@@ -54,6 +54,37 @@ public interface Task {
   }
 
   /**
+   * Whether this task fits part of its decision rule on the validation split once training has
+   * ended (e.g. a multi-label task's per-label thresholds); then the loop, before the test pass,
+   * runs {@link #calibrationAccumulator()} over the validation split with the final weights and
+   * scores the test split with {@link #calibrate}'s result. False by default.
+   *
+   * @return whether the task calibrates
+   */
+  default boolean calibrates() {
+    return false;
+  }
+
+  /**
+   * An accumulator that keeps what {@link #calibrate} needs (by default {@link #accumulator()}).
+   *
+   * @return the accumulator
+   */
+  default Accumulator calibrationAccumulator() {
+    return accumulator();
+  }
+
+  /**
+   * The task with its decision rule fitted on a pass over the validation split.
+   *
+   * @param validation a {@link #calibrationAccumulator()} fed the validation split
+   * @return the calibrated task (this task by default)
+   */
+  default Task calibrate(Accumulator validation) {
+    return this;
+  }
+
+  /**
    * Whether higher values of one of this task's metrics are better: what early stopping's {@code
    * mode: auto} goes by. By default a loss, an error ({@code mae}, {@code rmse}) and a Hamming loss
    * are lower-is-better, everything else higher-is-better.
