@@ -101,6 +101,9 @@ final class RunSummary {
         "value",
         "loss".equals(h.metric()) ? result.testLoss() : result.test().get(h.metric()));
     headline.put("higher_is_better", h.higherIsBetter());
+    if (result.task() != null && !result.task().calibration().isEmpty()) {
+      summary.set("calibration", JSON.valueToTree(result.task().calibration()));
+    }
     ObjectNode metrics = summary.putObject("test_metrics");
     result.test().metrics().forEach((k, v) -> number(metrics, k, v));
     if (result.test().confusion() != null) {

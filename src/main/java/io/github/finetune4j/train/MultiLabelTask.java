@@ -148,6 +148,16 @@ public final class MultiLabelTask implements Task {
     return tune;
   }
 
+  /** The thresholds by label. */
+  @Override
+  public java.util.Map<String, Object> calibration() {
+    java.util.Map<String, Double> byLabel = new java.util.LinkedHashMap<>();
+    for (int i = 0; i < labels.size(); i++) {
+      byLabel.put(labels.get(i), thresholds[i]);
+    }
+    return java.util.Map.of("thresholds", byLabel);
+  }
+
   @Override
   public Task.Accumulator calibrationAccumulator() {
     return accumulator(true);

@@ -85,6 +85,16 @@ public interface Task {
   }
 
   /**
+   * What {@link #calibrate} fitted, for {@code summary.json}'s {@code calibration} (e.g. {@code
+   * thresholds: {label: value}}); empty by default.
+   *
+   * @return named values (numbers, or maps of them)
+   */
+  default java.util.Map<String, Object> calibration() {
+    return java.util.Map.of();
+  }
+
+  /**
    * Whether higher values of one of this task's metrics are better: what early stopping's {@code
    * mode: auto} goes by. By default a loss, an error ({@code mae}, {@code rmse}) and a Hamming loss
    * are lower-is-better, everything else higher-is-better.

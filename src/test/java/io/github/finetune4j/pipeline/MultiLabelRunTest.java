@@ -179,19 +179,24 @@ class MultiLabelRunTest {
   }
 
   private static Recipe csvRecipe(Path dir, Path train, Path valid, Path test) throws Exception {
+    return csvRecipe(dir, train, valid, test, "fixed", 15);
+  }
+
+  private static Recipe csvRecipe(
+      Path dir, Path train, Path valid, Path test, String thresholds, int epochs) throws Exception {
     String yaml =
         String.join(
             "\n",
             "model: { type: builtin, architecture: mlp, init: random }",
             "head: { replace: none }",
-            "task: { type: multilabel }",
+            "task: { type: multilabel, thresholds: " + thresholds + " }",
             "data:",
             "  train: { type: csv, path: '" + train + "', targets: [even, big, round] }",
             "  valid: { type: csv, path: '" + valid + "', targets: [even, big, round] }",
             "  test: { type: csv, path: '" + test + "', targets: [even, big, round] }",
             "  batch_size: 32",
             "groups: [ { name: all, match: ['*'] } ]",
-            "stages: [ { epochs: 15, train: [all] } ]",
+            "stages: [ { epochs: " + epochs + ", train: [all] } ]",
             "optimizer: { type: adamw, lr: 3.0e-3 }",
             "train: { seed: 7 }",
             "output: { dir: '" + dir.resolve("run") + "' }",
@@ -238,6 +243,75 @@ class MultiLabelRunTest {
       }
     }
     assertEquals(subset, (double) exact / (rows.size() - 1), 0.01, "predict vs the run");
+  }
+
+  @Test
+  void tunedThresholdsAreFittedOnTheValidationSplitAndTravelWithTheExport(@TempDir Path dir)
+      throws Exception {
+    Path valid = digitLabels(dir, "valid");
+    Recipe recipe =
+        // two epochs: undertrained, probabilities far from 0 and 1, so tuning has work to do
+        csvRecipe(dir, digitLabels(dir, "train"), valid, digitLabels(dir, "test"), "tuned", 2);
+    ObjectNode summary = FineTune.run(recipe, QUIET, List.of());
+    JsonNode recorded = summary.at("/calibration/thresholds");
+    assertEquals(3, recorded.size(), summary.toString());
+
+    // independently: the final model's validation probabilities, tuned by the documented rule
+    try (TabularPredictor p = TabularPredictor.open(dir.resolve("run"))) {
+      List<Prediction> out = p.predict(valid);
+      List<String> rows = Files.readAllLines(valid);
+      float[][] probs = new float[out.size()][3];
+      boolean[][] truth = new boolean[out.size()][3];
+      String[] names = {"even", "big", "round"};
+      for (int i = 0; i < out.size(); i++) {
+        String[] cells = rows.get(i + 1).split(",");
+        for (int j = 0; j < 3; j++) {
+          probs[i][j] = out.get(i).probabilities().get(names[j]).floatValue();
+          truth[i][j] = cells[cells.length - 3 + j].equals("1");
+        }
+      }
+      double[] tuned = io.github.finetune4j.train.MultiLabelTask.tuneThresholds(probs, truth);
+      for (int j = 0; j < 3; j++) {
+        assertEquals(tuned[j], recorded.get(names[j]).asDouble(), 1e-6, names[j]);
+      }
+      // and predict decides with them: a validation row's label set is its probabilities at or
+      // above the tuned thresholds
+      for (int i = 0; i < out.size(); i++) {
+        List<String> expected = new ArrayList<>();
+        for (int j = 0; j < 3; j++) {
+          if (probs[i][j] >= tuned[j]) {
+            expected.add(names[j]);
+          }
+        }
+        assertEquals(expected, out.get(i).labels(), "row " + i);
+      }
+    }
+  }
+
+  @Test
+  void tunedThresholdsNeedAValidationSplit(@TempDir Path dir) throws Exception {
+    String yaml =
+        String.join(
+            "\n",
+            "model: { type: builtin, architecture: mlp, init: random }",
+            "head: { replace: none }",
+            "task: { type: multilabel, thresholds: tuned }",
+            "data:",
+            "  train: { type: csv, path: x.csv, targets: [a, b] }",
+            "groups: [ { name: all, match: ['*'] } ]",
+            "stages: [ { epochs: 1, train: [all] } ]",
+            "output: { dir: '" + dir.resolve("run") + "' }",
+            "");
+    io.github.finetune4j.recipe.RecipeException e =
+        assertThrows(
+            io.github.finetune4j.recipe.RecipeException.class,
+            () -> RecipeReader.read(TestRecipes.writeText(dir, "t.yaml", yaml), List.of()));
+    assertTrue(
+        e.getMessage()
+            .contains(
+                "task.thresholds: 'tuned' chooses the thresholds on the validation split; give"
+                    + " data.valid"),
+        e.getMessage());
   }
 
   @Test
