@@ -758,7 +758,7 @@ class CsvSourceTest {
       {
         "\"type\":\"standardize\"",
         "\"type\":\"minmax\"",
-        "standardizer: field 'type' must be \"standardize\""
+        "standardizer: field 'type' must be \"standardize\" or \"none\""
       },
       {"\"mean\":[", "\"mean\":[0,", "standardizer: field 'mean' must be a list of 2 numbers"},
       {"\"std\":[", "\"std\":[0,", "standardizer: field 'std' must be a list of 2 numbers"},
