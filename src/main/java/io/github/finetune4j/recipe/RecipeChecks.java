@@ -79,6 +79,19 @@ final class RecipeChecks {
       checkSource(problems, "data.test", d.test());
       checkSplitsAgree(d, regression, multilabel, problems);
       checkImages(d, regression || multilabel, problems);
+      if (!"auto".equals(d.standardize())
+          && d.train() != null
+          && !(d.train() instanceof CsvSplit)) {
+        problems.add(
+            "data.standardize: only the feature columns of csv splits are standardized; data.train"
+                + " is of type '"
+                + d.train().kind()
+                + "'"
+                + (d.train() instanceof ImageFolderSplit
+                    ? " (data.image.mean and data.image.std scale images)"
+                    : "")
+                + "; remove it");
+      }
       if (d.maxLength() < 2 || d.maxLength() > 512) {
         problems.add("data.max_length: must be between 2 and 512, got " + d.maxLength());
       }
