@@ -80,8 +80,9 @@ final class RecipeChecks {
       checkSplitsAgree(d, regression, multilabel, problems);
       checkImages(d, regression || multilabel, problems);
       if (!"auto".equals(d.standardize())
-          && d.train() != null
-          && !(d.train() instanceof CsvSplit)) {
+          && (d.train() instanceof ImageFolderSplit
+              || d.train() instanceof TextJsonlSplit && !featureModel(r.model()))) {
+        // (texts for a model of feature vectors are refused at plan time as the wrong kind)
         problems.add(
             "data.standardize: only the feature columns of csv splits are standardized; data.train"
                 + " is of type '"
@@ -570,6 +571,11 @@ final class RecipeChecks {
     if (p != null && !Files.isRegularFile(p)) {
       problems.add(key + ": " + what + " not found: " + file);
     }
+  }
+
+  /** Whether a model reads feature vectors (csv rows or images) rather than texts. */
+  private static boolean featureModel(ModelSpec m) {
+    return m instanceof TorchScriptModel || m instanceof DjlModel || m instanceof BuiltinModel;
   }
 
   /** The path, or null after reporting a name that is not a path on this system. */

@@ -242,6 +242,13 @@ class StandardizeCliTest {
     assertTrue(
         text.err().contains("data.standardize: only the feature columns of csv splits"),
         text::toString);
+    CliResult images =
+        CliResult.run(
+            "validate", "recipes/vision/digits-from-scratch.yaml", "data.standardize=false");
+    assertEquals(2, images.code(), images::toString);
+    assertTrue(
+        images.err().contains("(data.image.mean and data.image.std scale images)"),
+        images::toString);
   }
 
   /** The label column of the breast-cancer file. */
