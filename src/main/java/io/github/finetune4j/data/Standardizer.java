@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -18,23 +19,63 @@ import java.util.Set;
  * accumulated in double precision in two passes. A constant column (every value the same) gets
  * standard deviation 1 and its own value as mean, so that it maps to exactly 0; {@link
  * #constantColumns()} lists such columns.
+ *
+ * <p>{@link #identity} is the transform of features fed as they are ({@code data.standardize:
+ * false}, or a pre-trained module that was not trained on standardized inputs): it keeps the
+ * feature names and changes no value, and its JSON says that no transform applies ({@code {"type":
+ * "none", "features": [...]}}).
  */
 public final class Standardizer {
 
   /** The value of the {@code type} field that {@link #toJson()} writes. */
   public static final String TYPE = "standardize";
 
+  /** The value of the {@code type} field of the identity ({@link #identity}): no transform. */
+  public static final String NONE = "none";
+
   private final List<String> featureNames;
   private final double[] means;
   private final double[] stds;
   private final List<String> constantColumns;
+  private final boolean identity;
 
   private Standardizer(
-      List<String> featureNames, double[] means, double[] stds, List<String> constantColumns) {
+      List<String> featureNames,
+      double[] means,
+      double[] stds,
+      List<String> constantColumns,
+      boolean identity) {
     this.featureNames = List.copyOf(featureNames);
     this.means = means;
     this.stds = stds;
     this.constantColumns = List.copyOf(constantColumns);
+    this.identity = identity;
+  }
+
+  /**
+   * The identity on these features: every value is kept as it is (mean 0, standard deviation 1, no
+   * constant columns), and {@link #toJson()} records that no transform applies.
+   *
+   * @param featureNames the feature columns, in the order the model reads them
+   * @return the identity
+   * @throws IllegalArgumentException when a name repeats
+   */
+  public static Standardizer identity(List<String> featureNames) {
+    if (new HashSet<>(featureNames).size() != featureNames.size()) {
+      throw new IllegalArgumentException("standardizer: field 'features' repeats a name");
+    }
+    double[] ones = new double[featureNames.size()];
+    Arrays.fill(ones, 1.0);
+    return new Standardizer(featureNames, new double[featureNames.size()], ones, List.of(), true);
+  }
+
+  /**
+   * Whether this is the identity ({@link #identity}): the features are fed as they are.
+   *
+   * @return true when no transform applies
+   */
+  public boolean isIdentity() {
+    return identity;
   }
 
   /**
@@ -93,7 +134,7 @@ public final class Standardizer {
         stds[c] = std;
       }
     }
-    return new Standardizer(train.featureNames(), means, stds, constant);
+    return new Standardizer(train.featureNames(), means, stds, constant, false);
   }
 
   /**
@@ -149,6 +190,9 @@ public final class Standardizer {
               + " are not the ones the standardizer was fitted on "
               + featureNames);
     }
+    if (identity) {
+      return data;
+    }
     int cols = featureNames.size();
     FloatBuffer x = data.featureBuffer();
     float[] out = new float[x.remaining()];
@@ -171,6 +215,9 @@ public final class Standardizer {
       throw new IllegalArgumentException(
           "a row of " + row.length + " values for " + means.length + " features");
     }
+    if (identity) {
+      return row.clone();
+    }
     float[] out = new float[row.length];
     for (int c = 0; c < row.length; c++) {
       out[c] = (float) ((row[c] - means[c]) / stds[c]);
@@ -182,16 +229,20 @@ public final class Standardizer {
    * The statistics as JSON, for the model export: {@code {"type": "standardize", "features": [...],
    * "mean": [...], "std": [...], "constant": [...]}}, where {@code std} holds 1 for the columns
    * listed in {@code constant}. Numbers are written so that {@link #fromJson(JsonNode)} reads back
-   * exactly the same doubles.
+   * exactly the same doubles. The identity writes {@code {"type": "none", "features": [...]}}: the
+   * features are fed as they are.
    *
    * @return a new object
    */
   public ObjectNode toJson() {
     JsonNodeFactory f = JsonNodeFactory.instance;
     ObjectNode node = f.objectNode();
-    node.put("type", TYPE);
+    node.put("type", identity ? NONE : TYPE);
     ArrayNode names = node.putArray("features");
     featureNames.forEach(names::add);
+    if (identity) {
+      return node;
+    }
     ArrayNode mean = node.putArray("mean");
     for (double m : means) {
       mean.add(m);
@@ -206,7 +257,8 @@ public final class Standardizer {
   }
 
   /**
-   * Reads what {@link #toJson()} wrote.
+   * Reads what {@link #toJson()} wrote: a fitted standardizer, or the identity ({@code "type":
+   * "none"}, which has only {@code features}).
    *
    * @param json the object
    * @return the standardizer
@@ -218,13 +270,26 @@ public final class Standardizer {
       throw new IllegalArgumentException("standardizer: expected a JSON object");
     }
     JsonNode type = json.get("type");
-    if (type == null || !TYPE.equals(type.asText(null))) {
-      throw new IllegalArgumentException("standardizer: field 'type' must be \"" + TYPE + "\"");
+    String t = type == null || !type.isTextual() ? null : type.asText();
+    if (!TYPE.equals(t) && !NONE.equals(t)) {
+      throw new IllegalArgumentException(
+          "standardizer: field 'type' must be \"" + TYPE + "\" or \"" + NONE + "\"");
     }
     List<String> names = strings(json, "features");
     Set<String> unique = new HashSet<>(names);
     if (unique.size() != names.size()) {
       throw new IllegalArgumentException("standardizer: field 'features' repeats a name");
+    }
+    if (NONE.equals(t)) {
+      for (String field : List.of("mean", "std", "constant")) {
+        if (json.has(field)) {
+          throw new IllegalArgumentException(
+              "standardizer: type \"none\" (features fed as they are) has no field '"
+                  + field
+                  + "'");
+        }
+      }
+      return identity(names);
     }
     double[] means = numbers(json, "mean", names.size());
     double[] stds = numbers(json, "std", names.size());
@@ -245,7 +310,7 @@ public final class Standardizer {
       }
       last = c;
     }
-    return new Standardizer(names, means, stds, constant);
+    return new Standardizer(names, means, stds, constant, false);
   }
 
   private static List<String> strings(JsonNode json, String field) {

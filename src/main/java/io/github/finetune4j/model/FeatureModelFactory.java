@@ -21,6 +21,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.finetune4j.data.DataException;
 import io.github.finetune4j.data.ImageTransform;
+import io.github.finetune4j.data.Standardizer;
 import java.io.IOException;
 import java.lang.reflect.Type;
 import java.nio.file.Files;
@@ -189,15 +190,15 @@ public final class FeatureModelFactory implements BlockFactory, TranslatorFactor
         }
         return;
       }
-      JsonNode s = m.get("standardizer");
-      features = new ArrayList<>();
-      s.get("features").forEach(f -> features.add(f.asText()));
-      mean = new double[features.size()];
-      std = new double[features.size()];
-      for (int i = 0; i < mean.length; i++) {
-        mean[i] = s.get("mean").get(i).asDouble();
-        std[i] = s.get("std").get(i).asDouble();
+      Standardizer s; // or the identity ("type": "none"): the features are fed as they are
+      try {
+        s = Standardizer.fromJson(m.get("standardizer"));
+      } catch (IllegalArgumentException e) {
+        throw new IOException(METADATA + ": " + e.getMessage(), e);
       }
+      features = new ArrayList<>(s.featureNames());
+      mean = s.means();
+      std = s.stds();
     }
 
     @Override

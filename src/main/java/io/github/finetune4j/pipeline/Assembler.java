@@ -42,7 +42,9 @@ final class Assembler {
     ModelFamily<?> family = source.family();
     try (NDManager manager = NDManager.newBaseManager(Devices.of(recipe), "PyTorch")) {
       Block block = family.architecture(recipe, manager);
-      return PlanResolver.resolved(recipe, block, family.parameters(block)).plan();
+      return PlanResolver.resolved(recipe, block, family.parameters(block))
+          .plan()
+          .withStandardize(family.standardize(recipe));
     }
   }
 

@@ -38,6 +38,12 @@ final class BuiltinSource implements FeatureModelSource {
     return "builtin";
   }
 
+  /** {@code init: random}, the only init: a network trained from scratch. */
+  @Override
+  public boolean fromScratch() {
+    return true;
+  }
+
   @Override
   public Block load(NDManager manager) throws BadInputException {
     if (spec.outputs() == null) {

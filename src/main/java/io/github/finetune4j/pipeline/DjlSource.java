@@ -217,6 +217,18 @@ final class DjlSource implements FeatureModelSource {
     }
   }
 
+  /** The metadata of a local directory that is a Finetune4J export (read without loading it). */
+  @Override
+  public Path exportMetadata() {
+    try {
+      Path dir =
+          spec.url().startsWith("file:") ? Path.of(URI.create(spec.url())) : Path.of(spec.url());
+      return FeatureModelSource.exportMetadata(dir.resolve(FeatureModelFactory.METADATA));
+    } catch (RuntimeException e) {
+      return null; // a zoo id or a URL: not a local export
+    }
+  }
+
   @Override
   public void describeModule(ObjectNode module) {
     if (blockFactory == null) {

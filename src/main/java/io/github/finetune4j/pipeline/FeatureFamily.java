@@ -38,11 +38,12 @@ import java.util.TreeSet;
 
 /**
  * The family of models of feature vectors ({@link FeatureModelSource}: TorchScript, DJL-native,
- * built-in) on csv or image-folder splits: reads and standardizes the splits (the standardizer
- * fitted on the training split), loads the module from its source, puts the head on (a new linear
- * {@code classifier} on the module's output, or {@code none}: the module's own output, whose width
- * must be the number of classes or targets). Every problem with the data, the module or the fit of
- * the two is exit 2 before anything is written.
+ * built-in) on csv or image-folder splits: reads the splits and standardizes csv features as {@code
+ * data.standardize} says ({@link #scaling}: fitted on the training split, the transform a
+ * Finetune4J export recorded, or none), loads the module from its source, puts the head on (a new
+ * linear {@code classifier} on the module's output, or {@code none}: the module's own output, whose
+ * width must be the number of classes or targets). Every problem with the data, the module or the
+ * fit of the two is exit 2 before anything is written.
  */
 final class FeatureFamily implements ModelFamily<FeatureFamily.Tables> {
 
@@ -63,20 +64,137 @@ final class FeatureFamily implements ModelFamily<FeatureFamily.Tables> {
    * @param train the training split
    * @param valid the validation split, or null
    * @param test the test split, or null
-   * @param standardizer fitted on the raw training split (null for images)
+   * @param standardizer what the features went through: fitted on the raw training split, recorded
+   *     by the export the module comes from, or the identity (null for images)
    * @param images the images' transform, shape and augmentation (null for csv)
+   * @param scaling whether and why the features are standardized (null for images)
    */
   record Tables(
       TabularData train,
       TabularData valid,
       TabularData test,
       Standardizer standardizer,
-      ImageTables.Images images) {
+      ImageTables.Images images,
+      Scaling scaling) {
+
+    /** Splits of images, which have their own transform. */
+    Tables(
+        TabularData train,
+        TabularData valid,
+        TabularData test,
+        Standardizer standardizer,
+        ImageTables.Images images) {
+      this(train, valid, test, standardizer, images, null);
+    }
 
     /** The input shape of one example the data gives, or null for flat feature vectors. */
     long[] naturalShape() {
       return images == null ? null : images.exampleShape();
     }
+  }
+
+  /**
+   * What {@code data.standardize} makes of a model's csv features.
+   *
+   * @param applied whether the features are standardized
+   * @param why the setting and, for {@code auto}, what about the model decided it
+   * @param recorded the transform a Finetune4J export recorded, reused as it is; null to fit one on
+   *     the training split (or none, when not applied)
+   * @param recordedIn the export's metadata file, or null
+   */
+  record Scaling(boolean applied, String why, Standardizer recorded, Path recordedIn) {
+
+    Plan.Standardize word() {
+      return new Plan.Standardize(applied, why);
+    }
+  }
+
+  /**
+   * Whether the csv features are standardized: {@code true} and {@code false} say so; {@code auto}
+   * standardizes for a network trained from scratch, reuses the transform a Finetune4J export
+   * recorded (its statistics, or none), and feeds any other pre-trained module its features as they
+   * are. Loads nothing; an export's metadata is read and checked.
+   *
+   * @param recipe the recipe
+   * @param source the model's source, or null when not known (then {@code auto} standardizes)
+   * @return the decision
+   * @throws BadInputException when an export's metadata cannot be read
+   */
+  static Scaling scaling(Recipe recipe, FeatureModelSource source) throws BadInputException {
+    String setting = recipe.data().standardize();
+    if ("true".equals(setting) || "false".equals(setting)) {
+      return new Scaling(Boolean.parseBoolean(setting), "data.standardize: " + setting, null, null);
+    }
+    if (source == null || source.fromScratch()) {
+      return new Scaling(
+          true,
+          "data.standardize: auto; "
+              + (source == null ? "the model" : source.describe())
+              + " is trained from scratch",
+          null,
+          null);
+    }
+    Path file = source.exportMetadata();
+    if (file == null) {
+      return new Scaling(
+          false,
+          "data.standardize: auto; "
+              + source.describe()
+              + " is a pre-trained module not exported by Finetune4J: it gets the features on"
+              + " their own scale (data.standardize: true standardizes them)",
+          null,
+          null);
+    }
+    Standardizer recorded = FeatureMetadata.read(file).standardizer();
+    if (recorded == null) {
+      throw new BadInputException(
+          List.of(
+              "data.standardize: auto reuses the feature transform of the Finetune4J export "
+                  + file
+                  + ", but it is a model of images and records none for csv features; set"
+                  + " data.standardize: true or false"));
+    }
+    return recorded.isIdentity()
+        ? new Scaling(
+            false,
+            "data.standardize: auto; the Finetune4J export "
+                + file
+                + " records that its features were fed as they are",
+            null,
+            file)
+        : new Scaling(
+            true,
+            "data.standardize: auto; reuses the standardizer recorded in the Finetune4J export "
+                + file,
+            recorded,
+            file);
+  }
+
+  /** The recorded transform, when its features are not the data's, is refused. */
+  private static void requireRecordedFeatures(Scaling scaling, List<String> features)
+      throws BadInputException {
+    if (scaling.recorded() != null && !scaling.recorded().featureNames().equals(features)) {
+      throw new BadInputException(
+          List.of(
+              "data.standardize: auto reuses the standardizer recorded in "
+                  + scaling.recordedIn()
+                  + ", fitted on the features "
+                  + shortList(scaling.recorded().featureNames())
+                  + " in this order, but data.train's feature columns are "
+                  + shortList(features)
+                  + "; list them in data.train.features in the recorded order, or set"
+                  + " data.standardize: true (fit on data.train) or false"));
+    }
+  }
+
+  @Override
+  public Plan.Standardize standardize(Recipe recipe) throws BadInputException {
+    if (!(recipe.data().train() instanceof CsvSplit split)) {
+      return null;
+    }
+    Scaling scaling = scaling(recipe, source);
+    requireRecordedFeatures(scaling, read("data.train", split, 1, recipe).featureNames());
+    return scaling.word();
   }
 
   /**
@@ -158,12 +276,24 @@ final class FeatureFamily implements ModelFamily<FeatureFamily.Tables> {
       TabularData valid = tables.valid();
       TabularData test = tables.test();
       if (tables.images() == null) {
+        Scaling scaling = tables.scaling();
+        String features = width + " feature" + (width == 1 ? "" : "s");
         out.printf(
             Locale.ROOT,
-            "Standardized %d feature%s (fitted on the %d training rows); %d/%d/%d rows%n",
-            width,
-            width == 1 ? "" : "s",
-            train.rows(),
+            "%s; %d/%d/%d rows%n",
+            !scaling.applied()
+                ? features + " fed as they are, not standardized (" + scaling.why() + ")"
+                : scaling.recorded() != null
+                    ? "Standardized "
+                        + features
+                        + " (the standardizer recorded in "
+                        + scaling.recordedIn()
+                        + ")"
+                    : "Standardized "
+                        + features
+                        + " (fitted on the "
+                        + train.rows()
+                        + " training rows)",
             train.rows(),
             valid == null ? 0 : valid.rows(),
             test == null ? 0 : test.rows());
@@ -417,20 +547,30 @@ final class FeatureFamily implements ModelFamily<FeatureFamily.Tables> {
                     + ".features to read them in data.train's order)"));
       }
     }
-    Standardizer standardizer = Standardizer.fit(train);
-    if (!standardizer.constantColumns().isEmpty()) {
-      out.printf(
-          Locale.ROOT,
-          "Note: data.train: constant feature column%s %s (standardized to" + " 0)%n",
-          standardizer.constantColumns().size() == 1 ? "" : "s",
-          standardizer.constantColumns());
+    Scaling scaling = scaling(recipe, source);
+    requireRecordedFeatures(scaling, train.featureNames());
+    Standardizer standardizer;
+    if (!scaling.applied()) {
+      standardizer = Standardizer.identity(train.featureNames());
+    } else if (scaling.recorded() != null) {
+      standardizer = scaling.recorded();
+    } else {
+      standardizer = Standardizer.fit(train);
+      if (!standardizer.constantColumns().isEmpty()) {
+        out.printf(
+            Locale.ROOT,
+            "Note: data.train: constant feature column%s %s (standardized to" + " 0)%n",
+            standardizer.constantColumns().size() == 1 ? "" : "s",
+            standardizer.constantColumns());
+      }
     }
     return new Tables(
         standardizer.apply(train),
         valid == null ? null : standardizer.apply(valid),
         test == null ? null : standardizer.apply(test),
         standardizer,
-        null);
+        null,
+        scaling);
   }
 
   /** A multi-label split's label columns hold 0 or 1 only. */
@@ -567,6 +707,7 @@ final class FeatureFamily implements ModelFamily<FeatureFamily.Tables> {
     }
     ArrayNode features = summary.putArray("features");
     tables.train().featureNames().forEach(features::add);
+    summary.set("standardize", tables.scaling().word().toJson());
   }
 
   /** The exported model's {@value Exporter#MODEL_CONFIG} (see {@link FeatureMetadata}). */

@@ -6,6 +6,8 @@ import ai.djl.pytorch.engine.PtSymbolBlock;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.finetune4j.data.ImageTransform;
 import io.github.finetune4j.model.TorchScriptBlock;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 
@@ -75,6 +77,39 @@ interface FeatureModelSource extends ModelSource {
    */
   default ImageTransform imageDefaults() {
     return null;
+  }
+
+  /**
+   * Whether the module starts from random weights (a network trained from scratch), so that {@code
+   * data.standardize: auto} standardizes its csv features.
+   *
+   * @return true for a module trained from scratch
+   */
+  default boolean fromScratch() {
+    return false;
+  }
+
+  /**
+   * The {@value Exporter#MODEL_CONFIG} of the Finetune4J export the module comes from (found
+   * without loading it), whose recorded feature transform {@code data.standardize: auto} reuses;
+   * null for a module from elsewhere (a pre-trained module fed its features as they are).
+   *
+   * @return the metadata file, or null
+   */
+  default Path exportMetadata() {
+    return null;
+  }
+
+  /**
+   * {@code file}, when it is the metadata of a Finetune4J export of a model of feature vectors.
+   *
+   * @param file where an export keeps its metadata
+   * @return the file, or null
+   */
+  static Path exportMetadata(Path file) {
+    return Files.isRegularFile(file) && FeatureMetadata.KIND.equals(FeatureMetadata.kindOf(file))
+        ? file
+        : null;
   }
 
   /**

@@ -49,6 +49,19 @@ interface ModelFamily<D> {
   Block architecture(Recipe recipe, NDManager manager) throws BadInputException;
 
   /**
+   * Whether the inputs are standardized before the model sees them, and why, for the plan; null
+   * when the family has no such choice (texts, images). Reads no more data than {@link
+   * #architecture} does.
+   *
+   * @param recipe the recipe
+   * @return the word on it, or null
+   * @throws BadInputException when a recorded transform cannot be read
+   */
+  default Plan.Standardize standardize(Recipe recipe) throws BadInputException {
+    return null;
+  }
+
+  /**
    * The block's trainable parameters by name (a family may explain a clash of names its own way).
    *
    * @param block the block

@@ -20,6 +20,8 @@ import java.util.Map;
  * @param rows one row per parameter, in model order
  * @param featureCache per stage, the last segment of the frozen prefix that runs apart (once per
  *     example, in inference mode), or null for none
+ * @param standardize whether the csv features are standardized, and why ({@code data.standardize});
+ *     null for other inputs
  */
 public record Plan(
     String rule,
@@ -29,7 +31,78 @@ public record Plan(
     List<Integer> stageEpochs,
     String decayMode,
     List<PlanRow> rows,
-    List<String> featureCache) {
+    List<String> featureCache,
+    Standardize standardize) {
+
+  /**
+   * Whether the csv features are standardized before the model sees them ({@code
+   * data.standardize}).
+   *
+   * @param applied true when they are standardized, false when fed as they are
+   * @param why the setting and, for {@code auto}, what about the model decided it
+   */
+  public record Standardize(boolean applied, String why) {
+
+    /**
+     * As JSON: {@code {"applied": ..., "why": ...}}.
+     *
+     * @return a new object
+     */
+    public ObjectNode toJson() {
+      ObjectNode o = JsonNodeFactory.instance.objectNode();
+      o.put("applied", applied);
+      o.put("why", why);
+      return o;
+    }
+
+    /**
+     * One line for people, e.g. {@code standardize: applied (data.standardize: true)}.
+     *
+     * @return the line, without a line break
+     */
+    public String toText() {
+      return "standardize: "
+          + (applied ? "applied" : "not applied, features as they are")
+          + " ("
+          + why
+          + ")";
+    }
+  }
+
+  /**
+   * A plan without a word on the features' standardization.
+   *
+   * @param rule the update rule
+   * @param schedule the schedule
+   * @param groups group names, bottom to top
+   * @param groupLr base learning rate per group
+   * @param stageEpochs epochs per stage
+   * @param decayMode the weight decay mode
+   * @param rows one row per parameter
+   * @param featureCache per stage, the feature cache's boundary or null
+   */
+  public Plan(
+      String rule,
+      String schedule,
+      List<String> groups,
+      Map<String, Double> groupLr,
+      List<Integer> stageEpochs,
+      String decayMode,
+      List<PlanRow> rows,
+      List<String> featureCache) {
+    this(rule, schedule, groups, groupLr, stageEpochs, decayMode, rows, featureCache, null);
+  }
+
+  /**
+   * This plan, saying whether the csv features are standardized.
+   *
+   * @param standardize the word on it, or null
+   * @return a new plan
+   */
+  public Plan withStandardize(Standardize standardize) {
+    return new Plan(
+        rule, schedule, groups, groupLr, stageEpochs, decayMode, rows, featureCache, standardize);
+  }
 
   /** Copies the collections. */
   public Plan {
@@ -52,7 +125,7 @@ public record Plan(
         String.format(
             Locale.ROOT,
             "%d parameters (%,d elements) in %d groups; %d stage(s); rule %s; schedule %s;"
-                + " weight decay %s%n%n",
+                + " weight decay %s%n",
             rows.size(),
             total,
             groups.size(),
@@ -60,6 +133,10 @@ public record Plan(
             rule,
             schedule,
             decayMode));
+    if (standardize != null) {
+      b.append(standardize.toText()).append(System.lineSeparator());
+    }
+    b.append(System.lineSeparator());
     b.append(
         String.format(
             Locale.ROOT, "%-14s %7s %12s %10s", "group", "params", "elements", "base lr"));
@@ -142,6 +219,9 @@ public record Plan(
       o.put("feature_cache_after", featureCache.get(s));
     }
     root.put("weight_decay_mode", decayMode);
+    if (standardize != null) {
+      root.set("standardize", standardize.toJson());
+    }
     ArrayNode ps = root.putArray("parameters");
     for (PlanRow r : rows) {
       ObjectNode o = ps.addObject();

@@ -31,6 +31,22 @@ final class TorchScriptSource implements FeatureModelSource {
     return "torchscript";
   }
 
+  /**
+   * The metadata next to the file, when the file is the {@value Exporter#TORCHSCRIPT_FILE} of a
+   * Finetune4J export.
+   */
+  @Override
+  public Path exportMetadata() {
+    try {
+      Path file = Path.of(spec.path()).toAbsolutePath();
+      return Exporter.TORCHSCRIPT_FILE.equals(String.valueOf(file.getFileName()))
+          ? FeatureModelSource.exportMetadata(file.resolveSibling(Exporter.MODEL_CONFIG))
+          : null;
+    } catch (RuntimeException e) {
+      return null; // not a path here; loading it says what is wrong
+    }
+  }
+
   @Override
   public PtSymbolBlock load(NDManager manager) throws BadInputException {
     try {

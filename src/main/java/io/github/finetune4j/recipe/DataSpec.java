@@ -12,6 +12,8 @@ import java.util.Objects;
  * @param batchSize examples per batch
  * @param shuffle shuffle the training examples every epoch (seeded by {@code train.seed})
  * @param image how images become inputs, for {@code image-folder} splits
+ * @param standardize whether csv features are standardized: {@code auto}, {@code true} or {@code
+ *     false}
  */
 @Doc("Datasets and batching.")
 public record DataSpec(
@@ -25,10 +27,27 @@ public record DataSpec(
                 + " keeps the file order.")
         Boolean shuffle,
     @Doc("How the images of `image-folder` splits become inputs (only for those splits).")
-        ImageSpec image) {
+        ImageSpec image,
+    @OneOf({"auto", "true", "false"})
+        @Doc(
+            "Whether the feature columns of `csv` splits are standardized (x − mean) / std with"
+                + " the training split's mean and population standard deviation before the model"
+                + " sees them; the features, like the targets (`task.standardize_targets`), are"
+                + " the user's choice. `auto` (default): standardized for a network trained from"
+                + " scratch (`builtin`, `init: random`); a Finetune4J export (a `djl` directory or"
+                + " the `model.pt` next to its `finetune4j-model.json`) gets the transform it"
+                + " recorded (the same statistics, or none); any other pre-trained module"
+                + " (`torchscript`, `djl`) gets its features as they are, the scale it was trained"
+                + " on. `true` always standardizes (statistics of this training split); `false`"
+                + " never does. The export records which (`standardizer` in"
+                + " `finetune4j-model.json`, `type: none` for raw features) and `predict` does the"
+                + " same; `plan` and `summary.json` (`standardize`) say which applied and why. Only"
+                + " for `csv` splits.")
+        String standardize) {
 
   /** Applies defaults. */
   public DataSpec {
+    standardize = standardize == null ? "auto" : standardize;
     maxLength = maxLength == null ? 128 : maxLength;
     batchSize = batchSize == null ? 16 : batchSize;
     shuffle = shuffle == null ? Boolean.TRUE : shuffle;
@@ -52,8 +71,32 @@ public record DataSpec(
     private Integer batchSize;
     private Boolean shuffle;
     private ImageSpec image;
+    private String standardize;
 
     private Builder() {}
+
+    /**
+     * Sets whether the features of csv splits are standardized: {@code auto} (default), {@code
+     * true} or {@code false}.
+     *
+     * @param standardize the value
+     * @return this builder
+     */
+    public Builder optStandardize(String standardize) {
+      this.standardize = standardize;
+      return this;
+    }
+
+    /**
+     * Sets whether the features of csv splits are standardized ({@code true} or {@code false}; the
+     * default is {@code auto}).
+     *
+     * @param standardize the value
+     * @return this builder
+     */
+    public Builder optStandardize(boolean standardize) {
+      return optStandardize(String.valueOf(standardize));
+    }
 
     /**
      * Sets how images become inputs (for {@code image-folder} splits).
@@ -140,7 +183,7 @@ public record DataSpec(
      */
     public DataSpec build() {
       BuilderChecks.requireSet("DataSpec", "train", train);
-      return new DataSpec(train, valid, test, maxLength, batchSize, shuffle, image);
+      return new DataSpec(train, valid, test, maxLength, batchSize, shuffle, image, standardize);
     }
   }
 }

@@ -98,6 +98,20 @@ final class RecipeChecks {
       checkSource(problems, "data.test", d.test());
       checkSplitsAgree(d, regression, multilabel, problems);
       checkImages(d, regression || multilabel, problems);
+      if (!"auto".equals(d.standardize())
+          && (d.train() instanceof ImageFolderSplit
+              || d.train() instanceof TextJsonlSplit && !featureModel(r.model()))) {
+        // (texts for a model of feature vectors are refused at plan time as the wrong kind)
+        problems.add(
+            "data.standardize: only the feature columns of csv splits are standardized; data.train"
+                + " is of type '"
+                + d.train().kind()
+                + "'"
+                + (d.train() instanceof ImageFolderSplit
+                    ? " (data.image.mean and data.image.std scale images)"
+                    : "")
+                + "; remove it");
+      }
       if (d.maxLength() < 2 || d.maxLength() > 512) {
         problems.add("data.max_length: must be between 2 and 512, got " + d.maxLength());
       }
@@ -576,6 +590,11 @@ final class RecipeChecks {
     if (p != null && !Files.isRegularFile(p)) {
       problems.add(key + ": " + what + " not found: " + file);
     }
+  }
+
+  /** Whether a model reads feature vectors (csv rows or images) rather than texts. */
+  private static boolean featureModel(ModelSpec m) {
+    return m instanceof TorchScriptModel || m instanceof DjlModel || m instanceof BuiltinModel;
   }
 
   /** The path, or null after reporting a name that is not a path on this system. */

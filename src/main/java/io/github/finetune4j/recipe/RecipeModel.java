@@ -122,7 +122,9 @@ public final class RecipeModel {
       }
       return ok;
     } else if (raw == String.class) {
-      if (!node.isValueNode() || node.isBoolean() && oneOf != null) {
+      // A boolean is a string of a vocabulary only when that vocabulary holds true and false
+      // (e.g. data.standardize: auto | true | false).
+      if (!node.isValueNode() || node.isBoolean() && oneOf != null && !booleanWords(oneOf)) {
         problems.add(path + ": expected a string, got " + describe(node));
         return false;
       }
@@ -571,10 +573,25 @@ public final class RecipeModel {
       s.put("type", "object");
       s.set("additionalProperties", schemaOf(typeArg(type, 1), null, null));
     } else if (raw == String.class) {
-      s.put("type", "string");
-      if (oneOf != null) {
+      if (oneOf != null && booleanWords(oneOf)) {
+        // true and false are YAML booleans: the schema takes them as such
+        s.putArray("type").add("string").add("boolean");
         ArrayNode e = s.putArray("enum");
-        Arrays.stream(oneOf.value()).forEach(e::add);
+        Arrays.stream(oneOf.value())
+            .forEach(
+                v -> {
+                  if (v.equals("true") || v.equals("false")) {
+                    e.add(Boolean.parseBoolean(v));
+                  } else {
+                    e.add(v);
+                  }
+                });
+      } else {
+        s.put("type", "string");
+        if (oneOf != null) {
+          ArrayNode e = s.putArray("enum");
+          Arrays.stream(oneOf.value()).forEach(e::add);
+        }
       }
     } else if (raw == Double.class) {
       s.put("type", "number");
@@ -584,6 +601,12 @@ public final class RecipeModel {
       s.put("type", "boolean");
     }
     return s;
+  }
+
+  /** Whether a vocabulary holds the words true and false, which a recipe may write as booleans. */
+  private static boolean booleanWords(OneOf oneOf) {
+    List<String> words = Arrays.asList(oneOf.value());
+    return words.contains("true") && words.contains("false");
   }
 
   /**

@@ -24,7 +24,7 @@ public record RegressionTaskSpec(
                 + " true): the network's outputs are read as standardized values and mapped back (y ="
                 + " out·std + mean) before the loss, the metrics and predict, which all stay in the"
                 + " targets' units. `false` takes the outputs as the targets themselves (a model that"
-                + " already predicts them).")
+                + " already predicts them). The features are scaled by `data.standardize`.")
         Boolean standardizeTargets)
     implements TaskSpec {
 

@@ -734,6 +734,29 @@ class CsvSourceTest {
   }
 
   @Test
+  void theIdentityKeepsEveryValueAndRecordsThatNoTransformApplies() throws Exception {
+    TabularData t =
+        TabularData.regression(
+            List.of("x", "k"), new float[] {1e6f, 5, -3.5f, 5}, List.of("y"), new float[] {1, 2});
+    Standardizer id = Standardizer.identity(t.featureNames());
+    assertTrue(id.isIdentity());
+    assertFalse(Standardizer.fit(t).isIdentity());
+    assertArrayEquals(t.features(), id.apply(t).features());
+    float[] row = {1e6f, -0f};
+    assertArrayEquals(row, id.apply(row));
+    assertEquals("{\"type\":\"none\",\"features\":[\"x\",\"k\"]}", id.toJson().toString());
+    Standardizer back = Standardizer.fromJson(JSON.readTree(id.toJson().toString()));
+    assertTrue(back.isIdentity());
+    assertEquals(List.of("x", "k"), back.featureNames());
+    assertEquals(List.of(), back.constantColumns());
+    JsonNode stray = JSON.readTree("{\"type\":\"none\",\"features\":[\"x\"],\"mean\":[0]}");
+    assertEquals(
+        "standardizer: type \"none\" (features fed as they are) has no field 'mean'",
+        assertThrows(IllegalArgumentException.class, () -> Standardizer.fromJson(stray))
+            .getMessage());
+  }
+
+  @Test
   void standardizerRejectsWhatItCannotUse() throws Exception {
     TabularData t =
         TabularData.regression(
@@ -758,7 +781,7 @@ class CsvSourceTest {
       {
         "\"type\":\"standardize\"",
         "\"type\":\"minmax\"",
-        "standardizer: field 'type' must be \"standardize\""
+        "standardizer: field 'type' must be \"standardize\" or \"none\""
       },
       {"\"mean\":[", "\"mean\":[0,", "standardizer: field 'mean' must be a list of 2 numbers"},
       {"\"std\":[", "\"std\":[0,", "standardizer: field 'std' must be a list of 2 numbers"},
