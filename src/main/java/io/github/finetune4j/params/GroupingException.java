@@ -1,11 +1,11 @@
 package io.github.finetune4j.params;
 
+import io.github.finetune4j.problem.ProblemsException;
 import java.util.List;
 
 /** The groups do not partition the parameters; each problem names the parameters concerned. */
-public final class GroupingException extends Exception {
+public final class GroupingException extends ProblemsException {
   private static final long serialVersionUID = 1L;
-  private final transient List<String> problems;
 
   /**
    * Creates the exception.
@@ -13,16 +13,6 @@ public final class GroupingException extends Exception {
    * @param problems the problems
    */
   public GroupingException(List<String> problems) {
-    super(String.join("\n", problems));
-    this.problems = List.copyOf(problems);
-  }
-
-  /**
-   * Returns the problems.
-   *
-   * @return the problems
-   */
-  public List<String> problems() {
-    return problems;
+    super(problems);
   }
 }

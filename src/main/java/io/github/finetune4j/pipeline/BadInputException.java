@@ -1,11 +1,11 @@
 package io.github.finetune4j.pipeline;
 
+import io.github.finetune4j.problem.ProblemsException;
 import java.util.List;
 
 /** The user's input (recipe, data, paths) cannot be used; exit code 2. Lists every problem. */
-public final class BadInputException extends Exception {
+public final class BadInputException extends ProblemsException {
   private static final long serialVersionUID = 1L;
-  private final transient List<String> problems;
 
   /**
    * Creates the exception.
@@ -13,16 +13,6 @@ public final class BadInputException extends Exception {
    * @param problems one line per problem
    */
   public BadInputException(List<String> problems) {
-    super(String.join("\n", problems));
-    this.problems = List.copyOf(problems);
-  }
-
-  /**
-   * The problems.
-   *
-   * @return one line per problem
-   */
-  public List<String> problems() {
-    return problems;
+    super(problems);
   }
 }

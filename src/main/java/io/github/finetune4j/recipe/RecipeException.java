@@ -1,12 +1,11 @@
 package io.github.finetune4j.recipe;
 
+import io.github.finetune4j.problem.ProblemsException;
 import java.util.List;
 
 /** A recipe that cannot be used, with every problem found (each a path and a reason). */
-public final class RecipeException extends Exception {
+public final class RecipeException extends ProblemsException {
   private static final long serialVersionUID = 1L;
-
-  private final transient List<String> problems;
 
   /**
    * Creates the exception.
@@ -14,16 +13,6 @@ public final class RecipeException extends Exception {
    * @param problems the problems, each "path: reason"
    */
   public RecipeException(List<String> problems) {
-    super(String.join("\n", problems));
-    this.problems = List.copyOf(problems);
-  }
-
-  /**
-   * Returns the problems, each "path: reason".
-   *
-   * @return the problems
-   */
-  public List<String> problems() {
-    return problems;
+    super(problems);
   }
 }
