@@ -8,7 +8,6 @@ import io.github.finetune4j.pipeline.BadInputException;
 import io.github.finetune4j.pipeline.PredictInput;
 import io.github.finetune4j.pipeline.Prediction;
 import io.github.finetune4j.pipeline.Predictor;
-import io.github.finetune4j.pipeline.TabularPredictor;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
@@ -115,7 +114,7 @@ final class PredictCommand extends CliCommand {
         throw new BadInputException(
             List.of("--precision: expected fp32, bf16 or auto, got \"" + precision + "\""));
       }
-      if (TabularPredictor.isTabular(runDir)) {
+      if (Predictor.readsFeatures(runDir)) {
         if (precision.equals("bf16")) {
           throw new BadInputException(
               List.of(
@@ -123,8 +122,8 @@ final class PredictCommand extends CliCommand {
                       + runDir
                       + " holds a model of feature vectors, which predicts in float32"));
         }
-        try (TabularPredictor predictor = TabularPredictor.open(runDir)) {
-          return predictor.readsImages() ? images(predictor) : rows(predictor);
+        try (Predictor predictor = Predictor.open(runDir)) {
+          return predictor.reads().equals("images") ? images(predictor) : rows(predictor);
         }
       }
       Path file = input == null || input.equals("-") ? null : inputPath();
@@ -170,7 +169,7 @@ final class PredictCommand extends CliCommand {
    * Classifies image files given as arguments, or listed one path per line in --input FILE or on
    * standard input (--input -).
    */
-  private int images(TabularPredictor predictor) throws BadInputException {
+  private int images(Predictor predictor) throws BadInputException {
     if (jsonl || textField != null) {
       throw new BadInputException(List.of("--jsonl and --text-field apply only to texts"));
     }
@@ -236,7 +235,7 @@ final class PredictCommand extends CliCommand {
   }
 
   /** Predicts the rows of --input FILE.csv with a model of feature vectors. */
-  private int rows(TabularPredictor predictor) throws BadInputException {
+  private int rows(Predictor predictor) throws BadInputException {
     String problem = null;
     if (!texts.isEmpty()) {
       problem =
@@ -271,7 +270,7 @@ final class PredictCommand extends CliCommand {
       List<Prediction> predictions;
       boolean sets = "multilabel".equals(predictor.task());
       try {
-        predictions = predictor.predict(file);
+        predictions = predictor.predictRows(file);
       } catch (BadInputException e) {
         if (!stdin) {
           throw e;

@@ -5,7 +5,7 @@ import java.util.Map;
 
 /**
  * What an exported model predicts for one input, whatever its task — the one prediction type of
- * {@link Predictor} and {@link TabularPredictor}, decoded by the task ({@link TaskKind#decode}):
+ * {@link Predictor}, decoded by the task ({@link TaskKind#decode}):
  *
  * <ul>
  *   <li>classification: {@code label} the most likely class, {@code labels} that one class, {@code

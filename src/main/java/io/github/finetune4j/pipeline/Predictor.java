@@ -2,86 +2,49 @@ package io.github.finetune4j.pipeline;
 
 import static io.github.finetune4j.pipeline.Exporter.MODEL_CONFIG;
 import static io.github.finetune4j.pipeline.Exporter.MODEL_DIR;
-import static io.github.finetune4j.pipeline.Exporter.MODEL_NAME;
 
-import ai.djl.Device;
-import ai.djl.Model;
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.NDScope;
-import ai.djl.ndarray.types.DataType;
-import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.Parameter;
-import ai.djl.training.ParameterStore;
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import io.github.finetune4j.model.TextClassifierBlock;
-import io.github.finetune4j.model.text.TextTokenizer;
-import io.github.finetune4j.params.ParameterNames;
-import java.io.DataOutputStream;
-import java.io.EOFException;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.nio.channels.Channels;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.Comparator;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.stream.Stream;
-import java.util.zip.CRC32C;
 
 /**
- * An exported model, checked and loaded, that classifies texts in batches.
+ * The one predictor: opens any export of a run — a text model, or a model of feature vectors fed
+ * csv rows or images — checks it, and predicts what it was trained for, each input decoded by its
+ * task into one {@link Prediction} (a class, a label set, or values).
  *
  * <p>{@link #open} refuses, with a {@link BadInputException} whose every sentence names its file, a
  * model directory whose files differ from its {@code manifest.json} (changed, damaged, missing or
- * added files), whose {@code finetune4j-model.json} is not valid, or whose parameters do not have
- * exactly the shapes the metadata describes (for instance a head with another number of outputs
- * than there are classes).
+ * added files), whose {@code finetune4j-model.json} is not valid or of a newer format, whose
+ * parameters do not have exactly the shapes the metadata describes, or that holds a Java user's own
+ * block (which only the user's code can rebuild; the message says how). Inputs of the wrong kind
+ * (texts for a model of rows, say) are refused with what the model reads. Not thread-safe.
  *
- * <p>{@link #predict} tokenizes every text, sorts the texts by length, and runs them in batches of
- * {@value #BATCH_SIZE} padded to their longest member with an attention mask, so the results are
- * those of classifying each text alone (to float rounding) in input order. Not thread-safe.
+ * <pre>{@code
+ * try (Predictor p = Predictor.open(Path.of("runs/quickstart"))) {
+ *   List<Prediction> out = p.predict(List.of("WIN a FREE prize now"));   // texts
+ * }
+ * try (Predictor p = Predictor.open(Path.of("runs/breast-cancer-mlp"))) {
+ *   List<Prediction> out = p.predictRows(Path.of("data/breast-cancer/test.csv")); // csv rows
+ * }
+ * }</pre>
  */
 public final class Predictor implements AutoCloseable {
 
-  /** Texts per forward pass. */
-  public static final int BATCH_SIZE = 64;
+  /** Texts per forward pass of a text model. */
+  public static final int BATCH_SIZE = TextReader.BATCH_SIZE;
 
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private final Path dir;
+  private final TextReader text;
+  private final FeatureReader features;
 
-  private final ModelMetadata metadata;
-  private final Model model;
-  private final TextClassifierBlock block;
-  private final TextTokenizer tokenizer;
-  private final ParameterStore ps;
-  private final Path tokenizerFile;
-
-  private Predictor(
-      ModelMetadata metadata,
-      Model model,
-      TextClassifierBlock block,
-      TextTokenizer tokenizer,
-      Path tokenizerFile) {
-    this.metadata = metadata;
-    this.model = model;
-    this.block = block;
-    this.tokenizer = tokenizer;
-    this.tokenizerFile = tokenizerFile;
-    this.ps = new ParameterStore(model.getNDManager(), false);
+  private Predictor(Path dir, TextReader text, FeatureReader features) {
+    this.dir = dir;
+    this.text = text;
+    this.features = features;
   }
 
   /**
-   * Checks and loads an exported model.
+   * Checks and loads an exported model of any family.
    *
    * @param runDir a run directory, or its {@code model} directory
    * @return the loaded model; close it when done
@@ -95,30 +58,23 @@ public final class Predictor implements AutoCloseable {
     }
     Path metaFile = dir.resolve(MODEL_CONFIG);
     ExportFormat.refuseOwnBlock(dir, metaFile);
-    if (FeatureMetadata.KIND.equals(FeatureMetadata.kindOf(metaFile))) {
-      throw new BadInputException(
-          List.of(
-              dir
-                  + ": holds a model of feature vectors; it predicts"
-                  + " rows of a CSV file (--input FILE.csv, or TabularPredictor), not texts"));
-    }
-    ModelMetadata meta = ModelMetadata.read(metaFile);
-    Path params = paramsFile(dir);
-    Path tokFile = dir.resolve(TextTokenizer.FILE_NAME);
-    TextTokenizer tokenizer = tokenizer(tokFile, meta, metaFile);
-    Model model = Model.newInstance("finetune4j", Device.cpu());
-    try {
-      TextClassifierBlock block =
-          new TextClassifierBlock(
-              meta.bert(), meta.classes().size(), meta.pooling(), meta.dropout());
-      model.setBlock(block);
-      load(model, block, dir, params, metaFile);
-      return new Predictor(meta, model, block, tokenizer, tokFile);
-    } catch (BadInputException | RuntimeException e) {
-      model.close();
-      tokenizer.close();
-      throw e;
-    }
+    return FeatureMetadata.KIND.equals(FeatureMetadata.kindOf(metaFile))
+        ? new Predictor(dir, null, FeatureReader.open(dir, metaFile))
+        : new Predictor(dir, TextReader.open(dir, metaFile), null);
+  }
+
+  /**
+   * Whether a run directory (or model directory) holds a model of feature vectors (csv rows or
+   * images) rather than a text model, read from its metadata without loading anything; false when
+   * it holds no readable metadata ({@link #open} says why).
+   *
+   * @param runDir a run directory, or its {@code model} directory
+   * @return true for a model of feature vectors
+   */
+  public static boolean readsFeatures(Path runDir) {
+    Path sub = runDir.resolve(MODEL_DIR);
+    Path dir = Files.isDirectory(sub) ? sub : runDir;
+    return FeatureMetadata.KIND.equals(FeatureMetadata.kindOf(dir.resolve(MODEL_CONFIG)));
   }
 
   /**
@@ -126,8 +82,8 @@ public final class Predictor implements AutoCloseable {
    *
    * @param runDir a run directory (or its {@code model} directory)
    * @param texts the texts
-   * @return per text, in order: label and per-class probabilities
-   * @throws BadInputException when the directory holds no usable exported model
+   * @return per text, in order
+   * @throws BadInputException when the directory holds no usable exported text model
    */
   static List<Prediction> predict(Path runDir, List<String> texts) throws BadInputException {
     try (Predictor p = open(runDir)) {
@@ -136,130 +92,158 @@ public final class Predictor implements AutoCloseable {
   }
 
   /**
-   * The class names, in the order of the head's outputs.
+   * What the model reads: {@code texts}, {@code rows} (of a CSV file, or arrays of features) or
+   * {@code images}.
    *
-   * @return the classes
+   * @return the kind of input
    */
-  public List<String> classes() {
-    return metadata.classes();
+  public String reads() {
+    return text != null ? "texts" : features.readsImages() ? "images" : "rows";
   }
 
   /**
-   * The task the model was trained for: {@code classification} or {@code multilabel}.
+   * The task the model was trained for: {@code classification}, {@code multilabel} or {@code
+   * regression}.
    *
    * @return the task
    */
   public String task() {
-    return metadata.task();
+    return text != null ? text.task() : features.task();
   }
 
   /**
-   * The JSONL field that holds the text: {@code text_field} of the metadata, else {@code text}.
+   * The names of the outputs, in order: classes, labels or targets.
    *
-   * @return the field name
+   * @return the names
+   */
+  public List<String> outputs() {
+    return text != null ? text.classes() : features.outputs();
+  }
+
+  /**
+   * The class names (or a multi-label model's labels) of a text model, in output order.
+   *
+   * @return the names
+   */
+  public List<String> classes() {
+    return outputs();
+  }
+
+  /**
+   * The JSONL field a text model's inputs are read from when none is given (recorded at export).
+   *
+   * @return the field name, or null for a model of rows or images
    */
   public String textField() {
-    return metadata.textField();
+    return text == null ? null : text.textField();
   }
 
   /**
-   * Sets the encoder's matrix products: {@code fp32} (the default), {@code bf16}, or {@code auto}
-   * (bf16 where the CPU has bfloat16 units).
+   * The feature columns a model of rows reads, in order.
+   *
+   * @return the names (empty for a text or image model)
+   */
+  public List<String> featureColumns() {
+    return features == null ? List.of() : features.featureColumns();
+  }
+
+  /**
+   * Sets a text encoder's matrix products: {@code fp32} (the default), {@code bf16}, or {@code
+   * auto} (bf16 where the CPU has bfloat16 units).
    *
    * @param precision {@code fp32}, {@code bf16} or {@code auto}
+   * @throws BadInputException for {@code bf16} on a model of rows or images
    * @throws IllegalArgumentException for another value
    */
-  public void setPrecision(String precision) {
-    boolean bf16 =
-        switch (precision) {
-          case "fp32" -> false;
-          case "bf16" -> true;
-          case "auto" -> Precision.cpuHasBf16();
-          default -> throw new IllegalArgumentException("precision: fp32, bf16 or auto");
-        };
-    if (bf16 != block.bf16()) {
-      block.setBf16(bf16, model.getNDManager());
+  public void setPrecision(String precision) throws BadInputException {
+    if (text != null) {
+      text.setPrecision(precision);
+    } else if (!"fp32".equals(precision) && !"auto".equals(precision)) {
+      throw new BadInputException(
+          List.of(
+              dir + ": --precision bf16 applies to text encoders; this model reads " + reads()));
     }
   }
 
   /**
-   * Classifies texts, in batches of {@value #BATCH_SIZE} grouped by length.
+   * Predicts texts, in batches of {@value #BATCH_SIZE} grouped by length.
    *
    * @param texts the texts (any number, empty ones too)
-   * @return per text, in input order: label and per-class probabilities
-   * @throws BadInputException when the tokenizer gives an id outside the encoder's vocabulary
+   * @return per text, in input order
+   * @throws BadInputException when the model does not read texts, or the tokenizer gives an id
+   *     outside the encoder's vocabulary
    */
   public List<Prediction> predict(List<String> texts) throws BadInputException {
-    int n = texts.size();
-    long[][] ids = new long[n][];
-    int vocab = metadata.bert().vocabSize();
-    for (int i = 0; i < n; i++) {
-      ids[i] = tokenizer.ids(texts.get(i));
-      for (long id : ids[i]) {
-        if (id < 0 || id >= vocab) {
-          throw new BadInputException(List.of(vocabProblem(id)));
-        }
-      }
-    }
-    Integer[] order = new Integer[n];
-    Arrays.setAll(order, i -> i);
-    Arrays.sort(order, Comparator.comparingInt(i -> ids[i].length));
-    List<String> classes = metadata.classes();
-    int k = classes.size();
-    TaskKind kind = TaskKind.ofExport(metadata.task(), metadata.threshold(), metadata.thresholds());
-    Prediction[] out = new Prediction[n];
-    for (int start = 0; start < n; start += BATCH_SIZE) {
-      int end = Math.min(n, start + BATCH_SIZE);
-      int b = end - start;
-      int width = ids[order[end - 1]].length;
-      long[] flat = new long[b * width];
-      long[] mask = new long[b * width];
-      for (int r = 0; r < b; r++) {
-        long[] row = ids[order[start + r]];
-        System.arraycopy(row, 0, flat, r * width, row.length);
-        Arrays.fill(mask, r * width, r * width + row.length, 1L);
-      }
-      float[] p;
-      try (NDScope scope = new NDScope();
-          NDManager sm = model.getNDManager().newSubManager()) {
-        NDArray in = sm.create(flat, new Shape(b, width));
-        NDArray m = sm.create(mask, new Shape(b, width));
-        NDArray logits = block.forward(ps, new NDList(in, m), false).singletonOrThrow();
-        p = kind.activate(logits).toFloatArray();
-      }
-      for (float v : p) {
-        if (!Float.isFinite(v)) {
-          throw new BadInputException(
-              List.of(
-                  tokenizerFile.getParent()
-                      + ": the model's outputs are not finite (its"
-                      + " weights hold NaN or infinity); it cannot classify anything"));
-        }
-      }
-      for (int r = 0; r < b; r++) {
-        int i = order[start + r];
-        out[i] = kind.decode(texts.get(i), p, r, classes);
-      }
-    }
-    return Arrays.asList(out);
+    return textModel().predict(texts);
   }
 
-  /** Frees the model and the tokenizer. */
-  @Override
-  public void close() {
-    tokenizer.close();
-    model.close();
+  /**
+   * Reads the feature columns of a CSV file with a header row (other columns are ignored) and
+   * predicts every row.
+   *
+   * @param csv the file (gzip-compressed when its name ends in {@code .gz})
+   * @return one prediction per row, in file order
+   * @throws BadInputException when the model does not read rows, or the file cannot be read, lacks
+   *     a feature column, or holds a cell that is not a number
+   */
+  public List<Prediction> predictRows(Path csv) throws BadInputException {
+    return featureModel("rows").predict(csv);
   }
 
-  private String vocabProblem(long id) {
-    return tokenizerFile
-        + ": gives token id "
-        + id
-        + ", outside the encoder's vocabulary of "
-        + metadata.bert().vocabSize()
-        + " ids (bert.vocabSize in "
-        + MODEL_CONFIG
-        + ")";
+  /**
+   * Predicts rows of raw feature values (the recorded transform is applied).
+   *
+   * @param rows one row per example, its values in the order of {@link #featureColumns()}
+   * @return one prediction per row, in order
+   * @throws BadInputException when the model does not read feature vectors, or its outputs are not
+   *     finite
+   */
+  public List<Prediction> predict(float[][] rows) throws BadInputException {
+    return featureModel(null).predict(rows);
+  }
+
+  /**
+   * Reads image files with the export's transform (the one training used, without augmentation) and
+   * predicts them.
+   *
+   * @param files the images
+   * @return one prediction per image, in order
+   * @throws BadInputException when the model does not read images, or an image cannot be read or
+   *     does not fit the model
+   */
+  public List<Prediction> predictImages(List<Path> files) throws BadInputException {
+    return featureModel("images").predictImages(files);
+  }
+
+  private TextReader textModel() throws BadInputException {
+    if (text == null) {
+      throw new BadInputException(
+          List.of(
+              dir
+                  + ": holds a model of "
+                  + (features.readsImages() ? "images" : "feature vectors")
+                  + "; it predicts "
+                  + (features.readsImages()
+                      ? "image files"
+                      : "rows of a CSV file (--input FILE.csv, or Predictor.predictRows)")
+                  + ", not texts"));
+    }
+    return text;
+  }
+
+  private FeatureReader featureModel(String wanted) throws BadInputException {
+    if (features == null) {
+      throw new BadInputException(
+          List.of(dir + ": holds a text classifier; it predicts texts, not rows of features"));
+    }
+    if ("rows".equals(wanted) && features.readsImages()) {
+      throw new BadInputException(
+          List.of(dir + ": holds a model of images; give image files, not a CSV of rows"));
+    }
+    if ("images".equals(wanted) && !features.readsImages()) {
+      throw new BadInputException(List.of(dir + ": holds a model of csv rows, not of images"));
+    }
+    return features;
   }
 
   /** The model directory of a run directory (or the directory itself), or why there is none. */
@@ -282,218 +266,14 @@ public final class Predictor implements AutoCloseable {
                 + " written by `finetune run`)"));
   }
 
-  /** The one {@code model-NNNN.params} file (the manifest has vouched for every file there). */
-  private static Path paramsFile(Path dir) throws BadInputException {
-    List<Path> found;
-    try (Stream<Path> s = Files.list(dir)) {
-      found =
-          s.filter(p -> p.getFileName().toString().matches(MODEL_NAME + "-\\d{4}\\.params"))
-              .sorted()
-              .toList();
-    } catch (IOException e) {
-      throw new BadInputException(List.of(Problems.unreadable(dir, e)));
+  /** Frees the model (and a text model's tokenizer). */
+  @Override
+  public void close() {
+    if (text != null) {
+      text.close();
     }
-    if (found.size() != 1) {
-      throw new BadInputException(
-          List.of(
-              dir
-                  + ": expected one parameter file "
-                  + MODEL_NAME
-                  + "-0000.params, found "
-                  + found.size()));
-    }
-    return found.get(0);
-  }
-
-  private static TextTokenizer tokenizer(Path file, ModelMetadata meta, Path metaFile)
-      throws BadInputException {
-    TextTokenizer tokenizer;
-    try {
-      tokenizer = TextTokenizer.fromDirectory(file.getParent(), meta.maxLength());
-    } catch (IOException e) {
-      throw new BadInputException(List.of(Problems.unreadable(file, e)));
-    } catch (RuntimeException e) {
-      throw new BadInputException(List.of(file + ": not a usable Hugging Face tokenizer file"));
-    }
-    // The ids the tokenizer can produce must all be rows of the embedding table.
-    long maxId = -1;
-    try {
-      JsonNode t = JSON.readTree(tokenizer.json());
-      for (JsonNode id : t.path("model").path("vocab")) {
-        maxId = Math.max(maxId, id.asLong(-1));
-      }
-      for (JsonNode added : t.path("added_tokens")) {
-        maxId = Math.max(maxId, added.path("id").asLong(-1));
-      }
-    } catch (JsonProcessingException e) {
-      tokenizer.close();
-      throw new BadInputException(List.of(file + ": not valid JSON"));
-    }
-    if (maxId >= meta.bert().vocabSize()) {
-      tokenizer.close();
-      throw new BadInputException(
-          List.of(
-              file
-                  + ": has token ids up to "
-                  + maxId
-                  + ", but "
-                  + metaFile
-                  + " gives the encoder a vocabulary of "
-                  + meta.bert().vocabSize()
-                  + " ids"));
-    }
-    return tokenizer;
-  }
-
-  /**
-   * Loads the parameters and checks that they are exactly those of the block the metadata
-   * describes: every shape and type, and nothing left over in the file.
-   */
-  private static void load(
-      Model model, TextClassifierBlock block, Path dir, Path params, Path metaFile)
-      throws BadInputException {
-    // The shapes the metadata implies, from a twin block initialized only to be measured (the
-    // loaded block itself must stay uninitialized: DJL re-saves the input shapes it was set up
-    // for).
-    Map<String, Shape> expected = new LinkedHashMap<>();
-    TextClassifierBlock twin =
-        new TextClassifierBlock(block.config(), block.numClasses(), "mean", 0);
-    try (NDManager probe = model.getNDManager().newSubManager()) {
-      twin.initialize(probe, DataType.FLOAT32, new Shape(1, 2), new Shape(1, 2));
-      ParameterNames.of(twin).forEach((name, p) -> expected.put(name, p.getArray().getShape()));
-    }
-    BadInputException foreign =
-        new BadInputException(
-            List.of(
-                params
-                    + ": not a parameter file of the model that "
-                    + metaFile
-                    + " describes (it is damaged, or the two files do not belong together)"));
-    try {
-      model.load(dir, MODEL_NAME);
-    } catch (EOFException e) {
-      throw new BadInputException(List.of(params + ": ends early (the file is truncated)"));
-    } catch (Exception e) {
-      // DJL reports a foreign or damaged file in many ways (its own exceptions, engine errors).
-      throw foreign;
-    }
-    // A file that does not start like a DJL parameter file is skipped without a word: the
-    // parameters are then left without values.
-    for (Parameter p : ParameterNames.of(block).values()) {
-      if (!p.isInitialized()) {
-        throw foreign;
-      }
-    }
-    List<String> problems = new ArrayList<>();
-    boolean headReported = false;
-    for (Map.Entry<String, Parameter> p : ParameterNames.of(block).entrySet()) {
-      String name = p.getKey();
-      Shape want = expected.get(name);
-      NDArray array = p.getValue().getArray();
-      Shape got = array.getShape();
-      if (!got.equals(want)) {
-        if (name.equals("head.weight")
-            && got.dimension() == 2
-            && want.dimension() == 2
-            && got.get(1) == want.get(1)) {
-          headReported = true;
-          problems.add(
-              metaFile
-                  + ": lists "
-                  + want.get(0)
-                  + " classes but the head in "
-                  + params.getFileName()
-                  + " has "
-                  + got.get(0)
-                  + " outputs");
-        } else if (!(headReported && name.equals("head.bias"))) {
-          problems.add(
-              params
-                  + ": parameter "
-                  + name
-                  + " has shape "
-                  + got
-                  + " but "
-                  + metaFile
-                  + " describes "
-                  + want
-                  + " (the metadata does not match the parameters)");
-        }
-      } else if (array.getDataType() != DataType.FLOAT32) {
-        problems.add(
-            params + ": parameter " + name + " is " + array.getDataType() + ", expected float32");
-      }
-    }
-    if (problems.size() > 3) {
-      int more = problems.size() - 3;
-      problems = new ArrayList<>(problems.subList(0, 3));
-      problems.add(
-          params
-              + ": "
-              + more
-              + " more parameter"
-              + (more == 1 ? "" : "s")
-              + " differ from what "
-              + metaFile
-              + " describes");
-    }
-    if (problems.isEmpty() && !endsWithBlock(params, block)) {
-      problems.add(
-          params
-              + ": holds more than the parameters "
-              + metaFile
-              + " describes (the metadata does not match the parameters)");
-    }
-    if (!problems.isEmpty()) {
-      throw new BadInputException(problems);
-    }
-  }
-
-  /**
-   * Whether the file ends with exactly the bytes the loaded block serializes to: a file with more
-   * (another layer, trailing data) loads without complaint in DJL, which stops reading early.
-   */
-  private static boolean endsWithBlock(Path params, TextClassifierBlock block)
-      throws BadInputException {
-    CrcStream enc = new CrcStream();
-    try {
-      try (DataOutputStream dos = new DataOutputStream(enc)) {
-        block.saveParameters(dos);
-      }
-      long size = Files.size(params);
-      if (enc.count > size) {
-        return false;
-      }
-      CRC32C tail = new CRC32C();
-      try (FileChannel ch = FileChannel.open(params, StandardOpenOption.READ)) {
-        ch.position(size - enc.count);
-        InputStream in = Channels.newInputStream(ch);
-        byte[] buf = new byte[1 << 16];
-        for (int r; (r = in.read(buf)) > 0; ) {
-          tail.update(buf, 0, r);
-        }
-      }
-      return tail.getValue() == enc.crc.getValue();
-    } catch (IOException e) {
-      throw new BadInputException(List.of(Problems.unreadable(params, e)));
-    }
-  }
-
-  /** Counts and checksums what is written to it. */
-  private static final class CrcStream extends OutputStream {
-    final CRC32C crc = new CRC32C();
-    long count;
-
-    @Override
-    public void write(int b) {
-      crc.update(b);
-      count++;
-    }
-
-    @Override
-    public void write(byte[] b, int off, int len) {
-      crc.update(b, off, len);
-      count += len;
+    if (features != null) {
+      features.close();
     }
   }
 }

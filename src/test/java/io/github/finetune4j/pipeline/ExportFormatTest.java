@@ -33,6 +33,12 @@ class ExportFormatTest {
     Path run = TinyExport.write(tmp.resolve("run")); // metadata as the exports before format 2
     try (Predictor p = Predictor.open(run)) {
       assertEquals("classification", p.task());
+      assertEquals("texts", p.reads());
+      assertEquals(
+          List.of(
+              run.resolve("model")
+                  + ": holds a text classifier; it predicts texts, not rows of features"),
+          assertThrows(BadInputException.class, () -> p.predict(new float[][] {{1f}})).problems());
       assertEquals(2, p.predict(List.of("hello")).get(0).probabilities().size());
     }
   }
@@ -72,10 +78,6 @@ class ExportFormatTest {
     assertEquals(
         List.of(expected),
         assertThrows(BadInputException.class, () -> Predictor.open(tmp.resolve("run"))).problems());
-    assertEquals(
-        List.of(expected),
-        assertThrows(BadInputException.class, () -> TabularPredictor.open(tmp.resolve("run")))
-            .problems());
     assertTrue(Files.exists(dir.resolve("model-0000.params")), "nothing of the export touched");
   }
 }

@@ -223,9 +223,20 @@ class MultiLabelRunTest {
     Path test = Path.of(recipe.data().test().path());
     List<String> rows = Files.readAllLines(test);
     long exact = 0;
-    try (TabularPredictor p = TabularPredictor.open(dir.resolve("run"))) {
+    try (Predictor p = Predictor.open(dir.resolve("run"))) {
       assertEquals("multilabel", p.task());
-      List<Prediction> out = p.predict(test);
+      assertEquals("rows", p.reads());
+      assertEquals(List.of("even", "big", "round"), p.outputs());
+      BadInputException texts =
+          assertThrows(BadInputException.class, () -> p.predict(List.of("a text")));
+      assertTrue(
+          texts
+              .getMessage()
+              .endsWith(
+                  "; it predicts rows of a CSV file (--input FILE.csv, or"
+                      + " Predictor.predictRows), not texts"),
+          texts.getMessage());
+      List<Prediction> out = p.predictRows(test);
       assertEquals(rows.size() - 1, out.size());
       for (int i = 0; i < out.size(); i++) {
         Prediction one = out.get(i);
@@ -257,8 +268,8 @@ class MultiLabelRunTest {
     assertEquals(3, recorded.size(), summary.toString());
 
     // independently: the final model's validation probabilities, tuned by the documented rule
-    try (TabularPredictor p = TabularPredictor.open(dir.resolve("run"))) {
-      List<Prediction> out = p.predict(valid);
+    try (Predictor p = Predictor.open(dir.resolve("run"))) {
+      List<Prediction> out = p.predictRows(valid);
       List<String> rows = Files.readAllLines(valid);
       float[][] probs = new float[out.size()][3];
       boolean[][] truth = new boolean[out.size()][3];

@@ -1,6 +1,5 @@
 package io.github.finetune4j.pipeline;
 
-import static io.github.finetune4j.pipeline.Exporter.MODEL_CONFIG;
 import static io.github.finetune4j.pipeline.Exporter.MODEL_NAME;
 
 import ai.djl.Device;
@@ -31,20 +30,17 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * An exported model of feature vectors (a {@code torchscript} module fine-tuned on csv splits),
- * checked and loaded, that predicts rows of a CSV file.
- *
- * <p>{@link #open} checks the directory against its {@code manifest.json} (as {@link Predictor}
- * does), the metadata ({@link FeatureMetadata}) and the parameters against the metadata: the new
- * head has one output per class or target on the module's outputs, and the module gives as many
- * values as the metadata records. {@link #predict(Path)} reads the feature columns by name (other
- * columns, a label or targets among them, are ignored), standardizes them with the standardizer
- * fitted on the training split, and runs them in batches of {@value #BATCH_SIZE}. Not thread-safe.
+ * The feature family's part of {@link Predictor}: an exported model of feature vectors (a
+ * TorchScript or DJL-native module with its head), loaded and checked against its metadata ({@link
+ * FeatureMetadata}: the new head has one output per class, label or target on the module's outputs,
+ * and the module gives as many values as recorded). It reads the feature columns of a CSV file by
+ * name (other columns are ignored), applies the recorded transform, and runs rows in batches of
+ * {@value #BATCH_SIZE}; or reads images with the recorded transform. Not thread-safe.
  */
-public final class TabularPredictor implements AutoCloseable {
+final class FeatureReader implements AutoCloseable {
 
   /** Rows per forward pass. */
-  public static final int BATCH_SIZE = 256;
+  static final int BATCH_SIZE = 256;
 
   private final FeatureMetadata metadata;
   private final Model model;
@@ -52,8 +48,7 @@ public final class TabularPredictor implements AutoCloseable {
   private final ParameterStore ps;
   private final Path dir;
 
-  private TabularPredictor(
-      FeatureMetadata metadata, Model model, FeatureModelBlock block, Path dir) {
+  private FeatureReader(FeatureMetadata metadata, Model model, FeatureModelBlock block, Path dir) {
     this.metadata = metadata;
     this.model = model;
     this.block = block;
@@ -62,38 +57,14 @@ public final class TabularPredictor implements AutoCloseable {
   }
 
   /**
-   * Whether a run directory (or model directory) holds a model of feature vectors rather than a
-   * text classifier; false when it holds no readable metadata ({@link #open} and {@link
-   * Predictor#open} say why).
+   * Loads a model of feature vectors whose directory the {@link Predictor} has checked.
    *
-   * @param runDir a run directory, or its {@code model} directory
-   * @return true for a model of feature vectors
-   */
-  public static boolean isTabular(Path runDir) {
-    Path sub = runDir.resolve(Exporter.MODEL_DIR);
-    Path dir = Files.isDirectory(sub) ? sub : runDir;
-    return FeatureMetadata.KIND.equals(FeatureMetadata.kindOf(dir.resolve(MODEL_CONFIG)));
-  }
-
-  /**
-   * Checks and loads an exported model of feature vectors.
-   *
-   * @param runDir a run directory, or its {@code model} directory
+   * @param dir the model directory
+   * @param metaFile its metadata
    * @return the loaded model; close it when done
-   * @throws BadInputException when there is no such exported model or it is damaged or inconsistent
+   * @throws BadInputException when the files are inconsistent
    */
-  public static TabularPredictor open(Path runDir) throws BadInputException {
-    Path dir = Predictor.modelDir(runDir);
-    List<String> damaged = Manifest.verify(dir);
-    if (!damaged.isEmpty()) {
-      throw new BadInputException(damaged);
-    }
-    Path metaFile = dir.resolve(MODEL_CONFIG);
-    ExportFormat.refuseOwnBlock(dir, metaFile);
-    if (FeatureMetadata.TEXT.equals(FeatureMetadata.kindOf(metaFile))) {
-      throw new BadInputException(
-          List.of(dir + ": holds a text classifier; it predicts texts," + " not rows of features"));
-    }
+  static FeatureReader open(Path dir, Path metaFile) throws BadInputException {
     FeatureMetadata meta = FeatureMetadata.read(metaFile);
     Model model = Model.newInstance("finetune4j", Device.cpu());
     try {
@@ -114,7 +85,7 @@ public final class TabularPredictor implements AutoCloseable {
               meta.shift());
       model.setBlock(block);
       load(model, block, dir, meta, metaFile);
-      return new TabularPredictor(meta, model, block, dir);
+      return new FeatureReader(meta, model, block, dir);
     } catch (BadInputException | RuntimeException e) {
       model.close();
       throw e;
@@ -211,7 +182,7 @@ public final class TabularPredictor implements AutoCloseable {
    *
    * @return the task
    */
-  public String task() {
+  String task() {
     return metadata.task();
   }
 
@@ -220,7 +191,7 @@ public final class TabularPredictor implements AutoCloseable {
    *
    * @return the names
    */
-  public List<String> outputs() {
+  List<String> outputs() {
     return metadata.outputs();
   }
 
@@ -229,7 +200,7 @@ public final class TabularPredictor implements AutoCloseable {
    *
    * @return the names
    */
-  public List<String> featureColumns() {
+  List<String> featureColumns() {
     return metadata.featureColumns();
   }
 
@@ -242,7 +213,7 @@ public final class TabularPredictor implements AutoCloseable {
    * @throws BadInputException when the file cannot be read, lacks a feature column, or holds a cell
    *     that is not a number
    */
-  public List<Prediction> predict(Path csv) throws BadInputException {
+  List<Prediction> predict(Path csv) throws BadInputException {
     if (metadata.images()) {
       throw new BadInputException(
           List.of(dir + ": holds a model of images; give image files, not a CSV of rows"));
@@ -263,7 +234,7 @@ public final class TabularPredictor implements AutoCloseable {
    * @return one prediction per row, in order
    * @throws BadInputException when the model's outputs are not finite
    */
-  public List<Prediction> predict(float[][] rows) throws BadInputException {
+  List<Prediction> predict(float[][] rows) throws BadInputException {
     int width =
         metadata.images()
             ? Math.toIntExact(Arrays.stream(metadata.exampleShape()).reduce(1, Math::multiplyExact))
@@ -309,7 +280,7 @@ public final class TabularPredictor implements AutoCloseable {
    *
    * @return true for a model of images
    */
-  public boolean readsImages() {
+  boolean readsImages() {
     return metadata.images();
   }
 
@@ -321,7 +292,7 @@ public final class TabularPredictor implements AutoCloseable {
    * @return one prediction per image, in order
    * @throws BadInputException when an image cannot be read or its size does not fit the model
    */
-  public List<Prediction> predictImages(List<Path> files) throws BadInputException {
+  List<Prediction> predictImages(List<Path> files) throws BadInputException {
     if (!metadata.images()) {
       throw new BadInputException(List.of(dir + ": holds a model of csv rows, not of images"));
     }
