@@ -569,6 +569,9 @@ final class Runner {
    */
   private static RunSpec.WriteModel defaultExport(RunSpec s) {
     return (modelDir, model, trained) -> {
+      if (ContinuedExport.write(s, modelDir, model)) {
+        return; // a toolkit export, continued: it stays loadable by Criteria and predict
+      }
       ParamsFile.save(model, modelDir, Exporter.MODEL_NAME); // also for a loaded block
       ObjectNode meta = JSON.createObjectNode();
       meta.put("kind", "block");

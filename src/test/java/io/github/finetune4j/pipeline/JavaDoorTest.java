@@ -139,6 +139,47 @@ class JavaDoorTest {
   }
 
   /**
+   * Finding 7: continuing a CLI export from Java wrote an export without {@code serving.properties}
+   * and without the tokenizer, which neither plain {@code Criteria} nor {@code predict} could load.
+   * The continued export is the CLI's with the trained parameters: both load it, and agree.
+   */
+  @Test
+  void continuingACliExportFromJavaKeepsItLoadableByCriteriaAndPredict() throws Exception {
+    Path run = TinyExport.write(tmp.resolve("cli"));
+    Path out = tmp.resolve("java");
+    try (ZooModel<String, Classifications> model = loadExport(run)) {
+      assertEquals("completed", textRun(model, out).run(QUIET).get("status").asText());
+    }
+    for (String file :
+        List.of("serving.properties", "tokenizer.json", "finetune4j-model.json", "manifest.json")) {
+      assertTrue(Files.isRegularFile(out.resolve("model").resolve(file)), file);
+    }
+    List<Prediction> ours;
+    try (io.github.finetune4j.pipeline.Predictor p =
+        io.github.finetune4j.pipeline.Predictor.open(out)) {
+      ours = p.predict(TEXTS);
+    }
+    // plain DJL Criteria, as it loads a CLI export
+    try (ZooModel<String, Classifications> reloaded = loadExport(out);
+        var predictor = reloaded.newPredictor()) {
+      for (int i = 0; i < TEXTS.size(); i++) {
+        Classifications c = predictor.predict(TEXTS.get(i));
+        for (String label : List.of("ham", "spam")) {
+          assertEquals(
+              ours.get(i).probabilities().get(label), c.get(label).getProbability(), 1e-5, label);
+        }
+      }
+    }
+    // and the weights are the trained ones, not the CLI export's
+    try (io.github.finetune4j.pipeline.Predictor before =
+        io.github.finetune4j.pipeline.Predictor.open(run)) {
+      assertNotEquals(
+          before.predict(TEXTS).get(0).probabilities().get("spam"),
+          ours.get(0).probabilities().get("spam"));
+    }
+  }
+
+  /**
    * Finding 2: DJL's {@code Model.save} points the model at the directory it saved into, the run's
    * {@code .partial} directory, which is renamed away when the run completes; the caller's model
    * then could not make a predictor. It still points where it did, and predicts.
