@@ -68,7 +68,8 @@ final class Assembler {
       Action action)
       throws BadInputException, RunFailedException, IOException {
     long wallStart = System.nanoTime();
-    List<Path> inputs = new ArrayList<>(Provenance.dataFiles(recipe));
+    List<Path> data = Provenance.dataFiles(recipe);
+    List<Path> inputs = new ArrayList<>(data);
     if (recipeFile != null) {
       inputs.add(recipeFile);
     }
@@ -79,25 +80,26 @@ final class Assembler {
     }
     ModelSource source = ModelSources.of(recipe.model());
     requireInputs(recipe, source);
-    return assemble(recipe, recipeFile, source.family(), out, resume, action, wallStart);
+    return assemble(recipe, recipeFile, data, source.family(), out, resume, action, wallStart);
   }
 
   private static <D> ObjectNode assemble(
       Recipe recipe,
       Path recipeFile,
+      List<Path> data,
       ModelFamily<D> family,
       PrintStream out,
       boolean resume,
       Action action,
       long wallStart)
       throws BadInputException, RunFailedException, IOException {
-    D data = family.read(recipe, out);
+    D splits = family.read(recipe, out);
     Engine.getInstance().setRandomSeed((int) (long) recipe.train().seed());
     if (recipe.train().threads() != null) {
       System.setProperty("ai.djl.pytorch.num_threads", recipe.train().threads().toString());
     }
     try (Model model = Model.newInstance("finetune4j", Devices.of(recipe));
-        ModelFamily.Parts parts = family.build(recipe, data, model, out, resume)) {
+        ModelFamily.Parts parts = family.build(recipe, splits, model, out, resume)) {
       RunSpec spec =
           new RunSpec(
               model,
@@ -105,7 +107,7 @@ final class Assembler {
               recipe,
               recipeFile,
               true,
-              Provenance.dataFiles(recipe),
+              data,
               parts.task(),
               parts.train(),
               parts.valid(),
@@ -117,7 +119,8 @@ final class Assembler {
               wallStart,
               resume,
               parts.checkpointFiles(),
-              parts.moduleFrom());
+              parts.moduleFrom(),
+              true);
       return action.apply(spec);
     }
   }

@@ -241,7 +241,8 @@ public final class FineTuning {
         startedAt,
         resume,
         checkpointFiles,
-        moduleFrom);
+        moduleFrom,
+        false);
   }
 
   /** Builder: {@code setX} for required parts, {@code optX} for optional ones. */

@@ -38,6 +38,8 @@ import java.util.function.Consumer;
  * @param resume continue the interrupted run in {@code output.dir}
  * @param checkpointFiles files every checkpoint holds besides the DJL parameters
  * @param moduleFrom the checkpoint a resumed module was loaded from, or null
+ * @param outputChecked whether the output directory was checked already (by the {@link Assembler},
+ *     before it read the data): the runner then does not check it again
  */
 record RunSpec(
     Model model,
@@ -57,7 +59,8 @@ record RunSpec(
     long startedAt,
     boolean resume,
     List<Checkpoint.Extra> checkpointFiles,
-    Path moduleFrom) {
+    Path moduleFrom,
+    boolean outputChecked) {
 
   RunSpec {
     inputs = List.copyOf(inputs);

@@ -355,7 +355,9 @@ final class Runner {
         new ArrayList<>(earlyStoppingProblems(policy, s.task(), s.valid() != null));
     problems.addAll(Precision.problems(policy, block));
     problems.addAll(Devices.problems(policy));
-    problems.addAll(RunDirectory.check(runDir, policy.output().overwrite(), protect(s)));
+    if (!s.outputChecked()) {
+      problems.addAll(RunDirectory.check(runDir, policy.output().overwrite(), protect(s)));
+    }
     if (!problems.isEmpty()) {
       throw new BadInputException(problems);
     }
@@ -455,7 +457,9 @@ final class Runner {
       throws BadInputException, IOException {
     Recipe policy = s.policy();
     List<String> problems = new ArrayList<>(LrFind.problems(policy, options));
-    problems.addAll(RunDirectory.check(options.out(), policy.output().overwrite(), protect(s)));
+    if (!s.outputChecked()) {
+      problems.addAll(RunDirectory.check(options.out(), policy.output().overwrite(), protect(s)));
+    }
     if (!problems.isEmpty()) {
       throw new BadInputException(problems);
     }
@@ -548,7 +552,7 @@ final class Runner {
         splits,
         export,
         describe,
-        s.wholeRecipe() ? Provenance.dataFiles(s.policy()) : s.inputs(),
+        s.wholeRecipe() && !s.outputChecked() ? Provenance.dataFiles(s.policy()) : s.inputs(),
         s.rule(),
         from,
         files);
