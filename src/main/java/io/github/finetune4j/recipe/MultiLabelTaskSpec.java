@@ -43,6 +43,43 @@ public record MultiLabelTaskSpec(
   }
 
   /**
+   * The threshold lies in (0, 1); the positive weights are positive, one per label; tuning needs a
+   * validation split.
+   */
+  @Override
+  public void check(List<String> classes, DataSpec data, List<String> problems) {
+    if (!(threshold > 0 && threshold < 1)) {
+      problems.add("task.threshold: must be between 0 and 1 (exclusive), got " + threshold);
+    }
+    if (posWeight != null) {
+      for (int i = 0; i < posWeight.size(); i++) {
+        Double w = posWeight.get(i);
+        if (w == null || !(w > 0) || w.isInfinite()) {
+          problems.add("task.pos_weight[" + i + "]: must be a positive number, got " + w);
+        }
+      }
+      if (classes != null && posWeight.size() != classes.size()) {
+        problems.add(
+            "task.pos_weight: gives "
+                + posWeight.size()
+                + " weight"
+                + (posWeight.size() == 1 ? "" : "s")
+                + ", but head.classes lists "
+                + classes.size()
+                + " labels; give one per label, in their order");
+      }
+    }
+    if ("tuned".equals(thresholds)
+        && data != null
+        && data.valid() == null
+        && !(data.train() instanceof ImageFolderSplit f && f.validFraction() != null)) {
+      problems.add(
+          "task.thresholds: 'tuned' chooses the thresholds on the validation split; give"
+              + " data.valid");
+    }
+  }
+
+  /**
    * Starts a builder.
    *
    * @return a new builder

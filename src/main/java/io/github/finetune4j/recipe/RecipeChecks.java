@@ -70,15 +70,8 @@ final class RecipeChecks {
               + r.model().kind()
               + " text encoder has none (it outputs token states); use classifier");
     }
-    checkTask(r.task(), classes, problems);
-    if (r.task() instanceof MultiLabelTaskSpec m
-        && "tuned".equals(m.thresholds())
-        && r.data() != null
-        && r.data().valid() == null
-        && !(r.data().train() instanceof ImageFolderSplit f && f.validFraction() != null)) {
-      problems.add(
-          "task.thresholds: 'tuned' chooses the thresholds on the validation split; give"
-              + " data.valid");
+    if (r.task() != null) {
+      r.task().check(classes, r.data(), problems); // each kind checks its own fields
     }
     if (classes != null && classes.size() < 2) {
       problems.add("head.classes: need at least 2 classes, got " + classes.size());
@@ -632,35 +625,6 @@ final class RecipeChecks {
     }
     if (s instanceof CsvSplit c) {
       checkCsv(problems, path, c);
-    }
-  }
-
-  private static void checkTask(TaskSpec t, List<String> classes, List<String> problems) {
-    if (t instanceof RegressionTaskSpec rt && !(rt.delta() > 0)) {
-      problems.add("task.delta: must be positive, got " + rt.delta());
-    }
-    if (t instanceof MultiLabelTaskSpec m) {
-      if (!(m.threshold() > 0 && m.threshold() < 1)) {
-        problems.add("task.threshold: must be between 0 and 1 (exclusive), got " + m.threshold());
-      }
-      List<Double> w = m.posWeight();
-      if (w != null) {
-        for (int i = 0; i < w.size(); i++) {
-          if (w.get(i) == null || !(w.get(i) > 0) || w.get(i).isInfinite()) {
-            problems.add("task.pos_weight[" + i + "]: must be a positive number, got " + w.get(i));
-          }
-        }
-        if (classes != null && w.size() != classes.size()) {
-          problems.add(
-              "task.pos_weight: gives "
-                  + w.size()
-                  + " weight"
-                  + (w.size() == 1 ? "" : "s")
-                  + ", but head.classes lists "
-                  + classes.size()
-                  + " labels; give one per label, in their order");
-        }
-      }
     }
   }
 

@@ -1,5 +1,7 @@
 package io.github.finetune4j.recipe;
 
+import java.util.List;
+
 /**
  * Regression on the csv splits' {@code targets} columns.
  *
@@ -33,6 +35,14 @@ public record RegressionTaskSpec(
     loss = loss == null ? "mse" : loss;
     delta = delta == null ? 1.0 : delta;
     standardizeTargets = standardizeTargets == null ? Boolean.TRUE : standardizeTargets;
+  }
+
+  /** Huber's δ must be positive. */
+  @Override
+  public void check(List<String> classes, DataSpec data, List<String> problems) {
+    if (!(delta > 0)) {
+      problems.add("task.delta: must be positive, got " + delta);
+    }
   }
 
   /**

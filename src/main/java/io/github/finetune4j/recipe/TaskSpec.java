@@ -18,4 +18,15 @@ public sealed interface TaskSpec
   default String kind() {
     return RecipeModel.kindOf(this);
   }
+
+  /**
+   * Adds the problems of this kind's own fields (the checks that live with the task), after the
+   * per-field checks every record gets; nothing by default.
+   *
+   * @param classes the recipe's {@code head.classes} as checked so far, or null
+   * @param data the recipe's data section, or null
+   * @param problems where each problem is added, with its recipe path
+   */
+  default void check(
+      java.util.List<String> classes, DataSpec data, java.util.List<String> problems) {}
 }
