@@ -7,9 +7,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.finetune4j.model.FeatureModelBlock;
 import io.github.finetune4j.model.TextClassifierBlock;
-import io.github.finetune4j.train.ClassificationTask;
-import io.github.finetune4j.train.MultiLabelTask;
-import io.github.finetune4j.train.RegressionTask;
 import io.github.finetune4j.train.Task;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -106,23 +103,21 @@ final class ContinuedExport {
     return family && sameOutputs(root, s.task()) ? from : null;
   }
 
-  /** Whether the task's outputs are those the export records (a classifier's classes, say). */
+  /**
+   * Whether the task is the export's and keeps its outputs (a classifier's classes, say; a text
+   * export names a multi-label model's labels {@code classes} too).
+   */
   private static boolean sameOutputs(JsonNode root, Task task) {
+    if (!root.path("task").asText("classification").equals(task.name())) {
+      return false;
+    }
+    String key = TaskKind.outputsKey(task.name());
+    if (key == null) {
+      return false;
+    }
+    JsonNode names = root.has(key) ? root.get(key) : root.path("classes");
     List<String> recorded = new ArrayList<>();
-    JsonNode names = root.has("classes") ? root.get("classes") : root.path("targets");
     names.forEach(n -> recorded.add(n.asText()));
-    if (task instanceof ClassificationTask c) {
-      return root.has("classes") && c.classes().equals(recorded);
-    }
-    if (task instanceof MultiLabelTask m) {
-      JsonNode labels = root.has("labels") ? root.get("labels") : root.path("classes");
-      List<String> l = new ArrayList<>();
-      labels.forEach(n -> l.add(n.asText()));
-      return "multilabel".equals(root.path("task").asText()) && m.labels().equals(l);
-    }
-    if (task instanceof RegressionTask r) {
-      return root.has("targets") && r.targets().equals(recorded);
-    }
-    return false;
+    return !recorded.isEmpty() && recorded.equals(task.outputs());
   }
 }

@@ -10,9 +10,7 @@ import io.github.finetune4j.params.ParamGroup;
 import io.github.finetune4j.params.ParamGroups;
 import io.github.finetune4j.recipe.Recipe;
 import io.github.finetune4j.recipe.RecipeReader;
-import io.github.finetune4j.train.ClassificationTask;
 import io.github.finetune4j.train.EarlyStopping;
-import io.github.finetune4j.train.RegressionTask;
 import io.github.finetune4j.train.RunResult;
 import io.github.finetune4j.train.Task;
 import java.io.IOException;
@@ -70,11 +68,11 @@ final class RunSummary {
    * residual plot.
    */
   static void writeResiduals(Path runDir, RunResult result, Runner.Training t) throws IOException {
-    if (!(t.task() instanceof RegressionTask r) || result.test().predicted() == null) {
+    if (result.test().predicted() == null || t.task().outputs().isEmpty()) {
       return;
     }
     ObjectNode o = JSON.createObjectNode();
-    o.put("target", r.targets().get(0));
+    o.put("target", t.task().outputs().get(0));
     ArrayNode p = o.putArray("predicted");
     ArrayNode a = o.putArray("actual");
     for (int i = 0; i < result.test().predicted().length; i++) {
@@ -87,10 +85,9 @@ final class RunSummary {
   static final String RESIDUALS_FILE = HtmlReport.RESIDUALS_FILE;
 
   static void fillSummary(ObjectNode summary, Recipe recipe, RunResult result, Runner.Training t) {
-    boolean classification = t.task() instanceof ClassificationTask;
     summary.put("task", t.task().name());
-    if (classification) {
-      number(summary, "test_accuracy", result.testAccuracy());
+    for (String m : t.task().summaryMetrics()) {
+      number(summary, "test_" + m, result.test().get(m));
     }
     number(summary, "test_loss", result.testLoss());
     Task.Headline h = t.task().headline();
@@ -129,8 +126,8 @@ final class RunSummary {
     if (!result.epochs().isEmpty()) {
       var last = result.epochs().get(result.epochs().size() - 1);
       number(summary, "final_train_loss", last.trainLoss());
-      if (classification) {
-        number(summary, "final_valid_accuracy", last.validAccuracy());
+      for (String m : t.task().summaryMetrics()) {
+        number(summary, "final_valid_" + m, last.valid().getOrDefault(m, Double.NaN));
       }
       ObjectNode valid = summary.putObject("final_valid_metrics");
       last.valid().forEach((k, v) -> number(valid, k, v));

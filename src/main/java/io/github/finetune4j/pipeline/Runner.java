@@ -27,13 +27,11 @@ import io.github.finetune4j.recipe.RecipeReader;
 import io.github.finetune4j.train.Batches;
 import io.github.finetune4j.train.Checkpoint;
 import io.github.finetune4j.train.CheckpointPolicy;
-import io.github.finetune4j.train.ClassificationTask;
 import io.github.finetune4j.train.EarlyStopping;
 import io.github.finetune4j.train.FaultPolicy;
 import io.github.finetune4j.train.FeatureCachePolicy;
 import io.github.finetune4j.train.FineTuner;
 import io.github.finetune4j.train.NormSetup;
-import io.github.finetune4j.train.RegressionTask;
 import io.github.finetune4j.train.RunResult;
 import io.github.finetune4j.train.Task;
 import io.github.finetune4j.train.TrainSetup;
@@ -581,10 +579,9 @@ final class Runner {
       meta.put("kind", "block");
       ExportFormat.stamp(meta, "block", s.task().name());
       meta.put("block", s.block().getClass().getName());
-      if (s.task() instanceof ClassificationTask c) {
-        c.classes().forEach(meta.putArray("classes")::add);
-      } else if (s.task() instanceof RegressionTask r) {
-        r.targets().forEach(meta.putArray("targets")::add);
+      String key = TaskKind.outputsKey(s.task().name());
+      if (key != null) {
+        s.task().outputs().forEach(meta.putArray(key)::add);
       }
       meta.put(
           "load",

@@ -112,6 +112,21 @@ interface TaskKind {
   Prediction decode(String text, float[] activated, int row, List<String> names);
 
   /**
+   * What a task's outputs are called in {@code summary.json} and exports, by the task's name.
+   *
+   * @param task a task's name
+   * @return {@code classes}, {@code targets} or {@code labels}; null for a task of a user's own
+   */
+  static String outputsKey(String task) {
+    return switch (task) {
+      case "classification" -> "classes";
+      case "regression" -> "targets";
+      case "multilabel" -> "labels";
+      default -> null;
+    };
+  }
+
+  /**
    * The kind that decodes an export, from its metadata's {@code task} and {@code threshold}.
    *
    * @param task {@code classification}, {@code regression} or {@code multilabel}

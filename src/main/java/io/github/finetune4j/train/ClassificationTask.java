@@ -58,6 +58,18 @@ public final class ClassificationTask implements Task {
     return new Headline("accuracy", true);
   }
 
+  /** The classes, in output order. */
+  @Override
+  public List<String> outputs() {
+    return classes();
+  }
+
+  /** The accuracy, at the top of {@code summary.json} as {@code test_accuracy}. */
+  @Override
+  public List<String> summaryMetrics() {
+    return List.of("accuracy");
+  }
+
   @Override
   public String name() {
     return "classification";

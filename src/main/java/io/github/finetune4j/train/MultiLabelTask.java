@@ -202,6 +202,12 @@ public final class MultiLabelTask implements Task {
     return new Headline(HEADLINE, true);
   }
 
+  /** The labels, in output order. */
+  @Override
+  public List<String> outputs() {
+    return labels();
+  }
+
   @Override
   public String name() {
     return "multilabel";

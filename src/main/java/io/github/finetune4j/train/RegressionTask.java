@@ -72,6 +72,12 @@ public final class RegressionTask implements Task {
     return new Headline("rmse", false);
   }
 
+  /** The targets, in output order. */
+  @Override
+  public List<String> outputs() {
+    return targets();
+  }
+
   @Override
   public String name() {
     return "regression";

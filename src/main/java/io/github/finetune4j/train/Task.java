@@ -5,7 +5,7 @@ import ai.djl.ndarray.NDArray;
 /**
  * What the model is trained to do: the loss, and the metrics of a pass over a split. The loop calls
  * only these; it never learns which task it runs. Built-in: {@link ClassificationTask}, {@link
- * RegressionTask}; a Java user may pass their own.
+ * RegressionTask}, {@link MultiLabelTask}; a Java user may pass their own.
  */
 public interface Task {
 
@@ -39,6 +39,26 @@ public interface Task {
    * @return the names
    */
   default java.util.List<String> metricNames() {
+    return java.util.List.of();
+  }
+
+  /**
+   * The names of the model's outputs, in order (a classifier's classes, a regression's targets, a
+   * multi-label model's labels); empty when the task does not name them.
+   *
+   * @return the names
+   */
+  default java.util.List<String> outputs() {
+    return java.util.List.of();
+  }
+
+  /**
+   * The metrics {@code summary.json} also shows at its top level, as {@code test_NAME} and {@code
+   * final_valid_NAME} (a classifier's {@code accuracy}); none by default.
+   *
+   * @return the metric names
+   */
+  default java.util.List<String> summaryMetrics() {
     return java.util.List.of();
   }
 
