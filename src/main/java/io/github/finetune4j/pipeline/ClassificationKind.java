@@ -1,6 +1,7 @@
 package io.github.finetune4j.pipeline;
 
 import ai.djl.ndarray.NDArray;
+import io.github.finetune4j.recipe.LabelShape;
 import io.github.finetune4j.train.ClassificationTask;
 import io.github.finetune4j.train.Task;
 import java.util.LinkedHashMap;
@@ -16,8 +17,8 @@ final class ClassificationKind implements TaskKind {
   }
 
   @Override
-  public Labels labels() {
-    return Labels.CLASS;
+  public LabelShape labels() {
+    return LabelShape.CLASS;
   }
 
   @Override

@@ -21,6 +21,7 @@ import io.github.finetune4j.params.ParameterNames;
 import io.github.finetune4j.recipe.CsvSplit;
 import io.github.finetune4j.recipe.HeadSpec;
 import io.github.finetune4j.recipe.ImageFolderSplit;
+import io.github.finetune4j.recipe.LabelShape;
 import io.github.finetune4j.recipe.Recipe;
 import io.github.finetune4j.recipe.RegressionTaskSpec;
 import io.github.finetune4j.recipe.TorchScriptModel;
@@ -333,7 +334,7 @@ final class FeatureFamily implements ModelFamily<FeatureFamily.Tables> {
 
   /** The class names, or the target columns of a regression. */
   private static List<String> outputNames(Recipe recipe, TabularData train) {
-    return TaskKind.of(recipe.task()).labels() != TaskKind.Labels.CLASS
+    return TaskKind.of(recipe.task()).labels() != LabelShape.CLASS
         ? train.targetNames()
         : recipe.head().classes();
   }
@@ -436,7 +437,7 @@ final class FeatureFamily implements ModelFamily<FeatureFamily.Tables> {
     HeadSpec head = recipe.head();
     boolean own = "none".equals(head.replace());
     if (own && width != outputs.size()) {
-      boolean regression = TaskKind.of(recipe.task()).labels() != TaskKind.Labels.CLASS;
+      boolean regression = TaskKind.of(recipe.task()).labels() != LabelShape.CLASS;
       throw new BadInputException(
           List.of(
               "head.replace: 'none' keeps the model's own output,"
@@ -499,7 +500,7 @@ final class FeatureFamily implements ModelFamily<FeatureFamily.Tables> {
         recipe.data().test() == null
             ? null
             : read("data.test", (CsvSplit) recipe.data().test(), null, recipe);
-    if (TaskKind.of(recipe.task()).labels() == TaskKind.Labels.LABEL_SET) {
+    if (TaskKind.of(recipe.task()).labels() == LabelShape.LABEL_SET) {
       String[] names = {"data.train", "data.valid", "data.test"};
       TabularData[] splits = {train, valid, test};
       for (int s = 0; s < splits.length; s++) {

@@ -2,6 +2,7 @@ package io.github.finetune4j.pipeline;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.nn.Activation;
+import io.github.finetune4j.recipe.LabelShape;
 import io.github.finetune4j.recipe.MultiLabelTaskSpec;
 import io.github.finetune4j.train.MultiLabelTask;
 import io.github.finetune4j.train.Task;
@@ -32,8 +33,8 @@ final class MultiLabelKind implements TaskKind {
   }
 
   @Override
-  public Labels labels() {
-    return Labels.LABEL_SET;
+  public LabelShape labels() {
+    return LabelShape.LABEL_SET;
   }
 
   @Override

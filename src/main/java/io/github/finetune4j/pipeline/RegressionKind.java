@@ -1,6 +1,7 @@
 package io.github.finetune4j.pipeline;
 
 import ai.djl.ndarray.NDArray;
+import io.github.finetune4j.recipe.LabelShape;
 import io.github.finetune4j.recipe.RegressionTaskSpec;
 import io.github.finetune4j.train.RegressionTask;
 import io.github.finetune4j.train.Task;
@@ -23,8 +24,8 @@ final class RegressionKind implements TaskKind {
   }
 
   @Override
-  public Labels labels() {
-    return Labels.VALUES;
+  public LabelShape labels() {
+    return LabelShape.VALUES;
   }
 
   @Override

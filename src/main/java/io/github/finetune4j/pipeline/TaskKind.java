@@ -1,6 +1,7 @@
 package io.github.finetune4j.pipeline;
 
 import io.github.finetune4j.recipe.ClassificationTaskSpec;
+import io.github.finetune4j.recipe.LabelShape;
 import io.github.finetune4j.recipe.MultiLabelTaskSpec;
 import io.github.finetune4j.recipe.RegressionTaskSpec;
 import io.github.finetune4j.recipe.TaskSpec;
@@ -16,16 +17,6 @@ import java.util.function.Function;
  * plus its line in {@link #of}.
  */
 interface TaskKind {
-
-  /** How the splits give what an example is to be trained towards. */
-  enum Labels {
-    /** One class per example (a label field or column, an image's sub-folder). */
-    CLASS,
-    /** Numbers per example in csv {@code targets} columns. */
-    VALUES,
-    /** A set of labels per example: a list in a text's label field, or 0/1 csv columns. */
-    LABEL_SET
-  }
 
   /**
    * The kind of a recipe's task.
@@ -59,11 +50,11 @@ interface TaskKind {
   String name();
 
   /**
-   * How the splits give the labels.
+   * How the splits give the labels (the recipe kind's {@link LabelShape}).
    *
-   * @return the kind of labels
+   * @return the label shape
    */
-  Labels labels();
+  LabelShape labels();
 
   /**
    * What the outputs are called in {@code summary.json} and the export: {@code classes}, {@code

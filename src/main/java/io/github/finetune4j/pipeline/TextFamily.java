@@ -16,6 +16,7 @@ import io.github.finetune4j.model.TextClassifierBlock;
 import io.github.finetune4j.model.bert.BertConfig;
 import io.github.finetune4j.model.bert.BertWeights;
 import io.github.finetune4j.model.text.TextTokenizer;
+import io.github.finetune4j.recipe.LabelShape;
 import io.github.finetune4j.recipe.Recipe;
 import io.github.finetune4j.recipe.SourceSpec;
 import io.github.finetune4j.recipe.TextJsonlSplit;
@@ -56,7 +57,7 @@ final class TextFamily implements ModelFamily<TextFamily.Splits> {
   @Override
   public Splits read(Recipe recipe, PrintStream out) throws BadInputException {
     List<String> classes = recipe.head().classes();
-    boolean sets = TaskKind.of(recipe.task()).labels() == TaskKind.Labels.LABEL_SET;
+    boolean sets = TaskKind.of(recipe.task()).labels() == LabelShape.LABEL_SET;
     List<TextExample> train = readSplit("data.train", recipe.data().train(), classes, sets, out);
     List<TextExample> valid = readSplit("data.valid", recipe.data().valid(), classes, sets, out);
     List<TextExample> test = readSplit("data.test", recipe.data().test(), classes, sets, out);

@@ -42,6 +42,12 @@ public record MultiLabelTaskSpec(
     posWeight = posWeight == null ? null : List.copyOf(posWeight);
   }
 
+  /** Reads {@link LabelShape#LABEL_SET}. */
+  @Override
+  public LabelShape labels() {
+    return LabelShape.LABEL_SET;
+  }
+
   /**
    * The threshold lies in (0, 1); the positive weights are positive, one per label; tuning needs a
    * validation split.

@@ -36,8 +36,10 @@ final class RecipeChecks {
     if (r.model() != null) {
       checkModel(r.model(), problems);
     }
-    boolean regression = r.task() instanceof RegressionTaskSpec;
-    boolean multilabel = r.task() instanceof MultiLabelTaskSpec;
+    // the rules that tie a task to the data go by its label shape, not by its kind
+    LabelShape shape = r.task() == null ? LabelShape.CLASS : r.task().labels();
+    boolean regression = shape == LabelShape.VALUES;
+    boolean multilabel = shape == LabelShape.LABEL_SET;
     boolean labelColumns = multilabel && r.data() != null && r.data().train() instanceof CsvSplit;
     List<String> classes = r.head() == null ? null : r.head().classes();
     if (r.head() != null && regression && classes != null) {

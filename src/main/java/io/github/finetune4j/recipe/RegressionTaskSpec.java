@@ -37,6 +37,12 @@ public record RegressionTaskSpec(
     standardizeTargets = standardizeTargets == null ? Boolean.TRUE : standardizeTargets;
   }
 
+  /** Reads {@link LabelShape#VALUES}. */
+  @Override
+  public LabelShape labels() {
+    return LabelShape.VALUES;
+  }
+
   /** Huber's δ must be positive. */
   @Override
   public void check(List<String> classes, DataSpec data, List<String> problems) {

@@ -20,6 +20,16 @@ public sealed interface TaskSpec
   }
 
   /**
+   * How this kind's examples give what they are trained towards (single-label classification by
+   * default).
+   *
+   * @return the label shape
+   */
+  default LabelShape labels() {
+    return LabelShape.CLASS;
+  }
+
+  /**
    * Adds the problems of this kind's own fields (the checks that live with the task), after the
    * per-field checks every record gets; nothing by default.
    *
