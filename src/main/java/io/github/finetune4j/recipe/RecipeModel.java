@@ -124,7 +124,21 @@ public final class RecipeModel {
     } else if (raw == String.class) {
       // A boolean is a string of a vocabulary only when that vocabulary holds true and false
       // (e.g. data.standardize: auto | true | false).
-      if (!node.isValueNode() || node.isBoolean() && oneOf != null && !booleanWords(oneOf)) {
+      if (node.isBoolean() && (oneOf == null || !booleanWords(oneOf))) {
+        // YAML 1.1 turns unquoted no/yes/on/off into booleans: a class named "no" would silently
+        // become "false"
+        problems.add(
+            path
+                + ": expected a string, got the boolean "
+                + node.asText()
+                + " (YAML reads an unquoted "
+                + (node.booleanValue() ? "yes, on or true" : "no, off or false")
+                + " as a boolean); quote the value, e.g. \""
+                + (node.booleanValue() ? "yes" : "no")
+                + "\"");
+        return false;
+      }
+      if (!node.isValueNode()) {
         problems.add(path + ": expected a string, got " + describe(node));
         return false;
       }
