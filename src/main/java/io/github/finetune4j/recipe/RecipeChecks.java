@@ -618,6 +618,11 @@ final class RecipeChecks {
                       ? " is a file, not a folder of class sub-folders"
                       : ""));
         }
+      } else if (p != null && Files.isDirectory(p)) {
+        problems.add(path + ".path: " + s.path() + " is a directory, not a data file");
+      } else if (p != null && Files.exists(p) && !Files.isRegularFile(p)) {
+        problems.add(
+            path + ".path: " + s.path() + " is not a regular file (a device, pipe or socket)");
       } else if (p != null && !Files.isRegularFile(p)) {
         problems.add(path + ".path: data file not found: " + s.path());
       }

@@ -11,11 +11,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Issue #23: YAML 1.1 reads unquoted {@code no}/{@code yes} as booleans, so {@code head.classes:
- * [no, yes]} became the classes {@code false}, {@code true}. A string field given a boolean is
- * refused with what YAML made of it; quoted, the names are kept.
+ * Issue #23: recipe values that were silently misread or misreported. YAML 1.1 reads unquoted
+ * {@code no}/{@code yes} as booleans, so {@code head.classes: [no, yes]} became the classes {@code
+ * false}, {@code true}. A string field given a boolean is refused with what YAML made of it;
+ * quoted, the names are kept.
  */
-class YamlBooleansTest {
+class MisreadValuesTest {
 
   @TempDir Path dir;
 
@@ -70,5 +71,29 @@ class YamlBooleansTest {
     assertTrue(
         e.problems().stream().anyMatch(p -> p.startsWith("head.classes[0]: expected a string")),
         e.problems().toString());
+  }
+
+  @Test
+  void aDirectoryOrADeviceAsADataFileIsSaidSo() throws Exception {
+    java.nio.file.Files.createDirectories(dir.resolve("folder"));
+    RecipeException e =
+        assertThrows(
+            RecipeException.class,
+            () ->
+                RecipeReader.read(
+                    recipe("[malignant, benign]"),
+                    List.of("data.train.path=" + dir.resolve("folder"))));
+    assertEquals(
+        List.of("data.train.path: " + dir.resolve("folder") + " is a directory, not a data file"),
+        e.problems());
+    e =
+        assertThrows(
+            RecipeException.class,
+            () ->
+                RecipeReader.read(
+                    recipe("[malignant, benign]"), List.of("data.train.path=/dev/zero")));
+    assertEquals(
+        List.of("data.train.path: /dev/zero is not a regular file (a device, pipe or socket)"),
+        e.problems());
   }
 }
