@@ -305,6 +305,16 @@ public record Checkpoint(
     if (s == null || !s.isObject() || !s.path("step").canConvertToLong()) {
       throw new IOException("no valid " + STATE);
     }
+    String folder = dir.getFileName() == null ? "" : dir.getFileName().toString();
+    if (folder.matches("step-\\d{9}")
+        && Long.parseLong(folder.substring(5)) != s.get("step").asLong()) {
+      throw new IOException(
+          STATE
+              + " says step "
+              + s.get("step").asLong()
+              + ", but the checkpoint's directory is "
+              + folder);
+    }
     // The tensors' hash first: only bytes the manifest vouches for are parsed.
     MessageDigest md = sha256();
     try (InputStream raw = Files.newInputStream(dir.resolve(TENSORS));
@@ -344,6 +354,13 @@ public record Checkpoint(
         }
         float[] v = new float[len];
         ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(v);
+        for (float x : v) {
+          if (!Float.isFinite(x)) {
+            // weights and optimizer state are finite after every step the loop keeps; a checkpoint
+            // holding NaN or infinity cannot be the last good state
+            throw new IOException(TENSORS + ": tensor " + name + " holds " + x);
+          }
+        }
         tensors.put(name, new Tensor(shape, v));
       }
       if (in.read() != -1) {
