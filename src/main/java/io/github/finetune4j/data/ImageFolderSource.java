@@ -124,7 +124,9 @@ public final class ImageFolderSource {
       List<Path> images;
       try (Stream<Path> s = Files.list(sub)) {
         images =
-            s.filter(Files::isRegularFile)
+            // everything named like an image, regular file or not: a pipe, a device or a link
+            // that leads nowhere is reported (or skipped and counted) when read, never dropped
+            s.filter(p -> !Files.isDirectory(p))
                 .filter(p -> !p.getFileName().toString().startsWith("."))
                 .filter(p -> EXTENSIONS.contains(extension(p)))
                 .sorted()
@@ -177,8 +179,17 @@ public final class ImageFolderSource {
         BufferedImage img;
         String why;
         try {
-          img = ImageOps.read(f);
-          why = img == null ? "not an image ImageIO can decode" : null;
+          if (!Files.isRegularFile(f)) {
+            // never opened: reading a named pipe would wait for a writer forever
+            img = null;
+            why =
+                Files.exists(f)
+                    ? "not a regular file (a named pipe, device or socket)"
+                    : "a link that leads nowhere (missing target, or a loop)";
+          } else {
+            img = ImageOps.read(f);
+            why = img == null ? "not an image ImageIO can decode" : null;
+          }
         } catch (IOException | RuntimeException e) {
           img = null;
           why = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
