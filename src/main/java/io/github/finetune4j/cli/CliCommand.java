@@ -67,19 +67,38 @@ abstract class CliCommand implements Callable<Integer> {
   }
 
   /**
-   * Reports an exception that escaped a command (the run failed); returns {@link #FAILED}.
+   * Reports an exception or error that escaped a command (the run failed); returns {@link #FAILED}.
    *
-   * @param ex the exception
+   * @param ex the exception, or an {@link Error} such as {@link OutOfMemoryError}
    * @param err standard error
    * @return {@link #FAILED}
    */
-  static int failed(Exception ex, PrintStream err) {
-    err.println("finetune: the run failed: " + Escapes.escape(String.valueOf(ex.getMessage())));
+  static int failed(Throwable ex, PrintStream err) {
+    err.println("finetune: the run failed: " + Escapes.escape(why(ex)));
     if (System.getenv("FINETUNE_DEBUG") != null) {
       ex.printStackTrace(err);
     } else {
       err.println("(set FINETUNE_DEBUG=1 for the stack trace)");
     }
     return FAILED;
+  }
+
+  /** What {@link #failed} says of {@code ex}. */
+  private static String why(Throwable ex) {
+    if (ex instanceof OutOfMemoryError) {
+      return "out of memory"
+          + (ex.getMessage() == null ? "" : " (" + ex.getMessage() + ")")
+          + "; give Java more with FINETUNE_JAVA_OPTS=-Xmx8g, or a smaller input";
+    }
+    if (ex instanceof StackOverflowError) {
+      return "the stack overflowed (an input nested too deeply?)";
+    }
+    if (ex instanceof Error) {
+      return "an internal error ("
+          + ex.getClass().getSimpleName()
+          + (ex.getMessage() == null ? "" : ": " + ex.getMessage())
+          + ")";
+    }
+    return String.valueOf(ex.getMessage());
   }
 }

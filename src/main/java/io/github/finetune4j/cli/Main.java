@@ -87,8 +87,21 @@ public final class Main implements Callable<Integer> {
     CommandLine cl = new CommandLine(new Main(out, err));
     cl.setOut(new PrintWriter(out, true));
     cl.setErr(new PrintWriter(err, true));
+    return execute(cl, args, err);
+  }
+
+  /**
+   * Executes {@code cl} (for tests: any command): an exception that escapes a command, and an
+   * {@link Error} such as {@link OutOfMemoryError} or {@link StackOverflowError} (which picocli
+   * lets through), is reported as one paragraph with exit 1.
+   */
+  static int execute(CommandLine cl, String[] args, PrintStream err) {
     cl.setExecutionExceptionHandler((ex, line, parse) -> CliCommand.failed(ex, err));
-    return cl.execute(args);
+    try {
+      return cl.execute(args);
+    } catch (Error e) {
+      return CliCommand.failed(e, err);
+    }
   }
 
   /** Standard output of this invocation. */

@@ -30,6 +30,9 @@ import picocli.CommandLine.Parameters;
             + " --out/trials/, then write results.csv, results.md (mean ± std over seeds) and"
             + " results.html. Run again to continue an interrupted sweep.")
 final class SweepCommand extends CliCommand {
+  /** The most trials at once (each a child process). */
+  static final int MAX_PARALLEL = 256;
+
   @Parameters(paramLabel = "RECIPE", arity = "1..*", description = "Recipe files.")
   List<Path> recipes = new ArrayList<>();
 
@@ -77,9 +80,11 @@ final class SweepCommand extends CliCommand {
     } catch (IllegalArgumentException e) {
       return badInput("cannot sweep", new BadInputException(List.of(e.getMessage())));
     }
-    if (parallel < 1) {
+    if (parallel < 1 || parallel > MAX_PARALLEL) {
       return badInput(
-          "cannot sweep", new BadInputException(List.of("--parallel must be at least 1")));
+          "cannot sweep",
+          new BadInputException(
+              List.of("--parallel must be between 1 and " + MAX_PARALLEL + ", got " + parallel)));
     }
     List<Sweep.Trial> trials = sweep.trials();
     if (trial != null && (trial < 0 || trial >= trials.size())) {

@@ -56,9 +56,12 @@ public final class LrFind {
    * @param stage the stage whose trainable groups are swept (from 0)
    * @param start the first learning rate (of {@code optimizer.lr}; the groups keep their ratios)
    * @param end the last learning rate
-   * @param steps the most steps (at least 5)
+   * @param steps the most steps (5 to {@link #MAX_STEPS})
    */
   public record Options(Path out, int stage, double start, double end, int steps) {
+
+    /** The most steps of one range test (fastai's default is 100). */
+    public static final int MAX_STEPS = 10_000;
 
     /** Checks the values. */
     public Options {
@@ -69,8 +72,9 @@ public final class LrFind {
         throw new IllegalArgumentException(
             "need 0 < start < end (finite), got start " + start + ", end " + end);
       }
-      if (steps < 5) {
-        throw new IllegalArgumentException("steps must be at least 5, got " + steps);
+      if (steps < 5 || steps > MAX_STEPS) {
+        throw new IllegalArgumentException(
+            "steps must be between 5 and " + MAX_STEPS + ", got " + steps);
       }
       if (stage < 0) {
         throw new IllegalArgumentException("stage must be 0 or more, got " + stage);

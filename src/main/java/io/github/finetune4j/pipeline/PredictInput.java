@@ -7,13 +7,18 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.BufferedInputStream;
 import java.io.BufferedReader;
+import java.io.FileInputStream;
+import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
+import java.io.Reader;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -31,6 +36,12 @@ public record PredictInput(List<String> texts, int skippedEmptyLines) {
 
   /** At most this many problems are listed; reading stops there. */
   static final int MAX_PROBLEMS = 10;
+
+  /**
+   * The most characters one line may hold (1 MiB of characters); a longer line is refused, so that
+   * an input without line breaks (e.g. {@code /dev/zero}) cannot fill the memory.
+   */
+  public static final int MAX_LINE_CHARS = 1 << 20;
 
   private static final ObjectMapper JSON =
       new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
@@ -53,7 +64,8 @@ public record PredictInput(List<String> texts, int skippedEmptyLines) {
   }
 
   /**
-   * Reads a file.
+   * Reads a file as a stream: pipes and FIFOs (e.g. a shell's {@code <(cmd)}) read like files,
+   * nothing seeks in it or asks its size.
    *
    * @param file the file
    * @param jsonl whether it holds JSON Lines (else one text per line)
@@ -67,15 +79,31 @@ public record PredictInput(List<String> texts, int skippedEmptyLines) {
     if (Files.isDirectory(file)) {
       throw new BadInputException(List.of(file + ": is a directory, expected a file of texts"));
     }
-    try (InputStream raw = Files.newInputStream(file)) {
+    // FileInputStream, not Files.newInputStream: the latter's available() asks the channel for its
+    // size and position, which a FIFO refuses ("Illegal seek").
+    try (InputStream raw = new FileInputStream(file.toFile())) {
       InputStream in = new BufferedInputStream(raw, 1 << 16);
       if (file.toString().endsWith(".gz")) {
         in = new GZIPInputStream(in, 1 << 16);
       }
       return read(in, file.toString(), jsonl, textField);
+    } catch (FileNotFoundException e) {
+      // FileInputStream says why in its message ("... (No such file or directory)")
+      throw new BadInputException(List.of(Problems.unreadable(file, notFound(file, e))));
     } catch (IOException e) {
       throw new BadInputException(List.of(Problems.unreadable(file, e)));
     }
+  }
+
+  /** The exception Files.newInputStream would have thrown, for the same messages as before. */
+  private static IOException notFound(Path file, FileNotFoundException e) {
+    if (!Files.exists(file)) {
+      return new NoSuchFileException(file.toString());
+    }
+    if (!Files.isReadable(file)) {
+      return new AccessDeniedException(file.toString());
+    }
+    return e;
   }
 
   /**
@@ -104,8 +132,19 @@ public record PredictInput(List<String> texts, int skippedEmptyLines) {
     int skipped = 0;
     int lineNo = 0;
     try {
-      for (String line; (line = r.readLine()) != null; ) {
+      Lines lines = new Lines(r);
+      for (String line; (line = lines.next()) != null; ) {
         lineNo++;
+        if (line == TOO_LONG) {
+          problems.add(
+              name
+                  + ":"
+                  + lineNo
+                  + ": longer than "
+                  + MAX_LINE_CHARS
+                  + " characters, the most a line may hold");
+          break;
+        }
         if (lineNo == 1 && line.startsWith("\uFEFF")) {
           line = line.substring(1); // a byte-order mark is no part of the first text
         }
@@ -154,6 +193,64 @@ public record PredictInput(List<String> texts, int skippedEmptyLines) {
                       : "")));
     }
     return new PredictInput(texts, skipped);
+  }
+
+  /** What {@link Lines#next} returns for a line over {@link #MAX_LINE_CHARS} (by identity). */
+  private static final String TOO_LONG = new String("<too long>");
+
+  /**
+   * Lines of a reader without their terminators (\n, \r or \r\n, as {@link
+   * BufferedReader#readLine}), none longer than {@link #MAX_LINE_CHARS}.
+   */
+  private static final class Lines {
+    private final Reader in;
+    private final char[] buf = new char[1 << 16];
+    private int pos;
+    private int len;
+    private boolean afterCr;
+    private boolean ended;
+
+    Lines(Reader in) {
+      this.in = in;
+    }
+
+    /** The next line, null at the end, or {@link #TOO_LONG} as soon as it passes the limit. */
+    String next() throws IOException {
+      StringBuilder b = new StringBuilder();
+      boolean any = false;
+      while (true) {
+        if (pos == len) {
+          len = ended ? -1 : in.read(buf, 0, buf.length);
+          pos = 0;
+          if (len <= 0) { // a terminal is not read again after its end
+            ended = true;
+            len = 0;
+            return any ? b.toString() : null;
+          }
+        }
+        if (afterCr) {
+          afterCr = false;
+          if (buf[pos] == '\n') {
+            pos++;
+            continue;
+          }
+        }
+        any = true;
+        int from = pos;
+        while (pos < len && buf[pos] != '\n' && buf[pos] != '\r') {
+          pos++;
+        }
+        if (b.length() + (pos - from) > MAX_LINE_CHARS) {
+          return TOO_LONG;
+        }
+        b.append(buf, from, pos - from);
+        if (pos < len) {
+          afterCr = buf[pos] == '\r';
+          pos++;
+          return b.toString();
+        }
+      }
+    }
   }
 
   private static String jsonText(String line, String where, String field, List<String> problems) {

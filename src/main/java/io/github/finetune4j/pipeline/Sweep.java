@@ -8,6 +8,7 @@ import io.github.finetune4j.recipe.RecipeException;
 import io.github.finetune4j.recipe.RecipeReader;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -50,7 +51,13 @@ public record Sweep(
   /** The definition file in the sweep's directory. */
   public static final String DEFINITION = "sweep.json";
 
-  /** Copies and checks. */
+  /** The most seeds per grid point. */
+  public static final int MAX_SEEDS = 1000;
+
+  /** The most trials of one sweep (recipes × grid points × seeds). */
+  public static final int MAX_TRIALS = 10_000;
+
+  /** Copies and checks, the number of trials before any is listed. */
   public Sweep {
     recipes = List.copyOf(recipes);
     grid = new LinkedHashMap<>(grid);
@@ -58,9 +65,34 @@ public record Sweep(
     if (recipes.isEmpty()) {
       throw new IllegalArgumentException("give at least one recipe");
     }
-    if (seeds < 1) {
-      throw new IllegalArgumentException("--seeds must be at least 1, got " + seeds);
+    if (seeds < 1 || seeds > MAX_SEEDS) {
+      throw new IllegalArgumentException(
+          "--seeds must be between 1 and " + MAX_SEEDS + ", got " + seeds);
     }
+    BigInteger points = BigInteger.ONE;
+    for (List<String> values : grid.values()) {
+      points = points.multiply(BigInteger.valueOf(values.size()));
+    }
+    BigInteger total =
+        points.multiply(BigInteger.valueOf(recipes.size())).multiply(BigInteger.valueOf(seeds));
+    if (total.compareTo(BigInteger.valueOf(MAX_TRIALS)) > 0) {
+      throw new IllegalArgumentException(
+          "the sweep has "
+              + total
+              + " trials ("
+              + count(BigInteger.valueOf(recipes.size()), "recipe")
+              + " × "
+              + count(points, "grid point")
+              + " × "
+              + count(BigInteger.valueOf(seeds), "seed")
+              + "); at most "
+              + MAX_TRIALS
+              + " are allowed: give fewer --grid values or --seeds");
+    }
+  }
+
+  private static String count(BigInteger n, String what) {
+    return n + " " + what + (n.equals(BigInteger.ONE) ? "" : "s");
   }
 
   /**
