@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.code_intelligence.jazzer.junit.FuzzTest;
 import io.github.finetune4j.train.Checkpoint;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -16,15 +17,16 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Random;
 import java.util.stream.Stream;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.constraints.IntRange;
 
 /**
  * Damaged artifacts: an export (any of its files truncated, bit-flipped, extended, replaced by
  * random bytes or deleted) is refused by {@code finetune predict} with exit 2 and a message, never
  * a stack trace or an answer; a checkpoint damaged the same way is refused by {@link
  * Checkpoint#read} with an {@link IOException} that says why, never read as valid.
+ *
+ * <p>Jazzer fuzz targets: a test run replays the committed corpus ({@code
+ * ArtifactFuzzTestInputs/<method>/}, 120 and 300 cases: damage kind and seed, see {@link
+ * FuzzInput}); {@code JAZZER_FUZZ=1} fuzzes one target for real (docs/runs.md).
  */
 class ArtifactFuzzTest {
 
@@ -127,9 +129,11 @@ class ArtifactFuzzTest {
     return f.getFileName() + " " + what;
   }
 
-  @Property(tries = 120)
-  void aDamagedExportIsRefusedByPredict(
-      @ForAll long seed, @ForAll @IntRange(min = 0, max = 4) int kind) throws Exception {
+  @FuzzTest
+  void aDamagedExportIsRefusedByPredict(byte[] data) throws Exception {
+    FuzzInput in = new FuzzInput(data);
+    int kind = in.intIn(0, 4);
+    long seed = in.seed();
     Path dir = Files.createTempDirectory(TMP, "export");
     Path model = copy(RUN.resolve("model"), dir.resolve("model"));
     String what = damage(model, seed, kind);
@@ -149,9 +153,11 @@ class ArtifactFuzzTest {
     }
   }
 
-  @Property(tries = 300)
-  void aDamagedCheckpointIsNeverReadWithOtherContent(
-      @ForAll long seed, @ForAll @IntRange(min = 0, max = 4) int kind) throws Exception {
+  @FuzzTest
+  void aDamagedCheckpointIsNeverReadWithOtherContent(byte[] data) throws Exception {
+    FuzzInput in = new FuzzInput(data);
+    int kind = in.intIn(0, 4);
+    long seed = in.seed();
     Path dir = Files.createTempDirectory(TMP, "checkpoint");
     Path c = copy(CHECKPOINT, dir.resolve("step"));
     String what = damage(c, seed, kind);
