@@ -12,6 +12,8 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.finetune4j.TestRecipes;
 import io.github.finetune4j.pipeline.RunDirectory;
+import io.github.finetune4j.recipe.RecipeException;
+import io.github.finetune4j.recipe.RecipeReader;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.math.BigDecimal;
@@ -105,6 +107,50 @@ class RecipeFuzzTest {
         checkRefusal(c, r, file);
       }
       assertTrue(seconds < 10, () -> c + " took " + seconds + " s");
+    } finally {
+      Files.deleteIfExists(file);
+    }
+  }
+
+  /** Overrides the reader target may add (the first byte picks one; index 0 adds none). */
+  private static final List<String> OVERRIDES =
+      List.of(
+          "",
+          "optimizer.lr=0.01",
+          "optimizer.lr=abc",
+          "optimizer.lr=.nan",
+          "optimizer.lr=1e400",
+          "data.batch_size=0",
+          "data.batch_size=2.5",
+          "zz.unknown=1",
+          "groups[99].lr=1",
+          "groups[0]={}",
+          "=5",
+          "optimizer.lr",
+          "stages=[{",
+          "stages=[{epochs: 1, train: [all]}]",
+          "model={type: nope}",
+          "head.classes=[]",
+          "train.seed=x",
+          "monitor.every=-1",
+          "data=null",
+          "a.b.c.d.e.f=[[[[1]]]]");
+
+  /**
+   * The recipe reader itself ({@code RecipeReader.read}, what every command starts with), fast
+   * enough for coverage-guided fuzzing: the first byte picks an override, the rest is the file. It
+   * gives a recipe or a {@link RecipeException} with a message; any other exception fails.
+   */
+  @FuzzTest
+  void theRecipeReaderGivesARecipeOrARecipeException(byte[] data) throws Exception {
+    FuzzInput in = new FuzzInput(data);
+    String override = OVERRIDES.get(in.intIn(0, 255) % OVERRIDES.size());
+    Path file = Files.write(Files.createTempFile(TMP, "read-", ".yaml"), in.rest());
+    try {
+      RecipeReader.read(file, override.isEmpty() ? List.of() : List.of(override));
+    } catch (RecipeException e) {
+      assertTrue(
+          e.getMessage() != null && !e.getMessage().isBlank(), "a RecipeException without a text");
     } finally {
       Files.deleteIfExists(file);
     }
