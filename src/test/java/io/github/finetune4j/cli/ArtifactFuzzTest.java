@@ -5,15 +5,19 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.finetune4j.train.Checkpoint;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Random;
 import java.util.stream.Stream;
@@ -30,6 +34,7 @@ import java.util.stream.Stream;
  */
 class ArtifactFuzzTest {
 
+  private static final ObjectMapper JSON = new ObjectMapper();
   private static final Path TMP = tmpDir();
   private static final Path RUN = TMP.resolve("run");
   private static final Path CHECKPOINT;
@@ -148,6 +153,35 @@ class ArtifactFuzzTest {
       assertTrue(r.out().isEmpty(), () -> "an answer from a damaged export (" + what + "):\n" + r);
       assertTrue(r.err().startsWith("finetune: "), () -> what + "\n" + r);
       assertFalse(r.err().contains("\tat "), () -> "a stack trace (" + what + "):\n" + r);
+    } finally {
+      delete(dir);
+    }
+  }
+
+  /**
+   * The checkpoint-state reader past its hashes: the input (after one byte choosing the file) is
+   * {@code state.json} or {@code tensors.bin}, and the manifest is given its SHA-256, so {@link
+   * Checkpoint#read} parses the bytes. It gives a checkpoint or an {@link IOException} with a
+   * message; any other exception (an OutOfMemoryError included) fails.
+   */
+  @FuzzTest
+  void aCheckpointFileWithItsHashFixedIsReadOrRefused(byte[] data) throws Exception {
+    FuzzInput in = new FuzzInput(data);
+    String name = in.bool() ? Checkpoint.TENSORS : Checkpoint.STATE;
+    byte[] bytes = in.rest();
+    Path dir = Files.createTempDirectory(TMP, "vouched");
+    Path c = copy(CHECKPOINT, dir.resolve("step"));
+    try {
+      Files.write(c.resolve(name), bytes);
+      Path manifest = c.resolve(Checkpoint.MANIFEST);
+      ObjectNode m = (ObjectNode) JSON.readTree(manifest.toFile());
+      m.put(name, HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes)));
+      JSON.writeValue(manifest.toFile(), m);
+      try {
+        Checkpoint.read(c);
+      } catch (IOException e) {
+        assertTrue(e.getMessage() != null && !e.getMessage().isBlank(), name + ": no message");
+      }
     } finally {
       delete(dir);
     }
