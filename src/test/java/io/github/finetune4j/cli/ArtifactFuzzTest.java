@@ -4,30 +4,37 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.code_intelligence.jazzer.junit.FuzzTest;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.finetune4j.train.Checkpoint;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Random;
 import java.util.stream.Stream;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.constraints.IntRange;
 
 /**
  * Damaged artifacts: an export (any of its files truncated, bit-flipped, extended, replaced by
  * random bytes or deleted) is refused by {@code finetune predict} with exit 2 and a message, never
  * a stack trace or an answer; a checkpoint damaged the same way is refused by {@link
  * Checkpoint#read} with an {@link IOException} that says why, never read as valid.
+ *
+ * <p>Jazzer fuzz targets: a test run replays the committed corpus ({@code
+ * ArtifactFuzzTestInputs/<method>/}, 120 and 300 cases: damage kind and seed, see {@link
+ * FuzzInput}); {@code JAZZER_FUZZ=1} fuzzes one target for real (docs/runs.md).
  */
 class ArtifactFuzzTest {
 
+  private static final ObjectMapper JSON = new ObjectMapper();
   private static final Path TMP = tmpDir();
   private static final Path RUN = TMP.resolve("run");
   private static final Path CHECKPOINT;
@@ -127,9 +134,11 @@ class ArtifactFuzzTest {
     return f.getFileName() + " " + what;
   }
 
-  @Property(tries = 120)
-  void aDamagedExportIsRefusedByPredict(
-      @ForAll long seed, @ForAll @IntRange(min = 0, max = 4) int kind) throws Exception {
+  @FuzzTest
+  void aDamagedExportIsRefusedByPredict(byte[] data) throws Exception {
+    FuzzInput in = new FuzzInput(data);
+    int kind = in.intIn(0, 4);
+    long seed = in.seed();
     Path dir = Files.createTempDirectory(TMP, "export");
     Path model = copy(RUN.resolve("model"), dir.resolve("model"));
     String what = damage(model, seed, kind);
@@ -149,9 +158,40 @@ class ArtifactFuzzTest {
     }
   }
 
-  @Property(tries = 300)
-  void aDamagedCheckpointIsNeverReadWithOtherContent(
-      @ForAll long seed, @ForAll @IntRange(min = 0, max = 4) int kind) throws Exception {
+  /**
+   * The checkpoint-state reader past its hashes: the input (after one byte choosing the file) is
+   * {@code state.json} or {@code tensors.bin}, and the manifest is given its SHA-256, so {@link
+   * Checkpoint#read} parses the bytes. It gives a checkpoint or an {@link IOException} with a
+   * message; any other exception (an OutOfMemoryError included) fails.
+   */
+  @FuzzTest
+  void aCheckpointFileWithItsHashFixedIsReadOrRefused(byte[] data) throws Exception {
+    FuzzInput in = new FuzzInput(data);
+    String name = in.bool() ? Checkpoint.TENSORS : Checkpoint.STATE;
+    byte[] bytes = in.rest();
+    Path dir = Files.createTempDirectory(TMP, "vouched");
+    Path c = copy(CHECKPOINT, dir.resolve("step"));
+    try {
+      Files.write(c.resolve(name), bytes);
+      Path manifest = c.resolve(Checkpoint.MANIFEST);
+      ObjectNode m = (ObjectNode) JSON.readTree(manifest.toFile());
+      m.put(name, HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes)));
+      JSON.writeValue(manifest.toFile(), m);
+      try {
+        Checkpoint.read(c);
+      } catch (IOException e) {
+        assertTrue(e.getMessage() != null && !e.getMessage().isBlank(), name + ": no message");
+      }
+    } finally {
+      delete(dir);
+    }
+  }
+
+  @FuzzTest
+  void aDamagedCheckpointIsNeverReadWithOtherContent(byte[] data) throws Exception {
+    FuzzInput in = new FuzzInput(data);
+    int kind = in.intIn(0, 4);
+    long seed = in.seed();
     Path dir = Files.createTempDirectory(TMP, "checkpoint");
     Path c = copy(CHECKPOINT, dir.resolve("step"));
     String what = damage(c, seed, kind);

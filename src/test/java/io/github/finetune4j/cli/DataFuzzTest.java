@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import com.code_intelligence.jazzer.junit.FuzzTest;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.finetune4j.data.CsvSource;
@@ -41,10 +42,6 @@ import java.util.zip.CRC32;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.GZIPOutputStream;
 import javax.imageio.ImageIO;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.constraints.IntRange;
-import net.jqwik.api.statistics.Statistics;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -76,9 +73,9 @@ import org.junit.jupiter.api.Test;
  * paragraph naming the file, no stack trace, nothing written — or, where a valid file remains (a
  * prefix, a skipped image, shuffled columns read by name), exit 0 with the same test metrics.
  *
- * <p>500 cases per property by default ({@code junit-platform.properties}); the class takes about
- * 20 s on 2 cores. A long run: {@code mvn -o -B test -Dtest=DataFuzzTest
- * -Djqwik.tries.default=20000} (20,000 cases per property; the CLI cases do not repeat).
+ * <p>The three properties are Jazzer fuzz targets: a test run replays the committed corpus ({@code
+ * DataFuzzTestInputs/<method>/}, 500 cases per target: kind, the parameters and a seed, see {@link
+ * FuzzInput}); {@code JAZZER_FUZZ=1} fuzzes one target for real (docs/runs.md).
  */
 class DataFuzzTest {
 
@@ -490,12 +487,12 @@ class DataFuzzTest {
     "line cut"
   };
 
-  @Property
-  void csvMutantsFailCleanlyOrReadRight(
-      @ForAll @IntRange(min = 0, max = 4) int which,
-      @ForAll @IntRange(min = 0, max = 18) int kind,
-      @ForAll long seed)
-      throws Exception {
+  @FuzzTest
+  void csvMutantsFailCleanlyOrReadRight(byte[] data) throws Exception {
+    FuzzInput in = new FuzzInput(data);
+    int which = in.intIn(0, 4);
+    int kind = in.intIn(0, 18);
+    long seed = in.seed();
     Table t = TABLES.get(which);
     Random r = new Random(seed);
     List<String> features = r.nextBoolean() ? null : t.intact().featureNames();
@@ -515,7 +512,6 @@ class DataFuzzTest {
           m.what()
               + (declared ? ", declared classes" : "")
               + (features == null ? "" : ", features listed");
-      Statistics.label("csv").collect(CSV_KINDS[kind], got == null ? "refused" : "read");
       try {
         m.check().accept(got, error == null ? null : error.getMessage());
       } catch (AssertionError e) {
@@ -946,9 +942,11 @@ class DataFuzzTest {
     "stacked"
   };
 
-  @Property
-  void jsonlMutantsFailCleanlyOrReadRight(
-      @ForAll @IntRange(min = 0, max = 19) int kind, @ForAll long seed) throws Exception {
+  @FuzzTest
+  void jsonlMutantsFailCleanlyOrReadRight(byte[] data) throws Exception {
+    FuzzInput in = new FuzzInput(data);
+    int kind = in.intIn(0, 19);
+    long seed = in.seed();
     Random r = new Random(seed);
     Mutant<TextData> m = jsonlMutant(kind, r);
     Path file = write("jsonl" + kind, m);
@@ -961,7 +959,6 @@ class DataFuzzTest {
         error = e;
         cleanError(e, file, m.gzip() ? null : m.bytes(), m.what());
       }
-      Statistics.label("jsonl").collect(JSONL_KINDS[kind], got == null ? "refused" : "read");
       try {
         m.check().accept(got, error == null ? null : error.getMessage());
       } catch (AssertionError e) {
@@ -1329,13 +1326,13 @@ class DataFuzzTest {
     "another format"
   };
 
-  @Property
-  void aMutatedImageIsRefusedNamingItOrSkipped(
-      @ForAll @IntRange(min = 0, max = 8) int kind,
-      @ForAll boolean jpeg,
-      @ForAll boolean gray,
-      @ForAll long seed)
-      throws Exception {
+  @FuzzTest
+  void aMutatedImageIsRefusedNamingItOrSkipped(byte[] data) throws Exception {
+    FuzzInput in = new FuzzInput(data);
+    int kind = in.intIn(0, 8);
+    boolean jpeg = in.bool();
+    boolean gray = in.bool();
+    long seed = in.seed();
     Random r = new Random(seed);
     Path template = jpeg && kind != 6 ? JPEGS : PNGS;
     Path root = Files.createTempDirectory(TMP, "images");
@@ -1428,10 +1425,6 @@ class DataFuzzTest {
             () -> "does not name the image: " + c + ": " + e.getMessage());
       }
       String failure = error == null ? "" : ": " + error.getMessage();
-      Statistics.label("images")
-          .collect(
-              IMAGE_KINDS[kind] + (jpeg && kind != 6 ? " (jpeg)" : " (png)"),
-              error == null ? "read" : "refused");
       if (expect == 1) {
         assertNotNull(error, () -> "read as an image: " + c);
       }

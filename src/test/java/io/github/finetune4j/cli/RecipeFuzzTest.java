@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.code_intelligence.jazzer.junit.FuzzTest;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -11,6 +12,8 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.finetune4j.TestRecipes;
 import io.github.finetune4j.pipeline.RunDirectory;
+import io.github.finetune4j.recipe.RecipeException;
+import io.github.finetune4j.recipe.RecipeReader;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.math.BigDecimal;
@@ -24,21 +27,18 @@ import java.util.Map;
 import java.util.Random;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
 
 /**
  * Fuzzed recipes: every generated malformed or mutated recipe — a node of the wrong type, an
  * unknown key, a missing required section, a non-finite or out-of-range number, deep nesting, huge
  * strings, random bytes, a truncated file, YAML anchors/aliases/tags/duplicate keys, bad overrides
  * — is exit 2 with a message that names the recipe or a recipe path, no stack trace, within a
- * bounded time, and nothing written. Mutations start from every shipped recipe. 500 cases per
- * property by default ({@code junit-platform.properties}); more with {@code
- * -Djqwik.tries.default=20000}.
+ * bounded time, and nothing written. Mutations start from every shipped recipe.
+ *
+ * <p>Jazzer fuzz targets. A test run replays the committed corpus ({@code
+ * RecipeFuzzTestInputs/<method>/}: 500 generated cases — recipe, kind and seed, see {@link
+ * FuzzInput} — and the shipped recipes as raw inputs); {@code JAZZER_FUZZ=1} fuzzes one target for
+ * real (docs/runs.md).
  */
 class RecipeFuzzTest {
 
@@ -82,8 +82,97 @@ class RecipeFuzzTest {
     }
   }
 
-  @Property
-  void everyMalformedRecipeIsExitTwoWithAClearMessage(@ForAll("cases") Case c) throws Exception {
+  @FuzzTest
+  void everyMalformedRecipeIsExitTwoWithAClearMessage(byte[] data) throws Exception {
+    FuzzInput in = new FuzzInput(data);
+    Path recipe = RECIPES.get(in.intIn(0, 255) % RECIPES.size());
+    int kind = in.intIn(0, 11);
+    expectRefusal(make(recipe, in.seed(), kind));
+  }
+
+  /**
+   * Any bytes as a recipe: {@code validate} accepts them (exit 0) or refuses them as the other
+   * target requires (exit 2, a message naming the recipe, no stack trace, within 10 s).
+   */
+  @FuzzTest
+  void anyBytesAreAValidRecipeOrExitTwo(byte[] data) throws Exception {
+    Path file = Files.write(Files.createTempFile(TMP, "raw-", ".yaml"), data);
+    try {
+      long start = System.nanoTime();
+      CliResult r = CliResult.run("validate", file.toString());
+      double seconds = (System.nanoTime() - start) / 1e9;
+      String c =
+          "raw bytes " + java.util.HexFormat.of().formatHex(data, 0, Math.min(200, data.length));
+      if (r.code() != 0) {
+        checkRefusal(c, r, file);
+      }
+      assertTrue(seconds < 10, () -> c + " took " + seconds + " s");
+    } finally {
+      Files.deleteIfExists(file);
+    }
+  }
+
+  /** Overrides the reader target may add (the first byte picks one; index 0 adds none). */
+  private static final List<String> OVERRIDES =
+      List.of(
+          "",
+          "optimizer.lr=0.01",
+          "optimizer.lr=abc",
+          "optimizer.lr=.nan",
+          "optimizer.lr=1e400",
+          "data.batch_size=0",
+          "data.batch_size=2.5",
+          "zz.unknown=1",
+          "groups[99].lr=1",
+          "groups[0]={}",
+          "=5",
+          "optimizer.lr",
+          "stages=[{",
+          "stages=[{epochs: 1, train: [all]}]",
+          "model={type: nope}",
+          "head.classes=[]",
+          "train.seed=x",
+          "monitor.every=-1",
+          "data=null",
+          "a.b.c.d.e.f=[[[[1]]]]");
+
+  /**
+   * The recipe reader itself ({@code RecipeReader.read}, what every command starts with), fast
+   * enough for coverage-guided fuzzing: the first byte picks an override, the rest is the file. It
+   * gives a recipe or a {@link RecipeException} with a message; any other exception fails.
+   */
+  @FuzzTest
+  void theRecipeReaderGivesARecipeOrARecipeException(byte[] data) throws Exception {
+    FuzzInput in = new FuzzInput(data);
+    String override = OVERRIDES.get(in.intIn(0, 255) % OVERRIDES.size());
+    Path file = Files.write(Files.createTempFile(TMP, "read-", ".yaml"), in.rest());
+    try {
+      RecipeReader.read(file, override.isEmpty() ? List.of() : List.of(override));
+    } catch (RecipeException e) {
+      assertTrue(
+          e.getMessage() != null && !e.getMessage().isBlank(), "a RecipeException without a text");
+    } finally {
+      Files.deleteIfExists(file);
+    }
+  }
+
+  private static void checkRefusal(String c, CliResult result, Path file) {
+    assertEquals(2, result.code(), () -> c + "\n" + result);
+    assertTrue(result.err().startsWith("finetune: "), () -> c + "\n" + result);
+    assertFalse(result.err().contains("\tat "), () -> "a stack trace: " + c + "\n" + result);
+    assertFalse(
+        Pattern.compile("\\b(java|javax|com\\.fasterxml|org\\.yaml)\\.[a-z]")
+            .matcher(result.err())
+            .find(),
+        () -> "a class name: " + c + "\n" + result);
+    assertTrue(
+        result.err().contains(file.toString()) || NAMES_A_PATH.matcher(result.err()).find(),
+        () -> "names neither the file nor a recipe path: " + c + "\n" + result);
+    assertTrue(
+        result.err().length() < 20_000, () -> "a message of " + result.err().length() + " chars");
+  }
+
+  private static void expectRefusal(Case c) throws Exception {
     Path file = Files.write(Files.createTempFile(TMP, "recipe-", c.extension()), c.bytes());
     Path out = TMP.resolve("out-" + file.getFileName());
     // validate every case; run (which must also stop before anything is written) every fourth
@@ -100,33 +189,13 @@ class RecipeFuzzTest {
     CliResult result = r;
     double seconds = (System.nanoTime() - start) / 1e9;
     try {
-      assertEquals(2, result.code(), () -> c + "\n" + result);
-      assertTrue(result.err().startsWith("finetune: "), () -> c + "\n" + result);
-      assertFalse(result.err().contains("\tat "), () -> "a stack trace: " + c + "\n" + result);
-      assertFalse(
-          Pattern.compile("\\b(java|javax|com\\.fasterxml|org\\.yaml)\\.[a-z]")
-              .matcher(result.err())
-              .find(),
-          () -> "a class name: " + c + "\n" + result);
-      assertTrue(
-          result.err().contains(file.toString()) || NAMES_A_PATH.matcher(result.err()).find(),
-          () -> "names neither the file nor a recipe path: " + c + "\n" + result);
-      assertTrue(
-          result.err().length() < 20_000, () -> "a message of " + result.err().length() + " chars");
+      checkRefusal(c.toString(), result, file);
       assertTrue(seconds < 10, () -> c + " took " + seconds + " s");
       assertFalse(Files.exists(out), () -> "wrote " + out + ": " + c);
       assertFalse(Files.exists(RunDirectory.partialOf(out)), () -> "wrote a partial: " + c);
     } finally {
       Files.deleteIfExists(file);
     }
-  }
-
-  @Provide
-  Arbitrary<Case> cases() {
-    Arbitrary<Path> recipe = Arbitraries.of(RECIPES);
-    Arbitrary<Long> seed = Arbitraries.longs();
-    Arbitrary<Integer> kind = Arbitraries.integers().between(0, 11);
-    return Combinators.combine(recipe, seed, kind).as(RecipeFuzzTest::make);
   }
 
   private static Case make(Path recipe, long seed, int kind) {
