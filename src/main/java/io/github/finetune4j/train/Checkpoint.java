@@ -325,6 +325,7 @@ public record Checkpoint(
       throw new IOException(TENSORS + " does not match its sha256 in " + MANIFEST);
     }
     Map<String, Tensor> tensors = new LinkedHashMap<>();
+    long fileSize = Files.size(dir.resolve(TENSORS));
     try (InputStream raw = Files.newInputStream(dir.resolve(TENSORS));
         DataInputStream in = new DataInputStream(new BufferedInputStream(raw, 1 << 16))) {
       byte[] magic = in.readNBytes(MAGIC.length);
@@ -348,6 +349,18 @@ public record Checkpoint(
         if (len != size || len < 0) {
           throw new IOException(TENSORS + ": tensor " + name + " has " + len + " values");
         }
+        if (4L * len > fileSize) {
+          // never allocate what the file cannot hold (len * 4 would also overflow an int)
+          throw new IOException(
+              TENSORS
+                  + ": tensor "
+                  + name
+                  + " claims "
+                  + len
+                  + " values, more than the file's "
+                  + fileSize
+                  + " bytes hold");
+        }
         byte[] bytes = in.readNBytes(len * 4);
         if (bytes.length != len * 4) {
           throw new IOException(TENSORS + " ends early");
@@ -366,6 +379,8 @@ public record Checkpoint(
       if (in.read() != -1) {
         throw new IOException(TENSORS + " has bytes after its tensors");
       }
+    } catch (java.io.EOFException e) {
+      throw new IOException(TENSORS + " ends early (the file is truncated)");
     }
     Map<String, Path> files = new LinkedHashMap<>();
     JsonNode listed = manifest.path("files");

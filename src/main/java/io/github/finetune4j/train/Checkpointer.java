@@ -288,6 +288,17 @@ final class Checkpointer {
 
   private static Object deserialize(byte[] b) {
     try (ObjectInputStream in = new ObjectInputStream(new ByteArrayInputStream(b))) {
+      // only a java.util.Random (its fields are primitives): a crafted checkpoint cannot make
+      // this deserialize anything else
+      in.setObjectInputFilter(
+          info ->
+              info.serialClass() == null
+                  ? (info.depth() <= 2 && info.references() <= 4
+                      ? java.io.ObjectInputFilter.Status.UNDECIDED
+                      : java.io.ObjectInputFilter.Status.REJECTED)
+                  : info.serialClass() == Random.class
+                      ? java.io.ObjectInputFilter.Status.ALLOWED
+                      : java.io.ObjectInputFilter.Status.REJECTED);
       return in.readObject();
     } catch (IOException | ClassNotFoundException e) {
       throw new IllegalArgumentException("the checkpoint's generator state cannot be read", e);
