@@ -241,95 +241,90 @@ final class FeatureFamily implements ModelFamily<FeatureFamily.Tables> {
             ? targetMapping(tables.train())
             : null;
     int width = tables.train().featureCount();
-    {
+    out.printf(
+        Locale.ROOT,
+        "Loading %s (%s, %s)%n",
+        source.describe(),
+        tables.images() == null ? width + " features" : "images of " + shape(tables.naturalShape()),
+        "none".equals(recipe.head().replace())
+            ? "its own output"
+            : "a new linear head of "
+                + outputs.size()
+                + " output"
+                + (outputs.size() == 1 ? "" : "s"));
+    // A resumed run of a TorchScript module continues with the module its checkpoint holds
+    // (its BatchNorm buffers are not DJL parameters); the run checks it is still the newest.
+    Checkpoint peek = resume ? Resume.peek(Path.of(recipe.output().dir())) : null;
+    Path moduleFile = peek == null ? null : peek.file(MODULE_FILE);
+    FeatureModelBlock block =
+        build(
+            recipe,
+            source,
+            width,
+            tables.naturalShape(),
+            outputs,
+            model.getNDManager(),
+            mapping,
+            moduleFile);
+    block.initialize(model.getNDManager(), DataType.FLOAT32, new Shape(1, width));
+    model.setBlock(block);
+    parameters(block); // a module naming a parameter like the new head's is refused here
+    Task task = TaskKind.of(recipe.task()).task(outputs);
+    TabularData train = tables.train();
+    TabularData valid = tables.valid();
+    TabularData test = tables.test();
+    if (tables.images() == null) {
+      Scaling scaling = tables.scaling();
+      String features = width + " feature" + (width == 1 ? "" : "s");
       out.printf(
           Locale.ROOT,
-          "Loading %s (%s, %s)%n",
-          source.describe(),
-          tables.images() == null
-              ? width + " features"
-              : "images of " + shape(tables.naturalShape()),
-          "none".equals(recipe.head().replace())
-              ? "its own output"
-              : "a new linear head of "
-                  + outputs.size()
-                  + " output"
-                  + (outputs.size() == 1 ? "" : "s"));
-      // A resumed run of a TorchScript module continues with the module its checkpoint holds
-      // (its BatchNorm buffers are not DJL parameters); the run checks it is still the newest.
-      Checkpoint peek = resume ? Resume.peek(Path.of(recipe.output().dir())) : null;
-      Path moduleFile = peek == null ? null : peek.file(MODULE_FILE);
-      FeatureModelBlock block =
-          build(
-              recipe,
-              source,
-              width,
-              tables.naturalShape(),
-              outputs,
-              model.getNDManager(),
-              mapping,
-              moduleFile);
-      block.initialize(model.getNDManager(), DataType.FLOAT32, new Shape(1, width));
-      model.setBlock(block);
-      parameters(block); // a module naming a parameter like the new head's is refused here
-      Task task = TaskKind.of(recipe.task()).task(outputs);
-      TabularData train = tables.train();
-      TabularData valid = tables.valid();
-      TabularData test = tables.test();
-      if (tables.images() == null) {
-        Scaling scaling = tables.scaling();
-        String features = width + " feature" + (width == 1 ? "" : "s");
-        out.printf(
-            Locale.ROOT,
-            "%s; %d/%d/%d rows%n",
-            !scaling.applied()
-                ? features + " fed as they are, not standardized (" + scaling.why() + ")"
-                : scaling.recorded() != null
-                    ? "Standardized "
-                        + features
-                        + " (the standardizer recorded in "
-                        + scaling.recordedIn()
-                        + ")"
-                    : "Standardized "
-                        + features
-                        + " (fitted on the "
-                        + train.rows()
-                        + " training rows)",
-            train.rows(),
-            valid == null ? 0 : valid.rows(),
-            test == null ? 0 : test.rows());
-      } else {
-        out.printf(
-            Locale.ROOT,
-            "Read %d/%d/%d images (%s)%s%n",
-            train.rows(),
-            valid == null ? 0 : valid.rows(),
-            test == null ? 0 : test.rows(),
-            shape(tables.naturalShape()),
-            tables.images().augment() == null ? "" : "; the training images augmented");
-      }
-      return new Parts(
-          task,
-          tables.images() == null
-              ? batches(train)
-              : ImageTables.trainBatches(train, tables.images(), recipe.train().seed()),
-          valid == null ? null : batches(valid),
-          test == null ? null : batches(test),
-          null,
-          (modelDir, m, trained) ->
-              Exporter.writeFeatures(
-                  modelDir,
-                  m,
-                  block.module(),
-                  metadata(recipe, source, block, tables, outputs, mapping, trained)),
-          summary -> describe(summary, tables, outputs, TaskKind.of(recipe.task())),
-          block.module() instanceof PtSymbolBlock pt
-              ? List.of(
-                  new Checkpoint.Extra(MODULE_FILE, os -> JniUtils.writeModule(pt, os, false)))
-              : List.of(),
-          moduleFile == null ? null : peek.dir(),
-          null);
+          "%s; %d/%d/%d rows%n",
+          !scaling.applied()
+              ? features + " fed as they are, not standardized (" + scaling.why() + ")"
+              : scaling.recorded() != null
+                  ? "Standardized "
+                      + features
+                      + " (the standardizer recorded in "
+                      + scaling.recordedIn()
+                      + ")"
+                  : "Standardized "
+                      + features
+                      + " (fitted on the "
+                      + train.rows()
+                      + " training rows)",
+          train.rows(),
+          valid == null ? 0 : valid.rows(),
+          test == null ? 0 : test.rows());
+    } else {
+      out.printf(
+          Locale.ROOT,
+          "Read %d/%d/%d images (%s)%s%n",
+          train.rows(),
+          valid == null ? 0 : valid.rows(),
+          test == null ? 0 : test.rows(),
+          shape(tables.naturalShape()),
+          tables.images().augment() == null ? "" : "; the training images augmented");
     }
+    return new Parts(
+        task,
+        tables.images() == null
+            ? batches(train)
+            : ImageTables.trainBatches(train, tables.images(), recipe.train().seed()),
+        valid == null ? null : batches(valid),
+        test == null ? null : batches(test),
+        null,
+        (modelDir, m, trained) ->
+            Exporter.writeFeatures(
+                modelDir,
+                m,
+                block.module(),
+                metadata(recipe, source, block, tables, outputs, mapping, trained)),
+        summary -> describe(summary, tables, outputs, TaskKind.of(recipe.task())),
+        block.module() instanceof PtSymbolBlock pt
+            ? List.of(new Checkpoint.Extra(MODULE_FILE, os -> JniUtils.writeModule(pt, os, false)))
+            : List.of(),
+        moduleFile == null ? null : peek.dir(),
+        null);
   }
 
   /** The class names, or the target columns of a regression. */

@@ -143,6 +143,12 @@ public final class MultiLabelTask implements Task {
     return t;
   }
 
+  /** Lower is better for the Hamming loss ({@link #LOWER_IS_BETTER}) and the loss. */
+  @Override
+  public boolean higherIsBetter(String metric) {
+    return !metric.equals("loss") && !LOWER_IS_BETTER.contains(metric);
+  }
+
   @Override
   public boolean calibrates() {
     return tune;
