@@ -5,6 +5,7 @@
 #   protoc   (protobuf-compiler): TensorBoardSinkIndependentTest decodes every event record
 #   chromium (chromium):          HtmlReportBrowserTest renders report.html headless
 #   torch    (python3-torch):     TorchScriptExportTorchTest loads exported model.pt with torch.jit.load
+#   onnx     (python3-onnx):      OnnxChecker runs onnx.checker (full_check) on every ONNX file we write
 set -euo pipefail
 
 missing=()
@@ -12,9 +13,10 @@ command -v protoc >/dev/null 2>&1 || missing+=(protobuf-compiler)
 command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 \
   || missing+=(chromium)
 /usr/bin/python3 -c "import torch" >/dev/null 2>&1 || missing+=(python3-torch)
+/usr/bin/python3 -c "import onnx" >/dev/null 2>&1 || missing+=(python3-onnx)
 
 if ((${#missing[@]} == 0)); then
-  echo "install-test-tools: protoc, chromium and python3-torch already installed"
+  echo "install-test-tools: protoc, chromium, python3-torch and python3-onnx already installed"
   exit 0
 fi
 
