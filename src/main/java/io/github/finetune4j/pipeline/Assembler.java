@@ -42,6 +42,8 @@ final class Assembler {
     ModelFamily<?> family = source.family();
     try (NDManager manager = NDManager.newBaseManager(Devices.of(recipe), "PyTorch")) {
       Block block = family.architecture(recipe, manager);
+      Formats.resolve(
+          recipe.output().formats(), Formats.subject(recipe, block, false), "output.formats");
       return PlanResolver.resolved(recipe, block, family.parameters(block))
           .plan()
           .withStandardize(family.standardize(recipe));

@@ -12,12 +12,14 @@ import java.io.InputStream;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -26,9 +28,10 @@ import java.util.stream.Stream;
 
 /**
  * The {@value #FILE_NAME} of an exported model directory: name, size and SHA-256 of every other
- * file in it. It is written last, after every other file, through a temporary file and a rename, so
- * a directory that has one was exported completely; {@link #verify} then finds any file that was
- * changed, damaged, removed or added since.
+ * file in it, those in its subdirectories ({@code onnx/}, {@code hf/}) included under their
+ * relative names ({@code onnx/model.onnx}). It is written last, after every other file, through a
+ * temporary file and a rename, so a directory that has one was exported completely; {@link #verify}
+ * then finds any file that was changed, damaged, removed or added since.
  */
 final class Manifest {
 
@@ -63,7 +66,7 @@ final class Manifest {
     root.put("version", 1);
     ArrayNode files = root.putArray("files");
     for (Path f : list(dir)) {
-      String name = f.getFileName().toString();
+      String name = relative(dir, f);
       if (name.equals(FILE_NAME) || name.equals(TEMP_NAME)) {
         continue;
       }
@@ -124,7 +127,7 @@ final class Manifest {
     }
     try {
       for (Path f : list(dir)) {
-        String name = f.getFileName().toString();
+        String name = relative(dir, f);
         if (!name.equals(FILE_NAME) && !entries.containsKey(name)) {
           problems.add(
               f + ": not listed in the manifest (it was added after the export; remove it)");
@@ -172,21 +175,41 @@ final class Manifest {
     return entries;
   }
 
-  /** A file name without any directory part, and not the manifest's own. */
+  /**
+   * A file's name relative to the model directory, {@code /}-separated ({@code onnx/model.onnx}):
+   * each part a plain name (no {@code .}, {@code ..}, backslash or NUL), and not the manifest's
+   * own.
+   */
   private static boolean plainName(String name) {
-    return !name.isEmpty()
-        && !name.equals(".")
-        && !name.equals("..")
-        && !name.equals(FILE_NAME)
-        && name.indexOf('/') < 0
-        && name.indexOf('\\') < 0
-        && name.indexOf('\0') < 0;
+    if (name.equals(FILE_NAME) || name.startsWith("/") || name.endsWith("/")) {
+      return false;
+    }
+    for (String part : name.split("/", -1)) {
+      if (part.isEmpty()
+          || part.equals(".")
+          || part.equals("..")
+          || part.indexOf('\\') >= 0
+          || part.indexOf('\0') >= 0) {
+        return false;
+      }
+    }
+    return true;
   }
 
+  /**
+   * Everything in the directory tree but the directories themselves (links are not followed: a link
+   * is listed as itself, and refused by {@link #write}), sorted by relative name.
+   */
   private static List<Path> list(Path dir) throws IOException {
-    try (Stream<Path> s = Files.list(dir)) {
-      return s.sorted().toList();
+    try (Stream<Path> s = Files.walk(dir)) {
+      return s.filter(p -> !p.equals(dir) && !Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS))
+          .sorted(Comparator.comparing(p -> relative(dir, p)))
+          .toList();
     }
+  }
+
+  private static String relative(Path dir, Path file) {
+    return dir.relativize(file).toString().replace(file.getFileSystem().getSeparator(), "/");
   }
 
   /**

@@ -92,7 +92,8 @@ final class Runner {
       List<Path> data,
       UpdateRule rule,
       Checkpoint resume,
-      List<Checkpoint.Extra> checkpointFiles) {}
+      List<Checkpoint.Extra> checkpointFiles,
+      List<String> formats) {}
 
   /**
    * Trains, evaluates, exports and completes (or fails) the run directory, writing {@code
@@ -151,7 +152,10 @@ final class Runner {
         Path modelDir = partial.resolve(Exporter.MODEL_DIR);
         t.export().write(modelDir, result.task());
         Provenance.write(modelDir, recipe, resolvedRecipe, t.data());
-        Manifest.write(modelDir); // again: it lists the provenance too
+        if (!t.formats().isEmpty()) {
+          writeFormats(t, partial, summary);
+        }
+        Manifest.write(modelDir); // again: it lists the provenance and the formats too
         summary.put("status", "completed");
       } else {
         summary.put("status", "failed");
@@ -184,6 +188,23 @@ final class Runner {
     }
     dir.complete();
     return summary;
+  }
+
+  /**
+   * Writes the standard formats into the run's {@code model/}, after a provisional {@code
+   * summary.json} (status {@code running}; a model card quotes its test metrics). A format that
+   * cannot be written fails the run.
+   */
+  private static void writeFormats(Training t, Path partial, ObjectNode summary)
+      throws IOException {
+    Files.writeString(partial.resolve("summary.json"), RecipeReader.toJson(summary));
+    try {
+      Formats.write(t.formats(), partial, partial.resolve(Exporter.MODEL_DIR), t.block());
+    } catch (BadInputException e) {
+      throw new IOException(String.join("; ", e.problems()), e);
+    }
+    ArrayNode formats = summary.putArray("formats");
+    t.formats().forEach(formats::add);
   }
 
   /**
@@ -353,6 +374,16 @@ final class Runner {
         new ArrayList<>(earlyStoppingProblems(policy, s.task(), s.valid() != null));
     problems.addAll(Precision.problems(policy, block));
     problems.addAll(Devices.problems(policy));
+    List<String> formats = List.of();
+    try {
+      formats =
+          Formats.resolve(
+              policy.output().formats(),
+              Formats.subject(policy, block, s.export() == null),
+              "output.formats");
+    } catch (BadInputException e) {
+      problems.addAll(e.problems());
+    }
     if (!s.outputChecked()) {
       problems.addAll(RunDirectory.check(runDir, policy.output().overwrite(), protect(s)));
     }
@@ -433,7 +464,8 @@ final class Runner {
                 }
               },
               from,
-              s.checkpointFiles());
+              s.checkpointFiles(),
+              formats);
       ActiveRun.begin(dir.partial(), policy.train().checkpointEvery() != null);
       try {
         return train(policy, recorded, training, dir, out, extraSinks, wallStart);
@@ -474,6 +506,7 @@ final class Runner {
               (modelDir, trained) -> {},
               summary -> {},
               null,
+              List.of(),
               List.of());
       Files.writeString(dir.partial().resolve("recipe.resolved.yaml"), recorded(s));
       ObjectNode summary = LrFind.sweep(policy, training, options, dir.partial(), out);
@@ -538,7 +571,8 @@ final class Runner {
       Export export,
       Describe describe,
       Checkpoint from,
-      List<Checkpoint.Extra> files) {
+      List<Checkpoint.Extra> files,
+      List<String> formats) {
     return new Training(
         m,
         s.block(),
@@ -553,7 +587,8 @@ final class Runner {
         s.wholeRecipe() && !s.outputChecked() ? Provenance.dataFiles(s.policy()) : s.inputs(),
         s.rule(),
         from,
-        files);
+        files,
+        formats);
   }
 
   /** The block's trainable parameters by name; two with one name are bad input. */

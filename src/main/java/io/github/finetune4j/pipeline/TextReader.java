@@ -74,6 +74,15 @@ final class TextReader implements AutoCloseable {
   }
 
   /**
+   * The loaded classifier, its parameters as exported (for writing other formats from an export).
+   *
+   * @return the block
+   */
+  TextClassifierBlock block() {
+    return block;
+  }
+
+  /**
    * Loads a text model whose directory the {@link Predictor} has checked.
    *
    * @param dir the model directory

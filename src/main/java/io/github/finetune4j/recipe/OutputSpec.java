@@ -1,5 +1,6 @@
 package io.github.finetune4j.recipe;
 
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -8,6 +9,8 @@ import java.util.Objects;
  * @param dir run directory
  * @param overwrite replace an existing run directory
  * @param keepCheckpoints keep the checkpoints in the run directory when it completes
+ * @param formats the standard formats the export holds besides the toolkit's own, or null for all
+ *     that apply to the model
  */
 @Doc("Where the run writes its results.")
 public record OutputSpec(
@@ -18,12 +21,35 @@ public record OutputSpec(
             "Keep the run's checkpoints (`checkpoints/`, see `train.checkpoint_every`) in the run"
                 + " directory when it completes (default false: they are removed; never in"
                 + " `model/`).")
-        Boolean keepCheckpoints) {
+        Boolean keepCheckpoints,
+    @OneOf({"onnx", "hf", "djl"})
+        @Doc(
+            "Formats `model/` holds besides the toolkit's own export (which `finetune predict`"
+                + " and `--resume` read): `onnx` (`model/onnx/`: ONNX graphs, tokenizer, config and"
+                + " serving.properties for ONNX Runtime, langchain4j, Spring AI and DJL's stock"
+                + " translators), `hf` (`model/hf/`: a Hugging Face directory with a model card;"
+                + " text models only) and `djl` (`model/libs/`: the toolkit's jar, so DJL Serving"
+                + " loads `model/` with no extra dependency). Default: every format that applies"
+                + " to the model; `[]` writes none. A format the model cannot have is refused"
+                + " before training.")
+        List<String> formats) {
 
   /** Applies defaults. */
   public OutputSpec {
     overwrite = overwrite == null ? Boolean.FALSE : overwrite;
     keepCheckpoints = keepCheckpoints == null ? Boolean.FALSE : keepCheckpoints;
+    formats = formats == null ? null : List.copyOf(formats);
+  }
+
+  /**
+   * The constructor of earlier versions: every format that applies.
+   *
+   * @param dir run directory
+   * @param overwrite replace an existing run directory
+   * @param keepCheckpoints keep the checkpoints
+   */
+  public OutputSpec(String dir, Boolean overwrite, Boolean keepCheckpoints) {
+    this(dir, overwrite, keepCheckpoints, null);
   }
 
   /**
@@ -40,6 +66,7 @@ public record OutputSpec(
     private String dir;
     private Boolean overwrite;
     private Boolean keepCheckpoints;
+    private List<String> formats;
 
     private Builder() {}
 
@@ -77,6 +104,18 @@ public record OutputSpec(
     }
 
     /**
+     * Sets the standard formats the export holds ({@code onnx}, {@code hf}, {@code djl}); not set:
+     * every format that applies.
+     *
+     * @param formats the value
+     * @return this builder
+     */
+    public Builder optFormats(List<String> formats) {
+      this.formats = List.copyOf(Objects.requireNonNull(formats, "formats"));
+      return this;
+    }
+
+    /**
      * Builds the value, with defaults filled in.
      *
      * @return the OutputSpec
@@ -84,7 +123,7 @@ public record OutputSpec(
      */
     public OutputSpec build() {
       BuilderChecks.requireSet("OutputSpec", "dir", dir);
-      return new OutputSpec(dir, overwrite, keepCheckpoints);
+      return new OutputSpec(dir, overwrite, keepCheckpoints, formats);
     }
   }
 }

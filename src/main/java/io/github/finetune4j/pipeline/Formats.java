@@ -1,0 +1,149 @@
+package io.github.finetune4j.pipeline;
+
+import ai.djl.nn.Block;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.github.finetune4j.model.DjlModules;
+import io.github.finetune4j.model.TextClassifierBlock;
+import io.github.finetune4j.recipe.Recipe;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The standard formats an export holds besides the toolkit's own ({@code output.formats}, {@code
+ * finetune export --format}): which apply to a model, and writing them. Each format is one entry of
+ * {@link #FORMATS}: its name, why a model cannot have it (or null), and its writer.
+ */
+final class Formats {
+
+  /**
+   * What decides which formats a model can have.
+   *
+   * @param family {@code text}, {@code features} or {@code block} (a Java user's own block)
+   * @param task the task's name
+   * @param torchScript whether the module is a TorchScript module (no graph Java can write)
+   */
+  record Subject(String family, String task, boolean torchScript) {}
+
+  /** A format: why a subject cannot have it (null: it can), and how it is written. */
+  private interface Format {
+    String refusal(Subject s);
+
+    void write(Path runDir, Path modelDir, Block block) throws IOException, BadInputException;
+  }
+
+  private static final Map<String, Format> FORMATS = new LinkedHashMap<>();
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  static {
+    FORMATS.put(
+        "onnx",
+        new Format() {
+          @Override
+          public String refusal(Subject s) {
+            if ("block".equals(s.family())) {
+              return "the model is a block of your own; its graph is known only to your code";
+            }
+            if (s.torchScript()) {
+              return "a TorchScript module keeps its model.pt; ONNX needs Python there"
+                  + " (torch.onnx.export on model.pt)";
+            }
+            if (!"text".equals(s.family())) {
+              return "ONNX export of models of feature vectors is not in this version";
+            }
+            return null;
+          }
+
+          @Override
+          public void write(Path runDir, Path modelDir, Block block)
+              throws IOException, BadInputException {
+            OnnxExport.writeText(modelDir, modelDir.resolve(OnnxExport.DIR), block);
+          }
+        });
+  }
+
+  /** Every format's name, in the order they are written. */
+  static final List<String> NAMES = List.copyOf(FORMATS.keySet());
+
+  private Formats() {}
+
+  /**
+   * What a model is, for {@link #resolve}.
+   *
+   * @param recipe the recipe (its task)
+   * @param block the model's block (its architecture is enough)
+   * @param ownBlock whether it is a Java user's own block
+   * @return the subject
+   */
+  static Subject subject(Recipe recipe, Block block, boolean ownBlock) {
+    String family = ownBlock ? "block" : block instanceof TextClassifierBlock ? "text" : "features";
+    return new Subject(
+        family, TaskKind.of(recipe.task()).name(), DjlModules.holdsTorchScript(block));
+  }
+
+  /**
+   * The formats to write: those asked for, each checked, or (none asked) every one that applies.
+   *
+   * @param asked the formats asked for ({@code output.formats} or {@code --format}), or null
+   * @param s what the model is
+   * @param where where they were asked for, for messages ({@code output.formats})
+   * @return the formats, in {@link #NAMES} order
+   * @throws BadInputException naming each format the model cannot have, and why
+   */
+  static List<String> resolve(List<String> asked, Subject s, String where)
+      throws BadInputException {
+    List<String> out = new ArrayList<>();
+    List<String> problems = new ArrayList<>();
+    for (Map.Entry<String, Format> e : FORMATS.entrySet()) {
+      String why = e.getValue().refusal(s);
+      if (asked == null) {
+        if (why == null) {
+          out.add(e.getKey());
+        }
+      } else if (asked.contains(e.getKey())) {
+        if (why == null) {
+          out.add(e.getKey());
+        } else {
+          problems.add(where + ": this model cannot be exported as " + e.getKey() + ": " + why);
+        }
+      }
+    }
+    if (asked != null) {
+      for (String a : asked) {
+        if (!FORMATS.containsKey(a)) {
+          problems.add(
+              where
+                  + ": unknown format "
+                  + Problems.describe(JSON.getNodeFactory().textNode(a))
+                  + "; the formats are "
+                  + String.join(", ", NAMES));
+        }
+      }
+    }
+    if (!problems.isEmpty()) {
+      throw new BadInputException(problems);
+    }
+    return out;
+  }
+
+  /**
+   * Writes formats into a model directory (under their own subdirectories); the caller writes the
+   * manifest afterwards.
+   *
+   * @param formats the formats, from {@link #resolve}
+   * @param runDir the run directory ({@code summary.json}, {@code recipe.resolved.yaml})
+   * @param modelDir the toolkit's export, already written
+   * @param block the trained block, its parameters loaded
+   * @throws IOException when writing fails
+   * @throws BadInputException when the export's metadata is invalid
+   */
+  static void write(List<String> formats, Path runDir, Path modelDir, Block block)
+      throws IOException, BadInputException {
+    for (String f : formats) {
+      FORMATS.get(f).write(runDir, modelDir, block);
+    }
+  }
+}
