@@ -17,6 +17,7 @@ import dev.langchain4j.model.embedding.onnx.OnnxEmbeddingModel;
 import dev.langchain4j.model.embedding.onnx.PoolingMode;
 import dev.langchain4j.model.embedding.onnx.allminilml6v2.AllMiniLmL6V2EmbeddingModel;
 import io.github.finetune4j.TestRecipes;
+import io.github.finetune4j.consumers.ConsumerHarness;
 import io.github.finetune4j.model.TextClassifierBlock;
 import io.github.finetune4j.model.bert.BertConfig;
 import io.github.finetune4j.model.bert.BertOnnx;
@@ -146,6 +147,7 @@ class OnnxTextExportTest {
         }
       }
     }
+    System.out.println("1,000 emails: max |predict - ONNX Runtime| probability = " + worst);
     assertTrue(worst <= 1e-4, "max |predict - onnxruntime| probability = " + worst);
   }
 
@@ -159,22 +161,93 @@ class OnnxTextExportTest {
     OnnxEmbeddingModel lc4j =
         new OnnxEmbeddingModel(
             onnx.resolve("encoder.onnx"), onnx.resolve("tokenizer.json"), PoolingMode.MEAN);
-    // short texts: langchain4j embeds up to 510 tokens, the toolkit truncates at max_length
+    List<String> texts = shortTexts();
+    List<float[]> own = ownEmbeddings(texts);
+    for (int i = 0; i < texts.size(); i++) {
+      Embedding e = lc4j.embed(texts.get(i)).content();
+      double c = cosine(own.get(i), e.vector());
+      assertTrue(c >= 0.9999, texts.get(i) + ": " + c);
+    }
+  }
+
+  @Test
+  void stockDjlWithNoToolkitClassClassifiesFromTheOnnxDirectory() throws Exception {
+    Path onnx = run.resolve("model/onnx");
+    List<String> texts = tests.subList(0, 100);
+    List<Map<String, Double>> djl =
+        ConsumerHarness.classifications(ConsumerHarness.djlIsolated(onnx, "classify", texts));
+    List<Prediction> predicted;
+    try (Predictor p = Predictor.open(run)) {
+      predicted = p.predict(texts);
+    }
+    double worst = 0;
+    for (int i = 0; i < texts.size(); i++) {
+      Map<String, Double> d = djl.get(i);
+      assertEquals(predicted.get(i).label(), d.keySet().iterator().next(), "email " + i);
+      for (Map.Entry<String, Double> e : predicted.get(i).probabilities().entrySet()) {
+        worst = Math.max(worst, Math.abs(e.getValue() - d.get(e.getKey())));
+      }
+    }
+    System.out.println("100 emails: max |predict - stock DJL OnnxRuntime| probability = " + worst);
+    assertTrue(worst <= 1e-4, "max |predict - DJL OnnxRuntime| probability = " + worst);
+  }
+
+  @Test
+  void springAiAndStockDjlEmbedWithTheExportedEncoderAsTheToolkitDoes() throws Exception {
+    Path onnx = run.resolve("model/onnx");
+    List<String> texts = shortTexts();
+    List<float[]> own = ownEmbeddings(texts);
+    List<float[]> spring =
+        ConsumerHarness.springAiEmbed(
+            onnx.resolve("encoder.onnx"),
+            onnx.resolve("tokenizer.json"),
+            "last_hidden_state",
+            texts);
+    List<float[]> djl =
+        ConsumerHarness.embeddings(
+            ConsumerHarness.djlIsolated(
+                onnx,
+                "embed",
+                texts,
+                "--model-name",
+                "encoder",
+                "--factory",
+                "ai.djl.huggingface.translator.TextEmbeddingTranslatorFactory",
+                "--arg",
+                "pooling=mean",
+                "--arg",
+                "normalize=true"));
+    for (int i = 0; i < texts.size(); i++) {
+      double a = ConsumerHarness.cosine(own.get(i), spring.get(i));
+      double b = ConsumerHarness.cosine(own.get(i), djl.get(i));
+      assertTrue(a >= 0.9999 && b >= 0.9999, texts.get(i) + ": Spring AI " + a + ", DJL " + b);
+    }
+  }
+
+  /**
+   * Short texts: langchain4j and Spring AI embed up to 510 tokens, the toolkit up to max_length.
+   */
+  private static List<String> shortTexts() {
     List<String> texts = new ArrayList<>();
     for (String t : tests.subList(0, 20)) {
       texts.add(t.substring(0, Math.min(60, t.length())));
     }
+    return texts;
+  }
+
+  /** The fine-tuned model's own pooled vectors, from the toolkit's block. */
+  private static List<float[]> ownEmbeddings(List<String> texts) throws Exception {
     Path model = run.resolve("model");
+    List<float[]> out = new ArrayList<>();
     try (TextReader p = TextReader.open(model, model.resolve(Exporter.MODEL_CONFIG));
-        TextTokenizer tok = TextTokenizer.fromFile(onnx.resolve("tokenizer.json"), 512);
+        TextTokenizer tok = TextTokenizer.fromFile(model.resolve("tokenizer.json"), 512);
         NDManager m = NDManager.newBaseManager()) {
       TextClassifierBlock block = p.block();
       int pool = block.segments().size() - 1; // embeddings, layers, pool: up to the head
       for (String text : texts) {
-        float[] own;
         try (TextTokenizer.Batch b = tok.encode(List.of(text), m)) {
           assertTrue(b.inputIds().getShape().get(1) < 64, "short enough for max_length");
-          own =
+          out.add(
               block
                   .forwardSegments(
                       new ParameterStore(m, false),
@@ -183,12 +256,11 @@ class OnnxTextExportTest {
                       pool,
                       false)
                   .head()
-                  .toFloatArray();
+                  .toFloatArray());
         }
-        Embedding e = lc4j.embed(text).content();
-        assertTrue(cosine(own, e.vector()) >= 0.9999, text + ": " + cosine(own, e.vector()));
       }
     }
+    return out;
   }
 
   @Test
