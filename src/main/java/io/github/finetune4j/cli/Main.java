@@ -27,6 +27,7 @@ import picocli.CommandLine.Command;
       SchemaCommand.class,
       PredictCommand.class,
       ReportCommand.class,
+      ExportCommand.class,
       CheckpointCommand.class
     })
 public final class Main implements Callable<Integer> {

@@ -48,6 +48,15 @@ final class FeatureReader implements AutoCloseable {
   private final ParameterStore ps;
   private final Path dir;
 
+  /**
+   * The loaded model (for writing other formats from an export).
+   *
+   * @return the block
+   */
+  FeatureModelBlock block() {
+    return block;
+  }
+
   private FeatureReader(FeatureMetadata metadata, Model model, FeatureModelBlock block, Path dir) {
     this.metadata = metadata;
     this.model = model;

@@ -221,6 +221,24 @@ public final class FineTune {
     return Predictor.predict(runDir, texts);
   }
 
+  /**
+   * Writes standard formats ({@code onnx}, {@code hf}) from a finished run's export: into its
+   * {@code model/} directory (listed by its manifest), or into {@code out}.
+   *
+   * @param runDir a run directory (or its {@code model} directory)
+   * @param formats the formats, or null for every one that applies to the model
+   * @param out a new or empty directory, or null for the run's {@code model/}
+   * @param console progress output
+   * @return the directories written
+   * @throws BadInputException when the export is missing or damaged, or cannot have a format
+   * @throws IOException when writing fails
+   */
+  public static List<Path> export(
+      Path runDir, List<String> formats, Path out, PrintStream console)
+      throws BadInputException, IOException {
+    return ExportRun.export(runDir, formats, out, console);
+  }
+
   /** The weights and biases of the layers with running statistics (none without a setup). */
 
   /** Whether a parameter belongs to a normalization layer (a name segment containing "norm"). */

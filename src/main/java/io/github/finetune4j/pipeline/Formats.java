@@ -32,7 +32,9 @@ final class Formats {
   private interface Format {
     String refusal(Subject s);
 
-    void write(Path runDir, Path modelDir, Block block) throws IOException, BadInputException;
+    /** Writes the format's files into {@code target} (created), reading the export in modelDir. */
+    void write(Path runDir, Path modelDir, Path target, Block block)
+        throws IOException, BadInputException;
   }
 
   private static final Map<String, Format> FORMATS = new LinkedHashMap<>();
@@ -58,9 +60,9 @@ final class Formats {
           }
 
           @Override
-          public void write(Path runDir, Path modelDir, Block block)
+          public void write(Path runDir, Path modelDir, Path target, Block block)
               throws IOException, BadInputException {
-            OnnxExport.writeText(modelDir, modelDir.resolve(OnnxExport.DIR), block);
+            OnnxExport.writeText(modelDir, target, block);
           }
         });
   }
@@ -130,20 +132,38 @@ final class Formats {
   }
 
   /**
-   * Writes formats into a model directory (under their own subdirectories); the caller writes the
-   * manifest afterwards.
+   * Writes formats, each into its own subdirectory of {@code into} (named as the format); the
+   * caller writes the manifest afterwards.
    *
    * @param formats the formats, from {@link #resolve}
-   * @param runDir the run directory ({@code summary.json}, {@code recipe.resolved.yaml})
+   * @param runDir the run directory ({@code summary.json}, {@code recipe.resolved.yaml}), or null
+   *     when only a model directory is at hand
    * @param modelDir the toolkit's export, already written
+   * @param into the directory that gets one subdirectory per format ({@code modelDir} in a run)
    * @param block the trained block, its parameters loaded
    * @throws IOException when writing fails
    * @throws BadInputException when the export's metadata is invalid
    */
-  static void write(List<String> formats, Path runDir, Path modelDir, Block block)
+  static void write(List<String> formats, Path runDir, Path modelDir, Path into, Block block)
       throws IOException, BadInputException {
     for (String f : formats) {
-      FORMATS.get(f).write(runDir, modelDir, block);
+      writeOne(f, runDir, modelDir, into.resolve(f), block);
     }
+  }
+
+  /**
+   * Writes one format into a directory.
+   *
+   * @param format the format's name
+   * @param runDir the run directory, or null
+   * @param modelDir the toolkit's export
+   * @param target the directory to write (created)
+   * @param block the trained block
+   * @throws IOException when writing fails
+   * @throws BadInputException when the export's metadata is invalid
+   */
+  static void writeOne(String format, Path runDir, Path modelDir, Path target, Block block)
+      throws IOException, BadInputException {
+    FORMATS.get(format).write(runDir, modelDir, target, block);
   }
 }

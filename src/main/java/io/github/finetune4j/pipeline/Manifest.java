@@ -126,6 +126,13 @@ final class Manifest {
       }
     }
     try {
+      for (Path d : directories(dir)) {
+        String prefix = relative(dir, d) + "/";
+        if (entries.keySet().stream().noneMatch(n -> n.startsWith(prefix))) {
+          problems.add(
+              d + ": not listed in the manifest (it was added after the export; remove it)");
+        }
+      }
       for (Path f : list(dir)) {
         String name = relative(dir, f);
         if (!name.equals(FILE_NAME) && !entries.containsKey(name)) {
@@ -204,6 +211,15 @@ final class Manifest {
     try (Stream<Path> s = Files.walk(dir)) {
       return s.filter(p -> !p.equals(dir) && !Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS))
           .sorted(Comparator.comparing(p -> relative(dir, p)))
+          .toList();
+    }
+  }
+
+  /** The subdirectories (not following links), sorted. */
+  private static List<Path> directories(Path dir) throws IOException {
+    try (Stream<Path> s = Files.walk(dir)) {
+      return s.filter(p -> !p.equals(dir) && Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS))
+          .sorted()
           .toList();
     }
   }

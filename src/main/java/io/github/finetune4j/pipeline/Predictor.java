@@ -266,6 +266,24 @@ public final class Predictor implements AutoCloseable {
                 + " written by `finetune run`)"));
   }
 
+  /**
+   * The loaded block (for writing other formats from an export).
+   *
+   * @return the text classifier or the model of feature vectors
+   */
+  ai.djl.nn.Block block() {
+    return text != null ? text.block() : features.block();
+  }
+
+  /**
+   * The checked model directory this predictor loaded.
+   *
+   * @return the directory
+   */
+  Path dir() {
+    return dir;
+  }
+
   /** Frees the model (and a text model's tokenizer). */
   @Override
   public void close() {

@@ -199,7 +199,8 @@ final class Runner {
       throws IOException {
     Files.writeString(partial.resolve("summary.json"), RecipeReader.toJson(summary));
     try {
-      Formats.write(t.formats(), partial, partial.resolve(Exporter.MODEL_DIR), t.block());
+      Path modelDir = partial.resolve(Exporter.MODEL_DIR);
+      Formats.write(t.formats(), partial, modelDir, modelDir, t.block());
     } catch (BadInputException e) {
       throw new IOException(String.join("; ", e.problems()), e);
     }

@@ -1,0 +1,101 @@
+package io.github.finetune4j.pipeline;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+
+/**
+ * {@code finetune export}: writes standard formats ({@link Formats}) from a finished run's export.
+ * The export is checked against its manifest and loaded as {@code finetune predict} loads it; each
+ * format is written into a temporary directory and renamed into place, and the manifest is
+ * written again last, so an interrupted export never leaves a format that looks complete.
+ */
+final class ExportRun {
+
+  private ExportRun() {}
+
+  /**
+   * Writes formats from a run's export.
+   *
+   * @param runDir a run directory, or its {@code model} directory
+   * @param asked the formats ({@code onnx}, {@code hf}); null for every one that applies
+   * @param out the directory to write them into (must not exist, or be empty), or null for the
+   *     export's own {@code model/} directory
+   * @param console progress output
+   * @return the directories written
+   * @throws BadInputException when the export is missing, damaged or cannot have a format
+   * @throws IOException when writing fails
+   */
+  static List<Path> export(Path runDir, List<String> asked, Path out, PrintStream console)
+      throws BadInputException, IOException {
+    if (out != null && Files.exists(out) && !isEmptyDirectory(out)) {
+      throw new BadInputException(
+          List.of(out + ": --out must be a new or empty directory (nothing in it is replaced)"));
+    }
+    try (Predictor p = Predictor.open(runDir)) {
+      Path modelDir = p.dir();
+      Formats.Subject subject = subject(modelDir);
+      List<String> formats = Formats.resolve(asked, subject, "--format");
+      if (formats.isEmpty()) {
+        throw new BadInputException(
+            List.of(
+                modelDir
+                    + ": no standard format applies to this model ("
+                    + subject.family()
+                    + " model, task "
+                    + subject.task()
+                    + "); ask for one with --format to see why"));
+      }
+      Path run = modelDir.getParent();
+      Path runFiles = run != null && Files.isRegularFile(run.resolve("summary.json")) ? run : null;
+      Path into = out == null ? modelDir : out;
+      Files.createDirectories(into);
+      List<Path> written = new ArrayList<>();
+      for (String f : formats) {
+        Path target = into.resolve(f);
+        if (Files.exists(target)) {
+          console.println("Kept " + target + " (already there; checked by the manifest)");
+          continue;
+        }
+        Path temp = into.resolve("." + f + ".partial");
+        RunDirectory.deleteTree(temp);
+        try {
+          Formats.writeOne(f, runFiles, modelDir, temp, p.block());
+          Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException | BadInputException | RuntimeException e) {
+          RunDirectory.deleteTree(temp);
+          throw e;
+        }
+        written.add(target);
+        console.println("Wrote " + target);
+      }
+      Manifest.write(into);
+      return written;
+    }
+  }
+
+  /** Family, task and module kind, from the export's metadata. */
+  static Formats.Subject subject(Path modelDir) throws BadInputException {
+    JsonNode root = Problems.readJson(modelDir.resolve(Exporter.MODEL_CONFIG));
+    boolean features = FeatureMetadata.KIND.equals(FeatureMetadata.kindOf(modelDir.resolve(Exporter.MODEL_CONFIG)));
+    String family = root.path("family").asText(features ? "features" : "text");
+    String task = root.path("task").asText("classification");
+    boolean torchScript = "torchscript".equals(root.at("/module/type").asText(null));
+    return new Formats.Subject(family, task, torchScript);
+  }
+
+  private static boolean isEmptyDirectory(Path dir) throws IOException {
+    if (!Files.isDirectory(dir)) {
+      return false;
+    }
+    try (Stream<Path> s = Files.list(dir)) {
+      return s.findAny().isEmpty();
+    }
+  }
+}
