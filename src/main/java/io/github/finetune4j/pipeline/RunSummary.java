@@ -166,15 +166,18 @@ final class RunSummary {
 
   /**
    * The groups whose weights are new (no pre-trained values): every group of a random-init run,
-   * else the groups made only of the new head's parameters ({@code head.*}).
+   * else the groups made only of the new head's parameters ({@code head.*}); none when the head is
+   * the model's own ({@code head.replace: none}).
    */
   static List<String> newGroups(Recipe recipe, ParamGroups groups) {
     boolean random = "random".equals(ModelSources.init(recipe.model()));
+    boolean keptHead = recipe.head() != null && "none".equals(recipe.head().replace());
     return groups.groups().stream()
         .filter(
             g ->
                 random
-                    || (!g.members().isEmpty()
+                    || (!keptHead
+                        && !g.members().isEmpty()
                         && g.members().stream().allMatch(n -> n.startsWith("head."))))
         .map(ParamGroup::name)
         .toList();

@@ -15,6 +15,7 @@ import io.github.finetune4j.data.TextJsonlSource;
 import io.github.finetune4j.model.TextClassifierBlock;
 import io.github.finetune4j.model.bert.BertConfig;
 import io.github.finetune4j.model.bert.BertWeights;
+import io.github.finetune4j.model.bert.WeightTensor;
 import io.github.finetune4j.model.text.TextTokenizer;
 import io.github.finetune4j.recipe.LabelShape;
 import io.github.finetune4j.recipe.Recipe;
@@ -24,8 +25,10 @@ import io.github.finetune4j.train.TextBatches;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -69,6 +72,7 @@ final class TextFamily implements ModelFamily<TextFamily.Splits> {
 
   @Override
   public Block architecture(Recipe recipe, NDManager manager) throws BadInputException {
+    checkHead(recipe);
     TextClassifierBlock block = newBlock(recipe, source.config());
     block.initialize(manager, DataType.FLOAT32, new Shape(1, 8), new Shape(1, 8));
     return block;
@@ -78,6 +82,13 @@ final class TextFamily implements ModelFamily<TextFamily.Splits> {
   public Parts build(Recipe recipe, Splits data, Model model, PrintStream out, boolean resume)
       throws BadInputException, IOException {
     BertConfig config = source.config();
+    boolean keepHead = checkHead(recipe);
+    if (source instanceof SafetensorsBertSource s) {
+      String note = s.headNote(recipe.head());
+      if (note != null) {
+        out.println(note);
+      }
+    }
     TextTokenizer tokenizer = source.tokenizer(recipe.data().maxLength());
     try {
       TextClassifierBlock block = newBlock(recipe, config);
@@ -100,7 +111,11 @@ final class TextFamily implements ModelFamily<TextFamily.Splits> {
           (b, o) -> {
             o.printf(Locale.ROOT, "Loading %s (%s weights)%n", source.describe(), init);
             if ("pretrained".equals(init)) {
-              BertWeights.load(b, source.weights());
+              Map<String, WeightTensor> weights = new LinkedHashMap<>(source.weights());
+              if (keepHead) {
+                weights.putAll(((SafetensorsBertSource) source).keptHead());
+              }
+              BertWeights.load(b, weights);
             }
           },
           (modelDir, m, trained) -> {
@@ -126,6 +141,27 @@ final class TextFamily implements ModelFamily<TextFamily.Splits> {
       tokenizer.close();
       throw e;
     }
+  }
+
+  /**
+   * {@code head.replace: none} keeps a checkpoint's own classifier, which only a safetensors
+   * checkpoint can have: checked against the recipe's classes (see {@link SafetensorsBertSource}).
+   *
+   * @return whether the head is the checkpoint's
+   */
+  private boolean checkHead(Recipe recipe) throws BadInputException {
+    if (recipe.head() == null || !"none".equals(recipe.head().replace())) {
+      return false;
+    }
+    if (!(source instanceof SafetensorsBertSource s)) {
+      throw new BadInputException(
+          List.of(
+              "head.replace: 'none' keeps the model's own output, but a "
+                  + recipe.model().kind()
+                  + " text encoder has none (it outputs token states); use classifier"));
+    }
+    s.checkHead(recipe.head());
+    return true;
   }
 
   static List<TextExample> readSplit(

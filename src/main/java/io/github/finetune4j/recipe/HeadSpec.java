@@ -18,7 +18,10 @@ public record HeadSpec(
             "`classifier` (default): a new linear layer with one output per class (or target)"
                 + " over the pooled token states of a text encoder, or over the output of a"
                 + " TorchScript model (its features). `none` keeps a TorchScript model's own output,"
-                + " which must have one value per class (or target); checked at plan time.")
+                + " which must have one value per class (or target), or the classifier of a"
+                + " `safetensors` checkpoint (`classifier.weight`/`bias`, as a Finetune4J Hugging"
+                + " Face export holds it), whose labels (`id2label`) must be `classes` in order;"
+                + " checked at plan time.")
         String replace,
     @Doc(
             "Class labels in output order; every label in the data must be one of them. Required for"

@@ -66,11 +66,20 @@ final class RecipeChecks {
     }
     if (r.head() != null
         && "none".equals(r.head().replace())
-        && (r.model() instanceof BertOnnxModel || r.model() instanceof SafetensorsModel)) {
+        && r.model() instanceof BertOnnxModel) {
       problems.add(
           "head.replace: 'none' keeps the model's own output, but a "
               + r.model().kind()
               + " text encoder has none (it outputs token states); use classifier");
+    }
+    if (r.head() != null
+        && "none".equals(r.head().replace())
+        && r.model() instanceof SafetensorsModel s
+        && "random".equals(s.init())) {
+      problems.add(
+          "head.replace: 'none' keeps the checkpoint's trained classifier, but model.init: random"
+              + " loads none of its weights; use head.replace: classifier, or model.init:"
+              + " pretrained");
     }
     if (r.task() != null) {
       r.task().check(classes, r.data(), problems); // each kind checks its own fields

@@ -17,6 +17,7 @@ import io.github.finetune4j.model.bert.BertEncoderBlock;
 import io.github.finetune4j.model.bert.BertShapes;
 import io.github.finetune4j.model.bert.BertWeights;
 import io.github.finetune4j.model.bert.HfBertNames;
+import io.github.finetune4j.model.bert.HfDirectory;
 import io.github.finetune4j.model.bert.WeightTensor;
 import io.github.finetune4j.model.text.TextTokenizer;
 import io.github.finetune4j.params.ParameterNames;
@@ -67,13 +68,21 @@ import org.slf4j.LoggerFactory;
  * The pooler, the pre-training heads ({@code cls.}) and the id buffers are skipped ({@link
  * #skippedTensors()}, and their count is logged).
  *
+ * <p><b>The classifier is kept apart.</b> A sequence classifier's head, {@code classifier.weight}
+ * [classes, hidden] and {@code classifier.bias} [classes] (as a Finetune4J Hugging Face export and
+ * {@code BertForSequenceClassification} name it), is no parameter of the encoder: {@link
+ * #classifier()} gives it to a caller that keeps it, and {@link #hasPooler()} says whether the
+ * checkpoint has the pooler that {@code BertForSequenceClassification} puts before it. Its two
+ * tensors must come together, be float, and fit the hidden size.
+ *
  * <p><b>Unknown tensors are refused, not warned about.</b> A tensor that is neither a parameter of
- * the encoder described by {@value #CONFIG_FILE} nor one of the skipped kinds means that the
- * checkpoint is not what the configuration says: more layers than {@code num_hidden_layers},
- * another variant of the architecture, or a task head (such as {@code classifier.weight}) whose
- * silent loss would leave a model that differs from the one saved. {@link #open} lists every such
- * tensor, and every missing one, in one {@link CheckpointFormatException}; shapes are checked
- * against the block, all at once, before anything is written ({@link #loadInto}).
+ * the encoder described by {@value #CONFIG_FILE}, nor the classifier, nor one of the skipped kinds
+ * means that the checkpoint is not what the configuration says: more layers than {@code
+ * num_hidden_layers}, another variant of the architecture, or another task head (such as {@code
+ * qa_outputs.weight}) whose silent loss would leave a model that differs from the one saved. {@link
+ * #open} lists every such tensor, and every missing one, in one {@link CheckpointFormatException};
+ * shapes are checked against the block, all at once, before anything is written ({@link
+ * #loadInto}).
  *
  * <p>Only a single {@value #WEIGHTS_FILE} is read: sharded checkpoints and {@code
  * pytorch_model.bin} are refused with that reason. Weights are read one tensor at a time from the
@@ -102,18 +111,21 @@ public final class BertCheckpoint implements AutoCloseable {
   private final SafetensorsReader reader;
   private final Map<String, String> tensorOf;
   private final List<String> skipped;
+  private final int classifierOutputs;
 
   private BertCheckpoint(
       Path directory,
       BertConfig config,
       SafetensorsReader reader,
       Map<String, String> tensorOf,
-      List<String> skipped) {
+      List<String> skipped,
+      int classifierOutputs) {
     this.directory = directory;
     this.config = config;
     this.reader = reader;
     this.tensorOf = Collections.unmodifiableMap(tensorOf);
     this.skipped = List.copyOf(skipped);
+    this.classifierOutputs = classifierOutputs;
   }
 
   /**
@@ -326,6 +338,44 @@ public final class BertCheckpoint implements AutoCloseable {
   }
 
   /**
+   * The number of outputs of the checkpoint's classifier ({@value HfDirectory#CLASSIFIER_WEIGHT}
+   * and {@value HfDirectory#CLASSIFIER_BIAS}).
+   *
+   * @return its rows, or 0 when the checkpoint has no classifier
+   */
+  public int classifierOutputs() {
+    return classifierOutputs;
+  }
+
+  /**
+   * Whether the checkpoint has a pooler ({@code pooler.dense.*}, a dense layer and tanh on the
+   * {@code [CLS]} state): a classifier trained on the pooler's output does not fit a model without
+   * one.
+   *
+   * @return true when a skipped tensor is the pooler's
+   */
+  public boolean hasPooler() {
+    return skipped.stream().anyMatch(n -> HfBertNames.toBlockName(n).startsWith("pooler."));
+  }
+
+  /**
+   * Reads the checkpoint's classifier.
+   *
+   * @return {@value HfDirectory#CLASSIFIER_WEIGHT} [classes, hidden] and {@value
+   *     HfDirectory#CLASSIFIER_BIAS} [classes] by those names, or an empty map when it has none
+   * @throws IOException if a tensor cannot be read
+   */
+  public Map<String, WeightTensor> classifier() throws IOException {
+    if (classifierOutputs == 0) {
+      return Map.of();
+    }
+    Map<String, WeightTensor> out = new LinkedHashMap<>();
+    out.put(HfDirectory.CLASSIFIER_WEIGHT, reader.read(HfDirectory.CLASSIFIER_WEIGHT));
+    out.put(HfDirectory.CLASSIFIER_BIAS, reader.read(HfDirectory.CLASSIFIER_BIAS));
+    return out;
+  }
+
+  /**
    * Reads the weights of every parameter of the encoder; they are not checked against a block (see
    * {@link #loadInto}).
    *
@@ -439,9 +489,13 @@ public final class BertCheckpoint implements AutoCloseable {
     List<String> unknown = new ArrayList<>();
     List<String> problems = new ArrayList<>();
     List<String> culprits = new ArrayList<>();
+    Map<String, TensorEntry> classifier = new LinkedHashMap<>();
     for (TensorEntry e : reader.tensors().values()) {
       String p = HfBertNames.toBlockName(e.name());
-      if (params.contains(p)) {
+      if (e.name().equals(HfDirectory.CLASSIFIER_WEIGHT)
+          || e.name().equals(HfDirectory.CLASSIFIER_BIAS)) {
+        classifier.put(e.name(), e);
+      } else if (params.contains(p)) {
         String other = found.putIfAbsent(p, e.name());
         if (other != null) {
           culprits.add(e.name());
@@ -488,6 +542,7 @@ public final class BertCheckpoint implements AutoCloseable {
               + list(unknown)
               + why);
     }
+    int outputs = checkClassifier(classifier, config, problems, culprits);
     culprits.addAll(missing);
     culprits.addAll(unknown);
     if (!problems.isEmpty()) {
@@ -505,7 +560,60 @@ public final class BertCheckpoint implements AutoCloseable {
     for (String p : params) {
       ordered.put(p, found.get(p));
     }
-    return new BertCheckpoint(directory, config, reader, ordered, skipped);
+    return new BertCheckpoint(directory, config, reader, ordered, skipped, outputs);
+  }
+
+  /** The classifier's outputs (0 for none), after checking its two tensors fit together. */
+  private static int checkClassifier(
+      Map<String, TensorEntry> classifier,
+      BertConfig config,
+      List<String> problems,
+      List<String> culprits) {
+    if (classifier.isEmpty()) {
+      return 0;
+    }
+    TensorEntry w = classifier.get(HfDirectory.CLASSIFIER_WEIGHT);
+    TensorEntry b = classifier.get(HfDirectory.CLASSIFIER_BIAS);
+    int before = problems.size();
+    if (w == null || b == null) {
+      String has = w == null ? HfDirectory.CLASSIFIER_BIAS : HfDirectory.CLASSIFIER_WEIGHT;
+      String lacks = w == null ? HfDirectory.CLASSIFIER_WEIGHT : HfDirectory.CLASSIFIER_BIAS;
+      culprits.add(has);
+      problems.add("tensor '" + has + "' comes without '" + lacks + "' (a classifier needs both)");
+      return 0;
+    }
+    for (TensorEntry e : List.of(w, b)) {
+      if (!e.dtype().readableAsFloat()) {
+        culprits.add(e.name());
+        problems.add(
+            "tensor '"
+                + e.name()
+                + "' is "
+                + e.dtype()
+                + "; only F32, F16 and BF16 tensors can be read as float32");
+      }
+    }
+    long[] ws = w.shape();
+    long[] bs = b.shape();
+    if (ws.length != 2
+        || ws[1] != config.hiddenSize()
+        || ws[0] < 1
+        || ws[0] > Integer.MAX_VALUE
+        || bs.length != 1
+        || bs[0] != ws[0]) {
+      culprits.add(w.name());
+      problems.add(
+          "the classifier's tensors have shapes "
+              + Arrays.toString(ws)
+              + " and "
+              + Arrays.toString(bs)
+              + "; a classifier on the encoder's "
+              + config.hiddenSize()
+              + "-wide states needs [classes, "
+              + config.hiddenSize()
+              + "] and [classes]");
+    }
+    return problems.size() > before ? 0 : (int) ws[0];
   }
 
   private static CheckpointFormatException fail(Path file, String tensor, List<String> problems) {

@@ -2,7 +2,9 @@ package io.github.finetune4j.model.safetensors;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
@@ -260,13 +262,13 @@ class SafetensorsCheckpointTest {
   @Test
   void unknownTensorsAreRefused() throws IOException {
     Map<String, Raw> t = pretrainingTensors();
-    t.put("classifier.weight", Raw.f32(new long[] {3, 8}, new float[24]));
+    t.put("qa_outputs.weight", Raw.f32(new long[] {2, 8}, new float[16]));
     refused(
         checkpoint(config(), t),
-        "model.safetensors: unknown tensor 'classifier.weight': the encoder described by"
+        "model.safetensors: unknown tensor 'qa_outputs.weight': the encoder described by"
             + " config.json has no parameter for it (more layers than num_hidden_layers, another"
             + " architecture, or a task head?)",
-        "classifier.weight");
+        "qa_outputs.weight");
 
     // Unknown tensors of a layer the config has: listed (at most 10, then a count).
     Map<String, Raw> extra = pretrainingTensors();
@@ -291,10 +293,52 @@ class SafetensorsCheckpointTest {
         "model.safetensors: 2 problems:\n"
             + "  missing tensor 'bert.embeddings.LayerNorm.bias', which the encoder described by"
             + " config.json needs\n"
-            + "  unknown tensor 'classifier.weight': the encoder described by config.json has no"
+            + "  unknown tensor 'qa_outputs.weight': the encoder described by config.json has no"
             + " parameter for it (more layers than num_hidden_layers, another architecture, or a"
             + " task head?)",
         null);
+  }
+
+  @Test
+  void aClassifierIsKeptApartAndChecked() throws IOException {
+    Map<String, Raw> t = pretrainingTensors();
+    float[] w = new float[24];
+    for (int i = 0; i < w.length; i++) {
+      w[i] = i / 8f;
+    }
+    t.put("classifier.weight", Raw.f32(new long[] {3, 8}, w));
+    t.put("classifier.bias", Raw.f32(new long[] {3}, new float[] {1, 2, 3}));
+    try (BertCheckpoint c = BertCheckpoint.open(checkpoint(config(), t));
+        NDManager m = manager.newSubManager()) {
+      assertEquals(3, c.classifierOutputs());
+      assertTrue(c.hasPooler(), "a BertForPreTraining-style checkpoint has bert.pooler.*");
+      assertArrayEquals(w, floats(c.classifier().get("classifier.weight")));
+      assertArrayEquals(new float[] {1, 2, 3}, floats(c.classifier().get("classifier.bias")));
+      assertEquals(List.copyOf(weights.keySet()), List.copyOf(c.tensorNames().keySet()));
+      c.newEncoder(m); // the encoder loads as without the classifier
+    }
+    t.remove("bert.pooler.dense.weight");
+    t.remove("bert.pooler.dense.bias");
+    try (BertCheckpoint c = BertCheckpoint.open(checkpoint(config(), t))) {
+      assertFalse(c.hasPooler());
+    }
+    try (BertCheckpoint c = BertCheckpoint.open(checkpoint(config(), pretrainingTensors()))) {
+      assertEquals(0, c.classifierOutputs());
+      assertEquals(Map.of(), c.classifier());
+    }
+
+    t.remove("classifier.bias");
+    refused(
+        checkpoint(config(), t),
+        "model.safetensors: tensor 'classifier.weight' comes without 'classifier.bias' (a"
+            + " classifier needs both)",
+        "classifier.weight");
+    t.put("classifier.bias", Raw.f32(new long[] {2}, new float[2]));
+    refused(
+        checkpoint(config(), t),
+        "model.safetensors: the classifier's tensors have shapes [3, 8] and [2]; a classifier on"
+            + " the encoder's 8-wide states needs [classes, 8] and [classes]",
+        "classifier.weight");
   }
 
   @Test
