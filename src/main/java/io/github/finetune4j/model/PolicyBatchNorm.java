@@ -45,6 +45,11 @@ final class PolicyBatchNorm extends AbstractBlock {
     this.inputShapes = inner.getInputShapes();
   }
 
+  /** The wrapped layer (its epsilon and axis, for {@link FeatureOnnx}). */
+  BatchNorm inner() {
+    return inner;
+  }
+
   void fixStatistics(boolean fixed) {
     this.statisticsFixed = fixed;
   }

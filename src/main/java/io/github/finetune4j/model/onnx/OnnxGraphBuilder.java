@@ -3,6 +3,8 @@ package io.github.finetune4j.model.onnx;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -44,6 +46,9 @@ public final class OnnxGraphBuilder {
 
   /** {@code TensorProto.DataType.INT64}. */
   public static final int INT64 = 7;
+
+  /** {@code TensorProto.DataType.DOUBLE}. */
+  public static final int DOUBLE = 11;
 
   // AttributeProto.AttributeType
   private static final int ATTR_FLOAT = 1;
@@ -138,6 +143,37 @@ public final class OnnxGraphBuilder {
       t.varint(7, v);
     }
     t.string(8, name);
+    graph.message(5, t);
+    return name;
+  }
+
+  /**
+   * Declares a float64 constant of any shape (for arithmetic that must round as Java's {@code
+   * double} does).
+   *
+   * @param shape its shape ({@code new long[0]} for a scalar)
+   * @param values its values
+   * @return its generated name
+   */
+  public String constantDouble(long[] shape, double... values) {
+    long n = 1;
+    for (long d : shape) {
+      n *= d;
+    }
+    if (n != values.length) {
+      throw new IllegalArgumentException("shape needs " + n + " values, got " + values.length);
+    }
+    String name = fresh("const");
+    produce(name);
+    Proto t = new Proto();
+    for (long d : shape) {
+      t.varint(1, d);
+    }
+    ByteBuffer raw = ByteBuffer.allocate(8 * values.length).order(ByteOrder.LITTLE_ENDIAN);
+    for (double v : values) {
+      raw.putDouble(v);
+    }
+    t.varint(2, DOUBLE).string(8, name).bytes(9, raw.array());
     graph.message(5, t);
     return name;
   }
