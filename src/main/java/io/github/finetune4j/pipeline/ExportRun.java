@@ -40,8 +40,23 @@ final class ExportRun {
     }
     try (Predictor p = Predictor.open(runDir)) {
       Path modelDir = p.dir();
-      Formats.Subject subject = subject(modelDir);
-      List<String> formats = Formats.resolve(asked, subject, "--format");
+      Formats.Subject subject = subject(modelDir, p.block());
+      List<String> formats = new ArrayList<>(Formats.resolve(asked, subject, "--format"));
+      Path run = modelDir.getParent();
+      Path runFiles = run != null && Files.isRegularFile(run.resolve("summary.json")) ? run : null;
+      if (asked == null && runFiles == null) {
+        for (String f : List.copyOf(formats)) {
+          if (Formats.needsRun(f)) {
+            formats.remove(f);
+            console.println(
+                "Skipped "
+                    + f
+                    + ": it needs the run directory (summary.json), and "
+                    + modelDir
+                    + " has none beside it");
+          }
+        }
+      }
       if (formats.isEmpty()) {
         throw new BadInputException(
             List.of(
@@ -52,8 +67,6 @@ final class ExportRun {
                     + subject.task()
                     + "); ask for one with --format to see why"));
       }
-      Path run = modelDir.getParent();
-      Path runFiles = run != null && Files.isRegularFile(run.resolve("summary.json")) ? run : null;
       Path into = out == null ? modelDir : out;
       Files.createDirectories(into);
       List<Path> written = new ArrayList<>();
@@ -81,13 +94,13 @@ final class ExportRun {
   }
 
   /** Family, task and module kind, from the export's metadata. */
-  static Formats.Subject subject(Path modelDir) throws BadInputException {
-    JsonNode root = Problems.readJson(modelDir.resolve(Exporter.MODEL_CONFIG));
-    boolean features = FeatureMetadata.KIND.equals(FeatureMetadata.kindOf(modelDir.resolve(Exporter.MODEL_CONFIG)));
-    String family = root.path("family").asText(features ? "features" : "text");
-    String task = root.path("task").asText("classification");
-    boolean torchScript = "torchscript".equals(root.at("/module/type").asText(null));
-    return new Formats.Subject(family, task, torchScript);
+  static Formats.Subject subject(Path modelDir, ai.djl.nn.Block block) throws BadInputException {
+    Path metaFile = modelDir.resolve(Exporter.MODEL_CONFIG);
+    JsonNode root = Problems.readJson(metaFile);
+    boolean features = FeatureMetadata.KIND.equals(FeatureMetadata.kindOf(metaFile));
+    String family = features ? "features" : "text";
+    String task = root == null ? "classification" : root.path("task").asText("classification");
+    return Formats.subject(family, task, block);
   }
 
   private static boolean isEmptyDirectory(Path dir) throws IOException {

@@ -2,7 +2,6 @@ package io.github.finetune4j.pipeline;
 
 import ai.djl.nn.Block;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.github.finetune4j.model.DjlModules;
 import io.github.finetune4j.model.TextClassifierBlock;
 import io.github.finetune4j.recipe.Recipe;
 import java.io.IOException;
@@ -24,9 +23,9 @@ final class Formats {
    *
    * @param family {@code text}, {@code features} or {@code block} (a Java user's own block)
    * @param task the task's name
-   * @param torchScript whether the module is a TorchScript module (no graph Java can write)
+   * @param onnxRefusal why the model has no ONNX graph the toolkit can write, or null
    */
-  record Subject(String family, String task, boolean torchScript) {}
+  record Subject(String family, String task, String onnxRefusal) {}
 
   /** A format: why a subject cannot have it (null: it can), and how it is written. */
   private interface Format {
@@ -46,25 +45,51 @@ final class Formats {
         new Format() {
           @Override
           public String refusal(Subject s) {
-            if ("block".equals(s.family())) {
-              return "the model is a block of your own; its graph is known only to your code";
-            }
-            if (s.torchScript()) {
-              return "a TorchScript module keeps its model.pt; ONNX needs Python there"
-                  + " (torch.onnx.export on model.pt)";
-            }
-            if (!"text".equals(s.family())) {
-              return "ONNX export of models of feature vectors is not in this version";
-            }
-            return null;
+            return s.onnxRefusal();
           }
 
           @Override
           public void write(Path runDir, Path modelDir, Path target, Block block)
               throws IOException, BadInputException {
-            OnnxExport.writeText(modelDir, target, block);
+            if ("text".equals(s(block))) {
+              OnnxExport.writeText(modelDir, target, block);
+            } else {
+              FeatureOnnxExport.write(modelDir, target, block);
+            }
           }
         });
+    FORMATS.put(
+        "hf",
+        new Format() {
+          @Override
+          public String refusal(Subject s) {
+            return "text".equals(s.family())
+                ? null
+                : "a Hugging Face directory holds a transformer encoder; this is "
+                    + ("block".equals(s.family())
+                        ? "a block of your own"
+                        : "a model of feature vectors");
+          }
+
+          @Override
+          public void write(Path runDir, Path modelDir, Path target, Block block)
+              throws IOException, BadInputException {
+            if (runDir == null) {
+              throw new BadInputException(
+                  List.of(
+                      modelDir
+                          + ": a Hugging Face directory's model card quotes the run's summary.json,"
+                          + " plan.json and recipe.resolved.yaml; give the run directory, not its"
+                          + " model/"));
+            }
+            HfExport.write(runDir, modelDir, target, block);
+          }
+        });
+  }
+
+  /** Whether a format needs the run directory's files, not only the model directory. */
+  static boolean needsRun(String format) {
+    return "hf".equals(format);
   }
 
   /** Every format's name, in the order they are written. */
