@@ -116,11 +116,14 @@ public record Sweep(
   }
 
   /**
-   * Parses {@code key=v1,v2,...} grid arguments.
+   * Parses {@code key=v1,v2,...} grid arguments. The values are YAML, as an override's value is;
+   * they are separated by the commas outside a list ({@code [a, b]}), a mapping ({@code {k: v}})
+   * and a quoted string ({@code "a, b"}, {@code 'a, b'}), so that such a value is one value.
    *
    * @param args the arguments
    * @return the grid, in argument order
-   * @throws IllegalArgumentException naming a malformed argument
+   * @throws IllegalArgumentException naming a malformed argument, or the key and value that opens a
+   *     bracket or quote it does not close
    */
   public static LinkedHashMap<String, List<String>> parseGrid(List<String> args) {
     LinkedHashMap<String, List<String>> grid = new LinkedHashMap<>();
@@ -135,7 +138,7 @@ public record Sweep(
         throw new IllegalArgumentException("--grid: " + key + " is given twice");
       }
       List<String> values = new ArrayList<>();
-      for (String v : a.substring(eq + 1).split(",", -1)) {
+      for (String v : splitValues(key, a.substring(eq + 1))) {
         if (v.isBlank()) {
           throw new IllegalArgumentException("--grid: " + a + " has an empty value");
         }
@@ -144,6 +147,94 @@ public record Sweep(
       grid.put(key, values);
     }
     return grid;
+  }
+
+  /**
+   * Splits a grid's values at the commas outside YAML flow collections and quoted strings. As in
+   * YAML, a bracket or quote opens something only where a value (or, inside a collection, an entry
+   * or a mapping's value) starts: {@code it's} and {@code a[1]} are plain text; inside a collection
+   * every bracket counts.
+   */
+  static List<String> splitValues(String key, String text) {
+    List<String> out = new ArrayList<>();
+    StringBuilder open = new StringBuilder(); // the brackets open, innermost last
+    List<Integer> openAt = new ArrayList<>();
+    char quote = 0;
+    char prev = ','; // the last character that is not blank: a value starts after a comma
+    int start = 0;
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if (quote == '"') {
+        if (c == '\\') {
+          i++;
+        } else if (c == '"') {
+          quote = 0;
+        }
+        prev = c;
+        continue;
+      }
+      if (quote == '\'') {
+        if (c == '\'') {
+          if (i + 1 < text.length() && text.charAt(i + 1) == '\'') {
+            i++; // '' is a quote inside a single-quoted string
+          } else {
+            quote = 0;
+          }
+        }
+        prev = c;
+        continue;
+      }
+      boolean atStart =
+          prev == ',' || (open.length() > 0 && (prev == '[' || prev == '{' || prev == ':'));
+      if ((c == '"' || c == '\'') && atStart) {
+        quote = c;
+      } else if ((c == '[' || c == '{') && (atStart || open.length() > 0)) {
+        open.append(c);
+        openAt.add(i);
+      } else if ((c == ']' || c == '}') && open.length() > 0) {
+        char o = open.charAt(open.length() - 1);
+        if ((o == '[') != (c == ']')) {
+          throw badValue(
+              key,
+              text,
+              "closes the "
+                  + o
+                  + " at column "
+                  + (openAt.get(openAt.size() - 1) + 1)
+                  + " with "
+                  + c);
+        }
+        open.setLength(open.length() - 1);
+        openAt.remove(openAt.size() - 1);
+      } else if (c == ',' && open.length() == 0) {
+        out.add(text.substring(start, i));
+        start = i + 1;
+      }
+      if (!Character.isWhitespace(c)) {
+        prev = c;
+      }
+    }
+    if (quote != 0) {
+      throw badValue(key, text, "opens a quote (" + quote + ") that is never closed");
+    }
+    if (open.length() > 0) {
+      throw badValue(
+          key, text, "opens a " + open.charAt(open.length() - 1) + " that is never closed");
+    }
+    out.add(text.substring(start));
+    return out;
+  }
+
+  private static IllegalArgumentException badValue(String key, String value, String what) {
+    return new IllegalArgumentException(
+        "--grid: "
+            + key
+            + ": the value "
+            + value
+            + " "
+            + what
+            + "; a value that holds commas is written as a YAML list [a, b], mapping {k: v} or"
+            + " quoted string \"a, b\", and the values are separated by the commas outside them");
   }
 
   /**
