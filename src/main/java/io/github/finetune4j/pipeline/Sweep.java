@@ -1,16 +1,29 @@
 package io.github.finetune4j.pipeline;
 
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.core.io.JsonEOFException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
 import io.github.finetune4j.recipe.RecipeException;
 import io.github.finetune4j.recipe.RecipeReader;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.PrintStream;
 import java.math.BigInteger;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CoderResult;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
@@ -323,6 +336,13 @@ public record Sweep(
       return List.of("--out: " + out + " is not a directory");
     }
     if (Files.isDirectory(out)) {
+      if (Files.exists(def, LinkOption.NOFOLLOW_LINKS) && !Files.isRegularFile(def)) {
+        return List.of(
+            "--out: "
+                + def
+                + " is not a regular file (a directory, link, pipe or device); it is left as it"
+                + " is: give another --out");
+      }
       if (!Files.isRegularFile(def)) {
         try (var s = Files.list(out)) {
           if (s.findAny().isPresent()) {
@@ -337,9 +357,20 @@ public record Sweep(
       } else {
         JsonNode old;
         try {
-          old = JSON.readTree(def.toFile());
+          old = readDefinition(def);
         } catch (IOException e) {
-          return List.of("--out: " + def + " cannot be read: " + e.getMessage());
+          return List.of("--out: " + def + " cannot be read: " + RunDirectory.reason(e));
+        }
+        String damage = old.isTextual() ? old.asText() : shapeProblems(old);
+        if (damage != null) {
+          return List.of(
+              "--out: "
+                  + def
+                  + " is damaged: "
+                  + damage
+                  + "; it is left as it is: give another --out, or put back the "
+                  + DEFINITION
+                  + " of that sweep to continue it");
         }
         if (!definition().equals(old)) {
           return List.of(
@@ -358,6 +389,124 @@ public record Sweep(
     Files.writeString(tmp, RecipeReader.toJson(definition()));
     Files.move(tmp, def, StandardCopyOption.ATOMIC_MOVE);
     return List.of();
+  }
+
+  /** The largest {@code sweep.json} read (a definition of the largest sweep is far smaller). */
+  static final int MAX_DEFINITION_BYTES = 16 << 20;
+
+  private static final ObjectMapper STRICT_JSON =
+      JsonMapper.builder()
+          .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+          .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+          .build();
+
+  /**
+   * Reads {@code sweep.json}: its tree, or a text node that says how it is damaged (too large, not
+   * UTF-8, empty, not JSON, cut short), in words and without the JSON library's own message.
+   */
+  private static JsonNode readDefinition(Path def) throws IOException {
+    byte[] bytes;
+    try (InputStream in = Files.newInputStream(def)) {
+      bytes = in.readNBytes(MAX_DEFINITION_BYTES + 1);
+    }
+    if (bytes.length > MAX_DEFINITION_BYTES) {
+      return TextNode.valueOf(
+          "it is larger than " + MAX_DEFINITION_BYTES + " bytes, which no sweep's definition is");
+    }
+    ByteBuffer in = ByteBuffer.wrap(bytes);
+    CharBuffer chars = CharBuffer.allocate(bytes.length);
+    CoderResult r =
+        StandardCharsets.UTF_8
+            .newDecoder()
+            .onMalformedInput(CodingErrorAction.REPORT)
+            .onUnmappableCharacter(CodingErrorAction.REPORT)
+            .decode(in, chars, true);
+    if (r.isError()) {
+      int at = in.position();
+      String before = chars.flip().toString();
+      int lineStart = before.lastIndexOf('\n') + 1;
+      return TextNode.valueOf(
+          String.format(
+              Locale.ROOT,
+              "not UTF-8 (byte 0x%02X at line %d, column %d)",
+              bytes[at] & 0xff,
+              before.chars().filter(c -> c == '\n').count() + 1,
+              before.codePointCount(lineStart, before.length()) + 1));
+    }
+    String text = chars.flip().toString();
+    if (text.isBlank()) {
+      return TextNode.valueOf("it is empty");
+    }
+    try {
+      return STRICT_JSON.readTree(text);
+    } catch (JsonEOFException e) {
+      return TextNode.valueOf("it ends in the middle of its JSON (cut short)");
+    } catch (JsonProcessingException e) {
+      JsonLocation at = e.getLocation();
+      return TextNode.valueOf(
+          "not valid JSON"
+              + (at == null || at.getLineNr() < 1 ? "" : " (line " + at.getLineNr() + ")"));
+    }
+  }
+
+  /**
+   * What is wrong with the shape of a definition that is JSON: each field that is missing or of the
+   * wrong type, or null when none is.
+   */
+  private static String shapeProblems(JsonNode d) {
+    if (!d.isObject()) {
+      return "it must be a JSON object, got " + Problems.describe(d);
+    }
+    List<String> p = new ArrayList<>();
+    String recipes = strings(d.get("recipes"));
+    if (recipes != null) {
+      p.add("\"recipes\" " + recipes);
+    }
+    JsonNode grid = d.get("grid");
+    if (grid == null) {
+      p.add("\"grid\" is missing");
+    } else if (!grid.isObject()) {
+      p.add("\"grid\" must map each key to a list of strings, got " + Problems.describe(grid));
+    } else {
+      grid.fields()
+          .forEachRemaining(
+              e -> {
+                String values = strings(e.getValue());
+                if (values != null) {
+                  p.add("\"grid\": \"" + e.getKey() + "\" " + values);
+                }
+              });
+    }
+    for (String n : List.of("seeds", "set", "trials")) {
+      JsonNode v = d.get(n);
+      if (n.equals("set")) {
+        String set = strings(v);
+        if (set != null) {
+          p.add("\"set\" " + set);
+        }
+      } else if (v == null) {
+        p.add("\"" + n + "\" is missing");
+      } else if (!v.canConvertToExactIntegral() || !v.isNumber()) {
+        p.add("\"" + n + "\" must be a whole number, got " + Problems.describe(v));
+      }
+    }
+    return p.isEmpty() ? null : String.join("; ", p);
+  }
+
+  /** Why {@code v} is not a list of strings ("is missing", "must be ..."), or null when it is. */
+  private static String strings(JsonNode v) {
+    if (v == null) {
+      return "is missing";
+    }
+    if (!v.isArray()) {
+      return "must be a list of strings, got " + Problems.describe(v);
+    }
+    for (JsonNode e : v) {
+      if (!e.isTextual()) {
+        return "must be a list of strings, got a list holding " + Problems.describe(e);
+      }
+    }
+    return null;
   }
 
   /**
