@@ -127,6 +127,7 @@ class ResumeSafetyTest {
         r.err(),
         r::toString);
     assertFalse(r.out().contains("Removing"), r::toString);
+    assertFalse(r.out().contains("Loading"), "refused before the model loads: " + r);
     assertEquals(before, snapshot(partial), "the interrupted run is untouched");
     assertFalse(Files.exists(dir));
 
