@@ -39,13 +39,28 @@ abstract class CliCommand implements Callable<Integer> {
     return main.err();
   }
 
-  /** Reads {@code file} with {@code overrides} applied. */
+  /**
+   * What an empty recipe argument is told: an empty path is the working directory, which the reader
+   * would call "a directory".
+   */
+  static final String NO_RECIPE =
+      "no recipe file given: the RECIPE argument is empty (an unset shell variable?); give the"
+          + " path of a recipe file (YAML or JSON)";
+
+  /** Reads {@code file} with {@code overrides} applied; an empty {@code file} is no recipe. */
   static Recipe readRecipe(Path file, List<String> overrides) throws RecipeException {
+    if (file.toString().isEmpty()) {
+      throw new RecipeException(List.of(NO_RECIPE));
+    }
     return RecipeReader.read(file, overrides);
   }
 
   /** Reports every problem of a recipe that does not read; returns {@link #BAD_INPUT}. */
   final int badRecipe(Path file, RecipeException e) {
+    if (file.toString().isEmpty()) {
+      err().println("finetune: " + NO_RECIPE);
+      return BAD_INPUT;
+    }
     List<String> ps = e.problems();
     err()
         .printf(

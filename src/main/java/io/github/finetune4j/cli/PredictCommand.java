@@ -27,6 +27,8 @@ import picocli.CommandLine.Parameters;
       "Predict with a fine-tuned run's exported model.",
       "A text classifier takes texts as arguments, or one per line from --input FILE (- for"
           + " standard input).",
+      "A CSV table (FILE.csv, or a first line that is a CSV header naming the text field) is"
+          + " refused for a text classifier; --lines reads any file one text per line.",
       "A model of feature vectors (csv data) takes --input FILE.csv: a header row naming its"
           + " feature columns (other columns are ignored), one row per example.",
       "The model's files are checked against its manifest.json before it is loaded."
@@ -76,6 +78,14 @@ final class PredictCommand extends CliCommand {
           "The input is JSON Lines: one object per line, the text in --text-field"
               + " (automatic for files named *.jsonl or *.jsonl.gz).")
   boolean jsonl;
+
+  @Option(
+      names = "--lines",
+      description =
+          "The input is one text per line, whatever its name or first line: without it, a"
+              + " FILE.csv, or a first line that is a CSV header naming the model's text field,"
+              + " is refused (a text classifier does not read CSV tables).")
+  boolean lines;
 
   @Option(
       names = "--text-field",
@@ -128,12 +138,21 @@ final class PredictCommand extends CliCommand {
       }
       Path file = input == null || input.equals("-") ? null : inputPath();
       boolean fromJsonl =
-          input != null && (jsonl || (file != null && PredictInput.isJsonlName(file)));
+          input != null && (jsonl || (!lines && file != null && PredictInput.isJsonlName(file)));
       usage(fromJsonl);
       try (Predictor predictor = Predictor.open(runDir)) {
         predictor.setPrecision(precision);
         boolean sets = "multilabel".equals(predictor.task());
-        List<String> all = input == null ? texts : read(file, fromJsonl, predictor.textField());
+        String field = textField != null ? textField : predictor.textField();
+        if (input != null && !fromJsonl && !lines && file != null && isCsvName(file)) {
+          throw new BadInputException(
+              List.of(
+                  input
+                      + ": a CSV file, but "
+                      + textModel(field)
+                      + "; give --lines to classify each line as a text"));
+        }
+        List<String> all = input == null ? texts : read(file, fromJsonl, field, !lines);
         for (int start = 0; start < all.size(); start += CHUNK) {
           StringBuilder b = new StringBuilder();
           for (Prediction p :
@@ -170,8 +189,8 @@ final class PredictCommand extends CliCommand {
    * standard input (--input -).
    */
   private int images(Predictor predictor) throws BadInputException {
-    if (jsonl || textField != null) {
-      throw new BadInputException(List.of("--jsonl and --text-field apply only to texts"));
+    if (jsonl || textField != null || lines) {
+      throw new BadInputException(List.of("--jsonl, --text-field and --lines apply only to texts"));
     }
     if (!texts.isEmpty() && input != null) {
       throw new BadInputException(
@@ -188,7 +207,7 @@ final class PredictCommand extends CliCommand {
                   + " listing them one per line with --input FILE (--input - for standard"
                   + " input)"));
     } else {
-      names = read(input.equals("-") ? null : inputPath(), false, null);
+      names = read(input.equals("-") ? null : inputPath(), false, null, false);
     }
     List<Path> files = new ArrayList<>();
     List<String> problems = new ArrayList<>();
@@ -247,8 +266,8 @@ final class PredictCommand extends CliCommand {
           runDir
               + " holds a model of feature vectors: give its rows with --input"
               + " FILE.csv or --input - (CSV with a header row)";
-    } else if (jsonl || textField != null) {
-      problem = "--jsonl and --text-field apply only to texts";
+    } else if (jsonl || textField != null || lines) {
+      problem = "--jsonl, --text-field and --lines apply only to texts";
     }
     if (problem != null) {
       throw new BadInputException(List.of(problem));
@@ -361,14 +380,30 @@ final class PredictCommand extends CliCommand {
     }
   }
 
-  /** The texts of --input ({@code file}, or standard input when null); counts skipped lines. */
-  private List<String> read(Path file, boolean fromJsonl, String recordedField)
+  /**
+   * The texts of --input ({@code file}, or standard input when null); counts skipped lines. With
+   * {@code noTable}, lines whose first is a CSV header naming {@code field} are refused.
+   */
+  private List<String> read(Path file, boolean fromJsonl, String field, boolean noTable)
       throws BadInputException {
-    String field = textField != null ? textField : recordedField;
+    String name = file == null ? "standard input" : input;
     PredictInput in =
         file == null
-            ? PredictInput.read(System.in, "standard input", fromJsonl, field)
+            ? PredictInput.read(System.in, name, fromJsonl, field)
             : PredictInput.read(file, fromJsonl, field);
+    String first = in.texts().get(0);
+    if (noTable && !fromJsonl && isCsvHeader(first, field)) {
+      throw new BadInputException(
+          List.of(
+              name
+                  + ": the first line ("
+                  + (first.length() > 60 ? first.substring(0, 57) + "..." : first)
+                  + ") looks like the header of a CSV table with a column \""
+                  + field
+                  + "\", but "
+                  + textModel(field)
+                  + "; give --lines to classify each line as a text"));
+    }
     int skipped = in.skippedEmptyLines();
     if (skipped > 0) {
       err()
@@ -382,6 +417,45 @@ final class PredictCommand extends CliCommand {
     return in.texts();
   }
 
+  /** What a text classifier reads, for the messages that refuse a table. */
+  private String textModel(String field) {
+    return runDir
+        + " holds a text classifier, which reads one text per line, or JSON Lines (--jsonl)"
+        + " with the text in the field \""
+        + field
+        + "\"";
+  }
+
+  /** Whether a file is named like a CSV table ({@code .csv}, {@code .csv.gz}, any case). */
+  static boolean isCsvName(Path file) {
+    String n = file.getFileName() == null ? "" : file.getFileName().toString();
+    n = n.toLowerCase(Locale.ROOT);
+    return n.endsWith(".csv") || n.endsWith(".csv.gz");
+  }
+
+  /**
+   * Whether a line is the header of a CSV table with a column named {@code field}: at least two
+   * comma-separated cells (quoted or not), one of them the field's name (any case).
+   */
+  static boolean isCsvHeader(String line, String field) {
+    List<String> cells = new ArrayList<>();
+    StringBuilder cell = new StringBuilder();
+    boolean quoted = false;
+    for (int i = 0; i < line.length(); i++) {
+      char c = line.charAt(i);
+      if (c == '"') {
+        quoted = !quoted;
+      } else if (c == ',' && !quoted) {
+        cells.add(cell.toString().strip());
+        cell.setLength(0);
+      } else {
+        cell.append(c);
+      }
+    }
+    cells.add(cell.toString().strip());
+    return cells.size() >= 2 && cells.stream().anyMatch(x -> x.equalsIgnoreCase(field));
+  }
+
   private void usage(boolean fromJsonl) throws BadInputException {
     String problem = null;
     if (input != null && !texts.isEmpty()) {
@@ -390,6 +464,10 @@ final class PredictCommand extends CliCommand {
       problem = "no texts to classify: give them as arguments or with --input FILE";
     } else if (input == null && (jsonl || textField != null)) {
       problem = "--jsonl and --text-field apply only to --input FILE";
+    } else if (input == null && lines) {
+      problem = "--lines applies only to --input FILE";
+    } else if (lines && jsonl) {
+      problem = "--lines and --jsonl contradict each other: give one";
     } else if (textField != null && !fromJsonl) {
       problem = "--text-field applies only to JSON Lines input (--jsonl, or a .jsonl file)";
     }

@@ -39,7 +39,10 @@ final class SweepCommand extends CliCommand {
   @Option(
       names = "--grid",
       paramLabel = "KEY=V1,V2",
-      description = "A recipe key and its values (repeatable), e.g. optimizer.lr=1e-4,3e-4.")
+      description =
+          "A recipe key and its values (repeatable), e.g. optimizer.lr=1e-4,3e-4. Values are"
+              + " YAML; one that holds commas is a list [a, b], a mapping {k: v} or a quoted"
+              + " string \"a, b\".")
   List<String> grid = new ArrayList<>();
 
   @Option(names = "--seeds", description = "Seeds per grid point (default 1).")

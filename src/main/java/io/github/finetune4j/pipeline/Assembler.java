@@ -76,7 +76,7 @@ final class Assembler {
       inputs.add(recipeFile);
     }
     List<String> outputProblems =
-        RunDirectory.check(outputDir, recipe.output().overwrite(), inputs);
+        RunDirectory.check(outputDir, recipe.output().overwrite(), resume, inputs);
     if (!outputProblems.isEmpty()) {
       throw new BadInputException(outputProblems);
     }

@@ -11,9 +11,10 @@ import java.io.FileInputStream;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
-import java.io.Reader;
-import java.nio.charset.CharacterCodingException;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CoderResult;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
@@ -21,7 +22,9 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.zip.GZIPInputStream;
 
 /**
@@ -118,24 +121,17 @@ public record PredictInput(List<String> texts, int skippedEmptyLines) {
    */
   public static PredictInput read(InputStream in, String name, boolean jsonl, String textField)
       throws BadInputException {
-    BufferedReader r =
-        new BufferedReader(
-            new InputStreamReader(
-                in,
-                StandardCharsets.UTF_8
-                    .newDecoder()
-                    .onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT)),
-            1 << 16);
     List<String> texts = new ArrayList<>();
     List<String> problems = new ArrayList<>();
     int skipped = 0;
     int lineNo = 0;
+    Decoder decoder = new Decoder();
     try {
-      Lines lines = new Lines(r);
-      for (String line; (line = lines.next()) != null; ) {
+      Lines lines = new Lines(in);
+      for (int got; (got = lines.next()) != Lines.END; ) {
         lineNo++;
-        if (line == TOO_LONG) {
+        String line = got == Lines.LINE ? decoder.decode(lines, lineNo == 1) : null;
+        if (got == Lines.TOO_LONG || (line != null && line.length() > MAX_LINE_CHARS)) {
           problems.add(
               name
                   + ":"
@@ -145,20 +141,17 @@ public record PredictInput(List<String> texts, int skippedEmptyLines) {
                   + " characters, the most a line may hold");
           break;
         }
-        if (lineNo == 1 && line.startsWith("\uFEFF")) {
-          line = line.substring(1); // a byte-order mark is no part of the first text
-        }
-        if (line.isBlank()) {
+        if (line == null) {
+          problems.add(name + ":" + lineNo + ": " + decoder.problem);
+        } else if (line.isBlank()) {
           skipped++;
-          continue;
-        }
-        if (!jsonl) {
+        } else if (!jsonl) {
           texts.add(line);
-          continue;
-        }
-        String text = jsonText(line, name + ":" + lineNo, textField, problems);
-        if (text != null) {
-          texts.add(text);
+        } else {
+          String text = jsonText(line, name + ":" + lineNo, textField, problems);
+          if (text != null) {
+            texts.add(text);
+          }
         }
         if (problems.size() >= MAX_PROBLEMS) {
           problems.add(
@@ -171,8 +164,6 @@ public record PredictInput(List<String> texts, int skippedEmptyLines) {
           break;
         }
       }
-    } catch (CharacterCodingException e) {
-      problems.add(name + ":" + (lineNo + 1) + ": not UTF-8 text");
     } catch (IOException e) {
       String reason = e.getMessage();
       problems.add(
@@ -195,61 +186,134 @@ public record PredictInput(List<String> texts, int skippedEmptyLines) {
     return new PredictInput(texts, skipped);
   }
 
-  /** What {@link Lines#next} returns for a line over {@link #MAX_LINE_CHARS} (by identity). */
-  private static final String TOO_LONG = new String("<too long>");
+  /**
+   * The most bytes one line may hold: a character of UTF-16 takes at most three bytes of UTF-8 (a
+   * surrogate pair, two characters, four), so a line of more bytes has more than {@link
+   * #MAX_LINE_CHARS} characters; a line within it is decoded and its characters counted.
+   */
+  static final int MAX_LINE_BYTES = 3 * MAX_LINE_CHARS;
 
   /**
-   * Lines of a reader without their terminators (\n, \r or \r\n, as {@link
-   * BufferedReader#readLine}), none longer than {@link #MAX_LINE_CHARS}.
+   * Lines of a byte stream without their terminators (\n, \r\n or a lone \r, as {@link
+   * BufferedReader#readLine} and the training data's reader split them), none longer than {@link
+   * #MAX_LINE_BYTES}: lines are split before they are decoded, so that a byte that is not UTF-8 is
+   * found on its own line. The stream is read in blocks as they come (a pipe or FIFO is never asked
+   * for more than it has), and not read again once it ended (a terminal's end of input).
    */
   private static final class Lines {
-    private final Reader in;
-    private final char[] buf = new char[1 << 16];
+    static final int END = 0;
+    static final int LINE = 1;
+    static final int TOO_LONG = 2;
+
+    private final InputStream in;
+    private final byte[] chunk = new byte[1 << 16];
     private int pos;
     private int len;
     private boolean afterCr;
     private boolean ended;
+    private byte[] line = new byte[1 << 12];
+    private int length;
 
-    Lines(Reader in) {
+    Lines(InputStream in) {
       this.in = in;
     }
 
-    /** The next line, null at the end, or {@link #TOO_LONG} as soon as it passes the limit. */
-    String next() throws IOException {
-      StringBuilder b = new StringBuilder();
+    /**
+     * Reads the next line into {@link #line}{@code [0, length)}.
+     *
+     * @return {@link #LINE}, {@link #END}, or {@link #TOO_LONG} as soon as it passes the limit
+     */
+    int next() throws IOException {
+      length = 0;
       boolean any = false;
       while (true) {
         if (pos == len) {
-          len = ended ? -1 : in.read(buf, 0, buf.length);
+          len = ended ? -1 : in.read(chunk, 0, chunk.length);
           pos = 0;
-          if (len <= 0) { // a terminal is not read again after its end
+          if (len <= 0) {
             ended = true;
             len = 0;
-            return any ? b.toString() : null;
+            return any ? LINE : END;
           }
         }
         if (afterCr) {
           afterCr = false;
-          if (buf[pos] == '\n') {
+          if (chunk[pos] == '\n') {
             pos++;
             continue;
           }
         }
         any = true;
         int from = pos;
-        while (pos < len && buf[pos] != '\n' && buf[pos] != '\r') {
+        while (pos < len && chunk[pos] != '\n' && chunk[pos] != '\r') {
           pos++;
         }
-        if (b.length() + (pos - from) > MAX_LINE_CHARS) {
+        int n = pos - from;
+        if (length + n > MAX_LINE_BYTES) {
           return TOO_LONG;
         }
-        b.append(buf, from, pos - from);
+        if (length + n > line.length) {
+          line =
+              Arrays.copyOf(line, Math.min(MAX_LINE_BYTES, Math.max(length + n, 2 * line.length)));
+        }
+        System.arraycopy(chunk, from, line, length, n);
+        length += n;
         if (pos < len) {
-          afterCr = buf[pos] == '\r';
+          afterCr = chunk[pos] == '\r';
           pos++;
-          return b.toString();
+          return LINE;
         }
       }
+    }
+  }
+
+  /** Strict UTF-8 decoding of one line at a time; says where a line is not UTF-8. */
+  private static final class Decoder {
+    private final CharsetDecoder utf8 =
+        StandardCharsets.UTF_8
+            .newDecoder()
+            .onMalformedInput(CodingErrorAction.REPORT)
+            .onUnmappableCharacter(CodingErrorAction.REPORT);
+    private CharBuffer chars = CharBuffer.allocate(1 << 12);
+
+    /** Why the last line returned null. */
+    String problem;
+
+    /**
+     * The current line of {@code lines}, or null (with {@link #problem}) when it is not UTF-8. A
+     * byte-order mark at the start of the first line is no part of its text.
+     */
+    String decode(Lines lines, boolean first) {
+      int from = 0;
+      byte[] b = lines.line;
+      if (first
+          && lines.length >= 3
+          && (b[0] & 0xff) == 0xEF
+          && (b[1] & 0xff) == 0xBB
+          && (b[2] & 0xff) == 0xBF) {
+        from = 3;
+      }
+      ByteBuffer in = ByteBuffer.wrap(b, from, lines.length - from);
+      if (chars.capacity() < in.remaining()) {
+        chars = CharBuffer.allocate(Math.max(in.remaining(), 2 * chars.capacity()));
+      }
+      chars.clear();
+      utf8.reset();
+      CoderResult r = utf8.decode(in, chars, true);
+      if (!r.isError()) {
+        r = utf8.flush(chars);
+      }
+      chars.flip();
+      if (r.isError()) {
+        problem =
+            String.format(
+                Locale.ROOT,
+                "not valid UTF-8 (byte 0x%02X at column %d)",
+                b[in.position()] & 0xff,
+                Character.codePointCount(chars, 0, chars.limit()) + 1);
+        return null;
+      }
+      return chars.toString();
     }
   }
 

@@ -1,6 +1,10 @@
 package io.github.finetune4j.pipeline;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.github.finetune4j.train.Checkpoint;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -23,6 +27,8 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
@@ -43,6 +49,8 @@ public final class RunDirectory implements AutoCloseable {
 
   /** The lock file inside {@code DIR.partial}, locked by the live run. */
   public static final String LOCK = ".lock";
+
+  private static final ObjectMapper JSON = new ObjectMapper();
 
   private final Path target;
   private final Path partial;
@@ -98,6 +106,24 @@ public final class RunDirectory implements AutoCloseable {
    * @return the problems, each starting with {@code output.dir}
    */
   public static List<String> check(Path dir, boolean overwrite, List<Path> inputs) {
+    return check(dir, overwrite, false, inputs);
+  }
+
+  /**
+   * Checks, before anything is loaded or written, that a run may write to {@code dir}, or continue
+   * the interrupted run there ({@code resume}): every reason it may not is returned as one sentence
+   * (empty when it may). Without {@code resume} and {@code overwrite}, an interrupted run in {@code
+   * DIR.partial} that holds a valid checkpoint (and whose lock names no live process here) is never
+   * deleted: the sentence says how to continue it or start again. With {@code resume}, a missing
+   * interrupted run is refused here, and a run that completed is named as such.
+   *
+   * @param dir the recipe's {@code output.dir}
+   * @param overwrite the recipe's {@code output.overwrite}
+   * @param resume whether the run continues the interrupted run in {@code DIR.partial}
+   * @param inputs files the run reads (recipe, data); none of their ancestors may be the output
+   * @return the problems, each starting with {@code output.dir} or {@code --resume}
+   */
+  public static List<String> check(Path dir, boolean overwrite, boolean resume, List<Path> inputs) {
     List<String> problems = new ArrayList<>();
     Path abs = real(dir);
     String name = "output.dir: " + dir;
@@ -127,6 +153,10 @@ public final class RunDirectory implements AutoCloseable {
       }
     }
     Path partial = partialOf(abs);
+    if (resume && !isRun(partial)) {
+      problems.add(nothingToResume(dir.toAbsolutePath().normalize()));
+      return problems;
+    }
     if (Files.exists(abs, LinkOption.NOFOLLOW_LINKS)) {
       if (!Files.isDirectory(abs, LinkOption.NOFOLLOW_LINKS)) {
         problems.add(
@@ -157,6 +187,11 @@ public final class RunDirectory implements AutoCloseable {
               + " exists and was not made by a Finetune4J run (no "
               + MARKER
               + " in it); remove or rename it");
+    } else if (!resume && !overwrite && isRun(partial)) {
+      Checkpoint c = resumable(partial);
+      if (c != null && !alive(holder(partial))) {
+        problems.add(interrupted(partialOf(dir.toAbsolutePath().normalize()), c, holder(partial)));
+      }
     }
     Path parent = abs.getParent();
     Path existing = parent;
@@ -183,7 +218,24 @@ public final class RunDirectory implements AutoCloseable {
    *     live run holds it
    */
   public static RunDirectory open(Path dir, PrintStream out) throws BadInputException {
-    return open(dir, out, false);
+    return open(dir, out, false, null);
+  }
+
+  /**
+   * Creates and locks {@code DIR.partial}, as {@link #open(Path, PrintStream)}, knowing the
+   * recipe's {@code output.overwrite}: without it, a dead run's {@code .partial} that holds a valid
+   * checkpoint is refused under the lock (never deleted), as {@link #check} refuses it before.
+   *
+   * @param dir the run directory
+   * @param out where the one-line note on a stale partial directory goes
+   * @param overwrite the recipe's {@code output.overwrite}
+   * @return the locked run directory
+   * @throws BadInputException when the directory cannot be created, another live run holds it, or
+   *     it holds an interrupted run that could be resumed and {@code overwrite} is false
+   */
+  public static RunDirectory open(Path dir, PrintStream out, boolean overwrite)
+      throws BadInputException {
+    return open(dir, out, false, overwrite);
   }
 
   /**
@@ -198,17 +250,101 @@ public final class RunDirectory implements AutoCloseable {
   public static RunDirectory resume(Path dir, PrintStream out) throws BadInputException {
     Path partial = partialOf(dir.toAbsolutePath().normalize());
     if (!isRun(partial)) {
-      throw bad(
-          "--resume: "
-              + partial
-              + " is not an interrupted Finetune4J run (no such directory, or no "
-              + MARKER
-              + " in it); there is nothing to resume");
+      throw bad(nothingToResume(dir.toAbsolutePath().normalize()));
     }
-    return open(dir, out, true);
+    return open(dir, out, true, null);
   }
 
-  private static RunDirectory open(Path dir, PrintStream out, boolean resume)
+  /**
+   * Why {@code --resume} has nothing to continue in {@code target}: it holds a run that completed,
+   * or there is no interrupted run.
+   */
+  private static String nothingToResume(Path target) {
+    if (isRun(target) && "completed".equals(status(target))) {
+      return "--resume: "
+          + target
+          + " holds a run that completed (its summary.json says \"completed\"), and there is no"
+          + " interrupted run to continue: nothing to resume. To train it again, run without"
+          + " --resume and with output.overwrite=true (which replaces it), or choose another"
+          + " output.dir";
+    }
+    return "--resume: "
+        + partialOf(target)
+        + " is not an interrupted Finetune4J run (no such directory, or no "
+        + MARKER
+        + " in it); there is nothing to resume";
+  }
+
+  /** The {@code status} of a run's {@code summary.json}, or null. */
+  private static String status(Path run) {
+    Path summary = run.resolve("summary.json");
+    try {
+      if (!Files.isRegularFile(summary, LinkOption.NOFOLLOW_LINKS)
+          || Files.size(summary) > (1 << 24)) {
+        return null;
+      }
+      JsonNode s = JSON.readTree(summary.toFile());
+      return s != null && s.path("status").isTextual() ? s.get("status").asText() : null;
+    } catch (IOException e) {
+      return null;
+    }
+  }
+
+  /** The newest valid checkpoint of the run in {@code partial}, or null (skips go nowhere). */
+  private static Checkpoint resumable(Path partial) {
+    return Checkpoint.newest(
+        partial.resolve(Checkpoint.FOLDER), new PrintStream(OutputStream.nullOutputStream()));
+  }
+
+  /** The sentence that refuses to delete an interrupted run that could be resumed. */
+  private static String interrupted(Path partial, Checkpoint c, String holder) {
+    Matcher m = HOLDER.matcher(holder);
+    return "output.dir: "
+        + partial
+        + " holds an interrupted run that can continue from its checkpoint after step "
+        + c.step()
+        + (m.matches()
+            ? " (its lock file names pid "
+                + m.group(1)
+                + ", started "
+                + m.group(2)
+                + ", which is not running here)"
+            : "")
+        + "; continue it with --resume and the recipe it started with, set"
+        + " output.overwrite=true to delete it and start again, or remove or rename "
+        + partial;
+  }
+
+  /** What {@link #open} writes into the lock file: {@code pid N, started INSTANT}. */
+  private static final Pattern HOLDER = Pattern.compile("pid (\\d{1,19}), started (\\S+)");
+
+  /**
+   * Whether the process a lock file names may still hold it: a process with that pid runs on this
+   * machine and did not start after the lock was written (a pid taken again by a newer process is
+   * no holder). An unreadable holder, or this process, counts as alive: then only the lock decides.
+   */
+  static boolean alive(String holder) {
+    Matcher m = HOLDER.matcher(holder);
+    if (!m.matches()) {
+      return true;
+    }
+    long pid;
+    Instant written;
+    try {
+      pid = Long.parseLong(m.group(1));
+      written = Instant.parse(m.group(2));
+    } catch (RuntimeException e) {
+      return true;
+    }
+    if (pid == ProcessHandle.current().pid()) {
+      return true;
+    }
+    return ProcessHandle.of(pid)
+        .map(p -> p.info().startInstant().map(t -> !t.isAfter(written)).orElse(true))
+        .orElse(false);
+  }
+
+  private static RunDirectory open(Path dir, PrintStream out, boolean resume, Boolean overwrite)
       throws BadInputException {
     Path target = dir.toAbsolutePath().normalize();
     Path partial = partialOf(target);
@@ -267,7 +403,21 @@ public final class RunDirectory implements AutoCloseable {
     RunDirectory run = new RunDirectory(target, partial, ch, lock);
     try {
       if (!created && !resume) {
-        out.println("Removing the stale " + partial + " left by a run that is no longer alive");
+        Checkpoint c = resumable(partial);
+        if (c == null) {
+          out.println("Removing the stale " + partial + " left by a run that is no longer alive");
+        } else if (Boolean.FALSE.equals(overwrite)) {
+          String problem = interrupted(partial, c, holder(partial));
+          run.close();
+          throw bad(problem);
+        } else {
+          out.println(
+              "Deleting the interrupted run in "
+                  + partial
+                  + " and its checkpoints (the newest after step "
+                  + c.step()
+                  + "): this run was started without --resume");
+        }
         run.clearPartial();
       }
       Files.writeString(
@@ -411,8 +561,13 @@ public final class RunDirectory implements AutoCloseable {
   }
 
   private static String holder(Path partial) {
+    Path lockFile = partial.resolve(LOCK);
     try {
-      String s = Files.readString(partial.resolve(LOCK)).strip();
+      if (!Files.isRegularFile(lockFile, LinkOption.NOFOLLOW_LINKS)
+          || Files.size(lockFile) > 4096) {
+        return "a live process";
+      }
+      String s = Files.readString(lockFile).strip();
       return s.isEmpty() ? "a live process" : s;
     } catch (IOException e) {
       return "a live process";

@@ -1,16 +1,29 @@
 package io.github.finetune4j.pipeline;
 
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.core.io.JsonEOFException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
 import io.github.finetune4j.recipe.RecipeException;
 import io.github.finetune4j.recipe.RecipeReader;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.PrintStream;
 import java.math.BigInteger;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CoderResult;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
@@ -116,11 +129,14 @@ public record Sweep(
   }
 
   /**
-   * Parses {@code key=v1,v2,...} grid arguments.
+   * Parses {@code key=v1,v2,...} grid arguments. The values are YAML, as an override's value is;
+   * they are separated by the commas outside a list ({@code [a, b]}), a mapping ({@code {k: v}})
+   * and a quoted string ({@code "a, b"}, {@code 'a, b'}), so that such a value is one value.
    *
    * @param args the arguments
    * @return the grid, in argument order
-   * @throws IllegalArgumentException naming a malformed argument
+   * @throws IllegalArgumentException naming a malformed argument, or the key and value that opens a
+   *     bracket or quote it does not close
    */
   public static LinkedHashMap<String, List<String>> parseGrid(List<String> args) {
     LinkedHashMap<String, List<String>> grid = new LinkedHashMap<>();
@@ -135,7 +151,7 @@ public record Sweep(
         throw new IllegalArgumentException("--grid: " + key + " is given twice");
       }
       List<String> values = new ArrayList<>();
-      for (String v : a.substring(eq + 1).split(",", -1)) {
+      for (String v : splitValues(key, a.substring(eq + 1))) {
         if (v.isBlank()) {
           throw new IllegalArgumentException("--grid: " + a + " has an empty value");
         }
@@ -144,6 +160,94 @@ public record Sweep(
       grid.put(key, values);
     }
     return grid;
+  }
+
+  /**
+   * Splits a grid's values at the commas outside YAML flow collections and quoted strings. As in
+   * YAML, a bracket or quote opens something only where a value (or, inside a collection, an entry
+   * or a mapping's value) starts: {@code it's} and {@code a[1]} are plain text; inside a collection
+   * every bracket counts.
+   */
+  static List<String> splitValues(String key, String text) {
+    List<String> out = new ArrayList<>();
+    StringBuilder open = new StringBuilder(); // the brackets open, innermost last
+    List<Integer> openAt = new ArrayList<>();
+    char quote = 0;
+    char prev = ','; // the last character that is not blank: a value starts after a comma
+    int start = 0;
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if (quote == '"') {
+        if (c == '\\') {
+          i++;
+        } else if (c == '"') {
+          quote = 0;
+        }
+        prev = c;
+        continue;
+      }
+      if (quote == '\'') {
+        if (c == '\'') {
+          if (i + 1 < text.length() && text.charAt(i + 1) == '\'') {
+            i++; // '' is a quote inside a single-quoted string
+          } else {
+            quote = 0;
+          }
+        }
+        prev = c;
+        continue;
+      }
+      boolean atStart =
+          prev == ',' || (open.length() > 0 && (prev == '[' || prev == '{' || prev == ':'));
+      if ((c == '"' || c == '\'') && atStart) {
+        quote = c;
+      } else if ((c == '[' || c == '{') && (atStart || open.length() > 0)) {
+        open.append(c);
+        openAt.add(i);
+      } else if ((c == ']' || c == '}') && open.length() > 0) {
+        char o = open.charAt(open.length() - 1);
+        if ((o == '[') != (c == ']')) {
+          throw badValue(
+              key,
+              text,
+              "closes the "
+                  + o
+                  + " at column "
+                  + (openAt.get(openAt.size() - 1) + 1)
+                  + " with "
+                  + c);
+        }
+        open.setLength(open.length() - 1);
+        openAt.remove(openAt.size() - 1);
+      } else if (c == ',' && open.length() == 0) {
+        out.add(text.substring(start, i));
+        start = i + 1;
+      }
+      if (!Character.isWhitespace(c)) {
+        prev = c;
+      }
+    }
+    if (quote != 0) {
+      throw badValue(key, text, "opens a quote (" + quote + ") that is never closed");
+    }
+    if (open.length() > 0) {
+      throw badValue(
+          key, text, "opens a " + open.charAt(open.length() - 1) + " that is never closed");
+    }
+    out.add(text.substring(start));
+    return out;
+  }
+
+  private static IllegalArgumentException badValue(String key, String value, String what) {
+    return new IllegalArgumentException(
+        "--grid: "
+            + key
+            + ": the value "
+            + value
+            + " "
+            + what
+            + "; a value that holds commas is written as a YAML list [a, b], mapping {k: v} or"
+            + " quoted string \"a, b\", and the values are separated by the commas outside them");
   }
 
   /**
@@ -232,6 +336,13 @@ public record Sweep(
       return List.of("--out: " + out + " is not a directory");
     }
     if (Files.isDirectory(out)) {
+      if (Files.exists(def, LinkOption.NOFOLLOW_LINKS) && !Files.isRegularFile(def)) {
+        return List.of(
+            "--out: "
+                + def
+                + " is not a regular file (a directory, link, pipe or device); it is left as it"
+                + " is: give another --out");
+      }
       if (!Files.isRegularFile(def)) {
         try (var s = Files.list(out)) {
           if (s.findAny().isPresent()) {
@@ -246,9 +357,20 @@ public record Sweep(
       } else {
         JsonNode old;
         try {
-          old = JSON.readTree(def.toFile());
+          old = readDefinition(def);
         } catch (IOException e) {
-          return List.of("--out: " + def + " cannot be read: " + e.getMessage());
+          return List.of("--out: " + def + " cannot be read: " + RunDirectory.reason(e));
+        }
+        String damage = old.isTextual() ? old.asText() : shapeProblems(old);
+        if (damage != null) {
+          return List.of(
+              "--out: "
+                  + def
+                  + " is damaged: "
+                  + damage
+                  + "; it is left as it is: give another --out, or put back the "
+                  + DEFINITION
+                  + " of that sweep to continue it");
         }
         if (!definition().equals(old)) {
           return List.of(
@@ -267,6 +389,124 @@ public record Sweep(
     Files.writeString(tmp, RecipeReader.toJson(definition()));
     Files.move(tmp, def, StandardCopyOption.ATOMIC_MOVE);
     return List.of();
+  }
+
+  /** The largest {@code sweep.json} read (a definition of the largest sweep is far smaller). */
+  static final int MAX_DEFINITION_BYTES = 16 << 20;
+
+  private static final ObjectMapper STRICT_JSON =
+      JsonMapper.builder()
+          .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+          .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+          .build();
+
+  /**
+   * Reads {@code sweep.json}: its tree, or a text node that says how it is damaged (too large, not
+   * UTF-8, empty, not JSON, cut short), in words and without the JSON library's own message.
+   */
+  private static JsonNode readDefinition(Path def) throws IOException {
+    byte[] bytes;
+    try (InputStream in = Files.newInputStream(def)) {
+      bytes = in.readNBytes(MAX_DEFINITION_BYTES + 1);
+    }
+    if (bytes.length > MAX_DEFINITION_BYTES) {
+      return TextNode.valueOf(
+          "it is larger than " + MAX_DEFINITION_BYTES + " bytes, which no sweep's definition is");
+    }
+    ByteBuffer in = ByteBuffer.wrap(bytes);
+    CharBuffer chars = CharBuffer.allocate(bytes.length);
+    CoderResult r =
+        StandardCharsets.UTF_8
+            .newDecoder()
+            .onMalformedInput(CodingErrorAction.REPORT)
+            .onUnmappableCharacter(CodingErrorAction.REPORT)
+            .decode(in, chars, true);
+    if (r.isError()) {
+      int at = in.position();
+      String before = chars.flip().toString();
+      int lineStart = before.lastIndexOf('\n') + 1;
+      return TextNode.valueOf(
+          String.format(
+              Locale.ROOT,
+              "not UTF-8 (byte 0x%02X at line %d, column %d)",
+              bytes[at] & 0xff,
+              before.chars().filter(c -> c == '\n').count() + 1,
+              before.codePointCount(lineStart, before.length()) + 1));
+    }
+    String text = chars.flip().toString();
+    if (text.isBlank()) {
+      return TextNode.valueOf("it is empty");
+    }
+    try {
+      return STRICT_JSON.readTree(text);
+    } catch (JsonEOFException e) {
+      return TextNode.valueOf("it ends in the middle of its JSON (cut short)");
+    } catch (JsonProcessingException e) {
+      JsonLocation at = e.getLocation();
+      return TextNode.valueOf(
+          "not valid JSON"
+              + (at == null || at.getLineNr() < 1 ? "" : " (line " + at.getLineNr() + ")"));
+    }
+  }
+
+  /**
+   * What is wrong with the shape of a definition that is JSON: each field that is missing or of the
+   * wrong type, or null when none is.
+   */
+  private static String shapeProblems(JsonNode d) {
+    if (!d.isObject()) {
+      return "it must be a JSON object, got " + Problems.describe(d);
+    }
+    List<String> p = new ArrayList<>();
+    String recipes = strings(d.get("recipes"));
+    if (recipes != null) {
+      p.add("\"recipes\" " + recipes);
+    }
+    JsonNode grid = d.get("grid");
+    if (grid == null) {
+      p.add("\"grid\" is missing");
+    } else if (!grid.isObject()) {
+      p.add("\"grid\" must map each key to a list of strings, got " + Problems.describe(grid));
+    } else {
+      grid.fields()
+          .forEachRemaining(
+              e -> {
+                String values = strings(e.getValue());
+                if (values != null) {
+                  p.add("\"grid\": \"" + e.getKey() + "\" " + values);
+                }
+              });
+    }
+    for (String n : List.of("seeds", "set", "trials")) {
+      JsonNode v = d.get(n);
+      if (n.equals("set")) {
+        String set = strings(v);
+        if (set != null) {
+          p.add("\"set\" " + set);
+        }
+      } else if (v == null) {
+        p.add("\"" + n + "\" is missing");
+      } else if (!v.canConvertToExactIntegral() || !v.isNumber()) {
+        p.add("\"" + n + "\" must be a whole number, got " + Problems.describe(v));
+      }
+    }
+    return p.isEmpty() ? null : String.join("; ", p);
+  }
+
+  /** Why {@code v} is not a list of strings ("is missing", "must be ..."), or null when it is. */
+  private static String strings(JsonNode v) {
+    if (v == null) {
+      return "is missing";
+    }
+    if (!v.isArray()) {
+      return "must be a list of strings, got " + Problems.describe(v);
+    }
+    for (JsonNode e : v) {
+      if (!e.isTextual()) {
+        return "must be a list of strings, got a list holding " + Problems.describe(e);
+      }
+    }
+    return null;
   }
 
   /**
