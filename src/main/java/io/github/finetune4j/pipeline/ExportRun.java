@@ -13,8 +13,8 @@ import java.util.stream.Stream;
 /**
  * {@code finetune export}: writes standard formats ({@link Formats}) from a finished run's export.
  * The export is checked against its manifest and loaded as {@code finetune predict} loads it; each
- * format is written into a temporary directory and renamed into place, and the manifest is
- * written again last, so an interrupted export never leaves a format that looks complete.
+ * format is written into a temporary directory and renamed into place, and the manifest is written
+ * again last, so an interrupted export never leaves a format that looks complete.
  */
 final class ExportRun {
 

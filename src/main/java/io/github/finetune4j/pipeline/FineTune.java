@@ -233,8 +233,7 @@ public final class FineTune {
    * @throws BadInputException when the export is missing or damaged, or cannot have a format
    * @throws IOException when writing fails
    */
-  public static List<Path> export(
-      Path runDir, List<String> formats, Path out, PrintStream console)
+  public static List<Path> export(Path runDir, List<String> formats, Path out, PrintStream console)
       throws BadInputException, IOException {
     return ExportRun.export(runDir, formats, out, console);
   }

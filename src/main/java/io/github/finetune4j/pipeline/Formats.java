@@ -106,9 +106,33 @@ final class Formats {
    * @return the subject
    */
   static Subject subject(Recipe recipe, Block block, boolean ownBlock) {
-    String family = ownBlock ? "block" : block instanceof TextClassifierBlock ? "text" : "features";
-    return new Subject(
-        family, TaskKind.of(recipe.task()).name(), DjlModules.holdsTorchScript(block));
+    return subject(ownBlock ? "block" : s(block), TaskKind.of(recipe.task()).name(), block);
+  }
+
+  /**
+   * What a model is, for {@link #resolve}.
+   *
+   * @param family {@code text}, {@code features} or {@code block}
+   * @param task the task's name
+   * @param block the model's block (its architecture is enough)
+   * @return the subject
+   */
+  static Subject subject(String family, String task, Block block) {
+    String onnx = null;
+    if ("block".equals(family)) {
+      onnx = "the model is a block of your own; its graph is known only to your code";
+    } else if ("features".equals(family)) {
+      try {
+        FeatureOnnxExport.check(block);
+      } catch (BadInputException e) {
+        onnx = String.join("; ", e.problems());
+      }
+    }
+    return new Subject(family, task, onnx);
+  }
+
+  private static String s(Block block) {
+    return block instanceof TextClassifierBlock ? "text" : "features";
   }
 
   /**

@@ -386,7 +386,8 @@ final class Runner {
       problems.addAll(e.problems());
     }
     if (!s.outputChecked()) {
-      problems.addAll(RunDirectory.check(runDir, policy.output().overwrite(), protect(s)));
+      problems.addAll(
+          RunDirectory.check(runDir, policy.output().overwrite(), s.resume(), protect(s)));
     }
     if (!problems.isEmpty()) {
       throw new BadInputException(problems);
@@ -405,7 +406,9 @@ final class Runner {
     Model m = s.model() != null ? s.model() : Model.newInstance("finetune4j", Devices.of(policy));
     String recorded = recorded(s);
     try (RunDirectory dir =
-        s.resume() ? RunDirectory.resume(runDir, out) : RunDirectory.open(runDir, out)) {
+        s.resume()
+            ? RunDirectory.resume(runDir, out)
+            : RunDirectory.open(runDir, out, policy.output().overwrite())) {
       Checkpoint from = s.resume() ? Resume.prepare(dir.partial(), recorded, out) : null;
       if (from != null && !s.checkpointFiles().isEmpty()) {
         // the module was loaded from the checkpoint that was newest before the lock was taken

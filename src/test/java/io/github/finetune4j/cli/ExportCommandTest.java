@@ -36,7 +36,8 @@ class ExportCommandTest {
     assertEquals(0, r.code(), r::toString);
     assertTrue(r.out().contains("Wrote " + model.resolve("onnx")), r::toString);
     for (String f :
-        List.of("model.onnx", "encoder.onnx", "tokenizer.json", "config.json", "serving.properties")) {
+        List.of(
+            "model.onnx", "encoder.onnx", "tokenizer.json", "config.json", "serving.properties")) {
       assertTrue(Files.isRegularFile(model.resolve("onnx").resolve(f)), f);
     }
     assertTrue(Files.readString(model.resolve("manifest.json")).contains("\"onnx/model.onnx\""));

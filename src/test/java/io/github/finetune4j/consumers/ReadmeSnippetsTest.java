@@ -19,7 +19,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -91,7 +90,8 @@ class ReadmeSnippetsTest {
     assertTrue(ConsumerHarness.cosine(a, b) >= 0.9999, "langchain4j and Spring AI agree");
     Classifications c = djl(onnx);
     assertEquals(Set.of("ham", "spam"), Set.copyOf(c.getClassNames()));
-    double sum = c.items().stream().mapToDouble(Classifications.Classification::getProbability).sum();
+    double sum =
+        c.items().stream().mapToDouble(Classifications.Classification::getProbability).sum();
     assertEquals(1.0, sum, 1e-5);
   }
 
