@@ -28,6 +28,7 @@ import picocli.CommandLine.Command;
       PredictCommand.class,
       ReportCommand.class,
       ExportCommand.class,
+      EmbedCommand.class,
       CheckpointCommand.class
     })
 public final class Main implements Callable<Integer> {

@@ -267,6 +267,28 @@ public final class Predictor implements AutoCloseable {
   }
 
   /**
+   * A text model's sentence embeddings: its pooled token states, the vectors its head reads (what
+   * the ONNX export's {@code sentence_embedding} gives), in input order.
+   *
+   * @param texts the texts
+   * @param normalize whether each vector is scaled to length 1 (as {@code sentence_embedding})
+   * @return one vector per text
+   * @throws BadInputException for a model of feature vectors, or a tokenizer id outside the
+   *     vocabulary
+   */
+  public float[][] embed(List<String> texts, boolean normalize) throws BadInputException {
+    if (text == null) {
+      throw new BadInputException(
+          List.of(
+              dir
+                  + ": a model of feature vectors ("
+                  + reads()
+                  + "); finetune embed gives the sentence embeddings of a text model"));
+    }
+    return text.embed(texts, normalize);
+  }
+
+  /**
    * The loaded block (for writing other formats from an export).
    *
    * @return the text classifier or the model of feature vectors

@@ -165,6 +165,62 @@ final class TextReader implements AutoCloseable {
    * @throws BadInputException when the tokenizer gives an id outside the encoder's vocabulary
    */
   List<Prediction> predict(List<String> texts) throws BadInputException {
+    List<String> classes = metadata.classes();
+    TaskKind kind = TaskKind.ofExport(metadata.task(), metadata.threshold(), metadata.thresholds());
+    Prediction[] out = new Prediction[texts.size()];
+    forEachBatch(
+        texts,
+        block.segments().size(),
+        (rows, outputs) -> {
+          float[] p = kind.activate(outputs).toFloatArray();
+          requireFinite(p);
+          for (int r = 0; r < rows.length; r++) {
+            out[rows[r]] = kind.decode(texts.get(rows[r]), p, r, classes);
+          }
+        });
+    return Arrays.asList(out);
+  }
+
+  /**
+   * The model's sentence embeddings: its pooled token states (the vectors its head reads, as the
+   * ONNX export's {@code sentence_embedding}), in batches of {@value #BATCH_SIZE}.
+   *
+   * @param texts the texts
+   * @param normalize whether each vector is scaled to length 1
+   * @return per text, in input order, one vector of the encoder's hidden size
+   * @throws BadInputException when the tokenizer gives an id outside the encoder's vocabulary
+   */
+  float[][] embed(List<String> texts, boolean normalize) throws BadInputException {
+    int h = metadata.bert().hiddenSize();
+    float[][] out = new float[texts.size()][];
+    forEachBatch(
+        texts,
+        block.segments().size() - 1, // up to the pooling, not the head
+        (rows, outputs) -> {
+          NDArray v = outputs;
+          if (normalize) {
+            v = v.div(v.norm(new int[] {1}, true).clip(1e-12f, Float.MAX_VALUE));
+          }
+          float[] flat = v.toFloatArray();
+          requireFinite(flat);
+          for (int r = 0; r < rows.length; r++) {
+            out[rows[r]] = Arrays.copyOfRange(flat, r * h, (r + 1) * h);
+          }
+        });
+    return out;
+  }
+
+  /** What a batch's outputs become; {@code rows} are the batch rows' indices in the input. */
+  private interface BatchOutputs {
+    void accept(int[] rows, NDArray outputs) throws BadInputException;
+  }
+
+  /**
+   * Tokenizes the texts, groups them by length into batches and runs the block's segments {@code
+   * [0, segments)} on each.
+   */
+  private void forEachBatch(List<String> texts, int segments, BatchOutputs sink)
+      throws BadInputException {
     int n = texts.size();
     long[][] ids = new long[n][];
     int vocab = metadata.bert().vocabSize();
@@ -179,44 +235,38 @@ final class TextReader implements AutoCloseable {
     Integer[] order = new Integer[n];
     Arrays.setAll(order, i -> i);
     Arrays.sort(order, Comparator.comparingInt(i -> ids[i].length));
-    List<String> classes = metadata.classes();
-    int k = classes.size();
-    TaskKind kind = TaskKind.ofExport(metadata.task(), metadata.threshold(), metadata.thresholds());
-    Prediction[] out = new Prediction[n];
     for (int start = 0; start < n; start += BATCH_SIZE) {
       int end = Math.min(n, start + BATCH_SIZE);
       int b = end - start;
       int width = ids[order[end - 1]].length;
       long[] flat = new long[b * width];
       long[] mask = new long[b * width];
+      int[] rows = new int[b];
       for (int r = 0; r < b; r++) {
-        long[] row = ids[order[start + r]];
+        rows[r] = order[start + r];
+        long[] row = ids[rows[r]];
         System.arraycopy(row, 0, flat, r * width, row.length);
         Arrays.fill(mask, r * width, r * width + row.length, 1L);
       }
-      float[] p;
       try (NDScope scope = new NDScope();
           NDManager sm = model.getNDManager().newSubManager()) {
         NDArray in = sm.create(flat, new Shape(b, width));
         NDArray m = sm.create(mask, new Shape(b, width));
-        NDArray logits = block.forward(ps, new NDList(in, m), false).singletonOrThrow();
-        p = kind.activate(logits).toFloatArray();
-      }
-      for (float v : p) {
-        if (!Float.isFinite(v)) {
-          throw new BadInputException(
-              List.of(
-                  tokenizerFile.getParent()
-                      + ": the model's outputs are not finite (its"
-                      + " weights hold NaN or infinity); it cannot classify anything"));
-        }
-      }
-      for (int r = 0; r < b; r++) {
-        int i = order[start + r];
-        out[i] = kind.decode(texts.get(i), p, r, classes);
+        sink.accept(rows, block.forwardSegments(ps, new NDList(in, m), 0, segments, false).head());
       }
     }
-    return Arrays.asList(out);
+  }
+
+  private void requireFinite(float[] values) throws BadInputException {
+    for (float v : values) {
+      if (!Float.isFinite(v)) {
+        throw new BadInputException(
+            List.of(
+                tokenizerFile.getParent()
+                    + ": the model's outputs are not finite (its"
+                    + " weights hold NaN or infinity); it cannot classify anything"));
+      }
+    }
   }
 
   /** Frees the model and the tokenizer. */
