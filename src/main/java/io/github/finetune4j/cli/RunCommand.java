@@ -27,6 +27,13 @@ final class RunCommand extends RecipeCommand {
               + " monitor.* may change).")
   boolean resume;
 
+  @Option(
+      names = "--accept-changed-inputs",
+      description =
+          "With --resume: continue although a data or weight file changed since the interrupted"
+              + " run began (recorded in the export's provenance.json).")
+  boolean acceptChangedInputs;
+
   @Override
   public Integer call() throws Exception {
     Recipe r;
@@ -36,7 +43,11 @@ final class RunCommand extends RecipeCommand {
       return badRecipe(recipe, e);
     }
     try {
-      ObjectNode summary = FineTune.run(r, recipe, out(), List.of(), resume);
+      if (acceptChangedInputs && !resume) {
+        throw new BadInputException(
+            List.of("--accept-changed-inputs goes with --resume: only a resumed run can change"));
+      }
+      ObjectNode summary = FineTune.run(r, recipe, out(), List.of(), resume, acceptChangedInputs);
       JsonNode es = summary.path("early_stopping");
       if (es.isObject()) {
         out()

@@ -119,13 +119,42 @@ public final class FineTune {
   public static ObjectNode run(
       Recipe recipe, Path recipeFile, PrintStream out, List<MetricsSink> extraSinks, boolean resume)
       throws BadInputException, RunFailedException, IOException {
+    return run(recipe, recipeFile, out, extraSinks, resume, false);
+  }
+
+  /**
+   * Like {@link #run(Recipe, Path, PrintStream, List, boolean)}; a resumed run checks that its data
+   * and weight files are those the interrupted run began with, and with {@code acceptChangedInputs}
+   * continues on changed ones, recording them in the export's {@code provenance.json} ({@code
+   * resumed_with_changed_inputs}).
+   *
+   * @param recipe a validated recipe
+   * @param recipeFile the file it was read from, or null
+   * @param out progress output
+   * @param extraSinks sinks added to the run's own (may be empty)
+   * @param resume continue an interrupted run
+   * @param acceptChangedInputs with {@code resume}: continue although an input changed
+   * @return the summary written to {@code summary.json}
+   * @throws BadInputException for unusable data, groups, output directory, nothing to resume, or
+   *     inputs that changed since the interrupted run began (unless accepted)
+   * @throws RunFailedException when the run failed numerically (exit code 1)
+   * @throws IOException when the run fails otherwise (exit code 1)
+   */
+  public static ObjectNode run(
+      Recipe recipe,
+      Path recipeFile,
+      PrintStream out,
+      List<MetricsSink> extraSinks,
+      boolean resume,
+      boolean acceptChangedInputs)
+      throws BadInputException, RunFailedException, IOException {
     return Assembler.run(
         recipe,
         recipeFile,
         Path.of(recipe.output().dir()),
         out,
         resume,
-        spec -> Runner.run(spec, out, extraSinks));
+        spec -> Runner.run(spec, out, extraSinks, acceptChangedInputs));
   }
 
   /**

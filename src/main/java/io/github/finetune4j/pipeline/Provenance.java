@@ -1,6 +1,7 @@
 package io.github.finetune4j.pipeline;
 
 import ai.djl.engine.Engine;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -53,8 +54,30 @@ final class Provenance {
     o.put("toolkit", TOOLKIT);
     o.put("recipe_sha256", sha256(recipeText.getBytes(StandardCharsets.UTF_8)));
     o.put("recipe", recipeText);
-    ArrayNode files = o.putArray("data");
-    for (Path p : data) {
+    o.set("data", hashes(data));
+    JsonNode accepted = InputHashes.accepted(modelDir.getParent());
+    if (accepted != null) {
+      o.set("resumed_with_changed_inputs", accepted);
+    }
+    o.put("seed", recipe.train().seed());
+    o.put("djl", Engine.getDjlVersion());
+    o.put("engine", Engine.getInstance().getEngineName() + " " + Engine.getInstance().getVersion());
+    o.put("java", System.getProperty("java.version"));
+    o.put("os_arch", System.getProperty("os.name") + " " + System.getProperty("os.arch"));
+    Files.writeString(modelDir.resolve(FILE), RecipeReader.toJson(o) + "\n");
+  }
+
+  /**
+   * The content hash of each file or folder: {@code path}, {@code sha256} and {@code bytes} (a
+   * file) or {@code files} (a folder, hashed as the sorted lines {@code <relative path> <sha256>}).
+   *
+   * @param paths the files and folders
+   * @return one object per path, in order
+   * @throws IOException when one cannot be read
+   */
+  static ArrayNode hashes(List<Path> paths) throws IOException {
+    ArrayNode files = JSON.createArrayNode();
+    for (Path p : paths) {
       ObjectNode d = files.addObject();
       d.put("path", p.toString());
       if (Files.isDirectory(p)) {
@@ -67,12 +90,7 @@ final class Provenance {
         d.put("sha256", sha256(p));
       }
     }
-    o.put("seed", recipe.train().seed());
-    o.put("djl", Engine.getDjlVersion());
-    o.put("engine", Engine.getInstance().getEngineName() + " " + Engine.getInstance().getVersion());
-    o.put("java", System.getProperty("java.version"));
-    o.put("os_arch", System.getProperty("os.name") + " " + System.getProperty("os.arch"));
-    Files.writeString(modelDir.resolve(FILE), RecipeReader.toJson(o) + "\n");
+    return files;
   }
 
   /** A folder's content hash. */

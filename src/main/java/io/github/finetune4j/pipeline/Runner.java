@@ -185,6 +185,7 @@ final class Runner {
     writeReport(recipe, partial);
     if (!recipe.output().keepCheckpoints()) {
       RunDirectory.deleteTree(partial.resolve(Checkpoint.FOLDER)); // not in the result unless asked
+      Files.deleteIfExists(partial.resolve(InputHashes.FILE)); // serves --resume only
     }
     dir.complete();
     return summary;
@@ -367,6 +368,16 @@ final class Runner {
    */
   static ObjectNode run(RunSpec s, PrintStream out, List<MetricsSink> extraSinks)
       throws BadInputException, RunFailedException, IOException {
+    return run(s, out, extraSinks, false);
+  }
+
+  /**
+   * Like {@link #run(RunSpec, PrintStream, List)}; a resumed run continues on changed inputs only
+   * with {@code acceptChangedInputs} ({@link InputHashes}).
+   */
+  static ObjectNode run(
+      RunSpec s, PrintStream out, List<MetricsSink> extraSinks, boolean acceptChangedInputs)
+      throws BadInputException, RunFailedException, IOException {
     Recipe policy = s.policy();
     Block block = s.block();
     long wallStart = s.startedAt() != 0 ? s.startedAt() : System.nanoTime();
@@ -410,6 +421,13 @@ final class Runner {
             ? RunDirectory.resume(runDir, out)
             : RunDirectory.open(runDir, out, policy.output().overwrite())) {
       Checkpoint from = s.resume() ? Resume.prepare(dir.partial(), recorded, out) : null;
+      List<Path> data = runData(s);
+      List<Path> weights = s.wholeRecipe() ? InputHashes.weightFiles(policy) : List.of();
+      if (s.resume()) {
+        InputHashes.check(dir.partial(), data, weights, acceptChangedInputs, out);
+      } else {
+        InputHashes.record(dir.partial(), data, weights);
+      }
       if (from != null && !s.checkpointFiles().isEmpty()) {
         // the module was loaded from the checkpoint that was newest before the lock was taken
         if (s.moduleFrom() == null) {
@@ -588,11 +606,16 @@ final class Runner {
         splits,
         export,
         describe,
-        s.wholeRecipe() && !s.outputChecked() ? Provenance.dataFiles(s.policy()) : s.inputs(),
+        runData(s),
         s.rule(),
         from,
         files,
         formats);
+  }
+
+  /** The data files and folders a run reads (for its provenance and its resume check). */
+  private static List<Path> runData(RunSpec s) {
+    return s.wholeRecipe() && !s.outputChecked() ? Provenance.dataFiles(s.policy()) : s.inputs();
   }
 
   /** The block's trainable parameters by name; two with one name are bad input. */
