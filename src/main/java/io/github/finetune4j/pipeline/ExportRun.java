@@ -24,7 +24,8 @@ final class ExportRun {
    * Writes formats from a run's export.
    *
    * @param runDir a run directory, or its {@code model} directory
-   * @param asked the formats ({@code onnx}, {@code hf}); null for every one that applies
+   * @param asked the formats ({@code onnx}, {@code hf}, {@code djl}); null for every one that
+   *     applies
    * @param out the directory to write them into (must not exist, or be empty), or null for the
    *     export's own {@code model/} directory
    * @param console progress output
@@ -71,12 +72,12 @@ final class ExportRun {
       Files.createDirectories(into);
       List<Path> written = new ArrayList<>();
       for (String f : formats) {
-        Path target = into.resolve(f);
+        Path target = into.resolve(Formats.directory(f));
         if (Files.exists(target)) {
           console.println("Kept " + target + " (already there; checked by the manifest)");
           continue;
         }
-        Path temp = into.resolve("." + f + ".partial");
+        Path temp = into.resolve("." + Formats.directory(f) + ".partial");
         RunDirectory.deleteTree(temp);
         try {
           Formats.writeOne(f, runFiles, modelDir, temp, p.block());

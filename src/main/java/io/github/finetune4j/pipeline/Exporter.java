@@ -63,12 +63,21 @@ final class Exporter {
 
   /**
    * Plain DJL loads the directory: {@code Criteria} reads these and asks the factory for the block
-   * and the translator.
+   * and the translator. The form DJL's model converter writes ({@code engine}, {@code
+   * option.modelName}, then the arguments, {@code translatorFactory} among them): {@code
+   * option.modelName} names the parameter file's prefix, so the directory still loads under another
+   * name (without it DJL looks for {@code <directory name>-0000.params}).
    */
   private static void writeServingProperties(Path modelDir, String factory) throws IOException {
     Files.writeString(
         modelDir.resolve(SERVING_PROPERTIES),
-        "engine=PyTorch\nblockFactory=" + factory + "\ntranslatorFactory=" + factory + "\n");
+        "engine=PyTorch\noption.modelName="
+            + MODEL_NAME
+            + "\nblockFactory="
+            + factory
+            + "\ntranslatorFactory="
+            + factory
+            + "\n");
   }
 
   /**

@@ -14,7 +14,9 @@ import java.util.Map;
 /**
  * The standard formats an export holds besides the toolkit's own ({@code output.formats}, {@code
  * finetune export --format}): which apply to a model, and writing them. Each format is one entry of
- * {@link #FORMATS}: its name, why a model cannot have it (or null), and its writer.
+ * {@link #FORMATS}: its name, why a model cannot have it (or null), its writer, and the directory
+ * it writes inside the model directory (its name; {@code libs} for {@code djl}, the place DJL
+ * Serving gives a model's own jars).
  */
 final class Formats {
 
@@ -34,6 +36,11 @@ final class Formats {
     /** Writes the format's files into {@code target} (created), reading the export in modelDir. */
     void write(Path runDir, Path modelDir, Path target, Block block)
         throws IOException, BadInputException;
+
+    /** The directory the format writes inside the model directory: by default its name. */
+    default String directory(String name) {
+      return name;
+    }
   }
 
   private static final Map<String, Format> FORMATS = new LinkedHashMap<>();
@@ -85,6 +92,41 @@ final class Formats {
             HfExport.write(runDir, modelDir, target, block);
           }
         });
+    FORMATS.put(
+        "djl",
+        new Format() {
+          @Override
+          public String refusal(Subject s) {
+            if ("block".equals(s.family())) {
+              return "its jars carry the toolkit's factories, which rebuild only the toolkit's own"
+                  + " models; this is a block of your own, which DJL loads with your code";
+            }
+            return DjlLibs.unavailable();
+          }
+
+          @Override
+          public void write(Path runDir, Path modelDir, Path target, Block block)
+              throws IOException {
+            DjlLibs.write(target);
+          }
+
+          /** DJL Serving's place for a model's own jars: {@code libs/} in the model directory. */
+          @Override
+          public String directory(String name) {
+            return DjlLibs.DIR;
+          }
+        });
+  }
+
+  /**
+   * The directory a format writes inside the model directory (or {@code --out}): its name, but
+   * {@code libs} for {@code djl}, where DJL Serving looks for a model's own jars.
+   *
+   * @param format the format's name
+   * @return the directory's name
+   */
+  static String directory(String format) {
+    return FORMATS.get(format).directory(format);
   }
 
   /** Whether a format needs the run directory's files, not only the model directory. */
@@ -181,8 +223,8 @@ final class Formats {
   }
 
   /**
-   * Writes formats, each into its own subdirectory of {@code into} (named as the format); the
-   * caller writes the manifest afterwards.
+   * Writes formats, each into its own subdirectory of {@code into} ({@link #directory}); the caller
+   * writes the manifest afterwards.
    *
    * @param formats the formats, from {@link #resolve}
    * @param runDir the run directory ({@code summary.json}, {@code recipe.resolved.yaml}), or null
@@ -196,7 +238,7 @@ final class Formats {
   static void write(List<String> formats, Path runDir, Path modelDir, Path into, Block block)
       throws IOException, BadInputException {
     for (String f : formats) {
-      writeOne(f, runDir, modelDir, into.resolve(f), block);
+      writeOne(f, runDir, modelDir, into.resolve(directory(f)), block);
     }
   }
 

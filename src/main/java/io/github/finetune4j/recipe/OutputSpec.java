@@ -28,8 +28,10 @@ public record OutputSpec(
                 + " and `--resume` read): `onnx` (`model/onnx/`: ONNX graphs, tokenizer, config and"
                 + " serving.properties for ONNX Runtime, langchain4j, Spring AI and DJL's stock"
                 + " translators), `hf` (`model/hf/`: a Hugging Face directory with a model card;"
-                + " text models only) and `djl` (`model/libs/`: the toolkit's jar, so DJL Serving"
-                + " loads `model/` with no extra dependency). Default: every format that applies"
+                + " text models only) and `djl` (`model/libs/`: the toolkit's jar and the Jackson"
+                + " jars its factories need, so that plain DJL, with them on its class path, or DJL"
+                + " Serving, with them in its `deps/`, loads `model/` with no other dependency; not"
+                + " for a block of your own). Default: every format that applies"
                 + " to the model; `[]` writes none. A format the model cannot have is refused"
                 + " before training.")
         List<String> formats) {

@@ -362,6 +362,25 @@ public final class ConsumerHarness {
    */
   public static IsolatedRun runIsolated(
       Path modelDir, String mode, List<String> texts, List<String> options) throws IOException {
+    return runIsolated(isolatedClassPath(), modelDir, mode, texts, options);
+  }
+
+  /**
+   * {@link #runIsolated(Path, String, List, List)} over a class path of the caller's: {@link
+   * #isolatedClassPath()} with entries taken out ({@link #without}) or added (an export's {@code
+   * libs/} jars, say). The child still refuses to run where a forbidden class is visible.
+   *
+   * @param classPath the child's class path (the compiled main is put before it)
+   * @param modelDir the DJL model directory
+   * @param mode {@code classify}, {@code embed} or {@code serve}
+   * @param texts the texts
+   * @param options more arguments for the child (also {@code --engine NAME}, {@code
+   *     --forbidden-class CLASS}, repeatable, and {@code --context-jars DIR})
+   * @return what it did
+   */
+  public static IsolatedRun runIsolated(
+      List<Path> classPath, Path modelDir, String mode, List<String> texts, List<String> options)
+      throws IOException {
     for (String text : texts) {
       if (text.indexOf('\0') >= 0) {
         throw new IllegalArgumentException("a text holds a NUL character: " + text);
@@ -385,7 +404,7 @@ public final class ConsumerHarness {
       cmd.add("-cp");
       List<String> cp = new ArrayList<>();
       cp.add(compiledIsolatedMain().toString());
-      isolatedClassPath().forEach(p -> cp.add(p.toString()));
+      classPath.forEach(p -> cp.add(p.toString()));
       cmd.add(String.join(File.pathSeparator, cp));
       cmd.add(ISOLATED_MAIN);
       cmd.add(mode);
@@ -440,6 +459,37 @@ public final class ConsumerHarness {
       }
     }
     return kept;
+  }
+
+  /**
+   * A class path without the entries that hold anything under one of some package paths: the
+   * isolated class path without Jackson, say, to prove that what a child loads comes from jars
+   * added afterwards.
+   *
+   * @param classPath the entries
+   * @param entryPrefixes what the names of the entries to drop start with ({@code
+   *     com/fasterxml/jackson/})
+   * @return the entries that hold none of them, in order
+   */
+  public static List<Path> without(List<Path> classPath, List<String> entryPrefixes) {
+    List<Path> kept = new ArrayList<>();
+    for (Path entry : classPath) {
+      if (!holdsAny(entry, entryPrefixes)) {
+        kept.add(entry);
+      }
+    }
+    return kept;
+  }
+
+  private static boolean holdsAny(Path entry, List<String> entryPrefixes) {
+    if (Files.isDirectory(entry)) {
+      return entryPrefixes.stream().anyMatch(p -> Files.exists(entry.resolve(p)));
+    }
+    try (JarFile jar = new JarFile(entry.toFile())) {
+      return jar.stream().anyMatch(e -> entryPrefixes.stream().anyMatch(e.getName()::startsWith));
+    } catch (IOException notAJar) {
+      return false;
+    }
   }
 
   /**

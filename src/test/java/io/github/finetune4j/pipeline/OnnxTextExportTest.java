@@ -75,7 +75,7 @@ class OnnxTextExportTest {
             new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
             List.of());
     assertEquals("completed", summary.get("status").asText());
-    assertEquals("[\"onnx\",\"hf\"]", summary.get("formats").toString());
+    assertEquals("[\"onnx\",\"hf\",\"djl\"]", summary.get("formats").toString());
     run = dir.resolve("run");
     tests = new ArrayList<>();
     try (var in =
