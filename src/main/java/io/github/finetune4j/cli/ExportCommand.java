@@ -16,7 +16,8 @@ import picocli.CommandLine.Parameters;
     description = {
       "Write standard formats from a finished run's export: onnx (ONNX graphs, tokenizer and"
           + " config for ONNX Runtime, langchain4j, Spring AI and DJL's stock translators), hf (a"
-          + " Hugging Face directory with a model card).",
+          + " Hugging Face directory with a model card), djl (libs/: the toolkit's jar and the"
+          + " Jackson jars, so plain DJL and DJL Serving load model/ with no other dependency).",
       "Without --out they go into the run's model/ directory, whose manifest then lists them."
     })
 final class ExportCommand extends CliCommand {
@@ -30,7 +31,7 @@ final class ExportCommand extends CliCommand {
       names = "--format",
       split = ",",
       paramLabel = "FORMAT",
-      description = "onnx, hf (comma-separated; default: every format that applies).")
+      description = "onnx, hf, djl (comma-separated; default: every format that applies).")
   List<String> formats;
 
   @Option(
