@@ -97,8 +97,14 @@ final class EmbedCommand extends CliCommand {
         throw new BadInputException(
             List.of("--format npy writes binary data: give the file with --out FILE"));
       }
-      if (out != null && Files.exists(out)) {
+      if (out != null && Files.exists(out, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
         throw new BadInputException(List.of(out + ": exists; --out writes a new file"));
+      }
+      Path parent = out == null ? null : out.toAbsolutePath().getParent();
+      if (parent != null && !Files.isDirectory(parent)) {
+        throw new BadInputException(
+            List.of(
+                out + ": its directory " + parent + " does not exist; --out writes a new file"));
       }
       try (Predictor predictor = Predictor.open(runDir)) {
         List<String> in = texts;

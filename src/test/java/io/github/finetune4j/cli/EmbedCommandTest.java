@@ -154,5 +154,10 @@ class EmbedCommandTest {
     assertEquals(2, clash.code(), clash::toString);
     assertEquals("keep", Files.readString(existing));
     assertFalse(clash.err().contains("Exception"), clash::toString);
+    Path nowhere = tmp.resolve("no/such/dir/v.npy");
+    CliResult missingDir =
+        CliResult.run("embed", run.toString(), "x", "--format", "npy", "--out", nowhere.toString());
+    assertEquals(2, missingDir.code(), missingDir::toString);
+    assertTrue(missingDir.err().contains("does not exist"), missingDir::toString);
   }
 }
