@@ -146,6 +146,14 @@ final class EmbeddingLossCases {
 
   /** Runs the case's loss in DJL in the given type, and its backward pass. */
   static Result djl(Case c, DataType type) {
+    return djl(c, type, false);
+  }
+
+  /**
+   * Runs the case's loss in DJL; with {@code collect}, garbage collections run between the forward
+   * and the backward pass, which frees any Java buffer an operand still points at.
+   */
+  static Result djl(Case c, DataType type, boolean collect) {
     try (NDManager m = NDManager.newBaseManager()) {
       NDList cols = new NDList();
       for (Column col : c.columns()) {
@@ -160,6 +168,16 @@ final class EmbeddingLossCases {
         assertEquals(type, l.getDataType(), c.id());
         assertEquals(new Shape(), l.getShape(), c.id());
         value = l.toType(DataType.FLOAT64, false).getDouble();
+        if (collect) {
+          for (int i = 0; i < 3; i++) {
+            System.gc();
+            byte[][] churn = new byte[2000][];
+            for (int j = 0; j < churn.length; j++) {
+              churn[j] = new byte[64]; // reuse what a freed buffer held
+            }
+          }
+          System.runFinalization();
+        }
         gc.backward(l);
       }
       List<double[]> grads = new ArrayList<>();

@@ -1,5 +1,6 @@
 package io.github.finetune4j.train;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -221,6 +222,19 @@ class EmbeddingLossesTest {
       }
     }
     return loss;
+  }
+
+  @Test
+  void gradientsSurviveAGarbageCollectionBeforeTheBackwardPass() {
+    // every constant the losses use is libtorch-owned: a collection between forward and backward
+    // (which frees Java direct buffers) must leave the gradients bit for bit the same
+    for (Case c : EmbeddingLossCases.all()) {
+      EmbeddingLossCases.Result plain = EmbeddingLossCases.djl(c, DataType.FLOAT32);
+      EmbeddingLossCases.Result collected = EmbeddingLossCases.djl(c, DataType.FLOAT32, true);
+      for (int col = 0; col < plain.grads().size(); col++) {
+        assertArrayEquals(plain.grads().get(col), collected.grads().get(col), 0.0, c.id());
+      }
+    }
   }
 
   // ---- bad input ----
