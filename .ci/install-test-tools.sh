@@ -6,6 +6,7 @@
 #   chromium (chromium):          HtmlReportBrowserTest renders report.html headless
 #   torch    (python3-torch):     TorchScriptExportTorchTest loads exported model.pt with torch.jit.load
 #   onnx     (python3-onnx):      OnnxChecker runs onnx.checker (full_check) on every ONNX file we write
+#   sklearn  (python3-sklearn):   RetrievalMetricsPythonTest checks NDCG/MAP with scikit-learn, Spearman with scipy
 set -euo pipefail
 
 missing=()
@@ -14,9 +15,10 @@ command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>
   || missing+=(chromium)
 /usr/bin/python3 -c "import torch" >/dev/null 2>&1 || missing+=(python3-torch)
 /usr/bin/python3 -c "import onnx" >/dev/null 2>&1 || missing+=(python3-onnx)
+/usr/bin/python3 -c "import sklearn, scipy" >/dev/null 2>&1 || missing+=(python3-sklearn)
 
 if ((${#missing[@]} == 0)); then
-  echo "install-test-tools: protoc, chromium, python3-torch and python3-onnx already installed"
+  echo "install-test-tools: protoc, chromium, python3-torch, python3-onnx and python3-sklearn already installed"
   exit 0
 fi
 
