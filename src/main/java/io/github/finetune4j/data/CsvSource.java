@@ -465,7 +465,7 @@ public final class CsvSource {
    * Whether the text is a plain decimal number: an optional sign, digits with at most one point (at
    * least one digit in all), and an optional exponent.
    */
-  private static boolean isDecimal(String s) {
+  static boolean isDecimal(String s) {
     int n = s.length();
     int i = 0;
     if (i < n && (s.charAt(i) == '+' || s.charAt(i) == '-')) {
@@ -560,7 +560,7 @@ public final class CsvSource {
   }
 
   /** Names for a message: at most {@value #MAX_NAMES}, each shortened, unnamed ones marked. */
-  private static String names(List<String> all) {
+  static String names(List<String> all) {
     if (all.isEmpty()) {
       return "none";
     }
