@@ -23,12 +23,13 @@ import java.util.Random;
  * false, left out when it is true. Either way the examples placed in it are done, and the next pass
  * starts again from the first remaining example.
  *
- * <p>So, without {@code dropLast}, every example is in exactly one batch; batches are full until
- * the remaining examples cannot fill one, and where many examples share a text there may be several
- * partial batches at the end (more than {@code ceil(n / batchSize)} batches in all). With {@code
- * dropLast}, every batch is full and the examples of the partial batches are not seen this epoch.
- * The same examples, batch size and seed give the same batches; sentence-transformers seeds each
- * epoch with {@code seed + epoch}, and so can a caller.
+ * <p>So, without {@code dropLast}, every example is in exactly one batch. Batches are full until
+ * the remaining examples cannot fill one; from then on there may be several partial batches (more
+ * than {@code ceil(n / batchSize)} batches in all) where many examples share a text, and a full
+ * batch may still come between them (the examples a partial batch kept out may fit together). With
+ * {@code dropLast}, every batch is full and the examples of the partial batches are not seen this
+ * epoch. The same examples, batch size and seed give the same batches; sentence-transformers seeds
+ * each epoch with {@code seed + epoch}, and so can a caller.
  */
 public final class NoDuplicatesBatchSampler {
 
