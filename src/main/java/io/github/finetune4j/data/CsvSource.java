@@ -1,29 +1,19 @@
 package io.github.finetune4j.data;
 
-import java.io.FilterReader;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.InputStreamReader;
-import java.io.PushbackReader;
-import java.io.Reader;
-import java.io.UncheckedIOException;
 import java.math.BigDecimal;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
-import org.apache.commons.csv.CSVException;
 import org.apache.commons.csv.CSVFormat;
-import org.apache.commons.csv.CSVParser;
 import org.apache.commons.csv.CSVRecord;
 
 /**
@@ -51,9 +41,6 @@ public final class CsvSource {
 
   /** The delimiter of a plain CSV file. */
   public static final char DEFAULT_DELIMITER = ',';
-
-  /** Longest cell, label or column name quoted in a message. */
-  private static final int MAX_QUOTED = 40;
 
   /** Most names listed in a message. */
   private static final int MAX_NAMES = 20;
@@ -167,12 +154,8 @@ public final class CsvSource {
 
   private TabularData read(String labelColumn, List<String> classes, List<String> targetColumns)
       throws DataException {
-    try (InputStream in = DataFiles.open(path);
-        InputStream text = DataFiles.utf8Only(path, in);
-        LastLine reader =
-            new LastLine(skipBom(new InputStreamReader(text, StandardCharsets.UTF_8)));
-        CSVParser parser = format().parse(reader)) {
-      return parse(parser, reader, labelColumn, classes, targetColumns);
+    try (CsvRows rows = CsvRows.open(path, format())) {
+      return parse(rows, labelColumn, classes, targetColumns);
     } catch (IOException e) {
       throw DataFiles.readError(path, e);
     }
@@ -188,15 +171,9 @@ public final class CsvSource {
   }
 
   private TabularData parse(
-      CSVParser parser,
-      LastLine end,
-      String labelColumn,
-      List<String> classes,
-      List<String> targetColumns)
+      CsvRows in, String labelColumn, List<String> classes, List<String> targetColumns)
       throws DataException, IOException {
-    Iterator<CSVRecord> records = parser.iterator();
     String[] header = null;
-    long headerLine = 0;
     Columns cols = null;
     Floats feats = null;
     Floats targs = null;
@@ -204,99 +181,68 @@ public final class CsvSource {
     Map<String, Integer> labelIndex = new HashMap<>();
     List<String> labelsSeen = new ArrayList<>();
     int rows = 0;
-    long line = 0;
-    try {
-      while (header == null || limit == null || rows < limit) {
-        // The parser has consumed whole lines so far; the next record starts on the next one.
-        line = parser.getCurrentLineNumber() + 1;
-        if (!records.hasNext()) {
-          break;
+    CSVRecord record;
+    while ((header == null || limit == null || rows < limit) && (record = in.next()) != null) {
+      long line = in.line();
+      if (header == null) {
+        header = record.values();
+        cols = columns(header, in, labelColumn, targetColumns);
+        feats = new Floats();
+        targs = new Floats();
+        continue;
+      }
+      in.checkWidth(record, header.length);
+      if ((long) (rows + 1) * Math.max(cols.features.length, cols.targets.length) > MAX_VALUES) {
+        throw new DataException(
+            where(line)
+                + "the table is too large (more than "
+                + MAX_VALUES
+                + " values in one table)");
+      }
+      for (int c : cols.features) {
+        feats.add(number(record.get(c), line, header[c]));
+      }
+      for (int c : cols.targets) {
+        targs.add(number(record.get(c), line, header[c]));
+      }
+      if (cols.label >= 0) {
+        String label = record.get(cols.label);
+        String column = header[cols.label];
+        if (label.isEmpty()) {
+          throw new DataException(where(line, column) + "empty cell (every row needs a label)");
         }
-        CSVRecord record = records.next();
-        if (record.size() == 1 && record.get(0).isEmpty()) {
-          continue; // a blank line
-        }
-        if (header == null) {
-          header = record.values();
-          headerLine = line;
-          cols = columns(header, headerLine, labelColumn, targetColumns);
-          feats = new Floats();
-          targs = new Floats();
-          continue;
-        }
-        if (record.size() != header.length) {
+        if (label.indexOf('\uFFFD') >= 0) {
           throw new DataException(
-              where(line)
-                  + "the row has "
-                  + count(record.size(), "cell")
-                  + ", but the header has "
-                  + count(header.length, "column"));
+              where(line, column)
+                  + "the label "
+                  + quoted(label)
+                  + " holds bytes that are not valid UTF-8");
         }
-        if ((long) (rows + 1) * Math.max(cols.features.length, cols.targets.length) > MAX_VALUES) {
-          throw new DataException(
-              where(line)
-                  + "the table is too large (more than "
-                  + MAX_VALUES
-                  + " values in one table)");
-        }
-        for (int c : cols.features) {
-          feats.add(number(record.get(c), line, header[c]));
-        }
-        for (int c : cols.targets) {
-          targs.add(number(record.get(c), line, header[c]));
-        }
-        if (cols.label >= 0) {
-          String label = record.get(cols.label);
-          String column = header[cols.label];
-          if (label.isEmpty()) {
-            throw new DataException(where(line, column) + "empty cell (every row needs a label)");
-          }
-          if (label.indexOf('\uFFFD') >= 0) {
+        if (classes != null) {
+          int idx = classes.indexOf(label);
+          if (idx < 0) {
             throw new DataException(
                 where(line, column)
-                    + "the label "
+                    + "label "
                     + quoted(label)
-                    + " holds bytes that are not valid UTF-8");
+                    + " is not one of the declared classes "
+                    + names(classes, "[", "]")
+                    + " (head.classes)");
           }
-          if (classes != null) {
-            int idx = classes.indexOf(label);
-            if (idx < 0) {
-              throw new DataException(
-                  where(line, column)
-                      + "label "
-                      + quoted(label)
-                      + " is not one of the declared classes "
-                      + names(classes, "[", "]")
-                      + " (head.classes)");
-            }
-            labelIds.add(idx);
-          } else {
-            Integer idx = labelIndex.get(label);
-            if (idx == null) {
-              idx = labelsSeen.size();
-              labelIndex.put(label, idx);
-              labelsSeen.add(label);
-            }
-            labelIds.add(idx);
+          labelIds.add(idx);
+        } else {
+          Integer idx = labelIndex.get(label);
+          if (idx == null) {
+            idx = labelsSeen.size();
+            labelIndex.put(label, idx);
+            labelsSeen.add(label);
           }
+          labelIds.add(idx);
         }
-        rows++;
       }
-      if (end.open() && !more(records)) {
-        // the last record read ends the file inside a line (whose number the parser counts): the
-        // file may be cut short there
-        throw new DataException(
-            where(parser.getCurrentLineNumber())
-                + "the last line does not end with a line break, as in a file cut short; if the"
-                + " file is complete, end it with a line break");
-      }
-    } catch (UncheckedIOException e) {
-      IOException cause = e.getCause();
-      if (cause instanceof CSVException csv) {
-        throw new DataException(syntaxError(csv, line, parser.getCurrentLineNumber()));
-      }
-      throw cause;
+      rows++;
     }
+    in.checkEnd();
     if (header == null) {
       throw new DataException(path + ": the file is empty (no header row)");
     }
@@ -336,27 +282,10 @@ public final class CsvSource {
 
   /** Checks the header and finds the columns to read. */
   private Columns columns(
-      String[] header, long headerLine, String labelColumn, List<String> targetColumns)
+      String[] header, CsvRows in, String labelColumn, List<String> targetColumns)
       throws DataException {
-    Map<String, Integer> byName = new HashMap<>();
-    for (int c = 0; c < header.length; c++) {
-      if (header[c].isEmpty()) {
-        continue;
-      }
-      Integer before = byName.putIfAbsent(header[c], c);
-      if (before != null) {
-        throw new DataException(
-            where(headerLine)
-                + "the header names column "
-                + quoted(header[c])
-                + " twice"
-                + " (columns "
-                + (before + 1)
-                + " and "
-                + (c + 1)
-                + ")");
-      }
-    }
+    long headerLine = in.line();
+    Map<String, Integer> byName = in.columns(header);
     Set<Integer> reserved = new HashSet<>();
     int label = -1;
     if (labelColumn != null) {
@@ -536,7 +465,7 @@ public final class CsvSource {
    * Whether the text is a plain decimal number: an optional sign, digits with at most one point (at
    * least one digit in all), and an optional exponent.
    */
-  private static boolean isDecimal(String s) {
+  static boolean isDecimal(String s) {
     int n = s.length();
     int i = 0;
     if (i < n && (s.charAt(i) == '+' || s.charAt(i) == '-')) {
@@ -597,22 +526,6 @@ public final class CsvSource {
     return List.copyOf(out);
   }
 
-  /** The parser's complaint about the file's quoting, in the user's terms. */
-  private String syntaxError(CSVException e, long recordLine, long currentLine) {
-    String m = String.valueOf(e.getMessage());
-    if (m.contains("EOF reached before encapsulated token finished")) {
-      return where(recordLine)
-          + "a quoted cell is not closed (its closing quote is missing before the end of the"
-          + " file)";
-    }
-    if (m.contains("Invalid character between encapsulated token and delimiter")) {
-      return where(Math.max(recordLine, currentLine))
-          + "text follows the closing quote of a quoted cell (a quote inside a quoted cell is"
-          + " written twice: \"\")";
-    }
-    return where(recordLine) + "the row is not valid CSV";
-  }
-
   /** Whether a feature entry is a pattern rather than a column name. */
   private static boolean isPattern(String f) {
     return f.indexOf('*') >= 0 || f.indexOf('?') >= 0;
@@ -638,78 +551,6 @@ public final class CsvSource {
     return Pattern.compile(re.toString(), Pattern.DOTALL);
   }
 
-  /**
-   * Whether another record follows; one that is not valid CSV counts (the rows read so far ended
-   * with a line break), and is left to a later read without the limit to report.
-   */
-  private static boolean more(Iterator<CSVRecord> records) {
-    try {
-      return records.hasNext();
-    } catch (UncheckedIOException e) {
-      return true;
-    }
-  }
-
-  /**
-   * A reader that notes whether it reached the end of its input inside a line: after text that is
-   * not white space and no line break since. A record that ends there ended with the file, not with
-   * a line break, which is what a file cut short inside its last row looks like.
-   */
-  private static final class LastLine extends FilterReader {
-    private boolean eof;
-    private boolean inLine;
-
-    LastLine(Reader in) {
-      super(in);
-    }
-
-    /** Whether the input ended inside a line (false until its end is read). */
-    boolean open() {
-      return eof && inLine;
-    }
-
-    @Override
-    public int read() throws IOException {
-      int c = super.read();
-      if (c < 0) {
-        eof = true;
-      } else {
-        see((char) c);
-      }
-      return c;
-    }
-
-    @Override
-    public int read(char[] buf, int off, int len) throws IOException {
-      int n = super.read(buf, off, len);
-      if (n < 0) {
-        eof = true;
-      }
-      for (int i = 0; i < n; i++) {
-        see(buf[off + i]);
-      }
-      return n;
-    }
-
-    private void see(char c) {
-      if (c == '\n' || c == '\r') {
-        inLine = false;
-      } else if (!Character.isWhitespace(c)) {
-        inLine = true;
-      }
-    }
-  }
-
-  /** The reader without a leading byte order mark. */
-  private static Reader skipBom(Reader reader) throws IOException {
-    PushbackReader in = new PushbackReader(reader, 1);
-    int first = in.read();
-    if (first >= 0 && first != '\uFEFF') {
-      in.unread(first);
-    }
-    return in;
-  }
-
   private String where(long line) {
     return path + " line " + line + ": ";
   }
@@ -718,18 +559,14 @@ public final class CsvSource {
     return path + " line " + line + ", column " + quoted(column) + ": ";
   }
 
-  private static String count(int n, String what) {
-    return n + " " + what + (n == 1 ? "" : "s");
-  }
-
   /** Names for a message: at most {@value #MAX_NAMES}, each shortened, unnamed ones marked. */
-  private static String names(List<String> all) {
+  static String names(List<String> all) {
     if (all.isEmpty()) {
       return "none";
     }
     List<String> shown = new ArrayList<>();
     for (String name : all.subList(0, Math.min(MAX_NAMES, all.size()))) {
-      shown.add(name.isEmpty() ? "(no name)" : shorten(name));
+      shown.add(name.isEmpty() ? "(no name)" : Quoting.shorten(name));
     }
     String more = all.size() > MAX_NAMES ? " and " + (all.size() - MAX_NAMES) + " more" : "";
     return String.join(", ", shown) + more;
@@ -739,22 +576,8 @@ public final class CsvSource {
     return open + (all.isEmpty() ? "" : names(all)) + close;
   }
 
-  /** {@code 'value'}, shortened to its first {@value #MAX_QUOTED} characters when longer. */
   private static String quoted(String value) {
-    if (value.length() <= MAX_QUOTED) {
-      return "'" + value + "'";
-    }
-    return "'" + cut(value, MAX_QUOTED) + "…' (" + value.length() + " characters)";
-  }
-
-  private static String shorten(String value) {
-    return value.length() <= MAX_QUOTED ? value : cut(value, MAX_QUOTED) + "…";
-  }
-
-  /** The first {@code max} characters, one fewer when that would split a surrogate pair. */
-  private static String cut(String value, int max) {
-    int end = Character.isHighSurrogate(value.charAt(max - 1)) ? max - 1 : max;
-    return value.substring(0, end);
+    return Quoting.quoted(value);
   }
 
   private static String printable(char c) {

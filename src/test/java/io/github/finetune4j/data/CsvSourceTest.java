@@ -1,5 +1,8 @@
 package io.github.finetune4j.data;
 
+import static io.github.finetune4j.data.TestFiles.concat;
+import static io.github.finetune4j.data.TestFiles.gzip;
+import static io.github.finetune4j.data.TestFiles.utf8;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -9,7 +12,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.FloatBuffer;
 import java.nio.ReadOnlyBufferException;
@@ -19,7 +21,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -926,26 +927,6 @@ class CsvSourceTest {
   }
 
   private Path writeBytes(String name, byte[] bytes) throws IOException {
-    return Files.write(tmp.resolve(name), bytes);
-  }
-
-  private static byte[] gzip(byte[] data) throws IOException {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    try (GZIPOutputStream z = new GZIPOutputStream(out)) {
-      z.write(data);
-    }
-    return out.toByteArray();
-  }
-
-  private static byte[] concat(byte[]... parts) throws IOException {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    for (byte[] p : parts) {
-      out.write(p);
-    }
-    return out.toByteArray();
-  }
-
-  private static byte[] utf8(String s) {
-    return s.getBytes(StandardCharsets.UTF_8);
+    return TestFiles.write(tmp, name, bytes);
   }
 }

@@ -1,10 +1,12 @@
 package io.github.finetune4j.data;
 
+import static io.github.finetune4j.data.TestFiles.concat;
+import static io.github.finetune4j.data.TestFiles.gzip;
+import static io.github.finetune4j.data.TestFiles.utf8;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -12,7 +14,6 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -328,28 +329,8 @@ class TextJsonlSourceTest {
     return utf8(sb.toString());
   }
 
-  private static byte[] gzip(byte[] data) throws IOException {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    try (GZIPOutputStream z = new GZIPOutputStream(out)) {
-      z.write(data);
-    }
-    return out.toByteArray();
-  }
-
   private Path write(String name, byte[]... parts) throws IOException {
-    return Files.write(tmp.resolve(name), concat(parts));
-  }
-
-  private static byte[] concat(byte[]... parts) throws IOException {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    for (byte[] p : parts) {
-      out.write(p);
-    }
-    return out.toByteArray();
-  }
-
-  private static byte[] utf8(String s) {
-    return s.getBytes(StandardCharsets.UTF_8);
+    return TestFiles.write(tmp, name, parts);
   }
 
   private DataException fails(Path f, String textField, String labelField) {
