@@ -79,7 +79,12 @@ final class SweepCommand extends CliCommand {
   public Integer call() throws Exception {
     Sweep sweep;
     try {
-      sweep = new Sweep(recipes, Sweep.parseGrid(grid), seeds, set, out);
+      LinkedHashMap<String, List<String>> g = Sweep.parseGrid(grid);
+      List<String> owned = Sweep.ownedKeyProblems(g.keySet(), set);
+      if (!owned.isEmpty()) {
+        return badInput("cannot sweep", new BadInputException(owned));
+      }
+      sweep = new Sweep(recipes, g, seeds, set, out);
     } catch (IllegalArgumentException e) {
       return badInput("cannot sweep", new BadInputException(List.of(e.getMessage())));
     }

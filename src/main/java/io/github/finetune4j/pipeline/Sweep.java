@@ -78,6 +78,10 @@ public record Sweep(
     if (recipes.isEmpty()) {
       throw new IllegalArgumentException("give at least one recipe");
     }
+    List<String> owned = ownedKeyProblems(grid.keySet(), set);
+    if (!owned.isEmpty()) {
+      throw new IllegalArgumentException(String.join("; ", owned));
+    }
     if (seeds < 1 || seeds > MAX_SEEDS) {
       throw new IllegalArgumentException(
           "--seeds must be between 1 and " + MAX_SEEDS + ", got " + seeds);
@@ -102,6 +106,72 @@ public record Sweep(
               + MAX_TRIALS
               + " are allowed: give fewer --grid values or --seeds");
     }
+  }
+
+  /**
+   * The keys a sweep sets for every trial, and what to use instead of them: a grid or common
+   * override of one of them would be overridden without a word.
+   */
+  private static final Map<String, String> OWNED =
+      Map.of(
+          "train.seed",
+          "the sweep sets each trial's seed: use --seeds N for N seeds per grid point (the first"
+              + " is the recipe's train.seed, which --set train.seed=S may set)",
+          "output.dir",
+          "the sweep puts each trial in DIR/trials/NNN: use --out DIR for the sweep's directory",
+          "output.overwrite",
+          "the sweep sets it for each trial (true: a trial's own unfinished run directory is"
+              + " replaced when the sweep runs it again)");
+
+  /**
+   * The grid keys and common overrides that set what the sweep sets for each trial ({@code
+   * train.seed} in the grid, {@code output.dir}, {@code output.overwrite}, or the whole {@code
+   * train} or {@code output} section), each as one sentence naming the key and what to use instead.
+   * {@code --set train.seed=S} is allowed: it is the first seed.
+   *
+   * @param gridKeys the grid's keys
+   * @param set the common overrides
+   * @return the problems (empty when none)
+   */
+  public static List<String> ownedKeyProblems(
+      java.util.Collection<String> gridKeys, List<String> set) {
+    List<String> problems = new ArrayList<>();
+    for (String k : gridKeys) {
+      owned("--grid", k.strip(), true).ifPresent(problems::add);
+    }
+    for (String o : set) {
+      int eq = o.indexOf('=');
+      if (eq > 0) {
+        owned("--set", o.substring(0, eq).strip(), false).ifPresent(problems::add);
+      }
+    }
+    return problems;
+  }
+
+  private static java.util.Optional<String> owned(String option, String key, boolean grid) {
+    String why = OWNED.get(key);
+    if (key.equals("train.seed") && !grid) {
+      return java.util.Optional.empty();
+    }
+    if (why != null) {
+      return java.util.Optional.of(option + " " + key + ": " + why);
+    }
+    if (key.equals("output")) {
+      return java.util.Optional.of(
+          option
+              + " output: it would replace the whole output section, whose dir and overwrite the"
+              + " sweep sets for each trial; set its fields one by one, e.g. --set"
+              + " output.formats=[]");
+    }
+    if (key.equals("train")) {
+      return java.util.Optional.of(
+          option
+              + " train: it would replace the whole train section, whose seed the sweep sets for"
+              + " each trial; set its fields one by one, e.g. "
+              + option
+              + " train.threads=2");
+    }
+    return java.util.Optional.empty();
   }
 
   private static String count(BigInteger n, String what) {
