@@ -6,6 +6,7 @@ import io.github.finetune4j.pipeline.BadInputException;
 import io.github.finetune4j.pipeline.FineTune;
 import io.github.finetune4j.pipeline.RunFailedException;
 import io.github.finetune4j.pipeline.Sweep;
+import io.github.finetune4j.pipeline.SweepLock;
 import io.github.finetune4j.recipe.Recipe;
 import io.github.finetune4j.recipe.RecipeException;
 import java.nio.file.Path;
@@ -79,7 +80,12 @@ final class SweepCommand extends CliCommand {
   public Integer call() throws Exception {
     Sweep sweep;
     try {
-      sweep = new Sweep(recipes, Sweep.parseGrid(grid), seeds, set, out);
+      LinkedHashMap<String, List<String>> g = Sweep.parseGrid(grid);
+      List<String> owned = Sweep.ownedKeyProblems(g.keySet(), set);
+      if (!owned.isEmpty()) {
+        return badInput("cannot sweep", new BadInputException(owned));
+      }
+      sweep = new Sweep(recipes, g, seeds, set, out);
     } catch (IllegalArgumentException e) {
       return badInput("cannot sweep", new BadInputException(List.of(e.getMessage())));
     }
@@ -133,16 +139,21 @@ final class SweepCommand extends CliCommand {
       out().println(trials.size() + " trials");
       return OK;
     }
-    List<String> problems = sweep.prepare();
-    if (!problems.isEmpty()) {
-      return badInput("cannot sweep", new BadInputException(problems));
-    }
     if (collect) {
-      int n = sweep.collect(descriptions);
+      int n;
+      try (SweepLock lock = sweep.open(out(), Sweep.PREPARE_WAIT)) {
+        n = sweep.collect(descriptions);
+      } catch (BadInputException e) {
+        return badInput("cannot sweep", e);
+      }
       out().printf(Locale.ROOT, "Collected %d of %d trials into %s%n", n, trials.size(), out);
       return OK;
     }
     if (trial != null) {
+      List<String> problems = sweep.prepare(out());
+      if (!problems.isEmpty()) {
+        return badInput("cannot sweep", new BadInputException(problems));
+      }
       Sweep.Trial t = trials.get(trial);
       long seed = seedsOf.get(t.recipe()) + t.seedOffset();
       if (!sweep.complete(t)) {
@@ -171,8 +182,22 @@ final class SweepCommand extends CliCommand {
       Sweep.metricLines(t, summary, seed).forEach(out()::println);
       return OK;
     }
-    List<Sweep.Trial> failed = sweep.run(Main.class.getName(), parallel, out());
-    int n = (int) trials.stream().filter(sweep::complete).count();
+    List<Sweep.Trial> failed;
+    try {
+      failed = sweep.run(Main.class.getName(), parallel, out());
+    } catch (BadInputException e) {
+      return badInput("cannot sweep", e);
+    }
+    int n = 0;
+    List<String> running = new ArrayList<>();
+    for (Sweep.Trial t : trials) {
+      Sweep.Status s = sweep.status(t);
+      if (s.state().equals("completed")) {
+        n++;
+      } else if (s.state().equals("running")) {
+        running.add(t.name() + ": " + s.holder());
+      }
+    }
     out()
         .printf(
             Locale.ROOT,
@@ -189,7 +214,22 @@ final class SweepCommand extends CliCommand {
               failed.size(),
               failed.size() == 1 ? "" : "s",
               String.join(", ", failed.stream().map(Sweep.Trial::name).toList()));
+    }
+    if (!running.isEmpty()) {
+      err()
+          .printf(
+              Locale.ROOT,
+              "finetune: %d trial%s still being run by another process (%s); run the same"
+                  + " command again once it has ended%n",
+              running.size(),
+              running.size() == 1 ? " is" : "s are",
+              Escapes.escape(String.join("; ", running)));
+    }
+    if (!failed.isEmpty()) {
       return FAILED;
+    }
+    if (!running.isEmpty()) {
+      return BAD_INPUT;
     }
     return OK;
   }

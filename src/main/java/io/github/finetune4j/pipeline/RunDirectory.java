@@ -26,7 +26,9 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -54,14 +56,12 @@ public final class RunDirectory implements AutoCloseable {
 
   private final Path target;
   private final Path partial;
-  private final FileChannel lockChannel;
-  private final FileLock lock;
+  private final PidLock lock;
   private boolean closed;
 
-  private RunDirectory(Path target, Path partial, FileChannel lockChannel, FileLock lock) {
+  private RunDirectory(Path target, Path partial, PidLock lock) {
     this.target = target;
     this.partial = partial;
-    this.lockChannel = lockChannel;
     this.lock = lock;
   }
 
@@ -344,6 +344,38 @@ public final class RunDirectory implements AutoCloseable {
         .orElse(false);
   }
 
+  /**
+   * Who runs the run directory {@code dir} now: the holder its {@code DIR.partial}'s lock file
+   * names ({@code pid N, started T}) while that process is alive here (read as {@link #check} reads
+   * it), or null when no live process runs it. When the file names no holder, or names this
+   * process, the OS lock decides (probed through {@link PidLock}, which never opens a file this JVM
+   * holds).
+   *
+   * @param dir a run directory
+   * @return the live holder, or null
+   */
+  static String liveHolder(Path dir) {
+    Path partial = partialOf(dir.toAbsolutePath().normalize());
+    if (!isRun(partial)) {
+      return null;
+    }
+    String holder = holder(partial);
+    Matcher m = HOLDER.matcher(holder);
+    if (m.matches() && !m.group(1).equals(Long.toString(ProcessHandle.current().pid()))) {
+      return alive(holder) ? holder : null;
+    }
+    try {
+      PidLock probe = PidLock.open(partial.resolve(LOCK));
+      if (probe.tryLock()) {
+        probe.release(false);
+        return null;
+      }
+      return probe.heldHere() ? "pid " + ProcessHandle.current().pid() + ", this process" : holder;
+    } catch (IOException e) {
+      return holder;
+    }
+  }
+
   private static RunDirectory open(Path dir, PrintStream out, boolean resume, Boolean overwrite)
       throws BadInputException {
     Path target = dir.toAbsolutePath().normalize();
@@ -370,29 +402,23 @@ public final class RunDirectory implements AutoCloseable {
               + MARKER
               + " in it); remove or rename it");
     }
-    FileChannel ch;
-    FileLock lock;
+    PidLock lock;
     try {
-      ch =
-          FileChannel.open(
-              partial.resolve(LOCK),
-              StandardOpenOption.CREATE,
-              StandardOpenOption.READ,
-              StandardOpenOption.WRITE);
+      lock = PidLock.open(partial.resolve(LOCK));
     } catch (IOException e) {
       throw bad("output.dir: cannot write in " + partial + ": " + reason(e));
     }
+    boolean locked;
     try {
-      lock = ch.tryLock();
-    } catch (OverlappingFileLockException e) {
-      lock = null; // held by another run in this JVM
+      locked = lock.tryLock();
     } catch (IOException e) {
-      closeQuietly(ch);
       throw bad("output.dir: cannot lock " + partial.resolve(LOCK) + ": " + reason(e));
     }
-    if (lock == null) {
-      String holder = holder(partial);
-      closeQuietly(ch);
+    if (!locked) {
+      String holder =
+          lock.heldHere()
+              ? "pid " + ProcessHandle.current().pid() + ", this process"
+              : holder(partial);
       throw bad(
           "output.dir: another run is writing "
               + partial
@@ -400,7 +426,7 @@ public final class RunDirectory implements AutoCloseable {
               + holder
               + "); wait for it to finish or choose another output.dir");
     }
-    RunDirectory run = new RunDirectory(target, partial, ch, lock);
+    RunDirectory run = new RunDirectory(target, partial, lock);
     try {
       if (!created && !resume) {
         Checkpoint c = resumable(partial);
@@ -423,13 +449,7 @@ public final class RunDirectory implements AutoCloseable {
       Files.writeString(
           partial.resolve(MARKER),
           "{\"tool\": \"finetune4j\", \"created\": \"" + Instant.now() + "\"}\n");
-      ch.truncate(0);
-      ch.write(
-          ByteBuffer.wrap(
-              ("pid " + ProcessHandle.current().pid() + ", started " + Instant.now() + "\n")
-                  .getBytes(StandardCharsets.UTF_8)),
-          0);
-      ch.force(true);
+      lock.writeHolder();
     } catch (IOException e) {
       run.close();
       throw bad("output.dir: cannot write in " + partial + ": " + reason(e));
@@ -560,8 +580,13 @@ public final class RunDirectory implements AutoCloseable {
     }
   }
 
-  private static String holder(Path partial) {
-    Path lockFile = partial.resolve(LOCK);
+  /** The holder a run's lock file names ({@code pid N, started T}), or {@code a live process}. */
+  static String holder(Path partial) {
+    return holderOf(partial.resolve(LOCK));
+  }
+
+  /** The holder a lock file names ({@code pid N, started T}), or {@code a live process}. */
+  static String holderOf(Path lockFile) {
     try {
       if (!Files.isRegularFile(lockFile, LinkOption.NOFOLLOW_LINKS)
           || Files.size(lockFile) > 4096) {
@@ -640,6 +665,146 @@ public final class RunDirectory implements AutoCloseable {
     }
   }
 
+  /**
+   * An OS lock on a lock file that names its holder ({@code pid N, started T}): the run directory's
+   * lock, and the sweep directory's. The operating system releases it when its process ends,
+   * however it ends. One channel per file in this JVM: a second channel on a locked file, once
+   * closed, would release the lock (POSIX), so a file this JVM holds is never opened again.
+   */
+  static final class PidLock {
+    private static final Set<Path> HELD = ConcurrentHashMap.newKeySet();
+
+    private final Path key;
+    private final FileChannel channel;
+    private FileLock lock;
+    private boolean heldHere;
+
+    private PidLock(Path key, FileChannel channel) {
+      this.key = key;
+      this.channel = channel;
+    }
+
+    /**
+     * Opens (creates) the lock file, without locking it.
+     *
+     * @param file the lock file
+     * @return the unlocked lock
+     * @throws IOException when the file cannot be created or opened
+     */
+    static PidLock open(Path file) throws IOException {
+      Path key = file.toAbsolutePath().normalize();
+      if (!HELD.add(key)) {
+        PidLock held = new PidLock(key, null);
+        held.heldHere = true;
+        return held;
+      }
+      try {
+        return new PidLock(
+            key,
+            FileChannel.open(
+                file,
+                StandardOpenOption.CREATE,
+                StandardOpenOption.READ,
+                StandardOpenOption.WRITE));
+      } catch (IOException | RuntimeException e) {
+        HELD.remove(key);
+        throw e;
+      }
+    }
+
+    /**
+     * Takes the lock without waiting (call once, right after {@link #open}); when another process
+     * or this JVM holds it, the file is closed again and the answer is false.
+     *
+     * @return whether this process now holds it
+     * @throws IOException when the file cannot be locked (the file is closed again)
+     */
+    boolean tryLock() throws IOException {
+      if (heldHere) {
+        return false;
+      }
+      try {
+        lock = channel.tryLock();
+      } catch (OverlappingFileLockException e) {
+        lock = null; // held through another channel of this JVM
+      } catch (IOException e) {
+        HELD.remove(key);
+        closeQuietly(channel);
+        throw e;
+      }
+      if (lock == null) {
+        HELD.remove(key);
+        closeQuietly(channel);
+        return false;
+      }
+      return true;
+    }
+
+    /**
+     * Whether {@link #tryLock} failed because this JVM holds the lock.
+     *
+     * @return true when it is held here
+     */
+    boolean heldHere() {
+      return heldHere;
+    }
+
+    /**
+     * What the locked file says (read through the locked channel): the holder a process that ended
+     * without releasing it left there, or empty.
+     *
+     * @return the file's text, stripped (at most 4096 bytes)
+     * @throws IOException when it cannot be read
+     */
+    String text() throws IOException {
+      ByteBuffer b = ByteBuffer.allocate(4096);
+      channel.read(b, 0);
+      return new String(b.array(), 0, b.position(), StandardCharsets.UTF_8).strip();
+    }
+
+    /**
+     * Writes this process as the holder: {@code pid N, started T}.
+     *
+     * @throws IOException when it cannot be written
+     */
+    void writeHolder() throws IOException {
+      channel.truncate(0);
+      channel.write(
+          ByteBuffer.wrap(
+              ("pid " + ProcessHandle.current().pid() + ", started " + Instant.now() + "\n")
+                  .getBytes(StandardCharsets.UTF_8)),
+          0);
+      channel.force(true);
+    }
+
+    /**
+     * Releases the lock; with {@code clear}, empties the file first, so that the next holder knows
+     * it was released rather than left by a process that died.
+     *
+     * @param clear whether to empty the file
+     */
+    void release(boolean clear) {
+      if (lock == null) {
+        return;
+      }
+      if (clear) {
+        try {
+          channel.truncate(0);
+        } catch (IOException e) {
+          // the next holder takes it over with a note
+        }
+      }
+      try {
+        lock.release();
+      } catch (IOException | RuntimeException e) {
+        // the channel's close releases it too
+      }
+      lock = null;
+      closeQuietly(channel);
+      HELD.remove(key);
+    }
+  }
+
   /** Releases the lock (the directory stays where it is). */
   @Override
   public void close() {
@@ -647,11 +812,6 @@ public final class RunDirectory implements AutoCloseable {
       return;
     }
     closed = true;
-    try {
-      lock.release();
-    } catch (IOException | RuntimeException e) {
-      // the channel's close releases it too
-    }
-    closeQuietly(lockChannel);
+    lock.release(false);
   }
 }

@@ -15,10 +15,12 @@ import io.github.finetune4j.recipe.RecipeException;
 import io.github.finetune4j.recipe.RecipeReader;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.PrintStream;
 import java.math.BigInteger;
 import java.nio.ByteBuffer;
 import java.nio.CharBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.CoderResult;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
@@ -26,20 +28,35 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * A sweep ({@code finetune sweep}): every combination of recipes, grid values and seeds is a trial,
  * and each trial is an ordinary deterministic run in its own run directory under {@code
  * DIR/trials/}. Trials run one after another or as parallel child processes (the intra-op threads
  * split between them); a trial whose run directory is complete is not run again, so an interrupted
- * sweep continues where it stopped. The results go into {@code results.csv}, {@code results.md}
- * (mean ± sample std over seeds) and {@code results.html}.
+ * sweep continues where it stopped. The results go into {@code results.csv} (every trial with its
+ * {@link Status}), {@code results.md} (mean ± sample std over the completed seeds, failures
+ * counted) and {@code results.html}.
+ *
+ * <p>The sweep owns each trial's {@code train.seed}, {@code output.dir} and {@code
+ * output.overwrite}: a grid or common override of them is refused ({@link #ownedKeyProblems}).
+ * {@code sweep.json} records the definition and the SHA-256 of each recipe file, so a sweep is
+ * never continued with an edited recipe. One sweep at a time writes the directory ({@link
+ * SweepLock}), and each trial JVM ends when its sweep is gone ({@link SweepTrial}).
  *
  * <p>The trial contract, for an engine that schedules trials itself (a Kubernetes Indexed Job, Ray,
  * Spark): {@code finetune sweep ... --trial I} runs trial {@code I} alone and ends with its final
@@ -78,6 +95,10 @@ public record Sweep(
     if (recipes.isEmpty()) {
       throw new IllegalArgumentException("give at least one recipe");
     }
+    List<String> owned = ownedKeyProblems(grid.keySet(), set);
+    if (!owned.isEmpty()) {
+      throw new IllegalArgumentException(String.join("; ", owned));
+    }
     if (seeds < 1 || seeds > MAX_SEEDS) {
       throw new IllegalArgumentException(
           "--seeds must be between 1 and " + MAX_SEEDS + ", got " + seeds);
@@ -102,6 +123,71 @@ public record Sweep(
               + MAX_TRIALS
               + " are allowed: give fewer --grid values or --seeds");
     }
+  }
+
+  /**
+   * The keys a sweep sets for every trial, and what to use instead of them: a grid or common
+   * override of one of them would be overridden without a word.
+   */
+  private static final Map<String, String> OWNED =
+      Map.of(
+          "train.seed",
+          "the sweep sets each trial's seed: use --seeds N for N seeds per grid point (the first"
+              + " is the recipe's train.seed, which --set train.seed=S may set)",
+          "output.dir",
+          "the sweep puts each trial in DIR/trials/NNN: use --out DIR for the sweep's directory",
+          "output.overwrite",
+          "the sweep sets it for each trial (true: a trial's own unfinished run directory is"
+              + " replaced when the sweep runs it again)");
+
+  /**
+   * The grid keys and common overrides that set what the sweep sets for each trial ({@code
+   * train.seed} in the grid, {@code output.dir}, {@code output.overwrite}, or the whole {@code
+   * train} or {@code output} section), each as one sentence naming the key and what to use instead.
+   * {@code --set train.seed=S} is allowed: it is the first seed.
+   *
+   * @param gridKeys the grid's keys
+   * @param set the common overrides
+   * @return the problems (empty when none)
+   */
+  public static List<String> ownedKeyProblems(Collection<String> gridKeys, List<String> set) {
+    List<String> problems = new ArrayList<>();
+    for (String k : gridKeys) {
+      owned("--grid", k.strip(), true).ifPresent(problems::add);
+    }
+    for (String o : set) {
+      int eq = o.indexOf('=');
+      if (eq > 0) {
+        owned("--set", o.substring(0, eq).strip(), false).ifPresent(problems::add);
+      }
+    }
+    return problems;
+  }
+
+  private static Optional<String> owned(String option, String key, boolean grid) {
+    String why = OWNED.get(key);
+    if (key.equals("train.seed") && !grid) {
+      return Optional.empty();
+    }
+    if (why != null) {
+      return Optional.of(option + " " + key + ": " + why);
+    }
+    if (key.equals("output")) {
+      return Optional.of(
+          option
+              + " output: it would replace the whole output section, whose dir and overwrite the"
+              + " sweep sets for each trial; set its fields one by one, e.g. --set"
+              + " output.formats=[]");
+    }
+    if (key.equals("train")) {
+      return Optional.of(
+          option
+              + " train: it would replace the whole train section, whose seed the sweep sets for"
+              + " each trial; set its fields one by one, e.g. "
+              + option
+              + " train.threads=2");
+    }
+    return Optional.empty();
   }
 
   private static String count(BigInteger n, String what) {
@@ -323,72 +409,261 @@ public record Sweep(
     return d;
   }
 
+  /** The definition's fields that record content hashes (not part of the sweep's identity). */
+  private static final String RECIPE_SHA256 = "recipe_sha256";
+
+  private static final String OVERRIDES_SHA256 = "overrides_sha256";
+
+  /** How long {@link #prepare} waits while another sweep holds the directory's lock. */
+  public static final Duration PREPARE_WAIT = Duration.ofSeconds(10);
+
+  /**
+   * The SHA-256 of each recipe file's bytes, in the order of {@link #recipes}.
+   *
+   * @return lower-case hex digests
+   * @throws IOException when a recipe cannot be read
+   */
+  public List<String> recipeHashes() throws IOException {
+    List<String> out = new ArrayList<>();
+    for (Path r : recipes) {
+      out.add(Manifest.sha256(r));
+    }
+    return out;
+  }
+
+  /**
+   * The SHA-256 of the overrides every trial gets, as the lines {@code --set KEY=VALUE} (in order)
+   * then {@code --grid KEY=V1,V2} (the values as parsed, joined by commas), each ending in a
+   * newline.
+   *
+   * @return a lower-case hex digest
+   */
+  public String overridesHash() {
+    StringBuilder b = new StringBuilder();
+    set.forEach(o -> b.append("--set ").append(o).append('\n'));
+    grid.forEach(
+        (k, vs) ->
+            b.append("--grid ").append(k).append('=').append(String.join(",", vs)).append('\n'));
+    return Provenance.sha256Hex(b.toString());
+  }
+
   /**
    * Creates the sweep's directory with its definition, or checks that an existing one holds the
-   * same sweep (so an interrupted sweep continues, and another sweep never mixes into it).
+   * same sweep (so an interrupted sweep continues, and another sweep never mixes into it), under
+   * the directory's lock (waiting up to {@link #PREPARE_WAIT} for another holder).
    *
    * @return problems (empty when none)
    * @throws IOException when the directory cannot be written
    */
   public List<String> prepare() throws IOException {
+    return prepare(new PrintStream(OutputStream.nullOutputStream()));
+  }
+
+  /**
+   * As {@link #prepare()}, with the notes (a lock taken over, a definition without hashes) on
+   * {@code notes}.
+   *
+   * @param notes where notes go
+   * @return problems (empty when none)
+   * @throws IOException when the directory cannot be written
+   */
+  public List<String> prepare(PrintStream notes) throws IOException {
+    try (SweepLock lock = open(notes, PREPARE_WAIT)) {
+      return List.of();
+    } catch (BadInputException e) {
+      return e.problems();
+    }
+  }
+
+  /**
+   * Checks the sweep's directory, takes its lock (waiting up to {@code wait} while another sweep
+   * holds it), then creates the directory's definition, or checks again under the lock that it
+   * holds this sweep with the same recipes. The caller holds the lock until it closes it.
+   *
+   * <p>A directory is refused when it is a file, holds files and no {@code sweep.json}, holds a
+   * damaged or another sweep's {@code sweep.json}, or a recipe's bytes differ from the SHA-256 its
+   * {@code sweep.json} recorded; a {@code sweep.json} without hashes (written by an older version)
+   * is continued with a note, and the hashes are recorded from then on.
+   *
+   * @param notes where notes go (a stale lock taken over, a definition without hashes)
+   * @param wait how long to wait for another holder of the lock
+   * @return the lock
+   * @throws BadInputException naming every reason the sweep may not write there
+   * @throws IOException when the directory cannot be written
+   */
+  public SweepLock open(PrintStream notes, Duration wait) throws BadInputException, IOException {
+    Inspection first = inspect();
+    if (!first.problems().isEmpty()) {
+      throw new BadInputException(first.problems());
+    }
+    Files.createDirectories(out);
+    SweepLock lock = SweepLock.acquire(out, notes, wait);
+    try {
+      Inspection now = inspect(); // again: another sweep may have written it meanwhile
+      if (!now.problems().isEmpty()) {
+        throw new BadInputException(now.problems());
+      }
+      if (now.legacy()) {
+        List<String> names = recipes.stream().map(Path::toString).toList();
+        notes.println(
+            "Note: "
+                + out.resolve(DEFINITION)
+                + " has no recipe hashes (written by an older Finetune4J): whether "
+                + String.join(", ", names)
+                + " changed since the sweep began cannot be checked; "
+                + (names.size() == 1 ? "its hash is" : "their hashes are")
+                + " recorded from now on");
+      }
+      if (now.write()) {
+        Files.createDirectories(out.resolve("trials"));
+        ObjectNode d = definition();
+        ArrayNode h = d.putArray(RECIPE_SHA256);
+        now.hashes().forEach(h::add);
+        d.put(OVERRIDES_SHA256, overridesHash());
+        Path tmp = out.resolve(DEFINITION + ".tmp");
+        Files.writeString(tmp, RecipeReader.toJson(d));
+        Files.move(
+            tmp,
+            out.resolve(DEFINITION),
+            StandardCopyOption.ATOMIC_MOVE,
+            StandardCopyOption.REPLACE_EXISTING);
+      }
+      return lock;
+    } catch (BadInputException | IOException | RuntimeException e) {
+      lock.close();
+      throw e;
+    }
+  }
+
+  /**
+   * What stands in the sweep's way in its directory (read only).
+   *
+   * @param problems why the sweep may not write there
+   * @param write whether the definition is to be written (a new sweep, or hashes to record)
+   * @param legacy whether the existing definition has no hashes
+   * @param hashes the recipes' hashes now
+   */
+  private record Inspection(
+      List<String> problems, boolean write, boolean legacy, List<String> hashes) {
+    static Inspection refused(String problem) {
+      return new Inspection(List.of(problem), false, false, List.of());
+    }
+  }
+
+  private Inspection inspect() throws IOException {
     Path def = out.resolve(DEFINITION);
     if (Files.exists(out) && !Files.isDirectory(out)) {
-      return List.of("--out: " + out + " is not a directory");
+      return Inspection.refused("--out: " + out + " is not a directory");
     }
-    if (Files.isDirectory(out)) {
-      if (Files.exists(def, LinkOption.NOFOLLOW_LINKS) && !Files.isRegularFile(def)) {
-        return List.of(
+    List<String> hashes;
+    try {
+      hashes = recipeHashes();
+    } catch (IOException e) {
+      return Inspection.refused("a recipe cannot be read: " + RunDirectory.reason(e));
+    }
+    if (!Files.isDirectory(out)) {
+      return new Inspection(List.of(), true, false, hashes);
+    }
+    if (Files.exists(def, LinkOption.NOFOLLOW_LINKS) && !Files.isRegularFile(def)) {
+      return Inspection.refused(
+          "--out: "
+              + def
+              + " is not a regular file (a directory, link, pipe or device); it is left as it"
+              + " is: give another --out");
+    }
+    if (!Files.isRegularFile(def)) {
+      if (holdsOthers(out)) {
+        return Inspection.refused(
             "--out: "
-                + def
-                + " is not a regular file (a directory, link, pipe or device); it is left as it"
-                + " is: give another --out");
+                + out
+                + " holds files and no "
+                + DEFINITION
+                + "; a sweep writes only into a new or empty directory, or its own");
       }
-      if (!Files.isRegularFile(def)) {
-        try (var s = Files.list(out)) {
-          if (s.findAny().isPresent()) {
-            return List.of(
-                "--out: "
-                    + out
-                    + " holds files and no "
-                    + DEFINITION
-                    + "; a sweep writes only into a new or empty directory, or its own");
-          }
-        }
-      } else {
-        JsonNode old;
-        try {
-          old = readDefinition(def);
-        } catch (IOException e) {
-          return List.of("--out: " + def + " cannot be read: " + RunDirectory.reason(e));
-        }
-        String damage = old.isTextual() ? old.asText() : shapeProblems(old);
-        if (damage != null) {
-          return List.of(
-              "--out: "
-                  + def
-                  + " is damaged: "
-                  + damage
-                  + "; it is left as it is: give another --out, or put back the "
-                  + DEFINITION
-                  + " of that sweep to continue it");
-        }
-        if (!definition().equals(old)) {
-          return List.of(
-              "--out: "
-                  + out
-                  + " holds another sweep ("
-                  + def
-                  + " differs); give a new --out, or the same recipes, grid, seeds and --set to"
-                  + " continue that one");
-        }
-        return List.of();
+      return new Inspection(List.of(), true, false, hashes);
+    }
+    JsonNode old;
+    try {
+      old = readDefinition(def);
+    } catch (IOException e) {
+      return Inspection.refused("--out: " + def + " cannot be read: " + RunDirectory.reason(e));
+    }
+    String damage = old.isTextual() ? old.asText() : shapeProblems(old, recipes.size());
+    if (damage != null) {
+      return Inspection.refused(
+          "--out: "
+              + def
+              + " is damaged: "
+              + damage
+              + "; it is left as it is: give another --out, or put back the "
+              + DEFINITION
+              + " of that sweep to continue it");
+    }
+    ObjectNode identity = ((ObjectNode) old).deepCopy();
+    identity.remove(RECIPE_SHA256);
+    identity.remove(OVERRIDES_SHA256);
+    if (!definition().equals(identity)) {
+      return Inspection.refused(
+          "--out: "
+              + out
+              + " holds another sweep ("
+              + def
+              + " differs); give a new --out, or the same recipes, grid, seeds and --set to"
+              + " continue that one");
+    }
+    JsonNode then = old.get(RECIPE_SHA256);
+    if (then == null) {
+      return new Inspection(List.of(), true, true, hashes);
+    }
+    List<String> problems = new ArrayList<>();
+    for (int i = 0; i < recipes.size(); i++) {
+      String was = then.get(i).asText();
+      if (!was.equals(hashes.get(i))) {
+        problems.add(
+            "recipe "
+                + recipes.get(i)
+                + " changed since the sweep in "
+                + out
+                + " began (sha256 "
+                + was.substring(0, 12)
+                + " then, "
+                + hashes.get(i).substring(0, 12)
+                + " now): its trials would mix two versions of the recipe; give another --out to"
+                + " start a new sweep with the recipe as it is now, or put the recipe back as it"
+                + " was to continue this one");
       }
     }
-    Files.createDirectories(out.resolve("trials"));
-    Path tmp = out.resolve(DEFINITION + ".tmp");
-    Files.writeString(tmp, RecipeReader.toJson(definition()));
-    Files.move(tmp, def, StandardCopyOption.ATOMIC_MOVE);
-    return List.of();
+    return new Inspection(problems, false, false, hashes);
+  }
+
+  /**
+   * Whether a directory without a definition holds anything a sweep did not leave there before
+   * writing its definition (its lock file, a temporary definition, an empty {@code trials}).
+   */
+  private static boolean holdsOthers(Path dir) throws IOException {
+    try (var s = Files.list(dir)) {
+      for (Path p : s.toList()) {
+        String n = p.getFileName().toString();
+        boolean ours =
+            n.equals(SweepLock.FILE) && Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)
+                || n.equals(DEFINITION + ".tmp")
+                    && Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)
+                || n.equals("trials") && isEmptyDirectory(p);
+        if (!ours) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  private static boolean isEmptyDirectory(Path p) throws IOException {
+    if (!Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
+      return false;
+    }
+    try (var s = Files.list(p)) {
+      return s.findAny().isEmpty();
+    }
   }
 
   /** The largest {@code sweep.json} read (a definition of the largest sweep is far smaller). */
@@ -453,7 +728,7 @@ public record Sweep(
    * What is wrong with the shape of a definition that is JSON: each field that is missing or of the
    * wrong type, or null when none is.
    */
-  private static String shapeProblems(JsonNode d) {
+  private static String shapeProblems(JsonNode d, int recipeCount) {
     if (!d.isObject()) {
       return "it must be a JSON object, got " + Problems.describe(d);
     }
@@ -490,8 +765,48 @@ public record Sweep(
         p.add("\"" + n + "\" must be a whole number, got " + Problems.describe(v));
       }
     }
+    JsonNode hashes = d.get(RECIPE_SHA256);
+    if (hashes != null) {
+      String bad = strings(hashes);
+      if (bad != null) {
+        p.add("\"" + RECIPE_SHA256 + "\" " + bad);
+      } else {
+        JsonNode r = d.get("recipes");
+        int n = r != null && r.isArray() ? r.size() : recipeCount;
+        if (hashes.size() != n) {
+          p.add(
+              "\""
+                  + RECIPE_SHA256
+                  + "\" must hold one SHA-256 per recipe ("
+                  + n
+                  + "), got "
+                  + hashes.size());
+        }
+        for (JsonNode h : hashes) {
+          if (!SHA256.matcher(h.asText()).matches()) {
+            p.add(
+                "\""
+                    + RECIPE_SHA256
+                    + "\" must hold SHA-256 digests (64 hex digits), got "
+                    + Problems.describe(h));
+            break;
+          }
+        }
+      }
+    }
+    JsonNode overrides = d.get(OVERRIDES_SHA256);
+    if (overrides != null
+        && !(overrides.isTextual() && SHA256.matcher(overrides.asText()).matches())) {
+      p.add(
+          "\""
+              + OVERRIDES_SHA256
+              + "\" must be a SHA-256 digest (64 hex digits), got "
+              + Problems.describe(overrides));
+    }
     return p.isEmpty() ? null : String.join("; ", p);
   }
+
+  private static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
 
   /** Why {@code v} is not a list of strings ("is missing", "must be ..."), or null when it is. */
   private static String strings(JsonNode v) {
@@ -555,21 +870,26 @@ public record Sweep(
   }
 
   /**
-   * Runs the sweep from Java: the trials that are not complete, {@code parallel} at a time as child
-   * JVMs of this one's class path (each with {@code train.threads = cores / parallel} unless {@code
-   * set} gives it), then writes the results. Call {@link #prepare} first.
+   * Runs the sweep from Java: takes the directory's lock (another sweep on it is refused), checks
+   * or writes its definition, runs the trials that are not complete, {@code parallel} at a time as
+   * child JVMs of this one's class path (each with {@code train.threads = cores / parallel} unless
+   * {@code set} gives it), then writes the results and releases the lock. Each child watches this
+   * JVM and ends when it is gone ({@link SweepTrial}).
    *
    * @param mainClass the class each child runs as {@code MAIN run RECIPE overrides...}: the {@code
    *     finetune} command line, {@code io.github.finetune4j.cli.Main}
    * @param parallel trials at once
    * @param out progress output
-   * @return the trials that failed
+   * @return the trials that failed (a trial that another live process runs is not one of them: its
+   *     {@link #status} is {@code running})
+   * @throws BadInputException when another sweep writes the directory, or it holds another sweep or
+   *     another version of a recipe
    * @throws RecipeException when a recipe does not read
    * @throws IOException when a child cannot be started or the results cannot be written
    * @throws InterruptedException when interrupted (the children are stopped)
    */
   public List<Trial> run(String mainClass, int parallel, PrintStream out)
-      throws RecipeException, IOException, InterruptedException {
+      throws BadInputException, RecipeException, IOException, InterruptedException {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     if (System.getProperty("ai.djl.offline") != null) {
@@ -577,6 +897,8 @@ public record Sweep(
     }
     command.add("-cp");
     command.add(System.getProperty("java.class.path"));
+    command.add(SweepTrial.class.getName());
+    command.add(Long.toString(ProcessHandle.current().pid()));
     command.add(mainClass);
     Sweep children = this;
     if (parallel > 1 && set.stream().noneMatch(s -> s.startsWith("train.threads="))) {
@@ -585,27 +907,49 @@ public record Sweep(
           "train.threads=" + Math.max(1, Runtime.getRuntime().availableProcessors() / parallel));
       children = new Sweep(recipes, grid, seeds, withThreads, this.out);
     }
-    List<Trial> failed = children.runAll(command, parallel, baseSeeds(), out);
-    collect(descriptions());
-    return failed;
+    try (SweepLock lock = open(out, Duration.ZERO)) {
+      List<Trial> failed = children.runAll(command, parallel, baseSeeds(), out);
+      collect(descriptions());
+      return failed;
+    }
+  }
+
+  /** The system property that bounds the wait for a trial another process runs, in seconds. */
+  public static final String WAIT_PROPERTY = "finetune4j.sweep.wait_seconds";
+
+  /** How long a sweep waits for a trial that another live process runs (by default). */
+  public static final int DEFAULT_WAIT_SECONDS = 60;
+
+  private static int waitSeconds() {
+    try {
+      int s = Integer.parseInt(System.getProperty(WAIT_PROPERTY, "" + DEFAULT_WAIT_SECONDS));
+      return s < 0 ? DEFAULT_WAIT_SECONDS : s;
+    } catch (NumberFormatException e) {
+      return DEFAULT_WAIT_SECONDS;
+    }
   }
 
   /**
    * Runs the trials that are not complete, {@code parallel} at a time, each as a child JVM ({@code
-   * command} + {@code run RECIPE overrides}), its output in {@code DIR/trials/NNN.log}.
+   * command} + {@code run RECIPE overrides}), its output in {@code DIR/trials/NNN.log}, which ends
+   * with a line saying the child's exit code. A trial whose run directory another live process
+   * holds (an earlier sweep's trial that has not ended yet, a scheduler's {@code --trial}) is
+   * waited for, up to {@value #DEFAULT_WAIT_SECONDS} s (the system property {@value
+   * #WAIT_PROPERTY}), then run if it is not complete; past the wait it is left to that process and
+   * is not counted as failed. Call it under the directory's lock ({@link #open}).
    *
    * @param command the child's command line up to the subcommand (java, class path, main class)
    * @param parallel how many at once
    * @param baseSeeds each recipe's own seed
    * @param out progress output
-   * @return the trials that failed (exit code not 0)
+   * @return the trials that failed (exit code not 0, and no other process runs them)
    * @throws IOException when a child cannot be started
    * @throws InterruptedException when interrupted (the children are stopped)
    */
   public List<Trial> runAll(
       List<String> command, int parallel, Map<Path, Long> baseSeeds, PrintStream out)
       throws IOException, InterruptedException {
-    List<Trial> todo = new ArrayList<>();
+    ArrayDeque<Trial> todo = new ArrayDeque<>();
     for (Trial t : trials()) {
       if (!complete(t)) {
         todo.add(t);
@@ -619,48 +963,111 @@ public record Sweep(
         total - todo.size(),
         todo.size(),
         parallel);
+    long waitNanos = TimeUnit.SECONDS.toNanos(waitSeconds());
     List<Trial> failed = new ArrayList<>();
     List<Process> running = new ArrayList<>();
     List<Trial> runningTrials = new ArrayList<>();
+    Map<Trial, Long> waiting = new LinkedHashMap<>(); // trial -> deadline (System.nanoTime)
     Thread stopper = new Thread(() -> running.forEach(Process::destroy));
     Runtime.getRuntime().addShutdownHook(stopper);
     try {
-      int next = 0;
-      while (next < todo.size() || !running.isEmpty()) {
-        while (running.size() < parallel && next < todo.size()) {
-          Trial t = todo.get(next++);
+      while (!todo.isEmpty() || !running.isEmpty() || !waiting.isEmpty()) {
+        for (var it = waiting.entrySet().iterator(); it.hasNext(); ) {
+          var w = it.next();
+          Trial t = w.getKey();
+          String holder = RunDirectory.liveHolder(trialDir(t));
+          if (holder == null) {
+            it.remove();
+            if (complete(t)) {
+              out.printf(
+                  Locale.ROOT,
+                  "trial %s completed by the other process: %s%n",
+                  t.name(),
+                  headline(trialDir(t)));
+            } else {
+              todo.addFirst(t);
+            }
+          } else if (System.nanoTime() - w.getValue() > 0) {
+            it.remove();
+            out.printf(
+                Locale.ROOT,
+                "trial %s: another process (%s) still runs it after %d s; it is left to that"
+                    + " process%n",
+                t.name(),
+                holder,
+                TimeUnit.NANOSECONDS.toSeconds(waitNanos));
+          }
+        }
+        while (running.size() < parallel && !todo.isEmpty()) {
+          Trial t = todo.poll();
+          if (complete(t)) {
+            continue;
+          }
+          String holder = RunDirectory.liveHolder(trialDir(t));
+          if (holder != null) {
+            waiting.put(t, System.nanoTime() + waitNanos);
+            out.printf(
+                Locale.ROOT,
+                "trial %s: another process (%s) is running it; waiting up to %d s for it to end%n",
+                t.name(),
+                holder,
+                TimeUnit.NANOSECONDS.toSeconds(waitNanos));
+            continue;
+          }
           List<String> cmd = new ArrayList<>(command);
           cmd.add("run");
           cmd.add(t.recipe().toString());
           cmd.addAll(overrides(t, baseSeeds.get(t.recipe())));
           cmd.add("output.overwrite=true"); // only ever its own trial directory
-          Path log = out().resolve("trials").resolve(t.name() + ".log");
           Process p =
               new ProcessBuilder(cmd)
                   .redirectErrorStream(true)
-                  .redirectOutput(log.toFile())
+                  .redirectOutput(logOf(t).toFile())
                   .start();
           running.add(p);
           runningTrials.add(t);
           out.printf(Locale.ROOT, "trial %s started: %s %s%n", t.name(), t.recipe(), t.values());
         }
+        boolean ended = false;
         for (int i = running.size() - 1; i >= 0; i--) {
           Process p = running.get(i);
           if (p.waitFor(50, TimeUnit.MILLISECONDS)) {
+            ended = true;
             Trial t = runningTrials.get(i);
             running.remove(i);
             runningTrials.remove(i);
-            if (p.exitValue() != 0) {
+            int code = p.exitValue();
+            Files.writeString(
+                logOf(t),
+                String.format(Locale.ROOT, ENDED, t.name(), code) + "\n",
+                StandardCharsets.UTF_8,
+                StandardOpenOption.APPEND);
+            String holder = code == 0 ? null : RunDirectory.liveHolder(trialDir(t));
+            if (holder != null) { // another process took its run directory first
+              waiting.put(t, System.nanoTime() + waitNanos);
+              out.printf(
+                  Locale.ROOT,
+                  "trial %s: another process (%s) is running it; waiting up to %d s for it to"
+                      + " end%n",
+                  t.name(),
+                  holder,
+                  TimeUnit.NANOSECONDS.toSeconds(waitNanos));
+              continue;
+            }
+            if (code != 0) {
               failed.add(t);
             }
             out.printf(
                 Locale.ROOT,
                 "trial %s %s%n",
                 t.name(),
-                p.exitValue() == 0
+                code == 0
                     ? "done: " + headline(trialDir(t))
-                    : "FAILED (exit " + p.exitValue() + "; see " + t.name() + ".log)");
+                    : "FAILED (exit " + code + "; see " + t.name() + ".log)");
           }
+        }
+        if (running.isEmpty() && todo.isEmpty() && !waiting.isEmpty() && !ended) {
+          Thread.sleep(200);
         }
       }
     } finally {
@@ -671,7 +1078,175 @@ public record Sweep(
         // shutting down already
       }
     }
+    failed.sort(Comparator.comparingInt(Trial::index));
     return failed;
+  }
+
+  /** The last line of a trial's log once its child ended: {@code NNN}, the exit code. */
+  private static final String ENDED = "finetune sweep: trial %s ended with exit code %d";
+
+  private static final Pattern ENDED_LINE =
+      Pattern.compile("finetune sweep: trial \\d+ ended with exit code (-?\\d+)");
+
+  /**
+   * The log of a trial the sweep ran: {@code DIR/trials/NNN.log}.
+   *
+   * @param t the trial
+   * @return its log file
+   */
+  public Path logOf(Trial t) {
+    return out.resolve("trials").resolve(t.name() + ".log");
+  }
+
+  /**
+   * Where a trial stands, read from its files.
+   *
+   * @param state {@code completed}, {@code failed}, {@code interrupted} (its run stopped before it
+   *     ended: a killed sweep or trial), {@code running} (another live process holds its run
+   *     directory) or {@code not run}
+   * @param reason why it is not completed, in one short line (empty when it is)
+   * @param holder the process that runs it ({@code pid N, started T}), or null
+   */
+  public record Status(String state, String reason, String holder) {}
+
+  /** The longest reason in the tables. */
+  static final int MAX_REASON = 160;
+
+  /**
+   * Where a trial stands: completed; running (another live process holds its run directory); failed
+   * (the sweep saw its child end with an exit code other than 0 — the reason is the first line of
+   * the child's own error — or its run ended failed in {@code NNN.failed}); interrupted (its {@code
+   * NNN.partial} was left by a process that is no longer running); or not run.
+   *
+   * @param t the trial
+   * @return its status
+   */
+  public Status status(Trial t) {
+    Path dir = trialDir(t);
+    if (complete(t)) {
+      return new Status("completed", "", null);
+    }
+    String holder = RunDirectory.liveHolder(dir);
+    if (holder != null) {
+      return new Status("running", "another process is running it (" + holder + ")", holder);
+    }
+    String fromLog = logFailure(logOf(t));
+    if (fromLog != null) {
+      return new Status("failed", fromLog, null);
+    }
+    Path partial = RunDirectory.partialOf(dir);
+    if (RunDirectory.isRun(partial)) {
+      return new Status(
+          "interrupted",
+          "its run stopped before it ended (the sweep or the trial was killed); the sweep runs it"
+              + " again",
+          null);
+    }
+    Path failed = RunDirectory.failedOf(dir).resolve("summary.json");
+    if (Files.isRegularFile(failed, LinkOption.NOFOLLOW_LINKS)) {
+      try {
+        JsonNode s = JSON.readTree(failed.toFile());
+        if (s != null && s.path("failure").isTextual()) {
+          return new Status("failed", shorten("the run failed " + s.get("failure").asText()), null);
+        }
+      } catch (IOException e) {
+        // no reason to give
+      }
+      return new Status("failed", "its run failed; see " + RunDirectory.failedOf(dir), null);
+    }
+    return new Status("not run", "", null);
+  }
+
+  /**
+   * The failure a trial's log ends with: null unless the log's last line says the child ended with
+   * an exit code other than 0; then the child's own error line ({@code finetune: ...}), shortened,
+   * or the exit code.
+   */
+  private static String logFailure(Path log) {
+    List<String> lines;
+    try {
+      if (!Files.isRegularFile(log, LinkOption.NOFOLLOW_LINKS)) {
+        return null;
+      }
+      lines = tail(log);
+    } catch (IOException e) {
+      return null;
+    }
+    int last = lines.size() - 1;
+    while (last >= 0 && lines.get(last).isBlank()) {
+      last--;
+    }
+    if (last < 0) {
+      return null;
+    }
+    Matcher m = ENDED_LINE.matcher(lines.get(last).strip());
+    if (!m.matches() || m.group(1).equals("0")) {
+      return null;
+    }
+    for (int i = last - 1; i >= 0; i--) {
+      String l = lines.get(i);
+      if (l.startsWith("finetune: ")) {
+        String why = l.substring("finetune: ".length()).strip();
+        if (why.endsWith(":") && i + 1 < last && lines.get(i + 1).strip().startsWith("- ")) {
+          why = why + " " + lines.get(i + 1).strip().substring(2);
+        }
+        return shorten(why);
+      }
+    }
+    return "exit code " + m.group(1) + "; see " + log.getFileName();
+  }
+
+  /** The last 64 KiB of a file, as lines (a torn first line dropped). */
+  private static List<String> tail(Path file) throws IOException {
+    try (var ch = FileChannel.open(file)) {
+      long size = ch.size();
+      int n = (int) Math.min(size, 64 * 1024);
+      ByteBuffer b = ByteBuffer.allocate(n);
+      while (b.hasRemaining() && ch.read(b, size - n + b.position()) > 0) {
+        // until n bytes are read
+      }
+      String text = new String(b.array(), 0, b.position(), StandardCharsets.UTF_8);
+      List<String> lines = new ArrayList<>(text.lines().toList());
+      if (size > n && !lines.isEmpty()) {
+        lines.remove(0);
+      }
+      return lines;
+    }
+  }
+
+  /**
+   * A reason in one short line: up to its first {@code "; "}, control characters as {@code ?}, at
+   * most {@link #MAX_REASON} characters.
+   */
+  static String shorten(String reason) {
+    String r = reason.strip();
+    int semi = r.indexOf("; ");
+    if (semi > 0) {
+      r = r.substring(0, semi);
+    }
+    if (r.endsWith(".")) {
+      r = r.substring(0, r.length() - 1);
+    }
+    StringBuilder b = new StringBuilder();
+    r.codePoints()
+        .forEach(
+            c ->
+                b.appendCodePoint(
+                    Character.isISOControl(c)
+                            || Character.getType(c) == Character.FORMAT
+                            || c == 0x2028
+                            || c == 0x2029
+                        ? '?'
+                        : c));
+    r = b.toString();
+    if (r.length() <= MAX_REASON) {
+      return r;
+    }
+    int cut = MAX_REASON - 1;
+    if (Character.isHighSurrogate(r.charAt(cut - 1))) {
+      cut--;
+    }
+    return r.substring(0, cut) + "…";
   }
 
   private static String headline(Path dir) {
@@ -728,11 +1303,12 @@ public record Sweep(
   }
 
   /**
-   * Writes {@code results.csv}, {@code results.md} and {@code results.html} from the trials that
-   * are complete.
+   * Writes {@code results.csv} (every trial, with its status and, when it is not completed, the
+   * reason), {@code results.md} and {@code results.html} (mean ± std over the completed trials of
+   * each configuration, how many failed, and a list of the trials that are not in the means).
    *
    * @param descriptions each recipe's description, for the tables
-   * @return how many trials were collected
+   * @return how many trials were collected (completed)
    * @throws IOException when writing fails
    */
   public int collect(Map<Path, String> descriptions) throws IOException {
@@ -747,19 +1323,57 @@ public record Sweep(
         break;
       }
     }
+    Map<Path, Long> baseSeeds;
+    try {
+      baseSeeds = baseSeeds();
+    } catch (RecipeException e) {
+      baseSeeds = Map.of(); // the seeds of trials without a summary are left blank
+    }
     String column = headline == null ? "accuracy" : headline;
     StringBuilder csv = new StringBuilder("trial,recipe");
     keys.forEach(k -> csv.append(',').append(csvField(k)));
-    csv.append(",seed,status,test_").append(column).append(",test_loss,wall_seconds\n");
+    csv.append(",seed,status,test_").append(column).append(",test_loss,wall_seconds,reason\n");
     // cell: recipe + grid values -> accuracies (or losses) and wall times
     Map<String, List<double[]>> cells = new LinkedHashMap<>();
     Map<String, Trial> cellTrial = new LinkedHashMap<>();
+    Map<String, Integer> cellFailed = new LinkedHashMap<>();
+    List<String> left = new ArrayList<>(); // the trials that are not in the means
     int n = 0;
     for (Trial t : trials()) {
       String cell = t.recipe() + " " + t.values();
       cellTrial.putIfAbsent(cell, t);
       cells.putIfAbsent(cell, new ArrayList<>());
-      if (!complete(t)) {
+      cellFailed.putIfAbsent(cell, 0);
+      Status st = status(t);
+      csv.append(t.name()).append(',').append(csvField(t.recipe().toString()));
+      keys.forEach(k -> csv.append(',').append(csvField(t.values().get(k))));
+      if (!st.state().equals("completed")) {
+        Long base = baseSeeds.get(t.recipe());
+        String seed = base == null ? "" : Long.toString(base + t.seedOffset());
+        csv.append(',')
+            .append(seed)
+            .append(',')
+            .append(st.state())
+            .append(",,,,")
+            .append(csvField(st.reason()))
+            .append('\n');
+        if (st.state().equals("failed") || st.state().equals("interrupted")) {
+          cellFailed.merge(cell, 1, Integer::sum);
+        }
+        StringBuilder what = new StringBuilder();
+        if (recipes.size() > 1) {
+          what.append("recipe ").append(t.recipe()).append(", ");
+        }
+        t.values().forEach((k, v) -> what.append(k).append('=').append(v).append(", "));
+        what.append(seed.isEmpty() ? "seed ?" : "seed " + seed);
+        left.add(
+            "- "
+                + t.name()
+                + " ("
+                + what
+                + "): "
+                + st.state()
+                + (st.reason().isEmpty() ? "" : ": " + st.reason()));
         continue;
       }
       JsonNode s = JSON.readTree(trialDir(t).resolve("summary.json").toFile());
@@ -770,8 +1384,6 @@ public record Sweep(
               : Double.NaN;
       double loss = s.path("test_loss").asDouble(Double.NaN);
       double wall = s.path("wall_seconds").asDouble(Double.NaN);
-      csv.append(t.name()).append(',').append(csvField(t.recipe().toString()));
-      keys.forEach(k -> csv.append(',').append(csvField(t.values().get(k))));
       csv.append(',')
           .append(s.path("seed").asLong())
           .append(',')
@@ -782,16 +1394,18 @@ public record Sweep(
           .append(num(loss))
           .append(',')
           .append(num(wall))
-          .append('\n');
+          .append(",\n");
       cells.get(cell).add(new double[] {Double.isNaN(acc) ? loss : acc, wall});
     }
     String metric = headline != null ? "test " + headline.replace('_', ' ') : "test loss";
     StringBuilder md = new StringBuilder();
     md.append("| recipe");
     keys.forEach(k -> md.append(" | ").append(k));
-    md.append(" | ").append(metric).append(" (mean ± std) | seeds | wall s (median) |\n|---");
+    md.append(" | ")
+        .append(metric)
+        .append(" (mean ± std) | seeds | failed | wall s (median) |\n|---");
     keys.forEach(k -> md.append("|---"));
-    md.append("|---|---|---|\n");
+    md.append("|---|---|---|---|\n");
     List<String[]> chart = new ArrayList<>();
     for (Map.Entry<String, List<double[]>> e : cells.entrySet()) {
       Trial t = cellTrial.get(e.getKey());
@@ -804,14 +1418,24 @@ public record Sweep(
           .append(" | ")
           .append(v.size())
           .append(" | ")
+          .append(cellFailed.get(e.getKey()))
+          .append(" | ")
           .append(v.isEmpty() ? "-" : String.format(Locale.ROOT, "%.1f", medianWall(v)))
           .append(" |\n");
       if (!v.isEmpty()) {
         chart.add(new String[] {shortLabel(t), Double.toString(mean(v)), Double.toString(std(v))});
       }
     }
+    if (!left.isEmpty()) {
+      md.append('\n')
+          .append(left.size())
+          .append(" of ")
+          .append(trials().size())
+          .append(" trials are not in the means:\n");
+      left.forEach(l -> md.append(l).append('\n'));
+    }
     if (keys.size() == 1 && recipes.size() > 1) {
-      md.append('\n').append(pivot(keys.get(0), cells, cellTrial, descriptions, metric));
+      md.append('\n').append(pivot(keys.get(0), cells, cellFailed, descriptions, metric));
     }
     write(out.resolve("results.csv"), csv.toString());
     write(out.resolve("results.md"), md.toString());
@@ -823,7 +1447,7 @@ public record Sweep(
   private String pivot(
       String key,
       Map<String, List<double[]>> cells,
-      Map<String, Trial> cellTrial,
+      Map<String, Integer> failed,
       Map<Path, String> descriptions,
       String metric) {
     List<String> values = grid.get(key);
@@ -835,18 +1459,21 @@ public record Sweep(
     for (Path r : recipes) {
       b.append("| ").append(descriptions.getOrDefault(r, r.toString()));
       for (String v : values) {
-        List<double[]> c = cells.get(r + " " + Map.of(key, v));
+        String cell = r + " " + Map.of(key, v);
+        List<double[]> c = cells.get(cell);
+        int f = failed.getOrDefault(cell, 0);
         b.append(" | ")
             .append(
                 c == null || c.isEmpty()
                     ? "-"
-                    : meanStd(c) + String.format(Locale.ROOT, " (%.0f s)", medianWall(c)));
+                    : meanStd(c) + String.format(Locale.ROOT, " (%.0f s)", medianWall(c)))
+            .append(f == 0 ? "" : " [" + f + " failed]");
       }
       b.append(" |\n");
     }
     return b.append("\n")
         .append(metric)
-        .append(", mean ± std over seeds (median wall time)\n")
+        .append(", mean ± std over the completed seeds (median wall time)\n")
         .toString();
   }
 
