@@ -367,14 +367,22 @@ public record Sweep(
   }
 
   /**
-   * The overrides of a trial: the common ones, its grid values, its seed, its output directory.
+   * The overrides of a trial: no standard export formats (unless {@code --set} or the grid names
+   * {@code output.formats}), the common ones, its grid values, its seed, its output directory.
    *
    * @param t the trial
    * @param baseSeed the recipe's own seed
    * @return the overrides
    */
   public List<String> overrides(Trial t, long baseSeed) {
-    List<String> o = new ArrayList<>(set);
+    List<String> o = new ArrayList<>();
+    if (set.stream().noneMatch(v -> v.startsWith("output.formats"))
+        && t.values().keySet().stream().noneMatch(k -> k.startsWith("output.formats"))) {
+      // trials are compared, not shipped: no ONNX, Hugging Face or libs/ copies of every one
+      // (`finetune export` the trial you keep); --set output.formats=[...] asks for them
+      o.add("output.formats=[]");
+    }
+    o.addAll(set);
     t.values().forEach((k, v) -> o.add(k + "=" + v));
     o.add("train.seed=" + (baseSeed + t.seedOffset()));
     o.add("output.dir=" + trialDir(t));

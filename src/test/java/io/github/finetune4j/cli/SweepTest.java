@@ -94,6 +94,11 @@ class SweepTest {
         md.contains(String.format(Locale.ROOT, "| 3e-3 | %.3f ± %.3f | 2 |", mean, std)), md);
     assertTrue(Files.isRegularFile(out.resolve("results.html")));
     assertTrue(first.out().contains("Sweep: 4 trials, 0 complete already, 4 to run, 2 at a time"));
+    // trials are compared, not shipped: no standard formats unless --set output.formats asks
+    Path model = out.resolve("trials/000/model");
+    assertTrue(Files.isRegularFile(model.resolve("model-0000.params")));
+    assertFalse(Files.exists(model.resolve("onnx")), "no onnx/ in a trial");
+    assertFalse(Files.exists(model.resolve("libs")), "no libs/ in a trial");
   }
 
   @Test
