@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -232,7 +233,48 @@ public final class OnnxModelReader {
     } else {
       data = ByteBuffer.allocate(0);
     }
+    requireSize(name, dataType, shape, data.remaining());
     return new OnnxTensor(name, dataType, shape, data);
+  }
+
+  /**
+   * A tensor of a type this reader decodes must hold exactly as many values as its dims say (a
+   * scalar, dims {@code []}, one): a file that declares more or fewer is damaged.
+   */
+  private static void requireSize(String name, int dataType, long[] shape, int bytes)
+      throws IOException {
+    long count = 1;
+    try {
+      for (long d : shape) {
+        if (d < 0) {
+          throw new IOException(
+              "ONNX tensor " + name + " has a negative dimension: " + Arrays.toString(shape));
+        }
+        count = Math.multiplyExact(count, d);
+      }
+    } catch (ArithmeticException e) {
+      throw new IOException(
+          "ONNX tensor "
+              + name
+              + " declares more values than a file can hold: "
+              + Arrays.toString(shape));
+    }
+    int width =
+        dataType == OnnxTensor.FLOAT || dataType == OnnxTensor.INT32
+            ? 4
+            : dataType == OnnxTensor.INT64 ? 8 : 0;
+    if (width > 0 && (bytes % width != 0 || bytes / width != count)) {
+      throw new IOException(
+          "ONNX tensor "
+              + name
+              + " declares dims "
+              + Arrays.toString(shape)
+              + " ("
+              + count
+              + " values) but holds "
+              + bytes
+              + " bytes of data");
+    }
   }
 
   /** A cursor over protobuf wire-format bytes. */
