@@ -1,9 +1,6 @@
 package io.github.finetune4j.pipeline;
 
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.Block;
-import ai.djl.nn.Parameter;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.MissingNode;
@@ -11,13 +8,11 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import io.github.finetune4j.model.bert.HfDirectory;
 import io.github.finetune4j.model.bert.WeightTensor;
 import io.github.finetune4j.model.text.TextTokenizer;
-import io.github.finetune4j.params.ParameterNames;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -107,24 +102,7 @@ final class HfExport {
   /** The block's parameters as float32 copies, by block name; each must be initialized. */
   private static Map<String, WeightTensor> parameters(Block block, ModelMetadata meta)
       throws BadInputException {
-    Map<String, WeightTensor> out = new LinkedHashMap<>();
-    for (Map.Entry<String, Parameter> e : ParameterNames.of(block).entrySet()) {
-      Parameter p = e.getValue();
-      if (!p.isInitialized()) {
-        throw new BadInputException(
-            List.of("parameter " + e.getKey() + " has no values: load the trained block first"));
-      }
-      NDArray a = p.getArray();
-      float[] values;
-      if (a.getDataType() == DataType.FLOAT32) {
-        values = a.toFloatArray();
-      } else {
-        try (NDArray f = a.toType(DataType.FLOAT32, true)) {
-          values = f.toFloatArray();
-        }
-      }
-      out.put(e.getKey(), WeightTensor.of(values, a.getShape().getShape()));
-    }
+    Map<String, WeightTensor> out = OnnxExport.weights(block);
     WeightTensor head = out.get("head.weight");
     long hidden = meta.bert().hiddenSize();
     if (head == null

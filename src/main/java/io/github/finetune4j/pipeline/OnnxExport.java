@@ -1,6 +1,7 @@
 package io.github.finetune4j.pipeline;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -16,6 +17,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -134,12 +136,32 @@ final class OnnxExport {
     return c;
   }
 
-  /** Every parameter of the block under its dotted name, as float32 values. */
-  static Map<String, WeightTensor> weights(Block block) {
+  /**
+   * Every parameter of the block under its dotted name, as float32 copies (what the ONNX graphs and
+   * the Hugging Face directory are written from).
+   *
+   * @param block the trained block
+   * @return the parameters, in registration order
+   * @throws BadInputException when a parameter has no values
+   */
+  static Map<String, WeightTensor> weights(Block block) throws BadInputException {
     Map<String, WeightTensor> out = new LinkedHashMap<>();
     for (Map.Entry<String, Parameter> e : ParameterNames.of(block).entrySet()) {
-      NDArray a = e.getValue().getArray();
-      out.put(e.getKey(), WeightTensor.of(a.toFloatArray(), a.getShape().getShape()));
+      Parameter p = e.getValue();
+      if (!p.isInitialized()) {
+        throw new BadInputException(
+            List.of("parameter " + e.getKey() + " has no values: load the trained block first"));
+      }
+      NDArray a = p.getArray();
+      float[] values;
+      if (a.getDataType() == DataType.FLOAT32) {
+        values = a.toFloatArray();
+      } else {
+        try (NDArray f = a.toType(DataType.FLOAT32, true)) {
+          values = f.toFloatArray();
+        }
+      }
+      out.put(e.getKey(), WeightTensor.of(values, a.getShape().getShape()));
     }
     return out;
   }
