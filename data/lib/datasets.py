@@ -7,12 +7,15 @@ rerun still reproduces the committed files byte for byte:
     aborts the run (the sources' cells are all written exactly as they are in the source);
   - MANIFEST.txt: ASCII text with LF line ends;
   - PNG: 8-bit grayscale (colour type 0), IHDR, one IDAT (zlib level 9), IEND; filter type 0 on
-    every row, no ancillary chunks.
+    every row, no ancillary chunks;
+  - JSON lines and BEIR-layout retrieval splits (data/spam-subjects, data/debian-descriptions):
+    UTF-8, LF line ends, gzip (when asked) with mtime 0 and no file name.
 """
 import csv
 import gzip
 import hashlib
 import io
+import json
 import os
 import random
 import shutil
@@ -182,3 +185,42 @@ def image_counts(files, splits, labels):
         count[split, d] += 1
         nbytes[split] += len(out)
     return count, nbytes
+
+
+def jsonl_bytes(objects, gz=False):
+    """JSON lines of objects (json.dumps, ensure_ascii=False, keys in the order given), UTF-8, LF
+    after every line; gzip-compressed when gz, deterministically (level 9, mtime 0, no file name
+    in the header, as data/spamassassin writes its files)."""
+    data = "".join(json.dumps(o, ensure_ascii=False) + "\n" for o in objects).encode("utf-8")
+    if not gz:
+        return data
+    buf = io.BytesIO()
+    with gzip.GzipFile(filename="", mode="wb", fileobj=buf, compresslevel=9, mtime=0) as f:
+        f.write(data)
+    return buf.getvalue()
+
+
+def write_ir_split(prefix, split_dir, queries, corpus, qrels, gz_corpus=False):
+    """Writes an information-retrieval split in BEIR's layout to split_dir (made if missing):
+    queries.jsonl ({"_id", "text"} per (id, text) of queries), corpus.jsonl or, when gz_corpus,
+    corpus.jsonl.gz ({"_id", "title", "text"} per (id, title, text) of corpus), and qrels.tsv
+    (header "query-id<TAB>corpus-id<TAB>score", then one row per (query id, document id, score)
+    of qrels). Fails when an id is empty or holds a tab or a line break, or is used twice in its
+    file. Returns {file name: bytes written}, in the order written."""
+    for what, ids in (("query", [q[0] for q in queries]), ("document", [d[0] for d in corpus])):
+        if len(set(ids)) != len(ids):
+            fail(prefix, f"a {what} id is used twice in {split_dir}")
+        for i in ids:
+            if not i or any(c in i for c in "\t\r\n"):
+                fail(prefix, f"bad {what} id {i!r}")
+    os.makedirs(split_dir, exist_ok=True)
+    files = {
+        "queries.jsonl": jsonl_bytes({"_id": i, "text": t} for i, t in queries),
+        "corpus.jsonl" + (".gz" if gz_corpus else ""):
+            jsonl_bytes(({"_id": i, "title": ti, "text": t} for i, ti, t in corpus), gz_corpus),
+        "qrels.tsv": ("query-id\tcorpus-id\tscore\n"
+                      + "".join(f"{q}\t{d}\t{s}\n" for q, d, s in qrels)).encode("utf-8"),
+    }
+    for name, data in files.items():
+        write_bytes(os.path.join(split_dir, name), data)
+    return files
