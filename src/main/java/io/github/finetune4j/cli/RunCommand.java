@@ -98,6 +98,21 @@ final class RunCommand extends RecipeCommand {
     }
     String metric = h.path("metric").asText().replace('_', ' ');
     String line = String.format(Locale.ROOT, "test %s %.4f", metric, value.asDouble());
+    if (h.path("base_value").isNumber()) {
+      double base = h.path("base_value").asDouble();
+      boolean better =
+          h.path("higher_is_better").asBoolean(true)
+              ? value.asDouble() > base
+              : value.asDouble() < base;
+      line +=
+          String.format(
+              Locale.ROOT,
+              " (untouched model %.4f: %s)",
+              base,
+              value.asDouble() == base
+                  ? "no change"
+                  : better ? "tuning helped" : "tuning made it worse");
+    }
     JsonNode r2 = summary.path("test_metrics").path("r2");
     return "regression".equals(summary.path("task").asText()) && r2.isNumber()
         ? line + String.format(Locale.ROOT, " (r2 %.4f)", r2.asDouble())

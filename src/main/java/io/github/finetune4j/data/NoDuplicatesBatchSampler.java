@@ -114,6 +114,38 @@ public final class NoDuplicatesBatchSampler {
   }
 
   /**
+   * The batches of {@link #batches(int[][], int, int, int[], boolean)} (partial ones kept) laid end
+   * to end, for a training loop that slices an epoch's order into batches of {@code batchSize}:
+   * every batch the sampler fills is one slice, free of repeated texts. Where the sampler makes
+   * partial batches (only once the remaining examples cannot fill one without a repeat, at the end
+   * of the epoch), their examples follow in the order placed and are sliced to full batches too,
+   * which may then hold a repeated text; sentence-transformers would run them as smaller batches.
+   *
+   * @param texts each example's texts as ids from 0 (equal texts, equal ids)
+   * @param batchSize examples per batch, at least 1
+   * @param order the order in which examples are visited (a permutation of their indexes)
+   * @return a permutation of the example indexes
+   */
+  public static int[] order(int[][] texts, int batchSize, int[] order) {
+    if (batchSize < 1) {
+      throw new IllegalArgumentException("the batch size must be at least 1, got " + batchSize);
+    }
+    int textCount = 0;
+    for (int[] t : texts) {
+      for (int id : t) {
+        textCount = Math.max(textCount, id + 1);
+      }
+    }
+    int[] out = new int[order.length];
+    int n = 0;
+    for (int[] batch : batches(texts, textCount, batchSize, order, false)) {
+      System.arraycopy(batch, 0, out, n, batch.length);
+      n += batch.length;
+    }
+    return out;
+  }
+
+  /**
    * The batches for examples visited in a given order.
    *
    * @param texts each example's texts as ids in 0..textCount-1

@@ -3,7 +3,6 @@ package io.github.finetune4j.model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
@@ -44,8 +43,9 @@ public final class TextClassifierBlock extends AbstractBlock implements Segmente
    * Creates the block (uninitialized).
    *
    * @param config encoder architecture
-   * @param numClasses number of output classes
-   * @param pooling {@code mean} or {@code cls}
+   * @param numClasses number of output classes; 0 for no head (an embedding model, whose outputs
+   *     are the pooled vectors {@code [B, H]})
+   * @param pooling {@code mean}, {@code cls} or {@code max}
    * @param dropout dropout before the head
    */
   public TextClassifierBlock(BertConfig config, int numClasses, String pooling, double dropout) {
@@ -57,9 +57,14 @@ public final class TextClassifierBlock extends AbstractBlock implements Segmente
     BertEncoderBlock bert = new BertEncoderBlock(config);
     this.embeddings = addChildBlock("embeddings", bert.getEmbeddings());
     this.encoder = addChildBlock("encoder", bert.getEncoder());
-    this.head = addChildBlock("head", Linear.builder().setUnits(numClasses).build());
-    head.setInitializer(
-        new TruncatedNormalInitializer(BertEncoderBlock.INITIALIZER_RANGE), Parameter.Type.WEIGHT);
+    if (numClasses > 0) {
+      this.head = addChildBlock("head", Linear.builder().setUnits(numClasses).build());
+      head.setInitializer(
+          new TruncatedNormalInitializer(BertEncoderBlock.INITIALIZER_RANGE),
+          Parameter.Type.WEIGHT);
+    } else {
+      this.head = null; // an embedding model: the pooled vectors are the outputs
+    }
   }
 
   /**
@@ -128,7 +133,9 @@ public final class TextClassifierBlock extends AbstractBlock implements Segmente
       out.add(new Segment("encoder.layer." + i, n -> n.startsWith(prefix), true));
     }
     out.add(new Segment("pool", n -> false));
-    out.add(new Segment("head", n -> n.startsWith("head.")));
+    if (head != null) {
+      out.add(new Segment("head", n -> n.startsWith("head.")));
+    }
     return out;
   }
 
@@ -161,13 +168,9 @@ public final class TextClassifierBlock extends AbstractBlock implements Segmente
     if (from <= pool && to > pool) {
       NDArray hidden = x.get(0);
       NDArray mask = x.get(1);
-      x =
-          new NDList(
-              "cls".equals(pooling)
-                  ? hidden.get(new NDIndex(":, 0, :"))
-                  : BertEncoderBlock.meanPool(hidden, mask));
+      x = new NDList(BertEncoderBlock.pool(pooling, hidden, mask));
     }
-    if (to > pool + 1) {
+    if (to > pool + 1 && head != null) {
       NDArray pooled = x.singletonOrThrow();
       if (training && dropout > 0) {
         pooled = Dropout.dropout(pooled, dropout, true).singletonOrThrow();
@@ -180,11 +183,15 @@ public final class TextClassifierBlock extends AbstractBlock implements Segmente
   @Override
   protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
     BertEncoderBlock.initializeParts(manager, dataType, embeddings, encoder, inputShapes[0]);
-    head.initialize(manager, dataType, new Shape(inputShapes[0].get(0), config.hiddenSize()));
+    if (head != null) {
+      head.initialize(manager, dataType, new Shape(inputShapes[0].get(0), config.hiddenSize()));
+    }
   }
 
   @Override
   public Shape[] getOutputShapes(Shape[] inputShapes) {
-    return new Shape[] {new Shape(inputShapes[0].get(0), numClasses)};
+    return new Shape[] {
+      new Shape(inputShapes[0].get(0), head == null ? config.hiddenSize() : numClasses)
+    };
   }
 }

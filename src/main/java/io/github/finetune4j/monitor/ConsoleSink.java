@@ -73,6 +73,20 @@ public final class ConsoleSink implements MetricsSink {
 
   private String headlineMetric;
 
+  /** Whether the validation split has a loss (an information-retrieval split has none). */
+  private boolean validLoss = true;
+
+  /**
+   * Leaves the validation loss out of the epoch lines: for a split that has none (an
+   * information-retrieval split, scored as a whole), whose NaN would read as a diverged model.
+   *
+   * @return this sink
+   */
+  public ConsoleSink withoutValidLoss() {
+    this.validLoss = false;
+    return this;
+  }
+
   /** Returns true when the JVM is attached to an interactive terminal. */
   public static boolean isTerminal() {
     return System.console() != null;
@@ -134,7 +148,9 @@ public final class ConsoleSink implements MetricsSink {
     line.append(headline(m.train()));
     // Evaluated when either figure is there: a NaN loss next to an accuracy is a diverged
     // model and is shown as such, not dropped.
-    if (!Double.isNaN(m.validLoss()) || !m.valid().isEmpty()) {
+    if (!validLoss && !m.valid().isEmpty()) {
+      line.append(" | valid").append(headline(m.valid()));
+    } else if (!Double.isNaN(m.validLoss()) || !m.valid().isEmpty()) {
       line.append(String.format(Locale.ROOT, " | valid loss %.4f", m.validLoss()));
       line.append(headline(m.valid()));
     }
@@ -161,6 +177,20 @@ public final class ConsoleSink implements MetricsSink {
       return String.format(Locale.ROOT, " rmse %.4g", metrics.get("rmse"));
     }
     return "";
+  }
+
+  /** One line: the untouched model's validation figures, before the first step. */
+  @Override
+  public synchronized void onBase(double validLoss, Map<String, Double> valid) {
+    if (valid.isEmpty() && Double.isNaN(validLoss)) {
+      return;
+    }
+    StringBuilder line = new StringBuilder("untouched model (before step 1): valid");
+    if (this.validLoss && !Double.isNaN(validLoss)) {
+      line.append(String.format(Locale.ROOT, " loss %.4f", validLoss));
+    }
+    line.append(headline(valid));
+    println(line.toString());
   }
 
   @Override

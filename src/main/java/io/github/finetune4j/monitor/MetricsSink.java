@@ -11,6 +11,15 @@ public interface MetricsSink extends AutoCloseable {
   /** Called at the end of each epoch, after evaluation. */
   default void onEpoch(EpochMetrics m) throws IOException {}
 
+  /**
+   * Called once, before the first step, with the untouched model's validation pass, when the task
+   * compares the tuned model to it (an embedding task).
+   *
+   * @param validLoss the validation loss (NaN without one)
+   * @param valid the validation metrics (empty without a validation split)
+   */
+  default void onBase(double validLoss, java.util.Map<String, Double> valid) throws IOException {}
+
   /** Called when a warning fires (already de-duplicated). */
   default void onWarning(RunWarning w) throws IOException {}
 

@@ -86,6 +86,7 @@ final class HfExport {
               .setParameters(parameters)
               .setLabels(meta.classes())
               .setTask(meta.task())
+              .optNormalize(meta.normalize())
               .setPooling(meta.pooling())
               .setMaxLength(meta.maxLength())
               .optThresholds(ModelCard.thresholds(meta))
@@ -103,6 +104,9 @@ final class HfExport {
   private static Map<String, WeightTensor> parameters(Block block, ModelMetadata meta)
       throws BadInputException {
     Map<String, WeightTensor> out = OnnxExport.weights(block);
+    if ("embedding".equals(meta.task())) {
+      return out; // no head: checked by HfDirectory
+    }
     WeightTensor head = out.get("head.weight");
     long hidden = meta.bert().hiddenSize();
     if (head == null

@@ -2,6 +2,9 @@ package io.github.finetune4j.pipeline;
 
 import io.github.finetune4j.recipe.CsvSplit;
 import io.github.finetune4j.recipe.ImageFolderSplit;
+import io.github.finetune4j.recipe.IrSplitSpec;
+import io.github.finetune4j.recipe.PairsSplit;
+import io.github.finetune4j.recipe.ScoredPairsSplit;
 import io.github.finetune4j.recipe.SourceSpec;
 import io.github.finetune4j.recipe.TextJsonlSplit;
 
@@ -12,7 +15,8 @@ import io.github.finetune4j.recipe.TextJsonlSplit;
  */
 enum InputKind {
   /** Token ids of texts (text encoders), from {@code text-jsonl} splits. */
-  TOKEN_IDS("token ids of texts", "text-jsonl"),
+  TOKEN_IDS(
+      "token ids of texts", "text-jsonl (or, for an embedding task, pairs, scored-pairs and ir)"),
   /** Fixed-length float feature vectors, from {@code csv} rows or {@code image-folder} images. */
   FEATURES("feature vectors", "csv or image-folder");
 
@@ -49,7 +53,10 @@ enum InputKind {
    * @return its input kind
    */
   static InputKind of(SourceSpec split) {
-    if (split instanceof TextJsonlSplit) {
+    if (split instanceof TextJsonlSplit
+        || split instanceof PairsSplit
+        || split instanceof ScoredPairsSplit
+        || split instanceof IrSplitSpec) {
       return TOKEN_IDS;
     }
     if (split instanceof CsvSplit || split instanceof ImageFolderSplit) {

@@ -162,27 +162,50 @@ final class ModelCard {
       md.append(paragraph(description)).append("\n\n");
     }
     JsonNode model = in.recipe().path("model");
-    md.append("A BERT encoder (")
-        .append(meta.bert().numLayers())
-        .append(meta.bert().numLayers() == 1 ? " layer, " : " layers, ")
-        .append(meta.bert().hiddenSize())
-        .append(" wide) with a linear head, fine-tuned with Finetune4J ")
-        .append(
-            multi
-                ? "to tag texts with any of " + meta.classes().size() + " labels"
-                : "to classify texts into " + meta.classes().size() + " classes")
-        .append(", from ")
-        .append(inline(sourceText(model)))
-        .append(". The head reads the ")
-        .append(
-            "cls".equals(meta.pooling())
-                ? "state of the first token (`[CLS]`, no pooler)"
-                : "masked mean of the last hidden states")
-        .append(" and gives ")
-        .append(multi ? "one sigmoid probability per label" : "softmax probabilities")
-        .append("; texts are cut to ")
-        .append(meta.maxLength())
-        .append(" tokens.\n\n");
+    boolean embedding = "embedding".equals(meta.task());
+    if (embedding) {
+      md.append("A BERT sentence-embedding model (")
+          .append(meta.bert().numLayers())
+          .append(meta.bert().numLayers() == 1 ? " layer, " : " layers, ")
+          .append(meta.bert().hiddenSize())
+          .append(" dimensions), fine-tuned with Finetune4J from ")
+          .append(inline(sourceText(model)))
+          .append(" on pairs of related texts (loss `")
+          .append(inline(in.recipe().path("task").path("loss").asText("mnrl")))
+          .append("`). A text's vector is the ")
+          .append(
+              switch (meta.pooling()) {
+                case "cls" -> "state of the first token (`[CLS]`, no pooler)";
+                case "max" -> "masked max of the last hidden states";
+                default -> "masked mean of the last hidden states";
+              })
+          .append(meta.normalize() ? ", L2-normalized" : "")
+          .append("; texts are cut to ")
+          .append(meta.maxLength())
+          .append(" tokens.\n\n");
+    } else {
+      md.append("A BERT encoder (")
+          .append(meta.bert().numLayers())
+          .append(meta.bert().numLayers() == 1 ? " layer, " : " layers, ")
+          .append(meta.bert().hiddenSize())
+          .append(" wide) with a linear head, fine-tuned with Finetune4J ")
+          .append(
+              multi
+                  ? "to tag texts with any of " + meta.classes().size() + " labels"
+                  : "to classify texts into " + meta.classes().size() + " classes")
+          .append(", from ")
+          .append(inline(sourceText(model)))
+          .append(". The head reads the ")
+          .append(
+              "cls".equals(meta.pooling())
+                  ? "state of the first token (`[CLS]`, no pooler)"
+                  : "masked mean of the last hidden states")
+          .append(" and gives ")
+          .append(multi ? "one sigmoid probability per label" : "softmax probabilities")
+          .append("; texts are cut to ")
+          .append(meta.maxLength())
+          .append(" tokens.\n\n");
+    }
     JsonNode headline = in.summary().path("headline");
     if (headline.path("value").isNumber()) {
       md.append("**Test ")
@@ -191,15 +214,24 @@ final class ModelCard {
           .append(number(headline.path("value").asDouble()))
           .append("** on ")
           .append(in.summary().path("test_examples").asInt())
-          .append(" test examples.\n\n");
+          .append(" test examples")
+          .append(
+              headline.path("base_value").isNumber()
+                  ? " (the untouched model: " + number(headline.path("base_value").asDouble()) + ")"
+                  : "")
+          .append(".\n\n");
     }
     if (!"completed".equals(in.summary().path("status").asText("completed"))) {
       md.append("> The run's status is `")
           .append(in.summary().path("status").asText().replace("`", "'"))
           .append("`: these are the weights it ended with.\n\n");
     }
-    labels(meta, md);
-    usage(in, md);
+    if (embedding) {
+      embeddingUsage(meta, md);
+    } else {
+      labels(meta, md);
+      usage(in, md);
+    }
     metricsTable(in.summary(), md);
     plan(in.plan(), md);
     data(in.provenance(), md);
@@ -243,6 +275,30 @@ final class ModelCard {
     double[] t = new double[meta.classes().size()];
     Arrays.fill(t, meta.threshold());
     return t;
+  }
+
+  private static void embeddingUsage(ModelMetadata meta, StringBuilder md) {
+    md.append("## Use it\n\n### Java (langchain4j)\n\n")
+        .append("`onnx/encoder.onnx` beside this directory (the run's `model/onnx`) with its")
+        .append(" `tokenizer.json`:\n\n");
+    fence(
+        md,
+        "java",
+        "EmbeddingModel model = new OnnxEmbeddingModel(\n"
+            + "    Path.of(\"model/onnx/encoder.onnx\"), Path.of(\"model/onnx/tokenizer.json\"),\n"
+            + "    PoolingMode."
+            + ("cls".equals(meta.pooling()) ? "CLS" : "MEAN")
+            + ");\n");
+    md.append("### Python (sentence-transformers)\n\n");
+    fence(
+        md,
+        "python",
+        "from sentence_transformers import SentenceTransformer\n\n"
+            + "vectors = SentenceTransformer(\"path/to/this/directory\").encode([\"some text\"])\n");
+    md.append("### Finetune4J\n\n")
+        .append("`./finetune embed RUN --input texts.txt` prints the vectors; to tune it further,")
+        .append(" start a recipe from this directory with `model: {type: safetensors, dir:")
+        .append(" path/to/this/directory}` and `task: {type: embedding}`.\n\n");
   }
 
   private static void usage(Inputs in, StringBuilder md) {

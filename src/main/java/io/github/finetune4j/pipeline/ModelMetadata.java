@@ -15,15 +15,18 @@ import java.util.Set;
  * {@code dropout}, {@code max_length} and, optionally, {@code text_field}.
  *
  * @param bert the encoder's architecture
- * @param classes the class names (or a multi-label model's labels), at least two, all different
- * @param pooling {@code mean} or {@code cls}
+ * @param classes the class names (or a multi-label model's labels), at least two, all different;
+ *     none for an embedding model
+ * @param pooling {@code mean}, {@code cls} or {@code max}
  * @param dropout the dropout before the head (unused in prediction)
  * @param maxLength the most tokens per text
  * @param textField the JSONL field that holds the text ({@value #DEFAULT_TEXT_FIELD} when not
  *     recorded)
- * @param task {@code classification} (also when not recorded) or {@code multilabel}
+ * @param task {@code classification} (also when not recorded), {@code multilabel} or {@code
+ *     embedding}
  * @param threshold a multi-label model's decision threshold (0.5 when not recorded)
  * @param thresholds a multi-label model's per-label thresholds, or null
+ * @param normalize whether an embedding model's vectors are L2-normalized (true when not recorded)
  */
 record ModelMetadata(
     BertConfig bert,
@@ -34,7 +37,22 @@ record ModelMetadata(
     String textField,
     String task,
     double threshold,
-    double[] thresholds) {
+    double[] thresholds,
+    boolean normalize) {
+
+  /** The metadata of a classifier (no embedding normalization to record). */
+  ModelMetadata(
+      BertConfig bert,
+      List<String> classes,
+      String pooling,
+      double dropout,
+      int maxLength,
+      String textField,
+      String task,
+      double threshold,
+      double[] thresholds) {
+    this(bert, classes, pooling, dropout, maxLength, textField, task, threshold, thresholds, true);
+  }
 
   /** Text field of JSONL input when the metadata records none. */
   static final String DEFAULT_TEXT_FIELD = "text";
@@ -70,11 +88,20 @@ record ModelMetadata(
     List<String> problems = new ArrayList<>();
     ExportFormat.check(file, root, problems);
     BertConfig bert = bert(file, root.path("bert"), problems);
-    List<String> classes = classes(file, root.path("classes"), problems);
+    JsonNode task = root.path("task");
+    boolean embedding = task.isTextual() && "embedding".equals(task.asText());
+    List<String> classes = classes(file, root.path("classes"), embedding ? 0 : 2, problems);
     JsonNode pooling = root.path("pooling");
-    if (!pooling.isTextual() || !List.of("mean", "cls").contains(pooling.asText())) {
+    if (!pooling.isTextual() || !List.of("mean", "cls", "max").contains(pooling.asText())) {
       problems.add(
-          file + ": \"pooling\" must be \"mean\" or \"cls\", got " + Problems.describe(pooling));
+          file
+              + ": \"pooling\" must be \"mean\", \"cls\" or \"max\", got "
+              + Problems.describe(pooling));
+    }
+    JsonNode normalize = root.path("normalize");
+    if (!normalize.isMissingNode() && !normalize.isBoolean()) {
+      problems.add(
+          file + ": \"normalize\" must be true or false, got " + Problems.describe(normalize));
     }
     JsonNode dropout = root.path("dropout");
     if (!dropout.isNumber() || !(dropout.asDouble() >= 0 && dropout.asDouble() < 1)) {
@@ -99,12 +126,12 @@ record ModelMetadata(
       problems.add(
           file + ": \"text_field\" must be a field name, got " + Problems.describe(textField));
     }
-    JsonNode task = root.path("task");
     if (!task.isMissingNode()
-        && !(task.isTextual() && List.of("classification", "multilabel").contains(task.asText()))) {
+        && !(task.isTextual()
+            && List.of("classification", "multilabel", "embedding").contains(task.asText()))) {
       problems.add(
           file
-              + ": \"task\" must be \"classification\" or \"multilabel\", got "
+              + ": \"task\" must be \"classification\", \"multilabel\" or \"embedding\", got "
               + Problems.describe(task));
     }
     JsonNode threshold = root.path("threshold");
@@ -126,7 +153,8 @@ record ModelMetadata(
         textField.isMissingNode() ? DEFAULT_TEXT_FIELD : textField.asText(),
         task.isMissingNode() ? "classification" : task.asText(),
         threshold.isMissingNode() ? 0.5 : threshold.asDouble(),
-        perLabel);
+        perLabel,
+        normalize.isMissingNode() || normalize.asBoolean());
   }
 
   private static BertConfig bert(Path file, JsonNode bert, List<String> problems) {
@@ -177,7 +205,8 @@ record ModelMetadata(
     }
   }
 
-  private static List<String> classes(Path file, JsonNode node, List<String> problems) {
+  private static List<String> classes(
+      Path file, JsonNode node, int atLeast, List<String> problems) {
     if (!node.isArray()) {
       problems.add(
           file + ": \"classes\" must be a list of class names, got " + Problems.describe(node));
@@ -194,7 +223,7 @@ record ModelMetadata(
         classes.add(c.asText());
       }
     }
-    if (node.size() < 2) {
+    if (node.size() < atLeast) {
       problems.add(file + ": \"classes\" must list at least 2 classes, got " + node.size());
     }
     return List.copyOf(classes);

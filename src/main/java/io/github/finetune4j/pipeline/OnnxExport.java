@@ -77,8 +77,13 @@ final class OnnxExport {
       props.put("finetune4j.thresholds", JSON.valueToTree(thresholds(meta)).toString());
     }
     BertOnnx onnx = new BertOnnx(meta.bert(), weights(block), meta.pooling());
-    onnx.writeClassifier(onnxDir.resolve(CLASSIFIER), props);
-    onnx.writeEncoder(onnxDir.resolve(ENCODER), true, props);
+    boolean embedding = "embedding".equals(meta.task());
+    if (embedding) {
+      props.put("finetune4j.normalize", Boolean.toString(meta.normalize()));
+    } else {
+      onnx.writeClassifier(onnxDir.resolve(CLASSIFIER), props);
+    }
+    onnx.writeEncoder(onnxDir.resolve(ENCODER), !embedding || meta.normalize(), props);
     Files.copy(
         modelDir.resolve(TextTokenizer.FILE_NAME),
         onnxDir.resolve(TextTokenizer.FILE_NAME),
@@ -86,15 +91,40 @@ final class OnnxExport {
     Files.writeString(onnxDir.resolve("config.json"), RecipeReader.toJson(config(meta)));
     Files.writeString(
         onnxDir.resolve(Exporter.SERVING_PROPERTIES),
-        "engine=OnnxRuntime\n"
-            + "option.modelName=model\n"
-            + "translatorFactory=ai.djl.huggingface.translator.TextClassificationTranslatorFactory\n"
-            + "includeTokenTypes=true\n"
-            + "padding=true\n"
-            + "truncation=true\n"
-            + "maxLength="
-            + meta.maxLength()
-            + "\n");
+        embedding
+            ? servingEmbedding(meta)
+            : "engine=OnnxRuntime\n"
+                + "option.modelName=model\n"
+                + "translatorFactory=ai.djl.huggingface.translator.TextClassificationTranslatorFactory\n"
+                + "includeTokenTypes=true\n"
+                + "padding=true\n"
+                + "truncation=true\n"
+                + "maxLength="
+                + meta.maxLength()
+                + "\n");
+  }
+
+  /**
+   * An embedding model's {@code serving.properties}: DJL's stock {@code
+   * TextEmbeddingTranslatorFactory} on {@value #ENCODER}, pooling its first output ({@code
+   * last_hidden_state}) the model's way.
+   */
+  private static String servingEmbedding(ModelMetadata meta) {
+    return "engine=OnnxRuntime\n"
+        + "option.modelName=encoder\n"
+        + "translatorFactory=ai.djl.huggingface.translator.TextEmbeddingTranslatorFactory\n"
+        + "includeTokenTypes=true\n"
+        + "padding=true\n"
+        + "truncation=true\n"
+        + "pooling="
+        + meta.pooling()
+        + "\n"
+        + "normalize="
+        + meta.normalize()
+        + "\n"
+        + "maxLength="
+        + meta.maxLength()
+        + "\n";
   }
 
   /** The per-label thresholds of a multi-label model (all {@code threshold} when not tuned). */
@@ -118,11 +148,13 @@ final class OnnxExport {
       id2label.put(Integer.toString(i), meta.classes().get(i));
       label2id.put(meta.classes().get(i), i);
     }
-    c.put(
-        "problem_type",
-        "multilabel".equals(meta.task())
-            ? "multi_label_classification"
-            : "single_label_classification");
+    if (!"embedding".equals(meta.task())) {
+      c.put(
+          "problem_type",
+          "multilabel".equals(meta.task())
+              ? "multi_label_classification"
+              : "single_label_classification");
+    }
     ObjectNode f = c.putObject("finetune4j");
     f.put("task", meta.task());
     f.put("pooling", meta.pooling());

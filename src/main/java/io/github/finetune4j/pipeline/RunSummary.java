@@ -11,6 +11,7 @@ import io.github.finetune4j.params.ParamGroups;
 import io.github.finetune4j.recipe.Recipe;
 import io.github.finetune4j.recipe.RecipeReader;
 import io.github.finetune4j.train.EarlyStopping;
+import io.github.finetune4j.train.FineTuner;
 import io.github.finetune4j.train.RunResult;
 import io.github.finetune4j.train.Task;
 import java.io.IOException;
@@ -98,6 +99,22 @@ final class RunSummary {
         "value",
         "loss".equals(h.metric()) ? result.testLoss() : result.test().get(h.metric()));
     headline.put("higher_is_better", h.higherIsBetter());
+    if (result.base() != null) {
+      // the untouched model beside the tuned one: tuning an embedding model can make it worse
+      FineTuner.Pass bt = result.base().test();
+      number(
+          headline,
+          "base_value",
+          "loss".equals(h.metric()) ? bt.loss() : bt.metrics().get(h.metric()));
+      ObjectNode base = summary.putObject("base_model");
+      base.put("what", "the untouched model, evaluated before the first step");
+      number(base, "valid_loss", result.base().valid().loss());
+      ObjectNode bv = base.putObject("valid_metrics");
+      result.base().valid().metrics().metrics().forEach((k, v) -> number(bv, k, v));
+      number(base, "test_loss", bt.loss());
+      ObjectNode btm = base.putObject("test_metrics");
+      bt.metrics().metrics().forEach((k, v) -> number(btm, k, v));
+    }
     if (result.task() != null && !result.task().calibration().isEmpty()) {
       summary.set("calibration", JSON.valueToTree(result.task().calibration()));
     }

@@ -130,7 +130,8 @@ final class Runner {
               recipe.monitor(),
               out == System.out && ConsoleSink.isTerminal(),
               t.resume() != null,
-              t.task().headline().metric()));
+              t.task().headline().metric(),
+              splits.valid() == null || splits.valid().scoresLoss()));
       sinks.addAll(extraSinks);
       TrainSetup setup =
           setup(recipe, t, sinks)

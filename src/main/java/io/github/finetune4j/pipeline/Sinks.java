@@ -18,12 +18,13 @@ final class Sinks {
 
   static List<MetricsSink> forRun(Path runDir, PrintStream out, MonitorSpec spec, boolean terminal)
       throws IOException {
-    return forRun(runDir, out, spec, terminal, false, null);
+    return forRun(runDir, out, spec, terminal, false, null, true);
   }
 
   /**
    * The sinks of a run; a resumed run appends to its metrics files; the console shows the task's
-   * headline metric (null: accuracy or RMSE where the epoch has them).
+   * headline metric (null: accuracy or RMSE where the epoch has them), and the validation loss
+   * unless the split has none.
    */
   static List<MetricsSink> forRun(
       Path runDir,
@@ -31,12 +32,16 @@ final class Sinks {
       MonitorSpec spec,
       boolean terminal,
       boolean append,
-      String headlineMetric)
+      String headlineMetric,
+      boolean validLoss)
       throws IOException {
     List<MetricsSink> sinks = new ArrayList<>();
     for (String name : spec.sinks()) {
       switch (name) {
-        case "console" -> sinks.add(new ConsoleSink(out, terminal, spec.every(), headlineMetric));
+        case "console" -> {
+          ConsoleSink c = new ConsoleSink(out, terminal, spec.every(), headlineMetric);
+          sinks.add(validLoss ? c : c.withoutValidLoss());
+        }
         case "jsonl" -> sinks.add(new JsonlSink(runDir, append));
         case "csv" -> sinks.add(new CsvSink(runDir, append));
         case "tensorboard" -> sinks.add(new TensorBoardSink(runDir));

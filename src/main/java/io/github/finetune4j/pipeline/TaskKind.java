@@ -1,6 +1,7 @@
 package io.github.finetune4j.pipeline;
 
 import io.github.finetune4j.recipe.ClassificationTaskSpec;
+import io.github.finetune4j.recipe.EmbeddingTaskSpec;
 import io.github.finetune4j.recipe.LabelShape;
 import io.github.finetune4j.recipe.MultiLabelTaskSpec;
 import io.github.finetune4j.recipe.RegressionTaskSpec;
@@ -40,7 +41,9 @@ interface TaskKind {
           RegressionTaskSpec.class,
           spec -> new RegressionKind((RegressionTaskSpec) spec),
           MultiLabelTaskSpec.class,
-          spec -> new MultiLabelKind((MultiLabelTaskSpec) spec));
+          spec -> new MultiLabelKind((MultiLabelTaskSpec) spec),
+          EmbeddingTaskSpec.class,
+          spec -> new EmbeddingKind((EmbeddingTaskSpec) spec));
 
   /**
    * The {@code type} name, as {@code summary.json} and the export write it.
@@ -113,6 +116,7 @@ interface TaskKind {
       case "classification" -> "classes";
       case "regression" -> "targets";
       case "multilabel" -> "labels";
+      case "embedding" -> "dimensions";
       default -> null;
     };
   }

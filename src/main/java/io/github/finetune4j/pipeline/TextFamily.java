@@ -55,10 +55,22 @@ final class TextFamily implements ModelFamily<TextFamily.Splits> {
    * @param valid the validation split
    * @param test the test split
    */
-  record Splits(List<TextExample> train, List<TextExample> valid, List<TextExample> test) {}
+  record Splits(
+      List<TextExample> train,
+      List<TextExample> valid,
+      List<TextExample> test,
+      EmbeddingData embedding) {
+
+    Splits(List<TextExample> train, List<TextExample> valid, List<TextExample> test) {
+      this(train, valid, test, null);
+    }
+  }
 
   @Override
   public Splits read(Recipe recipe, PrintStream out) throws BadInputException {
+    if (TaskKind.of(recipe.task()).labels() == LabelShape.PAIRS) {
+      return new Splits(List.of(), List.of(), List.of(), EmbeddingData.read(recipe, out));
+    }
     List<String> classes = recipe.head().classes();
     boolean sets = TaskKind.of(recipe.task()).labels() == LabelShape.LABEL_SET;
     List<TextExample> train = readSplit("data.train", recipe.data().train(), classes, sets, out);
@@ -94,20 +106,31 @@ final class TextFamily implements ModelFamily<TextFamily.Splits> {
       TextClassifierBlock block = newBlock(recipe, config);
       block.initialize(model.getNDManager(), DataType.FLOAT32, new Shape(1, 8), new Shape(1, 8));
       model.setBlock(block);
+      EmbeddingData pairs = data.embedding();
       out.printf(
           Locale.ROOT,
-          "Tokenizing %d/%d/%d examples (max length %d)%n",
-          data.train().size(),
-          data.valid().size(),
-          data.test().size(),
+          "Tokenizing %d/%d/%d %s (max length %d)%n",
+          pairs == null ? data.train().size() : EmbeddingData.size(pairs.train()),
+          pairs == null ? data.valid().size() : EmbeddingData.size(pairs.valid()),
+          pairs == null ? data.test().size() : EmbeddingData.size(pairs.test()),
+          pairs == null ? "examples" : "examples (pairs; queries + documents)",
           recipe.data().maxLength());
       String init = ModelSources.init(recipe.model());
       TaskKind kind = TaskKind.of(recipe.task());
+      List<String> classes = recipe.head().classes() == null ? List.of() : recipe.head().classes();
       return new Parts(
-          kind.task(recipe.head().classes()),
-          batches(tokenizer, data.train()),
-          data.valid().isEmpty() ? null : batches(tokenizer, data.valid()),
-          data.test().isEmpty() ? null : batches(tokenizer, data.test()),
+          pairs == null
+              ? kind.task(classes)
+              : ((EmbeddingKind) kind).task(pairs.scoredEvaluation()),
+          pairs == null
+              ? batches(tokenizer, data.train())
+              : EmbeddingData.batches(tokenizer, pairs.train()),
+          pairs == null
+              ? data.valid().isEmpty() ? null : batches(tokenizer, data.valid())
+              : EmbeddingData.batches(tokenizer, pairs.valid()),
+          pairs == null
+              ? data.test().isEmpty() ? null : batches(tokenizer, data.test())
+              : EmbeddingData.batches(tokenizer, pairs.test()),
           (b, o) -> {
             o.printf(Locale.ROOT, "Loading %s (%s weights)%n", source.describe(), init);
             if ("pretrained".equals(init)) {
@@ -124,7 +147,7 @@ final class TextFamily implements ModelFamily<TextFamily.Splits> {
             kind.describe(cfg, trained);
             cfg.set("bert", JSON.valueToTree(block.config()));
             ArrayNode cls = cfg.putArray("classes");
-            recipe.head().classes().forEach(cls::add);
+            classes.forEach(cls::add);
             cfg.put("pooling", recipe.head().pooling());
             cfg.put("dropout", recipe.head().dropout());
             cfg.put("max_length", recipe.data().maxLength());
@@ -236,8 +259,10 @@ final class TextFamily implements ModelFamily<TextFamily.Splits> {
                   + config.maxPositions()
                   + " positions the model has"));
     }
+    // an embedding model (no classes) has no head: its pooled vectors are the outputs
+    int classes = recipe.head().classes() == null ? 0 : recipe.head().classes().size();
     return new TextClassifierBlock(
-        config, recipe.head().classes().size(), recipe.head().pooling(), recipe.head().dropout());
+        config, classes, recipe.head().pooling(), recipe.head().dropout());
   }
 
   static TextBatches batches(TextTokenizer tokenizer, List<TextExample> examples) {

@@ -27,10 +27,10 @@ public record HeadSpec(
             "Class labels in output order; every label in the data must be one of them. Required for"
                 + " a classification; a regression has none (its outputs are the `targets`).")
         List<String> classes,
-    @OneOf({"mean", "cls"})
+    @OneOf({"mean", "cls", "max"})
         @Doc(
-            "Pooling of a text encoder's token states: masked `mean` (default) or the `cls`"
-                + " token.")
+            "Pooling of a text encoder's token states: masked `mean` (default; what"
+                + " all-MiniLM-L6-v2 and e5 use), the `cls` token (bge) or masked `max`.")
         String pooling,
     @Doc("Dropout probability before a new `classifier` head, in training (default 0.1).")
         Double dropout) {

@@ -15,5 +15,10 @@ public enum LabelShape {
    * A set of labels per example: a list in a text's label field (head.classes lists them), or one
    * 0/1 csv column per label in {@code targets}.
    */
-  LABEL_SET
+  LABEL_SET,
+  /**
+   * No labels: the examples pair texts (pairs, triplets, scored pairs) or form an
+   * information-retrieval split; no head.classes (an embedding task).
+   */
+  PAIRS
 }

@@ -40,9 +40,19 @@ final class RecipeChecks {
     LabelShape shape = r.task() == null ? LabelShape.CLASS : r.task().labels();
     boolean regression = shape == LabelShape.VALUES;
     boolean multilabel = shape == LabelShape.LABEL_SET;
+    boolean pairs = shape == LabelShape.PAIRS;
     boolean labelColumns = multilabel && r.data() != null && r.data().train() instanceof CsvSplit;
     List<String> classes = r.head() == null ? null : r.head().classes();
-    if (r.head() != null && regression && classes != null) {
+    if (r.head() != null && pairs && classes != null) {
+      problems.add(
+          "head.classes: an embedding task has no classes (it outputs one vector per text);"
+              + " remove head.classes");
+      classes = null;
+    } else if (r.head() != null && pairs && "none".equals(r.head().replace())) {
+      problems.add(
+          "head.replace: an embedding task puts no head on the encoder (its pooled vectors are"
+              + " the outputs); remove head.replace");
+    } else if (r.head() != null && regression && classes != null) {
       problems.add(
           "head.classes: a regression has no classes (its outputs are the targets of the"
               + " csv splits); remove head.classes, or set task.type: classification");
@@ -54,6 +64,7 @@ final class RecipeChecks {
       classes = null;
     } else if (r.head() != null
         && !regression
+        && !pairs
         && !labelColumns
         && classes == null
         && problems.stream().noneMatch(p -> p.startsWith("head.classes"))) { // else reported
@@ -100,7 +111,7 @@ final class RecipeChecks {
       }
       checkSource(problems, "data.valid", d.valid());
       checkSource(problems, "data.test", d.test());
-      checkSplitsAgree(d, regression, multilabel, problems);
+      checkSplitsAgree(d, regression, multilabel, pairs, problems);
       checkImages(d, regression || multilabel, problems);
       if (!"auto".equals(d.standardize())
           && (d.train() instanceof ImageFolderSplit
@@ -615,7 +626,34 @@ final class RecipeChecks {
     if (s == null) {
       return;
     }
-    if (s.path() != null) {
+    if (s instanceof IrSplitSpec ir && ir.path() != null) {
+      Path p = path(problems, path + ".path", ir.path());
+      if (p != null && !Files.isDirectory(p)) {
+        problems.add(
+            path
+                + ".path: retrieval folder not found: "
+                + ir.path()
+                + (Files.exists(p)
+                    ? " is not a folder (it holds the queries, corpus and qrels files)"
+                    : ""));
+      } else if (p != null) {
+        String[][] files = {
+          {"queries", ir.queries()}, {"corpus", ir.corpus()}, {"qrels", ir.qrels()}
+        };
+        for (String[] f : files) {
+          Path file = p.resolve(f[1]).normalize();
+          if (!Files.isRegularFile(file)) {
+            problems.add(
+                path
+                    + "."
+                    + f[0]
+                    + ": "
+                    + (Files.exists(file) ? "not a regular file: " : "file not found: ")
+                    + file);
+          }
+        }
+      }
+    } else if (s.path() != null) {
       Path p = path(problems, path + ".path", s.path());
       if (s instanceof ImageFolderSplit) {
         if (p != null && !Files.isDirectory(p)) {
@@ -649,13 +687,26 @@ final class RecipeChecks {
    * and each other (the kind of data.train, the same targets).
    */
   private static void checkSplitsAgree(
-      DataSpec d, boolean regression, boolean multilabel, List<String> problems) {
+      DataSpec d, boolean regression, boolean multilabel, boolean pairs, List<String> problems) {
     String[] names = {"data.train", "data.valid", "data.test"};
     SourceSpec[] splits = {d.train(), d.valid(), d.test()};
     for (int i = 0; i < splits.length; i++) {
       SourceSpec s = splits[i];
       if (s == null) {
         continue;
+      }
+      boolean embeddingData =
+          s instanceof PairsSplit || s instanceof ScoredPairsSplit || s instanceof IrSplitSpec;
+      if (pairs || embeddingData) {
+        if (!pairs) {
+          problems.add(
+              names[i]
+                  + ".type: '"
+                  + s.kind()
+                  + "' splits feed an embedding model; set task.type: embedding, or give"
+                  + " text-jsonl or csv splits");
+        }
+        continue; // the embedding task checks its splits (EmbeddingTaskSpec.check)
       }
       if (regression && s instanceof TextJsonlSplit) {
         problems.add(

@@ -7,7 +7,8 @@ package io.github.finetune4j.recipe;
 @Doc(
     "One dataset split; `type` chooses the kind (default `text-jsonl`), the other keys are its fields.")
 @Variants(defaultKind = "text-jsonl")
-public sealed interface SourceSpec permits TextJsonlSplit, CsvSplit, ImageFolderSplit {
+public sealed interface SourceSpec
+    permits TextJsonlSplit, CsvSplit, ImageFolderSplit, PairsSplit, ScoredPairsSplit, IrSplitSpec {
 
   /**
    * The file, relative to the working directory.

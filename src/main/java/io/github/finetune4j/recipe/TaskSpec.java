@@ -8,7 +8,7 @@ package io.github.finetune4j.recipe;
 @Doc("What the network is trained to do; `type` chooses the kind (default `classification`).")
 @Variants(defaultKind = "classification")
 public sealed interface TaskSpec
-    permits ClassificationTaskSpec, RegressionTaskSpec, MultiLabelTaskSpec {
+    permits ClassificationTaskSpec, RegressionTaskSpec, MultiLabelTaskSpec, EmbeddingTaskSpec {
 
   /**
    * The {@code type:} name of this kind, e.g. {@code regression}.

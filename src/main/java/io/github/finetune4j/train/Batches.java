@@ -92,4 +92,38 @@ public interface Batches {
     }
     return out;
   }
+
+  /**
+   * The order of a training epoch's examples, from the loop's seeded shuffle: a split whose
+   * examples must not share a text within a batch (pairs for in-batch negatives) rearranges it. The
+   * shuffle itself by default.
+   *
+   * @param shuffled a permutation of {@code 0..size-1}, from the run's seeded generator
+   * @param batchSize the examples of one forward pass; the loop slices the order into them
+   * @return a permutation of {@code 0..size-1}
+   */
+  default int[] epochOrder(int[] shuffled, int batchSize) {
+    return shuffled;
+  }
+
+  /**
+   * Whether the task's loss is computed on this split's batches. False for a split that is scored
+   * only as a whole (an information-retrieval split: its texts have no pairing for a loss); its
+   * evaluation's loss is then NaN, and neither a fault nor a value early stopping watches.
+   *
+   * @return true by default
+   */
+  default boolean scoresLoss() {
+    return true;
+  }
+
+  /**
+   * Whether the loop may cache a frozen prefix's outputs for this split, one row of outputs per
+   * example: {@link #deterministic()} by default; false for a split whose example is several texts.
+   *
+   * @return whether the split can be cached
+   */
+  default boolean cacheable() {
+    return deterministic();
+  }
 }

@@ -99,6 +99,11 @@ final class Checkpointer {
     }
     state.put("rng", Base64.getEncoder().encodeToString(serialize(p.rng)));
     state.set("epochs", JSON.valueToTree(p.epochs));
+    if (p.base != null) {
+      ObjectNode base = state.putObject("base");
+      savePass(base.putObject("valid"), p.base.valid());
+      savePass(base.putObject("test"), p.base.test());
+    }
     faults.save(state);
     state.set("warnings", s.warnings().state());
     if (s.earlyStopping() != null) {
@@ -212,6 +217,11 @@ final class Checkpointer {
         JSON.convertValue(
             st.path("epochs"),
             JSON.getTypeFactory().constructCollectionType(List.class, EpochMetrics.class)));
+    if (st.has("base")) {
+      p.base =
+          new FineTuner.Base(
+              readPass(st.path("base").path("valid")), readPass(st.path("base").path("test")));
+    }
     faults.restore(st);
     s.warnings().restore(st.path("warnings"));
     JsonNode es = st.path("early_stopping");
@@ -303,5 +313,31 @@ final class Checkpointer {
     } catch (IOException | ClassNotFoundException e) {
       throw new IllegalArgumentException("the checkpoint's generator state cannot be read", e);
     }
+  }
+
+  /** A pass as JSON: its loss (absent when NaN) and metrics (non-finite ones left out). */
+  private static void savePass(ObjectNode out, FineTuner.Pass pass) {
+    if (Double.isFinite(pass.loss())) {
+      out.put("loss", pass.loss());
+    }
+    ObjectNode m = out.putObject("metrics");
+    pass.metrics()
+        .metrics()
+        .forEach(
+            (k, v) -> {
+              if (Double.isFinite(v)) {
+                m.put(k, v);
+              }
+            });
+  }
+
+  /** A pass written by {@link #savePass}. */
+  private static FineTuner.Pass readPass(JsonNode in) {
+    Map<String, Double> metrics = new LinkedHashMap<>();
+    in.path("metrics")
+        .fields()
+        .forEachRemaining(e -> metrics.put(e.getKey(), e.getValue().asDouble()));
+    return new FineTuner.Pass(
+        in.path("loss").asDouble(Double.NaN), new Evaluation(metrics, List.of(), null));
   }
 }

@@ -141,6 +141,16 @@ public final class FineTuner implements AutoCloseable {
     } else if (s.norms() != null) {
       s.norms().prepare(s.block(), s.train(), s.batchSize(), store, manager);
     }
+    if (p.base == null && s.task().comparesToBase()) {
+      // the untouched model, before the first step (a resumed run has it from its checkpoint)
+      p.base =
+          new Base(
+              s.valid() == null ? Pass.NONE : evaluate(s.valid()),
+              s.test() == null ? Pass.NONE : evaluate(s.test()));
+      for (MetricsSink sink : s.sinks()) {
+        sink.onBase(p.base.valid().loss(), p.base.valid().metrics().metrics());
+      }
+    }
     for (int i = p.stage; i < s.stages().size() && p.running(); i++) {
       runStage(i, p);
     }
@@ -152,7 +162,10 @@ public final class FineTuner implements AutoCloseable {
       task = task.calibrate(pass);
     }
     Pass test = p.fault != null || s.test() == null ? Pass.NONE : evaluate(s.test(), 0, task);
-    if (p.fault == null && s.test() != null && !Double.isFinite(test.loss())) {
+    if (p.fault == null
+        && s.test() != null
+        && s.test().scoresLoss()
+        && !Double.isFinite(test.loss())) {
       p.fault = faults.fail(0, p.step, "the test loss is " + test.loss());
     }
     return new RunResult(
@@ -165,7 +178,8 @@ public final class FineTuner implements AutoCloseable {
         p.fault,
         stopped,
         inputs.cacheUses(),
-        task);
+        task,
+        p.base);
   }
 
   /** One stage: set which groups train, then run its epochs (until a fault). */
@@ -199,9 +213,12 @@ public final class FineTuner implements AutoCloseable {
     if (p.batch == 0) {
       p.epoch++;
       p.order =
-          s.shuffle()
-              ? Indices.shuffled(s.train().size(), p.rng)
-              : Indices.range(0, s.train().size());
+          s.train()
+              .epochOrder(
+                  s.shuffle()
+                      ? Indices.shuffled(s.train().size(), p.rng)
+                      : Indices.range(0, s.train().size()),
+                  s.batchSize());
       p.lossSum = 0;
       p.lossExamples = 0;
       p.trainMetrics = s.task().accumulator();
@@ -249,10 +266,11 @@ public final class FineTuner implements AutoCloseable {
     for (MetricsSink sink : s.sinks()) {
       sink.onEpoch(em);
     }
-    if (s.valid() != null && s.evalEveryEpoch() && Double.isFinite(valid.loss())) {
+    boolean validLoss = s.valid() != null && s.valid().scoresLoss();
+    if (s.valid() != null && s.evalEveryEpoch() && (!validLoss || Double.isFinite(valid.loss()))) {
       early.score(em, p);
     }
-    if (s.valid() != null && s.evalEveryEpoch() && !Double.isFinite(valid.loss())) {
+    if (validLoss && s.evalEveryEpoch() && !Double.isFinite(valid.loss())) {
       p.fault =
           faults.fail(
               p.step, p.step, "the validation loss after epoch " + p.epoch + " is " + valid.loss());
@@ -372,9 +390,17 @@ public final class FineTuner implements AutoCloseable {
   }
 
   /**
+   * The untouched model's evaluation, before the first step.
+   *
+   * @param valid on the validation split ({@link Pass#NONE} without one)
+   * @param test on the test split ({@link Pass#NONE} without one)
+   */
+  public record Base(Pass valid, Pass test) {}
+
+  /**
    * The mean loss and the task's metrics over a split.
    *
-   * @param loss mean loss (NaN without a split)
+   * @param loss mean loss (NaN without a split, or for a split without a loss)
    * @param metrics the task's metrics
    */
   public record Pass(double loss, Evaluation metrics) {
@@ -399,7 +425,7 @@ public final class FineTuner implements AutoCloseable {
 
   /** {@link #evaluate(Batches, int)} scored by {@code task}. */
   private Pass evaluate(Batches data, int from, Task task) {
-    return evaluate(data, from, task, task.accumulator());
+    return evaluate(data, from, task, task.accumulator(data));
   }
 
   /** {@link #evaluate(Batches, int)} scored by {@code task} into {@code metrics}. */
@@ -414,11 +440,13 @@ public final class FineTuner implements AutoCloseable {
         NDArray labels = data.labels(sm, idx);
         NDList in = data.inputs(sm, idx);
         NDArray outputs = inputs.forwardInference(in, from).singletonOrThrow();
-        lossSum += task.loss(outputs, labels).getFloat() * idx.length;
+        if (data.scoresLoss()) {
+          lossSum += task.loss(outputs, labels).getFloat() * idx.length;
+        }
         metrics.add(outputs, labels);
       }
     }
-    return new Pass(lossSum / order.length, metrics.result());
+    return new Pass(data.scoresLoss() ? lossSum / order.length : Double.NaN, metrics.result());
   }
 
   /**

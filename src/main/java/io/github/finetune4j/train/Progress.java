@@ -31,6 +31,9 @@ final class Progress {
   boolean resumedMidStage;
   TrainingFault fault;
 
+  /** The untouched model's evaluation, when the task compares to it; null before (or without). */
+  FineTuner.Base base;
+
   /** Early stopping: the best value and its epoch, epochs since, the epoch it stopped after. */
   double bestValue = Double.NaN;
 

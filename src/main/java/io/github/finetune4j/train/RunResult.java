@@ -14,6 +14,9 @@ import java.util.List;
  * @param trainSeconds seconds spent in the training loop, evaluation included
  * @param fault why the run failed, or null when it succeeded
  * @param earlyStop what early stopping did, or null without it
+ * @param featureCaches the frozen-prefix caches the run built
+ * @param task the task the run ended with (calibrated, when the task calibrates)
+ * @param base the untouched model's evaluation, when the task compares to it; else null
  */
 public record RunResult(
     long steps,
@@ -25,7 +28,8 @@ public record RunResult(
     TrainingFault fault,
     EarlyStopping.Outcome earlyStop,
     List<CacheUse> featureCaches,
-    Task task) {
+    Task task,
+    FineTuner.Base base) {
   /** Copies the lists. */
   public RunResult {
     epochs = List.copyOf(epochs);

@@ -101,8 +101,13 @@ final class StageInputs implements AutoCloseable {
   void prepare(StagePlan stage, Predicate<String> trains) {
     int k = segmented == null || !s.train().deterministic() ? 0 : boundary(stage, trains);
     FeatureCachePolicy policy = s.featureCache();
-    boolean cache = k > 0 && policy.mode() == FeatureCachePolicy.Mode.AUTO;
-    boolean cacheValid = cache && s.valid() != null && s.evalEveryEpoch() && stage.epochs() > 1;
+    boolean cache = k > 0 && policy.mode() == FeatureCachePolicy.Mode.AUTO && s.train().cacheable();
+    boolean cacheValid =
+        cache
+            && s.valid() != null
+            && s.valid().cacheable()
+            && s.evalEveryEpoch()
+            && stage.epochs() > 1;
     if (k == current.from() && (!cacheValid || current.validFrom() == k)) {
       return; // the same prefix as the stage before: its caches serve
     }

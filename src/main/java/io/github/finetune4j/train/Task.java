@@ -33,6 +33,29 @@ public interface Task {
   Accumulator accumulator();
 
   /**
+   * A fresh accumulator for an evaluation pass over {@code split}: a task whose splits differ in
+   * kind (an embedding task's retrieval split and its pairs) scores each its own way. {@link
+   * #accumulator()} by default.
+   *
+   * @param split the split about to be evaluated
+   * @return the accumulator
+   */
+  default Accumulator accumulator(Batches split) {
+    return accumulator();
+  }
+
+  /**
+   * Whether the loop evaluates the untouched model on the validation and test splits before the
+   * first step, to report beside the tuned model (an embedding task: tuning can make retrieval
+   * worse). False by default.
+   *
+   * @return whether the base model is evaluated
+   */
+  default boolean comparesToBase() {
+    return false;
+  }
+
+  /**
    * The names of the metrics an evaluation of this task reports (what early stopping may watch,
    * besides {@code loss}).
    *

@@ -210,6 +210,40 @@ public final class BertEncoderBlock extends AbstractBlock {
   }
 
   /**
+   * Masked max pooling, as sentence-transformers' {@code Pooling(pooling_mode_max_tokens)}: each
+   * dimension's largest value over the real tokens (padding is set to -1e9 first).
+   *
+   * @param hidden {@code [B, T, H]}
+   * @param attentionMask {@code [B, T]}, 1 for real tokens
+   * @return {@code [B, H]}
+   */
+  public static NDArray maxPool(NDArray hidden, NDArray attentionMask) {
+    NDArray mask = attentionMask.toType(hidden.getDataType(), false).expandDims(2);
+    // (mask - 1) * 1e9: 0 on real tokens, -1e9 on padding; the mask needs no gradient
+    NDArray penalty =
+        mask.sub(hidden.getManager().ones(new Shape(), hidden.getDataType()))
+            .mul(hidden.getManager().full(new Shape(), 1e9f, hidden.getDataType()));
+    return hidden.add(penalty).max(new int[] {1});
+  }
+
+  /**
+   * Pools token states into one vector per text.
+   *
+   * @param pooling {@code mean}, {@code cls} or {@code max}
+   * @param hidden {@code [B, T, H]}
+   * @param attentionMask {@code [B, T]}
+   * @return {@code [B, H]}
+   */
+  public static NDArray pool(String pooling, NDArray hidden, NDArray attentionMask) {
+    return switch (pooling) {
+      case "cls" -> hidden.get(new ai.djl.ndarray.index.NDIndex(":, 0, :"));
+      case "max" -> maxPool(hidden, attentionMask);
+      case "mean" -> meanPool(hidden, attentionMask);
+      default -> throw new IllegalArgumentException("unknown pooling '" + pooling + "'");
+    };
+  }
+
+  /**
    * Sets every parameter from {@code weights}, keyed by dotted Hugging Face name. The block must be
    * initialized; all parameters must be present and every shape must match.
    *

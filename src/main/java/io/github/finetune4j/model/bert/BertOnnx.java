@@ -43,11 +43,12 @@ public final class BertOnnx {
    * @param weights the parameters by block name ({@code embeddings.word_embeddings.weight}, ...,
    *     {@code encoder.layer.N.output.LayerNorm.bias}, and for a classifier {@code head.weight}
    *     {@code [classes, hidden]} and {@code head.bias})
-   * @param pooling {@code mean} (masked mean over the tokens) or {@code cls} (the first token)
+   * @param pooling {@code mean} (masked mean over the tokens), {@code cls} (the first token) or
+   *     {@code max} (masked max over the tokens)
    */
   public BertOnnx(BertConfig config, Map<String, WeightTensor> weights, String pooling) {
-    if (!"mean".equals(pooling) && !"cls".equals(pooling)) {
-      throw new IllegalArgumentException("pooling must be mean or cls, got " + pooling);
+    if (!"mean".equals(pooling) && !"cls".equals(pooling) && !"max".equals(pooling)) {
+      throw new IllegalArgumentException("pooling must be mean, cls or max, got " + pooling);
     }
     this.config = config;
     this.weights = Map.copyOf(weights);
@@ -192,6 +193,18 @@ public final class BertOnnx {
             "Unsqueeze",
             g.node("Cast", Map.of("to", (long) OnnxGraphBuilder.FLOAT), in.mask),
             g.constantInt64(new long[] {1}, 2));
+    if ("max".equals(pooling)) {
+      // padding gets -1e9 first, as BertEncoderBlock.maxPool (opset 17: axes is an attribute)
+      String penalty =
+          g.node(
+              "Mul",
+              g.node("Sub", mask, g.constant(new long[0], 1f)),
+              g.constant(new long[0], 1e9f));
+      return g.node(
+          "ReduceMax",
+          Map.of("axes", new long[] {1}, "keepdims", 0L),
+          g.node("Add", hidden, penalty));
+    }
     String axis = g.constantInt64(new long[] {1}, 1);
     String sum = g.node("ReduceSum", Map.of("keepdims", 0L), g.node("Mul", hidden, mask), axis);
     String count =

@@ -97,6 +97,7 @@ public final class HfDirectory {
   private final BertConfig config;
   private final Map<String, WeightTensor> parameters;
   private final List<String> labels;
+  private final boolean normalize;
   private final String task;
   private final String pooling;
   private final int maxLength;
@@ -109,6 +110,7 @@ public final class HfDirectory {
     this.config = b.config;
     this.parameters = b.parameters;
     this.labels = b.labels;
+    this.normalize = b.normalize;
     this.task = b.task;
     this.pooling = b.pooling;
     this.maxLength = b.maxLength;
@@ -207,28 +209,48 @@ public final class HfDirectory {
       c.put("classifier_dropout", dropout);
     }
     c.put("torch_dtype", "float32");
-    c.put(
-        "problem_type",
-        "multilabel".equals(task) ? "multi_label_classification" : "single_label_classification");
-    ObjectNode id2label = c.putObject("id2label");
-    ObjectNode label2id = c.putObject("label2id");
-    for (int i = 0; i < labels.size(); i++) {
-      id2label.put(Integer.toString(i), labels.get(i));
-      label2id.put(labels.get(i), i);
+    boolean embedding = "embedding".equals(task);
+    if (!embedding) {
+      c.put(
+          "problem_type",
+          "multilabel".equals(task) ? "multi_label_classification" : "single_label_classification");
+      ObjectNode id2label = c.putObject("id2label");
+      ObjectNode label2id = c.putObject("label2id");
+      for (int i = 0; i < labels.size(); i++) {
+        id2label.put(Integer.toString(i), labels.get(i));
+        label2id.put(labels.get(i), i);
+      }
     }
     ObjectNode own = c.putObject(FINETUNE4J_KEY);
     own.put("format_version", FORMAT_VERSION);
     own.put("task", task);
     own.put("pooling", pooling);
     own.put("max_length", maxLength);
-    own.put(
-        "head",
-        CLASSIFIER_WEIGHT
-            + " and "
-            + CLASSIFIER_BIAS
-            + " on the "
-            + ("cls".equals(pooling) ? "[CLS] state (token 0)" : "masked mean")
-            + " of last_hidden_state; no pooler");
+    String pooled =
+        switch (pooling) {
+          case "cls" -> "[CLS] state (token 0)";
+          case "max" -> "masked max";
+          default -> "masked mean";
+        };
+    if (embedding) {
+      own.put("normalize", normalize);
+      own.put(
+          "head",
+          "none: the embedding is the "
+              + pooled
+              + " of last_hidden_state"
+              + (normalize ? ", L2-normalized" : "")
+              + " (modules.json); no pooler");
+    } else {
+      own.put(
+          "head",
+          CLASSIFIER_WEIGHT
+              + " and "
+              + CLASSIFIER_BIAS
+              + " on the "
+              + pooled
+              + " of last_hidden_state; no pooler");
+    }
     if (thresholds != null) {
       ArrayNode t = own.putArray("thresholds");
       for (double v : thresholds) {
@@ -275,13 +297,22 @@ public final class HfDirectory {
         .put("name", "1")
         .put("path", "1_Pooling")
         .put("type", "sentence_transformers.models.Pooling");
+    if ("embedding".equals(task) && normalize) {
+      modules
+          .addObject()
+          .put("idx", 2)
+          .put("name", "2")
+          .put("path", "2_Normalize")
+          .put("type", "sentence_transformers.models.Normalize");
+      Files.createDirectories(dir.resolve("2_Normalize"));
+    }
     writeJson(dir.resolve(ST_MODULES_FILE), modules);
     writeJson(dir.resolve(ST_CONFIG_FILE), stConfig());
     ObjectNode p = JSON.createObjectNode();
     p.put("word_embedding_dimension", config.hiddenSize());
     p.put("pooling_mode_cls_token", "cls".equals(pooling));
     p.put("pooling_mode_mean_tokens", "mean".equals(pooling));
-    p.put("pooling_mode_max_tokens", false);
+    p.put("pooling_mode_max_tokens", "max".equals(pooling));
     p.put("pooling_mode_mean_sqrt_len_tokens", false);
     p.put("pooling_mode_weightedmean_tokens", false);
     p.put("pooling_mode_lasttoken", false);
@@ -407,6 +438,7 @@ public final class HfDirectory {
     private BertConfig config;
     private Map<String, WeightTensor> parameters;
     private List<String> labels;
+    private boolean normalize = true;
     private String task;
     private String pooling;
     private int maxLength;
@@ -441,7 +473,19 @@ public final class HfDirectory {
     }
 
     /**
-     * Sets the labels in the order of the head's outputs (required).
+     * Sets whether an embedding model's vectors are L2-normalized (a sentence-transformers {@code
+     * Normalize} module after the pooling); true by default, ignored for a classifier.
+     *
+     * @param normalize the choice
+     * @return this builder
+     */
+    public Builder optNormalize(boolean normalize) {
+      this.normalize = normalize;
+      return this;
+    }
+
+    /**
+     * Sets the labels in the order of the head's outputs (required; empty for an embedding model).
      *
      * @param labels the class names, or a multi-label model's labels
      * @return this builder
@@ -569,13 +613,17 @@ public final class HfDirectory {
         throw new IllegalStateException("HfDirectory: not set: " + String.join(", ", unset));
       }
       List<String> problems = new ArrayList<>();
-      if (!List.of("classification", "multilabel").contains(task)) {
-        problems.add("task '" + task + "' is not classification or multilabel");
+      boolean embedding = "embedding".equals(task);
+      if (!List.of("classification", "multilabel", "embedding").contains(task)) {
+        problems.add("task '" + task + "' is not classification, multilabel or embedding");
       }
-      if (!List.of("mean", "cls").contains(pooling)) {
-        problems.add("pooling '" + pooling + "' is not mean or cls");
+      if (!List.of("mean", "cls", "max").contains(pooling)) {
+        problems.add("pooling '" + pooling + "' is not mean, cls or max");
       }
-      if (new HashSet<>(labels).size() != labels.size() || labels.size() < 2) {
+      if (embedding && !labels.isEmpty()) {
+        problems.add("an embedding model has no labels, got " + labels);
+      } else if (!embedding
+          && (new HashSet<>(labels).size() != labels.size() || labels.size() < 2)) {
         problems.add("labels " + labels + " must be at least 2 different names");
       }
       if (thresholds != null && thresholds.length != labels.size()) {
@@ -590,8 +638,14 @@ public final class HfDirectory {
           problems.add(e.getMessage());
         }
       }
-      requireHead(HEAD_WEIGHT, new long[] {labels.size(), config.hiddenSize()}, problems);
-      requireHead(HEAD_BIAS, new long[] {labels.size()}, problems);
+      if (embedding) {
+        if (parameters.containsKey(HEAD_WEIGHT) || parameters.containsKey(HEAD_BIAS)) {
+          problems.add("an embedding model has no head, but head parameters were given");
+        }
+      } else {
+        requireHead(HEAD_WEIGHT, new long[] {labels.size(), config.hiddenSize()}, problems);
+        requireHead(HEAD_BIAS, new long[] {labels.size()}, problems);
+      }
       if (!problems.isEmpty()) {
         throw new IllegalArgumentException(
             "Cannot write a Hugging Face directory: " + String.join("; ", problems));
