@@ -115,7 +115,7 @@ final class EmbedCommand extends CliCommand {
                   ? PredictInput.read(System.in, "standard input", jsonl, field).texts()
                   : PredictInput.read(Path.of(input), jsonl, field).texts();
         }
-        float[][] vectors = predictor.embed(in, !noNormalize);
+        float[][] vectors = predictor.embed(in, !noNormalize && predictor.normalizesEmbeddings());
         if (out == null) {
           writeJsonl(in, vectors, out());
         } else {

@@ -68,7 +68,9 @@ public final class TextClassifierFactory implements BlockFactory, TranslatorFact
   @Override
   public Set<Pair<Type, Type>> getSupportedTypes() {
     return Set.of(
-        new Pair<>(String.class, Classifications.class), new Pair<>(Input.class, Output.class));
+        new Pair<>(String.class, Classifications.class),
+        new Pair<>(String.class, float[].class),
+        new Pair<>(Input.class, Output.class));
   }
 
   @Override
@@ -84,10 +86,28 @@ public final class TextClassifierFactory implements BlockFactory, TranslatorFact
               + " to "
               + output.getSimpleName());
     }
-    if (input == Input.class) {
-      return (Translator<I, O>) new ServingTextTranslator();
+    boolean embedding;
+    try {
+      embedding = "embedding".equals(metadata(model.getModelPath()).path("task").asText());
+    } catch (IOException e) {
+      throw new TranslateException(e);
     }
-    return (Translator<I, O>) new TextTranslator();
+    if (output == float[].class && !embedding) {
+      throw new IllegalArgumentException(
+          "a Finetune4J text classifier maps String to Classifications; float[] (sentence"
+              + " embeddings) is what an embedding model (task embedding) gives");
+    }
+    if (output == Classifications.class && embedding) {
+      throw new IllegalArgumentException(
+          "a Finetune4J embedding model maps String to float[] (its sentence embedding), not to"
+              + " Classifications");
+    }
+    if (input == Input.class) {
+      return (Translator<I, O>) new ServingTextTranslator(embedding);
+    }
+    return embedding
+        ? (Translator<I, O>) new EmbeddingTranslator()
+        : (Translator<I, O>) new TextTranslator();
   }
 
   private static JsonNode metadata(Path modelPath) throws IOException {
@@ -135,27 +155,77 @@ public final class TextClassifierFactory implements BlockFactory, TranslatorFact
   }
 
   /**
-   * DJL Serving's types: the text is the input's data (UTF-8), the output carries the
-   * classifications as JSON. This is the translator plain {@code Criteria<Input, Output>} finds
-   * through the export's {@code serving.properties}.
+   * An embedding model's text to its sentence embedding: the block's pooled vector, L2-normalized
+   * when the metadata's {@code normalize} says so (as {@code finetune embed} gives it).
    */
-  private static final class ServingTextTranslator implements NoBatchifyTranslator<Input, Output> {
+  private static final class EmbeddingTranslator implements NoBatchifyTranslator<String, float[]> {
     private final TextTranslator text = new TextTranslator();
+    private boolean normalize;
 
     @Override
     public void prepare(TranslatorContext ctx) throws IOException {
       text.prepare(ctx);
+      normalize = metadata(ctx.getModel().getModelPath()).path("normalize").asBoolean(true);
+    }
+
+    @Override
+    public NDList processInput(TranslatorContext ctx, String input) {
+      return text.processInput(ctx, input);
+    }
+
+    @Override
+    public float[] processOutput(TranslatorContext ctx, NDList list) {
+      float[] v = list.singletonOrThrow().reshape(-1).toFloatArray();
+      if (normalize) {
+        double sq = 0;
+        for (float x : v) {
+          sq += (double) x * x;
+        }
+        double n = Math.max(Math.sqrt(sq), 1e-12);
+        for (int i = 0; i < v.length; i++) {
+          v[i] = (float) (v[i] / n);
+        }
+      }
+      return v;
+    }
+  }
+
+  /**
+   * DJL Serving's types: the text is the input's data (UTF-8), the output carries the
+   * classifications (or an embedding model's vector) as JSON. This is the translator plain {@code
+   * Criteria<Input, Output>} finds through the export's {@code serving.properties}.
+   */
+  private static final class ServingTextTranslator implements NoBatchifyTranslator<Input, Output> {
+    private final TextTranslator text = new TextTranslator();
+    private final EmbeddingTranslator embedding;
+
+    ServingTextTranslator(boolean embedding) {
+      this.embedding = embedding ? new EmbeddingTranslator() : null;
+    }
+
+    @Override
+    public void prepare(TranslatorContext ctx) throws IOException {
+      if (embedding != null) {
+        embedding.prepare(ctx);
+      } else {
+        text.prepare(ctx);
+      }
     }
 
     @Override
     public NDList processInput(TranslatorContext ctx, Input input) {
-      return text.processInput(ctx, input.getData().getAsString());
+      String t = input.getData().getAsString();
+      return embedding != null ? embedding.processInput(ctx, t) : text.processInput(ctx, t);
     }
 
     @Override
     public Output processOutput(TranslatorContext ctx, NDList list) {
       Output out = new Output();
-      out.add(text.processOutput(ctx, list));
+      if (embedding != null) {
+        out.add(ai.djl.util.JsonUtils.GSON.toJson(embedding.processOutput(ctx, list)));
+      } else {
+        out.add(text.processOutput(ctx, list));
+      }
       return out;
     }
   }

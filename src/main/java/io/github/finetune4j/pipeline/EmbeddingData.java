@@ -191,12 +191,11 @@ record EmbeddingData(Split train, Split valid, Split test) {
         return new Scored(ex.items());
       }
       IrSplitSpec ir = (IrSplitSpec) spec;
-      Path dir = Path.of(ir.path());
       IrSplit split =
           IrSplitSource.builder()
-              .setQueries(dir.resolve(ir.queries()))
-              .setCorpus(dir.resolve(ir.corpus()))
-              .setQrels(dir.resolve(ir.qrels()))
+              .setQueries(ir.file(ir.queries()))
+              .setCorpus(ir.file(ir.corpus()))
+              .setQrels(ir.file(ir.qrels()))
               .optDropQueriesWithoutRelevant(ir.dropQueriesWithoutRelevant())
               .build()
               .read();

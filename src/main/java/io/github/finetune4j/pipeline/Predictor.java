@@ -174,7 +174,26 @@ public final class Predictor implements AutoCloseable {
    *     outside the encoder's vocabulary
    */
   public List<Prediction> predict(List<String> texts) throws BadInputException {
-    return textModel().predict(texts);
+    TextReader model = textModel();
+    if ("embedding".equals(model.task())) {
+      throw new BadInputException(
+          List.of(
+              dir
+                  + ": an embedding model (task embedding) predicts no labels; `finetune embed "
+                  + dir
+                  + " --input FILE` prints its vectors"));
+    }
+    return model.predict(texts);
+  }
+
+  /**
+   * Whether {@code embed} normalizes by default: an embedding model as its recipe said ({@code
+   * task.normalize}), any other text model yes.
+   *
+   * @return whether vectors are L2-normalized unless asked otherwise
+   */
+  public boolean normalizesEmbeddings() {
+    return text == null || text.normalizes();
   }
 
   /**

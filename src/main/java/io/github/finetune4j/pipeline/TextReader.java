@@ -111,6 +111,16 @@ final class TextReader implements AutoCloseable {
   }
 
   /**
+   * Whether the model's sentence embeddings are L2-normalized (an embedding model's {@code
+   * normalize}; true for others).
+   *
+   * @return the choice
+   */
+  boolean normalizes() {
+    return metadata.normalize();
+  }
+
+  /**
    * The class names, in the order of the head's outputs.
    *
    * @return the classes

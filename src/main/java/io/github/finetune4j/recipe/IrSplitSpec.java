@@ -15,7 +15,7 @@ import java.util.Objects;
  */
 @Kind("ir")
 @Doc(
-    "An information-retrieval split for an embedding task's evaluation, in BEIR's layout: a folder with the queries (`_id`, `text`), the corpus (`_id`, `text`, optional `title`) and the relevance judgements (`query-id`, `corpus-id`, optional `score`); each file JSON lines, CSV or TSV by its name.")
+    "An information-retrieval split for an embedding task's evaluation, in BEIR's layout: a folder with the queries (`_id`, `text`), the corpus (`_id`, `text`, optional `title`) and the relevance judgements (`query-id`, `corpus-id`, optional `score`); each file JSON lines, CSV or TSV by its name (a file also found with .gz appended, compressed).")
 public record IrSplitSpec(
     @Required @Doc("The folder, relative to the working directory.") String path,
     @Doc("The queries file, in the folder (default `queries.jsonl`).") String queries,
@@ -34,6 +34,19 @@ public record IrSplitSpec(
     qrels = qrels == null ? "qrels.tsv" : qrels;
     dropQueriesWithoutRelevant =
         dropQueriesWithoutRelevant == null ? Boolean.FALSE : dropQueriesWithoutRelevant;
+  }
+
+  /**
+   * One of the split's files in its folder: {@code name}, or {@code name.gz} when only the
+   * compressed file is there.
+   *
+   * @param name the file's name (queries, corpus or qrels)
+   * @return the path
+   */
+  public java.nio.file.Path file(String name) {
+    java.nio.file.Path plain = java.nio.file.Path.of(path).resolve(name).normalize();
+    java.nio.file.Path gz = java.nio.file.Path.of(path).resolve(name + ".gz").normalize();
+    return !java.nio.file.Files.exists(plain) && java.nio.file.Files.isRegularFile(gz) ? gz : plain;
   }
 
   /**

@@ -641,7 +641,7 @@ final class RecipeChecks {
           {"queries", ir.queries()}, {"corpus", ir.corpus()}, {"qrels", ir.qrels()}
         };
         for (String[] f : files) {
-          Path file = p.resolve(f[1]).normalize();
+          Path file = ir.file(f[1]);
           if (!Files.isRegularFile(file)) {
             problems.add(
                 path
