@@ -334,7 +334,8 @@ public final class HtmlReport {
     for (Iterator<Map.Entry<String, JsonNode>> it = summary.fields(); it.hasNext(); ) {
       Map.Entry<String, JsonNode> e = it.next();
       JsonNode v = e.getValue();
-      if (List.of("test_metrics", "final_valid_metrics", "confusion_matrix", "new_groups")
+      if (List.of(
+              "test_metrics", "final_valid_metrics", "confusion_matrix", "new_groups", "base_model")
           .contains(e.getKey())) {
         continue; // tables of their own below
       }
@@ -343,7 +344,30 @@ public final class HtmlReport {
     }
     b.append("</table>");
     JsonNode metrics = summary.get("test_metrics");
-    if (metrics != null && metrics.isObject() && metrics.size() > 0) {
+    JsonNode base = summary.path("base_model").path("test_metrics");
+    if (metrics != null && metrics.isObject() && metrics.size() > 0 && base.isObject()) {
+      // an embedding model: the untouched model beside the tuned one, and the change
+      b.append("<h3>Test metrics: tuned vs untouched</h3>")
+          .append("<table class=\"kv\" id=\"test-metrics\"><tr><th>metric</th><th>tuned</th>")
+          .append("<th>untouched</th><th>change</th></tr>");
+      metrics
+          .fields()
+          .forEachRemaining(
+              m -> {
+                JsonNode u = base.path(m.getKey());
+                b.append("<tr><td>").append(esc(m.getKey())).append("</td><td>");
+                b.append(m.getValue().isNumber() ? fmt(m.getValue().asDouble()) : "-");
+                b.append("</td><td>").append(u.isNumber() ? fmt(u.asDouble()) : "-");
+                b.append("</td><td>");
+                b.append(
+                    m.getValue().isNumber() && u.isNumber()
+                        ? String.format(
+                            java.util.Locale.ROOT, "%+.4f", m.getValue().asDouble() - u.asDouble())
+                        : "-");
+                b.append("</td></tr>");
+              });
+      b.append("</table>");
+    } else if (metrics != null && metrics.isObject() && metrics.size() > 0) {
       b.append("<h3>Test metrics</h3><table class=\"kv\" id=\"test-metrics\">");
       metrics
           .fields()

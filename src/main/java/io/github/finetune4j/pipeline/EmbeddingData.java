@@ -301,7 +301,7 @@ record EmbeddingData(Split train, Split valid, Split test) {
     Map<String, Integer> docIndex = new HashMap<>();
     for (int d = 0; d < ir.corpus().size(); d++) {
       IrDocument doc = ir.corpus().get(d);
-      ids[q + d] = tokenizer.ids(documentText(doc));
+      ids[q + d] = tokenizer.ids(doc.content()); // title + " " + text, as BEIR joins them
       docIndex.put(doc.id(), d);
     }
     List<Set<Integer>> relevant = new ArrayList<>();
@@ -311,18 +311,5 @@ record EmbeddingData(Split train, Split valid, Split test) {
       relevant.add(r);
     }
     return new RetrievalBatches(ids, q, relevant);
-  }
-
-  /**
-   * The text a document is embedded as: its title and text joined by a space, as BEIR's loaders and
-   * sentence-transformers' evaluator give them, or the text alone without a title.
-   *
-   * @param doc the document
-   * @return the text
-   */
-  static String documentText(IrDocument doc) {
-    return doc.title() == null || doc.title().isBlank()
-        ? doc.text()
-        : doc.text() == null || doc.text().isBlank() ? doc.title() : doc.title() + " " + doc.text();
   }
 }

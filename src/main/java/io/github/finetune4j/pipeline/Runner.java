@@ -275,7 +275,9 @@ final class Runner {
    * Problems of the recipe's early stopping with this task and validation split: there must be a
    * split to score, and the metric must be one the task reports.
    */
-  static List<String> earlyStoppingProblems(Recipe recipe, Task task, boolean hasValid) {
+  static List<String> earlyStoppingProblems(
+      Recipe recipe, Task task, io.github.finetune4j.train.Batches valid) {
+    boolean hasValid = valid != null;
     EarlyStoppingSpec es = recipe.train().earlyStopping();
     List<String> problems = new ArrayList<>();
     if (es == null) {
@@ -286,7 +288,13 @@ final class Runner {
           "train.early_stopping: needs a validation split to score the epochs on (data.valid,"
               + " data.train.valid_fraction, or FineTuning.Builder.optValid)");
     }
-    if (!es.metric().equals("loss") && !task.metricNames().contains(es.metric())) {
+    if (es.metric().equals("loss") && hasValid && !valid.scoresLoss()) {
+      problems.add(
+          "train.early_stopping.metric: 'loss', but the validation split is an"
+              + " information-retrieval split, which has no loss (it is scored as a whole); watch"
+              + " one of "
+              + task.metricNames());
+    } else if (!es.metric().equals("loss") && !task.metricNames().contains(es.metric())) {
       List<String> names = new ArrayList<>(List.of("loss"));
       names.addAll(task.metricNames());
       problems.add(
@@ -384,7 +392,7 @@ final class Runner {
     long wallStart = s.startedAt() != 0 ? s.startedAt() : System.nanoTime();
     Path runDir = Path.of(policy.output().dir());
     List<String> problems =
-        new ArrayList<>(earlyStoppingProblems(policy, s.task(), s.valid() != null));
+        new ArrayList<>(earlyStoppingProblems(policy, s.task(), s.valid()));
     problems.addAll(Precision.problems(policy, block));
     problems.addAll(Devices.problems(policy));
     List<String> formats = List.of();

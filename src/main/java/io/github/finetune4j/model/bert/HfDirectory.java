@@ -303,8 +303,7 @@ public final class HfDirectory {
           .put("idx", 2)
           .put("name", "2")
           .put("path", "2_Normalize")
-          .put("type", "sentence_transformers.models.Normalize");
-      Files.createDirectories(dir.resolve("2_Normalize"));
+          .put("type", "sentence_transformers.models.Normalize"); // no files: it has no settings
     }
     writeJson(dir.resolve(ST_MODULES_FILE), modules);
     writeJson(dir.resolve(ST_CONFIG_FILE), stConfig());
