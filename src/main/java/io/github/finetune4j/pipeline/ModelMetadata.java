@@ -12,10 +12,11 @@ import java.util.Set;
 /**
  * The checked contents of an exported model's {@value Exporter#MODEL_CONFIG}, as {@code
  * FineTune.run} writes it: {@code bert} (the encoder's sizes), {@code classes}, {@code pooling},
- * {@code dropout}, {@code max_length} and, optionally, {@code text_field}.
+ * {@code dropout}, {@code max_length} and, optionally, {@code text_field} and {@code text_pair}.
  *
  * @param bert the encoder's architecture
- * @param classes the class names (or a multi-label model's labels), at least two, all different
+ * @param classes the class names (at least two), or a multi-label model's labels (at least one),
+ *     all different
  * @param pooling {@code mean} or {@code cls}
  * @param dropout the dropout before the head (unused in prediction)
  * @param maxLength the most tokens per text
@@ -24,6 +25,8 @@ import java.util.Set;
  * @param task {@code classification} (also when not recorded) or {@code multilabel}
  * @param threshold a multi-label model's decision threshold (0.5 when not recorded)
  * @param thresholds a multi-label model's per-label thresholds, or null
+ * @param textPair the JSONL field of the second text of a model of text pairs (a cross-encoder), or
+ *     null for a model of single texts
  */
 record ModelMetadata(
     BertConfig bert,
@@ -34,7 +37,22 @@ record ModelMetadata(
     String textField,
     String task,
     double threshold,
-    double[] thresholds) {
+    double[] thresholds,
+    String textPair) {
+
+  /** Metadata of a model of single texts. */
+  ModelMetadata(
+      BertConfig bert,
+      List<String> classes,
+      String pooling,
+      double dropout,
+      int maxLength,
+      String textField,
+      String task,
+      double threshold,
+      double[] thresholds) {
+    this(bert, classes, pooling, dropout, maxLength, textField, task, threshold, thresholds, null);
+  }
 
   /** Text field of JSONL input when the metadata records none. */
   static final String DEFAULT_TEXT_FIELD = "text";
@@ -70,7 +88,8 @@ record ModelMetadata(
     List<String> problems = new ArrayList<>();
     ExportFormat.check(file, root, problems);
     BertConfig bert = bert(file, root.path("bert"), problems);
-    List<String> classes = classes(file, root.path("classes"), problems);
+    boolean labelSet = "multilabel".equals(root.path("task").asText(""));
+    List<String> classes = classes(file, root.path("classes"), labelSet ? 1 : 2, problems);
     JsonNode pooling = root.path("pooling");
     if (!pooling.isTextual() || !List.of("mean", "cls").contains(pooling.asText())) {
       problems.add(
@@ -99,6 +118,11 @@ record ModelMetadata(
       problems.add(
           file + ": \"text_field\" must be a field name, got " + Problems.describe(textField));
     }
+    JsonNode textPair = root.path("text_pair");
+    if (!textPair.isMissingNode() && (!textPair.isTextual() || textPair.asText().isEmpty())) {
+      problems.add(
+          file + ": \"text_pair\" must be a field name, got " + Problems.describe(textPair));
+    }
     JsonNode task = root.path("task");
     if (!task.isMissingNode()
         && !(task.isTextual() && List.of("classification", "multilabel").contains(task.asText()))) {
@@ -126,7 +150,8 @@ record ModelMetadata(
         textField.isMissingNode() ? DEFAULT_TEXT_FIELD : textField.asText(),
         task.isMissingNode() ? "classification" : task.asText(),
         threshold.isMissingNode() ? 0.5 : threshold.asDouble(),
-        perLabel);
+        perLabel,
+        textPair.isMissingNode() ? null : textPair.asText());
   }
 
   private static BertConfig bert(Path file, JsonNode bert, List<String> problems) {
@@ -177,7 +202,7 @@ record ModelMetadata(
     }
   }
 
-  private static List<String> classes(Path file, JsonNode node, List<String> problems) {
+  private static List<String> classes(Path file, JsonNode node, int least, List<String> problems) {
     if (!node.isArray()) {
       problems.add(
           file + ": \"classes\" must be a list of class names, got " + Problems.describe(node));
@@ -194,8 +219,13 @@ record ModelMetadata(
         classes.add(c.asText());
       }
     }
-    if (node.size() < 2) {
-      problems.add(file + ": \"classes\" must list at least 2 classes, got " + node.size());
+    if (node.size() < least) {
+      problems.add(
+          file
+              + ": \"classes\" must list at least "
+              + (least == 1 ? "1 label" : least + " classes")
+              + ", got "
+              + node.size());
     }
     return List.copyOf(classes);
   }

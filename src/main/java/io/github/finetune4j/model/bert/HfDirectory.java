@@ -575,8 +575,9 @@ public final class HfDirectory {
       if (!List.of("mean", "cls").contains(pooling)) {
         problems.add("pooling '" + pooling + "' is not mean or cls");
       }
-      if (new HashSet<>(labels).size() != labels.size() || labels.size() < 2) {
-        problems.add("labels " + labels + " must be at least 2 different names");
+      int least = "multilabel".equals(task) ? 1 : 2; // a one-label model: a cross-encoder's score
+      if (new HashSet<>(labels).size() != labels.size() || labels.size() < least) {
+        problems.add("labels " + labels + " must be at least " + least + " different names");
       }
       if (thresholds != null && thresholds.length != labels.size()) {
         problems.add(
