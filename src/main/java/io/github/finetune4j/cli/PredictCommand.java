@@ -27,6 +27,8 @@ import picocli.CommandLine.Parameters;
       "Predict with a fine-tuned run's exported model.",
       "A text classifier takes texts as arguments, or one per line from --input FILE (- for"
           + " standard input).",
+      "A model of text pairs (a cross-encoder) takes JSON Lines from --input FILE.jsonl (or"
+          + " --jsonl), each line with both texts in the fields recorded at export.",
       "A CSV table (FILE.csv, or a first line that is a CSV header naming the text field) is"
           + " refused for a text classifier; --lines reads any file one text per line.",
       "A model of feature vectors (csv data) takes --input FILE.csv: a header row naming its"
@@ -144,6 +146,9 @@ final class PredictCommand extends CliCommand {
         predictor.setPrecision(precision);
         boolean sets = "multilabel".equals(predictor.task());
         String field = textField != null ? textField : predictor.textField();
+        if (predictor.textPair() != null) {
+          return pairs(predictor, file, fromJsonl, field, predictor.textPair());
+        }
         if (input != null && !fromJsonl && !lines && file != null && isCsvName(file)) {
           throw new BadInputException(
               List.of(
@@ -182,6 +187,73 @@ final class PredictCommand extends CliCommand {
       }
       return FAILED;
     }
+  }
+
+  /**
+   * Scores pairs of texts with a model of text pairs: JSON Lines only, each line with both texts;
+   * plain texts (arguments or lines) are refused.
+   */
+  private int pairs(Predictor predictor, Path file, boolean fromJsonl, String field, String pair)
+      throws BadInputException {
+    String reads =
+        runDir
+            + " holds a model of text pairs (a cross-encoder), which reads JSON Lines with both"
+            + " texts in the fields \""
+            + field
+            + "\" and \""
+            + pair
+            + "\"";
+    if (input == null) {
+      throw new BadInputException(
+          List.of(reads + "; give them with --input FILE.jsonl (or --jsonl), not as arguments"));
+    }
+    if (!fromJsonl) {
+      throw new BadInputException(
+          List.of(
+              (file == null ? "standard input" : input)
+                  + ": read one text per line, but "
+                  + reads
+                  + "; give a .jsonl file, or --jsonl"));
+    }
+    String name = file == null ? "standard input" : input;
+    PredictInput in =
+        file == null
+            ? PredictInput.read(System.in, name, true, field, pair)
+            : PredictInput.read(file, true, field, pair);
+    if (in.skippedEmptyLines() > 0) {
+      err()
+          .printf(
+              Locale.ROOT,
+              "finetune: skipped %d empty line%s of %s%n",
+              in.skippedEmptyLines(),
+              in.skippedEmptyLines() == 1 ? "" : "s",
+              Escapes.escape(name));
+    }
+    boolean sets = "multilabel".equals(predictor.task());
+    List<String> firsts = in.texts();
+    List<String> seconds = in.pairs();
+    for (int start = 0; start < firsts.size(); start += CHUNK) {
+      int end = Math.min(firsts.size(), start + CHUNK);
+      List<Prediction> out =
+          predictor.predictPairs(firsts.subList(start, end), seconds.subList(start, end));
+      StringBuilder b = new StringBuilder();
+      for (int i = 0; i < out.size(); i++) {
+        Prediction p = out.get(i);
+        String second = seconds.get(start + i);
+        if (format == Format.tsv) {
+          b.append(tsv(p, sets)).append('\t').append(Escapes.escape(second));
+        } else {
+          ObjectNode o = JSON.createObjectNode();
+          o.put("text", p.text());
+          o.put("text_pair", second);
+          b.append(json(p, sets, o));
+        }
+        b.append('\n');
+      }
+      out().print(b);
+    }
+    out().flush();
+    return OK;
   }
 
   /**

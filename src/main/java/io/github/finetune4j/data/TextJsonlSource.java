@@ -11,6 +11,10 @@ import java.util.List;
  * one object per line with a text field and a label field, in UTF-8 (a leading byte order mark is
  * skipped; a file in UTF-16 or UTF-32 is refused). Blank lines are skipped. A line that holds more
  * than one value, or an object that names a field twice, is an error.
+ *
+ * <p>With a pair field, every example is a pair of texts (the text field's and the pair field's, a
+ * query and a passage say) with one label; a line where either side is empty or only whitespace is
+ * an error naming the line (a pair needs both texts), not skipped.
  */
 public final class TextJsonlSource {
 
@@ -18,6 +22,7 @@ public final class TextJsonlSource {
   private final String textField;
   private final String labelField;
   private final Integer limit;
+  private final String pairField;
 
   /**
    * Creates a source.
@@ -28,10 +33,25 @@ public final class TextJsonlSource {
    * @param limit keep only the first N examples, or null for all
    */
   public TextJsonlSource(Path path, String textField, String labelField, Integer limit) {
+    this(path, textField, labelField, limit, null);
+  }
+
+  /**
+   * Creates a source of single texts or, with a pair field, of pairs of texts.
+   *
+   * @param path the file
+   * @param textField name of the (first) text field
+   * @param labelField name of the label field
+   * @param limit keep only the first N examples, or null for all
+   * @param pairField name of the second text's field, or null for single texts
+   */
+  public TextJsonlSource(
+      Path path, String textField, String labelField, Integer limit, String pairField) {
     this.path = path;
     this.textField = textField;
     this.labelField = labelField;
     this.limit = limit;
+    this.pairField = pairField;
   }
 
   /**
@@ -99,6 +119,7 @@ public final class TextJsonlSource {
                   + "' must be a string, got "
                   + JsonLines.kind(text));
         }
+        String second = pairField == null ? null : pairText(node, lineNo);
         JsonNode label = node.get(labelField);
         if (label == null) {
           throw new DataException(
@@ -131,11 +152,21 @@ public final class TextJsonlSource {
                   + " (head.classes)");
         }
         String value = text.asText();
+        if (second != null && (value.isBlank() || second.isBlank())) {
+          String side = value.isBlank() ? textField : pairField;
+          throw new DataException(
+              where(lineNo)
+                  + "the pair's "
+                  + (value.isBlank() ? "first" : "second")
+                  + " text (field '"
+                  + side
+                  + "') is empty or only whitespace; a pair needs both texts");
+        }
         if (value.isBlank()) {
           emptyTexts++;
           continue;
         }
-        out.add(new TextExample(value, idx, multi));
+        out.add(new TextExample(value, idx, multi, second));
       }
       invalidUtf8 = lines.invalidUtf8Lines();
       firstInvalidUtf8 = lines.firstInvalidUtf8Line();
@@ -152,6 +183,29 @@ public final class TextJsonlSource {
       throw new DataException(path + ": the dataset is empty (no examples" + skipped + ")");
     }
     return new TextData(out, emptyTexts, invalidUtf8, firstInvalidUtf8);
+  }
+
+  /** The second text of a pair: a string field, else a clear error. */
+  private String pairText(JsonNode node, long lineNo) throws DataException {
+    JsonNode pair = node.get(pairField);
+    if (pair == null) {
+      throw new DataException(
+          where(lineNo)
+              + "no text_pair field '"
+              + pairField
+              + "' (fields: "
+              + JsonLines.fields(node)
+              + ")");
+    }
+    if (!pair.isTextual()) {
+      throw new DataException(
+          where(lineNo)
+              + "field '"
+              + pairField
+              + "' must be a string, got "
+              + JsonLines.kind(pair));
+    }
+    return pair.asText();
   }
 
   /** A list of declared labels as a 0/1 vector; anything else is a clear error. */

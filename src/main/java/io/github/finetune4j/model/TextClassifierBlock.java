@@ -20,7 +20,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * A BERT-family encoder with a classification head: {@code (inputIds, attentionMask) -> logits}.
+ * A BERT-family encoder with a classification head: {@code (inputIds, attentionMask[,
+ * tokenTypeIds]) -> logits}; without segment ids (single texts) they are all 0.
  *
  * <p>Its direct children are {@code embeddings}, {@code encoder} (the encoder's two halves) and
  * {@code head} (a linear layer), so parameter names read {@code embeddings.word_embeddings.weight},
@@ -155,7 +156,15 @@ public final class TextClassifierBlock extends AbstractBlock implements Segmente
                 + " and "
                 + mask.getShape());
       }
-      x = new NDList(embeddings.forward(ps, new NDList(ids), training).singletonOrThrow(), mask);
+      NDList embedIn = new NDList(ids);
+      if (x.size() > 2) { // segment ids of pairs of texts
+        if (!x.get(2).getShape().equals(ids.getShape())) {
+          throw new IllegalArgumentException(
+              "tokenTypeIds must be [batch, length] like inputIds, got " + x.get(2).getShape());
+        }
+        embedIn.add(x.get(2));
+      }
+      x = new NDList(embeddings.forward(ps, embedIn, training).singletonOrThrow(), mask);
     }
     int first = Math.max(from, 1) - 1;
     int last = Math.min(to - 1, layers);

@@ -12,11 +12,11 @@ import java.util.Set;
 /**
  * The checked contents of an exported model's {@value Exporter#MODEL_CONFIG}, as {@code
  * FineTune.run} writes it: {@code bert} (the encoder's sizes), {@code classes}, {@code pooling},
- * {@code dropout}, {@code max_length} and, optionally, {@code text_field}.
+ * {@code dropout}, {@code max_length} and, optionally, {@code text_field} and {@code text_pair}.
  *
  * @param bert the encoder's architecture
- * @param classes the class names (or a multi-label model's labels), at least two, all different;
- *     none for an embedding model
+ * @param classes the class names (at least two), or a multi-label model's labels (at least one),
+ *     all different; none for an embedding model
  * @param pooling {@code mean}, {@code cls} or {@code max}
  * @param dropout the dropout before the head (unused in prediction)
  * @param maxLength the most tokens per text
@@ -27,6 +27,8 @@ import java.util.Set;
  * @param threshold a multi-label model's decision threshold (0.5 when not recorded)
  * @param thresholds a multi-label model's per-label thresholds, or null
  * @param normalize whether an embedding model's vectors are L2-normalized (true when not recorded)
+ * @param textPair the JSONL field of the second text of a model of text pairs (a cross-encoder), or
+ *     null for a model of single texts
  */
 record ModelMetadata(
     BertConfig bert,
@@ -38,9 +40,10 @@ record ModelMetadata(
     String task,
     double threshold,
     double[] thresholds,
-    boolean normalize) {
+    boolean normalize,
+    String textPair) {
 
-  /** The metadata of a classifier (no embedding normalization to record). */
+  /** The metadata of a classifier of single texts (no normalization or text pair to record). */
   ModelMetadata(
       BertConfig bert,
       List<String> classes,
@@ -51,7 +54,18 @@ record ModelMetadata(
       String task,
       double threshold,
       double[] thresholds) {
-    this(bert, classes, pooling, dropout, maxLength, textField, task, threshold, thresholds, true);
+    this(
+        bert,
+        classes,
+        pooling,
+        dropout,
+        maxLength,
+        textField,
+        task,
+        threshold,
+        thresholds,
+        true,
+        null);
   }
 
   /** Text field of JSONL input when the metadata records none. */
@@ -90,7 +104,9 @@ record ModelMetadata(
     BertConfig bert = bert(file, root.path("bert"), problems);
     JsonNode task = root.path("task");
     boolean embedding = task.isTextual() && "embedding".equals(task.asText());
-    List<String> classes = classes(file, root.path("classes"), embedding ? 0 : 2, problems);
+    boolean labelSet = "multilabel".equals(task.asText(""));
+    List<String> classes =
+        classes(file, root.path("classes"), embedding ? 0 : labelSet ? 1 : 2, problems);
     JsonNode pooling = root.path("pooling");
     if (!pooling.isTextual() || !List.of("mean", "cls", "max").contains(pooling.asText())) {
       problems.add(
@@ -126,6 +142,11 @@ record ModelMetadata(
       problems.add(
           file + ": \"text_field\" must be a field name, got " + Problems.describe(textField));
     }
+    JsonNode textPair = root.path("text_pair");
+    if (!textPair.isMissingNode() && (!textPair.isTextual() || textPair.asText().isEmpty())) {
+      problems.add(
+          file + ": \"text_pair\" must be a field name, got " + Problems.describe(textPair));
+    }
     if (!task.isMissingNode()
         && !(task.isTextual()
             && List.of("classification", "multilabel", "embedding").contains(task.asText()))) {
@@ -154,7 +175,8 @@ record ModelMetadata(
         task.isMissingNode() ? "classification" : task.asText(),
         threshold.isMissingNode() ? 0.5 : threshold.asDouble(),
         perLabel,
-        normalize.isMissingNode() || normalize.asBoolean());
+        normalize.isMissingNode() || normalize.asBoolean(),
+        textPair.isMissingNode() ? null : textPair.asText());
   }
 
   private static BertConfig bert(Path file, JsonNode bert, List<String> problems) {
@@ -205,8 +227,7 @@ record ModelMetadata(
     }
   }
 
-  private static List<String> classes(
-      Path file, JsonNode node, int atLeast, List<String> problems) {
+  private static List<String> classes(Path file, JsonNode node, int least, List<String> problems) {
     if (!node.isArray()) {
       problems.add(
           file + ": \"classes\" must be a list of class names, got " + Problems.describe(node));
@@ -223,8 +244,13 @@ record ModelMetadata(
         classes.add(c.asText());
       }
     }
-    if (node.size() < atLeast) {
-      problems.add(file + ": \"classes\" must list at least 2 classes, got " + node.size());
+    if (node.size() < least) {
+      problems.add(
+          file
+              + ": \"classes\" must list at least "
+              + (least == 1 ? "1 label" : least + " classes")
+              + ", got "
+              + node.size());
     }
     return List.copyOf(classes);
   }

@@ -76,6 +76,10 @@ final class OnnxExport {
     if ("multilabel".equals(meta.task())) {
       props.put("finetune4j.thresholds", JSON.valueToTree(thresholds(meta)).toString());
     }
+    if (meta.textPair() != null) { // a cross-encoder: feed [CLS] text [SEP] pair [SEP], types 0/1
+      props.put("finetune4j.text_field", meta.textField());
+      props.put("finetune4j.text_pair", meta.textPair());
+    }
     BertOnnx onnx = new BertOnnx(meta.bert(), weights(block), meta.pooling());
     boolean embedding = "embedding".equals(meta.task());
     if (embedding) {
@@ -159,6 +163,10 @@ final class OnnxExport {
     f.put("task", meta.task());
     f.put("pooling", meta.pooling());
     f.put("max_length", meta.maxLength());
+    if (meta.textPair() != null) {
+      f.put("text_field", meta.textField());
+      f.put("text_pair", meta.textPair());
+    }
     if ("multilabel".equals(meta.task())) {
       ArrayNode t = f.putArray("thresholds");
       for (double v : thresholds(meta)) {

@@ -32,10 +32,14 @@ import java.util.zip.GZIPInputStream;
  * line whose text is in a named string field). Lines that are empty or only white space are skipped
  * and counted. Files whose name ends {@code .gz} are decompressed.
  *
- * @param texts the texts, in input order
+ * <p>For a model of text pairs, JSON Lines whose objects hold both texts in two named string
+ * fields; a pair with an empty side is refused, naming its line.
+ *
+ * @param texts the texts (of pairs, the first texts), in input order
  * @param skippedEmptyLines how many empty lines were skipped
+ * @param pairs the second texts of pairs, one per text, or null for single texts
  */
-public record PredictInput(List<String> texts, int skippedEmptyLines) {
+public record PredictInput(List<String> texts, int skippedEmptyLines, List<String> pairs) {
 
   /** At most this many problems are listed; reading stops there. */
   static final int MAX_PROBLEMS = 10;
@@ -49,9 +53,20 @@ public record PredictInput(List<String> texts, int skippedEmptyLines) {
   private static final ObjectMapper JSON =
       new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
-  /** Copies the list. */
+  /** Copies the lists. */
   public PredictInput {
     texts = List.copyOf(texts);
+    pairs = pairs == null ? null : List.copyOf(pairs);
+  }
+
+  /**
+   * Single texts.
+   *
+   * @param texts the texts, in input order
+   * @param skippedEmptyLines how many empty lines were skipped
+   */
+  public PredictInput(List<String> texts, int skippedEmptyLines) {
+    this(texts, skippedEmptyLines, null);
   }
 
   /**
@@ -79,6 +94,23 @@ public record PredictInput(List<String> texts, int skippedEmptyLines) {
    */
   public static PredictInput read(Path file, boolean jsonl, String textField)
       throws BadInputException {
+    return read(file, jsonl, textField, null);
+  }
+
+  /**
+   * Reads a file as {@link #read(Path, boolean, String)} does; with a {@code pairField}, JSON Lines
+   * of pairs of texts.
+   *
+   * @param file the file
+   * @param jsonl whether it holds JSON Lines (must be true with a {@code pairField})
+   * @param textField the JSONL field of the (first) text
+   * @param pairField the JSONL field of the second text, or null for single texts
+   * @return the texts (and second texts)
+   * @throws BadInputException as {@link #read(Path, boolean, String)}, and for a pair with a
+   *     missing, non-string or empty side
+   */
+  public static PredictInput read(Path file, boolean jsonl, String textField, String pairField)
+      throws BadInputException {
     if (Files.isDirectory(file)) {
       throw new BadInputException(List.of(file + ": is a directory, expected a file of texts"));
     }
@@ -89,7 +121,7 @@ public record PredictInput(List<String> texts, int skippedEmptyLines) {
       if (file.toString().endsWith(".gz")) {
         in = new GZIPInputStream(in, 1 << 16);
       }
-      return read(in, file.toString(), jsonl, textField);
+      return read(in, file.toString(), jsonl, textField, pairField);
     } catch (FileNotFoundException e) {
       // FileInputStream says why in its message ("... (No such file or directory)")
       throw new BadInputException(List.of(Problems.unreadable(file, notFound(file, e))));
@@ -121,7 +153,29 @@ public record PredictInput(List<String> texts, int skippedEmptyLines) {
    */
   public static PredictInput read(InputStream in, String name, boolean jsonl, String textField)
       throws BadInputException {
+    return read(in, name, jsonl, textField, null);
+  }
+
+  /**
+   * Reads a stream as {@link #read(InputStream, String, boolean, String)} does; with a {@code
+   * pairField}, JSON Lines of pairs of texts.
+   *
+   * @param in the stream, UTF-8
+   * @param name how messages call it, e.g. {@code standard input}
+   * @param jsonl whether it holds JSON Lines (must be true with a {@code pairField})
+   * @param textField the JSONL field of the (first) text
+   * @param pairField the JSONL field of the second text, or null for single texts
+   * @return the texts (and second texts)
+   * @throws BadInputException as {@link #read(Path, boolean, String, String)}
+   */
+  public static PredictInput read(
+      InputStream in, String name, boolean jsonl, String textField, String pairField)
+      throws BadInputException {
+    if (pairField != null && !jsonl) {
+      throw new IllegalArgumentException("pairs of texts are read from JSON Lines only");
+    }
     List<String> texts = new ArrayList<>();
+    List<String> pairs = pairField == null ? null : new ArrayList<>();
     List<String> problems = new ArrayList<>();
     int skipped = 0;
     int lineNo = 0;
@@ -147,6 +201,12 @@ public record PredictInput(List<String> texts, int skippedEmptyLines) {
           skipped++;
         } else if (!jsonl) {
           texts.add(line);
+        } else if (pairs != null) {
+          String[] pair = jsonPair(line, name + ":" + lineNo, textField, pairField, problems);
+          if (pair != null) {
+            texts.add(pair[0]);
+            pairs.add(pair[1]);
+          }
         } else {
           String text = jsonText(line, name + ":" + lineNo, textField, problems);
           if (text != null) {
@@ -178,12 +238,13 @@ public record PredictInput(List<String> texts, int skippedEmptyLines) {
       throw new BadInputException(
           List.of(
               name
-                  + ": holds no texts"
+                  + ": holds no "
+                  + (pairs == null ? "texts" : "pairs of texts")
                   + (skipped > 0
                       ? " (" + skipped + " empty line" + (skipped == 1 ? "" : "s") + ")"
                       : "")));
     }
-    return new PredictInput(texts, skipped);
+    return new PredictInput(texts, skipped, pairs);
   }
 
   /**
@@ -317,7 +378,62 @@ public record PredictInput(List<String> texts, int skippedEmptyLines) {
     }
   }
 
+  /** Both texts of a pair, neither empty; else a problem naming the line, and null. */
+  private static String[] jsonPair(
+      String line, String where, String field, String pairField, List<String> problems) {
+    JsonNode node = jsonObject(line, where, field, problems);
+    if (node == null) {
+      return null;
+    }
+    String[] out = new String[2];
+    String[] fields = {field, pairField};
+    for (int i = 0; i < 2; i++) {
+      JsonNode text = node.path(fields[i]);
+      if (!text.isTextual()) {
+        problems.add(
+            where
+                + ": \""
+                + fields[i]
+                + "\" must be a string, got "
+                + Problems.describe(text)
+                + " (a model of text pairs reads \""
+                + field
+                + "\" and \""
+                + pairField
+                + "\")");
+        return null;
+      }
+      if (text.asText().isBlank()) {
+        problems.add(
+            where
+                + ": the pair's "
+                + (i == 0 ? "first" : "second")
+                + " text \""
+                + fields[i]
+                + "\" is empty or only whitespace; a pair needs both texts");
+        return null;
+      }
+      out[i] = text.asText();
+    }
+    return out;
+  }
+
   private static String jsonText(String line, String where, String field, List<String> problems) {
+    JsonNode node = jsonObject(line, where, field, problems);
+    if (node == null) {
+      return null;
+    }
+    JsonNode text = node.path(field);
+    if (!text.isTextual()) {
+      problems.add(where + ": \"" + field + "\" must be a string, got " + Problems.describe(text));
+      return null;
+    }
+    return text.asText();
+  }
+
+  /** The line's JSON object, or null after adding why it is not one. */
+  private static JsonNode jsonObject(
+      String line, String where, String field, List<String> problems) {
     JsonNode node;
     try {
       node = JSON.readTree(line);
@@ -336,11 +452,6 @@ public record PredictInput(List<String> texts, int skippedEmptyLines) {
               + Problems.describe(node));
       return null;
     }
-    JsonNode text = node.path(field);
-    if (!text.isTextual()) {
-      problems.add(where + ": \"" + field + "\" must be a string, got " + Problems.describe(text));
-      return null;
-    }
-    return text.asText();
+    return node;
   }
 }

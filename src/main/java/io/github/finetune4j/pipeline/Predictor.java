@@ -23,6 +23,9 @@ import java.util.List;
  * try (Predictor p = Predictor.open(Path.of("runs/quickstart"))) {
  *   List<Prediction> out = p.predict(List.of("WIN a FREE prize now"));   // texts
  * }
+ * try (Predictor p = Predictor.open(Path.of("runs/spamassassin-reranker"))) {
+ *   List<Prediction> out = p.predictPairs(List.of("cheap meds"), List.of("Buy now ...")); // pairs
+ * }
  * try (Predictor p = Predictor.open(Path.of("runs/breast-cancer-mlp"))) {
  *   List<Prediction> out = p.predictRows(Path.of("data/breast-cancer/test.csv")); // csv rows
  * }
@@ -139,6 +142,16 @@ public final class Predictor implements AutoCloseable {
   }
 
   /**
+   * The JSONL field of the second text of a model of text pairs (a cross-encoder, trained with
+   * {@code text_pair}), recorded at export.
+   *
+   * @return the field name, or null for a model of single texts, rows or images
+   */
+  public String textPair() {
+    return text == null ? null : text.textPair();
+  }
+
+  /**
    * The feature columns a model of rows reads, in order.
    *
    * @return the names (empty for a text or image model)
@@ -170,12 +183,12 @@ public final class Predictor implements AutoCloseable {
    *
    * @param texts the texts (any number, empty ones too)
    * @return per text, in input order
-   * @throws BadInputException when the model does not read texts, or the tokenizer gives an id
-   *     outside the encoder's vocabulary
+   * @throws BadInputException when the model does not read single texts (a model of rows or images,
+   *     or of text pairs), or the tokenizer gives an id outside the encoder's vocabulary
    */
   public List<Prediction> predict(List<String> texts) throws BadInputException {
-    TextReader model = textModel();
-    if ("embedding".equals(model.task())) {
+    TextReader t = textModel();
+    if ("embedding".equals(t.task())) {
       throw new BadInputException(
           List.of(
               dir
@@ -183,7 +196,42 @@ public final class Predictor implements AutoCloseable {
                   + dir
                   + " --input FILE` prints its vectors"));
     }
-    return model.predict(texts);
+    if (t.textPair() != null) {
+      throw new BadInputException(
+          List.of(
+              dir
+                  + ": holds a model of text pairs (a cross-encoder trained on \""
+                  + t.textField()
+                  + "\" and \""
+                  + t.textPair()
+                  + "\"); it scores pairs of texts (JSON Lines with both fields, or"
+                  + " Predictor.predictPairs), not single texts"));
+    }
+    return t.predict(texts);
+  }
+
+  /**
+   * Scores pairs of texts with a model trained on pairs ({@code text_pair}), tokenized as in
+   * training: {@code [CLS] text [SEP] pair [SEP]} with segment ids 0 and 1.
+   *
+   * @param texts the first texts (queries)
+   * @param pairs the second texts (passages), one per first text
+   * @return per pair, in input order; {@link Prediction#text()} is the first text
+   * @throws BadInputException when the model does not read pairs of texts, or the tokenizer gives
+   *     an id outside the encoder's vocabulary
+   * @throws IllegalArgumentException when the two lists differ in length
+   */
+  public List<Prediction> predictPairs(List<String> texts, List<String> pairs)
+      throws BadInputException {
+    TextReader t = textModel();
+    if (t.textPair() == null) {
+      throw new BadInputException(
+          List.of(
+              dir
+                  + ": holds a model of single texts; it classifies texts, not pairs of texts"
+                  + " (a model of pairs is trained with data.train.text_pair)"));
+    }
+    return t.predictPairs(texts, pairs);
   }
 
   /**

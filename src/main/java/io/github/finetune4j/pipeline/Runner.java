@@ -391,8 +391,7 @@ final class Runner {
     Block block = s.block();
     long wallStart = s.startedAt() != 0 ? s.startedAt() : System.nanoTime();
     Path runDir = Path.of(policy.output().dir());
-    List<String> problems =
-        new ArrayList<>(earlyStoppingProblems(policy, s.task(), s.valid()));
+    List<String> problems = new ArrayList<>(earlyStoppingProblems(policy, s.task(), s.valid()));
     problems.addAll(Precision.problems(policy, block));
     problems.addAll(Devices.problems(policy));
     List<String> formats = List.of();

@@ -154,6 +154,9 @@ final class TextFamily implements ModelFamily<TextFamily.Splits> {
             cfg.put(
                 "text_field",
                 recipe.data().train() instanceof TextJsonlSplit t ? t.text() : "text");
+            if (recipe.data().train() instanceof TextJsonlSplit t && t.textPair() != null) {
+              cfg.put("text_pair", t.textPair());
+            }
             Exporter.write(modelDir, m, tokenizer, cfg);
           },
           null,
@@ -199,7 +202,8 @@ final class TextFamily implements ModelFamily<TextFamily.Splits> {
     }
     try {
       TextData data =
-          new TextJsonlSource(Path.of(spec.path()), jsonl.text(), jsonl.label(), spec.limit())
+          new TextJsonlSource(
+                  Path.of(spec.path()), jsonl.text(), jsonl.label(), spec.limit(), jsonl.textPair())
               .readData(classes, sets);
       if (data.emptyTextsSkipped() > 0) {
         out.printf(
@@ -265,17 +269,32 @@ final class TextFamily implements ModelFamily<TextFamily.Splits> {
         config, classes, recipe.head().pooling(), recipe.head().dropout());
   }
 
+  /**
+   * Tokenizes the examples; pairs of texts ({@code text_pair}) as one input each with their segment
+   * ids ({@link TextTokenizer#pair}).
+   */
   static TextBatches batches(TextTokenizer tokenizer, List<TextExample> examples) {
     long[][] ids = new long[examples.size()][];
+    long[][] types = new long[examples.size()][];
+    boolean pairs = !examples.isEmpty() && examples.get(0).pair() != null;
     int[] labels = new int[examples.size()];
     float[][] sets = new float[examples.size()][];
     for (int i = 0; i < ids.length; i++) {
-      ids[i] = tokenizer.ids(examples.get(i).text());
-      labels[i] = examples.get(i).label();
-      sets[i] = examples.get(i).labels();
+      TextExample e = examples.get(i);
+      if (pairs) {
+        TextTokenizer.Tokens t = tokenizer.pair(e.text(), e.pair());
+        ids[i] = t.ids();
+        types[i] = t.typeIds();
+      } else {
+        ids[i] = tokenizer.ids(e.text());
+      }
+      labels[i] = e.label();
+      sets[i] = e.labels();
     }
-    return ids.length > 0 && sets[0] != null
-        ? new TextBatches(ids, sets)
-        : new TextBatches(ids, labels);
+    TextBatches out =
+        ids.length > 0 && sets[0] != null
+            ? new TextBatches(ids, sets)
+            : new TextBatches(ids, labels);
+    return pairs ? out.withTokenTypes(types) : out;
   }
 }

@@ -148,6 +148,16 @@ final class TextReader implements AutoCloseable {
   }
 
   /**
+   * The JSONL field of the second text of a model of text pairs ({@code text_pair} of the
+   * metadata).
+   *
+   * @return the field name, or null for a model of single texts
+   */
+  String textPair() {
+    return metadata.textPair();
+  }
+
+  /**
    * Sets the encoder's matrix products: {@code fp32} (the default), {@code bf16}, or {@code auto}
    * (bf16 where the CPU has bfloat16 units).
    *
@@ -175,11 +185,34 @@ final class TextReader implements AutoCloseable {
    * @throws BadInputException when the tokenizer gives an id outside the encoder's vocabulary
    */
   List<Prediction> predict(List<String> texts) throws BadInputException {
+    return predict(texts, null);
+  }
+
+  /**
+   * Scores pairs of texts with a model trained on pairs ({@code text_pair}): each pair tokenized as
+   * in training ({@link TextTokenizer#pair}), in batches of {@value #BATCH_SIZE} grouped by length.
+   *
+   * @param texts the first texts (queries)
+   * @param pairs the second texts (passages), one per first text
+   * @return per pair, in input order; {@link Prediction#text()} is the first text
+   * @throws BadInputException when the tokenizer gives an id outside the encoder's vocabulary
+   */
+  List<Prediction> predictPairs(List<String> texts, List<String> pairs) throws BadInputException {
+    if (texts.size() != pairs.size()) {
+      throw new IllegalArgumentException(
+          texts.size() + " first texts but " + pairs.size() + " second texts");
+    }
+    return predict(texts, pairs);
+  }
+
+  private List<Prediction> predict(List<String> texts, List<String> pairs)
+      throws BadInputException {
     List<String> classes = metadata.classes();
     TaskKind kind = TaskKind.ofExport(metadata.task(), metadata.threshold(), metadata.thresholds());
     Prediction[] out = new Prediction[texts.size()];
     forEachBatch(
         texts,
+        pairs,
         block.segments().size(),
         (rows, outputs) -> {
           float[] p = kind.activate(outputs).toFloatArray();
@@ -205,6 +238,7 @@ final class TextReader implements AutoCloseable {
     float[][] out = new float[texts.size()][];
     forEachBatch(
         texts,
+        null,
         block.segments().size() - 1, // up to the pooling, not the head
         (rows, outputs) -> {
           NDArray v = outputs;
@@ -226,16 +260,23 @@ final class TextReader implements AutoCloseable {
   }
 
   /**
-   * Tokenizes the texts, groups them by length into batches and runs the block's segments {@code
-   * [0, segments)} on each.
+   * Tokenizes the texts (with {@code pairs}, each with its second text, and the segment ids),
+   * groups them by length into batches and runs the block's segments {@code [0, segments)} on each.
    */
-  private void forEachBatch(List<String> texts, int segments, BatchOutputs sink)
+  private void forEachBatch(List<String> texts, List<String> pairs, int segments, BatchOutputs sink)
       throws BadInputException {
     int n = texts.size();
     long[][] ids = new long[n][];
+    long[][] types = pairs == null ? null : new long[n][];
     int vocab = metadata.bert().vocabSize();
     for (int i = 0; i < n; i++) {
-      ids[i] = tokenizer.ids(texts.get(i));
+      if (pairs == null) {
+        ids[i] = tokenizer.ids(texts.get(i));
+      } else {
+        TextTokenizer.Tokens t = tokenizer.pair(texts.get(i), pairs.get(i));
+        ids[i] = t.ids();
+        types[i] = t.typeIds();
+      }
       for (long id : ids[i]) {
         if (id < 0 || id >= vocab) {
           throw new BadInputException(List.of(vocabProblem(id)));
@@ -251,18 +292,25 @@ final class TextReader implements AutoCloseable {
       int width = ids[order[end - 1]].length;
       long[] flat = new long[b * width];
       long[] mask = new long[b * width];
+      long[] segmentIds = types == null ? null : new long[b * width];
       int[] rows = new int[b];
       for (int r = 0; r < b; r++) {
         rows[r] = order[start + r];
         long[] row = ids[rows[r]];
         System.arraycopy(row, 0, flat, r * width, row.length);
         Arrays.fill(mask, r * width, r * width + row.length, 1L);
+        if (segmentIds != null) {
+          System.arraycopy(types[rows[r]], 0, segmentIds, r * width, row.length);
+        }
       }
       try (NDScope scope = new NDScope();
           NDManager sm = model.getNDManager().newSubManager()) {
-        NDArray in = sm.create(flat, new Shape(b, width));
-        NDArray m = sm.create(mask, new Shape(b, width));
-        sink.accept(rows, block.forwardSegments(ps, new NDList(in, m), 0, segments, false).head());
+        NDList in =
+            new NDList(sm.create(flat, new Shape(b, width)), sm.create(mask, new Shape(b, width)));
+        if (segmentIds != null) {
+          in.add(sm.create(segmentIds, new Shape(b, width)));
+        }
+        sink.accept(rows, block.forwardSegments(ps, in, 0, segments, false).head());
       }
     }
   }

@@ -95,8 +95,12 @@ final class RecipeChecks {
     if (r.task() != null) {
       r.task().check(classes, r.data(), problems); // each kind checks its own fields
     }
-    if (classes != null && classes.size() < 2) {
-      problems.add("head.classes: need at least 2 classes, got " + classes.size());
+    if (classes != null && classes.size() < (multilabel ? 1 : 2)) {
+      problems.add(
+          "head.classes: need at least "
+              + (multilabel ? "1 label" : "2 classes")
+              + ", got "
+              + classes.size());
     }
     if (classes != null && new HashSet<>(classes).size() != classes.size()) {
       problems.add("head.classes: duplicate class label");
@@ -677,6 +681,19 @@ final class RecipeChecks {
     if (s.limit() != null && s.limit() < 1) {
       problems.add(path + ".limit: must be at least 1, got " + s.limit());
     }
+    if (s instanceof TextJsonlSplit t && t.textPair() != null) {
+      if (t.textPair().isBlank()) {
+        problems.add(path + ".text_pair: must name a field, got an empty name");
+      } else if (t.textPair().equals(t.text()) || t.textPair().equals(t.label())) {
+        problems.add(
+            path
+                + ".text_pair: '"
+                + t.textPair()
+                + "' is also the "
+                + (t.textPair().equals(t.text()) ? "text" : "label")
+                + " field; the second text needs a field of its own");
+      }
+    }
     if (s instanceof CsvSplit c) {
       checkCsv(problems, path, c);
     }
@@ -738,6 +755,20 @@ final class RecipeChecks {
             names[i]
                 + ".targets: a classification reads a `label` column; give label,"
                 + " or set task.type: regression");
+      }
+      if (i > 0
+          && s instanceof TextJsonlSplit t
+          && d.train() instanceof TextJsonlSplit train
+          && (t.textPair() == null) != (train.textPair() == null)) {
+        problems.add(
+            names[i]
+                + ".text_pair: "
+                + (t.textPair() == null
+                    ? "not set, but data.train reads pairs of texts (text_pair: "
+                        + train.textPair()
+                        + ")"
+                    : "set, but data.train reads single texts")
+                + "; set text_pair on every split or on none");
       }
       if (i > 0 && d.train() != null && !s.kind().equals(d.train().kind())) {
         problems.add(

@@ -9,6 +9,9 @@ import java.util.Objects;
  * @param text name of the text field
  * @param label name of the label field
  * @param limit keep only the first N examples (after the file order)
+ * @param textPair name of the second text's field: every example is then a pair of texts (a query
+ *     and a passage, say), tokenized together as {@code [CLS] text [SEP] pair [SEP]} with segment
+ *     ids 0 and 1, as a cross-encoder reads them; null for single texts
  */
 @Kind("text-jsonl")
 @Doc(
@@ -18,13 +21,31 @@ public record TextJsonlSplit(
     @Required @Doc("Path of the file, relative to the working directory.") String path,
     @Doc("Name of the text field (default `text`).") String text,
     @Doc("Name of the label field (default `label`).") String label,
-    @Doc("Use only the first N examples of the file.") Integer limit)
+    @Doc("Use only the first N examples of the file.") Integer limit,
+    @Doc(
+            "Name of a second text field: each example is then a pair of texts (a query and a"
+                + " passage), read together as `[CLS] text [SEP] pair [SEP]` with segment ids 0"
+                + " and 1, as a cross-encoder (reranker) reads them; both sides must be non-empty."
+                + " Set on every split or on none (default: single texts).")
+        String textPair)
     implements SourceSpec {
 
   /** Applies defaults. */
   public TextJsonlSplit {
     text = text == null ? "text" : text;
     label = label == null ? "label" : label;
+  }
+
+  /**
+   * A split of single texts.
+   *
+   * @param path file path, relative to the working directory
+   * @param text name of the text field
+   * @param label name of the label field
+   * @param limit keep only the first N examples (after the file order)
+   */
+  public TextJsonlSplit(String path, String text, String label, Integer limit) {
+    this(path, text, label, limit, null);
   }
 
   /**
@@ -42,6 +63,7 @@ public record TextJsonlSplit(
     private String text;
     private String label;
     private Integer limit;
+    private String textPair;
 
     private Builder() {}
 
@@ -90,6 +112,18 @@ public record TextJsonlSplit(
     }
 
     /**
+     * Sets the name of the second text's field: every example becomes a pair of texts (default:
+     * none, single texts).
+     *
+     * @param textPair the value
+     * @return this builder
+     */
+    public Builder optTextPair(String textPair) {
+      this.textPair = textPair;
+      return this;
+    }
+
+    /**
      * Builds the value, with defaults filled in.
      *
      * @return the TextJsonlSplit
@@ -97,7 +131,7 @@ public record TextJsonlSplit(
      */
     public TextJsonlSplit build() {
       BuilderChecks.requireSet("TextJsonlSplit", "path", path);
-      return new TextJsonlSplit(path, text, label, limit);
+      return new TextJsonlSplit(path, text, label, limit, textPair);
     }
   }
 }

@@ -10,13 +10,14 @@ import java.util.stream.IntStream;
 
 /**
  * A tokenized labelled split: token ids per example (already truncated), padded per batch to the
- * batch's longest example.
+ * batch's longest example; for pairs of texts, with the segment id of every token.
  */
 public final class TextBatches implements Batches {
 
   private final long[][] ids;
   private final int[] labels;
   private final float[][] targets;
+  private final long[][] types;
 
   /**
    * Creates the split.
@@ -31,6 +32,7 @@ public final class TextBatches implements Batches {
     this.ids = ids;
     this.labels = labels;
     this.targets = null;
+    this.types = null;
   }
 
   /**
@@ -46,6 +48,34 @@ public final class TextBatches implements Batches {
     this.ids = ids;
     this.labels = null;
     this.targets = targets;
+    this.types = null;
+  }
+
+  private TextBatches(long[][] ids, int[] labels, float[][] targets, long[][] types) {
+    this.ids = ids;
+    this.labels = labels;
+    this.targets = targets;
+    this.types = types;
+  }
+
+  /**
+   * The same split with a segment id per token (pairs of texts: 0 for the first text, 1 for the
+   * second), fed to the encoder as its third input.
+   *
+   * @param types per example, one segment id per token id
+   * @return the split with segment ids
+   * @throws IllegalArgumentException when an example's segment ids and token ids differ in length
+   */
+  public TextBatches withTokenTypes(long[][] types) {
+    if (types.length != ids.length) {
+      throw new IllegalArgumentException("ids and token types differ in length");
+    }
+    for (int i = 0; i < ids.length; i++) {
+      if (types[i].length != ids[i].length) {
+        throw new IllegalArgumentException("example " + i + ": ids and token types differ");
+      }
+    }
+    return new TextBatches(ids, labels, targets, types);
   }
 
   /**
@@ -82,7 +112,8 @@ public final class TextBatches implements Batches {
   }
 
   /**
-   * Builds the inputs of one batch: {@code inputIds [B,T]} and {@code attentionMask [B,T]}, int64.
+   * Builds the inputs of one batch: {@code inputIds [B,T]} and {@code attentionMask [B,T]}, int64,
+   * and for pairs of texts {@code tokenTypeIds [B,T]} (0 at padding).
    *
    * @param manager owner of the new arrays (a per-step manager)
    * @param idx example indexes
@@ -96,13 +127,21 @@ public final class TextBatches implements Batches {
     }
     long[] flat = new long[idx.length * t];
     long[] mask = new long[idx.length * t];
+    long[] segments = types == null ? null : new long[idx.length * t];
     for (int b = 0; b < idx.length; b++) {
       long[] row = ids[idx[b]];
       System.arraycopy(row, 0, flat, b * t, row.length);
       Arrays.fill(mask, b * t, b * t + row.length, 1L);
+      if (segments != null) {
+        System.arraycopy(types[idx[b]], 0, segments, b * t, row.length);
+      }
     }
     Shape shape = new Shape(idx.length, t);
-    return new NDList(manager.create(flat, shape), manager.create(mask, shape));
+    NDList in = new NDList(manager.create(flat, shape), manager.create(mask, shape));
+    if (segments != null) {
+      in.add(manager.create(segments, shape));
+    }
+    return in;
   }
 
   /**

@@ -204,7 +204,7 @@ class RecipeVariantsTest {
     assertEquals(
         List.of(
             "data.train.delimiter: not a field of type 'text-jsonl' (fields: path, text, label,"
-                + " limit); it is a field of type 'csv'"),
+                + " limit, text_pair); it is a field of type 'csv'"),
         problems(withTrain("{path: data/spamassassin/train.jsonl.gz, delimiter: ';'}")));
   }
 

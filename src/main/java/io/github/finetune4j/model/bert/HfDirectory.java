@@ -619,11 +619,12 @@ public final class HfDirectory {
       if (!List.of("mean", "cls", "max").contains(pooling)) {
         problems.add("pooling '" + pooling + "' is not mean, cls or max");
       }
+      int least = "multilabel".equals(task) ? 1 : 2; // a one-label model: a cross-encoder's score
       if (embedding && !labels.isEmpty()) {
         problems.add("an embedding model has no labels, got " + labels);
       } else if (!embedding
-          && (new HashSet<>(labels).size() != labels.size() || labels.size() < 2)) {
-        problems.add("labels " + labels + " must be at least 2 different names");
+          && (new HashSet<>(labels).size() != labels.size() || labels.size() < least)) {
+        problems.add("labels " + labels + " must be at least " + least + " different names");
       }
       if (thresholds != null && thresholds.length != labels.size()) {
         problems.add(

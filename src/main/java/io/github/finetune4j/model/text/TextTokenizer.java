@@ -136,6 +136,30 @@ public final class TextTokenizer implements AutoCloseable {
   }
 
   /**
+   * Tokenizes a pair of texts as one input, without padding, as Hugging Face tokenizes a pair for a
+   * BERT cross-encoder: the tokenizer's pair template ({@code [CLS] text [SEP] pair [SEP]}) with
+   * segment ids 0 for {@code [CLS]}, the first text and its {@code [SEP]}, and 1 for the second
+   * text and the last {@code [SEP]}; truncated longest first (a token at a time from the longer
+   * side) to {@link #maxLength()} tokens in all.
+   *
+   * @param text the first text (a query)
+   * @param pair the second text (a passage)
+   * @return the ids and their segment ids, of the same length
+   */
+  public Tokens pair(String text, String pair) {
+    Encoding e = tokenizer.encode(text, pair);
+    return new Tokens(e.getIds(), e.getTypeIds());
+  }
+
+  /**
+   * One tokenized input.
+   *
+   * @param ids word-piece ids, special tokens included
+   * @param typeIds segment id of each token (0 for a first text, 1 for a pair's second)
+   */
+  public record Tokens(long[] ids, long[] typeIds) {}
+
+  /**
    * Tokenizes a batch, truncating each text and padding all to the longest.
    *
    * @param texts the texts, at least one
