@@ -239,7 +239,7 @@ final class TextReader implements AutoCloseable {
     forEachBatch(
         texts,
         null,
-        block.segments().size() - 1, // up to the pooling, not the head
+        poolEnd(), // up to the pooling, not the head (an embedding model has none)
         (rows, outputs) -> {
           NDArray v = outputs;
           if (normalize) {
@@ -252,6 +252,17 @@ final class TextReader implements AutoCloseable {
           }
         });
     return out;
+  }
+
+  /** The number of the block's segments up to and including the pooling. */
+  private int poolEnd() {
+    List<io.github.finetune4j.model.Segmented.Segment> segments = block.segments();
+    for (int i = 0; i < segments.size(); i++) {
+      if ("pool".equals(segments.get(i).name())) {
+        return i + 1;
+      }
+    }
+    throw new IllegalStateException("the text block has no pooling segment");
   }
 
   /** What a batch's outputs become; {@code rows} are the batch rows' indices in the input. */
