@@ -83,7 +83,8 @@ public record EmbeddingTaskSpec(
 
   /**
    * The scale and margin are positive; the metrics parse; the training split is the loss's data
-   * shape; evaluation splits are pairs, scored pairs or retrieval splits.
+   * shape; evaluation splits are pairs, scored pairs or retrieval splits, both scored the same way
+   * (Spearman for scored pairs, retrieval metrics for the others).
    */
   @Override
   public void check(List<String> classes, DataSpec data, List<String> problems) {
@@ -151,6 +152,25 @@ public record EmbeddingTaskSpec(
                 + s.kind()
                 + "'");
       }
+    }
+    // one set of metric names (and one headline) serves both splits: Spearman or retrieval
+    SourceSpec valid = data.valid();
+    SourceSpec test = data.test();
+    boolean validRetrieval = valid instanceof PairsSplit || valid instanceof IrSplitSpec;
+    boolean testRetrieval = test instanceof PairsSplit || test instanceof IrSplitSpec;
+    if ((valid instanceof ScoredPairsSplit && testRetrieval)
+        || (validRetrieval && test instanceof ScoredPairsSplit)) {
+      problems.add(
+          "data.test.type: '"
+              + test.kind()
+              + "' is scored by "
+              + (testRetrieval ? "retrieval metrics" : "Spearman")
+              + " but data.valid ('"
+              + valid.kind()
+              + "') by "
+              + (validRetrieval ? "retrieval metrics" : "Spearman")
+              + "; a run reports one headline metric for both, so make both scored-pairs or"
+              + " neither");
     }
   }
 
