@@ -97,6 +97,9 @@ public record EmbeddingTaskSpec(
     if (metrics.isEmpty()) {
       problems.add("task.metrics: name at least one, e.g. ndcg@10");
     }
+    if (new java.util.HashSet<>(metrics).size() != metrics.size()) {
+      problems.add("task.metrics: lists a metric twice: " + metrics);
+    }
     for (int i = 0; i < metrics.size(); i++) {
       String m = metrics.get(i);
       int at = m == null ? -1 : m.indexOf('@');

@@ -76,6 +76,7 @@ final class RecipeChecks {
               + " in output order)");
     }
     if (r.head() != null
+        && !pairs
         && "none".equals(r.head().replace())
         && r.model() instanceof BertOnnxModel) {
       problems.add(

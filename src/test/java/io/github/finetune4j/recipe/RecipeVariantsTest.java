@@ -238,7 +238,8 @@ class RecipeVariantsTest {
         List.of("model.type: 'bert-onx' is not " + KINDS + "; did you mean 'bert-onnx'?"),
         problems(withModel("{type: bert-onx, bundled: all-minilm-l6-v2}")));
     assertEquals(
-        List.of("data.train.type: 'parquet' is not one of [text-jsonl, csv, image-folder]"),
+        List.of(
+            "data.train.type: 'parquet' is not one of [text-jsonl, csv, image-folder, pairs, scored-pairs, ir]"),
         problems(withTrain("{type: parquet, path: x}")));
   }
 

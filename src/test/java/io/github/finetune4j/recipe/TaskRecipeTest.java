@@ -105,7 +105,7 @@ class TaskRecipeTest {
         problems(DIABETES, "task.type=ranking")
             .get(0)
             .startsWith(
-                "task.type: 'ranking' is not one of [classification, regression, multilabel]"));
+                "task.type: 'ranking' is not one of [classification, regression, multilabel, embedding]"));
   }
 
   @Test
