@@ -11,7 +11,11 @@ import io.github.finetune4j.data.TextExample;
 import io.github.finetune4j.data.TextJsonlSource;
 import io.github.finetune4j.pipeline.FineTune;
 import io.github.finetune4j.pipeline.Prediction;
+import java.io.BufferedReader;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -19,6 +23,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
+import java.util.zip.GZIPInputStream;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
@@ -85,17 +90,46 @@ class ShippedRecipesRunTest {
                         assertTrue(f1 >= 0 && f1 <= 1, "micro F1 " + f1);
                         assertTrue(
                             o.toString(StandardCharsets.UTF_8).contains("Done: test micro f1"));
+                      } else if ("embedding".equals(summary.get("task").asText())) {
+                        double ndcg = summary.at("/headline/value").asDouble(Double.NaN);
+                        double base = summary.at("/headline/base_value").asDouble(Double.NaN);
+                        assertTrue(ndcg >= 0 && ndcg <= 1, "ndcg@10 " + ndcg);
+                        assertTrue(base >= 0 && base <= 1, "untouched ndcg@10 " + base);
+                        assertTrue(
+                            o.toString(StandardCharsets.UTF_8).contains("Done: test ndcg@10"));
                       } else {
                         double acc = summary.get("test_accuracy").asDouble();
                         assertTrue(acc >= 0 && acc <= 1, "accuracy " + acc);
                         assertTrue(
                             o.toString(StandardCharsets.UTF_8).contains("Done: test accuracy"));
                       }
-                      assertEquals(24, summary.get("test_examples").asInt());
+                      // an ir split's examples: its 24 queries and its whole corpus
+                      assertEquals(
+                          24 + corpusSize(r),
+                          summary.get("test_examples").asInt(),
+                          "test_examples");
                       assertTrue(Files.isRegularFile(out.resolve("recipe.resolved.yaml")));
                       assertTrue(Files.isRegularFile(out.resolve("model/model-0000.params")));
                       assertFalse(Files.exists(out.resolveSibling(out.getFileName() + ".partial")));
                     }));
+  }
+
+  /** The corpus of a recipe's {@code ir} test split ({@code data.test.limit} keeps all of it). */
+  private static int corpusSize(Path recipe) throws IOException {
+    JsonNode test = TestRecipes.readTree(recipe).path("data").path("test");
+    if (!"ir".equals(test.path("type").asText())) {
+      return 0;
+    }
+    Path dir = Path.of(test.get("path").asText());
+    Path plain = dir.resolve(test.path("corpus").asText("corpus.jsonl"));
+    try (InputStream in =
+            Files.exists(plain)
+                ? Files.newInputStream(plain)
+                : new GZIPInputStream(Files.newInputStream(Path.of(plain + ".gz")));
+        BufferedReader lines =
+            new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
+      return (int) lines.lines().filter(l -> !l.isBlank()).count();
+    }
   }
 
   @Test
