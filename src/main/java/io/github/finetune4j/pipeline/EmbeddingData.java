@@ -215,6 +215,25 @@ record EmbeddingData(Split train, Split valid, Split test) {
                 split.judgementsNotRelevant(),
                 split.warnings());
       }
+      if (ir.corpusLimit() != null) {
+        Set<String> keep = new java.util.HashSet<>();
+        split.relevant().values().forEach(r -> keep.addAll(r.keySet()));
+        int others = ir.corpusLimit();
+        List<IrDocument> docs = new ArrayList<>();
+        for (IrDocument d : split.corpus()) {
+          if (keep.contains(d.id()) || others-- > 0) {
+            docs.add(d);
+          }
+        }
+        split =
+            new IrSplit(
+                split.queries(),
+                docs,
+                split.relevant(),
+                split.queriesDropped(),
+                split.judgementsNotRelevant(),
+                split.warnings());
+      }
       if (split.queries().isEmpty()) {
         problems.add(path + ": " + ir.path() + " holds no query with a relevant document");
       }

@@ -12,6 +12,8 @@ import java.util.Objects;
  * @param dropQueriesWithoutRelevant leave out (and count) queries without a relevant document, as
  *     BEIR's shared queries file needs; default false: such a query is an error
  * @param limit evaluate only the first N queries (of those with a relevant document)
+ * @param corpusLimit search only the documents relevant to the evaluated queries and the first N
+ *     others
  */
 @Kind("ir")
 @Doc(
@@ -24,7 +26,12 @@ public record IrSplitSpec(
     @Doc(
             "Leave out (and count) queries without a relevant document, as BEIR's shared queries file needs; default false: such a query is an error.")
         Boolean dropQueriesWithoutRelevant,
-    @Doc("Evaluate only the first N queries (of those with a relevant document).") Integer limit)
+    @Doc("Evaluate only the first N queries (of those with a relevant document).") Integer limit,
+    @Doc(
+            "Search only the documents relevant to the evaluated queries and the first N others of"
+                + " the corpus file (a quick run: its figures are not comparable to the whole"
+                + " split's). Default: the whole corpus.")
+        Integer corpusLimit)
     implements SourceSpec {
 
   /** Applies defaults. */
@@ -66,6 +73,7 @@ public record IrSplitSpec(
     private String qrels;
     private Boolean dropQueriesWithoutRelevant;
     private Integer limit;
+    private Integer corpusLimit;
 
     private Builder() {}
 
@@ -137,6 +145,17 @@ public record IrSplitSpec(
     }
 
     /**
+     * Sets how many documents besides the relevant ones are searched.
+     *
+     * @param corpusLimit the value
+     * @return this builder
+     */
+    public Builder optCorpusLimit(int corpusLimit) {
+      this.corpusLimit = corpusLimit;
+      return this;
+    }
+
+    /**
      * Builds the value, with defaults filled in.
      *
      * @return the IrSplitSpec
@@ -144,7 +163,8 @@ public record IrSplitSpec(
      */
     public IrSplitSpec build() {
       BuilderChecks.requireSet("IrSplitSpec", "path", path);
-      return new IrSplitSpec(path, queries, corpus, qrels, dropQueriesWithoutRelevant, limit);
+      return new IrSplitSpec(
+          path, queries, corpus, qrels, dropQueriesWithoutRelevant, limit, corpusLimit);
     }
   }
 }

@@ -679,6 +679,9 @@ final class RecipeChecks {
         problems.add(path + ".path: data file not found: " + s.path());
       }
     }
+    if (s instanceof IrSplitSpec ir && ir.corpusLimit() != null && ir.corpusLimit() < 0) {
+      problems.add(path + ".corpus_limit: must be 0 or more, got " + ir.corpusLimit());
+    }
     if (s.limit() != null && s.limit() < 1) {
       problems.add(path + ".limit: must be at least 1, got " + s.limit());
     }
