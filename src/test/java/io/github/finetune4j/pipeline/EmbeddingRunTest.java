@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.langchain4j.data.embedding.Embedding;
 import dev.langchain4j.data.segment.TextSegment;
+import dev.langchain4j.model.embedding.EmbeddingModel;
 import dev.langchain4j.model.embedding.onnx.OnnxEmbeddingModel;
 import dev.langchain4j.model.embedding.onnx.PoolingMode;
 import dev.langchain4j.store.embedding.EmbeddingMatch;
@@ -269,6 +270,61 @@ class EmbeddingRunTest {
         }
       }
     }
+  }
+
+  @Test
+  void theReadmesLangchain4jLinesFindTheToolkitsTop10() throws Exception {
+    float[][] q;
+    float[][] d;
+    try (io.github.finetune4j.pipeline.Predictor p =
+        io.github.finetune4j.pipeline.Predictor.open(run)) {
+      q = p.embed(queries.subList(0, 5), true);
+      d = p.embed(docs, true);
+    }
+    int[][] ours = RetrievalMetrics.topK(q, d, 10);
+    Path onnx = run.resolve("model/onnx");
+    List<String> bodies = docs;
+    for (int i = 0; i < 5; i++) {
+      String subject = queries.get(i);
+      // README: langchain4j store
+      EmbeddingModel model =
+          new OnnxEmbeddingModel(
+              onnx.resolve("encoder.onnx"), onnx.resolve("tokenizer.json"), PoolingMode.MEAN);
+      InMemoryEmbeddingStore<TextSegment> store = new InMemoryEmbeddingStore<>();
+      for (String body : bodies) {
+        TextSegment segment = TextSegment.from(body);
+        store.add(model.embed(segment).content(), segment);
+      }
+      List<EmbeddingMatch<TextSegment>> top10 =
+          store
+              .search(
+                  EmbeddingSearchRequest.builder()
+                      .queryEmbedding(model.embed(subject).content())
+                      .maxResults(10)
+                      .build())
+              .matches();
+      // end README
+      List<String> want = new ArrayList<>();
+      for (int k = 0; k < 10; k++) {
+        want.add(docs.get(ours[i][k]));
+      }
+      assertEquals(want, top10.stream().map(m -> m.embedded().text()).toList(), subject);
+    }
+    String source =
+        Files.readString(
+            Path.of("src/test/java/io/github/finetune4j/pipeline/EmbeddingRunTest.java"));
+    String begin = "// README: langchain4j store\n";
+    String block =
+        source.substring(
+            source.indexOf(begin) + begin.length(), source.indexOf("      // end README"));
+    String snippet =
+        block
+            .lines()
+            .map(l -> l.length() >= 6 ? l.substring(6) : l.strip())
+            .collect(java.util.stream.Collectors.joining("\n", "", "\n"));
+    assertTrue(
+        Files.readString(Path.of("README.md")).contains(snippet),
+        "README.md lacks, verbatim:\n" + snippet);
   }
 
   /**
