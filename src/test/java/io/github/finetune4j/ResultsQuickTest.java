@@ -28,7 +28,7 @@ class ResultsQuickTest {
 
   @TempDir Path tmp;
 
-  private double[] sweep(Path out, String grid, String scratch, String pretrained)
+  private double[] sweep(Path out, String grid, String scratch, String pretrained, int testLimit)
       throws Exception {
     ByteArrayOutputStream o = new ByteArrayOutputStream();
     ByteArrayOutputStream e = new ByteArrayOutputStream();
@@ -42,6 +42,8 @@ class ResultsQuickTest {
               grid,
               "--set",
               "monitor.sinks=[jsonl]",
+              "--set",
+              "data.test.limit=" + testLimit,
               "--out",
               out.toString()
             },
@@ -68,7 +70,8 @@ class ResultsQuickTest {
             tmp.resolve("text"),
             "data.train.limit=100",
             "recipes/spamassassin/random-init.yaml",
-            "recipes/quickstart.yaml");
+            "recipes/quickstart.yaml",
+            300); // of the 1,000 test emails: the suite's time budget
     assertTrue(acc[1] - acc[0] >= TEXT_MARGIN, "scratch " + acc[0] + ", pre-trained " + acc[1]);
   }
 
@@ -79,7 +82,8 @@ class ResultsQuickTest {
             tmp.resolve("vision"),
             "data.train.limit=20",
             "recipes/vision/digits-from-scratch.yaml",
-            "recipes/vision/digits-from-mnist.yaml");
+            "recipes/vision/digits-from-mnist.yaml",
+            600);
     assertTrue(acc[1] - acc[0] >= VISION_MARGIN, "scratch " + acc[0] + ", pre-trained " + acc[1]);
   }
 

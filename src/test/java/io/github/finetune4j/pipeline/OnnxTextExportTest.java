@@ -42,13 +42,20 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The ONNX export of a fine-tuned text classifier, read by the consumers Java teams run: ONNX
- * Runtime gives {@code finetune predict}'s label for every one of the quickstart's 1,000 test
- * emails and its probabilities within 1e-4; langchain4j's {@code OnnxEmbeddingModel} (mean pooling)
- * loads the encoder graph and agrees with the toolkit's own pooled embeddings to cosine 0.9999; and
- * the untouched all-MiniLM-L6-v2, written by the same code, agrees with langchain4j's own bundled
- * copy of that model.
+ * Runtime gives {@code finetune predict}'s label for every one of the quickstart's test emails
+ * compared ({@link #EMAILS}) and its probabilities within 1e-4; langchain4j's {@code
+ * OnnxEmbeddingModel} (mean pooling) loads the encoder graph and agrees with the toolkit's own
+ * pooled embeddings to cosine 0.9999; and the untouched all-MiniLM-L6-v2, written by the same code,
+ * agrees with langchain4j's own bundled copy of that model.
  */
 class OnnxTextExportTest {
+
+  /**
+   * How many of the quickstart's 1,000 test emails are compared: 200 in the default run (the
+   * suite's time budget), all 1,000 with {@code -Dfinetune4j.onnxEmails=1000} (the issue's check;
+   * docs/exports.md).
+   */
+  static final int EMAILS = Integer.getInteger("finetune4j.onnxEmails", 200);
 
   @TempDir static Path dir;
   static Path run;
@@ -61,7 +68,7 @@ class OnnxTextExportTest {
     ObjectNode data = (ObjectNode) tree.get("data");
     ((ObjectNode) data.get("train")).put("limit", 64);
     ((ObjectNode) data.get("valid")).put("limit", 16);
-    ((ObjectNode) data.get("test")).put("limit", 16); // the 1,000 emails are read below
+    ((ObjectNode) data.get("test")).put("limit", 16); // the test emails are read below
     ArrayNode stages = tree.putArray("stages");
     stages.addObject().put("epochs", 1).putArray("train").add("head");
     stages.addObject().put("epochs", 1).putArray("train").add("upper").add("head");
@@ -84,7 +91,7 @@ class OnnxTextExportTest {
                 new java.util.zip.GZIPInputStream(
                     Files.newInputStream(Path.of("data/spamassassin/test.jsonl.gz"))),
                 StandardCharsets.UTF_8))) {
-      for (String line; tests.size() < 1000 && (line = in.readLine()) != null; ) {
+      for (String line; tests.size() < EMAILS && (line = in.readLine()) != null; ) {
         tests.add(TestRecipes.JSON.readTree(line).get("text").asText());
       }
     }
@@ -94,7 +101,7 @@ class OnnxTextExportTest {
   }
 
   @Test
-  void onnxRuntimeGivesPredictsLabelsAndProbabilitiesOnThe1000TestEmails() throws Exception {
+  void onnxRuntimeGivesPredictsLabelsAndProbabilitiesOnTheTestEmails() throws Exception {
     Path onnx = run.resolve("model/onnx");
     assertEquals(
         "ir 8 opset 17 inputs input_ids,attention_mask,token_type_ids outputs logits",
@@ -147,7 +154,7 @@ class OnnxTextExportTest {
         }
       }
     }
-    System.out.println("1,000 emails: max |predict - ONNX Runtime| probability = " + worst);
+    System.out.println(EMAILS + " emails: max |predict - ONNX Runtime| probability = " + worst);
     assertTrue(worst <= 1e-4, "max |predict - onnxruntime| probability = " + worst);
   }
 
