@@ -3,9 +3,7 @@ package io.github.finetune4j.train;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
 import io.github.finetune4j.data.NoDuplicatesBatchSampler;
-import java.util.Arrays;
 
 /**
  * A tokenized split of an embedding task whose example is several texts: (anchor, positive) pairs,
@@ -82,26 +80,14 @@ public final class PairBatches implements Batches {
 
   @Override
   public NDList inputs(NDManager manager, int[] idx) {
-    int t = 0;
-    for (long[][] column : ids) {
-      for (int i : idx) {
-        t = Math.max(t, column[i].length);
-      }
-    }
-    int rows = idx.length * ids.length;
-    long[] flat = new long[rows * t];
-    long[] mask = new long[rows * t];
+    long[][] rows = new long[idx.length * ids.length][];
     int r = 0;
     for (long[][] column : ids) {
       for (int i : idx) {
-        long[] row = column[i];
-        System.arraycopy(row, 0, flat, r * t, row.length);
-        Arrays.fill(mask, r * t, r * t + row.length, 1L);
-        r++;
+        rows[r++] = column[i];
       }
     }
-    Shape shape = new Shape(rows, t);
-    return new NDList(manager.create(flat, shape), manager.create(mask, shape));
+    return TextBatches.padded(manager, rows);
   }
 
   @Override

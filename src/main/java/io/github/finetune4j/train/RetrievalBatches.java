@@ -3,12 +3,8 @@ package io.github.finetune4j.train;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
-import java.util.Arrays;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Set;
-import java.util.stream.IntStream;
 
 /**
  * A tokenized information-retrieval split: the queries, then the corpus, each text one example. A
@@ -65,19 +61,11 @@ public final class RetrievalBatches implements Batches {
 
   @Override
   public NDList inputs(NDManager manager, int[] idx) {
-    int t = 0;
-    for (int i : idx) {
-      t = Math.max(t, ids[i].length);
-    }
-    long[] flat = new long[idx.length * t];
-    long[] mask = new long[idx.length * t];
+    long[][] rows = new long[idx.length][];
     for (int b = 0; b < idx.length; b++) {
-      long[] row = ids[idx[b]];
-      System.arraycopy(row, 0, flat, b * t, row.length);
-      Arrays.fill(mask, b * t, b * t + row.length, 1L);
+      rows[b] = ids[idx[b]];
     }
-    Shape shape = new Shape(idx.length, t);
-    return new NDList(manager.create(flat, shape), manager.create(mask, shape));
+    return TextBatches.padded(manager, rows);
   }
 
   @Override
@@ -92,11 +80,7 @@ public final class RetrievalBatches implements Batches {
   /** Shortest first, so that batches pad little. */
   @Override
   public int[] evalOrder() {
-    return IntStream.range(0, ids.length)
-        .boxed()
-        .sorted(Comparator.comparingInt(i -> ids[i].length))
-        .mapToInt(Integer::intValue)
-        .toArray();
+    return TextBatches.byLength(ids);
   }
 
   @Override

@@ -104,11 +104,44 @@ public final class TextBatches implements Batches {
    * @return indexes, shortest first
    */
   public int[] byLength() {
+    return byLength(ids);
+  }
+
+  /**
+   * Indexes of token-id rows sorted by length (ties in index order).
+   *
+   * @param ids the rows
+   * @return indexes, shortest first
+   */
+  static int[] byLength(long[][] ids) {
     return IntStream.range(0, ids.length)
         .boxed()
         .sorted(Comparator.comparingInt(i -> ids[i].length))
         .mapToInt(Integer::intValue)
         .toArray();
+  }
+
+  /**
+   * Rows of token ids as one batch, padded with 0 to the longest: {@code inputIds [B,T]} and {@code
+   * attentionMask [B,T]}, int64.
+   *
+   * @param manager owner of the new arrays
+   * @param rows the batch's rows, in order
+   * @return the inputs
+   */
+  static NDList padded(NDManager manager, long[][] rows) {
+    int t = 0;
+    for (long[] row : rows) {
+      t = Math.max(t, row.length);
+    }
+    long[] flat = new long[rows.length * t];
+    long[] mask = new long[rows.length * t];
+    for (int b = 0; b < rows.length; b++) {
+      System.arraycopy(rows[b], 0, flat, b * t, rows[b].length);
+      Arrays.fill(mask, b * t, b * t + rows[b].length, 1L);
+    }
+    Shape shape = new Shape(rows.length, t);
+    return new NDList(manager.create(flat, shape), manager.create(mask, shape));
   }
 
   /**
