@@ -249,6 +249,47 @@ class EmbeddingRunTest {
   }
 
   @Test
+  void theHuggingFaceDirectoryIsTheTunedModel() throws Exception {
+    // a new run from model/hf: its untouched model (evaluated before its first step) is the tuned
+    // model, so its base figures are the first run's test figures
+    Path hf = run.resolve("model/hf");
+    JsonNode modules = TestRecipes.JSON.readTree(hf.resolve("modules.json").toFile());
+    assertEquals(
+        List.of(
+            "sentence_transformers.models.Transformer",
+            "sentence_transformers.models.Pooling",
+            "sentence_transformers.models.Normalize"),
+        List.of(
+            modules.get(0).get("type").asText(),
+            modules.get(1).get("type").asText(),
+            modules.get(2).get("type").asText()));
+    JsonNode pooling = TestRecipes.JSON.readTree(hf.resolve("1_Pooling/config.json").toFile());
+    assertTrue(pooling.get("pooling_mode_mean_tokens").asBoolean());
+    assertTrue(!pooling.get("pooling_mode_cls_token").asBoolean());
+    String recipe =
+        Files.readString(dir.resolve("e.yaml"))
+            .replace("dir: " + dir.resolve("run"), "dir: " + dir.resolve("again"))
+            .replace(
+                "model: {type: bert-onnx, bundled: all-minilm-l6-v2, init: pretrained}",
+                "model: {type: safetensors, dir: " + hf + "}")
+            .replace("limit: 64}", "limit: 2}")
+            .replace("batch_size: 16", "batch_size: 2");
+    Recipe r = RecipeReader.read(TestRecipes.writeText(dir, "again.yaml", recipe), List.of());
+    ObjectNode again =
+        FineTune.run(
+            r,
+            new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
+            List.of());
+    for (String m : List.of("ndcg@10", "mrr@10", "recall@1", "recall@10", "map@100")) {
+      assertEquals(
+          summary.at("/test_metrics/" + m).asDouble(),
+          again.at("/base_model/test_metrics/" + m).asDouble(),
+          1e-6,
+          m);
+    }
+  }
+
+  @Test
   void plainDjlCriteriaGivesTheSameVectorsFromTheModelDirectory() throws Exception {
     float[][] want;
     try (io.github.finetune4j.pipeline.Predictor p =
