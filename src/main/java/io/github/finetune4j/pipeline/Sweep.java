@@ -972,6 +972,7 @@ public record Sweep(
         todo.size(),
         parallel);
     long waitNanos = TimeUnit.SECONDS.toNanos(waitSeconds());
+    ActiveRun.beginSweep(this.out, total - todo.size(), total);
     List<Trial> failed = new ArrayList<>();
     List<Process> running = new ArrayList<>();
     List<Trial> runningTrials = new ArrayList<>();
@@ -1034,6 +1035,7 @@ public record Sweep(
                   .start();
           running.add(p);
           runningTrials.add(t);
+          ActiveRun.trialStarted(t.name(), RunDirectory.partialOf(trialDir(t)));
           out.printf(Locale.ROOT, "trial %s started: %s %s%n", t.name(), t.recipe(), t.values());
         }
         boolean ended = false;
@@ -1045,6 +1047,7 @@ public record Sweep(
             running.remove(i);
             runningTrials.remove(i);
             int code = p.exitValue();
+            ActiveRun.trialEnded(t.name(), code == 0);
             Files.writeString(
                 logOf(t),
                 String.format(Locale.ROOT, ENDED, t.name(), code) + "\n",
@@ -1079,6 +1082,7 @@ public record Sweep(
         }
       }
     } finally {
+      ActiveRun.endSweep();
       running.forEach(Process::destroy);
       try {
         Runtime.getRuntime().removeShutdownHook(stopper);
