@@ -149,7 +149,11 @@ final class EmbedCommand extends CliCommand {
       for (float v : vectors[i]) {
         e.add(v);
       }
-      os.write((JSON.writeValueAsString(o) + "\n").getBytes(StandardCharsets.UTF_8));
+      // Jackson escapes C0 controls; Escapes writes DEL, C1, the line separators and the
+      // bidirectional controls, which Jackson leaves raw, as JSON's own backslash-u escapes (they
+      // occur only inside strings): the same JSON, safe on a terminal
+      os.write(
+          (Escapes.escape(JSON.writeValueAsString(o)) + "\n").getBytes(StandardCharsets.UTF_8));
     }
     os.flush();
   }

@@ -23,10 +23,10 @@ final class ReportCommand extends CliCommand {
   public Integer call() throws Exception {
     try {
       Path report = HtmlReport.write(runDir);
-      out().println("Wrote " + report);
+      out().println("Wrote " + Escapes.escape(report.toString()));
       return OK;
     } catch (ReportException e) {
-      err().println("finetune: cannot write a report: " + e.getMessage());
+      err().println("finetune: cannot write a report: " + Escapes.escape(e.getMessage()));
       return BAD_INPUT;
     }
   }

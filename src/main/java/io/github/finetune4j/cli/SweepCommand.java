@@ -132,8 +132,8 @@ final class SweepCommand extends CliCommand {
                 Locale.ROOT,
                 "%s %s %s seed=%d%n",
                 t.name(),
-                t.recipe(),
-                t.values(),
+                Escapes.escape(t.recipe().toString()),
+                Escapes.escape(t.values().toString()),
                 seedsOf.get(t.recipe()) + t.seedOffset());
       }
       out().println(trials.size() + " trials");
@@ -146,7 +146,13 @@ final class SweepCommand extends CliCommand {
       } catch (BadInputException e) {
         return badInput("cannot sweep", e);
       }
-      out().printf(Locale.ROOT, "Collected %d of %d trials into %s%n", n, trials.size(), out);
+      out()
+          .printf(
+              Locale.ROOT,
+              "Collected %d of %d trials into %s%n",
+              n,
+              trials.size(),
+              Escapes.escape(out.toString()));
       return OK;
     }
     if (trial != null) {
