@@ -9,6 +9,7 @@ import io.github.finetune4j.pipeline.Sweep;
 import io.github.finetune4j.pipeline.SweepLock;
 import io.github.finetune4j.recipe.Recipe;
 import io.github.finetune4j.recipe.RecipeException;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -145,6 +146,8 @@ final class SweepCommand extends CliCommand {
         n = sweep.collect(descriptions);
       } catch (BadInputException e) {
         return badInput("cannot sweep", e);
+      } catch (IOException e) {
+        return sweepFailed(e);
       }
       out()
           .printf(
@@ -156,7 +159,12 @@ final class SweepCommand extends CliCommand {
       return OK;
     }
     if (trial != null) {
-      List<String> problems = sweep.prepare(out());
+      List<String> problems;
+      try {
+        problems = sweep.prepare(out());
+      } catch (IOException e) {
+        return sweepFailed(e);
+      }
       if (!problems.isEmpty()) {
         return badInput("cannot sweep", new BadInputException(problems));
       }
@@ -193,6 +201,8 @@ final class SweepCommand extends CliCommand {
       failed = sweep.run(Main.class.getName(), parallel, out());
     } catch (BadInputException e) {
       return badInput("cannot sweep", e);
+    } catch (IOException e) {
+      return sweepFailed(e);
     }
     int n = 0;
     List<String> running = new ArrayList<>();
@@ -238,5 +248,21 @@ final class SweepCommand extends CliCommand {
       return BAD_INPUT;
     }
     return OK;
+  }
+
+  /**
+   * A sweep that could not write its directory (a full disk): one paragraph naming the file, exit
+   * 1; the trials that completed stay complete, and the same command continues the sweep.
+   */
+  private int sweepFailed(IOException e) {
+    err()
+        .println(
+            "finetune: the sweep in "
+                + Escapes.escape(out.toString())
+                + " failed: "
+                + Escapes.escape(e.getMessage() == null ? e.toString() : e.getMessage())
+                + "; the trials that completed are kept, and the same command continues the"
+                + " sweep once the cause is fixed");
+    return FAILED;
   }
 }

@@ -9,7 +9,9 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Instant;
@@ -22,6 +24,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -64,9 +67,35 @@ public final class HtmlReport {
   public static Path write(Path runDir) throws IOException {
     String html = render(runDir);
     Path out = runDir.resolve(FILE_NAME);
-    Path tmp = runDir.resolve(FILE_NAME + ".tmp");
-    Files.writeString(tmp, html, StandardCharsets.UTF_8);
-    Files.move(tmp, out, StandardCopyOption.REPLACE_EXISTING);
+    if (Files.exists(out, LinkOption.NOFOLLOW_LINKS)
+        && !Files.isRegularFile(out, LinkOption.NOFOLLOW_LINKS)) {
+      throw new ReportException(
+          out + " is not a file (a directory, link or device); it is left as it is");
+    }
+    // a temporary file of a unique name (a new file's permissions), removed when the write fails
+    Path tmp = null;
+    for (int i = 0; tmp == null; i++) {
+      try {
+        tmp =
+            Files.createFile(
+                runDir.resolve(
+                    "."
+                        + FILE_NAME
+                        + "."
+                        + Long.toUnsignedString(ThreadLocalRandom.current().nextLong(), 36)
+                        + ".tmp"));
+      } catch (FileAlreadyExistsException e) {
+        if (i == 100) {
+          throw e;
+        }
+      }
+    }
+    try {
+      Files.writeString(tmp, html, StandardCharsets.UTF_8);
+      Files.move(tmp, out, StandardCopyOption.REPLACE_EXISTING);
+    } finally {
+      Files.deleteIfExists(tmp);
+    }
     return out;
   }
 

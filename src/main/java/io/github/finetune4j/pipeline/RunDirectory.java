@@ -427,6 +427,7 @@ public final class RunDirectory implements AutoCloseable {
               + "); wait for it to finish or choose another output.dir");
     }
     RunDirectory run = new RunDirectory(target, partial, lock);
+    boolean cleared = false;
     try {
       if (!created && !resume) {
         Checkpoint c = resumable(partial);
@@ -444,15 +445,33 @@ public final class RunDirectory implements AutoCloseable {
                   + c.step()
                   + "): this run was started without --resume");
         }
+        cleared = true;
         run.clearPartial();
       }
-      Files.writeString(
-          partial.resolve(MARKER),
-          "{\"tool\": \"finetune4j\", \"created\": \"" + Instant.now() + "\"}\n");
+      if (created || !resume) { // a resumed run keeps its marker as it was
+        RunFiles.write(
+            partial.resolve(MARKER),
+            "{\"tool\": \"finetune4j\", \"created\": \"" + Instant.now() + "\"}\n");
+      }
       lock.writeHolder();
     } catch (IOException e) {
       run.close();
-      throw bad("output.dir: cannot write in " + partial + ": " + reason(e));
+      String left = "";
+      if (created || cleared) {
+        // made, or emptied as stale, by this run: it holds nothing of value; take it away again
+        // (a partial to resume is never touched)
+        try {
+          deleteTree(partial);
+        } catch (IOException kept) {
+          left = "; " + partial + " could not be removed again (" + reason(kept) + ")";
+        }
+      }
+      throw bad(
+          "output.dir: cannot write in "
+              + partial
+              + ": "
+              + (e instanceof RunFiles.WriteFailedException w ? w.named() : reason(e))
+              + left);
     }
     return run;
   }
