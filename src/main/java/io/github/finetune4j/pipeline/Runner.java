@@ -514,6 +514,9 @@ final class Runner {
         }
       }
       begin(s, dir, m, out);
+      if (from != null) {
+        Resume.continueFrom(dir.partial(), from, out); // every check passed: now change the run
+      }
       boolean bf16 = Precision.bf16(policy, block);
       if (bf16) {
         ((TextClassifierBlock) block).setBf16(true, m.getNDManager());
@@ -631,7 +634,9 @@ final class Runner {
       try {
         s.weights().load(s.block(), out);
       } catch (BadInputException | IllegalArgumentException e) {
-        dir.discard();
+        if (!s.resume()) {
+          dir.discard(); // a new run wrote nothing yet; an interrupted run is kept as it is
+        }
         throw e instanceof BadInputException b
             ? b
             : new BadInputException(List.of("model: " + e.getMessage()));
