@@ -119,7 +119,8 @@ final class EmbedCommand extends CliCommand {
         if (out == null) {
           writeJsonl(in, vectors, out());
         } else {
-          Path temp = out.resolveSibling(out.getFileName() + ".partial");
+          // a temporary file of a unique name: never a file of the user's (such as FILE.partial)
+          Path temp = LrFindCommand.tempFileNextTo(out);
           try (OutputStream os = new BufferedOutputStream(Files.newOutputStream(temp))) {
             if (format == Format.npy) {
               writeNpy(vectors, os);

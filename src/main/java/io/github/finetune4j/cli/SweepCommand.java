@@ -90,6 +90,14 @@ final class SweepCommand extends CliCommand {
     } catch (IllegalArgumentException e) {
       return badInput("cannot sweep", new BadInputException(List.of(e.getMessage())));
     }
+    if ((list ? 1 : 0) + (collect ? 1 : 0) + (trial != null ? 1 : 0) > 1) {
+      return badInput(
+          "cannot sweep",
+          new BadInputException(
+              List.of(
+                  "--list, --collect and --trial each say what the command does: give one of"
+                      + " them (or none, to run the sweep)")));
+    }
     if (parallel < 1 || parallel > MAX_PARALLEL) {
       return badInput(
           "cannot sweep",

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
@@ -114,7 +115,12 @@ public final class HtmlReport {
               + " (not a run directory, or the run"
               + " has not written any metrics yet)");
     }
-    MetricsLog log = MetricsReader.read(metrics);
+    MetricsLog log;
+    try {
+      log = MetricsReader.read(metrics);
+    } catch (CharacterCodingException e) {
+      throw new ReportException(metrics + " is not UTF-8 text (was it written by a run?)");
+    }
     if (log.lines() == 0) {
       throw new ReportException(metrics + " is empty (the run has not written any metrics yet)");
     }

@@ -131,6 +131,16 @@ public final class RunDirectory implements AutoCloseable {
       problems.add(name + " is the root directory; choose a new directory for the run");
       return problems;
     }
+    Path literal = dir.toAbsolutePath().normalize();
+    if (Files.isSymbolicLink(literal)) {
+      // checked on the path as given: the checks below see where a link points, and the run
+      // would replace the link itself once complete
+      problems.add(
+          name
+              + " is a link, not a run directory; it is left as it is (choose another"
+              + " output.dir, or the directory it points to)");
+      return problems;
+    }
     Path cwd = real(Path.of(""));
     String home = System.getProperty("user.home");
     if (abs.equals(cwd)) {
@@ -647,6 +657,43 @@ public final class RunDirectory implements AutoCloseable {
     } catch (IOException e) {
       return abs;
     }
+  }
+
+  /**
+   * Why a directory that does not exist cannot be created, checked before anything is written: its
+   * nearest existing ancestor is a file, or cannot be written in.
+   *
+   * @param dir the directory to create
+   * @return the reason ({@code P is a file, not a directory}, {@code P is not writable}), or null
+   */
+  static String notCreatable(Path dir) {
+    Path existing = dir.toAbsolutePath().normalize().getParent();
+    while (existing != null && !Files.exists(existing)) {
+      existing = existing.getParent();
+    }
+    if (existing != null && !Files.isDirectory(existing)) {
+      return existing + " is a file, not a directory";
+    }
+    if (existing != null && !Files.isWritable(existing)) {
+      return existing + " is not writable";
+    }
+    return null;
+  }
+
+  /**
+   * The topmost directory that creating {@code dir} would create (to take away again when what goes
+   * into it fails), or null when it exists.
+   *
+   * @param dir a directory
+   * @return {@code dir} or its topmost missing ancestor
+   */
+  static Path topmostMissing(Path dir) {
+    Path made = null;
+    for (Path d = dir.toAbsolutePath().normalize(); d != null && !Files.exists(d); ) {
+      made = d;
+      d = d.getParent();
+    }
+    return made;
   }
 
   /** The operating system's reason, without Java's exception names. */
