@@ -2,6 +2,7 @@ package io.github.finetune4j.cli;
 
 import io.github.finetune4j.pipeline.BadInputException;
 import io.github.finetune4j.pipeline.FineTune;
+import java.io.IOException;
 import java.nio.file.Path;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -38,6 +39,9 @@ final class CheckpointCommand extends CliCommand {
       return OK;
     } catch (BadInputException e) {
       return badInput("cannot write the checkpoint", e);
+    } catch (IOException e) {
+      err().println("finetune: " + Escapes.escape(String.valueOf(e.getMessage())));
+      return FAILED;
     }
   }
 }

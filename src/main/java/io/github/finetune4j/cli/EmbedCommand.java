@@ -119,7 +119,8 @@ final class EmbedCommand extends CliCommand {
         if (out == null) {
           writeJsonl(in, vectors, out());
         } else {
-          Path temp = out.resolveSibling(out.getFileName() + ".partial");
+          // a temporary file of a unique name: never a file of the user's (such as FILE.partial)
+          Path temp = LrFindCommand.tempFileNextTo(out);
           try (OutputStream os = new BufferedOutputStream(Files.newOutputStream(temp))) {
             if (format == Format.npy) {
               writeNpy(vectors, os);
@@ -149,7 +150,11 @@ final class EmbedCommand extends CliCommand {
       for (float v : vectors[i]) {
         e.add(v);
       }
-      os.write((JSON.writeValueAsString(o) + "\n").getBytes(StandardCharsets.UTF_8));
+      // Jackson escapes C0 controls; Escapes writes DEL, C1, the line separators and the
+      // bidirectional controls, which Jackson leaves raw, as JSON's own backslash-u escapes (they
+      // occur only inside strings): the same JSON, safe on a terminal
+      os.write(
+          (Escapes.escape(JSON.writeValueAsString(o)) + "\n").getBytes(StandardCharsets.UTF_8));
     }
     os.flush();
   }

@@ -2,7 +2,12 @@ package io.github.finetune4j.cli;
 
 import io.github.finetune4j.pipeline.ActiveRun;
 import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
 
 /**
  * SIGTERM and SIGINT (Ctrl-C): one line that says where the run was stopped and what it left, then
@@ -51,6 +56,10 @@ final class Interrupts {
 
   /** The line printed on a signal. */
   static String message(String signal) {
+    Optional<ActiveRun.SweepState> sweep = ActiveRun.sweep();
+    if (sweep.isPresent() && ActiveRun.current().isEmpty()) {
+      return sweepMessage(signal, sweep.get());
+    }
     return ActiveRun.current()
         .map(
             s ->
@@ -62,5 +71,48 @@ final class Interrupts {
                     s.step() == 0 ? "before the first step" : "at step " + s.step(),
                     Escapes.escape(s.partial().toString())))
         .orElse("finetune: interrupted (SIG" + signal + "); no run was writing, nothing was left");
+  }
+
+  /**
+   * The line printed when a sweep's process is stopped: its trials run in child processes, which
+   * stop on their own once they see the sweep gone ({@code SweepTrial}), leaving their partial run
+   * directories for the next run of the sweep.
+   */
+  static String sweepMessage(String signal, ActiveRun.SweepState s) {
+    String head =
+        String.format(
+            Locale.ROOT,
+            "finetune: interrupted (SIG%s); the sweep in %s stops",
+            signal,
+            Escapes.escape(s.out().toString()));
+    String kept =
+        String.format(
+            Locale.ROOT,
+            "%d of %d trial%s complete and kept; run the same command again to continue the"
+                + " sweep",
+            s.complete(),
+            s.total(),
+            s.total() == 1 ? " is" : "s are");
+    if (s.running().isEmpty()) {
+      return head + " between trials (none was running); " + kept;
+    }
+    List<String> names = new ArrayList<>();
+    for (Map.Entry<String, Path> e : s.running().entrySet()) {
+      names.add(e.getKey() + " (" + Escapes.escape(e.getValue().toString()) + ")");
+    }
+    boolean one = names.size() == 1;
+    return head
+        + String.format(
+            Locale.ROOT,
+            ": trial%s %s %s running; %s within a second, once %s the sweep gone, leaving %s"
+                + " partial run%s, which the next run of the sweep starts again; ",
+            one ? "" : "s",
+            String.join(", ", names),
+            one ? "was" : "were",
+            one ? "it stops" : "they stop",
+            one ? "it sees" : "they see",
+            one ? "its" : "their",
+            one ? "" : "s")
+        + kept;
   }
 }

@@ -72,13 +72,18 @@ public final class Main implements Callable<Integer> {
    * @param args command-line arguments
    */
   public static void main(String[] args) {
+    // one stream each, escaped (SafeStream), that every part of the program prints to
+    System.setOut(SafeStream.of(System.out));
+    System.setErr(SafeStream.of(System.err));
     Interrupts.install(System.err);
     ActiveRun.command(commandLine(args));
     System.exit(run(args, System.out, System.err));
   }
 
   /**
-   * Runs the command line in-process (for tests and embedding).
+   * Runs the command line in-process (for tests and embedding). Whatever it prints as text has its
+   * control characters escaped but line feeds and tabs ({@link SafeStream}); bytes written as bytes
+   * (binary output) pass as they are.
    *
    * @param args arguments
    * @param out standard output
@@ -86,10 +91,12 @@ public final class Main implements Callable<Integer> {
    * @return the exit code
    */
   public static int run(String[] args, PrintStream out, PrintStream err) {
-    CommandLine cl = new CommandLine(new Main(out, err));
-    cl.setOut(new PrintWriter(out, true));
-    cl.setErr(new PrintWriter(err, true));
-    return execute(cl, args, err);
+    PrintStream safeOut = SafeStream.of(out);
+    PrintStream safeErr = SafeStream.of(err);
+    CommandLine cl = new CommandLine(new Main(safeOut, safeErr));
+    cl.setOut(new PrintWriter(SafeStream.writer(safeOut), true));
+    cl.setErr(new PrintWriter(SafeStream.writer(safeErr), true));
+    return execute(cl, args, safeErr);
   }
 
   /**

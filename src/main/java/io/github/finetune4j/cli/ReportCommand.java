@@ -2,6 +2,7 @@ package io.github.finetune4j.cli;
 
 import io.github.finetune4j.monitor.HtmlReport;
 import io.github.finetune4j.monitor.ReportException;
+import java.io.IOException;
 import java.nio.file.Path;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
@@ -23,11 +24,19 @@ final class ReportCommand extends CliCommand {
   public Integer call() throws Exception {
     try {
       Path report = HtmlReport.write(runDir);
-      out().println("Wrote " + report);
+      out().println("Wrote " + Escapes.escape(report.toString()));
       return OK;
     } catch (ReportException e) {
-      err().println("finetune: cannot write a report: " + e.getMessage());
+      err().println("finetune: cannot write a report: " + Escapes.escape(e.getMessage()));
       return BAD_INPUT;
+    } catch (IOException e) {
+      err()
+          .println(
+              "finetune: cannot write a report for "
+                  + Escapes.escape(runDir.toString())
+                  + ": "
+                  + Escapes.escape(String.valueOf(e.getMessage())));
+      return FAILED;
     }
   }
 }

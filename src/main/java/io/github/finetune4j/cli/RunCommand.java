@@ -7,6 +7,8 @@ import io.github.finetune4j.pipeline.FineTune;
 import io.github.finetune4j.pipeline.RunFailedException;
 import io.github.finetune4j.recipe.Recipe;
 import io.github.finetune4j.recipe.RecipeException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import picocli.CommandLine.Command;
@@ -76,14 +78,27 @@ final class RunCommand extends RecipeCommand {
       return badInput("cannot run " + recipe, e);
     } catch (RunFailedException e) {
       err().println("finetune: the run failed " + Escapes.escape(e.getMessage()) + ".");
-      err()
-          .println(
-              "The failed run (metrics, summary.json with \"status\": \"failed\", report)"
-                  + " is in "
-                  + Escapes.escape(e.where().toString())
-                  + "; no model was exported.");
+      err().println(whereFailed(e.where()));
       return FAILED;
     }
+  }
+
+  /**
+   * Where a failed run is and what it holds: {@code DIR.failed} with its summary, or without one
+   * when it could not be written (a full disk), or {@code DIR.partial} when it could not be moved.
+   */
+  static String whereFailed(Path where) {
+    boolean summary = Files.isRegularFile(where.resolve("summary.json"));
+    return "The failed run ("
+        + (summary
+            ? "metrics, summary.json with \"status\": \"failed\", report"
+            : "what it wrote; its summary.json could not be written")
+        + ") is in "
+        + Escapes.escape(where.toString())
+        + (where.getFileName() != null && where.getFileName().toString().endsWith(".partial")
+            ? " (it could not be moved to .failed)"
+            : "")
+        + "; no model was exported.";
   }
 
   /**

@@ -9,6 +9,7 @@ import io.github.finetune4j.pipeline.Sweep;
 import io.github.finetune4j.pipeline.SweepLock;
 import io.github.finetune4j.recipe.Recipe;
 import io.github.finetune4j.recipe.RecipeException;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -89,6 +90,14 @@ final class SweepCommand extends CliCommand {
     } catch (IllegalArgumentException e) {
       return badInput("cannot sweep", new BadInputException(List.of(e.getMessage())));
     }
+    if ((list ? 1 : 0) + (collect ? 1 : 0) + (trial != null ? 1 : 0) > 1) {
+      return badInput(
+          "cannot sweep",
+          new BadInputException(
+              List.of(
+                  "--list, --collect and --trial each say what the command does: give one of"
+                      + " them (or none, to run the sweep)")));
+    }
     if (parallel < 1 || parallel > MAX_PARALLEL) {
       return badInput(
           "cannot sweep",
@@ -132,8 +141,8 @@ final class SweepCommand extends CliCommand {
                 Locale.ROOT,
                 "%s %s %s seed=%d%n",
                 t.name(),
-                t.recipe(),
-                t.values(),
+                Escapes.escape(t.recipe().toString()),
+                Escapes.escape(t.values().toString()),
                 seedsOf.get(t.recipe()) + t.seedOffset());
       }
       out().println(trials.size() + " trials");
@@ -145,12 +154,25 @@ final class SweepCommand extends CliCommand {
         n = sweep.collect(descriptions);
       } catch (BadInputException e) {
         return badInput("cannot sweep", e);
+      } catch (IOException e) {
+        return sweepFailed(e);
       }
-      out().printf(Locale.ROOT, "Collected %d of %d trials into %s%n", n, trials.size(), out);
+      out()
+          .printf(
+              Locale.ROOT,
+              "Collected %d of %d trials into %s%n",
+              n,
+              trials.size(),
+              Escapes.escape(out.toString()));
       return OK;
     }
     if (trial != null) {
-      List<String> problems = sweep.prepare(out());
+      List<String> problems;
+      try {
+        problems = sweep.prepare(out());
+      } catch (IOException e) {
+        return sweepFailed(e);
+      }
       if (!problems.isEmpty()) {
         return badInput("cannot sweep", new BadInputException(problems));
       }
@@ -187,6 +209,8 @@ final class SweepCommand extends CliCommand {
       failed = sweep.run(Main.class.getName(), parallel, out());
     } catch (BadInputException e) {
       return badInput("cannot sweep", e);
+    } catch (IOException e) {
+      return sweepFailed(e);
     }
     int n = 0;
     List<String> running = new ArrayList<>();
@@ -232,5 +256,21 @@ final class SweepCommand extends CliCommand {
       return BAD_INPUT;
     }
     return OK;
+  }
+
+  /**
+   * A sweep that could not write its directory (a full disk): one paragraph naming the file, exit
+   * 1; the trials that completed stay complete, and the same command continues the sweep.
+   */
+  private int sweepFailed(IOException e) {
+    err()
+        .println(
+            "finetune: the sweep in "
+                + Escapes.escape(out.toString())
+                + " failed: "
+                + Escapes.escape(e.getMessage() == null ? e.toString() : e.getMessage())
+                + "; the trials that completed are kept, and the same command continues the"
+                + " sweep once the cause is fixed");
+    return FAILED;
   }
 }

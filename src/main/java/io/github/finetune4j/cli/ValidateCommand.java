@@ -25,7 +25,7 @@ final class ValidateCommand extends RecipeCommand {
           .printf(
               Locale.ROOT,
               "%s: valid (%d groups, %s)%n",
-              recipe,
+              Escapes.escape(recipe.toString()),
               r.groups().size(),
               r.stages() != null
                   ? r.stages().size() + " stages"

@@ -1,6 +1,7 @@
 package io.github.finetune4j.monitor;
 
 import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.LongSupplier;
@@ -25,6 +26,10 @@ public final class ConsoleSink implements MetricsSink {
   private final LongSupplier nanoClock;
 
   private ProgressBar bar;
+
+  /** Carriage return and "erase to the end of the line": clears the progress bar's line. */
+  private static final byte[] CLEAR_LINE = "\r\033[K".getBytes(StandardCharsets.US_ASCII);
+
   private long firstStep = -1;
   private long firstNanos;
 
@@ -113,7 +118,11 @@ public final class ConsoleSink implements MetricsSink {
                 .setTaskName("train")
                 .setInitialMax(Math.max(1, m.totalSteps()))
                 .setStyle(ProgressBarStyle.ASCII)
-                .setConsumer(new ConsoleProgressBarConsumer(out))
+                // its redraws (a carriage return, terminal sequences) go out as bytes: a stream
+                // that escapes control characters in text passes bytes as they are
+                .setConsumer(
+                    new ConsoleProgressBarConsumer(
+                        new PrintStream(out, true, StandardCharsets.UTF_8)))
                 .setUpdateIntervalMillis(250)
                 .build();
       }
@@ -210,7 +219,7 @@ public final class ConsoleSink implements MetricsSink {
   /** Prints a whole line; in interactive mode first clears the progress bar's line. */
   private void println(String line) {
     if (interactive && bar != null) {
-      out.print("\r\033[K");
+      out.write(CLEAR_LINE, 0, CLEAR_LINE.length); // bytes, as the bar's redraws
     }
     out.println(line);
     out.flush();

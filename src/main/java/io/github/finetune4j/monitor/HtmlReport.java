@@ -8,8 +8,11 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Instant;
@@ -22,6 +25,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -64,9 +68,35 @@ public final class HtmlReport {
   public static Path write(Path runDir) throws IOException {
     String html = render(runDir);
     Path out = runDir.resolve(FILE_NAME);
-    Path tmp = runDir.resolve(FILE_NAME + ".tmp");
-    Files.writeString(tmp, html, StandardCharsets.UTF_8);
-    Files.move(tmp, out, StandardCopyOption.REPLACE_EXISTING);
+    if (Files.exists(out, LinkOption.NOFOLLOW_LINKS)
+        && !Files.isRegularFile(out, LinkOption.NOFOLLOW_LINKS)) {
+      throw new ReportException(
+          out + " is not a file (a directory, link or device); it is left as it is");
+    }
+    // a temporary file of a unique name (a new file's permissions), removed when the write fails
+    Path tmp = null;
+    for (int i = 0; tmp == null; i++) {
+      try {
+        tmp =
+            Files.createFile(
+                runDir.resolve(
+                    "."
+                        + FILE_NAME
+                        + "."
+                        + Long.toUnsignedString(ThreadLocalRandom.current().nextLong(), 36)
+                        + ".tmp"));
+      } catch (FileAlreadyExistsException e) {
+        if (i == 100) {
+          throw e;
+        }
+      }
+    }
+    try {
+      Files.writeString(tmp, html, StandardCharsets.UTF_8);
+      Files.move(tmp, out, StandardCopyOption.REPLACE_EXISTING);
+    } finally {
+      Files.deleteIfExists(tmp);
+    }
     return out;
   }
 
@@ -85,7 +115,12 @@ public final class HtmlReport {
               + " (not a run directory, or the run"
               + " has not written any metrics yet)");
     }
-    MetricsLog log = MetricsReader.read(metrics);
+    MetricsLog log;
+    try {
+      log = MetricsReader.read(metrics);
+    } catch (CharacterCodingException e) {
+      throw new ReportException(metrics + " is not UTF-8 text (was it written by a run?)");
+    }
     if (log.lines() == 0) {
       throw new ReportException(metrics + " is empty (the run has not written any metrics yet)");
     }

@@ -3,13 +3,16 @@ package io.github.finetune4j.pipeline;
 import io.github.finetune4j.monitor.MetricsSink;
 import io.github.finetune4j.monitor.StepMetrics;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 /**
  * Where the run of this process is, for a signal handler that must say it in one line: the partial
- * directory and the last step finished.
+ * directory and the last step finished; or, in a sweep's process, the sweep's directory and the
+ * trials its child processes are running.
  */
 public final class ActiveRun {
 
@@ -20,6 +23,22 @@ public final class ActiveRun {
    * @param step the last step finished (0 before the first)
    */
   public record State(Path partial, long step) {}
+
+  /**
+   * The state of a live sweep (its trials run in child processes).
+   *
+   * @param out the sweep's directory
+   * @param running the trials running now: name to their {@code DIR/trials/NNN.partial}
+   * @param complete how many trials are complete
+   * @param total how many trials the sweep has
+   */
+  public record SweepState(Path out, Map<String, Path> running, int complete, int total) {}
+
+  private static final Object SWEEP_LOCK = new Object();
+  private static Path sweepOut;
+  private static final Map<String, Path> sweepRunning = new LinkedHashMap<>();
+  private static int sweepComplete;
+  private static int sweepTotal;
 
   private static volatile Path partial;
   private static volatile long step;
@@ -108,6 +127,55 @@ public final class ActiveRun {
   public static Optional<State> current() {
     Path p = partial;
     return p == null ? Optional.empty() : Optional.of(new State(p, step));
+  }
+
+  /** A sweep in {@code out} with {@code total} trials, {@code complete} of them done, begins. */
+  static void beginSweep(Path out, int complete, int total) {
+    synchronized (SWEEP_LOCK) {
+      sweepOut = out;
+      sweepRunning.clear();
+      sweepComplete = complete;
+      sweepTotal = total;
+    }
+  }
+
+  /** The sweep started trial {@code name}, which writes {@code partial}. */
+  static void trialStarted(String name, Path partial) {
+    synchronized (SWEEP_LOCK) {
+      sweepRunning.put(name, partial);
+    }
+  }
+
+  /** Trial {@code name} ended ({@code completed}: with exit code 0). */
+  static void trialEnded(String name, boolean completed) {
+    synchronized (SWEEP_LOCK) {
+      sweepRunning.remove(name);
+      if (completed) {
+        sweepComplete++;
+      }
+    }
+  }
+
+  static void endSweep() {
+    synchronized (SWEEP_LOCK) {
+      sweepOut = null;
+      sweepRunning.clear();
+    }
+  }
+
+  /**
+   * The live sweep of this process, if any.
+   *
+   * @return its state, the running trials in the order they started
+   */
+  public static Optional<SweepState> sweep() {
+    synchronized (SWEEP_LOCK) {
+      if (sweepOut == null) {
+        return Optional.empty();
+      }
+      Map<String, Path> running = new LinkedHashMap<>(sweepRunning);
+      return Optional.of(new SweepState(sweepOut, running, sweepComplete, sweepTotal));
+    }
   }
 
   static MetricsSink progressSink() {

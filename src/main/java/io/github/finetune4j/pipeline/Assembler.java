@@ -44,9 +44,34 @@ final class Assembler {
       Block block = family.architecture(recipe, manager);
       Formats.resolve(
           recipe.output().formats(), Formats.subject(recipe, block, false), "output.formats");
+      earlyStoppingMetric(recipe);
       return PlanResolver.resolved(recipe, block, family.parameters(block))
           .plan()
           .withStandardize(family.standardize(recipe));
+    }
+  }
+
+  /**
+   * Refuses an early-stopping metric the recipe's task does not report, as the run would (whether
+   * there is a validation split to score is the run's check, with its data).
+   */
+  private static void earlyStoppingMetric(Recipe recipe) throws BadInputException {
+    if (recipe.train().earlyStopping() == null) {
+      return;
+    }
+    List<String> classes =
+        recipe.head() != null && recipe.head().classes() != null
+            ? recipe.head().classes()
+            : List.of();
+    List<String> problems;
+    try {
+      problems =
+          Runner.earlyStoppingProblems(recipe, TaskKind.of(recipe.task()).task(classes), true);
+    } catch (RuntimeException e) {
+      return; // a task that needs the data's outputs: the run checks it
+    }
+    if (!problems.isEmpty()) {
+      throw new BadInputException(problems);
     }
   }
 

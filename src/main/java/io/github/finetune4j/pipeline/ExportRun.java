@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
@@ -39,6 +40,12 @@ final class ExportRun {
       throw new BadInputException(
           List.of(out + ": --out must be a new or empty directory (nothing in it is replaced)"));
     }
+    if (out != null && !Files.exists(out, LinkOption.NOFOLLOW_LINKS)) {
+      String why = RunDirectory.notCreatable(out);
+      if (why != null) {
+        throw new BadInputException(List.of(out + ": --out cannot be created: " + why));
+      }
+    }
     try (Predictor p = Predictor.open(runDir)) {
       Path modelDir = p.dir();
       Formats.Subject subject = subject(modelDir, p.block());
@@ -69,27 +76,42 @@ final class ExportRun {
                     + "); ask for one with --format to see why"));
       }
       Path into = out == null ? modelDir : out;
+      Path made = RunDirectory.topmostMissing(into); // what this export creates
       Files.createDirectories(into);
       List<Path> written = new ArrayList<>();
-      for (String f : formats) {
-        Path target = into.resolve(Formats.directory(f));
-        if (Files.exists(target)) {
-          console.println("Kept " + target + " (already there; checked by the manifest)");
-          continue;
-        }
-        Path temp = into.resolve("." + Formats.directory(f) + ".partial");
-        RunDirectory.deleteTree(temp);
-        try {
-          Formats.writeOne(f, runFiles, modelDir, temp, p.block());
-          Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException | BadInputException | RuntimeException e) {
+      try {
+        for (String f : formats) {
+          Path target = into.resolve(Formats.directory(f));
+          if (Files.exists(target)) {
+            console.println("Kept " + target + " (already there; checked by the manifest)");
+            continue;
+          }
+          Path temp = into.resolve("." + Formats.directory(f) + ".partial");
           RunDirectory.deleteTree(temp);
-          throw e;
+          try {
+            Formats.writeOne(f, runFiles, modelDir, temp, p.block());
+            Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
+          } finally {
+            RunDirectory.deleteTree(temp);
+          }
+          written.add(target);
+          console.println("Wrote " + target);
         }
-        written.add(target);
-        console.println("Wrote " + target);
+        Manifest.write(into);
+      } catch (IOException | BadInputException | RuntimeException e) {
+        // all or nothing: a format refused or a full disk leaves the directory as it was (the
+        // run's model/ still matching its manifest), so "Nothing was written" is true
+        for (Path w : written) {
+          RunDirectory.deleteTree(w);
+        }
+        if (made != null) {
+          RunDirectory.deleteTree(made);
+        }
+        if (!written.isEmpty()) {
+          console.println("Removed again what this export wrote: " + written);
+        }
+        throw e;
       }
-      Manifest.write(into);
       return written;
     }
   }

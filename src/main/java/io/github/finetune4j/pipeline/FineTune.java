@@ -218,6 +218,13 @@ public final class FineTune {
       throw new BadInputException(
           List.of(dir + ": exists and is not an empty directory; give a new directory"));
     }
+    if (!Files.exists(dir)) {
+      String why = RunDirectory.notCreatable(dir);
+      if (why != null) {
+        throw new BadInputException(List.of(dir + ": cannot be created: " + why));
+      }
+    }
+    Path made = RunDirectory.topmostMissing(dir);
     BundledMiniLmSource source = new BundledMiniLmSource();
     byte[] tokenizer;
     try (InputStream in =
@@ -227,7 +234,30 @@ public final class FineTune {
       }
       tokenizer = in.readAllBytes();
     }
-    BertCheckpoint.write(dir, source.config(), source.weights(), tokenizer);
+    try {
+      BertCheckpoint.write(dir, source.config(), source.weights(), tokenizer);
+    } catch (IOException | RuntimeException e) {
+      // all or nothing: a full disk leaves no checkpoint that looks complete
+      if (made != null) {
+        RunDirectory.deleteTree(made);
+      } else {
+        try (Stream<Path> s = Files.list(dir)) {
+          for (Path p : s.toList()) {
+            RunDirectory.deleteTree(p);
+          }
+        }
+      }
+      if (e instanceof IOException io) {
+        throw new IOException(
+            "cannot write the checkpoint into "
+                + dir
+                + " ("
+                + RunDirectory.reason(io)
+                + "); nothing was left there",
+            e);
+      }
+      throw e;
+    }
   }
 
   private static boolean isEmptyDirectory(Path dir) throws IOException {

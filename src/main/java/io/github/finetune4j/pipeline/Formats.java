@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.finetune4j.model.TextClassifierBlock;
 import io.github.finetune4j.recipe.Recipe;
 import java.io.IOException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -238,7 +239,15 @@ final class Formats {
   static void write(List<String> formats, Path runDir, Path modelDir, Path into, Block block)
       throws IOException, BadInputException {
     for (String f : formats) {
-      writeOne(f, runDir, modelDir, into.resolve(directory(f)), block);
+      Path target = into.resolve(directory(f));
+      try {
+        writeOne(f, runDir, modelDir, target, block);
+      } catch (IOException e) {
+        // a full disk's exception names no file: name the format's directory at least
+        throw e instanceof RunFiles.WriteFailedException || e instanceof FileSystemException
+            ? e
+            : new RunFiles.WriteFailedException(target, e);
+      }
     }
   }
 

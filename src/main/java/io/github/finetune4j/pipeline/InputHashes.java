@@ -63,7 +63,7 @@ final class InputHashes {
     ObjectNode o = JSON.createObjectNode();
     o.set("data", Provenance.hashes(data));
     o.set("weights", Provenance.hashes(weights));
-    Files.writeString(partial.resolve(FILE), RecipeReader.toJson(o) + "\n");
+    RunFiles.write(partial.resolve(FILE), RecipeReader.toJson(o) + "\n");
   }
 
   /**

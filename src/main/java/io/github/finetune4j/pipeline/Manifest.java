@@ -76,15 +76,19 @@ final class Manifest {
       files.addObject().put("name", name).put("size", Files.size(f)).put("sha256", sha256(f));
     }
     Path temp = dir.resolve(TEMP_NAME);
-    Files.writeString(temp, RecipeReader.toJson(root) + "\n", StandardCharsets.UTF_8);
-    try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.WRITE)) {
-      ch.force(true);
+    try {
+      Files.writeString(temp, RecipeReader.toJson(root) + "\n", StandardCharsets.UTF_8);
+      try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.WRITE)) {
+        ch.force(true);
+      }
+      Files.move(
+          temp,
+          dir.resolve(FILE_NAME),
+          StandardCopyOption.ATOMIC_MOVE,
+          StandardCopyOption.REPLACE_EXISTING);
+    } finally {
+      Files.deleteIfExists(temp); // a full disk leaves no torn temporary manifest
     }
-    Files.move(
-        temp,
-        dir.resolve(FILE_NAME),
-        StandardCopyOption.ATOMIC_MOVE,
-        StandardCopyOption.REPLACE_EXISTING);
   }
 
   /**

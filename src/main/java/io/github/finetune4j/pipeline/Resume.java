@@ -91,15 +91,32 @@ final class Resume {
                   + " holds no valid checkpoint (train.checkpoint_every writes them); there is"
                   + " nothing to continue from"));
     }
+    return c;
+  }
+
+  /**
+   * Cuts the metrics files back to the checkpoint's step, once every check of the resume passed (a
+   * refused resume leaves the interrupted run byte for byte as it was); each file is replaced
+   * whole, so a full disk leaves it as it was.
+   *
+   * @param partial the locked {@code DIR.partial}
+   * @param c the checkpoint the run continues from ({@link #prepare})
+   * @param out progress output
+   * @throws BadInputException when a metrics file cannot be rewritten
+   */
+  static void continueFrom(Path partial, Checkpoint c, PrintStream out) throws BadInputException {
     try {
       keepUpTo(partial.resolve(JsonlSink.FILE_NAME), c.step(), false);
       keepUpTo(partial.resolve(CsvSink.FILE_NAME), c.step(), true);
     } catch (IOException e) {
       throw new BadInputException(
-          List.of("--resume: cannot rewrite the metrics of " + partial + ": " + e.getMessage()));
+          List.of(
+              "--resume: cannot rewrite the metrics of "
+                  + partial
+                  + ": "
+                  + RunFiles.describe(e, partial, partial)));
     }
     out.printf(Locale.ROOT, "Resuming from %s (after step %d)%n", c.dir(), c.step());
-    return c;
   }
 
   /** Keeps the lines of a metrics file up to {@code step} (the CSV's header too). */
@@ -136,7 +153,7 @@ final class Resume {
         kept.add(l);
       }
     }
-    Files.write(file, kept, StandardCharsets.UTF_8);
+    RunFiles.write(file, kept.isEmpty() ? "" : String.join("\n", kept) + "\n");
   }
 
   /** The paths of the leaves that differ between two trees. */

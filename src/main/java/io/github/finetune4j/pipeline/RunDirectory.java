@@ -131,6 +131,16 @@ public final class RunDirectory implements AutoCloseable {
       problems.add(name + " is the root directory; choose a new directory for the run");
       return problems;
     }
+    Path literal = dir.toAbsolutePath().normalize();
+    if (Files.isSymbolicLink(literal)) {
+      // checked on the path as given: the checks below see where a link points, and the run
+      // would replace the link itself once complete
+      problems.add(
+          name
+              + " is a link, not a run directory; it is left as it is (choose another"
+              + " output.dir, or the directory it points to)");
+      return problems;
+    }
     Path cwd = real(Path.of(""));
     String home = System.getProperty("user.home");
     if (abs.equals(cwd)) {
@@ -427,6 +437,7 @@ public final class RunDirectory implements AutoCloseable {
               + "); wait for it to finish or choose another output.dir");
     }
     RunDirectory run = new RunDirectory(target, partial, lock);
+    boolean cleared = false;
     try {
       if (!created && !resume) {
         Checkpoint c = resumable(partial);
@@ -444,15 +455,33 @@ public final class RunDirectory implements AutoCloseable {
                   + c.step()
                   + "): this run was started without --resume");
         }
+        cleared = true;
         run.clearPartial();
       }
-      Files.writeString(
-          partial.resolve(MARKER),
-          "{\"tool\": \"finetune4j\", \"created\": \"" + Instant.now() + "\"}\n");
+      if (created || !resume) { // a resumed run keeps its marker as it was
+        RunFiles.write(
+            partial.resolve(MARKER),
+            "{\"tool\": \"finetune4j\", \"created\": \"" + Instant.now() + "\"}\n");
+      }
       lock.writeHolder();
     } catch (IOException e) {
       run.close();
-      throw bad("output.dir: cannot write in " + partial + ": " + reason(e));
+      String left = "";
+      if (created || cleared) {
+        // made, or emptied as stale, by this run: it holds nothing of value; take it away again
+        // (a partial to resume is never touched)
+        try {
+          deleteTree(partial);
+        } catch (IOException kept) {
+          left = "; " + partial + " could not be removed again (" + reason(kept) + ")";
+        }
+      }
+      throw bad(
+          "output.dir: cannot write in "
+              + partial
+              + ": "
+              + (e instanceof RunFiles.WriteFailedException w ? w.named() : reason(e))
+              + left);
     }
     return run;
   }
@@ -628,6 +657,43 @@ public final class RunDirectory implements AutoCloseable {
     } catch (IOException e) {
       return abs;
     }
+  }
+
+  /**
+   * Why a directory that does not exist cannot be created, checked before anything is written: its
+   * nearest existing ancestor is a file, or cannot be written in.
+   *
+   * @param dir the directory to create
+   * @return the reason ({@code P is a file, not a directory}, {@code P is not writable}), or null
+   */
+  static String notCreatable(Path dir) {
+    Path existing = dir.toAbsolutePath().normalize().getParent();
+    while (existing != null && !Files.exists(existing)) {
+      existing = existing.getParent();
+    }
+    if (existing != null && !Files.isDirectory(existing)) {
+      return existing + " is a file, not a directory";
+    }
+    if (existing != null && !Files.isWritable(existing)) {
+      return existing + " is not writable";
+    }
+    return null;
+  }
+
+  /**
+   * The topmost directory that creating {@code dir} would create (to take away again when what goes
+   * into it fails), or null when it exists.
+   *
+   * @param dir a directory
+   * @return {@code dir} or its topmost missing ancestor
+   */
+  static Path topmostMissing(Path dir) {
+    Path made = null;
+    for (Path d = dir.toAbsolutePath().normalize(); d != null && !Files.exists(d); ) {
+      made = d;
+      d = d.getParent();
+    }
+    return made;
   }
 
   /** The operating system's reason, without Java's exception names. */

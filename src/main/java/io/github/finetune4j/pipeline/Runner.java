@@ -37,6 +37,7 @@ import io.github.finetune4j.train.Task;
 import io.github.finetune4j.train.TrainSetup;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -115,10 +116,13 @@ final class Runner {
     summary.put("recipe_description", recipe.description());
     RunResult result = null;
     Plan plan = t.plan();
+    String stage = "writing the resolved recipe and the plan";
+    Path writing = partial;
     try {
-      Files.writeString(partial.resolve("recipe.resolved.yaml"), resolvedRecipe);
-      Files.writeString(partial.resolve("plan.json"), RecipeReader.toJson(plan.toJson()));
+      RunFiles.write(partial.resolve("recipe.resolved.yaml"), resolvedRecipe);
+      RunFiles.write(partial.resolve("plan.json"), RecipeReader.toJson(plan.toJson()));
 
+      stage = "training (writing metrics and checkpoints)";
       Splits splits = t.splits();
       // The progress sink first: a signal that arrives while the console prints step N must
       // report step N, not N - 1.
@@ -145,17 +149,23 @@ final class Runner {
       } finally {
         new MonitorSet(sinks).close();
       }
+      stage = "writing the residuals";
       RunSummary.fillSummary(summary, recipe, result, t);
       RunSummary.writeResiduals(partial, result, t);
       ArrayNode fresh = summary.putArray("new_groups");
       RunSummary.newGroups(recipe, t.groups()).forEach(fresh::add);
       if (result.succeeded()) {
+        stage = "exporting the model";
         Path modelDir = partial.resolve(Exporter.MODEL_DIR);
+        writing = modelDir;
         t.export().write(modelDir, result.task());
         Provenance.write(modelDir, recipe, resolvedRecipe, t.data());
         if (!t.formats().isEmpty()) {
+          stage = "writing the " + String.join(", ", t.formats()) + " format(s)";
           writeFormats(t, partial, summary);
         }
+        stage = "writing the model's manifest";
+        writing = modelDir;
         Manifest.write(modelDir); // again: it lists the provenance and the formats too
         summary.put("status", "completed");
       } else {
@@ -167,29 +177,49 @@ final class Runner {
           summary.put("weights_restored_from", result.fault().restoredFrom());
         }
       }
-    } catch (IOException | RuntimeException e) {
+      if (result.succeeded()) {
+        if (t.resume() != null) {
+          summary.put("resumed_from_step", t.resume().step());
+        }
+        summary.put("wall_seconds", (System.nanoTime() - wallStart) / 1e9);
+        stage = "writing summary.json";
+        writing = partial;
+        RunFiles.write(partial.resolve("summary.json"), RecipeReader.toJson(summary));
+        stage = "writing the report";
+        writeReport(recipe, partial);
+        stage = "completing the run directory";
+        if (!recipe.output().keepCheckpoints()) {
+          RunDirectory.deleteTree(partial.resolve(Checkpoint.FOLDER)); // not in the result
+          Files.deleteIfExists(partial.resolve(InputHashes.FILE)); // serves --resume only
+        }
+        dir.complete();
+        return summary;
+      }
+    } catch (IOException | UncheckedIOException e) {
+      String why = "while " + stage + ": " + RunFiles.describe(e, partial, writing);
+      summary.put("status", "failed");
+      summary.put("failure", why);
+      summary.put("failed_while", stage);
+      summary.remove("formats");
+      try {
+        // a failed run holds no model (docs/runs.md), and a full disk gets the space back
+        RunDirectory.deleteTree(partial.resolve(Exporter.MODEL_DIR));
+      } catch (IOException gone) {
+        // the message names the failure that matters
+      }
+      Path where = finishFailed(dir, recipe, summary, wallStart);
+      RunFailedException f = new RunFailedException(why, where, summary);
+      f.initCause(e);
+      throw f;
+    } catch (RuntimeException e) {
       summary.put("status", "failed");
       summary.put(
           "failure", e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
       finishFailed(dir, recipe, summary, wallStart);
       throw e;
     }
-    if (!result.succeeded()) {
-      Path where = finishFailed(dir, recipe, summary, wallStart);
-      throw new RunFailedException(result.fault().message(), where, summary);
-    }
-    if (t.resume() != null) {
-      summary.put("resumed_from_step", t.resume().step());
-    }
-    summary.put("wall_seconds", (System.nanoTime() - wallStart) / 1e9);
-    Files.writeString(partial.resolve("summary.json"), RecipeReader.toJson(summary));
-    writeReport(recipe, partial);
-    if (!recipe.output().keepCheckpoints()) {
-      RunDirectory.deleteTree(partial.resolve(Checkpoint.FOLDER)); // not in the result unless asked
-      Files.deleteIfExists(partial.resolve(InputHashes.FILE)); // serves --resume only
-    }
-    dir.complete();
-    return summary;
+    Path where = finishFailed(dir, recipe, summary, wallStart);
+    throw new RunFailedException(result.fault().message(), where, summary);
   }
 
   /**
@@ -199,7 +229,7 @@ final class Runner {
    */
   private static void writeFormats(Training t, Path partial, ObjectNode summary)
       throws IOException {
-    Files.writeString(partial.resolve("summary.json"), RecipeReader.toJson(summary));
+    RunFiles.write(partial.resolve("summary.json"), RecipeReader.toJson(summary));
     try {
       Path modelDir = partial.resolve(Exporter.MODEL_DIR);
       Formats.write(t.formats(), partial, modelDir, modelDir, t.block());
@@ -334,13 +364,30 @@ final class Runner {
         files);
   }
 
+  /**
+   * Writes the failed run's {@code summary.json} (atomically: when it cannot be written, none is
+   * left — never an empty one, nor an earlier one that said {@code running} or {@code completed})
+   * and its report, then moves it to {@code DIR.failed}.
+   *
+   * @return where the failed run is: {@code DIR.failed}, or {@code DIR.partial} when it could not
+   *     be moved
+   */
   static Path finishFailed(RunDirectory dir, Recipe recipe, ObjectNode summary, long wallStart) {
     summary.put("wall_seconds", (System.nanoTime() - wallStart) / 1e9);
+    Path file = dir.partial().resolve("summary.json");
     try {
-      Files.writeString(dir.partial().resolve("summary.json"), RecipeReader.toJson(summary));
+      RunFiles.write(file, RecipeReader.toJson(summary));
+    } catch (IOException e) {
+      try {
+        Files.deleteIfExists(file); // a provisional one would say running, or completed
+      } catch (IOException gone) {
+        // nothing more to do: the message says the summary could not be written
+      }
+    }
+    try {
       writeReport(recipe, dir.partial());
     } catch (IOException | RuntimeException e) {
-      // the metrics are on disk already; the summary and report are a convenience here
+      // the metrics are on disk already; the report is a convenience here
     }
     try {
       return dir.fail();
@@ -434,7 +481,21 @@ final class Runner {
       if (s.resume()) {
         InputHashes.check(dir.partial(), data, weights, acceptChangedInputs, out);
       } else {
-        InputHashes.record(dir.partial(), data, weights);
+        try {
+          InputHashes.record(dir.partial(), data, weights);
+        } catch (IOException e) {
+          ObjectNode summary = JSON.createObjectNode();
+          String why =
+              "while recording the inputs' hashes: "
+                  + RunFiles.describe(e, dir.partial(), dir.partial());
+          summary.put("status", "failed");
+          summary.put("failure", why);
+          summary.put("failed_while", "recording the inputs' hashes");
+          Path where = finishFailed(dir, policy, summary, wallStart);
+          RunFailedException f = new RunFailedException(why, where, summary);
+          f.initCause(e);
+          throw f;
+        }
       }
       if (from != null && !s.checkpointFiles().isEmpty()) {
         // the module was loaded from the checkpoint that was newest before the lock was taken
@@ -461,6 +522,9 @@ final class Runner {
         }
       }
       begin(s, dir, m, out);
+      if (from != null) {
+        Resume.continueFrom(dir.partial(), from, out); // every check passed: now change the run
+      }
       boolean bf16 = Precision.bf16(policy, block);
       if (bf16) {
         ((TextClassifierBlock) block).setBf16(true, m.getNDManager());
@@ -578,7 +642,9 @@ final class Runner {
       try {
         s.weights().load(s.block(), out);
       } catch (BadInputException | IllegalArgumentException e) {
-        dir.discard();
+        if (!s.resume()) {
+          dir.discard(); // a new run wrote nothing yet; an interrupted run is kept as it is
+        }
         throw e instanceof BadInputException b
             ? b
             : new BadInputException(List.of("model: " + e.getMessage()));

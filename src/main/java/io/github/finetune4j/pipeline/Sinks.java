@@ -2,8 +2,11 @@ package io.github.finetune4j.pipeline;
 
 import io.github.finetune4j.monitor.ConsoleSink;
 import io.github.finetune4j.monitor.CsvSink;
+import io.github.finetune4j.monitor.EpochMetrics;
 import io.github.finetune4j.monitor.JsonlSink;
 import io.github.finetune4j.monitor.MetricsSink;
+import io.github.finetune4j.monitor.RunWarning;
+import io.github.finetune4j.monitor.StepMetrics;
 import io.github.finetune4j.monitor.TensorBoardSink;
 import io.github.finetune4j.recipe.MonitorSpec;
 import java.io.IOException;
@@ -42,12 +45,81 @@ final class Sinks {
           ConsoleSink c = new ConsoleSink(out, terminal, spec.every(), headlineMetric);
           sinks.add(validLoss ? c : c.withoutValidLoss());
         }
-        case "jsonl" -> sinks.add(new JsonlSink(runDir, append));
-        case "csv" -> sinks.add(new CsvSink(runDir, append));
-        case "tensorboard" -> sinks.add(new TensorBoardSink(runDir));
+        case "jsonl" -> {
+          JsonlSink j = new JsonlSink(runDir, append);
+          sinks.add(new Named(j, j.file()));
+        }
+        case "csv" -> {
+          sinks.add(new Named(new CsvSink(runDir, append), runDir.resolve(CsvSink.FILE_NAME)));
+        }
+        case "tensorboard" -> {
+          TensorBoardSink t = new TensorBoardSink(runDir);
+          sinks.add(new Named(t, t.file()));
+        }
         default -> {} // html is written from metrics.jsonl at the end of the run
       }
     }
     return sinks;
+  }
+
+  /**
+   * A sink that writes a file, whose failures name that file ({@link RunFiles.WriteFailedException}
+   * — a full disk's {@code IOException} names none), and which meets the failure a test injects
+   * ({@link RunFiles#fault}).
+   */
+  private record Named(MetricsSink sink, Path file) implements MetricsSink {
+    @Override
+    public void onStep(StepMetrics m) throws IOException {
+      try {
+        RunFiles.check(file);
+        sink.onStep(m);
+      } catch (IOException e) {
+        throw named(e);
+      }
+    }
+
+    @Override
+    public void onEpoch(EpochMetrics m) throws IOException {
+      try {
+        RunFiles.check(file);
+        sink.onEpoch(m);
+      } catch (IOException e) {
+        throw named(e);
+      }
+    }
+
+    @Override
+    public void onBase(double validLoss, java.util.Map<String, Double> valid) throws IOException {
+      try {
+        sink.onBase(validLoss, valid);
+      } catch (IOException e) {
+        throw named(e);
+      }
+    }
+
+    @Override
+    public void onWarning(RunWarning w) throws IOException {
+      try {
+        RunFiles.check(file);
+        sink.onWarning(w);
+      } catch (IOException e) {
+        throw named(e);
+      }
+    }
+
+    @Override
+    public void close() throws IOException {
+      try {
+        sink.close();
+      } catch (IOException e) {
+        throw named(e);
+      }
+    }
+
+    private IOException named(IOException e) {
+      return e instanceof RunFiles.WriteFailedException
+          ? e
+          : new RunFiles.WriteFailedException(file, e);
+    }
   }
 }

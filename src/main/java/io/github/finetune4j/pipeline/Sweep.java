@@ -27,7 +27,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -528,13 +527,7 @@ public record Sweep(
         ArrayNode h = d.putArray(RECIPE_SHA256);
         now.hashes().forEach(h::add);
         d.put(OVERRIDES_SHA256, overridesHash());
-        Path tmp = out.resolve(DEFINITION + ".tmp");
-        Files.writeString(tmp, RecipeReader.toJson(d));
-        Files.move(
-            tmp,
-            out.resolve(DEFINITION),
-            StandardCopyOption.ATOMIC_MOVE,
-            StandardCopyOption.REPLACE_EXISTING);
+        RunFiles.write(out.resolve(DEFINITION), RecipeReader.toJson(d));
       }
       return lock;
     } catch (BadInputException | IOException | RuntimeException e) {
@@ -654,7 +647,7 @@ public record Sweep(
         String n = p.getFileName().toString();
         boolean ours =
             n.equals(SweepLock.FILE) && Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)
-                || n.equals(DEFINITION + ".tmp")
+                || (n.equals(DEFINITION + ".tmp") || TEMP_DEFINITION.matcher(n).matches())
                     && Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)
                 || n.equals("trials") && isEmptyDirectory(p);
         if (!ours) {
@@ -664,6 +657,10 @@ public record Sweep(
     }
     return false;
   }
+
+  /** A temporary definition {@link RunFiles#write} left (only where it could not remove it). */
+  private static final Pattern TEMP_DEFINITION =
+      Pattern.compile("\\." + Pattern.quote(DEFINITION) + "\\.[0-9a-z]+\\.tmp");
 
   private static boolean isEmptyDirectory(Path p) throws IOException {
     if (!Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
@@ -972,6 +969,7 @@ public record Sweep(
         todo.size(),
         parallel);
     long waitNanos = TimeUnit.SECONDS.toNanos(waitSeconds());
+    ActiveRun.beginSweep(this.out, total - todo.size(), total);
     List<Trial> failed = new ArrayList<>();
     List<Process> running = new ArrayList<>();
     List<Trial> runningTrials = new ArrayList<>();
@@ -1034,6 +1032,7 @@ public record Sweep(
                   .start();
           running.add(p);
           runningTrials.add(t);
+          ActiveRun.trialStarted(t.name(), RunDirectory.partialOf(trialDir(t)));
           out.printf(Locale.ROOT, "trial %s started: %s %s%n", t.name(), t.recipe(), t.values());
         }
         boolean ended = false;
@@ -1045,6 +1044,7 @@ public record Sweep(
             running.remove(i);
             runningTrials.remove(i);
             int code = p.exitValue();
+            ActiveRun.trialEnded(t.name(), code == 0);
             Files.writeString(
                 logOf(t),
                 String.format(Locale.ROOT, ENDED, t.name(), code) + "\n",
@@ -1079,6 +1079,7 @@ public record Sweep(
         }
       }
     } finally {
+      ActiveRun.endSweep();
       running.forEach(Process::destroy);
       try {
         Runtime.getRuntime().removeShutdownHook(stopper);
@@ -1545,9 +1546,7 @@ public record Sweep(
   }
 
   private static void write(Path file, String text) throws IOException {
-    Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-    Files.writeString(tmp, text, StandardCharsets.UTF_8);
-    Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    RunFiles.write(file, text);
   }
 
   /** A bar per cell (mean, with a ± std whisker), and the Markdown table as text. */

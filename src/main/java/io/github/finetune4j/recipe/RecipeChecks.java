@@ -22,6 +22,9 @@ import java.util.stream.Stream;
  */
 final class RecipeChecks {
 
+  /** The most intra-op threads a recipe may ask for ({@code train.threads}). */
+  static final int MAX_THREADS = 1024;
+
   private RecipeChecks() {}
 
   static void check(Recipe r, List<String> problems) {
@@ -215,6 +218,13 @@ final class RecipeChecks {
             });
     if (t.threads() != null && t.threads() < 1) {
       problems.add("train.threads: must be at least 1, got " + t.threads());
+    }
+    if (t.threads() != null && t.threads() > MAX_THREADS) {
+      problems.add(
+          "train.threads: at most "
+              + MAX_THREADS
+              + " (the engine would try to start that many threads), got "
+              + t.threads());
     }
     if (t.checkpointEvery() != null && t.checkpointEvery() < 0) {
       problems.add("train.checkpoint_every: must be 0 or more, got " + t.checkpointEvery());
