@@ -7,6 +7,7 @@ import ai.djl.nn.Block;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.finetune4j.recipe.Recipe;
 import io.github.finetune4j.recipe.SourceSpec;
+import io.github.finetune4j.train.Task;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -65,8 +66,16 @@ final class Assembler {
             : List.of();
     List<String> problems;
     try {
+      TaskKind kind = TaskKind.of(recipe.task());
+      io.github.finetune4j.recipe.SourceSpec valid =
+          recipe.data() == null ? null : recipe.data().valid();
+      Task task =
+          kind instanceof EmbeddingKind e
+              ? e.task(valid instanceof io.github.finetune4j.recipe.ScoredPairsSplit)
+              : kind.task(classes);
       problems =
-          Runner.earlyStoppingProblems(recipe, TaskKind.of(recipe.task()).task(classes), true);
+          Runner.earlyStoppingProblems(
+              recipe, task, true, !(valid instanceof io.github.finetune4j.recipe.IrSplitSpec));
     } catch (RuntimeException e) {
       return; // a task that needs the data's outputs: the run checks it
     }

@@ -307,7 +307,15 @@ final class Runner {
    */
   static List<String> earlyStoppingProblems(
       Recipe recipe, Task task, io.github.finetune4j.train.Batches valid) {
-    boolean hasValid = valid != null;
+    return earlyStoppingProblems(recipe, task, valid != null, valid == null || valid.scoresLoss());
+  }
+
+  /**
+   * {@link #earlyStoppingProblems(Recipe, Task, io.github.finetune4j.train.Batches)} from what is
+   * known before the data is read: whether there is a validation split, and whether it has a loss.
+   */
+  static List<String> earlyStoppingProblems(
+      Recipe recipe, Task task, boolean hasValid, boolean validHasLoss) {
     EarlyStoppingSpec es = recipe.train().earlyStopping();
     List<String> problems = new ArrayList<>();
     if (es == null) {
@@ -318,7 +326,7 @@ final class Runner {
           "train.early_stopping: needs a validation split to score the epochs on (data.valid,"
               + " data.train.valid_fraction, or FineTuning.Builder.optValid)");
     }
-    if (es.metric().equals("loss") && hasValid && !valid.scoresLoss()) {
+    if (es.metric().equals("loss") && hasValid && !validHasLoss) {
       problems.add(
           "train.early_stopping.metric: 'loss', but the validation split is an"
               + " information-retrieval split, which has no loss (it is scored as a whole); watch"
