@@ -119,6 +119,22 @@ final class Runner {
       Files.writeString(partial.resolve("recipe.resolved.yaml"), resolvedRecipe);
       Files.writeString(partial.resolve("plan.json"), RecipeReader.toJson(plan.toJson()));
 
+      if (FewShot.spec(recipe) != null) {
+        if (t.resume() != null) {
+          // the checkpoint holds the weights after the few-shot phase: it is not run again
+          summary.putObject("few_shot").put("skipped_on_resume", true);
+        } else {
+          FewShot.Outcome phase = FewShot.run(recipe, t, out);
+          summary.set("few_shot", phase.summary());
+          if (!phase.result().succeeded()) {
+            String why = "few-shot phase: " + phase.result().fault().message();
+            summary.put("status", "failed");
+            summary.put("failure", why);
+            throw new RunFailedException(
+                why, finishFailed(dir, recipe, summary, wallStart), summary);
+          }
+        }
+      }
       Splits splits = t.splits();
       // The progress sink first: a signal that arrives while the console prints step N must
       // report step N, not N - 1.
@@ -393,6 +409,7 @@ final class Runner {
     Path runDir = Path.of(policy.output().dir());
     List<String> problems = new ArrayList<>(earlyStoppingProblems(policy, s.task(), s.valid()));
     problems.addAll(Precision.problems(policy, block));
+    problems.addAll(FewShot.problems(policy, block, s.train(), s.task().outputs()));
     problems.addAll(Devices.problems(policy));
     List<String> formats = List.of();
     try {
