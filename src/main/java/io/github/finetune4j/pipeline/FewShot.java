@@ -276,8 +276,8 @@ final class FewShot {
   /**
    * Runs the few-shot phase on the run's block, printing its lines to {@code out}.
    *
-   * @param recipe the recipe (its {@code task.few_shot}, {@code data.shuffle}, {@code train.seed},
-   *     clipping)
+   * @param recipe the recipe (its {@code task.few_shot}, {@code data.shuffle} and {@code
+   *     train.seed})
    * @param t what the run trains: its block, parameters, model and training split
    * @param out the console
    * @return what {@code summary.json} records under {@code few_shot}, and whether it succeeded
