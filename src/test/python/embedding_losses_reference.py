@@ -2,7 +2,8 @@
 out in torch, in float64, with their gradients from torch autograd.
 
 Each loss follows the definition in sentence-transformers 5.x (losses/MultipleNegativesRankingLoss,
-MultipleNegativesSymmetricRankingLoss, CoSENTLoss, ContrastiveLoss, OnlineContrastiveLoss, with
+MultipleNegativesSymmetricRankingLoss, CoSENTLoss, ContrastiveLoss, OnlineContrastiveLoss,
+CosineSimilarityLoss, with
 util.cos_sim / pairwise_cos_sim = torch.nn.functional.normalize then a dot product, and
 SiameseDistanceMetric.COSINE_DISTANCE = 1 - F.cosine_similarity). sentence-transformers itself is
 not a Debian package, so the few lines of each loss are written here from its definition.
@@ -69,6 +70,11 @@ def online_contrastive(cols, labels, margin):
     return positive_pairs.pow(2).sum() + F.relu(margin - negative_pairs).pow(2).sum()
 
 
+def cosine_similarity_loss(cols, labels):
+    # CosineSimilarityLoss: cos_score_transformation = Identity, loss_fct = MSELoss()
+    return torch.nn.MSELoss()(torch.cosine_similarity(cols[0], cols[1]), labels)
+
+
 def main():
     with open(sys.argv[1], encoding="utf-8") as f:
         cases = json.load(f)
@@ -90,6 +96,8 @@ def main():
             loss = contrastive(cols, labels, case["margin"], case["size_average"])
         elif name == "online_contrastive":
             loss = online_contrastive(cols, labels, case["margin"])
+        elif name == "cosine":
+            loss = cosine_similarity_loss(cols, labels)
         else:
             raise SystemExit("unknown loss " + name)
         loss.backward()

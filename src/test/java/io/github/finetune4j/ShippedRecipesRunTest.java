@@ -57,6 +57,10 @@ class ShippedRecipesRunTest {
     if ("ir".equals(data.path("test").path("type").asText())) {
       args.add(3, "data.test.corpus_limit=16");
     }
+    // a few-shot phase: one round of pairs (2 per email)
+    if (TestRecipes.readTree(recipe).path("task").has("few_shot")) {
+      args.add(3, "task.few_shot.pairs_per_example=1");
+    }
     args.addAll(TestRecipes.fixtureOverrides(recipe));
     return args.toArray(String[]::new);
   }

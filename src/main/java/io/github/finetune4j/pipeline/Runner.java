@@ -122,6 +122,23 @@ final class Runner {
       RunFiles.write(partial.resolve("recipe.resolved.yaml"), resolvedRecipe);
       RunFiles.write(partial.resolve("plan.json"), RecipeReader.toJson(plan.toJson()));
 
+      stage = "the few-shot phase";
+      if (FewShot.spec(recipe) != null) {
+        if (t.resume() != null) {
+          // the checkpoint holds the weights after the few-shot phase: it is not run again
+          summary.putObject("few_shot").put("skipped_on_resume", true);
+        } else {
+          FewShot.Outcome phase = FewShot.run(recipe, t, out);
+          summary.set("few_shot", phase.summary());
+          if (!phase.result().succeeded()) {
+            String why = "few-shot phase: " + phase.result().fault().message();
+            summary.put("status", "failed");
+            summary.put("failure", why);
+            throw new RunFailedException(
+                why, finishFailed(dir, recipe, summary, wallStart), summary);
+          }
+        }
+      }
       stage = "training (writing metrics and checkpoints)";
       Splits splits = t.splits();
       // The progress sink first: a signal that arrives while the console prints step N must
@@ -448,6 +465,7 @@ final class Runner {
     Path runDir = Path.of(policy.output().dir());
     List<String> problems = new ArrayList<>(earlyStoppingProblems(policy, s.task(), s.valid()));
     problems.addAll(Precision.problems(policy, block));
+    problems.addAll(FewShot.problems(policy, block, s.train(), s.task().outputs()));
     problems.addAll(Devices.problems(policy));
     List<String> formats = List.of();
     try {

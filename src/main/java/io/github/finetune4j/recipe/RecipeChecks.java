@@ -99,6 +99,16 @@ final class RecipeChecks {
     if (r.task() != null) {
       r.task().check(classes, r.data(), problems); // each kind checks its own fields
     }
+    if (r.task() instanceof ClassificationTaskSpec c
+        && c.fewShot() != null
+        && r.model() != null
+        && !(r.model() instanceof BertOnnxModel || r.model() instanceof SafetensorsModel)) {
+      problems.add(
+          "task.few_shot: tunes a text encoder on pairs of texts (model.type: bert-onnx or"
+              + " safetensors), but model.type is '"
+              + r.model().kind()
+              + "'");
+    }
     if (classes != null && classes.size() < (multilabel ? 1 : 2)) {
       problems.add(
           "head.classes: need at least "

@@ -99,6 +99,16 @@ public final class TextBatches implements Batches {
   }
 
   /**
+   * The token ids of one example (a copy).
+   *
+   * @param i example index
+   * @return its ids, truncated to the maximum length
+   */
+  public long[] tokenIds(int i) {
+    return ids[i].clone();
+  }
+
+  /**
    * Example indexes sorted by length, so evaluation batches carry little padding.
    *
    * @return indexes, shortest first

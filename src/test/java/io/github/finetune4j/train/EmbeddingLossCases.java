@@ -141,6 +141,17 @@ final class EmbeddingLossCases {
             List.of(u, v),
             onePositive,
             params("margin", 1.0)));
+    cases.add(
+        new Case(
+            "cosine, 0/1 labels (SetFit's pairs)",
+            new CosineSimilarityLoss(),
+            List.of(u, v),
+            y,
+            params()));
+    double[] graded = {0.9, 0.05, 1.0, 0.3, 0.5, 0.0, 0.75, 0.2};
+    cases.add(
+        new Case(
+            "cosine, graded scores", new CosineSimilarityLoss(), List.of(u, v), graded, params()));
     return cases;
   }
 

@@ -100,6 +100,7 @@ class EmbeddingLossesTest {
           contrastive(
               cols.get(0), cols.get(1), y, margin(c), (Boolean) c.params().get("size_average"));
       case "online_contrastive" -> onlineContrastive(cols.get(0), cols.get(1), y, margin(c));
+      case "cosine" -> cosineSimilarity(cols.get(0), cols.get(1), y);
       default -> throw new AssertionError(c.loss().name());
     };
   }
@@ -194,6 +195,16 @@ class EmbeddingLossesTest {
       total += 0.5 * (y[i] * d * d + (1 - y[i]) * hinge * hinge);
     }
     return sizeAverage ? total / u.length : total;
+  }
+
+  /** sentence-transformers' CosineSimilarityLoss: mean of (cos(u_i, v_i) - y_i)^2. */
+  static double cosineSimilarity(double[][] u, double[][] v, double[] y) {
+    double total = 0;
+    for (int i = 0; i < u.length; i++) {
+      double e = cos(u[i], v[i]) - y[i];
+      total += e * e;
+    }
+    return total / u.length;
   }
 
   static double onlineContrastive(double[][] u, double[][] v, double[] y, double margin) {
@@ -304,7 +315,11 @@ class EmbeddingLossesTest {
       // pair losses: a third column, labels of the wrong length, labels missing
       NDArray labels = m.create(new float[] {1, 0, 1, 0});
       for (EmbeddingLoss loss :
-          List.of(new CoSentLoss(), new ContrastiveLoss(), new OnlineContrastiveLoss())) {
+          List.of(
+              new CoSentLoss(),
+              new ContrastiveLoss(),
+              new OnlineContrastiveLoss(),
+              new CosineSimilarityLoss())) {
         e =
             assertThrows(
                 IllegalArgumentException.class, () -> loss.loss(new NDList(a, a, a), labels));
@@ -368,6 +383,21 @@ class EmbeddingLossesTest {
     assertTrue(new ContrastiveLoss().sizeAverage());
     assertEquals(0.5, new OnlineContrastiveLoss().margin());
     assertEquals(false, new CoSentLoss().acceptsNegatives());
+  }
+
+  @Test
+  void theCosineLossByHand() {
+    // cosines 1 (same direction, other length) and 0 (orthogonal) against targets 0.5 and 0.25:
+    // ((1 - 0.5)^2 + (0 - 0.25)^2) / 2 = 0.15625
+    try (NDManager m = NDManager.newBaseManager()) {
+      NDArray u = m.create(new float[] {1, 0, 2, 0}, new Shape(2, 2));
+      NDArray v = m.create(new float[] {3, 0, 0, 5}, new Shape(2, 2));
+      NDArray l =
+          new CosineSimilarityLoss().loss(new NDList(u, v), m.create(new float[] {0.5f, 0.25f}));
+      assertEquals(0.15625, l.getFloat(), 1e-7);
+      assertEquals("cosine", new CosineSimilarityLoss().name());
+      assertEquals(EmbeddingLoss.DataShape.SCORED_PAIRS, new CosineSimilarityLoss().dataShape());
+    }
   }
 
   @Test
