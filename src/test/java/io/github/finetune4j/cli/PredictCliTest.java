@@ -283,12 +283,12 @@ class PredictCliTest {
     ObjectNode m = (ObjectNode) JSON.readTree(meta.toFile());
     ((ObjectNode) m.get("bert")).put("hiddenSize", "eight");
     m.put("max_length", "long");
-    m.put("pooling", "max");
+    m.put("pooling", "maximum");
     writeSealed(m);
     assertRefused(
         predict("hello"),
         meta + ": \"bert.hiddenSize\" must be a positive whole number, got \"eight\"",
-        meta + ": \"pooling\" must be \"mean\" or \"cls\", got \"max\"",
+        meta + ": \"pooling\" must be \"mean\", \"cls\" or \"max\", got \"maximum\"",
         meta
             + ": \"max_length\" must be a whole number from 2 to the encoder's positions, got"
             + " \"long\"");
@@ -369,7 +369,7 @@ class PredictCliTest {
     writeSealed(m);
     assertRefused(
         predict("hello"),
-        meta + ": \"pooling\" must be \"mean\" or \"cls\", got \"\\u001b[31mred\"");
+        meta + ": \"pooling\" must be \"mean\", \"cls\" or \"max\", got \"\\u001b[31mred\"");
   }
 
   private void writeSealed(ObjectNode m) throws Exception {

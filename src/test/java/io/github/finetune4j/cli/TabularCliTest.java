@@ -249,7 +249,8 @@ class TabularCliTest {
             .err()
             .contains(
                 "data.train: a csv split gives feature vectors, but"
-                    + " model.type 'bert-onnx' reads token ids of texts (from text-jsonl splits)"),
+                    + " model.type 'bert-onnx' reads token ids of texts (from text-jsonl (or, for an"
+                    + " embedding task, pairs, scored-pairs and ir) splits)"),
         csvForText::toString);
     Path out = tmp.resolve("wrong-kind");
     CliResult textForModule =
